@@ -1,0 +1,27 @@
+//! # podsim-model: the kubelet's pod management as a pure state machine
+//!
+//! No I/O, no async, no clock, no randomness: every function here is handed what it needs (including
+//! the current time) and returns what it wants done. The pieces, each named after the kubelet concept
+//! it implements:
+//!
+//! - [`pod`]: the compact pod types (what the kubelet reads of a v1 Pod); [`manifest`] reads a real
+//!   Pod manifest into them.
+//! - [`hash`]: `HashContainer`, byte-identical to the kubelet's.
+//! - [`runtime`]: the runtime's view of a pod (sandboxes, containers) and probe results.
+//! - [`actions`]: `computePodActions` and the rules it is made of.
+
+#![deny(missing_docs)]
+
+pub mod actions;
+pub mod hash;
+pub mod manifest;
+pub mod pod;
+pub mod runtime;
+
+pub use actions::{compute_pod_actions, ContainerToKill, KillReason, PodActions};
+pub use hash::{format_hash, hash_container, parse_hash};
+pub use pod::{Container, ContainerKind, Pod, PodSpec, PullPolicy, RestartPolicy};
+pub use runtime::{
+    ContainerProbes, ContainerState, ContainerStatus, Millis, ProbeResult, ProbeResults, RuntimePodStatus,
+    SandboxState, SandboxStatus,
+};

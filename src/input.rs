@@ -1,0 +1,132 @@
+//! Reading the user's files: YAML (or JSON) into typed documents, with errors that name the file, the
+//! line and column, and the field.
+
+use std::fmt;
+use std::io::Read;
+
+use serde::de::DeserializeOwned;
+
+/// Bad input: what is wrong, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The file as the user named it (`-` is shown as `<stdin>`).
+    pub file: String,
+    /// 1-based line and column, when known.
+    pub location: Option<(usize, usize)>,
+    /// The field, as `spec.containers[0].name`, when known.
+    pub field: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some((line, column)) = self.location {
+            write!(f, ":{line}:{column}")?;
+        }
+        write!(f, ": ")?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        write!(f, "{}", self.message)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+impl InputError {
+    /// An error about the file as a whole.
+    pub fn whole_file(file: &str, message: impl Into<String>) -> InputError {
+        InputError { file: display_name(file), location: None, field: None, message: message.into() }
+    }
+}
+
+fn display_name(file: &str) -> String {
+    if file == "-" {
+        "<stdin>".to_string()
+    } else {
+        file.to_string()
+    }
+}
+
+/// Reads a file, or standard input for `-`.
+pub fn read_source(file: &str) -> Result<String, InputError> {
+    if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| InputError::whole_file(file, format!("cannot read standard input: {e}")))?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(file).map_err(|e| InputError::whole_file(file, format!("cannot read: {e}")))
+    }
+}
+
+/// Parses YAML (JSON is YAML too) into `T`, locating any error.
+pub fn parse_document<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, InputError> {
+    if text.trim().is_empty() {
+        return Err(InputError::whole_file(file, "the document is empty"));
+    }
+    let deserializer = serde_yaml::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let location = inner.location().map(|l| (l.line(), l.column()));
+        InputError {
+            file: display_name(file),
+            location,
+            field: (path != "." && path != "?" && !path.is_empty()).then_some(path.clone()),
+            message: clean_message(&inner.to_string(), &path),
+        }
+    })
+}
+
+/// serde_yaml puts the path and the location into its message; we print both apart, so strip them.
+fn clean_message(message: &str, path: &str) -> String {
+    let without_location = match message.rfind(" at line ") {
+        Some(at) => &message[..at],
+        None => message,
+    };
+    let prefix = format!("{path}: ");
+    without_location.strip_prefix(prefix.as_str()).unwrap_or(without_location).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        name: String,
+        count: u32,
+    }
+
+    #[test]
+    fn errors_name_line_column_and_field() {
+        let text = "items:\n- name: a\n  count: 1\n- name: b\n  count: many\n";
+        let err = parse_document::<Doc>("f.yaml", text).unwrap_err();
+        assert_eq!(err.location, Some((5, 10)));
+        assert_eq!(err.field.as_deref(), Some("items[1].count"));
+        assert!(err.message.contains("invalid type"), "{}", err.message);
+        assert!(err.to_string().starts_with("f.yaml:5:10: items[1].count: "), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_empty_documents_are_errors() {
+        let err = parse_document::<Doc>("f.yaml", "items: []\nextra: 1\n").unwrap_err();
+        assert!(err.message.contains("unknown field `extra`"), "{}", err.message);
+        assert_eq!(err.location.map(|l| l.0), Some(2));
+        let err = parse_document::<Doc>("-", "  \n").unwrap_err();
+        assert_eq!(err.to_string(), "<stdin>: the document is empty");
+    }
+}
