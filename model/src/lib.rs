@@ -9,19 +9,29 @@
 //! - [`hash`]: `HashContainer`, byte-identical to the kubelet's.
 //! - [`runtime`]: the runtime's view of a pod (sandboxes, containers) and probe results.
 //! - [`actions`]: `computePodActions` and the rules it is made of.
+//! - [`backoff`]: the restart (CrashLoopBackOff) and image pull backoff.
+//! - [`status`]: the pod status the kubelet reports (container reasons, phase).
+//! - [`io`]: the kubelet's inputs and outputs: API requests, CRI calls, node operations, timers.
+//! - [`kubelet`]: the per-node `Kubelet` with its pod workers: `handle(now, input) -> outputs`.
 
 #![deny(missing_docs)]
 
 pub mod actions;
+pub mod backoff;
 pub mod hash;
+pub mod io;
+pub mod kubelet;
 pub mod manifest;
 pub mod pod;
 pub mod runtime;
+pub mod status;
 
 pub use actions::{compute_pod_actions, ContainerToKill, KillReason, PodActions};
 pub use hash::{format_hash, hash_container, parse_hash};
+pub use kubelet::{Kubelet, KubeletConfig};
 pub use pod::{Container, ContainerKind, Pod, PodSpec, PullPolicy, RestartPolicy};
 pub use runtime::{
     ContainerProbes, ContainerState, ContainerStatus, Millis, ProbeResult, ProbeResults, RuntimePodStatus,
     SandboxState, SandboxStatus,
 };
+pub use status::{ContainerStateReport, ContainerStatusReport, PodPhase, PodStatusReport};

@@ -1,0 +1,456 @@
+//! Everything the kubelet asks of the world and everything it hears back: API server requests, CRI
+//! calls shaped like the CRI's runtime.v1 API, node operations (data directories, volume mounts), and
+//! their replies. The world that delivers them (the simulator, or the real backend) promises one reply
+//! per request: a success, or an error when the call failed or timed out.
+
+use serde::{Deserialize, Serialize};
+
+use crate::pod::{ContainerKind, Pod};
+use crate::runtime::{ContainerStatus, Millis, SandboxStatus};
+use crate::status::PodStatusReport;
+
+/// Identifies one request, so that its reply finds its way back. Issued by the kubelet, in order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct CallId(pub u64);
+
+/// The pod a runtime object belongs to, as the kubelet writes it in the object's labels
+/// (`io.kubernetes.pod.uid`, `io.kubernetes.pod.name`, `io.kubernetes.pod.namespace`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct PodRef {
+    /// `metadata.uid`.
+    pub uid: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+}
+
+impl PodRef {
+    /// The reference of a pod.
+    pub fn of(pod: &Pod) -> PodRef {
+        PodRef { uid: pod.uid.clone(), name: pod.name.clone(), namespace: pod.namespace.clone() }
+    }
+}
+
+/// A request to the API server.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiRequest {
+    /// List the pods bound to `node` (`fieldSelector=spec.nodeName=node`).
+    ListPods {
+        /// The node.
+        node: String,
+    },
+    /// Watch the pods bound to `node` from `resource_version`; events arrive as [`Input::WatchEvent`].
+    WatchPods {
+        /// The node.
+        node: String,
+        /// The list's resource version to watch from.
+        resource_version: u64,
+    },
+    /// Read one pod.
+    GetPod {
+        /// The namespace.
+        namespace: String,
+        /// The name.
+        name: String,
+    },
+    /// Read one Secret.
+    GetSecret {
+        /// The namespace.
+        namespace: String,
+        /// The name.
+        name: String,
+    },
+    /// Write a pod's status (the status manager).
+    UpdatePodStatus {
+        /// The pod.
+        pod: PodRef,
+        /// The status.
+        status: PodStatusReport,
+    },
+    /// Remove the API object of a deleted pod whose every resource is gone (grace period 0, with a
+    /// UID precondition): the kubelet's final word on the pod.
+    DeletePod {
+        /// The pod.
+        pod: PodRef,
+    },
+}
+
+/// An error from the API server or on the way to it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiError {
+    /// 404.
+    NotFound,
+    /// 410: the resource version is too old (compacted); relist.
+    Gone,
+    /// 409: a precondition or resource version did not match.
+    Conflict,
+    /// The server could not be reached, or did not answer in time.
+    Unavailable,
+}
+
+/// The API server's reply.
+// Replies are moved once from the world to the kubelet, never stored in bulk: no need to box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ApiReply {
+    /// The pods bound to the node, at `resource_version`.
+    PodList {
+        /// The pods.
+        pods: Vec<Pod>,
+        /// The list's resource version.
+        resource_version: u64,
+    },
+    /// The watch is established.
+    Watching,
+    /// One pod.
+    Pod(Pod),
+    /// A Secret exists (its data does not matter to pod management).
+    Secret,
+    /// The request succeeded with nothing to return.
+    Ok,
+    /// It failed.
+    Err(ApiError),
+}
+
+/// A change seen on the pod watch.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum WatchEvent {
+    /// A pod was created or changed (including its deletion timestamp being set).
+    Upserted(Pod),
+    /// A pod's API object is gone.
+    Deleted(Pod),
+}
+
+/// What the kubelet sends a sandbox to be created with (`PodSandboxConfig`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxConfig {
+    /// Its pod (labels).
+    pub pod: PodRef,
+    /// `metadata.attempt`.
+    pub attempt: u32,
+    /// Namespace mode NODE for the network.
+    pub host_network: bool,
+}
+
+/// What the kubelet sends a container to be created with (`ContainerConfig`; hash and restart count
+/// go in its annotations).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerConfig {
+    /// Its pod (labels).
+    pub pod: PodRef,
+    /// The container's name (label `io.kubernetes.container.name`).
+    pub name: String,
+    /// Which list of the spec it comes from.
+    pub kind: ContainerKind,
+    /// The image.
+    pub image: String,
+    /// `command`: the workload.
+    pub command: Vec<String>,
+    /// `args`.
+    pub args: Vec<String>,
+    /// The spec hash (annotation `io.kubernetes.container.hash`).
+    pub hash: u64,
+    /// The restart count (annotation `io.kubernetes.container.restartCount`).
+    pub restart_count: u32,
+    /// `metadata.attempt`.
+    pub attempt: u32,
+}
+
+/// A call to the container runtime, one per CRI method the kubelet uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CriRequest {
+    /// `ListPodSandbox` (with `PodSandboxStatus` of each), all of them or one pod's.
+    ListPodSandbox {
+        /// Filter on the pod UID label.
+        pod_uid: Option<String>,
+    },
+    /// `ListContainers` (with `ContainerStatus` of each), all of them or one pod's.
+    ListContainers {
+        /// Filter on the pod UID label.
+        pod_uid: Option<String>,
+    },
+    /// `RunPodSandbox`.
+    RunPodSandbox {
+        /// The config.
+        config: SandboxConfig,
+    },
+    /// `StopPodSandbox`: stops the pause process and tears down the network.
+    StopPodSandbox {
+        /// The sandbox.
+        sandbox_id: String,
+    },
+    /// `RemovePodSandbox`.
+    RemovePodSandbox {
+        /// The sandbox.
+        sandbox_id: String,
+    },
+    /// `ImageStatus`: is the image on the node?
+    ImageStatus {
+        /// The image reference.
+        image: String,
+    },
+    /// `PullImage`.
+    PullImage {
+        /// The image reference.
+        image: String,
+    },
+    /// `CreateContainer`.
+    CreateContainer {
+        /// The sandbox it goes in.
+        sandbox_id: String,
+        /// The config.
+        config: ContainerConfig,
+    },
+    /// `StartContainer`.
+    StartContainer {
+        /// The container.
+        container_id: String,
+    },
+    /// `StopContainer`: SIGTERM, then SIGKILL after `timeout_seconds`.
+    StopContainer {
+        /// The container.
+        container_id: String,
+        /// The grace period.
+        timeout_seconds: i64,
+    },
+    /// `RemoveContainer`.
+    RemoveContainer {
+        /// The container.
+        container_id: String,
+    },
+}
+
+/// A gRPC error from the runtime (or the way to it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CriError {
+    /// `NotFound`.
+    NotFound,
+    /// `Unavailable` (the runtime is down or restarting).
+    Unavailable,
+    /// `DeadlineExceeded` (the call timed out).
+    DeadlineExceeded,
+    /// Any other failure, with the runtime's message.
+    Failed(String),
+}
+
+/// A sandbox as `ListPodSandbox` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxInfo {
+    /// Its pod, from its labels (`None`: not made by a kubelet; never touched).
+    pub pod: Option<PodRef>,
+    /// Its status.
+    pub status: SandboxStatus,
+}
+
+/// A container as `ListContainers` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerInfo {
+    /// Its pod, from its labels (`None`: not made by a kubelet; never touched).
+    pub pod: Option<PodRef>,
+    /// Its status, with the kubelet's annotations read back.
+    pub status: ContainerStatus,
+}
+
+/// The runtime's reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CriReply {
+    /// Sandboxes, newest first.
+    Sandboxes(Vec<SandboxInfo>),
+    /// Containers, newest first.
+    Containers(Vec<ContainerInfo>),
+    /// `RunPodSandbox` made this sandbox.
+    SandboxCreated {
+        /// Its id.
+        sandbox_id: String,
+    },
+    /// `CreateContainer` made this container.
+    ContainerCreated {
+        /// Its id.
+        container_id: String,
+    },
+    /// `ImageStatus`: whether the image is present.
+    ImagePresent(bool),
+    /// The call succeeded with nothing to return.
+    Ok,
+    /// The call failed.
+    Err(CriError),
+}
+
+/// An operation on the node itself (the kubelet's volume manager and pod directories).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeRequest {
+    /// Make `/var/lib/kubelet/pods/<uid>` (idempotent).
+    MakeDataDir {
+        /// The pod.
+        pod_uid: String,
+    },
+    /// Mount one of the pod's volumes (idempotent).
+    MountVolume {
+        /// The pod.
+        pod_uid: String,
+        /// The volume's name.
+        volume: String,
+    },
+    /// Unmount one of the pod's volumes (idempotent).
+    UnmountVolume {
+        /// The pod.
+        pod_uid: String,
+        /// The volume's name.
+        volume: String,
+    },
+    /// Remove the pod's data directory (idempotent; volumes must be unmounted first).
+    RemoveDataDir {
+        /// The pod.
+        pod_uid: String,
+    },
+}
+
+/// The node's reply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeReply {
+    /// Done.
+    Ok,
+    /// Failed, with why.
+    Err(String),
+}
+
+/// The kubelet's timers. A timer names what it is for; a stale firing is harmless.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// The periodic relist of the runtime (the kubelet's PLEG).
+    Relist,
+    /// A pod's next sync is due (resync, retry or the end of a backoff).
+    PodSync {
+        /// The pod.
+        pod_uid: String,
+    },
+    /// Re-establish the pod list and watch after it broke.
+    Rewatch,
+}
+
+/// Everything the kubelet can observe.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Input {
+    /// The kubelet process starts (for the first time, or after a crash: all memory is new).
+    Start,
+    /// A reply from the API server.
+    Api {
+        /// The request it answers.
+        call: CallId,
+        /// The reply.
+        reply: ApiReply,
+    },
+    /// A change on the pod watch.
+    WatchEvent {
+        /// The change.
+        event: WatchEvent,
+        /// Its resource version.
+        resource_version: u64,
+    },
+    /// The watch ended (connection dropped, or the server said 410 Gone).
+    WatchClosed {
+        /// Whether the server said the resource version is gone.
+        gone: bool,
+    },
+    /// A reply from the runtime.
+    Cri {
+        /// The call it answers.
+        call: CallId,
+        /// The reply.
+        reply: CriReply,
+    },
+    /// A reply from the node.
+    Node {
+        /// The request it answers.
+        call: CallId,
+        /// The reply.
+        reply: NodeReply,
+    },
+    /// A timer fired.
+    Timer(Timer),
+}
+
+/// A decision the kubelet took, recorded for traces and reports (it asks nothing of the world).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Decision {
+    /// `computePodActions` gave this plan.
+    Planned {
+        /// The pod.
+        pod_uid: String,
+        /// The plan (only when it is not a no-op).
+        actions: crate::actions::PodActions,
+    },
+    /// A container was not started, and why (CrashLoopBackOff, ImagePullBackOff, ...).
+    NotStarted {
+        /// The pod.
+        pod_uid: String,
+        /// The container.
+        container: String,
+        /// The kubelet's reason.
+        reason: String,
+    },
+    /// The pod worker entered a state.
+    Worker {
+        /// The pod.
+        pod_uid: String,
+        /// syncing, terminating or terminated.
+        state: WorkerState,
+    },
+    /// A sync failed and will be retried.
+    SyncFailed {
+        /// The pod.
+        pod_uid: String,
+        /// What failed.
+        error: String,
+    },
+}
+
+/// The pod worker states of the kubelet's pod_workers.go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum WorkerState {
+    /// Running the pod: SyncPod.
+    Syncing,
+    /// Stopping the pod's containers and sandbox: SyncTerminatingPod.
+    Terminating,
+    /// Everything stopped; cleaning up volumes and directories: SyncTerminatedPod.
+    Terminated,
+}
+
+/// Everything the kubelet asks for.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Output {
+    /// A request to the API server.
+    Api {
+        /// Its id.
+        call: CallId,
+        /// The request.
+        request: ApiRequest,
+    },
+    /// A CRI call.
+    Cri {
+        /// Its id.
+        call: CallId,
+        /// The call.
+        request: CriRequest,
+    },
+    /// A node operation.
+    Node {
+        /// Its id.
+        call: CallId,
+        /// The operation.
+        request: NodeRequest,
+    },
+    /// Fire `timer` at `at`.
+    SetTimer {
+        /// When.
+        at: Millis,
+        /// Which.
+        timer: Timer,
+    },
+    /// A decision, for the record.
+    Decision(Decision),
+}

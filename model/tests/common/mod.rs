@@ -1,0 +1,465 @@
+//! A tiny world for testing the `Kubelet` alone: an API server, a node and a container runtime that
+//! do exactly what they are told, answer after 1 ms, and keep time on an event queue. (The real,
+//! fault-injecting world is the `sim` crate; this one is deliberately obedient.)
+//!
+//! Workloads: a container whose command is `["exit", CODE]` exits with CODE 1 ms after it starts;
+//! `["exit", CODE, MILLIS]` after MILLIS; any other runs until stopped.
+
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use podsim_model::io::{
+    ApiError, ApiReply, ApiRequest, ContainerInfo, CriError, CriReply, CriRequest, Input, NodeReply,
+    NodeRequest, Output, PodRef, SandboxInfo, WatchEvent,
+};
+use podsim_model::{
+    ContainerState, ContainerStatus, Kubelet, KubeletConfig, Millis, Pod, PodStatusReport, SandboxState,
+    SandboxStatus,
+};
+
+pub const NODE: &str = "node-1";
+
+/// One delivery: to the kubelet, or a runtime-internal happening (a container's process exits).
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+pub enum Event {
+    ToKubelet(Input),
+    Exit { container_id: String, code: i32 },
+}
+
+#[derive(Default)]
+pub struct Runtime {
+    pub sandboxes: Vec<(PodRef, SandboxStatus)>,
+    pub containers: Vec<(PodRef, ContainerStatus, Vec<String>)>,
+    pub images: BTreeSet<String>,
+    /// Pulls of these images fail.
+    pub broken_images: BTreeSet<String>,
+    next_id: u64,
+    /// Every CRI call, in order, as text (for assertions on order).
+    pub calls: Vec<String>,
+}
+
+#[derive(Default)]
+pub struct Api {
+    pub pods: BTreeMap<String, Pod>,
+    pub secrets: BTreeSet<String>,
+    pub statuses: BTreeMap<String, PodStatusReport>,
+    pub released: BTreeSet<String>,
+    rv: u64,
+    watching: bool,
+}
+
+#[derive(Default)]
+pub struct Node {
+    pub data_dirs: BTreeSet<String>,
+    pub mounts: BTreeSet<(String, String)>,
+    /// Mounts of these volume names fail.
+    pub broken_volumes: BTreeSet<String>,
+}
+
+pub struct World {
+    pub now: Millis,
+    pub kubelet: Kubelet,
+    queue: BTreeMap<(Millis, u64), Event>,
+    seq: u64,
+    pub api: Api,
+    pub rt: Runtime,
+    pub node: Node,
+    pub inputs: u64,
+}
+
+impl World {
+    pub fn new() -> World {
+        let mut w = World {
+            now: 0,
+            kubelet: Kubelet::new(KubeletConfig::new(NODE)),
+            queue: BTreeMap::new(),
+            seq: 0,
+            api: Api::default(),
+            rt: Runtime::default(),
+            node: Node::default(),
+            inputs: 0,
+        };
+        w.schedule(0, Event::ToKubelet(Input::Start));
+        w
+    }
+
+    fn schedule(&mut self, at: Millis, event: Event) {
+        self.seq += 1;
+        self.queue.insert((at, self.seq), event);
+    }
+
+    /// A kubelet crash and restart: a new process, all memory lost; in-flight replies are lost too.
+    pub fn restart_kubelet(&mut self) {
+        self.queue.retain(|_, e| !matches!(e, Event::ToKubelet(_)));
+        self.api.watching = false;
+        self.kubelet = Kubelet::new(KubeletConfig::new(NODE));
+        self.schedule(self.now, Event::ToKubelet(Input::Start));
+    }
+
+    pub fn create_pod(&mut self, mut pod: Pod) {
+        self.api.rv += 1;
+        pod.resource_version = self.api.rv.to_string();
+        self.api.pods.insert(pod.uid.clone(), pod.clone());
+        self.notify(WatchEvent::Upserted(pod));
+    }
+
+    pub fn update_pod(&mut self, uid: &str, change: impl FnOnce(&mut Pod)) {
+        let mut pod = self.api.pods[uid].clone();
+        change(&mut pod);
+        self.api.rv += 1;
+        pod.resource_version = self.api.rv.to_string();
+        self.api.pods.insert(uid.to_string(), pod.clone());
+        self.notify(WatchEvent::Upserted(pod));
+    }
+
+    /// A graceful delete, as `kubectl delete` does: the object stays, with a deletion timestamp.
+    pub fn delete_pod(&mut self, uid: &str) {
+        let now = self.now;
+        self.update_pod(uid, |p| {
+            p.deletion_grace_period_seconds = Some(p.spec.termination_grace_period_seconds);
+            p.deletion_timestamp = Some(now);
+        });
+    }
+
+    fn notify(&mut self, event: WatchEvent) {
+        if self.api.watching {
+            let rv = self.api.rv;
+            self.schedule(self.now + 1, Event::ToKubelet(Input::WatchEvent { event, resource_version: rv }));
+        }
+    }
+
+    /// Runs every event up to and including time `until`.
+    pub fn run_until(&mut self, until: Millis) {
+        while let Some((&(at, seq), _)) = self.queue.iter().next() {
+            if at > until {
+                break;
+            }
+            let event = self.queue.remove(&(at, seq)).expect("just seen");
+            self.now = at;
+            match event {
+                Event::ToKubelet(input) => {
+                    self.inputs += 1;
+                    let outputs = self.kubelet.handle(self.now, input);
+                    for o in outputs {
+                        self.serve(o);
+                    }
+                }
+                Event::Exit { container_id, code } => self.exit(&container_id, code, ""),
+            }
+        }
+        self.now = until;
+    }
+
+    /// Runs for `millis` more.
+    pub fn run_for(&mut self, millis: Millis) {
+        self.run_until(self.now + millis);
+    }
+
+    fn reply_later(&mut self, input: Input) {
+        self.schedule(self.now + 1, Event::ToKubelet(input));
+    }
+
+    fn serve(&mut self, output: Output) {
+        match output {
+            Output::SetTimer { at, timer } => {
+                self.schedule(at.max(self.now), Event::ToKubelet(Input::Timer(timer)))
+            }
+            Output::Decision(_) => {}
+            Output::Api { call, request } => {
+                let reply = self.serve_api(request);
+                self.reply_later(Input::Api { call, reply });
+            }
+            Output::Node { call, request } => {
+                let reply = self.serve_node(request);
+                self.reply_later(Input::Node { call, reply });
+            }
+            Output::Cri { call, request } => {
+                self.rt.calls.push(describe(&request));
+                let reply = self.serve_cri(request);
+                self.reply_later(Input::Cri { call, reply });
+            }
+        }
+    }
+
+    fn serve_api(&mut self, request: ApiRequest) -> ApiReply {
+        match request {
+            ApiRequest::ListPods { node } => ApiReply::PodList {
+                pods: self.api.pods.values().filter(|p| p.spec.node_name == node).cloned().collect(),
+                resource_version: self.api.rv,
+            },
+            ApiRequest::WatchPods { .. } => {
+                self.api.watching = true;
+                ApiReply::Watching
+            }
+            ApiRequest::GetPod { namespace, name } => {
+                match self.api.pods.values().find(|p| p.namespace == namespace && p.name == name) {
+                    Some(p) => ApiReply::Pod(p.clone()),
+                    None => ApiReply::Err(ApiError::NotFound),
+                }
+            }
+            ApiRequest::GetSecret { name, .. } => {
+                if self.api.secrets.contains(&name) {
+                    ApiReply::Secret
+                } else {
+                    ApiReply::Err(ApiError::NotFound)
+                }
+            }
+            ApiRequest::UpdatePodStatus { pod, status } => {
+                if self.api.pods.contains_key(&pod.uid) {
+                    self.api.statuses.insert(pod.uid, status);
+                    ApiReply::Ok
+                } else {
+                    ApiReply::Err(ApiError::NotFound)
+                }
+            }
+            ApiRequest::DeletePod { pod } => match self.api.pods.remove(&pod.uid) {
+                Some(p) => {
+                    self.api.released.insert(pod.uid.clone());
+                    self.api.rv += 1;
+                    self.notify(WatchEvent::Deleted(p));
+                    ApiReply::Ok
+                }
+                None => ApiReply::Err(ApiError::NotFound),
+            },
+        }
+    }
+
+    fn serve_node(&mut self, request: NodeRequest) -> NodeReply {
+        match request {
+            NodeRequest::MakeDataDir { pod_uid } => {
+                self.node.data_dirs.insert(pod_uid);
+                NodeReply::Ok
+            }
+            NodeRequest::MountVolume { pod_uid, volume } => {
+                if self.node.broken_volumes.contains(&volume) {
+                    return NodeReply::Err("mount failed".into());
+                }
+                assert!(
+                    self.node.data_dirs.contains(&pod_uid),
+                    "a volume is mounted only into an existing data directory"
+                );
+                self.node.mounts.insert((pod_uid, volume));
+                NodeReply::Ok
+            }
+            NodeRequest::UnmountVolume { pod_uid, volume } => {
+                self.node.mounts.remove(&(pod_uid, volume));
+                NodeReply::Ok
+            }
+            NodeRequest::RemoveDataDir { pod_uid } => {
+                assert!(
+                    !self.node.mounts.iter().any(|(u, _)| *u == pod_uid),
+                    "a data directory is removed only after its volumes are unmounted"
+                );
+                self.node.data_dirs.remove(&pod_uid);
+                NodeReply::Ok
+            }
+        }
+    }
+
+    fn new_id(&mut self, prefix: &str) -> String {
+        self.rt.next_id += 1;
+        format!("{prefix}{}", self.rt.next_id)
+    }
+
+    fn serve_cri(&mut self, request: CriRequest) -> CriReply {
+        let now = self.now;
+        match request {
+            CriRequest::ListPodSandbox { pod_uid } => CriReply::Sandboxes(
+                self.rt
+                    .sandboxes
+                    .iter()
+                    .filter(|(p, _)| pod_uid.as_ref().is_none_or(|u| *u == p.uid))
+                    .map(|(p, s)| SandboxInfo { pod: Some(p.clone()), status: s.clone() })
+                    .collect(),
+            ),
+            CriRequest::ListContainers { pod_uid } => CriReply::Containers(
+                self.rt
+                    .containers
+                    .iter()
+                    .filter(|(p, _, _)| pod_uid.as_ref().is_none_or(|u| *u == p.uid))
+                    .map(|(p, c, _)| ContainerInfo { pod: Some(p.clone()), status: c.clone() })
+                    .collect(),
+            ),
+            CriRequest::RunPodSandbox { config } => {
+                let id = self.new_id("sb");
+                let ip =
+                    if config.host_network { String::new() } else { format!("10.0.0.{}", self.rt.next_id) };
+                let status = SandboxStatus {
+                    id: id.clone(),
+                    state: SandboxState::Ready,
+                    attempt: config.attempt,
+                    ip,
+                    host_network: config.host_network,
+                    created_at: now,
+                };
+                self.rt.sandboxes.insert(0, (config.pod, status));
+                CriReply::SandboxCreated { sandbox_id: id }
+            }
+            CriRequest::StopPodSandbox { sandbox_id } => {
+                let running: Vec<String> = self
+                    .rt
+                    .containers
+                    .iter()
+                    .filter(|(_, c, _)| c.sandbox_id == sandbox_id && c.state == ContainerState::Running)
+                    .map(|(_, c, _)| c.id.clone())
+                    .collect();
+                for id in running {
+                    self.exit(&id, 137, "");
+                }
+                match self.rt.sandboxes.iter_mut().find(|(_, s)| s.id == sandbox_id) {
+                    Some((_, s)) => {
+                        s.state = SandboxState::NotReady;
+                        CriReply::Ok
+                    }
+                    None => CriReply::Err(CriError::NotFound),
+                }
+            }
+            CriRequest::RemovePodSandbox { sandbox_id } => {
+                self.rt.sandboxes.retain(|(_, s)| s.id != sandbox_id);
+                self.rt.containers.retain(|(_, c, _)| c.sandbox_id != sandbox_id);
+                CriReply::Ok
+            }
+            CriRequest::ImageStatus { image } => CriReply::ImagePresent(self.rt.images.contains(&image)),
+            CriRequest::PullImage { image } => {
+                if self.rt.broken_images.contains(&image) {
+                    CriReply::Err(CriError::Failed("pull failed".into()))
+                } else {
+                    self.rt.images.insert(image);
+                    CriReply::Ok
+                }
+            }
+            CriRequest::CreateContainer { sandbox_id, config } => {
+                let ready = self
+                    .rt
+                    .sandboxes
+                    .iter()
+                    .any(|(_, s)| s.id == sandbox_id && s.state == SandboxState::Ready);
+                if !ready {
+                    return CriReply::Err(CriError::Failed(format!("sandbox {sandbox_id:?} is not ready")));
+                }
+                assert!(
+                    self.rt.images.contains(&config.image),
+                    "a container is created only from a present image"
+                );
+                let id = self.new_id("c");
+                let status = ContainerStatus {
+                    id: id.clone(),
+                    name: config.name.clone(),
+                    state: ContainerState::Created,
+                    exit_code: 0,
+                    reason: String::new(),
+                    hash: config.hash,
+                    restart_count: config.restart_count,
+                    sandbox_id,
+                    image: config.image.clone(),
+                    created_at: now,
+                    started_at: None,
+                    finished_at: None,
+                };
+                self.rt.containers.insert(0, (config.pod, status, config.command));
+                CriReply::ContainerCreated { container_id: id }
+            }
+            CriRequest::StartContainer { container_id } => {
+                let Some((_, c, command)) =
+                    self.rt.containers.iter_mut().find(|(_, c, _)| c.id == container_id)
+                else {
+                    return CriReply::Err(CriError::NotFound);
+                };
+                c.state = ContainerState::Running;
+                c.started_at = Some(now);
+                if command.first().map(String::as_str) == Some("exit") {
+                    let code = command.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+                    let after = command.get(2).and_then(|c| c.parse().ok()).unwrap_or(1);
+                    self.schedule(now + after, Event::Exit { container_id, code });
+                }
+                CriReply::Ok
+            }
+            CriRequest::StopContainer { container_id, .. } => {
+                if !self.rt.containers.iter().any(|(_, c, _)| c.id == container_id) {
+                    return CriReply::Err(CriError::NotFound);
+                }
+                self.exit(&container_id, 137, "");
+                CriReply::Ok
+            }
+            CriRequest::RemoveContainer { container_id } => {
+                self.rt.containers.retain(|(_, c, _)| c.id != container_id);
+                CriReply::Ok
+            }
+        }
+    }
+
+    fn exit(&mut self, container_id: &str, code: i32, reason: &str) {
+        let now = self.now;
+        if let Some((_, c, _)) = self.rt.containers.iter_mut().find(|(_, c, _)| c.id == container_id) {
+            if c.state == ContainerState::Running {
+                c.state = ContainerState::Exited;
+                c.exit_code = code;
+                c.reason = reason.to_string();
+                c.finished_at = Some(now);
+            }
+        }
+    }
+
+    // ---- questions tests ask ---------------------------------------------------------------------
+
+    /// The pod's containers of this name, newest first.
+    pub fn instances(&self, uid: &str, name: &str) -> Vec<&ContainerStatus> {
+        self.rt
+            .containers
+            .iter()
+            .filter(|(p, c, _)| p.uid == uid && c.name == name)
+            .map(|(_, c, _)| c)
+            .collect()
+    }
+
+    pub fn running(&self, uid: &str, name: &str) -> bool {
+        self.instances(uid, name).first().is_some_and(|c| c.state == ContainerState::Running)
+    }
+
+    pub fn sandboxes_of(&self, uid: &str) -> Vec<&SandboxStatus> {
+        self.rt.sandboxes.iter().filter(|(p, _)| p.uid == uid).map(|(_, s)| s).collect()
+    }
+
+    /// Whether anything of the pod is left on the node: a container, a sandbox, a mount, a data dir.
+    pub fn anything_left_of(&self, uid: &str) -> Vec<String> {
+        let mut left = Vec::new();
+        left.extend(
+            self.rt
+                .containers
+                .iter()
+                .filter(|(p, _, _)| p.uid == uid)
+                .map(|(_, c, _)| format!("container {}", c.id)),
+        );
+        left.extend(
+            self.rt.sandboxes.iter().filter(|(p, _)| p.uid == uid).map(|(_, s)| format!("sandbox {}", s.id)),
+        );
+        left.extend(self.node.mounts.iter().filter(|(u, _)| u == uid).map(|(_, v)| format!("mount {v}")));
+        if self.node.data_dirs.contains(uid) {
+            left.push("data directory".into());
+        }
+        left
+    }
+}
+
+fn describe(request: &CriRequest) -> String {
+    match request {
+        CriRequest::ListPodSandbox { .. } | CriRequest::ListContainers { .. } => "list".into(),
+        CriRequest::RunPodSandbox { config } => {
+            format!("RunPodSandbox {} attempt {}", config.pod.name, config.attempt)
+        }
+        CriRequest::StopPodSandbox { sandbox_id } => format!("StopPodSandbox {sandbox_id}"),
+        CriRequest::RemovePodSandbox { sandbox_id } => format!("RemovePodSandbox {sandbox_id}"),
+        CriRequest::ImageStatus { image } => format!("ImageStatus {image}"),
+        CriRequest::PullImage { image } => format!("PullImage {image}"),
+        CriRequest::CreateContainer { config, .. } => {
+            format!("CreateContainer {}/{}", config.pod.name, config.name)
+        }
+        CriRequest::StartContainer { container_id } => format!("StartContainer {container_id}"),
+        CriRequest::StopContainer { container_id, timeout_seconds } => {
+            format!("StopContainer {container_id} {timeout_seconds}s")
+        }
+        CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+    }
+}

@@ -1,0 +1,281 @@
+//! The `Kubelet` state machine against an obedient world (tests/common): each test states one
+//! behaviour of the kubelet's pod management and checks it on the runtime, the node and the API.
+
+mod common;
+
+use common::{World, NODE};
+use podsim_model::pod::{EnvSource, EnvVar, Volume, VolumeMount, VolumeSource};
+use podsim_model::{Container, ContainerState, ContainerStateReport, Pod, PodPhase, RestartPolicy};
+
+fn pod(name: &str, containers: &[(&str, &str)]) -> Pod {
+    let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+    for (n, image) in containers {
+        p.spec.containers.push(Container::new(*n, *image));
+    }
+    p
+}
+
+fn exiting(name: &str, image: &str, code: i32) -> Container {
+    let mut c = Container::new(name, image);
+    c.command = vec!["exit".into(), code.to_string()];
+    c
+}
+
+fn waiting_reason(w: &World, uid: &str, name: &str) -> Option<String> {
+    match &w.api.statuses.get(uid)?.container(name)?.state {
+        ContainerStateReport::Waiting { reason } => Some(reason.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_new_pod_gets_its_sandbox_before_its_containers_and_runs() {
+    let mut w = World::new();
+    let mut p = pod("web", &[("app", "web:1"), ("sidecar", "log:1")]);
+    p.spec.volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app") && w.running("uid-web", "sidecar"), "both containers run");
+    let calls: Vec<&String> = w.rt.calls.iter().filter(|c| *c != "list").collect();
+    let sandbox = calls.iter().position(|c| c.starts_with("RunPodSandbox")).expect("a sandbox was made");
+    let first_create =
+        calls.iter().position(|c| c.starts_with("CreateContainer")).expect("containers were made");
+    assert!(sandbox < first_create, "the sandbox is created before any container: {calls:?}");
+    assert!(w.node.data_dirs.contains("uid-web"), "the data directory exists");
+    assert!(w.node.mounts.contains(&("uid-web".into(), "cache".into())), "the volume is mounted");
+    let status = &w.api.statuses["uid-web"];
+    assert_eq!(status.phase, PodPhase::Running, "the API server hears the pod runs: {status:?}");
+}
+
+#[test]
+fn an_image_change_restarts_only_that_container() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1"), ("metrics", "m:1")]));
+    w.run_for(5_000);
+    let metrics_before = w.instances("uid-web", "metrics")[0].id.clone();
+    let app_before = w.instances("uid-web", "app")[0].id.clone();
+    w.update_pod("uid-web", |p| p.spec.containers[0].set_image("web:2"));
+    w.run_for(5_000);
+    let app = w.instances("uid-web", "app");
+    assert_ne!(app[0].id, app_before, "app was replaced");
+    assert_eq!(app[0].image, "web:2");
+    assert_eq!(app[0].restart_count, 1, "the new instance counts as a restart");
+    assert_eq!(w.instances("uid-web", "metrics")[0].id, metrics_before, "metrics was left alone");
+    assert_eq!(w.sandboxes_of("uid-web").len(), 1, "the sandbox was kept");
+}
+
+#[test]
+fn a_change_outside_the_hash_restarts_nothing() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(5_000);
+    let before = w.instances("uid-web", "app")[0].id.clone();
+    w.update_pod("uid-web", |p| p.spec.containers[0].args = vec!["--verbose".into()]);
+    w.run_for(5_000);
+    assert_eq!(w.instances("uid-web", "app").len(), 1, "no new instance");
+    assert_eq!(w.instances("uid-web", "app")[0].id, before);
+}
+
+#[test]
+fn a_deleted_pod_stops_containers_before_the_sandbox_and_leaves_nothing() {
+    let mut w = World::new();
+    let mut p = pod("web", &[("app", "web:1")]);
+    p.spec.volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    w.create_pod(p);
+    w.run_for(5_000);
+    w.delete_pod("uid-web");
+    w.run_for(5_000);
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new(), "nothing of the pod is left");
+    assert!(w.api.released.contains("uid-web"), "the kubelet released the API object");
+    let stop_container = w.rt.calls.iter().position(|c| c.starts_with("StopContainer")).expect("stopped");
+    let stop_sandbox = w.rt.calls.iter().position(|c| c.starts_with("StopPodSandbox")).expect("stopped");
+    assert!(stop_container < stop_sandbox, "containers stop before the sandbox");
+    assert!(
+        w.rt.calls[stop_container].ends_with(" 30s"),
+        "with the grace period: {}",
+        w.rt.calls[stop_container]
+    );
+}
+
+#[test]
+fn crash_loop_backoff_doubles_from_ten_seconds() {
+    let mut w = World::new();
+    let mut p = Pod::new("crash", "uid-crash", NODE);
+    p.spec.containers.push(exiting("app", "app:1", 1));
+    w.create_pod(p);
+    w.run_for(200_000);
+    let mut starts: Vec<u64> = w.instances("uid-crash", "app").iter().filter_map(|c| c.started_at).collect();
+    starts.sort();
+    let gaps: Vec<u64> = starts.windows(2).map(|p| (p[1] - p[0]) / 1000).collect();
+    // The first restart is immediate (up to the 1 s relist); then 10 s, 20 s, 40 s, 80 s.
+    assert!(gaps.len() >= 4, "it restarted several times: {starts:?}");
+    assert!(gaps[0] <= 1, "the first restart is immediate: {gaps:?}");
+    assert_eq!(&gaps[1..5], &[10, 20, 40, 80], "then the backoff doubles: {gaps:?}");
+    assert_eq!(waiting_reason(&w, "uid-crash", "app").as_deref(), Some("CrashLoopBackOff"));
+}
+
+#[test]
+fn restart_policy_never_does_not_restart_and_the_pod_fails() {
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec.restart_policy = RestartPolicy::Never;
+    p.spec.containers.push(exiting("app", "app:1", 3));
+    w.create_pod(p);
+    w.run_for(60_000);
+    assert_eq!(w.instances("uid-job", "app").len(), 1, "never restarted");
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed);
+    assert!(
+        w.sandboxes_of("uid-job").iter().all(|s| s.state != podsim_model::SandboxState::Ready),
+        "the sandbox of a finished pod is stopped"
+    );
+}
+
+#[test]
+fn on_failure_restarts_after_a_failure_but_not_after_success() {
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec.restart_policy = RestartPolicy::OnFailure;
+    p.spec.containers.push(exiting("ok", "ok:1", 0));
+    p.spec.containers.push(exiting("bad", "bad:1", 1));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert_eq!(w.instances("uid-job", "ok").len(), 1, "exit 0 is not restarted under OnFailure");
+    assert!(w.instances("uid-job", "bad").len() >= 2, "exit 1 is restarted under OnFailure");
+}
+
+#[test]
+fn init_containers_run_in_order_before_regular_containers() {
+    let mut w = World::new();
+    let mut p = Pod::new("init", "uid-init", NODE);
+    p.spec.init_containers.push(exiting("first", "i:1", 0));
+    p.spec.init_containers.push(exiting("second", "i:2", 0));
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(10_000);
+    let creates: Vec<&String> = w.rt.calls.iter().filter(|c| c.starts_with("CreateContainer")).collect();
+    assert_eq!(
+        creates,
+        vec!["CreateContainer init/first", "CreateContainer init/second", "CreateContainer init/app"]
+    );
+    let first = &w.instances("uid-init", "first")[0];
+    let second = &w.instances("uid-init", "second")[0];
+    assert!(second.started_at >= first.finished_at, "second starts after first finished");
+    assert!(w.running("uid-init", "app"));
+}
+
+#[test]
+fn a_missing_secret_blocks_its_container_until_it_exists() {
+    let mut w = World::new();
+    let mut p = pod("web", &[("app", "web:1"), ("other", "o:1")]);
+    p.spec.containers[0].env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_for(15_000);
+    assert!(w.instances("uid-web", "app").is_empty(), "no container without its Secret");
+    assert!(w.running("uid-web", "other"), "the other container is not held back");
+    assert_eq!(waiting_reason(&w, "uid-web", "app").as_deref(), Some("CreateContainerConfigError"));
+    w.api.secrets.insert("db".into());
+    w.run_for(15_000);
+    assert!(w.running("uid-web", "app"), "it starts once the Secret exists");
+}
+
+#[test]
+fn a_failing_mount_keeps_the_pod_creating_until_it_heals() {
+    let mut w = World::new();
+    let mut p = pod("web", &[("app", "web:1")]);
+    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::HostPath { path: "/d".into() } });
+    p.spec.containers[0].volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/d".into() });
+    w.node.broken_volumes.insert("data".into());
+    w.create_pod(p);
+    w.run_for(20_000);
+    assert!(w.sandboxes_of("uid-web").is_empty(), "nothing runs before the volumes are mounted");
+    w.node.broken_volumes.clear();
+    w.run_for(15_000);
+    assert!(w.running("uid-web", "app"));
+}
+
+#[test]
+fn a_failing_pull_backs_off_and_recovers() {
+    let mut w = World::new();
+    w.rt.broken_images.insert("web:1".into());
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(25_000);
+    let pulls = w.rt.calls.iter().filter(|c| *c == "PullImage web:1").count();
+    assert!((2..=3).contains(&pulls), "pulls back off (10 s, then 20 s): {pulls}");
+    let reason = waiting_reason(&w, "uid-web", "app");
+    assert!(matches!(reason.as_deref(), Some("ErrImagePull" | "ImagePullBackOff")), "{reason:?}");
+    w.rt.broken_images.clear();
+    w.run_for(60_000);
+    assert!(w.running("uid-web", "app"));
+}
+
+#[test]
+fn pull_policy_never_with_a_missing_image_is_err_image_never_pull() {
+    let mut w = World::new();
+    let mut p = pod("web", &[("app", "web:1")]);
+    p.spec.containers[0].image_pull_policy = podsim_model::PullPolicy::Never;
+    w.create_pod(p);
+    w.run_for(15_000);
+    assert!(!w.rt.calls.iter().any(|c| c.starts_with("PullImage")), "Never never pulls");
+    assert_eq!(waiting_reason(&w, "uid-web", "app").as_deref(), Some("ErrImageNeverPull"));
+}
+
+#[test]
+fn a_restarted_kubelet_keeps_containers_whose_hash_matches() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1"), ("b", "b:1")]));
+    w.run_for(5_000);
+    let before: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.clone()).collect();
+    w.restart_kubelet();
+    w.run_for(70_000);
+    let after: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.clone()).collect();
+    assert_eq!(before, after, "nothing was restarted or added");
+    assert!(w.rt.containers.iter().all(|(_, c, _)| c.state == ContainerState::Running));
+}
+
+#[test]
+fn a_pod_deleted_while_the_kubelet_was_down_is_torn_down() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(5_000);
+    // The API object vanishes (a force delete) while the kubelet is down.
+    w.api.pods.remove("uid-web");
+    w.restart_kubelet();
+    w.run_for(10_000);
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new(), "the orphan is gone");
+}
+
+#[test]
+fn a_dead_pause_process_gets_a_new_sandbox_with_the_next_attempt() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(5_000);
+    // The pause process dies: the sandbox is not ready and its containers die with it.
+    let sandbox = w.sandboxes_of("uid-web")[0].id.clone();
+    for (_, s) in w.rt.sandboxes.iter_mut() {
+        s.state = podsim_model::SandboxState::NotReady;
+    }
+    for (_, c, _) in w.rt.containers.iter_mut().filter(|(_, c, _)| c.sandbox_id == sandbox) {
+        c.state = ContainerState::Exited;
+        c.exit_code = 137;
+        c.finished_at = Some(5_000);
+    }
+    w.run_for(5_000);
+    let sandboxes = w.sandboxes_of("uid-web");
+    assert_eq!(sandboxes[0].attempt, 1, "the new sandbox is attempt 1");
+    assert_eq!(sandboxes[0].state, podsim_model::SandboxState::Ready);
+    assert!(w.running("uid-web", "app"), "the container runs in the new sandbox");
+    assert_eq!(w.instances("uid-web", "app")[0].sandbox_id, sandboxes[0].id);
+}
+
+#[test]
+fn a_pod_for_another_node_is_ignored() {
+    let mut w = World::new();
+    let mut p = pod("elsewhere", &[("app", "web:1")]);
+    p.spec.node_name = "node-2".into();
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert!(w.rt.sandboxes.is_empty() && w.node.data_dirs.is_empty(), "nothing done for another node's pod");
+}
