@@ -371,6 +371,24 @@ pub enum Input {
     },
     /// A timer fired.
     Timer(Timer),
+    /// The prober's verdict on a container changed (the liveness or startup result manager).
+    ProbeResult {
+        /// The runtime container id.
+        container_id: String,
+        /// Which probe.
+        probe: ProbeKind,
+        /// The result.
+        result: crate::runtime::ProbeResult,
+    },
+}
+
+/// The probes whose results `computePodActions` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ProbeKind {
+    /// `livenessProbe`.
+    Liveness,
+    /// `startupProbe`.
+    Startup,
 }
 
 /// A decision the kubelet took, recorded for traces and reports (it asks nothing of the world).

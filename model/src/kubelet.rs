@@ -23,8 +23,8 @@ use crate::actions::{compute_pod_actions, PodActions};
 use crate::backoff::Backoff;
 use crate::io::{
     ApiError, ApiReply, ApiRequest, CallId, ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest,
-    Decision, Input, NodeReply, NodeRequest, Output, PodRef, SandboxConfig, SandboxInfo, Timer, WatchEvent,
-    WorkerState,
+    Decision, Input, NodeReply, NodeRequest, Output, PodRef, ProbeKind, SandboxConfig, SandboxInfo, Timer,
+    WatchEvent, WorkerState,
 };
 use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSource};
 use crate::runtime::{ContainerState, Millis, ProbeResults, RuntimePodStatus, SandboxState};
@@ -261,6 +261,8 @@ pub struct Kubelet {
     restart_backoff: Backoff,
     /// ImagePullBackOff per pod and image.
     image_backoff: Backoff,
+    /// The liveness and startup result managers: results by container id.
+    probes: ProbeResults,
 }
 
 /// The restart backoff key of a container (`GetStableKey`: pod, container and its hash).
@@ -303,6 +305,7 @@ impl Kubelet {
             pleg: Pleg::default(),
             restart_backoff: Backoff::kubelet_default(),
             image_backoff: Backoff::kubelet_default(),
+            probes: ProbeResults::none(),
         }
     }
 
@@ -346,6 +349,22 @@ impl Kubelet {
                 out.push(Output::SetTimer { at: now, timer: Timer::Relist });
             }
             Input::Timer(Timer::Relist) => self.relist(now, out),
+            Input::ProbeResult { container_id, probe, result } => {
+                let entry = self.probes.0.entry(container_id.clone()).or_default();
+                let slot = match probe {
+                    ProbeKind::Liveness => &mut entry.liveness,
+                    ProbeKind::Startup => &mut entry.startup,
+                };
+                if *slot != Some(result) {
+                    *slot = Some(result);
+                    // A changed result is a reason to sync the container's pod (the probe managers'
+                    // updates channel).
+                    let owner = self.pleg_owner_of(&container_id);
+                    if let Some(uid) = owner {
+                        self.request_sync(&uid, now, out);
+                    }
+                }
+            }
             Input::Timer(Timer::Rewatch) => {
                 self.reflector.busy = false;
                 if self.reflector.must_relist || !self.reflector.listed {
@@ -558,6 +577,15 @@ impl Kubelet {
         out.push(Output::Cri { call, request: CriRequest::ListContainers { pod_uid: None } });
     }
 
+    /// The pod whose container has this id, as the last relist saw it.
+    fn pleg_owner_of(&self, container_id: &str) -> Option<String> {
+        self.pleg
+            .last
+            .iter()
+            .find(|(_, objects)| objects.iter().any(|(id, _)| id == container_id))
+            .map(|(uid, _)| uid.clone())
+    }
+
     fn finish_relist(&mut self, now: Millis, out: &mut Vec<Output>) {
         if !self.pleg.failed && (self.pleg.sandboxes.is_none() || self.pleg.containers.is_none()) {
             return;
@@ -607,6 +635,9 @@ impl Kubelet {
             }
         }
         self.pleg.last = seen.into_iter().map(|(uid, (_, objects))| (uid, objects)).collect();
+        // Forget probe results of containers that are gone.
+        let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
+        self.probes.0.retain(|id, _| live.contains(id.as_str()));
         for (uid, pod_ref) in changed {
             if self.workers.contains_key(&uid) {
                 self.request_sync(&uid, now, out);
@@ -939,7 +970,9 @@ impl Kubelet {
             return;
         }
         let run = w.sync.as_mut().expect("in a sync");
-        let actions = compute_pod_actions(&w.pod, &run.runtime, &ProbeResults::none());
+        // Results of containers that no longer exist are dropped, as the result managers do.
+        let probes = &self.probes;
+        let actions = compute_pod_actions(&w.pod, &run.runtime, probes);
         if !actions.is_noop() {
             out.push(Output::Decision(Decision::Planned {
                 pod_uid: uid.to_string(),
@@ -1265,6 +1298,18 @@ fn needs_missing_secret(pod: &Pod, container: &Container, missing: &BTreeSet<Str
 /// regular).
 fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) -> Vec<Step> {
     let mut steps = Vec::new();
+    // Container garbage collection (MaxPerPodContainer = 1): keep only the newest exited instance of
+    // each container, which carries its restart count and when it finished.
+    let mut names = BTreeSet::new();
+    let dead: Vec<String> = runtime
+        .containers
+        .iter()
+        .filter(|c| !names.insert(c.name.as_str()) && c.state == ContainerState::Exited)
+        .map(|c| c.id.clone())
+        .collect();
+    if !dead.is_empty() {
+        steps.push(Step::RemoveContainers(dead));
+    }
     let grace = pod.grace_period_seconds().max(MINIMUM_GRACE_PERIOD_SECONDS);
     if actions.kill_pod {
         steps.push(Step::KillPod { grace_seconds: grace });

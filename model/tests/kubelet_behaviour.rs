@@ -104,8 +104,7 @@ fn crash_loop_backoff_doubles_from_ten_seconds() {
     p.spec.containers.push(exiting("app", "app:1", 1));
     w.create_pod(p);
     w.run_for(200_000);
-    let mut starts: Vec<u64> = w.instances("uid-crash", "app").iter().filter_map(|c| c.started_at).collect();
-    starts.sort();
+    let starts = w.start_times("uid-crash", "app");
     let gaps: Vec<u64> = starts.windows(2).map(|p| (p[1] - p[0]) / 1000).collect();
     // The first restart is immediate (up to the 1 s relist); then 10 s, 20 s, 40 s, 80 s.
     assert!(gaps.len() >= 4, "it restarted several times: {starts:?}");
@@ -140,7 +139,10 @@ fn on_failure_restarts_after_a_failure_but_not_after_success() {
     w.create_pod(p);
     w.run_for(30_000);
     assert_eq!(w.instances("uid-job", "ok").len(), 1, "exit 0 is not restarted under OnFailure");
-    assert!(w.instances("uid-job", "bad").len() >= 2, "exit 1 is restarted under OnFailure");
+    assert!(w.start_times("uid-job", "bad").len() >= 2, "exit 1 is restarted under OnFailure");
+    assert_eq!(w.start_times("uid-job", "ok").len(), 1);
+    assert_eq!(w.instances("uid-job", "bad").len(), 1, "dead instances are collected, the newest is kept");
+    assert!(w.instances("uid-job", "bad")[0].restart_count >= 1);
 }
 
 #[test]
@@ -278,4 +280,22 @@ fn a_pod_for_another_node_is_ignored() {
     w.create_pod(p);
     w.run_for(5_000);
     assert!(w.rt.sandboxes.is_empty() && w.node.data_dirs.is_empty(), "nothing done for another node's pod");
+}
+
+#[test]
+fn a_failed_liveness_probe_restarts_the_container_and_only_it() {
+    let mut w = World::new();
+    let mut p = pod("web", &[("app", "web:1"), ("other", "o:1")]);
+    p.spec.containers[0].has_liveness_probe = true;
+    w.create_pod(p);
+    w.run_for(5_000);
+    let app = w.instances("uid-web", "app")[0].id.clone();
+    let other = w.instances("uid-web", "other")[0].id.clone();
+    w.probe(&app, podsim_model::io::ProbeKind::Liveness, podsim_model::ProbeResult::Failure);
+    w.run_for(5_000);
+    let now_app = w.instances("uid-web", "app")[0];
+    assert_ne!(now_app.id, app, "the failing container was replaced");
+    assert_eq!(now_app.state, ContainerState::Running);
+    assert_eq!(now_app.restart_count, 1);
+    assert_eq!(w.instances("uid-web", "other")[0].id, other, "the healthy container was left alone");
 }

@@ -38,6 +38,8 @@ pub struct Runtime {
     next_id: u64,
     /// Every CRI call, in order, as text (for assertions on order).
     pub calls: Vec<String>,
+    /// Every container start: when, pod UID, container name.
+    pub started: Vec<(Millis, String, String)>,
 }
 
 #[derive(Default)]
@@ -362,11 +364,12 @@ impl World {
                 CriReply::ContainerCreated { container_id: id }
             }
             CriRequest::StartContainer { container_id } => {
-                let Some((_, c, command)) =
+                let Some((pod, c, command)) =
                     self.rt.containers.iter_mut().find(|(_, c, _)| c.id == container_id)
                 else {
                     return CriReply::Err(CriError::NotFound);
                 };
+                self.rt.started.push((now, pod.uid.clone(), c.name.clone()));
                 c.state = ContainerState::Running;
                 c.started_at = Some(now);
                 if command.first().map(String::as_str) == Some("exit") {
@@ -461,5 +464,25 @@ fn describe(request: &CriRequest) -> String {
             format!("StopContainer {container_id} {timeout_seconds}s")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+    }
+}
+
+impl World {
+    /// When each start of this container happened.
+    pub fn start_times(&self, uid: &str, name: &str) -> Vec<Millis> {
+        self.rt.started.iter().filter(|(_, u, n)| u == uid && n == name).map(|(t, _, _)| *t).collect()
+    }
+}
+
+impl World {
+    /// The prober reports a result for a container now.
+    pub fn probe(
+        &mut self,
+        container_id: &str,
+        probe: podsim_model::io::ProbeKind,
+        result: podsim_model::ProbeResult,
+    ) {
+        let input = Input::ProbeResult { container_id: container_id.to_string(), probe, result };
+        self.schedule(self.now, Event::ToKubelet(input));
     }
 }
