@@ -1,7 +1,7 @@
 //! The `podsim` command line.
 
-mod input;
 mod plan;
+mod run;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ use serde::ser::{SerializeMap, Serializer};
 use podsim_model::format_hash;
 use podsim_model::manifest::PodManifest;
 
-use crate::input::{parse_document, read_source, InputError};
+use podsim_sim::input::{parse_document, read_source, InputError};
 
 /// Deterministic simulation and test harness for the kubelet's pod management.
 #[derive(Parser)]
@@ -27,6 +27,53 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run one scenario in the simulated world with one seed, and check it
+    #[command(
+        long_about = "Run one scenario in the simulated world with one seed: the kubelet model against a \
+simulated API server, etcd and containerd, with the scenario's timeline and faults. Every safety invariant \
+is checked after every event, liveness once the faults have healed, and the scenario's expectations at \
+the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.",
+        after_help = "Examples:\n  podsim run scenarios/crash-loop-backoff.yaml\n  podsim run scenarios/churn-random-faults.yaml --seed 7 --trace run.jsonl\n  podsim run scenarios/pod-runs.yaml --json"
+    )]
+    Run {
+        /// The scenario file
+        #[arg(value_name = "SCENARIO")]
+        scenario: String,
+        /// The seed (default: the scenario's own, else 0)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Inject random faults (the scenario's profile, or the default one), as `explore` does
+        #[arg(long)]
+        random_faults: bool,
+        /// Write the full trace as JSON lines to this file
+        #[arg(long, value_name = "FILE.jsonl")]
+        trace: Option<String>,
+        /// Print the outcome as JSON instead of the summary
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run scenarios over many seeds with random faults, and report failures with their replay command
+    #[command(
+        long_about = "Run every scenario over a range of seeds, each seed with its own random faults \
+(each seed enables its own subset of fault kinds, swarm-testing style, and every fault heals by a time \
+so the node can converge). Prints a summary and, for each failing run, the one command that replays it. \
+Without scenario arguments it explores the shipped scenarios/ folder.",
+        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json"
+    )]
+    Explore {
+        /// Scenario files or directories (default: scenarios/)
+        #[arg(value_name = "SCENARIO|DIR")]
+        paths: Vec<String>,
+        /// The seeds, as A..B (B excluded)
+        #[arg(long, default_value = "0..20", value_parser = run::parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// Threads to run on (default: the number of cores)
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Print the summary as JSON
+        #[arg(long)]
+        json: bool,
+    },
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
     #[command(
         long_about = "Print what the kubelet would do for one pod, as one JSON object.\n\n\
@@ -57,6 +104,8 @@ io.kubernetes.container.hash annotation.",
 
 /// How a command failed: bad input (exit 2) or a failure of podsim itself (exit 1).
 enum Failure {
+    /// The run found a violation (its report is printed already).
+    Failed,
     BadInput(InputError),
     Io(std::io::Error),
 }
@@ -76,11 +125,16 @@ impl From<std::io::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run { scenario, seed, random_faults, trace, json } => {
+            run_scenario(&scenario, seed, random_faults, trace.as_deref(), json)
+        }
+        Command::Explore { paths, seeds, jobs, json } => run_explore(paths, seeds, jobs, json),
         Command::Plan { file } => run_plan(&file),
         Command::Hash { file } => run_hash(&file),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Failed) => ExitCode::from(1),
         Err(Failure::BadInput(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
@@ -130,4 +184,54 @@ fn run_hash(file: &str) -> Result<(), Failure> {
     })?;
     let hashes = pod.all_containers().map(|(_, c)| (c.name().to_string(), format_hash(c.hash()))).collect();
     print_json(&Hashes(hashes))
+}
+
+fn run_scenario(
+    path: &str,
+    seed: Option<u64>,
+    random_faults: bool,
+    trace: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let loaded = run::load(path)?;
+    let seed = seed.or(loaded.scenario.seed).unwrap_or(0);
+    let random = random_faults || loaded.scenario.random_faults.is_some();
+    let (outcome, recorded) =
+        podsim_sim::world::World::new(&loaded.scenario, seed, random, trace.is_some()).run();
+    if let Some(file) = trace {
+        std::fs::write(file, recorded.to_jsonl())
+            .map_err(|e| InputError::whole_file(file, format!("cannot write the trace: {e}")))?;
+    }
+    if json {
+        print_json(&outcome)?;
+    } else {
+        run::print_summary(&mut std::io::stdout().lock(), &loaded, &outcome, random_faults)?;
+    }
+    if outcome.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Failed)
+    }
+}
+
+fn run_explore(
+    paths: Vec<String>,
+    seeds: std::ops::Range<u64>,
+    jobs: Option<usize>,
+    json: bool,
+) -> Result<(), Failure> {
+    let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
+    let scenarios = run::load_all(&paths)?;
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let summary = run::explore(&scenarios, seeds, jobs, !json);
+    if json {
+        print_json(&summary)?;
+    } else {
+        run::print_explore(&mut std::io::stdout().lock(), &summary)?;
+    }
+    if summary.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed)
+    }
 }

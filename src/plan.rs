@@ -9,7 +9,7 @@ use podsim_model::{
     ProbeResults, RuntimePodStatus, SandboxState, SandboxStatus,
 };
 
-use crate::input::{parse_document, InputError};
+use podsim_sim::input::{parse_document, InputError};
 
 /// The whole input of `podsim plan`.
 #[derive(Debug, Deserialize)]

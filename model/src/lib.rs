@@ -13,6 +13,7 @@
 //! - [`status`]: the pod status the kubelet reports (container reasons, phase).
 //! - [`io`]: the kubelet's inputs and outputs: API requests, CRI calls, node operations, timers.
 //! - [`kubelet`]: the per-node `Kubelet` with its pod workers: `handle(now, input) -> outputs`.
+//! - [`workload`]: what a container does, read from its command (shared with the real backend).
 
 #![deny(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod manifest;
 pub mod pod;
 pub mod runtime;
 pub mod status;
+pub mod workload;
 
 pub use actions::{compute_pod_actions, ContainerToKill, KillReason, PodActions};
 pub use hash::{format_hash, hash_container, parse_hash};

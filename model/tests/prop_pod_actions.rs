@@ -106,7 +106,7 @@ type StatusSeed = (usize, ContainerState, i32, bool, bool, Option<ProbeResult>, 
 
 fn probe_result() -> impl Strategy<Value = Option<ProbeResult>> {
     option::weighted(
-        0.35,
+        0.45,
         prop_oneof![Just(ProbeResult::Success), Just(ProbeResult::Failure), Just(ProbeResult::Unknown)],
     )
 }
@@ -122,7 +122,7 @@ fn status_seed(containers: usize) -> impl Strategy<Value = StatusSeed> {
         ],
         prop_oneof![Just(0), Just(1), Just(137)],
         prop::bool::weighted(0.15),
-        prop::bool::weighted(0.25),
+        prop::bool::weighted(0.35),
         probe_result(),
         probe_result(),
         0usize..4,
@@ -205,6 +205,106 @@ fn stable_case_strategy() -> impl Strategy<Value = Case> {
     })
 }
 
+/// Makes the newest sandbox usable (adding one if there is none): ready, with the pod's network mode
+/// and an IP; the older ones not ready.
+fn make_sandbox_usable(case: &mut Case) {
+    if case.status.sandboxes.is_empty() {
+        case.status.sandboxes.push(SandboxStatus {
+            id: "sandbox-0".to_string(),
+            state: SandboxState::Ready,
+            attempt: 0,
+            ip: String::new(),
+            host_network: false,
+            created_at: 1000,
+        });
+    }
+    for s in &mut case.status.sandboxes {
+        s.state = SandboxState::NotReady;
+    }
+    let newest = &mut case.status.sandboxes[0];
+    newest.state = SandboxState::Ready;
+    newest.host_network = case.pod.spec.host_network;
+    if newest.ip.is_empty() {
+        newest.ip = "10.0.0.100".to_string();
+    }
+}
+
+/// Any pod in a usable sandbox.
+fn usable_case_strategy() -> impl Strategy<Value = Case> {
+    case_strategy().prop_map(|mut case| {
+        make_sandbox_usable(&mut case);
+        case
+    })
+}
+
+/// Marks the pod as being deleted.
+fn being_deleted(mut case: Case) -> Case {
+    case.pod.deletion_timestamp.get_or_insert(1);
+    case
+}
+
+/// Pods still initialising in a usable sandbox: no regular container created or running (those
+/// statuses are turned into exited ones, as after a node reboot), the newest sandbox ready with the
+/// pod's network mode and an IP, the older ones not ready; and, more often than not, a newest status
+/// of an init container that exited (with any code, OOM-killed or not), is in an unknown state, or
+/// runs (with or without a startup probe verdict), and no status for the init containers after it.
+fn initialising_case_strategy() -> impl Strategy<Value = Case> {
+    let last_init = (
+        option::weighted(0.6, any::<prop::sample::Index>()),
+        prop_oneof![
+            2 => Just(ContainerState::Exited),
+            1 => Just(ContainerState::Unknown),
+            2 => Just(ContainerState::Running),
+        ],
+        prop_oneof![Just(0), Just(1), Just(137)],
+        prop::bool::weighted(0.2),
+        probe_result(),
+    );
+    (case_strategy(), last_init).prop_map(|(mut case, (init, state, exit_code, oom, startup))| {
+        let regular: BTreeSet<String> =
+            case.pod.spec.containers.iter().map(|c| c.name().to_string()).collect();
+        for c in &mut case.status.containers {
+            if regular.contains(&c.name)
+                && matches!(c.state, ContainerState::Created | ContainerState::Running)
+            {
+                c.state = ContainerState::Exited;
+            }
+        }
+        make_sandbox_usable(&mut case);
+        let newest = &case.status.sandboxes[0];
+        let inits = &case.pod.spec.init_containers;
+        if let Some(i) = init.filter(|_| !inits.is_empty()).map(|i| i.index(inits.len())) {
+            // It is the latest init container to have run: those after it have no status.
+            let later: BTreeSet<&str> = inits[i + 1..].iter().map(|c| c.name()).collect();
+            case.status.containers.retain(|c| !later.contains(c.name.as_str()));
+            let spec = &inits[i];
+            if startup.is_some() {
+                case.probes
+                    .0
+                    .insert("container-init".to_string(), ContainerProbes { liveness: None, startup });
+            }
+            case.status.containers.insert(
+                0,
+                ContainerStatus {
+                    id: "container-init".to_string(),
+                    name: spec.name().to_string(),
+                    state,
+                    exit_code,
+                    reason: if oom { "OOMKilled".to_string() } else { String::new() },
+                    hash: spec.hash(),
+                    restart_count: 0,
+                    sandbox_id: newest.id.clone(),
+                    image: spec.image().to_string(),
+                    created_at: 1_000_000,
+                    started_at: None,
+                    finished_at: None,
+                },
+            );
+        }
+        case
+    })
+}
+
 /// `FindContainerStatusByName`: the newest status of a container.
 fn newest<'a>(status: &'a RuntimePodStatus, name: &str) -> Option<&'a ContainerStatus> {
     status.containers.iter().find(|c| c.name == name)
@@ -229,6 +329,22 @@ fn starts_anything(actions: &PodActions) -> bool {
 
 fn has_failed_probe(probes: &ProbeResults, id: &str) -> bool {
     probes.liveness(id) == Some(ProbeResult::Failure) || probes.startup(id) == Some(ProbeResult::Failure)
+}
+
+/// The kubelet's `isInitContainerFailed`: OOM-killed, exited non-zero, or in an unknown state.
+fn init_container_failed(st: &ContainerStatus) -> bool {
+    st.reason == "OOMKilled"
+        || (st.state == ContainerState::Exited && st.exit_code != 0)
+        || st.state == ContainerState::Unknown
+}
+
+/// Whether some regular container was created or runs (the kubelet's `podHasInitialized` seed in
+/// `computeInitContainerActions`: initialisation finished in the past).
+fn regular_container_created_or_running(pod: &Pod, status: &RuntimePodStatus) -> bool {
+    pod.spec.containers.iter().any(|c| {
+        newest(status, c.name())
+            .is_some_and(|s| matches!(s.state, ContainerState::Created | ContainerState::Running))
+    })
 }
 
 /// A container runtime, and a world around it, that does what the kubelet asks.
@@ -443,7 +559,8 @@ proptest! {
 
     /// Once a stable pod (restart policy Always, not being deleted) has settled, it runs what its spec
     /// says: one usable sandbox, every regular container and every sidecar running from the current
-    /// spec (hash), and every ephemeral container started once.
+    /// spec (hash) and without a failed probe the kubelet acts on, and every ephemeral container
+    /// started once.
     #[test]
     fn settled_stable_pod_runs_its_spec(case in stable_case_strategy()) {
         let pod = &case.pod;
@@ -464,6 +581,19 @@ proptest! {
                 "every regular container and sidecar of a settled pod must run its current spec; {} is {:?}",
                 c.name(), st
             );
+        }
+        for c in &pod.spec.containers {
+            let id = &newest(status, c.name()).expect("checked above").id;
+            prop_assert!(
+                !has_failed_probe(&runtime.probes, id),
+                "no regular container of a settled pod may keep running with a failed probe: {}", c.name()
+            );
+        }
+        for c in pod.spec.init_containers.iter().filter(|c| c.is_restartable_init_container()) {
+            let id = &newest(status, c.name()).expect("checked above").id;
+            let failed = (c.has_liveness_probe && runtime.probes.liveness(id) == Some(ProbeResult::Failure))
+                || (c.has_startup_probe && runtime.probes.startup(id) == Some(ProbeResult::Failure));
+            prop_assert!(!failed, "no sidecar of a settled pod may keep running with a failed probe: {}", c.name());
         }
         for c in &pod.spec.ephemeral_containers {
             prop_assert!(
@@ -524,7 +654,10 @@ proptest! {
     }
 
     /// A new sandbox's attempt number is greater than that of every sandbox the pod had (0 for the
-    /// first), so sandbox names, which carry the attempt, never collide.
+    /// first), so sandbox names, which carry the attempt, never collide. (The kubelet's
+    /// `PodSandboxChanged` takes the newest sandbox's attempt + 1, the same number as long as newer
+    /// sandboxes have higher attempts, which the kubelet itself ensures; the attempts generated here
+    /// are in any order, and the model, taking the maximum, keeps the rule even then.)
     #[test]
     fn new_sandbox_attempt_exceeds_every_existing_one(case in case_strategy()) {
         let actions = compute_pod_actions(&case.pod, &case.status, &case.probes);
@@ -680,11 +813,9 @@ proptest! {
     /// again, whatever the restart policy, as long as the sandbox stays: a running regular container
     /// means initialisation is done (`podHasInitialized`), so nothing holds the restart back.
     #[test]
-    fn changed_hash_means_kill_and_start(case in case_strategy()) {
+    fn changed_hash_means_kill_and_start(case in usable_case_strategy()) {
         let pod = &case.pod;
-        if !sandbox_is_usable(pod, &case.status) {
-            return Ok(());
-        }
+        prop_assert!(sandbox_is_usable(pod, &case.status), "the generator must give usable sandboxes");
         let actions = compute_pod_actions(pod, &case.status, &case.probes);
         for (i, c) in pod.spec.containers.iter().enumerate() {
             let Some(st) = newest(&case.status, c.name()) else { continue };
@@ -769,98 +900,242 @@ proptest! {
             );
         }
     }
-}
 
-#[test]
-fn zz_coverage() {
-    use proptest::strategy::ValueTree;
-    use proptest::test_runner::TestRunner;
-    let mut runner = TestRunner::default();
-    let strat = case_strategy();
-    let mut counts = std::collections::BTreeMap::<&str, u32>::new();
-    for _ in 0..256 {
-        let case = strat.new_tree(&mut runner).unwrap().current();
-        let a = compute_pod_actions(&case.pod, &case.status, &case.probes);
-        let mut bump = |k| *counts.entry(k).or_default() += 1;
-        if sandbox_is_usable(&case.pod, &case.status) {
-            bump("usable");
-        }
-        if a.create_sandbox {
-            bump("create");
-        }
-        if a.kill_pod && !a.create_sandbox {
-            bump("kill_only");
-        }
-        if starts_anything(&a) && !a.create_sandbox {
-            bump("start_in_existing");
-        }
-        if !a.containers_to_kill.is_empty() {
-            bump("kills");
-        }
-        if a.containers_to_kill.len() > 1 {
-            bump("kills>1");
-        }
-        if a.init_containers_to_start.len() > 1 {
-            bump("inits>1");
-        }
-        if a.init_containers_to_start
-            .iter()
-            .any(|&i| !case.pod.spec.init_containers[i].is_restartable_init_container())
-        {
-            bump("plain_init_start");
-        }
-        if !a.init_containers_to_start.is_empty() && !a.containers_to_start.is_empty() {
-            bump("init+regular");
-        }
-        if a.is_noop() {
-            bump("noop");
-        }
-        let usable = sandbox_is_usable(&case.pod, &case.status);
-        for c in &case.pod.spec.containers {
-            if let Some(st) = newest(&case.status, c.name()) {
-                if st.state == ContainerState::Running && st.hash != c.hash() && usable {
-                    bump("changed_hash_usable");
-                }
-                if st.state == ContainerState::Running
-                    && st.hash == c.hash()
-                    && !has_failed_probe(&case.probes, &st.id)
-                {
-                    bump("keep_candidate");
-                    if usable {
-                        bump("keep_candidate_usable");
-                    }
-                }
-                if st.state == ContainerState::Exited
-                    && !case.status.sandboxes.is_empty()
-                    && case.pod.spec.restart_policy == RestartPolicy::Never
-                {
-                    bump("never_exited");
-                }
+    /// A running regular container made from the current spec whose liveness probe failed (or, failing
+    /// that, its startup probe) is killed for it, and started again unless the restart policy is Never
+    /// (`shouldRestartOnFailure`), as long as the sandbox stays.
+    #[test]
+    fn failed_probe_kills_running_container(case in usable_case_strategy()) {
+        let pod = &case.pod;
+        prop_assert!(sandbox_is_usable(pod, &case.status), "the generator must give usable sandboxes");
+        let actions = compute_pod_actions(pod, &case.status, &case.probes);
+        for (i, c) in pod.spec.containers.iter().enumerate() {
+            let Some(st) = newest(&case.status, c.name()) else { continue };
+            if st.state != ContainerState::Running || st.hash != c.hash() || !has_failed_probe(&case.probes, &st.id) {
+                continue;
             }
-        }
-        let stable = {
-            let mut c = case.clone();
-            c.pod.deletion_timestamp = None;
-            c.pod.spec.restart_policy = RestartPolicy::Always;
-            c
-        };
-        let mut rt = Runtime::new(&stable);
-        let (h, _) = rt.settle(&stable.pod);
-        *counts
-            .entry(
-                [
-                    "rounds0", "rounds1", "rounds2", "rounds3", "rounds4", "rounds5", "rounds6", "rounds7",
-                    "rounds8", "rounds9", "rounds10",
-                ][h.len()],
-            )
-            .or_default() += 1;
-        let mut live = case.clone();
-        live.pod.deletion_timestamp = None;
-        let mut rt = Runtime::new(&live);
-        let (_, last) = rt.settle(&live.pod);
-        if last.kill_pod {
-            *counts.entry("live_ends_kill").or_default() += 1;
+            let reason = if case.probes.liveness(&st.id) == Some(ProbeResult::Failure) {
+                KillReason::LivenessProbe
+            } else {
+                KillReason::StartupProbe
+            };
+            prop_assert!(
+                actions.containers_to_kill.iter().any(|k| k.id == st.id && k.reason == reason),
+                "a running container with a failed probe ({}) must be killed for {:?}: {:#?}", c.name(), reason, actions
+            );
+            prop_assert_eq!(
+                actions.containers_to_start.contains(&i),
+                pod.spec.restart_policy != RestartPolicy::Never,
+                "a container killed for a failed probe must be restarted exactly when the restart policy is not Never"
+            );
         }
     }
-    eprintln!("{counts:#?}");
+
+    /// Two instances of a container never run at once: a container to start whose newest status runs or
+    /// is in an unknown state (it may still run) is killed first, by name in the kill list or with the
+    /// whole pod.
+    #[test]
+    fn started_container_never_runs_twice(case in case_strategy()) {
+        let pod = &case.pod;
+        let actions = compute_pod_actions(pod, &case.status, &case.probes);
+        let starts = actions
+            .init_containers_to_start
+            .iter()
+            .map(|&i| &pod.spec.init_containers[i])
+            .chain(actions.containers_to_start.iter().map(|&i| &pod.spec.containers[i]))
+            .chain(actions.ephemeral_containers_to_start.iter().map(|&i| &pod.spec.ephemeral_containers[i]));
+        for c in starts {
+            let Some(st) = newest(&case.status, c.name()) else { continue };
+            if matches!(st.state, ContainerState::Running | ContainerState::Unknown) {
+                prop_assert!(
+                    actions.kill_pod || actions.containers_to_kill.iter().any(|k| k.id == st.id),
+                    "a container to start ({}) that may still run ({:?}) must be killed first: {:#?}",
+                    c.name(), st.state, actions
+                );
+            }
+        }
+    }
+
+    /// While the pod initialises (no regular container created or running) in a usable sandbox, a
+    /// failed plain init container (exited non-zero or OOM-killed, or in an unknown state) that is the
+    /// latest init container to have run makes the pod terminal under restart policy Never: the pod is
+    /// killed and nothing but ephemeral containers starts. Under Always and OnFailure it is started
+    /// again (killed first if its state is unknown) and the pod is not killed. (The state decides
+    /// first in `computeInitContainerActions`: a running init container is waited for and a created one
+    /// started, whatever its reason, so `isInitContainerFailed` only matters for exited and unknown
+    /// ones.)
+    #[test]
+    fn failed_init_container_restarts_unless_never(case in initialising_case_strategy()) {
+        let pod = &case.pod;
+        let status = &case.status;
+        prop_assert!(
+            sandbox_is_usable(pod, status) && !regular_container_created_or_running(pod, status),
+            "the generator must give initialising pods in usable sandboxes"
+        );
+        let latest = pod.spec.init_containers.iter().enumerate().rev().find_map(|(i, c)| {
+            newest(status, c.name()).map(|st| (i, c, st))
+        });
+        let Some((i, c, st)) = latest else { return Ok(()) };
+        let exited_or_unknown = matches!(st.state, ContainerState::Exited | ContainerState::Unknown);
+        if c.is_restartable_init_container() || !exited_or_unknown || !init_container_failed(st) {
+            return Ok(());
+        }
+        let actions = compute_pod_actions(pod, status, &case.probes);
+        if pod.spec.restart_policy == RestartPolicy::Never {
+            prop_assert!(
+                actions.kill_pod
+                    && actions.init_containers_to_start.is_empty()
+                    && actions.containers_to_start.is_empty(),
+                "under Never a failed init container ({}) must make the pod terminal: {:#?}", c.name(), actions
+            );
+        } else {
+            prop_assert!(
+                !actions.kill_pod && actions.init_containers_to_start.contains(&i),
+                "a failed init container ({}) must be started again under {:?}: {:#?}",
+                c.name(), pod.spec.restart_policy, actions
+            );
+            if st.state == ContainerState::Unknown {
+                prop_assert!(
+                    actions.containers_to_kill.iter().any(|k| k.id == st.id && k.reason == KillReason::Unknown),
+                    "an init container in an unknown state ({}) must be killed before its restart: {:#?}",
+                    c.name(), actions
+                );
+            }
+        }
+    }
+
+    /// A pod being deleted starts no stopped regular container again (`ShouldContainerBeRestarted`
+    /// returns false once the deletion timestamp is set): while its sandbox is usable, the only regular
+    /// containers it starts replace running ones (changed spec, failed probe).
+    #[test]
+    fn pod_being_deleted_restarts_no_stopped_container(case in usable_case_strategy().prop_map(being_deleted)) {
+        let pod = &case.pod;
+        prop_assert!(sandbox_is_usable(pod, &case.status), "the generator must give usable sandboxes");
+        let actions = compute_pod_actions(pod, &case.status, &case.probes);
+        for &i in &actions.containers_to_start {
+            let c = &pod.spec.containers[i];
+            let st = newest(&case.status, c.name());
+            prop_assert!(
+                st.is_some_and(|s| s.state == ContainerState::Running),
+                "a pod being deleted may only replace running containers; {} is {:?}: {:#?}", c.name(), st, actions
+            );
+        }
+    }
+
+    /// Ephemeral containers are started once and never restarted: one with any status in the runtime
+    /// is never to start, and, in a usable sandbox, one without a status is always to start, even while
+    /// the pod initialises or is being killed.
+    #[test]
+    fn ephemeral_containers_start_once(case in case_strategy()) {
+        let pod = &case.pod;
+        let actions = compute_pod_actions(pod, &case.status, &case.probes);
+        let usable = sandbox_is_usable(pod, &case.status);
+        for (i, c) in pod.spec.ephemeral_containers.iter().enumerate() {
+            let ran = newest(&case.status, c.name()).is_some();
+            let to_start = actions.ephemeral_containers_to_start.contains(&i);
+            prop_assert!(!(ran && to_start), "an ephemeral container that ran ({}) must not start again", c.name());
+            prop_assert!(
+                ran || !usable || to_start,
+                "an ephemeral container that never ran ({}) must start in a usable sandbox: {:#?}", c.name(), actions
+            );
+        }
+    }
+
+    /// After a new sandbox, whose creation purged the old init containers (`purgeInitContainers`),
+    /// every init container runs again in it, in order, before any regular container starts there:
+    /// plain ones to completion (exit code 0), sidecars running. (Without the purge, the kubelet may
+    /// take an old init container's success as initialisation done: `computeInitContainerActions`
+    /// cannot tell sandboxes apart.)
+    #[test]
+    fn new_sandbox_reruns_every_init_container_before_regular_ones(case in stable_case_strategy()) {
+        let pod = &case.pod;
+        let mut runtime = Runtime::new(&case);
+        runtime.purge_init_containers = true;
+        let mut sandbox: Option<String> = None;
+        for _ in 0..ROUNDS {
+            let plan = compute_pod_actions(pod, &runtime.status, &runtime.probes);
+            if plan.is_noop() {
+                break;
+            }
+            if let (Some(id), false, false) = (&sandbox, plan.create_sandbox, plan.containers_to_start.is_empty()) {
+                for c in &pod.spec.init_containers {
+                    let st = newest(&runtime.status, c.name());
+                    let done = st.is_some_and(|s| {
+                        &s.sandbox_id == id
+                            && (c.is_restartable_init_container()
+                                || (s.state == ContainerState::Exited && s.exit_code == 0))
+                    });
+                    prop_assert!(
+                        done,
+                        "init container {} must have run in the new sandbox {} before regular containers start \
+                         there; it is {:?}; plan {:#?}", c.name(), id, st, plan
+                    );
+                }
+            }
+            runtime.apply(pod, &plan);
+            runtime.progress(pod);
+            if plan.create_sandbox {
+                sandbox = runtime.status.sandboxes.first().map(|s| s.id.clone());
+            }
+        }
+    }
+
+    /// While the pod initialises in a usable sandbox and the latest init container to have run is a
+    /// running sidecar, the next step waits for its startup probe: without a success (no verdict yet,
+    /// unknown, or failed) nothing after it starts, neither the next init container nor a regular
+    /// one; once it passed (or it has no startup probe), the next init container starts, or, if it is
+    /// the last init container, the pod is initialised and (under Always, not being deleted) every
+    /// regular container starts.
+    #[test]
+    fn sidecar_gates_the_next_init_container_on_its_startup_probe(case in initialising_case_strategy()) {
+        let pod = &case.pod;
+        let status = &case.status;
+        let latest = pod.spec.init_containers.iter().enumerate().rev().find_map(|(i, c)| {
+            newest(status, c.name()).map(|st| (i, c, st))
+        });
+        let Some((i, c, st)) = latest else { return Ok(()) };
+        if !c.is_restartable_init_container() || st.state != ContainerState::Running {
+            return Ok(());
+        }
+        let actions = compute_pod_actions(pod, status, &case.probes);
+        let started = !c.has_startup_probe || case.probes.startup(&st.id) == Some(ProbeResult::Success);
+        let last = i + 1 == pod.spec.init_containers.len();
+        if !started {
+            prop_assert!(
+                !actions.init_containers_to_start.contains(&(i + 1)) && actions.containers_to_start.is_empty(),
+                "nothing may start after sidecar {} before its startup probe succeeds: {:#?}", c.name(), actions
+            );
+        } else if !last {
+            prop_assert!(
+                actions.init_containers_to_start.contains(&(i + 1)),
+                "the init container after started sidecar {} must start: {:#?}", c.name(), actions
+            );
+            prop_assert!(
+                actions.containers_to_start.is_empty(),
+                "no regular container may start before the last init container: {:#?}", actions
+            );
+        } else if pod.spec.restart_policy == RestartPolicy::Always && pod.deletion_timestamp.is_none() {
+            prop_assert_eq!(
+                actions.containers_to_start.clone(),
+                (0..pod.spec.containers.len()).collect::<Vec<_>>(),
+                "once the last init container (sidecar {}) started, every regular container must start", c.name()
+            );
+        }
+    }
+
+    /// A pod that is killed without being recreated (it failed or finished) starts no init or regular
+    /// container: in particular its sidecars are not restarted to keep it alive (`InitContainersToStart
+    /// = nil` next to `KillPod = true`). A pod killed to be recreated starts from its first init
+    /// container, or its regular containers if it has none.
+    #[test]
+    fn killed_pod_starts_nothing_unless_recreated(case in case_strategy()) {
+        let actions = compute_pod_actions(&case.pod, &case.status, &case.probes);
+        if actions.kill_pod && !actions.create_sandbox {
+            prop_assert!(
+                actions.init_containers_to_start.is_empty() && actions.containers_to_start.is_empty(),
+                "a pod killed for good must start no init or regular container: {:#?}", actions
+            );
+        }
+        prop_assert!(!actions.create_sandbox || actions.kill_pod, "a new sandbox must come with killing the pod");
+    }
 }

@@ -1,5 +1,21 @@
 //! # podsim-sim: the deterministic world
 //!
-//! The simulated etcd, API server and containerd, the event queue with its virtual clock, the seeded
-//! rng, the fault catalog and the checker (see DESIGN.md). This crate is the next step of the work;
-//! it holds nothing yet.
+//! The simulated etcd, API server and containerd, the node, the network between the kubelet and the
+//! API server, the event queue with its virtual clock, the one seeded rng, the fault catalog, the
+//! checker and the trace (see DESIGN.md). Every component is a plain state machine; the [`world`]
+//! delivers their messages, owns time and chance, and injects faults.
+
+#![deny(missing_docs)]
+
+pub mod apiserver;
+pub mod checker;
+pub mod containerd;
+pub mod etcd;
+pub mod faults;
+pub mod input;
+pub mod node;
+pub mod report;
+pub mod rng;
+pub mod scenario;
+pub mod trace;
+pub mod world;

@@ -1,5 +1,5 @@
-//! Reading the user's files: YAML (or JSON) into typed documents, with errors that name the file, the
-//! line and column, and the field.
+//! Reading the user's files (scenarios, manifests, plan documents): YAML (or JSON) into typed
+//! documents, with errors that name the file, the line and column, and the field.
 
 use std::fmt;
 use std::io::Read;

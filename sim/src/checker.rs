@@ -1,0 +1,709 @@
+//! The checker: safety invariants checked at every event that could break them (each CRI call the
+//! kubelet makes, each release of a pod, each exit), every one naming the rule it guards; liveness
+//! checked the VOPR way once the last fault has healed; and the scenario's expectations.
+//!
+//! The checker is apart from the model: it re-derives what the kubelet may do from what the world
+//! shows (the API server's objects, the runtime, the node), never from the kubelet's memory.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use podsim_model::backoff::Backoff;
+use podsim_model::io::{CriReply, CriRequest};
+use podsim_model::{ContainerKind, ContainerState, Millis, Pod, PodPhase, RestartPolicy, SandboxState};
+
+use crate::apiserver::ApiServer;
+use crate::containerd::{ContainerRecord, Containerd};
+use crate::node::Node;
+use crate::scenario::{split_name, Expectations, StateName};
+
+/// The rules the checker guards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Rule {
+    /// A container is created only in a ready sandbox of its own pod, so after that sandbox.
+    ContainerInOwnReadySandbox,
+    /// A container is created only once its pod's data directory, volumes and Secrets are in place.
+    PrerequisitesFirst,
+    /// A running container whose spec hash matches is stopped only for deletion, a probe failure, a
+    /// sandbox change or the pod finishing.
+    MatchingContainerKept,
+    /// Never restarts no container that exited on its own; OnFailure none that exited 0.
+    RestartPolicyHonoured,
+    /// Plain init containers run one at a time, in order, and regular containers only after them.
+    InitContainersInOrder,
+    /// Restart k of a container comes no sooner than the CrashLoopBackOff allows.
+    RestartBackoff,
+    /// A deleted pod's containers stop before its sandbox.
+    ContainersStopBeforeSandbox,
+    /// A container of a deleted pod gets its full grace period before SIGKILL.
+    GracePeriodHonoured,
+    /// Once a pod's API object is released, nothing of it is left on the node.
+    NothingLeftBehind,
+    /// The kubelet acts only on pods bound to its node.
+    OwnNodeOnly,
+    /// The kubelet touches only runtime objects it created (with pod labels).
+    OwnObjectsOnly,
+    /// Liveness: after the last fault healed, every pod reaches its desired state in time.
+    Convergence,
+    /// Liveness: the API server's status agrees with the node.
+    StatusAgrees,
+    /// A scenario expectation did not hold.
+    Expectation,
+}
+
+/// A broken rule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Violation {
+    /// When (virtual ms).
+    pub t: Millis,
+    /// Which rule.
+    pub rule: Rule,
+    /// What happened.
+    pub detail: String,
+}
+
+/// What the checker may look at.
+pub struct View<'a> {
+    /// The API server.
+    pub api: &'a ApiServer,
+    /// The runtime.
+    pub containerd: &'a Containerd,
+    /// The node.
+    pub node: &'a Node,
+    /// The kubelet's node.
+    pub node_name: &'a str,
+}
+
+/// How a container instance ended, as far as the checker saw.
+#[derive(Clone, Debug)]
+struct Ended {
+    /// It exited on its own (workload, crash, OOM), not by a stop or a reboot.
+    by_itself: bool,
+    exit_code: i32,
+    hash: u64,
+}
+
+/// The checker's memory.
+#[derive(Clone, Debug)]
+pub struct Checker {
+    node_name: String,
+    violations: Vec<Violation>,
+    /// Every spec hash each container of each pod has had: (pod uid, container name) -> hashes.
+    spec_hashes: BTreeMap<(String, String), BTreeSet<u64>>,
+    /// Containers the kubelet asked to stop (or whose sandbox it stopped).
+    stop_requested: BTreeSet<String>,
+    /// The last self-ended instance of each (pod uid, container name).
+    last_end: BTreeMap<(String, String), Ended>,
+    /// The CrashLoopBackOff the kubelet must at least respect, mirrored per (pod, name, hash).
+    backoff: Backoff,
+}
+
+impl Checker {
+    /// A checker for the kubelet of `node_name`.
+    pub fn new(node_name: &str) -> Checker {
+        Checker {
+            node_name: node_name.to_string(),
+            violations: Vec::new(),
+            spec_hashes: BTreeMap::new(),
+            stop_requested: BTreeSet::new(),
+            last_end: BTreeMap::new(),
+            backoff: Backoff::kubelet_default(),
+        }
+    }
+
+    /// Records a violation.
+    pub fn violate(&mut self, t: Millis, rule: Rule, detail: String) {
+        // Bounded: a broken rule tends to repeat; 100 are plenty to debug from.
+        if self.violations.len() < 100 {
+            self.violations.push(Violation { t, rule, detail });
+        }
+    }
+
+    /// The violations so far.
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Takes the violations.
+    pub fn take_violations(&mut self) -> Vec<Violation> {
+        std::mem::take(&mut self.violations)
+    }
+
+    /// A pod version the API server stored (its hashes are all legitimate specs).
+    pub fn on_spec(&mut self, _now: Millis, pod: &Pod) {
+        for (_, c) in pod.all_containers() {
+            self.spec_hashes.entry((pod.uid.clone(), c.name().to_string())).or_default().insert(c.hash());
+        }
+    }
+
+    /// A new kubelet process: its backoff memory is gone, so the mirror starts over.
+    pub fn on_kubelet_start(&mut self) {
+        self.backoff = Backoff::kubelet_default();
+    }
+
+    /// The node reboots: every process dies, none by itself.
+    pub fn on_reboot(&mut self, _now: Millis, view: &View<'_>) {
+        for c in view.containerd.containers() {
+            if c.status.state == ContainerState::Running {
+                self.stop_requested.insert(c.status.id.clone());
+            }
+        }
+    }
+
+    /// A container stopped running (workload exit, crash, OOM, SIGKILL at the end of a grace period).
+    pub fn on_exit(&mut self, _now: Millis, id: &str, view: &View<'_>) {
+        let Some(c) = find_container(view, id) else { return };
+        let Some(pod) = &c.pod else { return };
+        let by_itself = !self.stop_requested.contains(id);
+        let key = (pod.uid.clone(), c.status.name.clone());
+        self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code, hash: c.status.hash });
+    }
+
+    /// Checks a CRI call before the runtime carries it out.
+    pub fn before_cri(&mut self, now: Millis, request: &CriRequest, view: &View<'_>) {
+        match request {
+            CriRequest::RunPodSandbox { config } => match view.api.pod_by_uid(&config.pod.uid) {
+                Some(p) if p.pod.spec.node_name != self.node_name => self.violate(
+                    now,
+                    Rule::OwnNodeOnly,
+                    format!(
+                        "sandbox made for {}/{}, bound to {}",
+                        p.pod.namespace, p.pod.name, p.pod.spec.node_name
+                    ),
+                ),
+                _ => {}
+            },
+            CriRequest::CreateContainer { sandbox_id, config } => {
+                self.check_create(now, sandbox_id, config, view)
+            }
+            CriRequest::StartContainer { container_id } => self.check_start(now, container_id, view),
+            CriRequest::StopContainer { container_id, timeout_seconds } => {
+                self.check_stop_container(now, container_id, *timeout_seconds, view);
+                self.stop_requested.insert(container_id.clone());
+            }
+            CriRequest::StopPodSandbox { sandbox_id } => {
+                self.check_stop_sandbox(now, sandbox_id, view);
+                for c in view.containerd.containers().filter(|c| c.status.sandbox_id == *sandbox_id) {
+                    self.stop_requested.insert(c.status.id.clone());
+                }
+            }
+            CriRequest::RemoveContainer { container_id } => {
+                if let Some(c) = find_container(view, container_id) {
+                    if c.pod.is_none() {
+                        self.violate(
+                            now,
+                            Rule::OwnObjectsOnly,
+                            format!("removed foreign container {container_id}"),
+                        );
+                    }
+                }
+            }
+            CriRequest::RemovePodSandbox { sandbox_id }
+                if view.containerd.sandboxes().any(|s| s.status.id == *sandbox_id && s.pod.is_none()) =>
+            {
+                self.violate(now, Rule::OwnObjectsOnly, format!("removed foreign sandbox {sandbox_id}"));
+            }
+            _ => {}
+        }
+    }
+
+    /// Records what a CRI call did.
+    pub fn after_cri(&mut self, _now: Millis, request: &CriRequest, reply: &CriReply, view: &View<'_>) {
+        if let (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) = (request, reply) {
+            // A SIGTERM-obeying process ended now; remember it as stopped, not self-ended.
+            if let Some(c) = find_container(view, container_id) {
+                if let Some(pod) = &c.pod {
+                    let key = (pod.uid.clone(), c.status.name.clone());
+                    self.last_end.insert(
+                        key,
+                        Ended { by_itself: false, exit_code: c.status.exit_code, hash: c.status.hash },
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_create(
+        &mut self,
+        now: Millis,
+        sandbox_id: &str,
+        config: &podsim_model::io::ContainerConfig,
+        view: &View<'_>,
+    ) {
+        let who = format!("{}/{}/{}", config.pod.namespace, config.pod.name, config.name);
+        match view.containerd.sandboxes().find(|s| s.status.id == sandbox_id) {
+            None => self.violate(
+                now,
+                Rule::ContainerInOwnReadySandbox,
+                format!("{who} created in unknown sandbox {sandbox_id}"),
+            ),
+            Some(s) => {
+                if s.pod.as_ref().map(|p| p.uid.as_str()) != Some(config.pod.uid.as_str()) {
+                    self.violate(
+                        now,
+                        Rule::ContainerInOwnReadySandbox,
+                        format!("{who} created in another pod's sandbox {sandbox_id}"),
+                    );
+                } else if s.status.state != SandboxState::Ready {
+                    self.violate(
+                        now,
+                        Rule::ContainerInOwnReadySandbox,
+                        format!("{who} created in sandbox {sandbox_id}, which is not ready"),
+                    );
+                }
+            }
+        }
+        let Some(stored) = view.api.pod_by_uid(&config.pod.uid) else { return };
+        let pod = &stored.pod;
+        if pod.spec.node_name != self.node_name {
+            self.violate(
+                now,
+                Rule::OwnNodeOnly,
+                format!("{who} created for a pod bound to {}", pod.spec.node_name),
+            );
+        }
+        if !view.node.has_data_dir(&pod.uid) {
+            self.violate(
+                now,
+                Rule::PrerequisitesFirst,
+                format!("{who} created before its pod's data directory"),
+            );
+        }
+        let Some((kind, spec)) = pod.find_container(&config.name) else { return };
+        for m in &spec.volume_mounts {
+            if !view.node.is_mounted(&pod.uid, &m.name) {
+                self.violate(
+                    now,
+                    Rule::PrerequisitesFirst,
+                    format!("{who} created before volume {:?} was mounted", m.name),
+                );
+            }
+        }
+        for e in &spec.env {
+            if let podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } = &e.source {
+                if !view.api.secret_exists(&pod.namespace, name) {
+                    self.violate(
+                        now,
+                        Rule::PrerequisitesFirst,
+                        format!("{who} created while Secret {name:?} is missing"),
+                    );
+                }
+            }
+        }
+        // Restart policy: only regular containers (init containers start over with a new sandbox).
+        if kind == ContainerKind::Regular {
+            let key = (pod.uid.clone(), config.name.clone());
+            if let Some(end) = self.last_end.get(&key) {
+                let same_spec = end.hash == config.hash;
+                let forbidden = end.by_itself
+                    && same_spec
+                    && match pod.spec.restart_policy {
+                        RestartPolicy::Never => true,
+                        RestartPolicy::OnFailure => end.exit_code == 0,
+                        RestartPolicy::Always => false,
+                    };
+                if forbidden {
+                    self.violate(
+                        now,
+                        Rule::RestartPolicyHonoured,
+                        format!(
+                            "{who} created again under restartPolicy {} after it exited {} on its own",
+                            pod.spec.restart_policy.as_str(),
+                            end.exit_code
+                        ),
+                    );
+                }
+            }
+        }
+        self.check_init_order(now, &who, pod, kind, &config.name, sandbox_id, view);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_init_order(
+        &mut self,
+        now: Millis,
+        who: &str,
+        pod: &Pod,
+        kind: ContainerKind,
+        name: &str,
+        sandbox_id: &str,
+        view: &View<'_>,
+    ) {
+        let in_sandbox = |n: &str| -> Vec<&ContainerRecord> {
+            view.containerd
+                .containers()
+                .filter(|c| c.status.sandbox_id == sandbox_id && c.status.name == n)
+                .collect()
+        };
+        let completed = |n: &str| {
+            in_sandbox(n)
+                .first()
+                .is_some_and(|c| c.status.state == ContainerState::Exited && c.status.exit_code == 0)
+        };
+        let plain_inits: Vec<&str> = pod
+            .spec
+            .init_containers
+            .iter()
+            .filter(|c| !c.is_restartable_init_container())
+            .map(|c| c.name())
+            .collect();
+        match kind {
+            ContainerKind::Init => {
+                let Some(pos) = pod.spec.init_containers.iter().position(|c| c.name() == name) else {
+                    return;
+                };
+                if pod.spec.init_containers[pos].is_restartable_init_container() {
+                    return;
+                }
+                for other in &plain_inits {
+                    if *other != name
+                        && in_sandbox(other).iter().any(|c| c.status.state == ContainerState::Running)
+                    {
+                        self.violate(
+                            now,
+                            Rule::InitContainersInOrder,
+                            format!("{who} created while init container {other} runs"),
+                        );
+                    }
+                }
+                for earlier in
+                    pod.spec.init_containers[..pos].iter().filter(|c| !c.is_restartable_init_container())
+                {
+                    if !completed(earlier.name()) {
+                        self.violate(
+                            now,
+                            Rule::InitContainersInOrder,
+                            format!("{who} created before init container {} completed", earlier.name()),
+                        );
+                    }
+                }
+            }
+            ContainerKind::Regular => {
+                // A regular container that already ran in this sandbox shows initialisation was done.
+                let initialised_before = pod.spec.containers.iter().any(|c| !in_sandbox(c.name()).is_empty());
+                if initialised_before {
+                    return;
+                }
+                for init in &plain_inits {
+                    if !completed(init) {
+                        self.violate(
+                            now,
+                            Rule::InitContainersInOrder,
+                            format!("{who} created before init container {init} completed"),
+                        );
+                    }
+                }
+            }
+            ContainerKind::Ephemeral => {}
+        }
+    }
+
+    fn check_start(&mut self, now: Millis, container_id: &str, view: &View<'_>) {
+        let Some(c) = find_container(view, container_id) else { return };
+        let Some(pod) = &c.pod else {
+            self.violate(now, Rule::OwnObjectsOnly, format!("started foreign container {container_id}"));
+            return;
+        };
+        // The newest exited instance of the same container, as doBackOff reads it.
+        let previous = view.containerd.containers().filter(|o| o.status.id != container_id).find(|o| {
+            o.pod.as_ref().is_some_and(|p| p.uid == pod.uid)
+                && o.status.name == c.status.name
+                && o.status.state == ContainerState::Exited
+        });
+        let Some(previous) = previous else { return };
+        let Some(finished) = previous.status.finished_at else { return };
+        let key = format!("{}/{}/{:x}", pod.uid, c.status.name, c.status.hash);
+        if self.backoff.is_in_backoff_since(&key, finished, now) {
+            let end = finished + self.backoff.get(&key);
+            self.violate(
+                now,
+                Rule::RestartBackoff,
+                format!(
+                    "{}/{} restart {} started at {} ms, before its backoff ended at {end} ms",
+                    pod.name, c.status.name, c.status.restart_count, now
+                ),
+            );
+        }
+        self.backoff.next(&key, finished, now);
+    }
+
+    fn check_stop_container(
+        &mut self,
+        now: Millis,
+        container_id: &str,
+        timeout_seconds: i64,
+        view: &View<'_>,
+    ) {
+        let Some(c) = find_container(view, container_id) else { return };
+        let Some(pod_ref) = &c.pod else {
+            self.violate(now, Rule::OwnObjectsOnly, format!("stopped foreign container {container_id}"));
+            return;
+        };
+        if c.status.state != ContainerState::Running {
+            return;
+        }
+        let who = format!("{}/{}/{}", pod_ref.namespace, pod_ref.name, c.status.name);
+        let Some(stored) = view.api.pod_by_uid(&pod_ref.uid) else { return };
+        let pod = &stored.pod;
+        if pod.deletion_timestamp.is_some() {
+            let required = pod.grace_period_seconds().max(1);
+            if timeout_seconds < required {
+                self.violate(
+                    now,
+                    Rule::GracePeriodHonoured,
+                    format!("{who} of a deleted pod stopped with {timeout_seconds}s, less than its grace period {required}s"),
+                );
+            }
+            return;
+        }
+        let Some((kind, spec)) = pod.find_container(&c.status.name) else { return };
+        if kind != ContainerKind::Regular {
+            return;
+        }
+        let key = (pod.uid.clone(), c.status.name.clone());
+        let spec_changed =
+            self.spec_hashes.get(&key).is_some_and(|h| h.len() > 1) || spec.hash() != c.status.hash;
+        let sandboxes: Vec<_> = view
+            .containerd
+            .sandboxes()
+            .filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod.uid))
+            .collect();
+        let sandbox_changed = sandboxes
+            .first()
+            .is_none_or(|s| s.status.state != SandboxState::Ready || s.status.id != c.status.sandbox_id)
+            || sandboxes.iter().filter(|s| s.status.state == SandboxState::Ready).count() > 1;
+        // A running container with a matching hash counts towards the kubelet's keepCount, so the pod
+        // is not "finished"; only a probe failure (the container has a probe) remains.
+        let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
+        if !(spec_changed || sandbox_changed || probe_failure) {
+            self.violate(
+                now,
+                Rule::MatchingContainerKept,
+                format!("{who} stopped although it runs with a matching hash in a ready sandbox"),
+            );
+        }
+        if timeout_seconds < 1 {
+            self.violate(now, Rule::GracePeriodHonoured, format!("{who} stopped with no grace period"));
+        }
+    }
+
+    fn check_stop_sandbox(&mut self, now: Millis, sandbox_id: &str, view: &View<'_>) {
+        let Some(s) = view.containerd.sandboxes().find(|s| s.status.id == sandbox_id) else { return };
+        let Some(pod_ref) = &s.pod else {
+            self.violate(now, Rule::OwnObjectsOnly, format!("stopped foreign sandbox {sandbox_id}"));
+            return;
+        };
+        let deleted = view.api.pod_by_uid(&pod_ref.uid).is_none_or(|p| p.pod.deletion_timestamp.is_some());
+        if !deleted {
+            return;
+        }
+        let running: Vec<String> = view
+            .containerd
+            .containers()
+            .filter(|c| c.status.sandbox_id == sandbox_id && c.status.state == ContainerState::Running)
+            .map(|c| c.status.name.clone())
+            .collect();
+        if !running.is_empty() {
+            self.violate(
+                now,
+                Rule::ContainersStopBeforeSandbox,
+                format!(
+                    "sandbox of deleted pod {}/{} stopped while {running:?} still run",
+                    pod_ref.namespace, pod_ref.name
+                ),
+            );
+        }
+    }
+
+    /// The kubelet released a pod's API object: nothing of it may be left.
+    pub fn on_release(&mut self, now: Millis, uid: &str, view: &View<'_>) {
+        let mut left = Vec::new();
+        left.extend(
+            view.containerd
+                .containers()
+                .filter(|c| c.pod.as_ref().is_some_and(|p| p.uid == uid))
+                .map(|c| format!("container {}", c.status.name)),
+        );
+        left.extend(
+            view.containerd
+                .sandboxes()
+                .filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == uid))
+                .map(|s| format!("sandbox {}", s.status.id)),
+        );
+        left.extend(view.node.mounts_of(uid).map(|v| format!("mount {v}")));
+        if view.node.has_data_dir(uid) {
+            left.push("data directory".into());
+        }
+        if !left.is_empty() {
+            self.violate(now, Rule::NothingLeftBehind, format!("pod {uid} released with {left:?} left"));
+        }
+    }
+}
+
+fn find_container<'a>(view: &'a View<'_>, id: &str) -> Option<&'a ContainerRecord> {
+    view.containerd.containers().find(|c| c.status.id == id)
+}
+
+/// Liveness: every pod in its desired state. `since` is when the world settled; `bound` the allowance.
+pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, bound: Millis, view: &View<'_>) {
+    let _ = bound;
+    for stored in view.api.pods() {
+        let pod = &stored.pod;
+        if pod.spec.node_name != checker.node_name {
+            continue;
+        }
+        let who = pod.full_name();
+        if pod.deletion_timestamp.is_some() {
+            checker.violate(
+                now,
+                Rule::Convergence,
+                format!(
+                    "{who} was deleted but is not released {} s after the world settled",
+                    (now - since) / 1000
+                ),
+            );
+            continue;
+        }
+        let runs_forever =
+            pod.all_containers().filter(|(k, _)| *k != ContainerKind::Ephemeral).all(|(k, c)| {
+                let w = podsim_model::workload::Workload::from_command(&c.command, &c.args);
+                k == ContainerKind::Init && !c.is_restartable_init_container()
+                    || !matches!(w, podsim_model::workload::Workload::ExitAfter { .. })
+            });
+        let inits_succeed = pod.spec.init_containers.iter().all(|c| {
+            c.is_restartable_init_container()
+                || matches!(
+                    podsim_model::workload::Workload::from_command(&c.command, &c.args),
+                    podsim_model::workload::Workload::ExitAfter { code: 0, .. }
+                )
+        });
+        if !(runs_forever && inits_succeed) {
+            continue;
+        }
+        let ours = |c: &&ContainerRecord| c.pod.as_ref().is_some_and(|p| p.uid == pod.uid);
+        let newest_sandbox =
+            view.containerd.sandboxes().find(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod.uid));
+        if newest_sandbox.is_none_or(|s| s.status.state != SandboxState::Ready) {
+            checker.violate(
+                now,
+                Rule::Convergence,
+                format!("{who} has no ready sandbox {} s after the world settled", (now - since) / 1000),
+            );
+            continue;
+        }
+        for c in &pod.spec.containers {
+            let newest = view.containerd.containers().filter(ours).find(|r| r.status.name == c.name());
+            match newest {
+                Some(r) if r.status.state == ContainerState::Running && r.status.hash == c.hash() => {}
+                other => checker.violate(
+                    now,
+                    Rule::Convergence,
+                    format!(
+                        "{who}/{} is not running its spec {} s after the world settled (runtime: {:?})",
+                        c.name(),
+                        (now - since) / 1000,
+                        other.map(|r| (r.status.state, r.status.hash == c.hash()))
+                    ),
+                ),
+            }
+        }
+        match &stored.status {
+            Some(s) if s.phase == PodPhase::Running => {}
+            other => checker.violate(
+                now,
+                Rule::StatusAgrees,
+                format!("{who} runs but the API server says {:?}", other.as_ref().map(|s| s.phase)),
+            ),
+        }
+    }
+}
+
+/// The scenario's expectations, against the API server's status and the node.
+pub fn check_expectations(checker: &mut Checker, now: Millis, expect: &Expectations, view: &View<'_>) {
+    for (name, e) in &expect.pods {
+        let (ns, n) = split_name(name);
+        let stored = view.api.pod(&ns, &n);
+        if e.gone {
+            if let Some(p) = &stored {
+                checker.violate(
+                    now,
+                    Rule::Expectation,
+                    format!(
+                        "{name}: expected gone, but the API server still has it (deleted: {})",
+                        p.pod.deletion_timestamp.is_some()
+                    ),
+                );
+            }
+            continue;
+        }
+        let Some(stored) = stored else {
+            checker.violate(
+                now,
+                Rule::Expectation,
+                format!("{name}: expected, but the API server does not have it"),
+            );
+            continue;
+        };
+        let status = stored.status.as_ref();
+        if let Some(phase) = e.phase {
+            if status.map(|s| s.phase) != Some(phase) {
+                checker.violate(
+                    now,
+                    Rule::Expectation,
+                    format!("{name}: expected phase {phase:?}, found {:?}", status.map(|s| s.phase)),
+                );
+            }
+        }
+        for (cname, ce) in &e.containers {
+            let Some(cs) = status.and_then(|s| s.container(cname)) else {
+                checker.violate(now, Rule::Expectation, format!("{name}/{cname}: no status reported"));
+                continue;
+            };
+            use podsim_model::ContainerStateReport as S;
+            let (state, reason, exit) = match &cs.state {
+                S::Running { .. } => (StateName::Running, None, None),
+                S::Waiting { reason } => (StateName::Waiting, Some(reason.clone()), None),
+                S::Terminated { exit_code, reason } => {
+                    (StateName::Terminated, Some(reason.clone()), Some(*exit_code))
+                }
+            };
+            if let Some(want) = &ce.state {
+                if *want != state {
+                    checker.violate(
+                        now,
+                        Rule::Expectation,
+                        format!("{name}/{cname}: expected {want:?}, found {:?}", cs.state),
+                    );
+                }
+            }
+            if let Some(want) = &ce.reason {
+                if reason.as_deref() != Some(want.as_str()) {
+                    checker.violate(
+                        now,
+                        Rule::Expectation,
+                        format!("{name}/{cname}: expected reason {want}, found {:?}", cs.state),
+                    );
+                }
+            }
+            if let Some(want) = ce.exit_code {
+                if exit != Some(want) {
+                    checker.violate(
+                        now,
+                        Rule::Expectation,
+                        format!("{name}/{cname}: expected exit code {want}, found {:?}", cs.state),
+                    );
+                }
+            }
+            if let Some(range) = ce.restarts {
+                if !range.contains(cs.restart_count) {
+                    checker.violate(
+                        now,
+                        Rule::Expectation,
+                        format!("{name}/{cname}: expected {range} restarts, found {}", cs.restart_count),
+                    );
+                }
+            }
+        }
+    }
+}

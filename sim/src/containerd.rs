@@ -1,0 +1,1453 @@
+//! The simulated containerd: the CRI `runtime.v1` server as the kubelet sees it, with its image store,
+//! sandboxes, containers and the processes in them, and the faults a real node can suffer.
+//!
+//! It is a plain state machine. [`Containerd::handle`] serves one CRI call at `now` and says how long
+//! after the call its reply is sent; whatever must happen later (a process exiting, a pull landing)
+//! is handed back as a [`RuntimeTimer`] for the world to schedule and deliver to
+//! [`Containerd::on_timer`]. Faults are methods applied at `now`.
+//!
+//! What it models of containerd's CRI plugin, as the kubelet observes it:
+//! - ids come from one counter (`sandbox-1`, `container-2`, ...); lists are newest first;
+//! - names are reserved as containerd reserves them: one sandbox per (pod, attempt) and one container
+//!   per (pod, container name, attempt) may exist at a time ("name is reserved");
+//! - a container's process behaves as its [`Workload`]; a pending exit carries the container's
+//!   `generation`, so an exit scheduled before the container stopped, crashed or was removed is
+//!   ignored when it fires;
+//! - `StopContainer` sends SIGTERM, then SIGKILL after the grace period; the call returns when the
+//!   process is gone;
+//! - a container started in a sandbox that is not ready fails to start and exits with code 128,
+//!   reason `StartError` (containerd's `errorStartExitCode`/`errorStartReason`);
+//! - after a node reboot, containers that were running are reported exited with code 255, reason
+//!   `Unknown` (containerd's `unknownExitCode`/`unknownExitReason` on recovery); created containers
+//!   stay created, images stay on disk, sandboxes are not ready.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use podsim_model::io::{
+    ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
+};
+use podsim_model::workload::{Workload, SIGKILL_EXIT_CODE};
+use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
+
+/// How long the registry takes to say that it does not know an image.
+pub const REGISTRY_NOT_FOUND_DELAY: Millis = 1;
+/// The exit code containerd reports for a process it lost track of (after a reboot).
+pub const UNKNOWN_EXIT_CODE: i32 = 255;
+/// The reason containerd reports for a process it lost track of (after a reboot).
+pub const UNKNOWN_EXIT_REASON: &str = "Unknown";
+/// The exit code containerd gives a container that failed to start.
+pub const START_ERROR_EXIT_CODE: i32 = 128;
+/// The reason containerd gives a container that failed to start.
+pub const START_ERROR_REASON: &str = "StartError";
+/// The reason of a process the kernel OOM-killed.
+pub const OOM_KILLED_REASON: &str = "OOMKilled";
+/// The reason of a crashed process ([`Containerd::crash_container`]).
+pub const ERROR_REASON: &str = "Error";
+/// The image of containers added by [`Containerd::add_foreign_container`].
+pub const FOREIGN_IMAGE: &str = "foreign.example/unmanaged:latest";
+
+/// How an image behaves in the registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistryImage {
+    /// How long a pull takes (successful or not).
+    pub pull_latency: Millis,
+    /// How pulls fail.
+    pub failure: PullFailure,
+    /// `Some(w)`: every container of this image behaves as `w` whatever its command (an image podsim
+    /// did not build behaves as [`Workload::Run`]); `None`: the behaviour is read from the
+    /// container's command with [`Workload::from_command`].
+    pub workload: Option<Workload>,
+}
+
+/// How pulls of an image fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PullFailure {
+    /// They succeed.
+    None,
+    /// They always fail.
+    Permanent,
+    /// The next `failures_left` pulls fail, then pulls succeed.
+    Transient {
+        /// How many more pulls fail.
+        failures_left: u32,
+    },
+}
+
+/// Something containerd must be woken up for at a time: the world schedules it and hands it to
+/// [`Containerd::on_timer`] when it is due.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RuntimeTimer {
+    /// A container's process exits (ignored if the container's generation moved on).
+    ProcessExit {
+        /// The container.
+        container_id: String,
+        /// The container's generation when the exit was scheduled.
+        generation: u64,
+        /// The exit code.
+        exit_code: i32,
+        /// The runtime's reason ("" for an ordinary exit; the kubelet derives Completed/Error).
+        reason: String,
+    },
+    /// A pull completes: the image is on the node from now on.
+    PullDone {
+        /// The image.
+        image: String,
+    },
+}
+
+/// A reply, and how long after the request it is sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriOutcome {
+    /// The reply.
+    pub reply: CriReply,
+    /// How long after the request the reply is sent (pulls take their latency; a `StopContainer` of a
+    /// process that ignores SIGTERM replies when the SIGKILL lands).
+    pub delay: Millis,
+}
+
+impl CriOutcome {
+    /// A reply sent at once.
+    pub fn at_once(reply: CriReply) -> CriOutcome {
+        CriOutcome { reply, delay: 0 }
+    }
+
+    /// A reply sent `delay` after the request.
+    pub fn after(delay: Millis, reply: CriReply) -> CriOutcome {
+        CriOutcome { reply, delay }
+    }
+
+    fn failed(message: String) -> CriOutcome {
+        CriOutcome::at_once(CriReply::Err(CriError::Failed(message)))
+    }
+
+    fn error(error: CriError) -> CriOutcome {
+        CriOutcome::at_once(CriReply::Err(error))
+    }
+}
+
+/// The CRI methods, to target injected failures ([`Containerd::fail_calls`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum CriMethod {
+    /// `ListPodSandbox`.
+    ListPodSandbox,
+    /// `ListContainers`.
+    ListContainers,
+    /// `RunPodSandbox`.
+    RunPodSandbox,
+    /// `StopPodSandbox`.
+    StopPodSandbox,
+    /// `RemovePodSandbox`.
+    RemovePodSandbox,
+    /// `ImageStatus`.
+    ImageStatus,
+    /// `PullImage`.
+    PullImage,
+    /// `CreateContainer`.
+    CreateContainer,
+    /// `StartContainer`.
+    StartContainer,
+    /// `StopContainer`.
+    StopContainer,
+    /// `RemoveContainer`.
+    RemoveContainer,
+}
+
+impl CriMethod {
+    /// The method a request calls.
+    pub fn of(request: &CriRequest) -> CriMethod {
+        match request {
+            CriRequest::ListPodSandbox { .. } => CriMethod::ListPodSandbox,
+            CriRequest::ListContainers { .. } => CriMethod::ListContainers,
+            CriRequest::RunPodSandbox { .. } => CriMethod::RunPodSandbox,
+            CriRequest::StopPodSandbox { .. } => CriMethod::StopPodSandbox,
+            CriRequest::RemovePodSandbox { .. } => CriMethod::RemovePodSandbox,
+            CriRequest::ImageStatus { .. } => CriMethod::ImageStatus,
+            CriRequest::PullImage { .. } => CriMethod::PullImage,
+            CriRequest::CreateContainer { .. } => CriMethod::CreateContainer,
+            CriRequest::StartContainer { .. } => CriMethod::StartContainer,
+            CriRequest::StopContainer { .. } => CriMethod::StopContainer,
+            CriRequest::RemoveContainer { .. } => CriMethod::RemoveContainer,
+        }
+    }
+}
+
+/// One sandbox as containerd holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SandboxRecord {
+    /// Its pod, from its labels.
+    pub pod: Option<PodRef>,
+    /// Its status, as `ListPodSandbox` reports it.
+    pub status: SandboxStatus,
+    /// Whether its pause process runs.
+    pub pause_alive: bool,
+}
+
+/// One container as containerd holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerRecord {
+    /// Its pod, from its labels (`None`: not made by a kubelet).
+    pub pod: Option<PodRef>,
+    /// Its status, as `ListContainers` reports it.
+    pub status: ContainerStatus,
+    /// What its process does.
+    pub workload: Workload,
+    /// Bumped on every change of state, so that exits scheduled before it are recognised as stale.
+    pub generation: u64,
+    /// Which list of the pod spec it comes from (`None`: not made by a kubelet).
+    pub kind: Option<ContainerKind>,
+    /// `metadata.attempt` (part of its reserved name).
+    pub attempt: u32,
+    /// When the SIGKILL of a pending `StopContainer` lands, if one is pending.
+    pub kill_at: Option<Millis>,
+}
+
+impl ContainerRecord {
+    fn is_running(&self) -> bool {
+        self.status.state == ContainerState::Running
+    }
+
+    /// The process ends: the container is exited and every exit scheduled before is stale.
+    fn exit(&mut self, now: Millis, exit_code: i32, reason: &str) {
+        assert!(self.is_running(), "only a running container's process can exit ({})", self.status.id);
+        self.status.state = ContainerState::Exited;
+        self.status.exit_code = exit_code;
+        self.status.reason = reason.to_string();
+        self.status.finished_at = Some(now);
+        self.kill_at = None;
+        self.generation += 1;
+    }
+
+    fn process_exit(&self, exit_code: i32, reason: &str) -> RuntimeTimer {
+        RuntimeTimer::ProcessExit {
+            container_id: self.status.id.clone(),
+            generation: self.generation,
+            exit_code,
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// The next calls of one method that fail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct InjectedFailure {
+    method: CriMethod,
+    count: u32,
+    timeout: bool,
+    delay: Millis,
+}
+
+/// The simulated containerd of one node.
+#[derive(Clone, Debug)]
+pub struct Containerd {
+    /// Every image a pull can find, with how its pulls behave.
+    registry: BTreeMap<String, RegistryImage>,
+    /// The node's image store.
+    images: BTreeSet<String>,
+    /// Pulls in flight: when each image lands (the earliest, if several pulls overlap).
+    pulls: BTreeMap<String, Millis>,
+    /// Oldest first.
+    sandboxes: Vec<SandboxRecord>,
+    /// Oldest first.
+    containers: Vec<ContainerRecord>,
+    /// The last id handed out (sandboxes and containers share it).
+    last_id: u64,
+    /// How many pod IPs were handed out.
+    ips_allocated: u64,
+    /// containerd answers no call before this time.
+    down_until: Millis,
+    /// Injected failures, in the order they were injected.
+    injected: Vec<InjectedFailure>,
+}
+
+impl Containerd {
+    /// A containerd with an empty image store, pulling from `registry`.
+    pub fn new(registry: BTreeMap<String, RegistryImage>) -> Containerd {
+        Containerd {
+            registry,
+            images: BTreeSet::new(),
+            pulls: BTreeMap::new(),
+            sandboxes: Vec::new(),
+            containers: Vec::new(),
+            last_id: 0,
+            ips_allocated: 0,
+            down_until: 0,
+            injected: Vec::new(),
+        }
+    }
+
+    /// Images already on the node (imported), e.g. the pause image.
+    pub fn preload(&mut self, image: &str) {
+        self.images.insert(image.to_string());
+    }
+
+    /// Serves one CRI call at `now`; pushes the (time, timer) pairs it needs onto `timers`.
+    ///
+    /// While containerd is down every call fails with `Unavailable` at once; otherwise an injected
+    /// failure of the method, if any is left, answers the call (which then does nothing).
+    pub fn handle(
+        &mut self,
+        now: Millis,
+        request: CriRequest,
+        timers: &mut Vec<(Millis, RuntimeTimer)>,
+    ) -> CriOutcome {
+        if !self.is_up(now) {
+            return CriOutcome::error(CriError::Unavailable);
+        }
+        if let Some(outcome) = self.take_injected_failure(CriMethod::of(&request)) {
+            return outcome;
+        }
+        match request {
+            CriRequest::ListPodSandbox { pod_uid } => {
+                CriOutcome::at_once(CriReply::Sandboxes(self.list_pod_sandbox(pod_uid.as_deref())))
+            }
+            CriRequest::ListContainers { pod_uid } => {
+                CriOutcome::at_once(CriReply::Containers(self.list_containers(pod_uid.as_deref())))
+            }
+            CriRequest::RunPodSandbox { config } => self.run_pod_sandbox(now, config),
+            CriRequest::StopPodSandbox { sandbox_id } => self.stop_pod_sandbox(now, &sandbox_id),
+            CriRequest::RemovePodSandbox { sandbox_id } => self.remove_pod_sandbox(&sandbox_id),
+            CriRequest::ImageStatus { image } => {
+                CriOutcome::at_once(CriReply::ImagePresent(self.image_present(now, &image)))
+            }
+            CriRequest::PullImage { image } => self.pull_image(now, image, timers),
+            CriRequest::CreateContainer { sandbox_id, config } => {
+                self.create_container(now, &sandbox_id, config)
+            }
+            CriRequest::StartContainer { container_id } => self.start_container(now, &container_id, timers),
+            CriRequest::StopContainer { container_id, timeout_seconds } => {
+                self.stop_container(now, &container_id, timeout_seconds, timers)
+            }
+            CriRequest::RemoveContainer { container_id } => self.remove_container(&container_id),
+        }
+    }
+
+    /// A timer fired: a process exits (ignored if the container's `generation` moved on, i.e. it
+    /// already stopped or was removed), or a pull completes (the image becomes present). Runs whether
+    /// containerd is up or not: processes live in their shims, and the kernel does not wait.
+    pub fn on_timer(&mut self, now: Millis, timer: RuntimeTimer, _timers: &mut Vec<(Millis, RuntimeTimer)>) {
+        match timer {
+            RuntimeTimer::ProcessExit { container_id, generation, exit_code, reason } => {
+                if let Some(c) = self.container_mut(&container_id) {
+                    if c.generation == generation && c.is_running() {
+                        c.exit(now, exit_code, &reason);
+                    }
+                }
+            }
+            RuntimeTimer::PullDone { image } => {
+                if self.pulls.get(&image).is_some_and(|&at| at <= now) {
+                    self.pulls.remove(&image);
+                    self.images.insert(image);
+                }
+            }
+        }
+    }
+
+    // --- the CRI methods ---
+
+    /// `ListPodSandbox`: all sandboxes, or one pod's, newest first.
+    fn list_pod_sandbox(&self, pod_uid: Option<&str>) -> Vec<SandboxInfo> {
+        self.sandboxes()
+            .filter(|s| matches_pod(s.pod.as_ref(), pod_uid))
+            .map(|s| SandboxInfo { pod: s.pod.clone(), status: s.status.clone() })
+            .collect()
+    }
+
+    /// `ListContainers`: all containers, or one pod's, newest first.
+    fn list_containers(&self, pod_uid: Option<&str>) -> Vec<ContainerInfo> {
+        self.containers()
+            .filter(|c| matches_pod(c.pod.as_ref(), pod_uid))
+            .map(|c| ContainerInfo { pod: c.pod.clone(), status: c.status.clone() })
+            .collect()
+    }
+
+    /// `RunPodSandbox`: a ready sandbox with a live pause process (the sandbox image is always on the
+    /// node), unless its name (pod and attempt) is reserved by another sandbox.
+    fn run_pod_sandbox(&mut self, now: Millis, config: SandboxConfig) -> CriOutcome {
+        let reserved_by = self
+            .sandboxes
+            .iter()
+            .find(|s| s.pod.as_ref() == Some(&config.pod) && s.status.attempt == config.attempt);
+        if let Some(holder) = reserved_by {
+            return CriOutcome::failed(format!(
+                "failed to reserve sandbox name {:?}: name is reserved for {:?}",
+                sandbox_name(&config.pod, config.attempt),
+                holder.status.id
+            ));
+        }
+        let id = self.next_id("sandbox");
+        let ip = if config.host_network { String::new() } else { self.next_ip() };
+        self.sandboxes.push(SandboxRecord {
+            pod: Some(config.pod),
+            status: SandboxStatus {
+                id: id.clone(),
+                state: SandboxState::Ready,
+                attempt: config.attempt,
+                ip,
+                host_network: config.host_network,
+                created_at: now,
+            },
+            pause_alive: true,
+        });
+        CriOutcome::at_once(CriReply::SandboxCreated { sandbox_id: id })
+    }
+
+    /// `StopPodSandbox`: SIGKILLs every container of the sandbox still running (containerd stops them
+    /// with a timeout of 0), stops the pause process. Idempotent.
+    fn stop_pod_sandbox(&mut self, now: Millis, sandbox_id: &str) -> CriOutcome {
+        if self.sandbox(sandbox_id).is_none() {
+            return CriOutcome::error(CriError::NotFound);
+        }
+        for c in self.containers.iter_mut().filter(|c| c.status.sandbox_id == sandbox_id && c.is_running()) {
+            c.exit(now, SIGKILL_EXIT_CODE, "");
+        }
+        let sandbox = self.sandbox_mut(sandbox_id).expect("the sandbox was found above");
+        sandbox.status.state = SandboxState::NotReady;
+        sandbox.pause_alive = false;
+        CriOutcome::at_once(CriReply::Ok)
+    }
+
+    /// `RemovePodSandbox`: removes the sandbox and every container in it, killing what still runs
+    /// (containerd stops a ready sandbox before removing it). Idempotent.
+    fn remove_pod_sandbox(&mut self, sandbox_id: &str) -> CriOutcome {
+        self.containers.retain(|c| c.status.sandbox_id != sandbox_id);
+        self.sandboxes.retain(|s| s.status.id != sandbox_id);
+        CriOutcome::at_once(CriReply::Ok)
+    }
+
+    /// `PullImage`: asks the registry. An image it does not know fails at once; otherwise the pull
+    /// takes the image's latency, and fails as the image's [`PullFailure`] says, or lands (the image
+    /// is present from then on). A pull that overlaps one in flight for the same image joins it.
+    fn pull_image(
+        &mut self,
+        now: Millis,
+        image: String,
+        timers: &mut Vec<(Millis, RuntimeTimer)>,
+    ) -> CriOutcome {
+        let Some(entry) = self.registry.get_mut(&image) else {
+            return CriOutcome::after(
+                REGISTRY_NOT_FOUND_DELAY,
+                CriReply::Err(CriError::Failed(format!(
+                    "failed to pull and unpack image {image:?}: failed to resolve reference {image:?}: not found"
+                ))),
+            );
+        };
+        let latency = entry.pull_latency;
+        let fails = match &mut entry.failure {
+            PullFailure::None => false,
+            PullFailure::Permanent => true,
+            PullFailure::Transient { failures_left: 0 } => false,
+            PullFailure::Transient { failures_left } => {
+                *failures_left -= 1;
+                true
+            }
+        };
+        if fails {
+            return CriOutcome::after(
+                latency,
+                CriReply::Err(CriError::Failed(format!(
+                    "failed to pull and unpack image {image:?}: unexpected status from GET request: 500 Internal Server Error"
+                ))),
+            );
+        }
+        let lands_at = now.saturating_add(latency);
+        if let Some(&in_flight) = self.pulls.get(&image) {
+            if in_flight <= lands_at {
+                return CriOutcome::after(in_flight.saturating_sub(now), CriReply::Ok);
+            }
+        }
+        self.pulls.insert(image.clone(), lands_at);
+        timers.push((lands_at, RuntimeTimer::PullDone { image }));
+        CriOutcome::after(latency, CriReply::Ok)
+    }
+
+    /// `CreateContainer`: a created container in a ready sandbox, from an image on the node, unless
+    /// its name (pod, container name and attempt) is reserved by another container.
+    fn create_container(&mut self, now: Millis, sandbox_id: &str, config: ContainerConfig) -> CriOutcome {
+        match self.sandbox(sandbox_id) {
+            None => return CriOutcome::failed(format!("failed to find sandbox {sandbox_id:?}: not found")),
+            Some(s) if s.status.state != SandboxState::Ready => {
+                return CriOutcome::failed(format!("sandbox {sandbox_id:?} is not ready"))
+            }
+            Some(_) => {}
+        }
+        if !self.image_present(now, &config.image) {
+            return CriOutcome::failed(format!("image not found: {:?}", config.image));
+        }
+        let reserved_by = self.containers.iter().find(|c| {
+            c.pod.as_ref() == Some(&config.pod) && c.status.name == config.name && c.attempt == config.attempt
+        });
+        if let Some(holder) = reserved_by {
+            return CriOutcome::failed(format!(
+                "failed to reserve container name {:?}: name is reserved for {:?}",
+                container_name(&config.pod, &config.name, config.attempt),
+                holder.status.id
+            ));
+        }
+        let workload = match self.registry.get(&config.image).and_then(|i| i.workload) {
+            Some(workload) => workload,
+            None => Workload::from_command(&config.command, &config.args),
+        };
+        let id = self.next_id("container");
+        self.containers.push(ContainerRecord {
+            pod: Some(config.pod),
+            status: ContainerStatus {
+                id: id.clone(),
+                name: config.name,
+                state: ContainerState::Created,
+                exit_code: 0,
+                reason: String::new(),
+                hash: config.hash,
+                restart_count: config.restart_count,
+                sandbox_id: sandbox_id.to_string(),
+                image: config.image,
+                created_at: now,
+                started_at: None,
+                finished_at: None,
+            },
+            workload,
+            generation: 0,
+            kind: Some(config.kind),
+            attempt: config.attempt,
+            kill_at: None,
+        });
+        CriOutcome::at_once(CriReply::ContainerCreated { container_id: id })
+    }
+
+    /// `StartContainer`: a created container's process starts (and schedules its own exit, if its
+    /// workload exits by itself). In a sandbox that is not ready it fails to start: the container is
+    /// exited with code 128, reason `StartError`, as containerd leaves it.
+    fn start_container(
+        &mut self,
+        now: Millis,
+        container_id: &str,
+        timers: &mut Vec<(Millis, RuntimeTimer)>,
+    ) -> CriOutcome {
+        let Some(c) = self.container(container_id) else {
+            return CriOutcome::error(CriError::NotFound);
+        };
+        if c.status.state != ContainerState::Created {
+            return CriOutcome::failed(format!(
+                "container {container_id:?} is in {:?} state, not created",
+                c.status.state
+            ));
+        }
+        let sandbox_id = c.status.sandbox_id.clone();
+        let sandbox_ready = self.sandbox(&sandbox_id).is_some_and(|s| s.status.state == SandboxState::Ready);
+        let c = self.container_mut(container_id).expect("the container was found above");
+        if !sandbox_ready {
+            c.status.state = ContainerState::Exited;
+            c.status.exit_code = START_ERROR_EXIT_CODE;
+            c.status.reason = START_ERROR_REASON.to_string();
+            c.status.finished_at = Some(now);
+            c.generation += 1;
+            return CriOutcome::failed(format!("sandbox container {sandbox_id:?} is not running"));
+        }
+        c.status.state = ContainerState::Running;
+        c.status.started_at = Some(now);
+        c.generation += 1;
+        if let Workload::ExitAfter { after, code } = c.workload {
+            timers.push((now.saturating_add(after), c.process_exit(code, "")));
+        }
+        CriOutcome::at_once(CriReply::Ok)
+    }
+
+    /// `StopContainer`: SIGTERM, then SIGKILL after `timeout_seconds` (at once if it is not positive).
+    /// A process that stops on SIGTERM exits now (143); one that ignores it keeps running until the
+    /// SIGKILL lands (137), and the call returns then. A container not running: done at once.
+    fn stop_container(
+        &mut self,
+        now: Millis,
+        container_id: &str,
+        timeout_seconds: i64,
+        timers: &mut Vec<(Millis, RuntimeTimer)>,
+    ) -> CriOutcome {
+        let Some(c) = self.container_mut(container_id) else {
+            return CriOutcome::error(CriError::NotFound);
+        };
+        if !c.is_running() {
+            return CriOutcome::at_once(CriReply::Ok);
+        }
+        if timeout_seconds <= 0 {
+            c.exit(now, SIGKILL_EXIT_CODE, "");
+            return CriOutcome::at_once(CriReply::Ok);
+        }
+        if c.workload.stops_on_sigterm() {
+            c.exit(now, c.workload.exit_code_on_sigterm(), "");
+            return CriOutcome::at_once(CriReply::Ok);
+        }
+        let grace = (timeout_seconds as u64).saturating_mul(1_000);
+        let kill_at = now.saturating_add(grace);
+        match c.kill_at {
+            // An earlier StopContainer's SIGKILL lands first: this call returns with it.
+            Some(pending) if pending <= kill_at => {}
+            _ => {
+                c.kill_at = Some(kill_at);
+                timers.push((kill_at, c.process_exit(SIGKILL_EXIT_CODE, "")));
+            }
+        }
+        let lands_at = c.kill_at.expect("a SIGKILL is pending");
+        CriOutcome::after(lands_at - now, CriReply::Ok)
+    }
+
+    /// `RemoveContainer`: removes a container that is not running. Idempotent.
+    fn remove_container(&mut self, container_id: &str) -> CriOutcome {
+        match self.container(container_id) {
+            None => CriOutcome::at_once(CriReply::Ok),
+            Some(c) if c.is_running() => CriOutcome::failed(format!("container {container_id:?} is running")),
+            Some(_) => {
+                self.containers.retain(|c| c.status.id != container_id);
+                CriOutcome::at_once(CriReply::Ok)
+            }
+        }
+    }
+
+    // --- faults, each applied at `now` ---
+
+    /// The container's process crashes with this exit code (reason `Error`); no-op (false) unless it
+    /// runs.
+    pub fn crash_container(&mut self, now: Millis, container_id: &str, exit_code: i32) -> bool {
+        self.kill_process(now, container_id, exit_code, ERROR_REASON)
+    }
+
+    /// The kernel OOM-kills the container's process: exit 137, reason `OOMKilled`; no-op (false)
+    /// unless it runs.
+    pub fn oom_kill(&mut self, now: Millis, container_id: &str) -> bool {
+        self.kill_process(now, container_id, SIGKILL_EXIT_CODE, OOM_KILLED_REASON)
+    }
+
+    fn kill_process(&mut self, now: Millis, container_id: &str, exit_code: i32, reason: &str) -> bool {
+        match self.container_mut(container_id) {
+            Some(c) if c.is_running() => {
+                c.exit(now, exit_code, reason);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// The sandbox's pause process dies: the sandbox becomes not ready, its containers keep running
+    /// (as on a real node). False if there is no such sandbox or its pause process was not running.
+    pub fn kill_pause(&mut self, _now: Millis, sandbox_id: &str) -> bool {
+        match self.sandbox_mut(sandbox_id) {
+            Some(s) if s.pause_alive => {
+                s.pause_alive = false;
+                s.status.state = SandboxState::NotReady;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// containerd goes down until `until`: every call before then fails with `Unavailable`; running
+    /// containers keep running (their shims survive) and still exit on schedule. Replies already
+    /// promised (a pull in flight, a pending SIGKILL) are still sent as promised.
+    pub fn restart(&mut self, now: Millis, until: Millis) {
+        assert!(until >= now, "containerd comes back after it goes down ({now} > {until})");
+        self.down_until = self.down_until.max(until);
+    }
+
+    /// The node reboots: every process dies and containerd is down until `until`. Running containers
+    /// are exited with code 255, reason `Unknown` (what containerd reports on recovery for a task it
+    /// lost), created ones stay created; every sandbox is not ready; pulls in flight are lost; images
+    /// already on disk stay.
+    pub fn reboot(&mut self, now: Millis, until: Millis) {
+        for c in self.containers.iter_mut().filter(|c| c.is_running()) {
+            c.exit(now, UNKNOWN_EXIT_CODE, UNKNOWN_EXIT_REASON);
+        }
+        for s in &mut self.sandboxes {
+            s.pause_alive = false;
+            s.status.state = SandboxState::NotReady;
+        }
+        self.pulls.clear();
+        self.restart(now, until);
+    }
+
+    /// An image is removed from the node's image store. A pull of it in flight is lost with it (its
+    /// reply still says Ok, as if the image had been removed just after it landed).
+    pub fn remove_image(&mut self, image: &str) {
+        self.images.remove(image);
+        self.pulls.remove(image);
+    }
+
+    /// The next `count` calls of `method` fail (without doing anything): with `DeadlineExceeded`
+    /// after `delay` if `timeout`, else with `Failed` at once. Injections of one method are consumed
+    /// in the order they were made; calls while containerd is down do not consume them.
+    pub fn fail_calls(&mut self, method: CriMethod, count: u32, timeout: bool, delay: Millis) {
+        if count > 0 {
+            self.injected.push(InjectedFailure { method, count, timeout, delay });
+        }
+    }
+
+    fn take_injected_failure(&mut self, method: CriMethod) -> Option<CriOutcome> {
+        let index = self.injected.iter().position(|f| f.method == method)?;
+        let failure = &mut self.injected[index];
+        failure.count -= 1;
+        let outcome = if failure.timeout {
+            CriOutcome::after(failure.delay, CriReply::Err(CriError::DeadlineExceeded))
+        } else {
+            CriOutcome::failed(format!("injected failure of {method:?}"))
+        };
+        if failure.count == 0 {
+            self.injected.remove(index);
+        }
+        Some(outcome)
+    }
+
+    /// Adds a running container not made by a kubelet (no pod labels, no sandbox), for isolation
+    /// tests; returns its id.
+    pub fn add_foreign_container(&mut self, now: Millis, name: &str) -> String {
+        let id = self.next_id("container");
+        self.containers.push(ContainerRecord {
+            pod: None,
+            status: ContainerStatus {
+                id: id.clone(),
+                name: name.to_string(),
+                state: ContainerState::Running,
+                exit_code: 0,
+                reason: String::new(),
+                hash: 0,
+                restart_count: 0,
+                sandbox_id: String::new(),
+                image: FOREIGN_IMAGE.to_string(),
+                created_at: now,
+                started_at: Some(now),
+                finished_at: None,
+            },
+            workload: Workload::Run,
+            generation: 1,
+            kind: None,
+            attempt: 0,
+            kill_at: None,
+        });
+        id
+    }
+
+    /// From now on, pulls of `image` fail as `failure` says (replacing what the registry said). No-op
+    /// for an image the registry does not know (its pulls fail anyway).
+    pub fn set_pull_failure(&mut self, image: &str, failure: PullFailure) {
+        if let Some(entry) = self.registry.get_mut(image) {
+            entry.failure = failure;
+        }
+    }
+
+    /// From now on, pulls of `image` take `latency` (pulls in flight keep theirs). No-op for an image
+    /// the registry does not know.
+    pub fn set_pull_latency(&mut self, image: &str, latency: Millis) {
+        if let Some(entry) = self.registry.get_mut(image) {
+            entry.pull_latency = latency;
+        }
+    }
+
+    /// The registry entry of an image, to change how its pulls behave (slow pulls, pull failures).
+    pub fn registry_image_mut(&mut self, image: &str) -> Option<&mut RegistryImage> {
+        self.registry.get_mut(image)
+    }
+
+    // --- views for the checker and reports ---
+
+    /// Every sandbox, newest first.
+    pub fn sandboxes(&self) -> impl Iterator<Item = &SandboxRecord> {
+        self.sandboxes.iter().rev()
+    }
+
+    /// Every container, newest first.
+    pub fn containers(&self) -> impl Iterator<Item = &ContainerRecord> {
+        self.containers.iter().rev()
+    }
+
+    /// One sandbox.
+    pub fn sandbox(&self, sandbox_id: &str) -> Option<&SandboxRecord> {
+        self.sandboxes.iter().find(|s| s.status.id == sandbox_id)
+    }
+
+    /// One container.
+    pub fn container(&self, container_id: &str) -> Option<&ContainerRecord> {
+        self.containers.iter().find(|c| c.status.id == container_id)
+    }
+
+    /// Whether the image is in the node's image store.
+    pub fn has_image(&self, image: &str) -> bool {
+        self.images.contains(image)
+    }
+
+    /// Whether containerd answers calls at `now`.
+    pub fn is_up(&self, now: Millis) -> bool {
+        now >= self.down_until
+    }
+
+    // --- internals ---
+
+    fn sandbox_mut(&mut self, sandbox_id: &str) -> Option<&mut SandboxRecord> {
+        self.sandboxes.iter_mut().find(|s| s.status.id == sandbox_id)
+    }
+
+    fn container_mut(&mut self, container_id: &str) -> Option<&mut ContainerRecord> {
+        self.containers.iter_mut().find(|c| c.status.id == container_id)
+    }
+
+    /// Present in the store, or a pull of it has landed by `now` (its timer may not have fired yet).
+    fn image_present(&self, now: Millis, image: &str) -> bool {
+        self.images.contains(image) || self.pulls.get(image).is_some_and(|&at| at <= now)
+    }
+
+    fn next_id(&mut self, kind: &str) -> String {
+        self.last_id += 1;
+        format!("{kind}-{}", self.last_id)
+    }
+
+    /// The next pod IP: `10.88.x.y` with `y` in 2..=254 (`.1` is the bridge's gateway).
+    fn next_ip(&mut self) -> String {
+        let k = self.ips_allocated;
+        self.ips_allocated += 1;
+        format!("10.88.{}.{}", (k / 253) % 256, 2 + k % 253)
+    }
+}
+
+/// Whether an object with these pod labels passes a pod UID filter.
+fn matches_pod(pod: Option<&PodRef>, pod_uid: Option<&str>) -> bool {
+    match pod_uid {
+        None => true,
+        Some(uid) => pod.is_some_and(|p| p.uid == uid),
+    }
+}
+
+/// The name containerd reserves for a sandbox (`k8s_POD_<name>_<namespace>_<uid>_<attempt>`).
+fn sandbox_name(pod: &PodRef, attempt: u32) -> String {
+    format!("k8s_POD_{}_{}_{}_{attempt}", pod.name, pod.namespace, pod.uid)
+}
+
+/// The name containerd reserves for a container (`k8s_<container>_<pod>_<namespace>_<uid>_<attempt>`).
+fn container_name(pod: &PodRef, name: &str, attempt: u32) -> String {
+    format!("k8s_{name}_{}_{}_{}_{attempt}", pod.name, pod.namespace, pod.uid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type Timers = Vec<(Millis, RuntimeTimer)>;
+
+    const APP: &str = "app:1";
+    const PAUSE: &str = "pause:3.9";
+
+    fn image(pull_latency: Millis, failure: PullFailure, workload: Option<Workload>) -> RegistryImage {
+        RegistryImage { pull_latency, failure, workload }
+    }
+
+    fn containerd() -> Containerd {
+        let mut registry = BTreeMap::new();
+        registry.insert(APP.to_string(), image(500, PullFailure::None, None));
+        registry.insert("nginx:1".to_string(), image(500, PullFailure::None, Some(Workload::Run)));
+        registry.insert("broken:1".to_string(), image(300, PullFailure::Permanent, None));
+        registry.insert("flaky:1".to_string(), image(200, PullFailure::Transient { failures_left: 2 }, None));
+        let mut c = Containerd::new(registry);
+        c.preload(PAUSE);
+        c.preload(APP);
+        c
+    }
+
+    fn pod(uid: &str) -> PodRef {
+        PodRef { uid: uid.to_string(), name: format!("pod-{uid}"), namespace: "default".to_string() }
+    }
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn config(pod: &PodRef, name: &str, image: &str, command: &[&str], attempt: u32) -> ContainerConfig {
+        ContainerConfig {
+            pod: pod.clone(),
+            name: name.to_string(),
+            kind: ContainerKind::Regular,
+            image: image.to_string(),
+            command: words(command),
+            args: Vec::new(),
+            hash: 42,
+            restart_count: attempt,
+            attempt,
+        }
+    }
+
+    fn run_sandbox(c: &mut Containerd, now: Millis, pod: &PodRef, host_network: bool) -> String {
+        let config = SandboxConfig { pod: pod.clone(), attempt: 0, host_network };
+        match c.handle(now, CriRequest::RunPodSandbox { config }, &mut Vec::new()).reply {
+            CriReply::SandboxCreated { sandbox_id } => sandbox_id,
+            other => panic!("RunPodSandbox: {other:?}"),
+        }
+    }
+
+    fn create(c: &mut Containerd, now: Millis, sandbox_id: &str, config: ContainerConfig) -> CriOutcome {
+        c.handle(
+            now,
+            CriRequest::CreateContainer { sandbox_id: sandbox_id.to_string(), config },
+            &mut Vec::new(),
+        )
+    }
+
+    fn created_id(outcome: CriOutcome) -> String {
+        match outcome.reply {
+            CriReply::ContainerCreated { container_id } => container_id,
+            other => panic!("CreateContainer: {other:?}"),
+        }
+    }
+
+    /// A running container of `pod` with this command, in a new sandbox; returns (sandbox, container).
+    fn running(
+        c: &mut Containerd,
+        now: Millis,
+        pod: &PodRef,
+        command: &[&str],
+        timers: &mut Timers,
+    ) -> (String, String) {
+        let sandbox = run_sandbox(c, now, pod, false);
+        let id = created_id(create(c, now, &sandbox, config(pod, "main", APP, command, 0)));
+        let start = c.handle(now, CriRequest::StartContainer { container_id: id.clone() }, timers);
+        assert_eq!(start, CriOutcome::at_once(CriReply::Ok));
+        (sandbox, id)
+    }
+
+    fn status(c: &Containerd, id: &str) -> ContainerStatus {
+        c.container(id).expect("container exists").status.clone()
+    }
+
+    fn stop(
+        c: &mut Containerd,
+        now: Millis,
+        id: &str,
+        timeout_seconds: i64,
+        timers: &mut Timers,
+    ) -> CriOutcome {
+        c.handle(now, CriRequest::StopContainer { container_id: id.to_string(), timeout_seconds }, timers)
+    }
+
+    /// Delivers every timer due by `until`, in time order, as the world would.
+    fn fire_until(c: &mut Containerd, timers: &mut Timers, until: Millis) {
+        loop {
+            timers.sort_by_key(|(at, _)| *at);
+            match timers.first() {
+                Some(&(at, _)) if at <= until => {
+                    let (at, timer) = timers.remove(0);
+                    c.on_timer(at, timer, timers);
+                }
+                _ => return,
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_deterministic_and_lists_are_newest_first() {
+        let mut c = containerd();
+        let a = run_sandbox(&mut c, 0, &pod("a"), false);
+        let id = created_id(create(&mut c, 1, &a, config(&pod("a"), "main", APP, &[], 0)));
+        let b = run_sandbox(&mut c, 2, &pod("b"), true);
+        assert_eq!((a.as_str(), id.as_str(), b.as_str()), ("sandbox-1", "container-2", "sandbox-3"));
+        let CriReply::Sandboxes(list) =
+            c.handle(3, CriRequest::ListPodSandbox { pod_uid: None }, &mut vec![]).reply
+        else {
+            panic!("not a sandbox list")
+        };
+        let ids: Vec<&str> = list.iter().map(|s| s.status.id.as_str()).collect();
+        assert_eq!(ids, ["sandbox-3", "sandbox-1"]);
+        assert_eq!(list[0].status.ip, "", "host network sandboxes have no pod IP");
+        assert!(list[0].status.host_network);
+        assert_eq!(list[1].status.ip, "10.88.0.2");
+        assert_eq!(list[1].status.state, SandboxState::Ready);
+        assert_eq!(list[1].status.created_at, 0);
+        assert_eq!(list[1].pod, Some(pod("a")));
+    }
+
+    #[test]
+    fn create_and_start_record_the_config_and_times() {
+        let mut c = containerd();
+        let p = pod("a");
+        let sandbox = run_sandbox(&mut c, 0, &p, false);
+        let id = created_id(create(&mut c, 10, &sandbox, config(&p, "main", APP, &["workload", "run"], 3)));
+        let s = status(&c, &id);
+        assert_eq!(s.state, ContainerState::Created);
+        assert_eq!((s.name.as_str(), s.hash, s.restart_count), ("main", 42, 3));
+        assert_eq!((s.sandbox_id.as_str(), s.image.as_str(), s.created_at), (sandbox.as_str(), APP, 10));
+        assert_eq!(c.container(&id).unwrap().kind, Some(ContainerKind::Regular));
+        let mut timers = Vec::new();
+        let start = c.handle(20, CriRequest::StartContainer { container_id: id.clone() }, &mut timers);
+        assert_eq!(start, CriOutcome::at_once(CriReply::Ok));
+        let s = status(&c, &id);
+        assert_eq!((s.state, s.started_at, s.finished_at), (ContainerState::Running, Some(20), None));
+        assert!(timers.is_empty(), "a `run` workload never exits by itself");
+        let again = c.handle(21, CriRequest::StartContainer { container_id: id }, &mut timers);
+        assert!(matches!(again.reply, CriReply::Err(CriError::Failed(_))), "only a created container starts");
+    }
+
+    #[test]
+    fn exit_after_schedules_the_exit_at_the_right_time() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 1_000, &pod("a"), &["workload", "exit-after", "2s", "3"], &mut timers);
+        assert_eq!(timers.len(), 1);
+        assert_eq!(timers[0].0, 3_000);
+        fire_until(&mut c, &mut timers, 2_999);
+        assert_eq!(status(&c, &id).state, ContainerState::Running);
+        fire_until(&mut c, &mut timers, 3_000);
+        let s = status(&c, &id);
+        assert_eq!((s.state, s.exit_code, s.reason.as_str()), (ContainerState::Exited, 3, ""));
+        assert_eq!(s.finished_at, Some(3_000));
+    }
+
+    #[test]
+    fn image_workload_overrides_the_command() {
+        let mut c = containerd();
+        c.preload("nginx:1");
+        let p = pod("a");
+        let sandbox = run_sandbox(&mut c, 0, &p, false);
+        let cfg = config(&p, "web", "nginx:1", &["workload", "exit-after", "1s", "0"], 0);
+        let id = created_id(create(&mut c, 0, &sandbox, cfg));
+        assert_eq!(c.container(&id).unwrap().workload, Workload::Run);
+        let mut timers = Vec::new();
+        c.handle(0, CriRequest::StartContainer { container_id: id }, &mut timers);
+        assert!(timers.is_empty());
+    }
+
+    #[test]
+    fn stale_exit_timers_are_ignored() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "exit-after", "5s", "0"], &mut timers);
+        assert!(c.crash_container(1_000, &id, 2));
+        fire_until(&mut c, &mut timers, 10_000);
+        let s = status(&c, &id);
+        assert_eq!((s.exit_code, s.reason.as_str(), s.finished_at), (2, ERROR_REASON, Some(1_000)));
+        // An exit for a removed container is ignored too.
+        let stale = c.container(&id).unwrap().process_exit(9, "");
+        assert_eq!(
+            c.handle(11_000, CriRequest::RemoveContainer { container_id: id.clone() }, &mut timers).reply,
+            CriReply::Ok
+        );
+        c.on_timer(12_000, stale, &mut timers);
+        assert!(c.container(&id).is_none());
+    }
+
+    #[test]
+    fn stop_container_sigterm_exits_at_once_with_143() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "exit-after", "5s", "0"], &mut timers);
+        assert_eq!(stop(&mut c, 100, &id, 30, &mut timers), CriOutcome::at_once(CriReply::Ok));
+        let s = status(&c, &id);
+        assert_eq!((s.state, s.exit_code, s.finished_at), (ContainerState::Exited, 143, Some(100)));
+        fire_until(&mut c, &mut timers, 10_000);
+        assert_eq!(status(&c, &id).exit_code, 143, "the scheduled exit is stale");
+        assert_eq!(stop(&mut c, 200, &id, 30, &mut timers), CriOutcome::at_once(CriReply::Ok), "idempotent");
+    }
+
+    #[test]
+    fn stop_container_ignoring_sigterm_is_killed_after_the_grace_period() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "ignore-sigterm"], &mut timers);
+        let outcome = stop(&mut c, 1_000, &id, 30, &mut timers);
+        assert_eq!(outcome, CriOutcome::after(30_000, CriReply::Ok), "the reply waits for the SIGKILL");
+        assert_eq!(c.container(&id).unwrap().kill_at, Some(31_000));
+        fire_until(&mut c, &mut timers, 30_999);
+        assert_eq!(status(&c, &id).state, ContainerState::Running, "SIGTERM is ignored");
+        // A second stop with a longer grace period returns with the first SIGKILL.
+        assert_eq!(stop(&mut c, 2_000, &id, 60, &mut timers), CriOutcome::after(29_000, CriReply::Ok));
+        fire_until(&mut c, &mut timers, 100_000);
+        let s = status(&c, &id);
+        assert_eq!((s.state, s.exit_code, s.reason.as_str()), (ContainerState::Exited, 137, ""));
+        assert_eq!(s.finished_at, Some(31_000));
+        assert_eq!(c.container(&id).unwrap().kill_at, None);
+    }
+
+    #[test]
+    fn stop_container_with_no_grace_period_kills_at_once() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        assert_eq!(stop(&mut c, 5, &id, 0, &mut timers), CriOutcome::at_once(CriReply::Ok));
+        assert_eq!(status(&c, &id).exit_code, 137);
+        assert_eq!(stop(&mut c, 5, "container-99", 0, &mut timers).reply, CriReply::Err(CriError::NotFound));
+    }
+
+    #[test]
+    fn stop_pod_sandbox_kills_its_containers() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let p = pod("a");
+        let (sandbox, id) = running(&mut c, 0, &p, &["workload", "ignore-sigterm"], &mut timers);
+        let (_, other) = running(&mut c, 0, &pod("b"), &["workload", "run"], &mut timers);
+        let req = || CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() };
+        assert_eq!(c.handle(50, req(), &mut timers), CriOutcome::at_once(CriReply::Ok));
+        let s = status(&c, &id);
+        assert_eq!((s.state, s.exit_code, s.reason.as_str()), (ContainerState::Exited, 137, ""));
+        assert_eq!(c.sandbox(&sandbox).unwrap().status.state, SandboxState::NotReady);
+        assert!(!c.sandbox(&sandbox).unwrap().pause_alive);
+        assert_eq!(status(&c, &other).state, ContainerState::Running, "other pods are untouched");
+        assert_eq!(c.handle(60, req(), &mut timers), CriOutcome::at_once(CriReply::Ok), "idempotent");
+        let unknown = CriRequest::StopPodSandbox { sandbox_id: "sandbox-99".into() };
+        assert_eq!(c.handle(60, unknown, &mut timers).reply, CriReply::Err(CriError::NotFound));
+    }
+
+    #[test]
+    fn remove_pod_sandbox_removes_its_containers() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (sandbox, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        let req = || CriRequest::RemovePodSandbox { sandbox_id: sandbox.clone() };
+        assert_eq!(c.handle(10, req(), &mut timers).reply, CriReply::Ok);
+        assert!(c.sandbox(&sandbox).is_none());
+        assert!(c.container(&id).is_none());
+        assert_eq!(c.handle(20, req(), &mut timers).reply, CriReply::Ok, "idempotent");
+    }
+
+    #[test]
+    fn remove_container_refuses_a_running_one() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        let req = || CriRequest::RemoveContainer { container_id: id.clone() };
+        assert!(matches!(c.handle(1, req(), &mut timers).reply, CriReply::Err(CriError::Failed(_))));
+        stop(&mut c, 2, &id, 10, &mut timers);
+        assert_eq!(c.handle(3, req(), &mut timers).reply, CriReply::Ok);
+        assert!(c.container(&id).is_none());
+        assert_eq!(c.handle(4, req(), &mut timers).reply, CriReply::Ok, "idempotent");
+    }
+
+    #[test]
+    fn create_container_needs_a_ready_sandbox_and_the_image() {
+        let mut c = containerd();
+        let p = pod("a");
+        let missing = create(&mut c, 0, "sandbox-9", config(&p, "main", APP, &[], 0));
+        assert!(matches!(missing.reply, CriReply::Err(CriError::Failed(_))));
+        let sandbox = run_sandbox(&mut c, 0, &p, false);
+        let Err(CriError::Failed(message)) =
+            reply_result(create(&mut c, 0, &sandbox, config(&p, "main", "nginx:1", &[], 0)))
+        else {
+            panic!("created without the image")
+        };
+        assert!(message.contains("image not found"), "{message}");
+        assert!(c.kill_pause(1, &sandbox));
+        let not_ready = create(&mut c, 2, &sandbox, config(&p, "main", APP, &[], 0));
+        assert!(matches!(not_ready.reply, CriReply::Err(CriError::Failed(_))));
+        assert_eq!(c.containers().count(), 0);
+    }
+
+    fn reply_result(outcome: CriOutcome) -> Result<CriReply, CriError> {
+        match outcome.reply {
+            CriReply::Err(e) => Err(e),
+            r => Ok(r),
+        }
+    }
+
+    #[test]
+    fn names_are_reserved_per_pod_container_and_attempt() {
+        let mut c = containerd();
+        let p = pod("a");
+        let sandbox = run_sandbox(&mut c, 0, &p, false);
+        let first = created_id(create(&mut c, 0, &sandbox, config(&p, "main", APP, &[], 0)));
+        let Err(CriError::Failed(message)) =
+            reply_result(create(&mut c, 1, &sandbox, config(&p, "main", APP, &[], 0)))
+        else {
+            panic!("a reserved name was given twice")
+        };
+        assert!(message.contains("k8s_main_pod-a_default_a_0") && message.contains(&first), "{message}");
+        created_id(create(&mut c, 2, &sandbox, config(&p, "main", APP, &[], 1)));
+        let twice = c.handle(
+            3,
+            CriRequest::RunPodSandbox {
+                config: SandboxConfig { pod: p.clone(), attempt: 0, host_network: false },
+            },
+            &mut vec![],
+        );
+        assert!(matches!(twice.reply, CriReply::Err(CriError::Failed(_))));
+        // Removing the container frees its name.
+        c.handle(4, CriRequest::RemoveContainer { container_id: first }, &mut vec![]);
+        created_id(create(&mut c, 5, &sandbox, config(&p, "main", APP, &[], 0)));
+    }
+
+    #[test]
+    fn start_in_a_sandbox_that_is_not_ready_is_a_start_error() {
+        let mut c = containerd();
+        let p = pod("a");
+        let sandbox = run_sandbox(&mut c, 0, &p, false);
+        let id = created_id(create(&mut c, 0, &sandbox, config(&p, "main", APP, &[], 0)));
+        assert!(c.kill_pause(5, &sandbox));
+        let start = c.handle(10, CriRequest::StartContainer { container_id: id.clone() }, &mut vec![]);
+        assert!(matches!(start.reply, CriReply::Err(CriError::Failed(_))));
+        let s = status(&c, &id);
+        assert_eq!(
+            (s.state, s.exit_code, s.reason.as_str()),
+            (ContainerState::Exited, 128, START_ERROR_REASON)
+        );
+        assert_eq!((s.started_at, s.finished_at), (None, Some(10)));
+    }
+
+    #[test]
+    fn pull_takes_the_latency_then_the_image_is_present() {
+        let mut c = containerd();
+        c.remove_image(APP);
+        let mut timers = Vec::new();
+        let present = |c: &mut Containerd, now| {
+            c.handle(now, CriRequest::ImageStatus { image: APP.into() }, &mut vec![])
+        };
+        assert_eq!(present(&mut c, 0).reply, CriReply::ImagePresent(false));
+        let pull = c.handle(100, CriRequest::PullImage { image: APP.into() }, &mut timers);
+        assert_eq!(pull, CriOutcome::after(500, CriReply::Ok));
+        assert_eq!(timers, vec![(600, RuntimeTimer::PullDone { image: APP.into() })]);
+        assert_eq!(present(&mut c, 599).reply, CriReply::ImagePresent(false));
+        assert_eq!(
+            present(&mut c, 600).reply,
+            CriReply::ImagePresent(true),
+            "landed, even before its timer fires"
+        );
+        // A second pull while the first is in flight joins it.
+        let joined = c.handle(300, CriRequest::PullImage { image: APP.into() }, &mut timers);
+        assert_eq!(joined, CriOutcome::after(300, CriReply::Ok));
+        assert_eq!(timers.len(), 1);
+        fire_until(&mut c, &mut timers, 600);
+        assert!(c.has_image(APP));
+    }
+
+    #[test]
+    fn pull_of_an_unknown_image_fails_at_once() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let pull = c.handle(0, CriRequest::PullImage { image: "nope:1".into() }, &mut timers);
+        assert_eq!(pull.delay, REGISTRY_NOT_FOUND_DELAY);
+        let Err(CriError::Failed(message)) = reply_result(pull) else { panic!("pulled an unknown image") };
+        assert!(message.contains("not found"), "{message}");
+        assert!(timers.is_empty());
+    }
+
+    #[test]
+    fn permanent_pull_failure_fails_after_the_latency_every_time() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        for now in [0, 1_000, 2_000] {
+            let pull = c.handle(now, CriRequest::PullImage { image: "broken:1".into() }, &mut timers);
+            assert_eq!(pull.delay, 300);
+            assert!(matches!(pull.reply, CriReply::Err(CriError::Failed(_))));
+        }
+        assert!(timers.is_empty());
+        assert!(!c.has_image("broken:1"));
+    }
+
+    #[test]
+    fn transient_pull_failure_fails_then_succeeds() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let pull = |c: &mut Containerd, now, timers: &mut Timers| {
+            c.handle(now, CriRequest::PullImage { image: "flaky:1".into() }, timers)
+        };
+        assert!(matches!(pull(&mut c, 0, &mut timers).reply, CriReply::Err(CriError::Failed(_))));
+        assert!(matches!(pull(&mut c, 1_000, &mut timers).reply, CriReply::Err(CriError::Failed(_))));
+        assert_eq!(pull(&mut c, 2_000, &mut timers), CriOutcome::after(200, CriReply::Ok));
+        fire_until(&mut c, &mut timers, 2_200);
+        assert!(c.has_image("flaky:1"));
+        let left = c.registry_image_mut("flaky:1").unwrap().failure;
+        assert_eq!(left, PullFailure::Transient { failures_left: 0 });
+    }
+
+    #[test]
+    fn pull_faults_change_the_registry() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        c.set_pull_failure(APP, PullFailure::Transient { failures_left: 1 });
+        c.set_pull_latency(APP, 7_000);
+        c.set_pull_latency("nope:1", 1);
+        let pull = |c: &mut Containerd, now, timers: &mut Timers| {
+            c.handle(now, CriRequest::PullImage { image: APP.into() }, timers)
+        };
+        let first = pull(&mut c, 0, &mut timers);
+        assert_eq!(first.delay, 7_000);
+        assert!(matches!(first.reply, CriReply::Err(CriError::Failed(_))));
+        assert_eq!(pull(&mut c, 10_000, &mut timers), CriOutcome::after(7_000, CriReply::Ok));
+        assert_eq!(timers, vec![(17_000, RuntimeTimer::PullDone { image: APP.into() })]);
+        assert!(c.registry_image_mut("nope:1").is_none(), "faults add no image to the registry");
+    }
+
+    #[test]
+    fn restart_keeps_running_containers_and_fails_calls_while_down() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "exit-after", "3s", "0"], &mut timers);
+        c.restart(1_000, 5_000);
+        assert!(!c.is_up(4_999));
+        let list = c.handle(2_000, CriRequest::ListContainers { pod_uid: None }, &mut timers);
+        assert_eq!(list, CriOutcome::at_once(CriReply::Err(CriError::Unavailable)));
+        assert_eq!(status(&c, &id).state, ContainerState::Running, "the shim survives");
+        fire_until(&mut c, &mut timers, 3_000);
+        let s = status(&c, &id);
+        assert_eq!((s.state, s.exit_code, s.finished_at), (ContainerState::Exited, 0, Some(3_000)));
+        assert!(c.is_up(5_000));
+        let CriReply::Containers(list) =
+            c.handle(5_000, CriRequest::ListContainers { pod_uid: None }, &mut timers).reply
+        else {
+            panic!("containerd is not back")
+        };
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].status.state, ContainerState::Exited);
+    }
+
+    #[test]
+    fn reboot_kills_everything() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let p = pod("a");
+        let (sandbox, id) = running(&mut c, 0, &p, &["workload", "exit-after", "3s", "0"], &mut timers);
+        let created = created_id(create(&mut c, 0, &sandbox, config(&p, "side", APP, &[], 0)));
+        let foreign = c.add_foreign_container(0, "other");
+        c.remove_image("nginx:1");
+        c.handle(0, CriRequest::PullImage { image: "nginx:1".into() }, &mut timers);
+        c.reboot(1_000, 10_000);
+        for killed in [&id, &foreign] {
+            let s = status(&c, killed);
+            assert_eq!((s.state, s.exit_code), (ContainerState::Exited, UNKNOWN_EXIT_CODE));
+            assert_eq!((s.reason.as_str(), s.finished_at), (UNKNOWN_EXIT_REASON, Some(1_000)));
+        }
+        assert_eq!(status(&c, &created).state, ContainerState::Created, "nothing ran, nothing died");
+        let s = c.sandbox(&sandbox).unwrap();
+        assert_eq!((s.status.state, s.pause_alive), (SandboxState::NotReady, false));
+        fire_until(&mut c, &mut timers, 20_000);
+        assert_eq!(status(&c, &id).exit_code, UNKNOWN_EXIT_CODE, "the scheduled exit died with the process");
+        assert!(!c.has_image("nginx:1"), "the pull in flight was lost");
+        assert!(c.has_image(APP), "images on disk stay");
+        let call = c.handle(9_999, CriRequest::ListPodSandbox { pod_uid: None }, &mut timers);
+        assert_eq!(call.reply, CriReply::Err(CriError::Unavailable));
+        assert!(c.is_up(10_000));
+    }
+
+    #[test]
+    fn kill_pause_makes_the_sandbox_not_ready_and_keeps_containers() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (sandbox, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        assert!(c.kill_pause(100, &sandbox));
+        let s = c.sandbox(&sandbox).unwrap();
+        assert_eq!((s.status.state, s.pause_alive), (SandboxState::NotReady, false));
+        assert_eq!(status(&c, &id).state, ContainerState::Running);
+        assert!(!c.kill_pause(200, &sandbox), "already dead");
+        assert!(!c.kill_pause(200, "sandbox-99"));
+        // Stopping the sandbox still kills what runs in it.
+        c.handle(300, CriRequest::StopPodSandbox { sandbox_id: sandbox }, &mut timers);
+        assert_eq!(status(&c, &id).exit_code, 137);
+    }
+
+    #[test]
+    fn oom_kill_and_crash_apply_only_to_running_containers() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        assert!(c.oom_kill(10, &id));
+        let s = status(&c, &id);
+        assert_eq!((s.exit_code, s.reason.as_str()), (137, OOM_KILLED_REASON));
+        assert!(!c.oom_kill(20, &id));
+        assert!(!c.crash_container(20, &id, 1));
+        assert!(!c.crash_container(20, "container-99", 1));
+        assert_eq!(status(&c, &id).finished_at, Some(10));
+    }
+
+    #[test]
+    fn lists_filter_by_pod() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let (sa, ca) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        let (sb, cb) = running(&mut c, 0, &pod("b"), &["workload", "run"], &mut timers);
+        let CriReply::Containers(list) =
+            c.handle(1, CriRequest::ListContainers { pod_uid: Some("a".into()) }, &mut timers).reply
+        else {
+            panic!("not a container list")
+        };
+        assert_eq!(list.len(), 1);
+        assert_eq!((list[0].status.id.as_str(), list[0].pod.clone()), (ca.as_str(), Some(pod("a"))));
+        let CriReply::Sandboxes(list) =
+            c.handle(1, CriRequest::ListPodSandbox { pod_uid: Some("b".into()) }, &mut timers).reply
+        else {
+            panic!("not a sandbox list")
+        };
+        let ids: Vec<&str> = list.iter().map(|s| s.status.id.as_str()).collect();
+        assert_eq!(ids, [sb.as_str()]);
+        let CriReply::Containers(all) =
+            c.handle(1, CriRequest::ListContainers { pod_uid: None }, &mut timers).reply
+        else {
+            panic!("not a container list")
+        };
+        let ids: Vec<&str> = all.iter().map(|c| c.status.id.as_str()).collect();
+        assert_eq!(ids, [cb.as_str(), ca.as_str()], "newest first");
+        assert_ne!(sa, sb);
+    }
+
+    #[test]
+    fn foreign_containers_are_listed_without_pod() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        let foreign = c.add_foreign_container(5, "monitoring-agent");
+        let CriReply::Containers(all) =
+            c.handle(6, CriRequest::ListContainers { pod_uid: None }, &mut timers).reply
+        else {
+            panic!("not a container list")
+        };
+        assert_eq!(all[0].status.id, foreign);
+        assert_eq!(all[0].pod, None);
+        assert_eq!((all[0].status.state, all[0].status.started_at), (ContainerState::Running, Some(5)));
+        let CriReply::Containers(mine) =
+            c.handle(6, CriRequest::ListContainers { pod_uid: Some("a".into()) }, &mut timers).reply
+        else {
+            panic!("not a container list")
+        };
+        assert!(
+            mine.iter().all(|c| c.status.id != foreign),
+            "a pod filter never matches a foreign container"
+        );
+    }
+
+    #[test]
+    fn injected_failures_consume_the_count_in_call_order() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        c.fail_calls(CriMethod::ListPodSandbox, 1, false, 0);
+        c.fail_calls(CriMethod::ListPodSandbox, 1, true, 2_000);
+        let list = || CriRequest::ListPodSandbox { pod_uid: None };
+        assert_eq!(CriMethod::of(&list()), CriMethod::ListPodSandbox);
+        // Other methods are not affected, and calls while down do not consume the count.
+        assert_eq!(
+            c.handle(0, CriRequest::ImageStatus { image: APP.into() }, &mut timers).reply,
+            CriReply::ImagePresent(true)
+        );
+        c.restart(0, 10);
+        assert_eq!(c.handle(5, list(), &mut timers).reply, CriReply::Err(CriError::Unavailable));
+        assert!(matches!(c.handle(10, list(), &mut timers).reply, CriReply::Err(CriError::Failed(_))));
+        assert_eq!(
+            c.handle(11, list(), &mut timers),
+            CriOutcome::after(2_000, CriReply::Err(CriError::DeadlineExceeded))
+        );
+        assert_eq!(c.handle(12, list(), &mut timers), CriOutcome::at_once(CriReply::Sandboxes(vec![])));
+        // A failed RunPodSandbox made nothing.
+        c.fail_calls(CriMethod::RunPodSandbox, 1, false, 0);
+        let config = SandboxConfig { pod: pod("a"), attempt: 0, host_network: false };
+        assert!(matches!(
+            c.handle(13, CriRequest::RunPodSandbox { config }, &mut timers).reply,
+            CriReply::Err(CriError::Failed(_))
+        ));
+        assert_eq!(c.sandboxes().count(), 0);
+    }
+
+    #[test]
+    fn identical_calls_give_identical_runtimes() {
+        let script = |c: &mut Containerd| {
+            let mut timers = Vec::new();
+            for (i, uid) in ["a", "b", "c"].iter().enumerate() {
+                running(c, i as Millis, &pod(uid), &["workload", "exit-after", "1s", "1"], &mut timers);
+            }
+            fire_until(c, &mut timers, 5_000);
+            let CriReply::Containers(list) =
+                c.handle(6_000, CriRequest::ListContainers { pod_uid: None }, &mut timers).reply
+            else {
+                panic!("not a container list")
+            };
+            list
+        };
+        assert_eq!(script(&mut containerd()), script(&mut containerd()));
+    }
+}

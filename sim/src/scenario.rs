@@ -1,0 +1,604 @@
+//! The scenario format (documented in scenarios/README.md): a node, real Pod manifests, Secrets, the
+//! registry's images, a timeline of changes and faults, a random-fault profile, and expectations.
+//!
+//! Files are read with [`crate::input::parse_document`], so a bad file is reported with its line,
+//! column and field path; checks that need the whole entry (one action per timeline entry, a valid
+//! pod) run while deserialising, so they are located too.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use podsim_model::manifest::PodManifest;
+use podsim_model::workload::Workload;
+use podsim_model::{Millis, Pod, PodPhase};
+
+use crate::faults::{Fault, FaultProfile};
+use crate::input::{parse_document, InputError};
+
+/// Durations in scenario files: `500ms`, `30s`, `10m`, `1h`, or a number of seconds.
+pub mod duration {
+    use podsim_model::workload::parse_duration;
+    use podsim_model::Millis;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Writes `1500ms`, `2s`, `10m`: the largest unit that divides it.
+    pub fn format(ms: Millis) -> String {
+        if ms != 0 && ms.is_multiple_of(60_000) {
+            format!("{}m", ms / 60_000)
+        } else if ms.is_multiple_of(1_000) {
+            format!("{}s", ms / 1_000)
+        } else {
+            format!("{ms}ms")
+        }
+    }
+
+    /// serde: write.
+    pub fn serialize<S: Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format(*ms))
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Seconds(u64),
+        Text(String),
+    }
+
+    /// serde: read.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
+        match Text::deserialize(d)? {
+            Text::Seconds(s) => Ok(s * 1_000),
+            Text::Text(t) => parse_duration(&t).ok_or_else(|| {
+                serde::de::Error::custom(format!("{t:?} is not a duration (like 500ms, 30s, 10m)"))
+            }),
+        }
+    }
+}
+
+/// An optional duration.
+pub mod opt_duration {
+    use podsim_model::Millis;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// serde: write.
+    pub fn serialize<S: Serializer>(ms: &Option<Millis>, s: S) -> Result<S::Ok, S::Error> {
+        match ms {
+            Some(ms) => super::duration::serialize(ms, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(with = "super::duration")] Millis);
+
+    /// serde: read.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+        Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// A scenario file as written.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    description: String,
+    #[serde(default = "default_node")]
+    node: String,
+    #[serde(with = "duration")]
+    duration: Millis,
+    #[serde(default)]
+    seed: Option<u64>,
+    #[serde(default)]
+    real_runtime: bool,
+    #[serde(default)]
+    images: Vec<ImageFile>,
+    #[serde(default)]
+    secrets: Vec<String>,
+    #[serde(default)]
+    config_maps: Vec<String>,
+    #[serde(default)]
+    pods: Vec<ScenarioPod>,
+    #[serde(default)]
+    timeline: Vec<TimelineEntry>,
+    #[serde(default)]
+    random_faults: Option<FaultProfile>,
+    #[serde(default)]
+    expect: Expectations,
+    #[serde(default, with = "opt_duration")]
+    converge_within: Option<Millis>,
+}
+
+fn default_node() -> String {
+    "node-1".to_string()
+}
+
+/// An image in the registry.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ImageFile {
+    name: String,
+    #[serde(default, with = "opt_duration")]
+    pull_latency: Option<Millis>,
+    #[serde(default)]
+    preloaded: bool,
+    #[serde(default)]
+    fail: Option<PullFailureFile>,
+    #[serde(default)]
+    command: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct PullFailureFile {
+    #[serde(default)]
+    permanent: bool,
+    #[serde(default)]
+    times: Option<u32>,
+}
+
+/// How pulls of an image fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PullFailureSpec {
+    /// They succeed.
+    None,
+    /// They always fail.
+    Permanent,
+    /// The first `n` fail.
+    Transient(u32),
+}
+
+/// An image of the scenario's registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageSpec {
+    /// How long a pull takes.
+    pub pull_latency: Millis,
+    /// Whether it is on the node from the start.
+    pub preloaded: bool,
+    /// How pulls fail.
+    pub failure: PullFailureSpec,
+    /// A fixed behaviour for every container of the image (else read from each container's command).
+    pub workload: Option<Workload>,
+}
+
+/// A Pod manifest checked while it is read (so errors carry its location).
+#[derive(Debug, Clone)]
+struct ScenarioPod(Pod);
+
+impl<'de> Deserialize<'de> for ScenarioPod {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<ScenarioPod, D::Error> {
+        let manifest = PodManifest::deserialize(d)?;
+        manifest.into_pod().map(ScenarioPod).map_err(|e| serde::de::Error::custom(e.to_string()))
+    }
+}
+
+/// One timeline entry as written: `at` and exactly one action.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct TimelineEntryFile {
+    #[serde(with = "duration")]
+    at: Millis,
+    #[serde(default)]
+    create_pod: Option<ScenarioPod>,
+    #[serde(default)]
+    update_pod: Option<ScenarioPod>,
+    #[serde(default)]
+    delete_pod: Option<DeletePodFile>,
+    #[serde(default)]
+    create_secret: Option<String>,
+    #[serde(default)]
+    delete_secret: Option<String>,
+    #[serde(default)]
+    fault: Option<Fault>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct DeletePodFile {
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    #[serde(default)]
+    grace_period_seconds: Option<i64>,
+}
+
+/// A timeline entry, validated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "TimelineEntryFile")]
+struct TimelineEntry {
+    at: Millis,
+    action: Action,
+}
+
+impl TryFrom<TimelineEntryFile> for TimelineEntry {
+    type Error = String;
+
+    fn try_from(f: TimelineEntryFile) -> Result<TimelineEntry, String> {
+        let mut actions = Vec::new();
+        if let Some(p) = f.create_pod {
+            actions.push(Action::CreatePod(p.0));
+        }
+        if let Some(p) = f.update_pod {
+            actions.push(Action::UpdatePod(p.0));
+        }
+        if let Some(d) = f.delete_pod {
+            actions.push(Action::DeletePod {
+                namespace: d.namespace.unwrap_or_else(|| "default".into()),
+                name: d.name,
+                grace_seconds: d.grace_period_seconds,
+            });
+        }
+        if let Some(s) = f.create_secret {
+            let (namespace, name) = split_name(&s);
+            actions.push(Action::CreateSecret { namespace, name });
+        }
+        if let Some(s) = f.delete_secret {
+            let (namespace, name) = split_name(&s);
+            actions.push(Action::DeleteSecret { namespace, name });
+        }
+        if let Some(fault) = f.fault {
+            actions.push(Action::Fault(fault));
+        }
+        match actions.len() {
+            1 => Ok(TimelineEntry { at: f.at, action: actions.pop().expect("one") }),
+            0 => Err("a timeline entry needs one action: createPod, updatePod, deletePod, createSecret, \
+                      deleteSecret or fault"
+                .into()),
+            _ => Err("a timeline entry takes exactly one action; split it into several entries".into()),
+        }
+    }
+}
+
+/// `namespace/name`, or `name` in `default`.
+pub fn split_name(text: &str) -> (String, String) {
+    match text.split_once('/') {
+        Some((ns, name)) => (ns.to_string(), name.to_string()),
+        None => ("default".to_string(), text.to_string()),
+    }
+}
+
+/// Something that happens at a time of the timeline.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// A user creates a pod (bound to the scenario's node unless its manifest names one).
+    CreatePod(Pod),
+    /// A user updates a pod (same namespace/name): its spec is replaced.
+    UpdatePod(Pod),
+    /// A user deletes a pod, gracefully.
+    DeletePod {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// The grace period (default: the pod's terminationGracePeriodSeconds).
+        grace_seconds: Option<i64>,
+    },
+    /// A Secret is created.
+    CreateSecret {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// A Secret is deleted.
+    DeleteSecret {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+    },
+    /// A fault is injected.
+    Fault(Fault),
+}
+
+/// What the run must end with.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Expectations {
+    /// Per pod (`name` or `namespace/name`).
+    #[serde(default)]
+    pub pods: BTreeMap<String, PodExpectation>,
+}
+
+/// What one pod must end as.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodExpectation {
+    /// Its phase as the API server has it.
+    #[serde(default)]
+    pub phase: Option<PodPhase>,
+    /// `true`: the pod is gone (its API object released, nothing of it left on the node).
+    #[serde(default)]
+    pub gone: bool,
+    /// Per container.
+    #[serde(default)]
+    pub containers: BTreeMap<String, ContainerExpectation>,
+}
+
+/// A container's expected end state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum StateName {
+    /// Running.
+    Running,
+    /// Waiting (with a reason).
+    Waiting,
+    /// Terminated.
+    Terminated,
+}
+
+/// What one container must end as.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerExpectation {
+    /// Its state.
+    #[serde(default)]
+    pub state: Option<StateName>,
+    /// The reason of a waiting or terminated state.
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// Its restart count: `3`, or a range `2..5` (inclusive).
+    #[serde(default)]
+    pub restarts: Option<CountRange>,
+    /// The exit code of a terminated state.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+}
+
+/// An inclusive range of counts, written `3` or `2..5`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RangeText", into = "String")]
+pub struct CountRange {
+    /// The least.
+    pub min: u32,
+    /// The most.
+    pub max: u32,
+}
+
+impl CountRange {
+    /// Whether `n` is in the range.
+    pub fn contains(&self, n: u32) -> bool {
+        (self.min..=self.max).contains(&n)
+    }
+}
+
+impl std::fmt::Display for CountRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.min == self.max {
+            write!(f, "{}", self.min)
+        } else {
+            write!(f, "{}..{}", self.min, self.max)
+        }
+    }
+}
+
+impl From<CountRange> for String {
+    fn from(r: CountRange) -> String {
+        r.to_string()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RangeText {
+    Number(u32),
+    Text(String),
+}
+
+impl TryFrom<RangeText> for CountRange {
+    type Error = String;
+
+    fn try_from(t: RangeText) -> Result<CountRange, String> {
+        match t {
+            RangeText::Number(n) => Ok(CountRange { min: n, max: n }),
+            RangeText::Text(text) => {
+                let bad = || format!("{text:?} is not a count or a range like 2..5");
+                let (lo, hi) = text.split_once("..").ok_or_else(bad)?;
+                let min = lo.trim().parse().map_err(|_| bad())?;
+                let max = hi.trim().parse().map_err(|_| bad())?;
+                if min > max {
+                    return Err(format!("the range {text:?} is empty"));
+                }
+                Ok(CountRange { min, max })
+            }
+        }
+    }
+}
+
+/// A loaded, validated scenario.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// One line on what it shows.
+    pub description: String,
+    /// The node the kubelet runs.
+    pub node: String,
+    /// How long the run lasts (virtual time).
+    pub duration: Millis,
+    /// Its fixed seed, if it has one.
+    pub seed: Option<u64>,
+    /// Whether it can run on a real containerd.
+    pub real_runtime: bool,
+    /// The registry.
+    pub images: BTreeMap<String, ImageSpec>,
+    /// Secrets that exist at the start (`(namespace, name)`).
+    pub secrets: Vec<(String, String)>,
+    /// ConfigMaps that exist at the start.
+    pub config_maps: Vec<(String, String)>,
+    /// What happens when, in time order (the initial pods are created at 0, first).
+    pub timeline: Vec<(Millis, Action)>,
+    /// Random faults, if any.
+    pub random_faults: Option<FaultProfile>,
+    /// What the run must end with.
+    pub expect: Expectations,
+    /// Liveness: once the last fault has healed, every pod reaches its desired state within this.
+    pub converge_within: Millis,
+}
+
+/// The default liveness bound: the longest restart backoff (5 min) plus a minute of syncs.
+pub const DEFAULT_CONVERGE_WITHIN: Millis = 6 * 60_000;
+
+impl Scenario {
+    /// Reads a scenario from YAML text; `file` names it in errors.
+    pub fn parse(file: &str, text: &str) -> Result<Scenario, InputError> {
+        let f: ScenarioFile = parse_document(file, text)?;
+        let whole = |message: String| InputError::whole_file(file, message);
+        if f.name.trim().is_empty() {
+            return Err(whole("name: must not be empty".into()));
+        }
+        if f.duration == 0 {
+            return Err(whole("duration: must be more than 0".into()));
+        }
+        let mut images = BTreeMap::new();
+        for (i, img) in f.images.into_iter().enumerate() {
+            let failure = match img.fail {
+                None => PullFailureSpec::None,
+                Some(PullFailureFile { permanent: true, .. }) => PullFailureSpec::Permanent,
+                Some(PullFailureFile { times, .. }) => PullFailureSpec::Transient(times.unwrap_or(1)),
+            };
+            let workload = img.command.map(|c| Workload::from_command(&c, &[]));
+            let spec = ImageSpec {
+                pull_latency: img.pull_latency.unwrap_or(100),
+                preloaded: img.preloaded,
+                failure,
+                workload,
+            };
+            if images.insert(img.name.clone(), spec).is_some() {
+                return Err(whole(format!("images[{i}].name: {:?} is listed twice", img.name)));
+            }
+        }
+        let mut timeline: Vec<(Millis, Action)> = Vec::new();
+        for p in f.pods {
+            timeline.push((0, Action::CreatePod(p.0)));
+        }
+        let mut entries: Vec<TimelineEntry> = f.timeline;
+        entries.sort_by_key(|e| e.at);
+        for e in entries {
+            if e.at > f.duration {
+                return Err(whole(format!(
+                    "timeline: an entry at {} is after the end of the run ({})",
+                    duration::format(e.at),
+                    duration::format(f.duration)
+                )));
+            }
+            timeline.push((e.at, e.action));
+        }
+        // Bind unbound pods to the node (the scheduler's job), and give each creation its own UID.
+        let mut created: BTreeMap<(String, String), u32> = BTreeMap::new();
+        for (_, action) in timeline.iter_mut() {
+            if let Action::CreatePod(p) | Action::UpdatePod(p) = action {
+                if p.spec.node_name.is_empty() {
+                    p.spec.node_name = f.node.clone();
+                }
+            }
+            if let Action::CreatePod(p) = action {
+                let n = created.entry((p.namespace.clone(), p.name.clone())).or_insert(0);
+                *n += 1;
+                if *n > 1 && p.uid == format!("{}-{}", p.namespace, p.name) {
+                    p.uid = format!("{}-{}", p.uid, n);
+                }
+            }
+        }
+        for name in f.expect.pods.keys() {
+            let (ns, n) = split_name(name);
+            if !created.contains_key(&(ns, n)) {
+                return Err(whole(format!("expect.pods.{name}: no pod of that name is created")));
+            }
+        }
+        Ok(Scenario {
+            name: f.name,
+            description: f.description,
+            node: f.node,
+            duration: f.duration,
+            seed: f.seed,
+            real_runtime: f.real_runtime,
+            images,
+            secrets: f.secrets.iter().map(|s| split_name(s)).collect(),
+            config_maps: f.config_maps.iter().map(|s| split_name(s)).collect(),
+            timeline,
+            random_faults: f.random_faults,
+            expect: f.expect,
+            converge_within: f.converge_within.unwrap_or(DEFAULT_CONVERGE_WITHIN),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = "
+name: demo
+description: a pod that runs
+duration: 2m
+pods:
+- metadata: {name: web}
+  spec:
+    containers: [{name: app, image: app:1}]
+timeline:
+- at: 1m
+  deletePod: {name: web}
+- at: 30s
+  fault: {kind: containerCrash, pod: web, container: app, exitCode: 3}
+expect:
+  pods:
+    web: {gone: true}
+";
+
+    #[test]
+    fn reads_a_scenario_and_orders_its_timeline() {
+        let s = Scenario::parse("demo.yaml", GOOD).unwrap();
+        assert_eq!(s.duration, 120_000);
+        assert_eq!(s.node, "node-1");
+        let times: Vec<Millis> = s.timeline.iter().map(|(t, _)| *t).collect();
+        assert_eq!(times, vec![0, 30_000, 60_000]);
+        match &s.timeline[0].1 {
+            Action::CreatePod(p) => {
+                assert_eq!(p.spec.node_name, "node-1", "unbound pods are bound to the node")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(s.timeline[1].1, Action::Fault(Fault::ContainerCrash { exit_code: 3, .. })));
+        assert!(s.expect.pods["web"].gone);
+    }
+
+    #[test]
+    fn errors_name_the_line_and_field() {
+        let bad = GOOD.replace("exitCode: 3", "exitCode: three");
+        let e = Scenario::parse("demo.yaml", &bad).unwrap_err();
+        // A fault's fields are read after its `kind`, so the error points at the entry (line 12-14).
+        assert!(e.location.is_some_and(|l| (12..=14).contains(&l.0)), "{e}");
+        assert!(e.to_string().contains("timeline[1]"), "{e}");
+
+        let bad = GOOD.replace("kind: containerCrash", "kind: meteorStrike");
+        let e = Scenario::parse("demo.yaml", &bad).unwrap_err();
+        assert!(e.to_string().contains("unknown variant `meteorStrike`"), "{e}");
+
+        let bad = GOOD.replace("  deletePod: {name: web}", "  deletePod: {name: web}\n  createSecret: s");
+        let e = Scenario::parse("demo.yaml", &bad).unwrap_err();
+        assert!(e.to_string().contains("exactly one action"), "{e}");
+
+        let bad = GOOD.replace("containers: [{name: app, image: app:1}]", "containers: [{name: app}]");
+        let e = Scenario::parse("demo.yaml", &bad).unwrap_err();
+        assert!(e.to_string().contains("missing field `image`") && e.location.is_some(), "{e}");
+
+        let bad = GOOD.replace("duration: 2m", "duration: 2 minutes");
+        let e = Scenario::parse("demo.yaml", &bad).unwrap_err();
+        assert!(e.to_string().contains("is not a duration"), "{e}");
+
+        let bad = GOOD.replace("web: {gone: true}", "nope: {gone: true}");
+        let e = Scenario::parse("demo.yaml", &bad).unwrap_err();
+        assert!(e.to_string().contains("expect.pods.nope"), "{e}");
+    }
+
+    #[test]
+    fn count_ranges() {
+        let r: CountRange = serde_yaml::from_str("2..5").unwrap();
+        assert!(r.contains(2) && r.contains(5) && !r.contains(6));
+        let r: CountRange = serde_yaml::from_str("3").unwrap();
+        assert_eq!(r, CountRange { min: 3, max: 3 });
+        assert!(serde_yaml::from_str::<CountRange>("5..2").is_err());
+    }
+}

@@ -1,0 +1,981 @@
+//! The world: one event queue ordered by (virtual time, sequence number), a clock that jumps to the
+//! next event, one seeded rng, and the components — the kubelet model, the API server over etcd, the
+//! simulated containerd and the node — whose messages it delivers, with the network between the
+//! kubelet and the API server, faults, the checker and the trace.
+//!
+//! The kubelet's contract (see `podsim_model::io`): one reply per request. The world keeps it: a
+//! request lost in a partition, or a reply that would come later than the client's timeout, is
+//! answered with an error at the timeout instead.
+
+use std::collections::BTreeMap;
+
+use podsim_model::io::{
+    ApiError, ApiReply, ApiRequest, CallId, CriReply, CriRequest, Decision, Input, NodeRequest, Output,
+    WatchEvent,
+};
+use podsim_model::workload::Workload;
+use podsim_model::{Kubelet, KubeletConfig, Millis, Pod, SandboxState};
+
+use crate::apiserver::ApiServer;
+use crate::checker::{Checker, Rule, View};
+use crate::containerd::{Containerd, CriMethod, PullFailure, RegistryImage, RuntimeTimer};
+use crate::faults::{CriMethodName, Direction, DrawnFaults, Fault, FaultKind};
+use crate::node::Node;
+use crate::rng::SimRng;
+use crate::scenario::{split_name, Action, PullFailureSpec, Scenario};
+use crate::trace::{Trace, TraceKind};
+
+/// What the checker sees of the world (a macro, so that the checker's own field stays borrowable).
+macro_rules! view {
+    ($w:expr) => {
+        View { api: &$w.api, containerd: &$w.containerd, node: &$w.node, node_name: &$w.scenario.node }
+    };
+}
+
+/// One-way latency between the kubelet and the API server.
+pub const BASE_LATENCY: Millis = 1;
+/// How long the kubelet's API client waits for a reply.
+pub const API_TIMEOUT: Millis = 5_000;
+/// How long the kubelet takes to notice that its watch connection broke.
+pub const WATCH_BREAK_DETECTION: Millis = 5_000;
+/// The API server compacts etcd this often, keeping this many revisions.
+pub const COMPACTION_INTERVAL: Millis = 5 * 60_000;
+/// Revisions kept by the periodic compaction.
+pub const COMPACTION_KEEP: u64 = 1_000;
+/// The run stops early with a violation past this many events (a livelock guard).
+pub const MAX_EVENTS: u64 = 5_000_000;
+
+/// Something that happens at a time.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug)]
+enum Event {
+    /// An input for the kubelet process of this incarnation.
+    Kubelet { incarnation: u32, input: Input },
+    /// A kubelet request reaches the API server.
+    ApiArrive { incarnation: u32, call: CallId, request: ApiRequest },
+    /// The kubelet's API client gives up waiting.
+    ApiTimeout { incarnation: u32, call: CallId },
+    /// containerd wakes up.
+    Runtime(RuntimeTimer),
+    /// The next timeline action.
+    Timeline(usize),
+    /// A random fault of this kind fires (its target drawn now).
+    RandomFault(FaultKind),
+    /// A fault heals.
+    Heal(Heal),
+    /// The kubelet process starts again.
+    KubeletBoot,
+    /// The API server's periodic compaction.
+    Compact,
+}
+
+#[derive(Clone, Debug)]
+enum Heal {
+    Partition,
+    Latency,
+    EtcdAvailable,
+    SecretBack { namespace: String, name: String },
+    Label(&'static str),
+}
+
+/// The result of a run.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Outcome {
+    /// The seed.
+    pub seed: u64,
+    /// Virtual time simulated.
+    pub virtual_millis: Millis,
+    /// Events handled.
+    pub events: u64,
+    /// Faults injected.
+    pub faults: u64,
+    /// When the last fault healed.
+    pub last_heal: Millis,
+    /// Every violation, in time order.
+    pub violations: Vec<crate::checker::Violation>,
+    /// The final state of each pod.
+    pub pods: Vec<crate::report::PodOutcome>,
+}
+
+impl Outcome {
+    /// No violation and every expectation met.
+    pub fn passed(&self) -> bool {
+        self.violations.is_empty()
+    }
+}
+
+/// A run of one scenario with one seed.
+pub struct World {
+    now: Millis,
+    seq: u64,
+    queue: BTreeMap<(Millis, u64), Event>,
+    rng: SimRng,
+    seed: u64,
+    scenario: Scenario,
+    kubelet: Option<Kubelet>,
+    incarnation: u32,
+    api: ApiServer,
+    containerd: Containerd,
+    node: Node,
+    partition: Option<Direction>,
+    partition_until: Millis,
+    extra_latency: Millis,
+    latency_until: Millis,
+    etcd_down_until: Millis,
+    /// Requests awaiting a reply: their incarnation.
+    pending_api: BTreeMap<CallId, u32>,
+    trace: Trace,
+    checker: Checker,
+    last_heal: Millis,
+    last_action: Millis,
+    permanent_faults: bool,
+    faults: u64,
+    events: u64,
+    drawn: DrawnFaults,
+    timers: Vec<(Millis, RuntimeTimer)>,
+    outputs: Vec<Output>,
+}
+
+impl World {
+    /// A world for `scenario` with `seed`; `random_faults` enables the scenario's random-fault
+    /// profile (or a default one when it has none); `trace` keeps the trace.
+    pub fn new(scenario: &Scenario, seed: u64, random_faults: bool, trace: bool) -> World {
+        let mut rng = SimRng::new(seed);
+        let registry: BTreeMap<String, RegistryImage> = scenario
+            .images
+            .iter()
+            .map(|(name, spec)| {
+                let failure = match spec.failure {
+                    PullFailureSpec::None => PullFailure::None,
+                    PullFailureSpec::Permanent => PullFailure::Permanent,
+                    PullFailureSpec::Transient(n) => PullFailure::Transient { failures_left: n },
+                };
+                (
+                    name.clone(),
+                    RegistryImage { pull_latency: spec.pull_latency, failure, workload: spec.workload },
+                )
+            })
+            .collect();
+        let mut containerd = Containerd::new(registry);
+        for (name, spec) in &scenario.images {
+            if spec.preloaded {
+                containerd.preload(name);
+            }
+        }
+        let mut api = ApiServer::new();
+        for (ns, name) in &scenario.secrets {
+            let _ = api.create_secret(ns, name);
+        }
+        for (ns, name) in &scenario.config_maps {
+            let _ = api.create_config_map(ns, name);
+        }
+        let drawn = match (&scenario.random_faults, random_faults) {
+            (_, false) => DrawnFaults { kinds: Vec::new(), schedule: Vec::new() },
+            (Some(profile), true) => {
+                let mut profile = profile.clone();
+                if profile.until.is_none() {
+                    profile.until = Some(default_fault_window(scenario));
+                }
+                profile.draw(&FaultKind::ALL, scenario.duration, &mut rng)
+            }
+            (None, true) => {
+                let profile = crate::faults::FaultProfile {
+                    kinds: Vec::new(),
+                    per_minute: 2.0,
+                    until: Some(default_fault_window(scenario)),
+                };
+                profile.draw(&FaultKind::ALL, scenario.duration, &mut rng)
+            }
+        };
+        let permanent_faults =
+            scenario.timeline.iter().any(|(_, a)| matches!(a, Action::Fault(f) if f.is_permanent()))
+                || scenario.images.values().any(|i| i.failure == PullFailureSpec::Permanent);
+        let mut w = World {
+            now: 0,
+            seq: 0,
+            queue: BTreeMap::new(),
+            rng,
+            seed,
+            scenario: scenario.clone(),
+            kubelet: None,
+            incarnation: 0,
+            api,
+            containerd,
+            node: Node::new(),
+            partition: None,
+            partition_until: 0,
+            extra_latency: 0,
+            latency_until: 0,
+            etcd_down_until: 0,
+            pending_api: BTreeMap::new(),
+            trace: Trace::new(trace),
+            checker: Checker::new(&scenario.node),
+            last_heal: 0,
+            last_action: 0,
+            permanent_faults,
+            faults: 0,
+            events: 0,
+            drawn,
+            timers: Vec::new(),
+            outputs: Vec::new(),
+        };
+        for (i, (at, _)) in scenario.timeline.iter().enumerate() {
+            w.schedule(*at, Event::Timeline(i));
+        }
+        for (at, kind) in w.drawn.schedule.clone() {
+            w.schedule(at, Event::RandomFault(kind));
+        }
+        w.schedule(0, Event::KubeletBoot);
+        w.schedule(COMPACTION_INTERVAL, Event::Compact);
+        w
+    }
+
+    fn schedule(&mut self, at: Millis, event: Event) {
+        self.seq += 1;
+        self.queue.insert((at.max(self.now), self.seq), event);
+    }
+
+    /// The fault kinds this seed's swarm enabled.
+    pub fn swarm(&self) -> &[FaultKind] {
+        &self.drawn.kinds
+    }
+
+    /// The trace so far.
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The API server (for reports and tests).
+    pub fn api(&self) -> &ApiServer {
+        &self.api
+    }
+
+    /// The runtime (for reports and tests).
+    pub fn containerd(&self) -> &Containerd {
+        &self.containerd
+    }
+
+    /// The node (for reports and tests).
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Runs to the end of the scenario and judges the run.
+    pub fn run(mut self) -> (Outcome, Trace) {
+        let end = self.scenario.duration;
+        while let Some((&(at, seq), _)) = self.queue.iter().next() {
+            if at > end {
+                break;
+            }
+            let event = self.queue.remove(&(at, seq)).expect("just seen");
+            self.now = at;
+            self.events += 1;
+            if self.events > MAX_EVENTS {
+                self.checker.violate(
+                    self.now,
+                    Rule::Convergence,
+                    format!("more than {MAX_EVENTS} events: a livelock"),
+                );
+                break;
+            }
+            self.dispatch(event);
+        }
+        self.now = end;
+        self.judge_end();
+        let pods = crate::report::pod_outcomes(&self.api, &self.containerd, &self.node);
+        let violations = self.checker.take_violations();
+        for v in &violations {
+            let text = format!("{:?}: {}", v.rule, v.detail);
+            self.trace.record(v.t, TraceKind::Violation, || text);
+        }
+        let outcome = Outcome {
+            seed: self.seed,
+            virtual_millis: end,
+            events: self.events,
+            faults: self.faults,
+            last_heal: self.last_heal,
+            violations,
+            pods,
+        };
+        (outcome, self.trace)
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Kubelet { incarnation, input } => {
+                if incarnation == self.incarnation && self.kubelet.is_some() {
+                    if let Input::Api { call, .. } = &input {
+                        if self.pending_api.remove(call).is_none() {
+                            // Its timeout already answered it.
+                            return;
+                        }
+                    }
+                    self.deliver(input);
+                }
+            }
+            Event::ApiArrive { incarnation, call, request } => self.api_arrive(incarnation, call, request),
+            Event::ApiTimeout { incarnation, call } => {
+                if incarnation == self.incarnation && self.pending_api.remove(&call).is_some() {
+                    self.trace.record(self.now, TraceKind::Api, || format!("call {} timed out", call.0));
+                    self.deliver(Input::Api { call, reply: ApiReply::Err(ApiError::Unavailable) });
+                }
+            }
+            Event::Runtime(timer) => {
+                let exiting = match &timer {
+                    RuntimeTimer::ProcessExit { container_id, .. } => Some(container_id.clone()),
+                    RuntimeTimer::PullDone { .. } => None,
+                };
+                let before = exiting.as_deref().map(|id| self.container_running(id));
+                self.containerd.on_timer(self.now, timer, &mut self.timers);
+                self.flush_runtime_timers();
+                if let (Some(id), Some(true)) = (exiting, before) {
+                    if !self.container_running(&id) {
+                        self.trace.record(self.now, TraceKind::Runtime, || format!("container {id} exited"));
+                        self.checker.on_exit(self.now, &id, &view!(self));
+                    }
+                }
+            }
+            Event::Timeline(i) => {
+                let action = self.scenario.timeline[i].1.clone();
+                self.last_action = self.last_action.max(self.now);
+                self.apply_action(action);
+            }
+            Event::RandomFault(kind) => {
+                if let Some(fault) = self.draw_fault(kind) {
+                    self.apply_fault(fault);
+                }
+            }
+            Event::Heal(heal) => self.heal(heal),
+            Event::KubeletBoot => {
+                self.incarnation += 1;
+                self.kubelet = Some(Kubelet::new(KubeletConfig::new(self.scenario.node.clone())));
+                self.checker.on_kubelet_start();
+                self.trace.record(self.now, TraceKind::Kubelet, || "kubelet started".into());
+                self.deliver(Input::Start);
+            }
+            Event::Compact => {
+                self.api.compact_keep(COMPACTION_KEEP);
+                self.schedule(self.now + COMPACTION_INTERVAL, Event::Compact);
+            }
+        }
+    }
+
+    fn container_running(&self, id: &str) -> bool {
+        self.containerd
+            .containers()
+            .any(|c| c.status.id == id && c.status.state == podsim_model::ContainerState::Running)
+    }
+
+    /// Hands an input to the kubelet and carries out what it asks.
+    fn deliver(&mut self, input: Input) {
+        let Some(kubelet) = self.kubelet.as_mut() else { return };
+        if self.trace.enabled() {
+            match &input {
+                Input::WatchEvent { event, resource_version } => {
+                    let text = match event {
+                        WatchEvent::Upserted(p) => {
+                            format!("watch rv {resource_version}: upserted {}", p.full_name())
+                        }
+                        WatchEvent::Deleted(p) => {
+                            format!("watch rv {resource_version}: deleted {}", p.full_name())
+                        }
+                    };
+                    self.trace.record(self.now, TraceKind::Watch, || text);
+                }
+                Input::WatchClosed { gone } => {
+                    self.trace.record(self.now, TraceKind::Watch, || format!("watch closed (gone: {gone})"))
+                }
+                _ => {}
+            }
+        }
+        let mut outputs = std::mem::take(&mut self.outputs);
+        kubelet.handle_into(self.now, input, &mut outputs);
+        for output in outputs.drain(..) {
+            self.carry_out(output);
+        }
+        self.outputs = outputs;
+    }
+
+    fn carry_out(&mut self, output: Output) {
+        let incarnation = self.incarnation;
+        match output {
+            Output::SetTimer { at, timer } => {
+                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
+            }
+            Output::Decision(d) => {
+                if self.trace.enabled() {
+                    let text = describe_decision(&d);
+                    self.trace.record(self.now, TraceKind::Decision, || text);
+                }
+            }
+            Output::Api { call, request } => {
+                self.pending_api.insert(call, incarnation);
+                self.schedule(self.now + API_TIMEOUT, Event::ApiTimeout { incarnation, call });
+                if self.blocked(Direction::ToApiServer) {
+                    self.trace.record(self.now, TraceKind::Api, || {
+                        format!("{} lost in a partition", short_api(&request))
+                    });
+                    return;
+                }
+                let at = self.now + self.latency();
+                self.schedule(at, Event::ApiArrive { incarnation, call, request });
+            }
+            Output::Node { call, request } => {
+                let reply = self.node.handle(self.now, &request);
+                self.trace
+                    .record(self.now, TraceKind::Node, || format!("{} -> {reply:?}", short_node(&request)));
+                self.schedule(self.now, Event::Kubelet { incarnation, input: Input::Node { call, reply } });
+            }
+            Output::Cri { call, request } => {
+                self.checker.before_cri(self.now, &request, &view!(self));
+                let outcome = self.containerd.handle(self.now, request.clone(), &mut self.timers);
+                self.flush_runtime_timers();
+                self.checker.after_cri(self.now, &request, &outcome.reply, &view!(self));
+                if self.trace.enabled() {
+                    let text = format!("{} -> {}", short_cri(&request), short_cri_reply(&outcome.reply));
+                    self.trace.record(self.now, TraceKind::Cri, || text);
+                }
+                let at = self.now + outcome.delay;
+                self.schedule(
+                    at,
+                    Event::Kubelet { incarnation, input: Input::Cri { call, reply: outcome.reply } },
+                );
+            }
+        }
+    }
+
+    fn flush_runtime_timers(&mut self) {
+        let timers = std::mem::take(&mut self.timers);
+        for (at, timer) in timers {
+            self.schedule(at, Event::Runtime(timer));
+        }
+    }
+
+    fn latency(&self) -> Millis {
+        BASE_LATENCY + if self.now < self.latency_until { self.extra_latency } else { 0 }
+    }
+
+    fn blocked(&self, way: Direction) -> bool {
+        match self.partition {
+            None => false,
+            Some(Direction::Both) => true,
+            Some(d) => d == way,
+        }
+    }
+
+    fn api_arrive(&mut self, incarnation: u32, call: CallId, request: ApiRequest) {
+        let releasing = match &request {
+            ApiRequest::DeletePod { pod } => Some(pod.uid.clone()),
+            _ => None,
+        };
+        let short = if self.trace.enabled() { short_api(&request) } else { String::new() };
+        let reply = self.api.handle(self.now, request);
+        self.trace.record(self.now, TraceKind::Api, || format!("{short} -> {}", short_api_reply(&reply)));
+        if let (Some(uid), ApiReply::Ok) = (releasing, &reply) {
+            self.checker.on_release(self.now, &uid, &view!(self));
+        }
+        self.flush_watch();
+        if incarnation != self.incarnation {
+            return;
+        }
+        if self.blocked(Direction::FromApiServer) {
+            return;
+        }
+        let at = self.now + self.latency();
+        self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
+    }
+
+    /// Sends the watch events the API server has for the kubelet (or breaks the watch in a partition).
+    fn flush_watch(&mut self) {
+        let events = self.api.take_watch_events();
+        for (event, _) in &events {
+            if let WatchEvent::Upserted(p) = event {
+                self.checker.on_spec(self.now, p);
+            }
+        }
+        if events.is_empty() {
+            return;
+        }
+        if self.blocked(Direction::FromApiServer) {
+            self.break_watch(WATCH_BREAK_DETECTION);
+            return;
+        }
+        let at = self.now + self.latency();
+        let incarnation = self.incarnation;
+        for (event, resource_version) in events {
+            self.schedule(
+                at,
+                Event::Kubelet { incarnation, input: Input::WatchEvent { event, resource_version } },
+            );
+        }
+    }
+
+    fn break_watch(&mut self, detection: Millis) {
+        if self.api.close_watch() {
+            let incarnation = self.incarnation;
+            let at = self.now + detection;
+            self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
+        }
+    }
+
+    // ---- the timeline ------------------------------------------------------------------------------
+
+    fn apply_action(&mut self, action: Action) {
+        if self.trace.enabled() {
+            let text = describe_action(&action);
+            self.trace.record(self.now, TraceKind::Timeline, || text);
+        }
+        match action {
+            Action::CreatePod(pod) => {
+                self.checker.on_spec(self.now, &pod);
+                if let Err(e) = self.api.create_pod(self.now, pod) {
+                    self.trace.record(self.now, TraceKind::Timeline, || format!("create failed: {e:?}"));
+                }
+            }
+            Action::UpdatePod(new) => {
+                let now = self.now;
+                let result = self.api.update_pod(now, &new.namespace, &new.name, |p| {
+                    let node = p.spec.node_name.clone();
+                    p.spec = new.spec.clone();
+                    p.spec.node_name = node;
+                });
+                if let Err(e) = result {
+                    self.trace.record(self.now, TraceKind::Timeline, || format!("update failed: {e:?}"));
+                }
+            }
+            Action::DeletePod { namespace, name, grace_seconds } => {
+                if let Err(e) = self.api.delete_pod(self.now, &namespace, &name, grace_seconds) {
+                    self.trace.record(self.now, TraceKind::Timeline, || format!("delete failed: {e:?}"));
+                }
+            }
+            Action::CreateSecret { namespace, name } => {
+                let _ = self.api.create_secret(&namespace, &name);
+            }
+            Action::DeleteSecret { namespace, name } => {
+                let _ = self.api.delete_secret(&namespace, &name);
+            }
+            Action::Fault(fault) => self.apply_fault(fault),
+        }
+        self.flush_watch();
+    }
+
+    // ---- faults --------------------------------------------------------------------------------------
+
+    fn heal_at(&mut self, at: Millis, heal: Heal) {
+        self.last_heal = self.last_heal.max(at);
+        self.schedule(at, Event::Heal(heal));
+    }
+
+    fn apply_fault(&mut self, fault: Fault) {
+        self.faults += 1;
+        self.last_heal = self.last_heal.max(self.now);
+        if fault.is_permanent() {
+            self.permanent_faults = true;
+        }
+        if self.trace.enabled() {
+            let text = serde_json::to_string(&fault).unwrap_or_default();
+            self.trace.record(self.now, TraceKind::Fault, || text);
+        }
+        let now = self.now;
+        match fault {
+            Fault::Partition { direction, duration } => {
+                self.partition = Some(match self.partition {
+                    Some(d) if d != direction => Direction::Both,
+                    _ => direction,
+                });
+                self.partition_until = self.partition_until.max(now + duration);
+                self.break_watch(WATCH_BREAK_DETECTION);
+                let until = self.partition_until;
+                self.heal_at(until, Heal::Partition);
+            }
+            Fault::DropWatch => self.break_watch(BASE_LATENCY),
+            Fault::Latency { extra, duration } => {
+                self.extra_latency = extra;
+                self.latency_until = self.latency_until.max(now + duration);
+                let until = self.latency_until;
+                self.heal_at(until, Heal::Latency);
+            }
+            Fault::ApiServerRestart { downtime } => {
+                self.api.restart(now, now + downtime);
+                self.break_watch(BASE_LATENCY);
+                self.heal_at(now + downtime, Heal::Label("API server up"));
+            }
+            Fault::EtcdCompaction => {
+                self.api.compact();
+                self.break_watch(BASE_LATENCY);
+            }
+            Fault::EtcdUnavailable { duration } => {
+                self.api.etcd_mut().set_available(false);
+                self.etcd_down_until = self.etcd_down_until.max(now + duration);
+                let until = self.etcd_down_until;
+                self.heal_at(until, Heal::EtcdAvailable);
+            }
+            Fault::SecretMissing { secret, duration } => {
+                let (namespace, name) = split_name(&secret);
+                let _ = self.api.delete_secret(&namespace, &name);
+                if duration > 0 {
+                    self.heal_at(now + duration, Heal::SecretBack { namespace, name });
+                }
+            }
+            Fault::ImagePullFailure { image, permanent, failures } => {
+                let failure = if permanent {
+                    PullFailure::Permanent
+                } else {
+                    PullFailure::Transient { failures_left: failures }
+                };
+                self.containerd.set_pull_failure(&image, failure);
+            }
+            Fault::SlowPull { image, latency } => self.containerd.set_pull_latency(&image, latency),
+            Fault::ContainerCrash { pod, container, exit_code } => {
+                if let Some(id) = self.pick_container(pod.as_deref(), container.as_deref()) {
+                    if self.containerd.crash_container(now, &id, exit_code) {
+                        self.checker.on_exit(now, &id, &view!(self));
+                    }
+                }
+            }
+            Fault::OomKill { pod, container } => {
+                if let Some(id) = self.pick_container(pod.as_deref(), container.as_deref()) {
+                    if self.containerd.oom_kill(now, &id) {
+                        self.checker.on_exit(now, &id, &view!(self));
+                    }
+                }
+            }
+            Fault::PauseDeath { pod } => {
+                if let Some(id) = self.pick_sandbox(pod.as_deref()) {
+                    self.containerd.kill_pause(now, &id);
+                }
+            }
+            Fault::ContainerdRestart { downtime } => {
+                self.containerd.restart(now, now + downtime);
+                self.heal_at(now + downtime, Heal::Label("containerd up"));
+            }
+            Fault::CriFailure { method, count, timeout } => {
+                self.containerd.fail_calls(cri_method(method), count, timeout, 2_000);
+            }
+            Fault::KubeletRestart { downtime } => {
+                self.kubelet_crash();
+                self.schedule(now + downtime, Event::KubeletBoot);
+                self.heal_at(now + downtime, Heal::Label("kubelet up"));
+            }
+            Fault::NodeReboot { downtime } => {
+                self.kubelet_crash();
+                self.checker.on_reboot(now, &view!(self));
+                self.containerd.reboot(now, now + downtime);
+                self.node.reboot();
+                self.schedule(now + downtime, Event::KubeletBoot);
+                self.heal_at(now + downtime, Heal::Label("node up"));
+            }
+            Fault::MountFailure { pod, duration } => {
+                let uid = pod.and_then(|p| self.pod_uid(&p));
+                self.node.fail_mounts(uid, now + duration);
+                self.heal_at(now + duration, Heal::Label("mounts work"));
+            }
+            Fault::DataDirFailure { duration } => {
+                self.node.fail_data_dirs(now + duration);
+                self.heal_at(now + duration, Heal::Label("data directories work"));
+            }
+            Fault::RemoveImage { image } => self.containerd.remove_image(&image),
+        }
+        self.flush_watch();
+    }
+
+    fn kubelet_crash(&mut self) {
+        if self.kubelet.take().is_some() {
+            self.trace.record(self.now, TraceKind::Kubelet, || "kubelet crashed".into());
+        }
+        self.incarnation += 1;
+        self.pending_api.clear();
+        self.api.close_watch();
+    }
+
+    fn heal(&mut self, heal: Heal) {
+        let now = self.now;
+        let what = match heal {
+            Heal::Partition => {
+                if now < self.partition_until {
+                    return;
+                }
+                self.partition = None;
+                "partition healed".to_string()
+            }
+            Heal::Latency => {
+                if now < self.latency_until {
+                    return;
+                }
+                self.extra_latency = 0;
+                "latency back to normal".to_string()
+            }
+            Heal::EtcdAvailable => {
+                if now < self.etcd_down_until {
+                    return;
+                }
+                self.api.etcd_mut().set_available(true);
+                "etcd available".to_string()
+            }
+            Heal::SecretBack { namespace, name } => {
+                let _ = self.api.create_secret(&namespace, &name);
+                format!("secret {namespace}/{name} created again")
+            }
+            Heal::Label(text) => text.to_string(),
+        };
+        self.trace.record(now, TraceKind::Heal, || what);
+        self.flush_watch();
+    }
+
+    fn pod_uid(&self, name: &str) -> Option<String> {
+        let (ns, n) = split_name(name);
+        self.api.pod(&ns, &n).map(|p| p.pod.uid)
+    }
+
+    /// A running container of a kubelet pod: the named one, or one drawn from the seed.
+    fn pick_container(&mut self, pod: Option<&str>, container: Option<&str>) -> Option<String> {
+        let uid = pod.and_then(|p| self.pod_uid(p));
+        let candidates: Vec<String> = self
+            .containerd
+            .containers()
+            .filter(|c| c.status.state == podsim_model::ContainerState::Running)
+            .filter(|c| c.pod.as_ref().is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
+            .filter(|c| container.is_none_or(|n| n == c.status.name))
+            .map(|c| c.status.id.clone())
+            .collect();
+        if pod.is_some() || container.is_some() {
+            return candidates.first().cloned();
+        }
+        self.rng.pick(&candidates).cloned()
+    }
+
+    fn pick_sandbox(&mut self, pod: Option<&str>) -> Option<String> {
+        let uid = pod.and_then(|p| self.pod_uid(p));
+        let candidates: Vec<String> = self
+            .containerd
+            .sandboxes()
+            .filter(|s| s.status.state == SandboxState::Ready)
+            .filter(|s| s.pod.as_ref().is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
+            .map(|s| s.status.id.clone())
+            .collect();
+        if pod.is_some() {
+            return candidates.first().cloned();
+        }
+        self.rng.pick(&candidates).cloned()
+    }
+
+    /// A random fault of `kind` with parameters drawn from the seed (None if nothing to hit).
+    fn draw_fault(&mut self, kind: FaultKind) -> Option<Fault> {
+        let r = &mut self.rng;
+        let short = |r: &mut SimRng| r.between(1, 30) * 1_000;
+        let images: Vec<String> = self.scenario.images.keys().cloned().collect();
+        Some(match kind {
+            FaultKind::Partition => {
+                let direction =
+                    *r.pick(&[Direction::Both, Direction::ToApiServer, Direction::FromApiServer])?;
+                Fault::Partition { direction, duration: short(r) }
+            }
+            FaultKind::DropWatch => Fault::DropWatch,
+            FaultKind::Latency => Fault::Latency { extra: r.between(10, 3_000), duration: short(r) },
+            FaultKind::ApiServerRestart => Fault::ApiServerRestart { downtime: r.between(1, 10) * 1_000 },
+            FaultKind::EtcdCompaction => Fault::EtcdCompaction,
+            FaultKind::EtcdUnavailable => Fault::EtcdUnavailable { duration: short(r) },
+            FaultKind::SecretMissing => {
+                let secrets: Vec<String> =
+                    self.scenario.secrets.iter().map(|(ns, n)| format!("{ns}/{n}")).collect();
+                let secret = r.pick(&secrets)?.clone();
+                Fault::SecretMissing { secret, duration: short(r) }
+            }
+            FaultKind::ImagePullFailure => {
+                let image = r.pick(&images)?.clone();
+                Fault::ImagePullFailure { image, permanent: false, failures: r.between(1, 3) as u32 }
+            }
+            FaultKind::SlowPull => {
+                let image = r.pick(&images)?.clone();
+                Fault::SlowPull { image, latency: r.between(1, 20) * 1_000 }
+            }
+            FaultKind::ContainerCrash => {
+                Fault::ContainerCrash { pod: None, container: None, exit_code: *r.pick(&[1, 2, 137])? }
+            }
+            FaultKind::OomKill => Fault::OomKill { pod: None, container: None },
+            FaultKind::PauseDeath => Fault::PauseDeath { pod: None },
+            FaultKind::ContainerdRestart => Fault::ContainerdRestart { downtime: r.between(1, 10) * 1_000 },
+            FaultKind::CriFailure => {
+                let method = *r.pick(&[
+                    CriMethodName::RunPodSandbox,
+                    CriMethodName::CreateContainer,
+                    CriMethodName::StartContainer,
+                    CriMethodName::StopContainer,
+                    CriMethodName::ListContainers,
+                    CriMethodName::PullImage,
+                ])?;
+                Fault::CriFailure { method, count: r.between(1, 3) as u32, timeout: r.chance(0.5) }
+            }
+            FaultKind::KubeletRestart => Fault::KubeletRestart { downtime: r.between(1, 20) * 1_000 },
+            FaultKind::NodeReboot => Fault::NodeReboot { downtime: r.between(5, 30) * 1_000 },
+            FaultKind::MountFailure => Fault::MountFailure { pod: None, duration: short(r) },
+            FaultKind::DataDirFailure => Fault::DataDirFailure { duration: short(r) },
+            FaultKind::RemoveImage => Fault::RemoveImage { image: r.pick(&images)?.clone() },
+        })
+    }
+
+    // ---- judging the run -----------------------------------------------------------------------------
+
+    fn judge_end(&mut self) {
+        // Liveness, VOPR style: if the run lasted long enough after the last fault healed and the last
+        // change was made, every pod must have reached its desired state.
+        let settled_from = self.last_heal.max(self.last_action);
+        let bound = self.scenario.converge_within;
+        if !self.permanent_faults && self.now >= settled_from + bound {
+            crate::checker::check_convergence(&mut self.checker, self.now, settled_from, bound, &view!(self));
+        }
+        crate::checker::check_expectations(&mut self.checker, self.now, &self.scenario.expect, &view!(self));
+    }
+}
+
+/// The default window for random faults: the run less the liveness bound and a minute of heal time.
+fn default_fault_window(scenario: &Scenario) -> Millis {
+    let rest = scenario.duration.saturating_sub(scenario.converge_within + 60_000);
+    if rest > 0 {
+        rest
+    } else {
+        scenario.duration * 4 / 10
+    }
+}
+
+fn cri_method(m: CriMethodName) -> CriMethod {
+    match m {
+        CriMethodName::ListPodSandbox => CriMethod::ListPodSandbox,
+        CriMethodName::ListContainers => CriMethod::ListContainers,
+        CriMethodName::RunPodSandbox => CriMethod::RunPodSandbox,
+        CriMethodName::StopPodSandbox => CriMethod::StopPodSandbox,
+        CriMethodName::RemovePodSandbox => CriMethod::RemovePodSandbox,
+        CriMethodName::ImageStatus => CriMethod::ImageStatus,
+        CriMethodName::PullImage => CriMethod::PullImage,
+        CriMethodName::CreateContainer => CriMethod::CreateContainer,
+        CriMethodName::StartContainer => CriMethod::StartContainer,
+        CriMethodName::StopContainer => CriMethod::StopContainer,
+        CriMethodName::RemoveContainer => CriMethod::RemoveContainer,
+    }
+}
+
+/// The workload a pod's container runs, as the simulator reads it.
+pub fn workload_of(scenario: &Scenario, container: &podsim_model::Container) -> Workload {
+    match scenario.images.get(container.image()).and_then(|i| i.workload) {
+        Some(w) => w,
+        None => Workload::from_command(&container.command, &container.args),
+    }
+}
+
+fn describe_action(a: &Action) -> String {
+    match a {
+        Action::CreatePod(p) => format!("create pod {}", p.full_name()),
+        Action::UpdatePod(p) => format!("update pod {}", p.full_name()),
+        Action::DeletePod { namespace, name, grace_seconds } => {
+            format!("delete pod {namespace}/{name} (grace {grace_seconds:?})")
+        }
+        Action::CreateSecret { namespace, name } => format!("create secret {namespace}/{name}"),
+        Action::DeleteSecret { namespace, name } => format!("delete secret {namespace}/{name}"),
+        Action::Fault(f) => format!("fault {}", serde_json::to_string(f).unwrap_or_default()),
+    }
+}
+
+fn describe_decision(d: &Decision) -> String {
+    match d {
+        Decision::Planned { pod_uid, actions } => format!(
+            "{pod_uid}: plan killPod={} createSandbox={} attempt={} init={:?} start={:?} ephemeral={:?} kill={:?}",
+            actions.kill_pod,
+            actions.create_sandbox,
+            actions.attempt,
+            actions.init_containers_to_start,
+            actions.containers_to_start,
+            actions.ephemeral_containers_to_start,
+            actions.containers_to_kill.iter().map(|k| k.name.as_str()).collect::<Vec<_>>()
+        ),
+        Decision::NotStarted { pod_uid, container, reason } => format!("{pod_uid}: {container} not started: {reason}"),
+        Decision::Worker { pod_uid, state } => format!("{pod_uid}: worker {state:?}"),
+        Decision::SyncFailed { pod_uid, error } => format!("{pod_uid}: sync failed: {error}"),
+    }
+}
+
+fn short_api(r: &ApiRequest) -> String {
+    match r {
+        ApiRequest::ListPods { node } => format!("list pods on {node}"),
+        ApiRequest::WatchPods { resource_version, .. } => format!("watch pods from rv {resource_version}"),
+        ApiRequest::GetPod { namespace, name } => format!("get pod {namespace}/{name}"),
+        ApiRequest::GetSecret { namespace, name } => format!("get secret {namespace}/{name}"),
+        ApiRequest::UpdatePodStatus { pod, status } => {
+            format!("status {}/{}: {:?}", pod.namespace, pod.name, status.phase)
+        }
+        ApiRequest::DeletePod { pod } => format!("release pod {}/{}", pod.namespace, pod.name),
+    }
+}
+
+fn short_api_reply(r: &ApiReply) -> String {
+    match r {
+        ApiReply::PodList { pods, resource_version } => {
+            format!("{} pods at rv {resource_version}", pods.len())
+        }
+        ApiReply::Watching => "watching".into(),
+        ApiReply::Pod(p) => format!("pod rv {}", p.resource_version),
+        ApiReply::Secret => "secret".into(),
+        ApiReply::Ok => "ok".into(),
+        ApiReply::Err(e) => format!("{e:?}"),
+    }
+}
+
+fn short_node(r: &NodeRequest) -> String {
+    match r {
+        NodeRequest::MakeDataDir { pod_uid } => format!("mkdir {pod_uid}"),
+        NodeRequest::MountVolume { pod_uid, volume } => format!("mount {pod_uid}/{volume}"),
+        NodeRequest::UnmountVolume { pod_uid, volume } => format!("unmount {pod_uid}/{volume}"),
+        NodeRequest::RemoveDataDir { pod_uid } => format!("rmdir {pod_uid}"),
+    }
+}
+
+/// One line for a CRI call.
+pub fn short_cri(r: &CriRequest) -> String {
+    match r {
+        CriRequest::ListPodSandbox { pod_uid } => {
+            format!("ListPodSandbox {}", pod_uid.as_deref().unwrap_or("*"))
+        }
+        CriRequest::ListContainers { pod_uid } => {
+            format!("ListContainers {}", pod_uid.as_deref().unwrap_or("*"))
+        }
+        CriRequest::RunPodSandbox { config } => {
+            format!("RunPodSandbox {}/{} attempt {}", config.pod.namespace, config.pod.name, config.attempt)
+        }
+        CriRequest::StopPodSandbox { sandbox_id } => format!("StopPodSandbox {sandbox_id}"),
+        CriRequest::RemovePodSandbox { sandbox_id } => format!("RemovePodSandbox {sandbox_id}"),
+        CriRequest::ImageStatus { image } => format!("ImageStatus {image}"),
+        CriRequest::PullImage { image } => format!("PullImage {image}"),
+        CriRequest::CreateContainer { sandbox_id, config } => format!(
+            "CreateContainer {}/{}/{} in {sandbox_id} restart {}",
+            config.pod.namespace, config.pod.name, config.name, config.restart_count
+        ),
+        CriRequest::StartContainer { container_id } => format!("StartContainer {container_id}"),
+        CriRequest::StopContainer { container_id, timeout_seconds } => {
+            format!("StopContainer {container_id} grace {timeout_seconds}s")
+        }
+        CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+    }
+}
+
+fn short_cri_reply(r: &CriReply) -> String {
+    match r {
+        CriReply::Sandboxes(s) => format!("{} sandboxes", s.len()),
+        CriReply::Containers(c) => format!("{} containers", c.len()),
+        CriReply::SandboxCreated { sandbox_id } => sandbox_id.clone(),
+        CriReply::ContainerCreated { container_id } => container_id.clone(),
+        CriReply::ImagePresent(p) => format!("present {p}"),
+        CriReply::Ok => "ok".into(),
+        CriReply::Err(e) => format!("{e:?}"),
+    }
+}
+
+/// The pods a scenario creates, by UID (for reports).
+pub fn scenario_pods(scenario: &Scenario) -> BTreeMap<String, Pod> {
+    scenario
+        .timeline
+        .iter()
+        .filter_map(|(_, a)| match a {
+            Action::CreatePod(p) => Some((p.uid.clone(), p.clone())),
+            _ => None,
+        })
+        .collect()
+}

@@ -1,0 +1,255 @@
+//! `podsim run` and `podsim explore`: one seeded run of a scenario, or many.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use podsim_sim::input::{read_source, InputError};
+use podsim_sim::scenario::{duration, Scenario};
+use podsim_sim::world::{Outcome, World};
+
+/// A scenario file read and parsed.
+pub struct Loaded {
+    /// The path as given.
+    pub path: String,
+    /// The scenario.
+    pub scenario: Scenario,
+}
+
+/// Reads one scenario file.
+pub fn load(path: &str) -> Result<Loaded, InputError> {
+    let text = read_source(path)?;
+    let scenario = Scenario::parse(path, &text)?;
+    Ok(Loaded { path: path.to_string(), scenario })
+}
+
+/// Expands files and directories (every `*.yaml` in a directory, sorted) into scenarios.
+pub fn load_all(paths: &[String]) -> Result<Vec<Loaded>, InputError> {
+    let mut files: Vec<String> = Vec::new();
+    for p in paths {
+        let path = Path::new(p);
+        if path.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| InputError::whole_file(p, format!("cannot read directory: {e}")))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                .collect();
+            found.sort();
+            files.extend(found.into_iter().map(|f| f.to_string_lossy().into_owned()));
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.is_empty() {
+        return Err(InputError::whole_file(&paths.join(" "), "no scenario files (*.yaml) found"));
+    }
+    files.iter().map(|f| load(f)).collect()
+}
+
+/// The command that replays one run.
+pub fn replay_command(path: &str, seed: u64, random_faults: bool) -> String {
+    let faults = if random_faults { " --random-faults" } else { "" };
+    format!("podsim run {path} --seed {seed}{faults}")
+}
+
+/// Prints a run's human summary.
+pub fn print_summary(
+    out: &mut impl Write,
+    loaded: &Loaded,
+    outcome: &Outcome,
+    random_faults: bool,
+) -> std::io::Result<()> {
+    let s = &loaded.scenario;
+    let verdict = if outcome.passed() { "PASS" } else { "FAIL" };
+    writeln!(
+        out,
+        "{verdict} {} (seed {}): {} virtual, {} events, {} faults",
+        s.name,
+        outcome.seed,
+        duration::format(outcome.virtual_millis),
+        outcome.events,
+        outcome.faults
+    )?;
+    writeln!(out, "  {}", s.description)?;
+    if !outcome.violations.is_empty() {
+        writeln!(out, "violations:")?;
+        for v in &outcome.violations {
+            writeln!(out, "  at {:>9}  {:?}: {}", duration::format(v.t), v.rule, v.detail)?;
+        }
+    }
+    writeln!(out, "pods:")?;
+    if outcome.pods.is_empty() {
+        writeln!(out, "  (none left in the API server)")?;
+    }
+    for p in &outcome.pods {
+        let deleting = if p.deleting { " (deleting)" } else { "" };
+        let phase = if p.phase.is_empty() { "no status" } else { p.phase.as_str() };
+        writeln!(out, "  {} {phase}{deleting}", p.name)?;
+        for c in &p.containers {
+            let reason = if c.reason.is_empty() { String::new() } else { format!(" {}", c.reason) };
+            let exit = c.exit_code.map_or(String::new(), |e| format!(" exit {e}"));
+            writeln!(out, "    {:<20} {}{reason}{exit}, {} restarts", c.name, c.state, c.restarts)?;
+        }
+    }
+    if !outcome.passed() {
+        writeln!(out, "replay: {}", replay_command(&loaded.path, outcome.seed, random_faults))?;
+    }
+    Ok(())
+}
+
+/// One failing run of an exploration.
+#[derive(Serialize)]
+pub struct Failure {
+    /// The scenario file.
+    pub scenario: String,
+    /// The seed.
+    pub seed: u64,
+    /// The first violation.
+    pub first_violation: String,
+    /// How many violations.
+    pub violations: usize,
+    /// The command that replays it.
+    pub replay: String,
+}
+
+/// The summary of an exploration.
+#[derive(Serialize)]
+pub struct ExploreSummary {
+    /// Runs made.
+    pub runs: u64,
+    /// Runs that failed.
+    pub failures: Vec<Failure>,
+    /// Virtual time simulated, in ms.
+    pub virtual_millis: u64,
+    /// Wall time, in ms.
+    pub wall_millis: u64,
+    /// Events handled.
+    pub events: u64,
+}
+
+/// Runs every scenario over every seed in `seeds`, on `jobs` threads, with random faults.
+pub fn explore(
+    scenarios: &[Loaded],
+    seeds: std::ops::Range<u64>,
+    jobs: usize,
+    progress: bool,
+) -> ExploreSummary {
+    let started = Instant::now();
+    let work: Vec<(usize, u64)> =
+        scenarios.iter().enumerate().flat_map(|(i, _)| seeds.clone().map(move |s| (i, s))).collect();
+    let total = work.len();
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let failed = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, u64, Outcome)>> = Mutex::new(Vec::with_capacity(total));
+    let show = progress && std::io::stderr().is_terminal();
+    let last_draw = Mutex::new(Instant::now());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&(scenario, seed)) = work.get(i) else { break };
+                let (outcome, _) = World::new(&scenarios[scenario].scenario, seed, true, false).run();
+                if !outcome.passed() {
+                    failed.fetch_add(1, Ordering::Relaxed);
+                }
+                results.lock().expect("no thread panics holding it").push((scenario, seed, outcome));
+                let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                if show {
+                    let mut last = last_draw.lock().expect("no thread panics holding it");
+                    if last.elapsed().as_millis() >= 100 || n == total {
+                        *last = Instant::now();
+                        let secs = started.elapsed().as_secs_f64().max(1e-9);
+                        let width = 30;
+                        let filled = n * width / total.max(1);
+                        eprint!(
+                            "\r[{}{}] {n}/{total} runs, {:.0} runs/s, {} failed ",
+                            "#".repeat(filled),
+                            " ".repeat(width - filled),
+                            n as f64 / secs,
+                            failed.load(Ordering::Relaxed)
+                        );
+                    }
+                }
+            });
+        }
+    });
+    if show {
+        eprintln!();
+    }
+    let mut results = results.into_inner().expect("no thread panicked");
+    // Threads finish in any order; the report does not depend on it.
+    results.sort_by_key(|(s, seed, _)| (*s, *seed));
+    let mut summary = ExploreSummary {
+        runs: results.len() as u64,
+        failures: Vec::new(),
+        virtual_millis: 0,
+        wall_millis: started.elapsed().as_millis() as u64,
+        events: 0,
+    };
+    for (s, seed, outcome) in &results {
+        summary.virtual_millis += outcome.virtual_millis;
+        summary.events += outcome.events;
+        if !outcome.passed() {
+            let v = &outcome.violations[0];
+            summary.failures.push(Failure {
+                scenario: scenarios[*s].path.clone(),
+                seed: *seed,
+                first_violation: format!("at {} {:?}: {}", duration::format(v.t), v.rule, v.detail),
+                violations: outcome.violations.len(),
+                replay: replay_command(&scenarios[*s].path, *seed, true),
+            });
+        }
+    }
+    summary
+}
+
+/// Prints an exploration's human summary.
+pub fn print_explore(out: &mut impl Write, summary: &ExploreSummary) -> std::io::Result<()> {
+    let wall = summary.wall_millis.max(1) as f64 / 1000.0;
+    writeln!(
+        out,
+        "{} runs, {} failed; {} of virtual time in {:.2} s of wall time ({:.0} runs/s, {:.0}x real time)",
+        summary.runs,
+        summary.failures.len(),
+        duration::format(summary.virtual_millis),
+        wall,
+        summary.runs as f64 / wall,
+        summary.virtual_millis as f64 / summary.wall_millis.max(1) as f64
+    )?;
+    for f in summary.failures.iter().take(50) {
+        writeln!(
+            out,
+            "FAIL {} seed {}: {} ({} violations)",
+            f.scenario, f.seed, f.first_violation, f.violations
+        )?;
+        writeln!(out, "  replay: {}", f.replay)?;
+    }
+    if summary.failures.len() > 50 {
+        writeln!(out, "... and {} more failures (see --json)", summary.failures.len() - 50)?;
+    }
+    Ok(())
+}
+
+/// Parses `A..B` (B excluded) or a single seed `A`.
+pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
+    let bad = || format!("{text:?} is not a seed range like 0..1000");
+    match text.split_once("..") {
+        Some((a, b)) => {
+            let a: u64 = a.trim().parse().map_err(|_| bad())?;
+            let b: u64 = b.trim().parse().map_err(|_| bad())?;
+            if a >= b {
+                return Err(format!("the seed range {text:?} is empty"));
+            }
+            Ok(a..b)
+        }
+        None => {
+            let a: u64 = text.trim().parse().map_err(|_| bad())?;
+            Ok(a..a + 1)
+        }
+    }
+}
