@@ -75,6 +75,16 @@ pub fn print_summary(
         outcome.faults
     )?;
     writeln!(out, "  {}", s.description)?;
+    let mut unchecked = Vec::new();
+    if !outcome.expectations_checked {
+        unchecked.push("expectations (random faults were added)");
+    }
+    if !outcome.liveness_checked {
+        unchecked.push("liveness (the run ended too soon after the last fault, or a fault is permanent)");
+    }
+    if !unchecked.is_empty() {
+        writeln!(out, "  not checked: {}", unchecked.join("; "))?;
+    }
     if !outcome.violations.is_empty() {
         writeln!(out, "violations:")?;
         for v in &outcome.violations {

@@ -209,7 +209,14 @@ impl Checker {
     }
 
     /// Records what a CRI call did.
-    pub fn after_cri(&mut self, _now: Millis, request: &CriRequest, reply: &CriReply, view: &View<'_>) {
+    pub fn after_cri(&mut self, now: Millis, request: &CriRequest, reply: &CriReply, view: &View<'_>) {
+        if let (CriRequest::CreateContainer { sandbox_id, config }, CriReply::ContainerCreated { .. }) =
+            (request, reply)
+        {
+            // The runtime made it: it must be in a ready sandbox of its own pod. (A request for a
+            // sandbox that just died is a race the runtime refuses; that is not the kubelet's fault.)
+            self.check_sandbox_of_new_container(now, sandbox_id, config, view);
+        }
         if let (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) = (request, reply) {
             // A SIGTERM-obeying process ended now; remember it as stopped, not self-ended.
             if let Some(c) = find_container(view, container_id) {
@@ -224,7 +231,7 @@ impl Checker {
         }
     }
 
-    fn check_create(
+    fn check_sandbox_of_new_container(
         &mut self,
         now: Millis,
         sandbox_id: &str,
@@ -254,6 +261,16 @@ impl Checker {
                 }
             }
         }
+    }
+
+    fn check_create(
+        &mut self,
+        now: Millis,
+        sandbox_id: &str,
+        config: &podsim_model::io::ContainerConfig,
+        view: &View<'_>,
+    ) {
+        let who = format!("{}/{}/{}", config.pod.namespace, config.pod.name, config.name);
         let Some(stored) = view.api.pod_by_uid(&config.pod.uid) else { return };
         let pod = &stored.pod;
         if pod.spec.node_name != self.node_name {
@@ -412,6 +429,11 @@ impl Checker {
                 && o.status.state == ContainerState::Exited
         });
         let Some(previous) = previous else { return };
+        if self.stop_requested.contains(&previous.status.id) {
+            // The kubelet stopped the previous instance itself (a hash change, a new sandbox, a
+            // probe): that is no crash, and doBackOff saw no exited container in its sync.
+            return;
+        }
         let Some(finished) = previous.status.finished_at else { return };
         let key = format!("{}/{}/{:x}", pod.uid, c.status.name, c.status.hash);
         if self.backoff.is_in_backoff_since(&key, finished, now) {

@@ -125,10 +125,10 @@ mod tests {
         n.fail_data_dirs(100);
         assert!(matches!(n.handle(99, &mk("p")), NodeReply::Err(_)));
         assert_eq!(n.handle(100, &mk("p")), NodeReply::Ok);
-        n.fail_mounts(Some("p".into()), 50);
-        assert!(matches!(n.handle(10, &mount("p", "v")), NodeReply::Err(_)));
-        n.handle(10, &mk("q"));
-        assert_eq!(n.handle(10, &mount("q", "v")), NodeReply::Ok, "another pod's mounts work");
-        assert_eq!(n.handle(50, &mount("p", "v")), NodeReply::Ok);
+        assert_eq!(n.handle(100, &mk("q")), NodeReply::Ok);
+        n.fail_mounts(Some("p".into()), 150);
+        assert!(matches!(n.handle(110, &mount("p", "v")), NodeReply::Err(_)));
+        assert_eq!(n.handle(110, &mount("q", "v")), NodeReply::Ok, "another pod's mounts work");
+        assert_eq!(n.handle(150, &mount("p", "v")), NodeReply::Ok);
     }
 }

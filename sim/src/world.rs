@@ -95,6 +95,10 @@ pub struct Outcome {
     pub violations: Vec<crate::checker::Violation>,
     /// The final state of each pod.
     pub pods: Vec<crate::report::PodOutcome>,
+    /// Whether the scenario's expectations were checked (not when random faults were added).
+    pub expectations_checked: bool,
+    /// Whether liveness was checked (the run lasted long enough after the last fault healed).
+    pub liveness_checked: bool,
 }
 
 impl Outcome {
@@ -129,6 +133,10 @@ pub struct World {
     last_heal: Millis,
     last_action: Millis,
     permanent_faults: bool,
+    /// Whether the scenario's expectations hold in this run (not when random faults were added to a
+    /// scenario written without them).
+    check_expectations: bool,
+    liveness_checked: bool,
     faults: u64,
     events: u64,
     drawn: DrawnFaults,
@@ -213,6 +221,8 @@ impl World {
             last_heal: 0,
             last_action: 0,
             permanent_faults,
+            check_expectations: !random_faults || scenario.random_faults.is_some(),
+            liveness_checked: false,
             faults: 0,
             events: 0,
             drawn,
@@ -296,6 +306,8 @@ impl World {
             last_heal: self.last_heal,
             violations,
             pods,
+            expectations_checked: self.check_expectations,
+            liveness_checked: self.liveness_checked,
         };
         (outcome, self.trace)
     }
@@ -822,9 +834,12 @@ impl World {
         let settled_from = self.last_heal.max(self.last_action);
         let bound = self.scenario.converge_within;
         if !self.permanent_faults && self.now >= settled_from + bound {
+            self.liveness_checked = true;
             crate::checker::check_convergence(&mut self.checker, self.now, settled_from, bound, &view!(self));
         }
-        crate::checker::check_expectations(&mut self.checker, self.now, &self.scenario.expect, &view!(self));
+        if self.check_expectations {
+            crate::checker::check_expectations(&mut self.checker, self.now, &self.scenario.expect, &view!(self));
+        }
     }
 }
 
