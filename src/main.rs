@@ -51,6 +51,12 @@ the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.
         /// Print the outcome as JSON instead of the summary
         #[arg(long)]
         json: bool,
+        /// If the run fails, shrink it to a small scenario that still fails and write it to a file
+        #[arg(long)]
+        shrink: bool,
+        /// Where --shrink writes the small scenario (default: NAME-shrunk-seedN.yaml here)
+        #[arg(long, value_name = "FILE.yaml", requires = "shrink")]
+        shrink_to: Option<String>,
     },
     /// Run scenarios over many seeds with random faults, and report failures with their replay command
     #[command(
@@ -125,8 +131,15 @@ impl From<std::io::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, seed, random_faults, trace, json } => {
-            run_scenario(&scenario, seed, random_faults, trace.as_deref(), json)
+        Command::Run { scenario, seed, random_faults, trace, json, shrink, shrink_to } => {
+            run_scenario(&scenario, seed, random_faults, trace.as_deref(), json).or_else(|failure| {
+                match failure {
+                    Failure::Failed if shrink => {
+                        shrink_run(&scenario, seed, random_faults, shrink_to.as_deref())
+                    }
+                    other => Err(other),
+                }
+            })
         }
         Command::Explore { paths, seeds, jobs, json } => run_explore(paths, seeds, jobs, json),
         Command::Plan { file } => run_plan(&file),
@@ -234,4 +247,40 @@ fn run_explore(
     } else {
         Err(Failure::Failed)
     }
+}
+
+fn shrink_run(path: &str, seed: Option<u64>, random_faults: bool, to: Option<&str>) -> Result<(), Failure> {
+    let loaded = run::load(path)?;
+    let seed = seed.or(loaded.scenario.seed).unwrap_or(0);
+    let random = random_faults || loaded.scenario.random_faults.is_some();
+    eprintln!("shrinking...");
+    let Some(shrunk) = podsim_sim::shrink::shrink(&loaded.scenario, seed, random, 500) else {
+        eprintln!("the failure could not be replayed without the seed's random draws; nothing shrunk");
+        return Err(Failure::Failed);
+    };
+    let file =
+        to.map(str::to_string).unwrap_or_else(|| format!("{}-shrunk-seed{seed}.yaml", loaded.scenario.name));
+    std::fs::write(&file, podsim_sim::shrink::to_yaml(&shrunk.scenario))
+        .map_err(|e| InputError::whole_file(&file, format!("cannot write: {e}")))?;
+    let pods = shrunk
+        .scenario
+        .timeline
+        .iter()
+        .filter(|(_, a)| matches!(a, podsim_sim::scenario::Action::CreatePod(_)))
+        .count();
+    let faults = shrunk
+        .scenario
+        .timeline
+        .iter()
+        .filter(|(_, a)| matches!(a, podsim_sim::scenario::Action::Fault(_)))
+        .count();
+    println!(
+        "shrunk in {} runs to {pods} pods, {faults} faults, {} entries, {} of virtual time; still breaks {:?}",
+        shrunk.runs,
+        shrunk.scenario.timeline.len(),
+        podsim_sim::scenario::duration::format(shrunk.scenario.duration),
+        shrunk.rule
+    );
+    println!("written to {file}; run it with: podsim run {file} --seed {seed}");
+    Err(Failure::Failed)
 }

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -70,7 +70,7 @@ pub fn print_summary(
         "{verdict} {} (seed {}): {} virtual, {} events, {} faults",
         s.name,
         outcome.seed,
-        duration::format(outcome.virtual_millis),
+        duration::human(outcome.virtual_millis),
         outcome.events,
         outcome.faults
     )?;
@@ -88,7 +88,7 @@ pub fn print_summary(
     if !outcome.violations.is_empty() {
         writeln!(out, "violations:")?;
         for v in &outcome.violations {
-            writeln!(out, "  at {:>9}  {:?}: {}", duration::format(v.t), v.rule, v.detail)?;
+            writeln!(out, "  at {:>9}  {:?}: {}", duration::human(v.t), v.rule, v.detail)?;
         }
     }
     writeln!(out, "pods:")?;
@@ -141,7 +141,9 @@ pub struct ExploreSummary {
     pub events: u64,
 }
 
-/// Runs every scenario over every seed in `seeds`, on `jobs` threads, with random faults.
+/// Runs every scenario over every seed in `seeds`, on `jobs` threads, with random faults. Runs are
+/// numbered and each thread takes the next number, so memory does not grow with the number of runs;
+/// only failures are kept, and they are reported in (scenario, seed) order whatever the threads did.
 pub fn explore(
     scenarios: &[Loaded],
     seeds: std::ops::Range<u64>,
@@ -149,37 +151,44 @@ pub fn explore(
     progress: bool,
 ) -> ExploreSummary {
     let started = Instant::now();
-    let work: Vec<(usize, u64)> =
-        scenarios.iter().enumerate().flat_map(|(i, _)| seeds.clone().map(move |s| (i, s))).collect();
-    let total = work.len();
-    let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let failed = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, u64, Outcome)>> = Mutex::new(Vec::with_capacity(total));
+    let per_scenario = seeds.end - seeds.start;
+    let total = per_scenario.saturating_mul(scenarios.len() as u64);
+    let next = AtomicU64::new(0);
+    let done = AtomicU64::new(0);
+    let failed = AtomicU64::new(0);
+    let simulated = AtomicU64::new(0);
+    let events = AtomicU64::new(0);
+    let failures: Mutex<Vec<(usize, u64, Outcome)>> = Mutex::new(Vec::new());
     let show = progress && std::io::stderr().is_terminal();
     let last_draw = Mutex::new(Instant::now());
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&(scenario, seed)) = work.get(i) else { break };
+                if i >= total {
+                    break;
+                }
+                let scenario = (i / per_scenario) as usize;
+                let seed = seeds.start + i % per_scenario;
                 let (outcome, _) = World::new(&scenarios[scenario].scenario, seed, true, false).run();
+                simulated.fetch_add(outcome.virtual_millis, Ordering::Relaxed);
+                events.fetch_add(outcome.events, Ordering::Relaxed);
                 if !outcome.passed() {
                     failed.fetch_add(1, Ordering::Relaxed);
+                    failures.lock().expect("no thread panics holding it").push((scenario, seed, outcome));
                 }
-                results.lock().expect("no thread panics holding it").push((scenario, seed, outcome));
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if show {
                     let mut last = last_draw.lock().expect("no thread panics holding it");
                     if last.elapsed().as_millis() >= 100 || n == total {
                         *last = Instant::now();
                         let secs = started.elapsed().as_secs_f64().max(1e-9);
-                        let width = 30;
-                        let filled = n * width / total.max(1);
+                        let width = 30u64;
+                        let filled = (n * width / total.max(1)) as usize;
                         eprint!(
                             "\r[{}{}] {n}/{total} runs, {:.0} runs/s, {} failed ",
                             "#".repeat(filled),
-                            " ".repeat(width - filled),
+                            " ".repeat(width as usize - filled),
                             n as f64 / secs,
                             failed.load(Ordering::Relaxed)
                         );
@@ -191,31 +200,27 @@ pub fn explore(
     if show {
         eprintln!();
     }
-    let mut results = results.into_inner().expect("no thread panicked");
-    // Threads finish in any order; the report does not depend on it.
-    results.sort_by_key(|(s, seed, _)| (*s, *seed));
-    let mut summary = ExploreSummary {
-        runs: results.len() as u64,
-        failures: Vec::new(),
-        virtual_millis: 0,
+    let mut failures = failures.into_inner().expect("no thread panicked");
+    failures.sort_by_key(|(s, seed, _)| (*s, *seed));
+    ExploreSummary {
+        runs: done.load(Ordering::Relaxed),
+        failures: failures
+            .iter()
+            .map(|(s, seed, outcome)| {
+                let v = &outcome.violations[0];
+                Failure {
+                    scenario: scenarios[*s].path.clone(),
+                    seed: *seed,
+                    first_violation: format!("at {} {:?}: {}", duration::human(v.t), v.rule, v.detail),
+                    violations: outcome.violations.len(),
+                    replay: replay_command(&scenarios[*s].path, *seed, true),
+                }
+            })
+            .collect(),
+        virtual_millis: simulated.load(Ordering::Relaxed),
         wall_millis: started.elapsed().as_millis() as u64,
-        events: 0,
-    };
-    for (s, seed, outcome) in &results {
-        summary.virtual_millis += outcome.virtual_millis;
-        summary.events += outcome.events;
-        if !outcome.passed() {
-            let v = &outcome.violations[0];
-            summary.failures.push(Failure {
-                scenario: scenarios[*s].path.clone(),
-                seed: *seed,
-                first_violation: format!("at {} {:?}: {}", duration::format(v.t), v.rule, v.detail),
-                violations: outcome.violations.len(),
-                replay: replay_command(&scenarios[*s].path, *seed, true),
-            });
-        }
+        events: events.load(Ordering::Relaxed),
     }
-    summary
 }
 
 /// Prints an exploration's human summary.
@@ -226,7 +231,7 @@ pub fn print_explore(out: &mut impl Write, summary: &ExploreSummary) -> std::io:
         "{} runs, {} failed; {} of virtual time in {:.2} s of wall time ({:.0} runs/s, {:.0}x real time)",
         summary.runs,
         summary.failures.len(),
-        duration::format(summary.virtual_millis),
+        duration::human(summary.virtual_millis),
         wall,
         summary.runs as f64 / wall,
         summary.virtual_millis as f64 / summary.wall_millis.max(1) as f64
@@ -259,7 +264,10 @@ pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
         }
         None => {
             let a: u64 = text.trim().parse().map_err(|_| bad())?;
-            Ok(a..a + 1)
+            let b = a
+                .checked_add(1)
+                .ok_or_else(|| format!("seed {a} is too large (at most {})", u64::MAX - 1))?;
+            Ok(a..b)
         }
     }
 }

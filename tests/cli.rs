@@ -111,7 +111,13 @@ fn bad_input_names_the_file_line_and_field_and_exits_2() {
 
 #[test]
 fn every_command_has_help() {
-    for args in [vec!["--help"], vec!["plan", "--help"], vec!["hash", "--help"]] {
+    for args in [
+        vec!["--help"],
+        vec!["plan", "--help"],
+        vec!["hash", "--help"],
+        vec!["run", "--help"],
+        vec!["explore", "--help"],
+    ] {
         let out = podsim().args(&args).assert().success().get_output().stdout.clone();
         let text = String::from_utf8(out).unwrap();
         assert!(text.contains("Usage:"), "{args:?}: {text}");

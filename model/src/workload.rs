@@ -51,6 +51,18 @@ impl Workload {
         }
     }
 
+    /// The command that means this workload (the inverse of [`Workload::from_command`]).
+    pub fn to_command(self) -> Vec<String> {
+        let words: Vec<String> = match self {
+            Workload::Run => vec!["workload".into(), "run".into()],
+            Workload::ExitAfter { after, code } => {
+                vec!["workload".into(), "exit-after".into(), format!("{after}ms"), code.to_string()]
+            }
+            Workload::IgnoreSigterm => vec!["workload".into(), "ignore-sigterm".into()],
+        };
+        words
+    }
+
     /// Whether SIGTERM ends it.
     pub fn stops_on_sigterm(self) -> bool {
         !matches!(self, Workload::IgnoreSigterm)
@@ -104,6 +116,13 @@ mod tests {
             Workload::from_command(&words(&["workload", "exit-after", "soon", "1"]), &[]),
             Workload::Run
         );
+    }
+
+    #[test]
+    fn commands_round_trip() {
+        for w in [Workload::Run, Workload::IgnoreSigterm, Workload::ExitAfter { after: 1500, code: 3 }] {
+            assert_eq!(Workload::from_command(&w.to_command(), &[]), w);
+        }
     }
 
     #[test]

@@ -81,7 +81,6 @@ struct Ended {
     /// It exited on its own (workload, crash, OOM), not by a stop or a reboot.
     by_itself: bool,
     exit_code: i32,
-    hash: u64,
 }
 
 /// The checker's memory.
@@ -97,6 +96,10 @@ pub struct Checker {
     last_end: BTreeMap<(String, String), Ended>,
     /// The CrashLoopBackOff the kubelet must at least respect, mirrored per (pod, name, hash).
     backoff: Backoff,
+    /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more).
+    seen_deletion: BTreeMap<String, i64>,
+    /// Per Secret: whether the kubelet's latest read found it.
+    seen_secret: BTreeMap<(String, String), bool>,
 }
 
 impl Checker {
@@ -109,6 +112,8 @@ impl Checker {
             stop_requested: BTreeSet::new(),
             last_end: BTreeMap::new(),
             backoff: Backoff::kubelet_default(),
+            seen_deletion: BTreeMap::new(),
+            seen_secret: BTreeMap::new(),
         }
     }
 
@@ -137,6 +142,22 @@ impl Checker {
         }
     }
 
+    /// The kubelet was shown this version of a pod (a watch event, a list, a get): its spec is one
+    /// the kubelet may act on, and a deletion it shows is known to the kubelet from now on.
+    pub fn on_kubelet_saw_pod(&mut self, now: Millis, pod: &Pod) {
+        self.on_spec(now, pod);
+        if pod.deletion_timestamp.is_some() {
+            let grace = pod.grace_period_seconds().max(1);
+            let e = self.seen_deletion.entry(pod.uid.clone()).or_insert(grace);
+            *e = (*e).min(grace);
+        }
+    }
+
+    /// The kubelet read a Secret and found it, or not.
+    pub fn on_kubelet_saw_secret(&mut self, namespace: &str, name: &str, exists: bool) {
+        self.seen_secret.insert((namespace.to_string(), name.to_string()), exists);
+    }
+
     /// A new kubelet process: its backoff memory is gone, so the mirror starts over.
     pub fn on_kubelet_start(&mut self) {
         self.backoff = Backoff::kubelet_default();
@@ -157,7 +178,7 @@ impl Checker {
         let Some(pod) = &c.pod else { return };
         let by_itself = !self.stop_requested.contains(id);
         let key = (pod.uid.clone(), c.status.name.clone());
-        self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code, hash: c.status.hash });
+        self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code });
     }
 
     /// Checks a CRI call before the runtime carries it out.
@@ -180,11 +201,18 @@ impl Checker {
             CriRequest::StartContainer { container_id } => self.check_start(now, container_id, view),
             CriRequest::StopContainer { container_id, timeout_seconds } => {
                 self.check_stop_container(now, container_id, *timeout_seconds, view);
-                self.stop_requested.insert(container_id.clone());
+                // Only a running process can be stopped; stopping an exited one changes nothing.
+                if find_container(view, container_id)
+                    .is_some_and(|c| c.status.state == ContainerState::Running)
+                {
+                    self.stop_requested.insert(container_id.clone());
+                }
             }
             CriRequest::StopPodSandbox { sandbox_id } => {
                 self.check_stop_sandbox(now, sandbox_id, view);
-                for c in view.containerd.containers().filter(|c| c.status.sandbox_id == *sandbox_id) {
+                for c in view.containerd.containers().filter(|c| {
+                    c.status.sandbox_id == *sandbox_id && c.status.state == ContainerState::Running
+                }) {
                     self.stop_requested.insert(c.status.id.clone());
                 }
             }
@@ -219,13 +247,13 @@ impl Checker {
         }
         if let (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) = (request, reply) {
             // A SIGTERM-obeying process ended now; remember it as stopped, not self-ended.
-            if let Some(c) = find_container(view, container_id) {
+            let stopped_now = self.stop_requested.contains(container_id);
+            if let Some(c) = find_container(view, container_id)
+                .filter(|c| stopped_now && c.status.state == ContainerState::Exited)
+            {
                 if let Some(pod) = &c.pod {
                     let key = (pod.uid.clone(), c.status.name.clone());
-                    self.last_end.insert(
-                        key,
-                        Ended { by_itself: false, exit_code: c.status.exit_code, hash: c.status.hash },
-                    );
+                    self.last_end.insert(key, Ended { by_itself: false, exit_code: c.status.exit_code });
                 }
             }
         }
@@ -299,7 +327,10 @@ impl Checker {
         }
         for e in &spec.env {
             if let podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } = &e.source {
-                if !view.api.secret_exists(&pod.namespace, name) {
+                // Judged on what the kubelet read: a Secret deleted after the kubelet found it is a
+                // race every kubelet has (its Secret cache lags), not a broken rule.
+                let seen = self.seen_secret.get(&(pod.namespace.clone(), name.clone())).copied();
+                if !view.api.secret_exists(&pod.namespace, name) && seen != Some(true) {
                     self.violate(
                         now,
                         Rule::PrerequisitesFirst,
@@ -312,9 +343,9 @@ impl Checker {
         if kind == ContainerKind::Regular {
             let key = (pod.uid.clone(), config.name.clone());
             if let Some(end) = self.last_end.get(&key) {
-                let same_spec = end.hash == config.hash;
+                // ShouldContainerBeRestarted: an exited container stays exited under Never (and
+                // under OnFailure after exit 0) whatever its spec says now.
                 let forbidden = end.by_itself
-                    && same_spec
                     && match pod.spec.restart_policy {
                         RestartPolicy::Never => true,
                         RestartPolicy::OnFailure => end.exit_code == 0,
@@ -447,7 +478,10 @@ impl Checker {
                 ),
             );
         }
-        self.backoff.next(&key, finished, now);
+        // The kubelet bumps its backoff when it decides to restart (before the pull), at the earliest
+        // when the instance finished: bump the mirror then, so it never outlives the kubelet's.
+        let _ = now;
+        self.backoff.next(&key, finished, finished);
     }
 
     fn check_stop_container(
@@ -468,8 +502,10 @@ impl Checker {
         let who = format!("{}/{}/{}", pod_ref.namespace, pod_ref.name, c.status.name);
         let Some(stored) = view.api.pod_by_uid(&pod_ref.uid) else { return };
         let pod = &stored.pod;
-        if pod.deletion_timestamp.is_some() {
-            let required = pod.grace_period_seconds().max(1);
+        if let Some(&seen) = self.seen_deletion.get(&pod.uid) {
+            // Judged on the deletion the kubelet was shown: a stop it issued for a sync just before
+            // the deletion reached it may use the pod's own grace period.
+            let required = seen.min(pod.grace_period_seconds().max(1));
             if timeout_seconds < required {
                 self.violate(
                     now,
@@ -477,6 +513,8 @@ impl Checker {
                     format!("{who} of a deleted pod stopped with {timeout_seconds}s, less than its grace period {required}s"),
                 );
             }
+        }
+        if pod.deletion_timestamp.is_some() {
             return;
         }
         let Some((kind, spec)) = pod.find_container(&c.status.name) else { return };
@@ -600,7 +638,14 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, boun
                     podsim_model::workload::Workload::ExitAfter { code: 0, .. }
                 )
         });
-        if !(runs_forever && inits_succeed) {
+        // A pod that reads a Secret nobody created cannot run: that is the user's error, not the
+        // kubelet's, so it has no desired running state to reach.
+        let config_missing = pod.all_containers().any(|(_, c)| {
+            c.env.iter().any(|e| matches!(&e.source,
+                podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } if !view.api.secret_exists(&pod.namespace, name)))
+        }) || pod.spec.volumes.iter().any(|v| matches!(&v.source,
+                podsim_model::pod::VolumeSource::Secret { secret_name, optional: false } if !view.api.secret_exists(&pod.namespace, secret_name)));
+        if !(runs_forever && inits_succeed) || config_missing {
             continue;
         }
         let ours = |c: &&ContainerRecord| c.pod.as_ref().is_some_and(|p| p.uid == pod.uid);

@@ -88,8 +88,18 @@ fn clean_message(message: &str, path: &str) -> String {
         Some(at) => &message[..at],
         None => message,
     };
-    let prefix = format!("{path}: ");
-    without_location.strip_prefix(prefix.as_str()).unwrap_or(without_location).to_string()
+    // serde_yaml may name the field (or one of its parents) again at the start of the message.
+    let mut message = without_location;
+    if let Some((head, rest)) = message.split_once(": ") {
+        if !head.is_empty()
+            && (path == head
+                || path.starts_with(&format!("{head}."))
+                || path.starts_with(&format!("{head}[")))
+        {
+            message = rest;
+        }
+    }
+    message.to_string()
 }
 
 #[cfg(test)]

@@ -17,5 +17,6 @@ pub mod node;
 pub mod report;
 pub mod rng;
 pub mod scenario;
+pub mod shrink;
 pub mod trace;
 pub mod world;

@@ -20,7 +20,7 @@ use crate::input::{parse_document, InputError};
 pub mod duration {
     use podsim_model::workload::parse_duration;
     use podsim_model::Millis;
-    use serde::{Deserialize, Deserializer, Serializer};
+    use serde::{Deserializer, Serializer};
 
     /// Writes `1500ms`, `2s`, `10m`: the largest unit that divides it.
     pub fn format(ms: Millis) -> String {
@@ -33,26 +33,51 @@ pub mod duration {
         }
     }
 
+    /// For people: `7m 8s`, `449h 28m`, `350ms`.
+    pub fn human(ms: Millis) -> String {
+        let (h, m, s) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1_000 % 60);
+        match (h, m, s) {
+            (0, 0, 0) => format!("{ms}ms"),
+            (0, 0, s) => format!("{s}s"),
+            (0, m, 0) => format!("{m}m"),
+            (0, m, s) => format!("{m}m {s}s"),
+            (h, m, _) => format!("{h}h {m}m"),
+        }
+    }
+
     /// serde: write.
     pub fn serialize<S: Serializer>(ms: &Millis, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&format(*ms))
     }
 
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Text {
-        Seconds(u64),
-        Text(String),
+    struct Visitor;
+
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Millis;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a duration like 500ms, 30s, 10m, or a number of seconds")
+        }
+
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Millis, E> {
+            v.checked_mul(1_000).ok_or_else(|| E::custom("the duration is too long"))
+        }
+
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Millis, E> {
+            u64::try_from(v)
+                .map_err(|_| E::custom("a duration cannot be negative"))
+                .and_then(|v| self.visit_u64(v))
+        }
+
+        fn visit_str<E: serde::de::Error>(self, t: &str) -> Result<Millis, E> {
+            parse_duration(t)
+                .ok_or_else(|| E::custom(format!("{t:?} is not a duration (like 500ms, 30s, 10m)")))
+        }
     }
 
-    /// serde: read.
+    /// serde: read (a visitor, so that the reader keeps the value's line and column).
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Millis, D::Error> {
-        match Text::deserialize(d)? {
-            Text::Seconds(s) => Ok(s * 1_000),
-            Text::Text(t) => parse_duration(&t).ok_or_else(|| {
-                serde::de::Error::custom(format!("{t:?} is not a duration (like 500ms, 30s, 10m)"))
-            }),
-        }
+        d.deserialize_any(Visitor)
     }
 }
 
@@ -173,26 +198,6 @@ impl<'de> Deserialize<'de> for ScenarioPod {
     }
 }
 
-/// One timeline entry as written: `at` and exactly one action.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct TimelineEntryFile {
-    #[serde(with = "duration")]
-    at: Millis,
-    #[serde(default)]
-    create_pod: Option<ScenarioPod>,
-    #[serde(default)]
-    update_pod: Option<ScenarioPod>,
-    #[serde(default)]
-    delete_pod: Option<DeletePodFile>,
-    #[serde(default)]
-    create_secret: Option<String>,
-    #[serde(default)]
-    delete_secret: Option<String>,
-    #[serde(default)]
-    fault: Option<Fault>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct DeletePodFile {
@@ -203,50 +208,83 @@ struct DeletePodFile {
     grace_period_seconds: Option<i64>,
 }
 
-/// A timeline entry, validated.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "TimelineEntryFile")]
+/// A timeline entry: `at` and exactly one action. Read key by key, so that a second action is
+/// reported at its own line.
+#[derive(Debug, Clone)]
 struct TimelineEntry {
     at: Millis,
     action: Action,
 }
 
-impl TryFrom<TimelineEntryFile> for TimelineEntry {
-    type Error = String;
+const TIMELINE_KEYS: &[&str] =
+    &["at", "createPod", "updatePod", "deletePod", "createSecret", "deleteSecret", "fault"];
 
-    fn try_from(f: TimelineEntryFile) -> Result<TimelineEntry, String> {
-        let mut actions = Vec::new();
-        if let Some(p) = f.create_pod {
-            actions.push(Action::CreatePod(p.0));
+impl<'de> Deserialize<'de> for TimelineEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TimelineEntry, D::Error> {
+        struct EntryVisitor;
+
+        #[derive(Deserialize)]
+        struct At(#[serde(with = "duration")] Millis);
+
+        impl<'de> serde::de::Visitor<'de> for EntryVisitor {
+            type Value = TimelineEntry;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a timeline entry: `at` and one action")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<TimelineEntry, A::Error> {
+                use serde::de::Error;
+                let mut at = None;
+                let mut action: Option<Action> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "at" {
+                        if at.is_some() {
+                            return Err(A::Error::duplicate_field("at"));
+                        }
+                        at = Some(map.next_value::<At>()?.0);
+                        continue;
+                    }
+                    if action.is_some() && TIMELINE_KEYS.contains(&key.as_str()) {
+                        return Err(A::Error::custom(format!(
+                            "a timeline entry takes exactly one action, and `{key}` is a second one; split it into several entries"
+                        )));
+                    }
+                    action = Some(match key.as_str() {
+                        "createPod" => Action::CreatePod(map.next_value::<ScenarioPod>()?.0),
+                        "updatePod" => Action::UpdatePod(map.next_value::<ScenarioPod>()?.0),
+                        "deletePod" => {
+                            let d: DeletePodFile = map.next_value()?;
+                            Action::DeletePod {
+                                namespace: d.namespace.unwrap_or_else(|| "default".into()),
+                                name: d.name,
+                                grace_seconds: d.grace_period_seconds,
+                            }
+                        }
+                        "createSecret" => {
+                            let (namespace, name) = split_name(&map.next_value::<String>()?);
+                            Action::CreateSecret { namespace, name }
+                        }
+                        "deleteSecret" => {
+                            let (namespace, name) = split_name(&map.next_value::<String>()?);
+                            Action::DeleteSecret { namespace, name }
+                        }
+                        "fault" => Action::Fault(map.next_value::<Fault>()?),
+                        other => return Err(A::Error::unknown_field(other, TIMELINE_KEYS)),
+                    });
+                }
+                let at = at.ok_or_else(|| A::Error::missing_field("at"))?;
+                let action = action.ok_or_else(|| {
+                    A::Error::custom(
+                        "a timeline entry needs one action: createPod, updatePod, deletePod, createSecret, \
+                         deleteSecret or fault",
+                    )
+                })?;
+                Ok(TimelineEntry { at, action })
+            }
         }
-        if let Some(p) = f.update_pod {
-            actions.push(Action::UpdatePod(p.0));
-        }
-        if let Some(d) = f.delete_pod {
-            actions.push(Action::DeletePod {
-                namespace: d.namespace.unwrap_or_else(|| "default".into()),
-                name: d.name,
-                grace_seconds: d.grace_period_seconds,
-            });
-        }
-        if let Some(s) = f.create_secret {
-            let (namespace, name) = split_name(&s);
-            actions.push(Action::CreateSecret { namespace, name });
-        }
-        if let Some(s) = f.delete_secret {
-            let (namespace, name) = split_name(&s);
-            actions.push(Action::DeleteSecret { namespace, name });
-        }
-        if let Some(fault) = f.fault {
-            actions.push(Action::Fault(fault));
-        }
-        match actions.len() {
-            1 => Ok(TimelineEntry { at: f.at, action: actions.pop().expect("one") }),
-            0 => Err("a timeline entry needs one action: createPod, updatePod, deletePod, createSecret, \
-                      deleteSecret or fault"
-                .into()),
-            _ => Err("a timeline entry takes exactly one action; split it into several entries".into()),
-        }
+
+        d.deserialize_map(EntryVisitor)
     }
 }
 

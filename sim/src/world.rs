@@ -99,6 +99,8 @@ pub struct Outcome {
     pub expectations_checked: bool,
     /// Whether liveness was checked (the run lasted long enough after the last fault healed).
     pub liveness_checked: bool,
+    /// Every fault injected, with its targets named, in time order.
+    pub applied_faults: Vec<(Millis, Fault)>,
 }
 
 impl Outcome {
@@ -137,6 +139,11 @@ pub struct World {
     /// scenario written without them).
     check_expectations: bool,
     liveness_checked: bool,
+    applied_faults: Vec<(Millis, Fault)>,
+    /// GetSecret requests in flight, to tell the checker what the kubelet learnt.
+    secret_calls: BTreeMap<CallId, (String, String)>,
+    /// Retries of timeline entries that failed while the API server was down.
+    retries: BTreeMap<usize, u32>,
     faults: u64,
     events: u64,
     drawn: DrawnFaults,
@@ -223,6 +230,9 @@ impl World {
             permanent_faults,
             check_expectations: !random_faults || scenario.random_faults.is_some(),
             liveness_checked: false,
+            applied_faults: Vec::new(),
+            retries: BTreeMap::new(),
+            secret_calls: BTreeMap::new(),
             faults: 0,
             events: 0,
             drawn,
@@ -273,25 +283,38 @@ impl World {
     /// Runs to the end of the scenario and judges the run.
     pub fn run(mut self) -> (Outcome, Trace) {
         let end = self.scenario.duration;
-        while let Some((&(at, seq), _)) = self.queue.iter().next() {
-            if at > end {
-                break;
-            }
-            let event = self.queue.remove(&(at, seq)).expect("just seen");
-            self.now = at;
-            self.events += 1;
-            if self.events > MAX_EVENTS {
-                self.checker.violate(
-                    self.now,
-                    Rule::Convergence,
-                    format!("more than {MAX_EVENTS} events: a livelock"),
-                );
-                break;
-            }
-            self.dispatch(event);
-        }
+        let mut alive = self.run_until(end);
         self.now = end;
-        self.judge_end();
+        if self.check_expectations {
+            crate::checker::check_expectations(
+                &mut self.checker,
+                self.now,
+                &self.scenario.expect,
+                &view!(self),
+            );
+        }
+        // Liveness, VOPR style: once the last fault has healed and the last change was made, every pod
+        // must reach its desired state within the bound; the run goes on past its end if need be.
+        let settled_from = self.last_heal.max(self.last_action);
+        let bound = self.scenario.converge_within;
+        if alive && !self.permanent_faults {
+            let deadline = settled_from + bound;
+            if deadline > self.now {
+                alive = self.run_until(deadline);
+                self.now = self.now.max(deadline);
+            }
+            if alive {
+                self.liveness_checked = true;
+                crate::checker::check_convergence(
+                    &mut self.checker,
+                    self.now,
+                    settled_from,
+                    bound,
+                    &view!(self),
+                );
+            }
+        }
+        let simulated = self.now;
         let pods = crate::report::pod_outcomes(&self.api, &self.containerd, &self.node);
         let violations = self.checker.take_violations();
         for v in &violations {
@@ -300,7 +323,7 @@ impl World {
         }
         let outcome = Outcome {
             seed: self.seed,
-            virtual_millis: end,
+            virtual_millis: simulated,
             events: self.events,
             faults: self.faults,
             last_heal: self.last_heal,
@@ -308,6 +331,7 @@ impl World {
             pods,
             expectations_checked: self.check_expectations,
             liveness_checked: self.liveness_checked,
+            applied_faults: std::mem::take(&mut self.applied_faults),
         };
         (outcome, self.trace)
     }
@@ -348,9 +372,8 @@ impl World {
                 }
             }
             Event::Timeline(i) => {
-                let action = self.scenario.timeline[i].1.clone();
                 self.last_action = self.last_action.max(self.now);
-                self.apply_action(action);
+                self.apply_action(i);
             }
             Event::RandomFault(kind) => {
                 if let Some(fault) = self.draw_fault(kind) {
@@ -380,6 +403,31 @@ impl World {
 
     /// Hands an input to the kubelet and carries out what it asks.
     fn deliver(&mut self, input: Input) {
+        if self.kubelet.is_none() {
+            return;
+        }
+        // What the kubelet is shown, the checker notes: its rules judge the kubelet on what it knew.
+        match &input {
+            Input::Api { reply: ApiReply::Pod(p), .. }
+            | Input::WatchEvent { event: WatchEvent::Upserted(p), .. } => {
+                self.checker.on_kubelet_saw_pod(self.now, p)
+            }
+            Input::Api { reply: ApiReply::PodList { pods, .. }, .. } => {
+                for p in pods {
+                    self.checker.on_kubelet_saw_pod(self.now, p);
+                }
+            }
+            Input::Api { call, reply: ApiReply::Secret | ApiReply::Err(ApiError::NotFound) } => {
+                if let Some((ns, name)) = self.secret_calls.remove(call) {
+                    self.checker.on_kubelet_saw_secret(
+                        &ns,
+                        &name,
+                        matches!(input, Input::Api { reply: ApiReply::Secret, .. }),
+                    );
+                }
+            }
+            _ => {}
+        }
         let Some(kubelet) = self.kubelet.as_mut() else { return };
         if self.trace.enabled() {
             match &input {
@@ -422,6 +470,9 @@ impl World {
             }
             Output::Api { call, request } => {
                 self.pending_api.insert(call, incarnation);
+                if let ApiRequest::GetSecret { namespace, name } = &request {
+                    self.secret_calls.insert(call, (namespace.clone(), name.clone()));
+                }
                 self.schedule(self.now + API_TIMEOUT, Event::ApiTimeout { incarnation, call });
                 if self.blocked(Direction::ToApiServer) {
                     self.trace.record(self.now, TraceKind::Api, || {
@@ -532,41 +583,49 @@ impl World {
 
     // ---- the timeline ------------------------------------------------------------------------------
 
-    fn apply_action(&mut self, action: Action) {
+    /// Carries out timeline entry `index`. A user's request that fails because the API server or
+    /// etcd is down is retried every second, as kubectl users and controllers do (at most 600 times).
+    fn apply_action(&mut self, index: usize) {
+        let action = self.scenario.timeline[index].1.clone();
         if self.trace.enabled() {
             let text = describe_action(&action);
             self.trace.record(self.now, TraceKind::Timeline, || text);
         }
-        match action {
+        let result = match action {
             Action::CreatePod(pod) => {
                 self.checker.on_spec(self.now, &pod);
-                if let Err(e) = self.api.create_pod(self.now, pod) {
-                    self.trace.record(self.now, TraceKind::Timeline, || format!("create failed: {e:?}"));
-                }
+                self.api.create_pod(self.now, pod).map(|_| ())
             }
             Action::UpdatePod(new) => {
                 let now = self.now;
-                let result = self.api.update_pod(now, &new.namespace, &new.name, |p| {
+                let stored = self.api.update_pod(now, &new.namespace, &new.name, |p| {
                     let node = p.spec.node_name.clone();
                     p.spec = new.spec.clone();
                     p.spec.node_name = node;
                 });
-                if let Err(e) = result {
-                    self.trace.record(self.now, TraceKind::Timeline, || format!("update failed: {e:?}"));
+                if let Ok(p) = &stored {
+                    self.checker.on_spec(now, p);
                 }
+                stored.map(|_| ())
             }
             Action::DeletePod { namespace, name, grace_seconds } => {
-                if let Err(e) = self.api.delete_pod(self.now, &namespace, &name, grace_seconds) {
-                    self.trace.record(self.now, TraceKind::Timeline, || format!("delete failed: {e:?}"));
-                }
+                self.api.delete_pod(self.now, &namespace, &name, grace_seconds)
             }
-            Action::CreateSecret { namespace, name } => {
-                let _ = self.api.create_secret(&namespace, &name);
+            Action::CreateSecret { namespace, name } => self.api.create_secret(&namespace, &name),
+            Action::DeleteSecret { namespace, name } => self.api.delete_secret(&namespace, &name),
+            Action::Fault(fault) => {
+                self.apply_fault(fault);
+                Ok(())
             }
-            Action::DeleteSecret { namespace, name } => {
-                let _ = self.api.delete_secret(&namespace, &name);
+        };
+        if let Err(e) = result {
+            self.trace.record(self.now, TraceKind::Timeline, || format!("failed: {e:?}"));
+            let attempts = self.retries.entry(index).or_insert(0);
+            *attempts += 1;
+            if e == ApiError::Unavailable && *attempts <= 600 {
+                self.last_action = self.last_action.max(self.now + 1_000);
+                self.schedule(self.now + 1_000, Event::Timeline(index));
             }
-            Action::Fault(fault) => self.apply_fault(fault),
         }
         self.flush_watch();
     }
@@ -579,6 +638,9 @@ impl World {
     }
 
     fn apply_fault(&mut self, fault: Fault) {
+        let resolved = self.resolve_targets(fault);
+        self.applied_faults.push((self.now, resolved.clone()));
+        let fault = resolved;
         self.faults += 1;
         self.last_heal = self.last_heal.max(self.now);
         if fault.is_permanent() {
@@ -739,6 +801,50 @@ impl World {
         self.api.pod(&ns, &n).map(|p| p.pod.uid)
     }
 
+    /// The fault with its targets named (drawn from the seed where the fault left them open), so that
+    /// it can be written into a scenario and replayed without the seed.
+    fn resolve_targets(&mut self, fault: Fault) -> Fault {
+        let name_of = |uid: &str, api: &ApiServer| api.pod_by_uid(uid).map(|p| p.pod.full_name());
+        match fault {
+            Fault::ContainerCrash { pod, container, exit_code } => {
+                match self.pick_container(pod.as_deref(), container.as_deref()) {
+                    Some(id) => {
+                        let (pod, container) = self.container_names(&id);
+                        Fault::ContainerCrash { pod, container, exit_code }
+                    }
+                    None => Fault::ContainerCrash { pod, container, exit_code },
+                }
+            }
+            Fault::OomKill { pod, container } => {
+                match self.pick_container(pod.as_deref(), container.as_deref()) {
+                    Some(id) => {
+                        let (pod, container) = self.container_names(&id);
+                        Fault::OomKill { pod, container }
+                    }
+                    None => Fault::OomKill { pod, container },
+                }
+            }
+            Fault::PauseDeath { pod } => match self.pick_sandbox(pod.as_deref()) {
+                Some(id) => {
+                    let uid =
+                        self.containerd.sandbox(&id).and_then(|s| s.pod.as_ref()).map(|p| p.uid.clone());
+                    Fault::PauseDeath { pod: uid.and_then(|u| name_of(&u, &self.api)) }
+                }
+                None => Fault::PauseDeath { pod },
+            },
+            other => other,
+        }
+    }
+
+    fn container_names(&self, id: &str) -> (Option<String>, Option<String>) {
+        match self.containerd.container(id) {
+            Some(c) => {
+                (c.pod.as_ref().map(|p| format!("{}/{}", p.namespace, p.name)), Some(c.status.name.clone()))
+            }
+            None => (None, None),
+        }
+    }
+
     /// A running container of a kubelet pod: the named one, or one drawn from the seed.
     fn pick_container(&mut self, pod: Option<&str>, container: Option<&str>) -> Option<String> {
         let uid = pod.and_then(|p| self.pod_uid(p));
@@ -828,18 +934,26 @@ impl World {
 
     // ---- judging the run -----------------------------------------------------------------------------
 
-    fn judge_end(&mut self) {
-        // Liveness, VOPR style: if the run lasted long enough after the last fault healed and the last
-        // change was made, every pod must have reached its desired state.
-        let settled_from = self.last_heal.max(self.last_action);
-        let bound = self.scenario.converge_within;
-        if !self.permanent_faults && self.now >= settled_from + bound {
-            self.liveness_checked = true;
-            crate::checker::check_convergence(&mut self.checker, self.now, settled_from, bound, &view!(self));
+    /// Handles every event up to `until`; false if the run ran away (more than [`MAX_EVENTS`]).
+    fn run_until(&mut self, until: Millis) -> bool {
+        while let Some((&(at, seq), _)) = self.queue.iter().next() {
+            if at > until {
+                return true;
+            }
+            let event = self.queue.remove(&(at, seq)).expect("just seen");
+            self.now = at;
+            self.events += 1;
+            if self.events > MAX_EVENTS {
+                self.checker.violate(
+                    self.now,
+                    Rule::Convergence,
+                    format!("more than {MAX_EVENTS} events: a livelock"),
+                );
+                return false;
+            }
+            self.dispatch(event);
         }
-        if self.check_expectations {
-            crate::checker::check_expectations(&mut self.checker, self.now, &self.scenario.expect, &view!(self));
-        }
+        true
     }
 }
 

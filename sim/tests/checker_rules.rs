@@ -1,0 +1,1309 @@
+//! The checker's rules, one at a time: each test builds a small world by hand (an API server with its
+//! pods and Secrets, a containerd, a node), plays a kubelet by issuing the CRI calls and node operations
+//! itself, calls the checker's hooks in the order the world does, and asserts that the rule is reported
+//! when the kubelet breaks it (`reports_...`) and that nothing is reported when it behaves
+//! (`accepts_...`), so that every rule is shown to be both enforced and precise.
+
+use std::collections::BTreeMap;
+
+use podsim_model::backoff::Backoff;
+use podsim_model::io::{
+    ApiReply, ApiRequest, ContainerConfig, CriReply, CriRequest, NodeReply, NodeRequest, PodRef,
+    SandboxConfig,
+};
+use podsim_model::pod::{EnvSource, EnvVar, Volume, VolumeMount, VolumeSource};
+use podsim_model::{
+    Container, ContainerStateReport, ContainerStatusReport, Millis, Pod, PodPhase, PodStatusReport,
+    RestartPolicy,
+};
+use podsim_sim::apiserver::ApiServer;
+use podsim_sim::checker::{check_convergence, check_expectations, Checker, Rule, View, Violation};
+use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
+use podsim_sim::node::Node;
+use podsim_sim::scenario::{ContainerExpectation, CountRange, Expectations, PodExpectation, StateName};
+
+/// The kubelet's node.
+const NODE: &str = "node-1";
+/// The image every test container runs (on the node from the start).
+const IMAGE: &str = "podsim/workload:1";
+/// A second image, for spec changes.
+const IMAGE_2: &str = "podsim/workload:2";
+
+/// What the checker may look at, borrowed field by field so that the checker stays borrowable.
+macro_rules! view {
+    ($b:expr) => {
+        View { api: &$b.api, containerd: &$b.containerd, node: &$b.node, node_name: NODE }
+    };
+}
+
+/// A hand-driven world: the test plays the kubelet, the bench calls the checker as the world does.
+struct Bench {
+    api: ApiServer,
+    containerd: Containerd,
+    node: Node,
+    checker: Checker,
+    now: Millis,
+    /// Runtime timers not fired yet, in the order containerd asked for them.
+    timers: Vec<(Millis, RuntimeTimer)>,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let registry: BTreeMap<String, RegistryImage> = [IMAGE, IMAGE_2]
+            .into_iter()
+            .map(|image| {
+                let entry = RegistryImage { pull_latency: 100, failure: PullFailure::None, workload: None };
+                (image.to_string(), entry)
+            })
+            .collect();
+        let mut containerd = Containerd::new(registry);
+        containerd.preload(IMAGE);
+        containerd.preload(IMAGE_2);
+        Bench {
+            api: ApiServer::new(),
+            containerd,
+            node: Node::new(),
+            checker: Checker::new(NODE),
+            now: 0,
+            timers: Vec::new(),
+        }
+    }
+
+    // ---- the users' side: the API server ---------------------------------------------------------
+
+    /// A user creates the pod (the world shows the checker its spec first).
+    fn create_pod(&mut self, pod: Pod) -> Pod {
+        self.checker.on_spec(self.now, &pod);
+        self.api.create_pod(self.now, pod).expect("the pod is created")
+    }
+
+    /// A user changes the image of one container (the checker sees the new spec, as the world shows
+    /// it every version the watch carries).
+    fn update_image(&mut self, pod: &Pod, container: &str, image: &str) -> Pod {
+        let updated = self
+            .api
+            .update_pod(self.now, &pod.namespace, &pod.name, |p| {
+                for c in p.spec.containers.iter_mut().filter(|c| c.name() == container) {
+                    c.set_image(image);
+                }
+            })
+            .expect("the pod is updated");
+        self.checker.on_spec(self.now, &updated);
+        updated
+    }
+
+    /// A user deletes the pod gracefully.
+    /// A user deletes the pod, and the kubelet is shown the deletion (as the watch delivers it).
+    fn delete_pod(&mut self, pod: &Pod, grace_seconds: Option<i64>) {
+        self.api.delete_pod(self.now, &pod.namespace, &pod.name, grace_seconds).expect("the pod is deleted");
+        if let Some(stored) = self.api.pod(&pod.namespace, &pod.name) {
+            self.checker.on_kubelet_saw_pod(self.now, &stored.pod);
+        }
+    }
+
+    /// The kubelet writes the pod's status.
+    fn report_status(&mut self, pod: &Pod, status: PodStatusReport) {
+        let reply = self.api.handle(self.now, ApiRequest::UpdatePodStatus { pod: PodRef::of(pod), status });
+        assert_eq!(reply, ApiReply::Ok, "the status is written");
+    }
+
+    /// The kubelet releases the pod's API object; the checker looks once the API server said yes.
+    fn release(&mut self, pod: &Pod) -> ApiReply {
+        let reply = self.api.handle(self.now, ApiRequest::DeletePod { pod: PodRef::of(pod) });
+        if reply == ApiReply::Ok {
+            self.checker.on_release(self.now, &pod.uid, &view!(self));
+        }
+        reply
+    }
+
+    // ---- the kubelet's side: the node and the runtime ---------------------------------------------
+
+    /// One node operation.
+    fn node_op(&mut self, request: NodeRequest) -> NodeReply {
+        self.node.handle(self.now, &request)
+    }
+
+    /// The pod's data directory and every volume it declares, as the volume manager makes them.
+    fn prepare(&mut self, pod: &Pod) {
+        let reply = self.node_op(NodeRequest::MakeDataDir { pod_uid: pod.uid.clone() });
+        assert_eq!(reply, NodeReply::Ok);
+        for v in &pod.spec.volumes {
+            let reply =
+                self.node_op(NodeRequest::MountVolume { pod_uid: pod.uid.clone(), volume: v.name.clone() });
+            assert_eq!(reply, NodeReply::Ok);
+        }
+    }
+
+    /// One CRI call, checked as the world checks it: before the runtime carries it out, and after.
+    fn cri(&mut self, request: CriRequest) -> CriReply {
+        self.checker.before_cri(self.now, &request, &view!(self));
+        let outcome = self.containerd.handle(self.now, request.clone(), &mut self.timers);
+        self.checker.after_cri(self.now, &request, &outcome.reply, &view!(self));
+        outcome.reply
+    }
+
+    /// `RunPodSandbox` for the pod; the new sandbox's id.
+    fn run_sandbox(&mut self, pod: &Pod, attempt: u32) -> String {
+        let config = SandboxConfig { pod: PodRef::of(pod), attempt, host_network: false };
+        match self.cri(CriRequest::RunPodSandbox { config }) {
+            CriReply::SandboxCreated { sandbox_id } => sandbox_id,
+            other => panic!("no sandbox for {}: {other:?}", pod.name),
+        }
+    }
+
+    /// `CreateContainer` of the pod's container `name` (of any kind), as the kubelet configures it.
+    fn create(&mut self, sandbox_id: &str, pod: &Pod, name: &str, restart_count: u32) -> CriReply {
+        let config = config_of(pod, name, restart_count);
+        self.cri(CriRequest::CreateContainer { sandbox_id: sandbox_id.to_string(), config })
+    }
+
+    /// `CreateContainer` that must succeed; the container's id.
+    fn created(&mut self, sandbox_id: &str, pod: &Pod, name: &str, restart_count: u32) -> String {
+        match self.create(sandbox_id, pod, name, restart_count) {
+            CriReply::ContainerCreated { container_id } => container_id,
+            other => panic!("{}/{name} not created: {other:?}", pod.name),
+        }
+    }
+
+    /// `StartContainer`.
+    fn start(&mut self, container_id: &str) -> CriReply {
+        self.cri(CriRequest::StartContainer { container_id: container_id.to_string() })
+    }
+
+    /// `CreateContainer` then `StartContainer`, both succeeding; the container's id.
+    fn run(&mut self, sandbox_id: &str, pod: &Pod, name: &str, restart_count: u32) -> String {
+        let id = self.created(sandbox_id, pod, name, restart_count);
+        assert_eq!(self.start(&id), CriReply::Ok, "{}/{name} did not start", pod.name);
+        id
+    }
+
+    /// `StopContainer` with a grace period.
+    fn stop(&mut self, container_id: &str, timeout_seconds: i64) -> CriReply {
+        self.cri(CriRequest::StopContainer { container_id: container_id.to_string(), timeout_seconds })
+    }
+
+    // ---- time and the world's faults ----------------------------------------------------------------
+
+    /// Moves the clock to `to`, firing the runtime's timers on the way; a process that ends is
+    /// reported to the checker with `on_exit`, as the world does.
+    fn advance(&mut self, to: Millis) {
+        assert!(to >= self.now, "time only moves forward");
+        loop {
+            let due =
+                (0..self.timers.len()).filter(|&i| self.timers[i].0 <= to).min_by_key(|&i| self.timers[i].0);
+            let Some(i) = due else { break };
+            let (at, timer) = self.timers.remove(i);
+            self.now = self.now.max(at);
+            let exiting = match &timer {
+                RuntimeTimer::ProcessExit { container_id, .. } => Some(container_id.clone()),
+                RuntimeTimer::PullDone { .. } => None,
+            };
+            let was_running = exiting.as_deref().is_some_and(|id| self.running(id));
+            let mut more = Vec::new();
+            self.containerd.on_timer(self.now, timer, &mut more);
+            self.timers.extend(more);
+            if let (Some(id), true) = (exiting, was_running) {
+                if !self.running(&id) {
+                    self.checker.on_exit(self.now, &id, &view!(self));
+                }
+            }
+        }
+        self.now = to;
+    }
+
+    /// The container's process crashes with `exit_code` (the `containerCrash` fault).
+    fn crash(&mut self, container_id: &str, exit_code: i32) {
+        assert!(self.containerd.crash_container(self.now, container_id, exit_code), "{container_id} runs");
+        self.checker.on_exit(self.now, container_id, &view!(self));
+    }
+
+    fn running(&self, container_id: &str) -> bool {
+        self.containerd
+            .container(container_id)
+            .is_some_and(|c| c.status.state == podsim_model::ContainerState::Running)
+    }
+
+    // ---- judging ---------------------------------------------------------------------------------
+
+    /// Liveness, as the world judges it at the end of a run that settled at `since`.
+    fn judge_convergence(&mut self, since: Millis) {
+        check_convergence(&mut self.checker, self.now, since, 60_000, &view!(self));
+    }
+
+    /// The scenario's expectations, as the world judges them at the end of a run.
+    fn judge_expectations(&mut self, expect: &Expectations) {
+        check_expectations(&mut self.checker, self.now, expect, &view!(self));
+    }
+
+    fn violations(&self) -> &[Violation] {
+        self.checker.violations()
+    }
+
+    /// Asserts that `rule` was reported with a detail naming every one of `words`.
+    fn assert_reported(&self, rule: Rule, words: &[&str]) {
+        let hit =
+            self.violations().iter().any(|v| v.rule == rule && words.iter().all(|w| v.detail.contains(w)));
+        assert!(hit, "expected {rule:?} naming {words:?}, got {:#?}", self.violations());
+    }
+
+    /// Asserts that `rule`, and only `rule`, was reported.
+    fn assert_only(&self, rule: Rule) {
+        assert!(!self.violations().is_empty(), "expected {rule:?}, got nothing");
+        let others: Vec<&Violation> = self.violations().iter().filter(|v| v.rule != rule).collect();
+        assert!(others.is_empty(), "expected only {rule:?}, also got {others:#?}");
+    }
+
+    fn assert_clean(&self) {
+        assert!(self.violations().is_empty(), "expected no violation, got {:#?}", self.violations());
+    }
+}
+
+// ---- pods ------------------------------------------------------------------------------------------
+
+/// A container of `IMAGE` with a workload command.
+fn container(name: &str, workload: &[&str]) -> Container {
+    let mut c = Container::new(name, IMAGE);
+    c.command = workload.iter().map(|w| w.to_string()).collect();
+    c
+}
+
+/// Runs until stopped.
+const RUN: &[&str] = &["workload", "run"];
+/// Ignores SIGTERM: only the SIGKILL at the end of the grace period stops it.
+const IGNORE_SIGTERM: &[&str] = &["workload", "ignore-sigterm"];
+
+/// A pod bound to the kubelet's node with one container `app` that runs until stopped.
+fn pod(name: &str) -> Pod {
+    pod_on(name, NODE)
+}
+
+fn pod_on(name: &str, node: &str) -> Pod {
+    let mut p = Pod::new(name, format!("uid-{name}"), node);
+    p.spec.containers.push(container("app", RUN));
+    p
+}
+
+/// What a kubelet sends to create the pod's container `name` (found in any list of the spec).
+fn config_of(pod: &Pod, name: &str, restart_count: u32) -> ContainerConfig {
+    let (kind, c) =
+        pod.find_container(name).unwrap_or_else(|| panic!("{} has no container {name}", pod.name));
+    ContainerConfig {
+        pod: PodRef::of(pod),
+        name: name.to_string(),
+        kind,
+        image: c.image().to_string(),
+        command: c.command.clone(),
+        args: c.args.clone(),
+        hash: c.hash(),
+        restart_count,
+        attempt: restart_count,
+    }
+}
+
+fn running_status(pod: &Pod) -> PodStatusReport {
+    PodStatusReport {
+        phase: PodPhase::Running,
+        pod_ip: "10.88.0.2".into(),
+        init_container_statuses: Vec::new(),
+        container_statuses: pod
+            .spec
+            .containers
+            .iter()
+            .map(|c| ContainerStatusReport {
+                name: c.name().to_string(),
+                state: ContainerStateReport::Running { started_at: 0 },
+                last_state: None,
+                restart_count: 0,
+                container_id: String::new(),
+            })
+            .collect(),
+        ephemeral_container_statuses: Vec::new(),
+    }
+}
+
+/// A bench with `pod` created, its data directory and volumes made and its sandbox running; the
+/// sandbox's id.
+fn bench_with_sandbox(pod: &Pod) -> (Bench, String) {
+    let mut b = Bench::new();
+    b.create_pod(pod.clone());
+    b.prepare(pod);
+    let sandbox = b.run_sandbox(pod, 0);
+    (b, sandbox)
+}
+
+// ---- ContainerInOwnReadySandbox ------------------------------------------------------------------------
+
+#[test]
+fn reports_a_container_created_in_another_pods_sandbox() {
+    let (a, b_pod) = (pod("a"), pod("b"));
+    let (mut b, sandbox_of_a) = bench_with_sandbox(&a);
+    b.create_pod(b_pod.clone());
+    b.prepare(&b_pod);
+    b.created(&sandbox_of_a, &b_pod, "app", 0);
+    b.assert_reported(
+        Rule::ContainerInOwnReadySandbox,
+        &["default/b/app", "another pod's sandbox", &sandbox_of_a],
+    );
+    b.assert_only(Rule::ContainerInOwnReadySandbox);
+}
+
+/// The simulated containerd refuses a container in a sandbox that is not ready (or unknown), so a
+/// kubelet's request for one never makes a container there; the checker judges what a runtime made.
+/// These two cases feed it the reply of a runtime that did accept such a call.
+#[test]
+fn reports_a_container_a_runtime_made_in_a_sandbox_that_is_not_ready() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    let request =
+        CriRequest::CreateContainer { sandbox_id: sandbox.clone(), config: config_of(&p, "app", 0) };
+    let made = CriReply::ContainerCreated { container_id: "container-99".into() };
+    b.checker.before_cri(b.now, &request, &view!(b));
+    b.checker.after_cri(b.now, &request, &made, &view!(b));
+    b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", &sandbox, "not ready"]);
+    b.assert_only(Rule::ContainerInOwnReadySandbox);
+}
+
+#[test]
+fn reports_a_container_a_runtime_made_in_an_unknown_sandbox() {
+    let p = pod("web");
+    let (mut b, _) = bench_with_sandbox(&p);
+    let request =
+        CriRequest::CreateContainer { sandbox_id: "sandbox-77".into(), config: config_of(&p, "app", 0) };
+    let made = CriReply::ContainerCreated { container_id: "container-99".into() };
+    b.checker.before_cri(b.now, &request, &view!(b));
+    b.checker.after_cri(b.now, &request, &made, &view!(b));
+    b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", "unknown sandbox sandbox-77"]);
+    b.assert_only(Rule::ContainerInOwnReadySandbox);
+}
+
+#[test]
+fn accepts_a_container_created_in_its_ready_sandbox() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.assert_clean();
+}
+
+/// A create that races the sandbox's death is refused by the runtime: not the kubelet's fault.
+#[test]
+fn accepts_a_create_the_runtime_refused_in_a_sandbox_that_is_not_ready() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    let reply = b.create(&sandbox, &p, "app", 0);
+    assert!(matches!(reply, CriReply::Err(_)), "containerd refuses it: {reply:?}");
+    b.assert_clean();
+}
+
+// ---- PrerequisitesFirst ----------------------------------------------------------------------------
+
+/// A pod whose container `app` mounts the volume `data` and reads the Secret `db` (optional or not).
+fn pod_with_prerequisites(name: &str, secret_optional: bool) -> Pod {
+    let mut p = pod(name);
+    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::EmptyDir });
+    let app = &mut p.spec.containers[0];
+    app.volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/data".into() });
+    app.env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef {
+            name: "db".into(),
+            key: "password".into(),
+            optional: secret_optional,
+        },
+    });
+    p
+}
+
+#[test]
+fn reports_a_container_created_before_its_pods_data_directory() {
+    let p = pod("web");
+    let mut b = Bench::new();
+    b.create_pod(p.clone());
+    let sandbox = b.run_sandbox(&p, 0);
+    b.created(&sandbox, &p, "app", 0);
+    b.assert_reported(Rule::PrerequisitesFirst, &["default/web/app", "data directory"]);
+    b.assert_only(Rule::PrerequisitesFirst);
+}
+
+#[test]
+fn reports_a_container_created_before_its_volume_is_mounted() {
+    let p = pod_with_prerequisites("web", false);
+    let mut b = Bench::new();
+    b.api.create_secret("default", "db").unwrap();
+    b.create_pod(p.clone());
+    b.node_op(NodeRequest::MakeDataDir { pod_uid: p.uid.clone() });
+    let sandbox = b.run_sandbox(&p, 0);
+    b.created(&sandbox, &p, "app", 0);
+    b.assert_reported(Rule::PrerequisitesFirst, &["default/web/app", "volume \"data\""]);
+    b.assert_only(Rule::PrerequisitesFirst);
+}
+
+#[test]
+fn reports_a_container_created_while_its_secret_is_missing() {
+    let p = pod_with_prerequisites("web", false);
+    let mut b = Bench::new();
+    b.create_pod(p.clone());
+    b.prepare(&p);
+    let sandbox = b.run_sandbox(&p, 0);
+    b.created(&sandbox, &p, "app", 0);
+    b.assert_reported(Rule::PrerequisitesFirst, &["default/web/app", "Secret \"db\" is missing"]);
+    b.assert_only(Rule::PrerequisitesFirst);
+}
+
+#[test]
+fn accepts_a_container_created_after_its_data_directory_volumes_and_secrets() {
+    let p = pod_with_prerequisites("web", false);
+    let mut b = Bench::new();
+    b.api.create_secret("default", "db").unwrap();
+    b.create_pod(p.clone());
+    b.prepare(&p);
+    let sandbox = b.run_sandbox(&p, 0);
+    b.run(&sandbox, &p, "app", 0);
+    b.assert_clean();
+}
+
+#[test]
+fn accepts_a_container_created_while_an_optional_secret_is_missing() {
+    let p = pod_with_prerequisites("web", true);
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.assert_clean();
+}
+
+// ---- MatchingContainerKept ---------------------------------------------------------------------------
+
+#[test]
+fn reports_a_running_container_with_a_matching_hash_stopped_in_its_ready_sandbox() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.stop(&id, 30);
+    b.assert_reported(Rule::MatchingContainerKept, &["default/web/app", "matching hash"]);
+    b.assert_only(Rule::MatchingContainerKept);
+}
+
+#[test]
+fn accepts_a_container_stopped_after_its_spec_changed() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    let p = b.update_image(&p, "app", IMAGE_2);
+    b.stop(&id, 30);
+    b.run(&sandbox, &p, "app", 1);
+    b.assert_clean();
+}
+
+#[test]
+fn accepts_a_container_stopped_after_its_sandbox_died() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    b.stop(&id, 30);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    let sandbox = b.run_sandbox(&p, 1);
+    b.run(&sandbox, &p, "app", 1);
+    b.assert_clean();
+}
+
+#[test]
+fn accepts_a_container_with_a_liveness_probe_stopped() {
+    let mut p = pod("web");
+    p.spec.containers[0].has_liveness_probe = true;
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.stop(&id, 30);
+    b.assert_clean();
+}
+
+#[test]
+fn accepts_a_container_of_a_deleted_pod_stopped() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, None);
+    b.stop(&id, 30);
+    b.assert_clean();
+}
+
+// ---- RestartPolicyHonoured ---------------------------------------------------------------------------
+
+/// A pod whose container `app` runs until stopped, under `policy`.
+fn pod_with_policy(name: &str, policy: RestartPolicy) -> Pod {
+    let mut p = pod(name);
+    p.spec.restart_policy = policy;
+    p
+}
+
+/// Runs `app` of `p`, lets it exit with `exit_code` on its own after 2 s, then creates it again.
+fn restart_after_exit(p: &Pod, exit_code: i32) -> Bench {
+    let (mut b, sandbox) = bench_with_sandbox(p);
+    let id = b.run(&sandbox, p, "app", 0);
+    b.advance(2_000);
+    b.crash(&id, exit_code);
+    b.advance(12_000);
+    b.create(&sandbox, p, "app", 1);
+    b
+}
+
+#[test]
+fn reports_a_container_restarted_under_restart_policy_never_after_it_exited() {
+    let b = restart_after_exit(&pod_with_policy("job", RestartPolicy::Never), 1);
+    b.assert_reported(Rule::RestartPolicyHonoured, &["default/job/app", "restartPolicy Never", "exited 1"]);
+    b.assert_only(Rule::RestartPolicyHonoured);
+}
+
+#[test]
+fn reports_a_container_restarted_under_on_failure_after_it_exited_0() {
+    let b = restart_after_exit(&pod_with_policy("job", RestartPolicy::OnFailure), 0);
+    b.assert_reported(
+        Rule::RestartPolicyHonoured,
+        &["default/job/app", "restartPolicy OnFailure", "exited 0"],
+    );
+    b.assert_only(Rule::RestartPolicyHonoured);
+}
+
+/// The workload's own exit (not a crash fault) counts the same: `exit-after` ends it on its own.
+#[test]
+fn reports_a_container_restarted_under_never_after_its_workload_completed() {
+    let mut p = pod_with_policy("job", RestartPolicy::Never);
+    p.spec.containers[0].command = ["workload", "exit-after", "3s", "0"].map(String::from).to_vec();
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.advance(20_000);
+    b.create(&sandbox, &p, "app", 1);
+    b.assert_reported(Rule::RestartPolicyHonoured, &["default/job/app", "restartPolicy Never", "exited 0"]);
+    b.assert_only(Rule::RestartPolicyHonoured);
+}
+
+#[test]
+fn accepts_a_container_restarted_under_on_failure_after_it_failed() {
+    restart_after_exit(&pod_with_policy("job", RestartPolicy::OnFailure), 2).assert_clean();
+}
+
+#[test]
+fn accepts_a_container_restarted_under_always_after_it_completed() {
+    restart_after_exit(&pod_with_policy("web", RestartPolicy::Always), 0).assert_clean();
+}
+
+/// A spec change restarts a container whatever the restart policy (kubelet `computePodActions`).
+#[test]
+fn accepts_a_container_recreated_under_never_after_the_kubelet_stopped_it_for_a_spec_change() {
+    let p = pod_with_policy("job", RestartPolicy::Never);
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(2_000);
+    let p = b.update_image(&p, "app", IMAGE_2);
+    b.stop(&id, 30);
+    b.run(&sandbox, &p, "app", 1);
+    b.assert_clean();
+}
+
+// ---- InitContainersInOrder ---------------------------------------------------------------------------
+
+/// A pod with plain init containers `first` and `second` (each exits 0 after 1 s) and `app`.
+fn pod_with_inits(name: &str) -> Pod {
+    let mut p = pod(name);
+    let exit_0 = &["workload", "exit-after", "1s", "0"];
+    p.spec.init_containers.push(container("first", exit_0));
+    p.spec.init_containers.push(container("second", exit_0));
+    p
+}
+
+#[test]
+fn reports_a_regular_container_created_before_the_init_containers_completed() {
+    let p = pod_with_inits("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.created(&sandbox, &p, "app", 0);
+    b.assert_reported(
+        Rule::InitContainersInOrder,
+        &["default/web/app", "before init container first completed"],
+    );
+    b.assert_reported(
+        Rule::InitContainersInOrder,
+        &["default/web/app", "before init container second completed"],
+    );
+    b.assert_only(Rule::InitContainersInOrder);
+}
+
+#[test]
+fn reports_an_init_container_created_before_the_previous_one_completed() {
+    let p = pod_with_inits("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.created(&sandbox, &p, "second", 0);
+    b.assert_reported(
+        Rule::InitContainersInOrder,
+        &["default/web/second", "before init container first completed"],
+    );
+    b.assert_only(Rule::InitContainersInOrder);
+}
+
+#[test]
+fn reports_an_init_container_created_while_another_runs() {
+    let p = pod_with_inits("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "first", 0);
+    b.advance(500);
+    b.created(&sandbox, &p, "second", 0);
+    b.assert_reported(
+        Rule::InitContainersInOrder,
+        &["default/web/second", "while init container first runs"],
+    );
+    b.assert_only(Rule::InitContainersInOrder);
+}
+
+#[test]
+fn reports_a_regular_container_created_after_an_init_container_failed() {
+    let p = pod_with_inits("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let first = b.run(&sandbox, &p, "first", 0);
+    b.advance(500);
+    b.crash(&first, 1);
+    b.run(&sandbox, &p, "second", 0);
+    b.advance(5_000);
+    b.created(&sandbox, &p, "app", 0);
+    b.assert_reported(
+        Rule::InitContainersInOrder,
+        &["default/web/app", "before init container first completed"],
+    );
+    b.assert_only(Rule::InitContainersInOrder);
+}
+
+#[test]
+fn accepts_init_containers_run_one_at_a_time_in_order_then_regular_containers() {
+    let p = pod_with_inits("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "first", 0);
+    b.advance(1_000);
+    b.run(&sandbox, &p, "second", 0);
+    b.advance(2_000);
+    b.run(&sandbox, &p, "app", 0);
+    b.assert_clean();
+}
+
+/// A sidecar (an init container with restartPolicy Always) keeps running next to what follows it.
+#[test]
+fn accepts_a_plain_init_and_the_regular_container_next_to_a_running_sidecar() {
+    let mut p = pod("web");
+    let mut sidecar = container("proxy", RUN);
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    p.spec.init_containers.push(sidecar);
+    p.spec.init_containers.push(container("migrate", &["workload", "exit-after", "1s", "0"]));
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "proxy", 0);
+    b.run(&sandbox, &p, "migrate", 0);
+    b.advance(1_000);
+    b.run(&sandbox, &p, "app", 0);
+    b.assert_clean();
+}
+
+/// An init container is retried after it failed; a regular container restarts without the init
+/// containers running again.
+#[test]
+fn accepts_a_failed_init_container_retried_and_a_regular_container_restarted() {
+    let p = pod_with_inits("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let first = b.run(&sandbox, &p, "first", 0);
+    b.advance(500);
+    b.crash(&first, 1);
+    b.run(&sandbox, &p, "first", 1);
+    b.advance(2_000);
+    b.run(&sandbox, &p, "second", 0);
+    b.advance(4_000);
+    let app = b.run(&sandbox, &p, "app", 0);
+    b.advance(10_000);
+    b.crash(&app, 1);
+    b.run(&sandbox, &p, "app", 1);
+    b.assert_clean();
+}
+
+// ---- RestartBackoff --------------------------------------------------------------------------------
+
+/// Runs `app` of `p`, then crashes and restarts it at the given times: (crash at, restart at).
+fn crash_loop(p: &Pod, rounds: &[(Millis, Millis)]) -> Bench {
+    let (mut b, sandbox) = bench_with_sandbox(p);
+    let mut id = b.run(&sandbox, p, "app", 0);
+    for (restart, &(crash_at, restart_at)) in rounds.iter().enumerate() {
+        b.advance(crash_at);
+        b.crash(&id, 1);
+        b.advance(restart_at);
+        id = b.run(&sandbox, p, "app", restart as u32 + 1);
+    }
+    b
+}
+
+#[test]
+fn reports_a_restart_started_before_its_backoff_ended() {
+    // The first restart may come at once (10 s of backoff from then on); the second comes 1 s after
+    // its crash.
+    let b = crash_loop(&pod("web"), &[(2_000, 2_000), (4_000, 5_000)]);
+    b.assert_reported(
+        Rule::RestartBackoff,
+        &["web/app", "restart 2", "started at 5000 ms", "ended at 14000 ms"],
+    );
+    b.assert_only(Rule::RestartBackoff);
+}
+
+#[test]
+fn reports_a_restart_that_ignores_the_doubled_backoff() {
+    // 10 s waited the second time, but the third restart needs 20 s.
+    let b = crash_loop(&pod("web"), &[(2_000, 2_000), (4_000, 14_000), (16_000, 30_000)]);
+    b.assert_reported(Rule::RestartBackoff, &["web/app", "restart 3", "ended at 36000 ms"]);
+    b.assert_only(Rule::RestartBackoff);
+}
+
+#[test]
+fn accepts_restarts_that_wait_out_the_doubling_backoff() {
+    let b = crash_loop(&pod("web"), &[(2_000, 2_000), (4_000, 14_000), (16_000, 36_000), (40_000, 80_000)]);
+    b.assert_clean();
+}
+
+/// A kubelet that stopped the previous instance itself (a spec change) owes no backoff for it.
+#[test]
+fn accepts_an_immediate_restart_of_a_container_the_kubelet_stopped() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let first = b.run(&sandbox, &p, "app", 0);
+    b.advance(2_000);
+    b.crash(&first, 1);
+    let second = b.run(&sandbox, &p, "app", 1);
+    b.advance(4_000);
+    let p = b.update_image(&p, "app", IMAGE_2);
+    b.stop(&second, 30);
+    b.run(&sandbox, &p, "app", 2);
+    b.assert_clean();
+}
+
+/// A new kubelet process has forgotten its backoff: its first restart may come at once.
+#[test]
+fn accepts_an_immediate_restart_by_a_new_kubelet_process() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let first = b.run(&sandbox, &p, "app", 0);
+    b.advance(2_000);
+    b.crash(&first, 1);
+    let second = b.run(&sandbox, &p, "app", 1);
+    b.advance(4_000);
+    b.crash(&second, 1);
+    b.checker.on_kubelet_start();
+    b.advance(4_100);
+    b.run(&sandbox, &p, "app", 2);
+    b.assert_clean();
+}
+
+// ---- ContainersStopBeforeSandbox ---------------------------------------------------------------------
+
+#[test]
+fn reports_the_sandbox_of_a_deleted_pod_stopped_while_its_container_runs() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, None);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.assert_reported(Rule::ContainersStopBeforeSandbox, &["default/web", "[\"app\"] still run"]);
+    b.assert_only(Rule::ContainersStopBeforeSandbox);
+}
+
+#[test]
+fn accepts_a_deleted_pods_containers_stopped_before_its_sandbox() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, None);
+    b.stop(&id, 30);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.assert_clean();
+}
+
+/// Only a deleted pod's sandbox is judged: a live pod's dead sandbox is replaced as the kubelet sees fit.
+#[test]
+fn accepts_the_dead_sandbox_of_a_live_pod_stopped_with_its_container() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.assert_clean();
+}
+
+// ---- GracePeriodHonoured -----------------------------------------------------------------------------
+
+#[test]
+fn reports_a_container_of_a_deleted_pod_stopped_with_less_than_its_grace_period() {
+    let mut p = pod("web");
+    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, Some(20));
+    b.stop(&id, 2);
+    b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+    b.assert_only(Rule::GracePeriodHonoured);
+}
+
+#[test]
+fn reports_a_container_stopped_with_no_grace_period() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.update_image(&p, "app", IMAGE_2);
+    b.stop(&id, 0);
+    b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "no grace period"]);
+    b.assert_only(Rule::GracePeriodHonoured);
+}
+
+#[test]
+fn accepts_a_container_of_a_deleted_pod_stopped_with_its_full_grace_period() {
+    let mut p = pod("web");
+    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, Some(20));
+    assert_eq!(b.stop(&id, 20), CriReply::Ok);
+    b.advance(25_000);
+    assert!(!b.running(&id), "the SIGKILL landed");
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.assert_clean();
+}
+
+/// A second delete may shorten the grace period; the shorter one is then the full one.
+#[test]
+fn accepts_a_container_stopped_with_a_shortened_deletion_grace_period() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, None);
+    b.advance(6_000);
+    b.delete_pod(&p, Some(3));
+    b.stop(&id, 3);
+    b.assert_clean();
+}
+
+// ---- NothingLeftBehind -------------------------------------------------------------------------------
+
+/// A pod with a volume, running, then deleted; the bench and its sandbox and container ids.
+fn deleted_pod_with_volume() -> (Bench, Pod, String, String) {
+    let mut p = pod("web");
+    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::EmptyDir });
+    p.spec.containers[0].volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/data".into() });
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, None);
+    b.stop(&id, 30);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() });
+    (b, p, sandbox, id)
+}
+
+#[test]
+fn reports_a_pod_released_while_its_sandbox_and_container_remain() {
+    let (mut b, p, sandbox, _) = deleted_pod_with_volume();
+    assert_eq!(b.release(&p), ApiReply::Ok);
+    b.assert_reported(Rule::NothingLeftBehind, &["uid-web", "container app", &format!("sandbox {sandbox}")]);
+    b.assert_only(Rule::NothingLeftBehind);
+}
+
+#[test]
+fn reports_a_pod_released_with_a_volume_mounted_and_its_data_directory() {
+    let (mut b, p, sandbox, _) = deleted_pod_with_volume();
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    assert_eq!(b.release(&p), ApiReply::Ok);
+    b.assert_reported(Rule::NothingLeftBehind, &["uid-web", "mount data", "data directory"]);
+    b.assert_only(Rule::NothingLeftBehind);
+}
+
+#[test]
+fn accepts_a_pod_released_after_everything_of_it_was_removed() {
+    let (mut b, p, sandbox, id) = deleted_pod_with_volume();
+    b.cri(CriRequest::RemoveContainer { container_id: id });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    b.node_op(NodeRequest::UnmountVolume { pod_uid: p.uid.clone(), volume: "data".into() });
+    assert_eq!(b.node_op(NodeRequest::RemoveDataDir { pod_uid: p.uid.clone() }), NodeReply::Ok);
+    assert_eq!(b.release(&p), ApiReply::Ok);
+    b.assert_clean();
+}
+
+/// A release the API server refuses (the pod was never deleted) releases nothing: nothing is judged.
+#[test]
+fn accepts_a_refused_release_of_a_running_pod() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    assert!(matches!(b.release(&p), ApiReply::Err(_)));
+    b.assert_clean();
+}
+
+// ---- OwnNodeOnly -----------------------------------------------------------------------------------
+
+#[test]
+fn reports_a_sandbox_made_for_a_pod_bound_to_another_node() {
+    let p = pod_on("elsewhere", "node-2");
+    let mut b = Bench::new();
+    b.create_pod(p.clone());
+    b.run_sandbox(&p, 0);
+    b.assert_reported(Rule::OwnNodeOnly, &["default/elsewhere", "bound to node-2"]);
+    b.assert_only(Rule::OwnNodeOnly);
+}
+
+#[test]
+fn reports_a_container_created_for_a_pod_bound_to_another_node() {
+    let p = pod_on("elsewhere", "node-2");
+    let mut b = Bench::new();
+    b.create_pod(p.clone());
+    b.prepare(&p);
+    let sandbox = b.run_sandbox(&p, 0);
+    b.checker.take_violations();
+    b.created(&sandbox, &p, "app", 0);
+    b.assert_reported(Rule::OwnNodeOnly, &["default/elsewhere/app", "bound to node-2"]);
+    b.assert_only(Rule::OwnNodeOnly);
+}
+
+#[test]
+fn accepts_a_pod_bound_to_its_node_run_next_to_one_bound_elsewhere() {
+    let (mine, theirs) = (pod("web"), pod_on("elsewhere", "node-2"));
+    let (mut b, sandbox) = bench_with_sandbox(&mine);
+    b.create_pod(theirs);
+    b.run(&sandbox, &mine, "app", 0);
+    b.assert_clean();
+}
+
+// ---- OwnObjectsOnly ----------------------------------------------------------------------------------
+
+#[test]
+fn reports_a_foreign_container_stopped() {
+    let mut b = Bench::new();
+    let foreign = b.containerd.add_foreign_container(0, "monitoring-agent");
+    b.stop(&foreign, 30);
+    b.assert_reported(Rule::OwnObjectsOnly, &["stopped foreign container", &foreign]);
+    b.assert_only(Rule::OwnObjectsOnly);
+}
+
+#[test]
+fn reports_a_foreign_container_removed() {
+    let mut b = Bench::new();
+    let foreign = b.containerd.add_foreign_container(0, "monitoring-agent");
+    assert!(b.containerd.crash_container(0, &foreign, 1));
+    assert_eq!(b.cri(CriRequest::RemoveContainer { container_id: foreign.clone() }), CriReply::Ok);
+    b.assert_reported(Rule::OwnObjectsOnly, &["removed foreign container", &foreign]);
+    b.assert_only(Rule::OwnObjectsOnly);
+}
+
+#[test]
+fn reports_a_foreign_container_started() {
+    let mut b = Bench::new();
+    let foreign = b.containerd.add_foreign_container(0, "monitoring-agent");
+    assert!(b.containerd.crash_container(0, &foreign, 1));
+    b.start(&foreign);
+    b.assert_reported(Rule::OwnObjectsOnly, &["started foreign container", &foreign]);
+    b.assert_only(Rule::OwnObjectsOnly);
+}
+
+#[test]
+fn accepts_own_objects_stopped_and_removed_next_to_a_foreign_container() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let foreign = b.containerd.add_foreign_container(0, "monitoring-agent");
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, None);
+    b.cri(CriRequest::ListContainers { pod_uid: None });
+    b.cri(CriRequest::ListPodSandbox { pod_uid: None });
+    b.stop(&id, 30);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() });
+    b.cri(CriRequest::RemoveContainer { container_id: id });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    assert!(b.running(&foreign), "the foreign container was left alone");
+    b.assert_clean();
+}
+
+// ---- Convergence -------------------------------------------------------------------------------------
+
+#[test]
+fn reports_a_deleted_pod_not_released_after_the_world_settled() {
+    let p = pod("web");
+    let (mut b, _) = bench_with_sandbox(&p);
+    b.delete_pod(&p, None);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/web", "deleted but is not released 390 s"]);
+    b.assert_only(Rule::Convergence);
+}
+
+#[test]
+fn reports_a_pod_without_a_ready_sandbox_after_the_world_settled() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    b.report_status(&p, running_status(&p));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/web", "no ready sandbox"]);
+    b.assert_only(Rule::Convergence);
+}
+
+#[test]
+fn reports_a_container_not_running_its_spec_after_the_world_settled() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.report_status(&p, running_status(&p));
+    b.update_image(&p, "app", IMAGE_2);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/web/app", "is not running its spec"]);
+    b.assert_only(Rule::Convergence);
+}
+
+#[test]
+fn reports_a_container_never_started_after_the_world_settled() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.created(&sandbox, &p, "app", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/web/app", "is not running its spec"]);
+    b.assert_only(Rule::Convergence);
+}
+
+#[test]
+fn accepts_a_pod_running_its_spec_after_the_world_settled() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+/// Pods whose containers exit by design, and pods of other nodes, have no running state to reach.
+#[test]
+fn accepts_pods_that_exit_by_design_or_belong_to_another_node() {
+    let mut job = pod_with_policy("job", RestartPolicy::Never);
+    job.spec.containers[0].command = ["workload", "exit-after", "1s", "0"].map(String::from).to_vec();
+    let mut b = Bench::new();
+    b.create_pod(job);
+    b.create_pod(pod_on("elsewhere", "node-2"));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+/// A pod that reads a Secret nobody created cannot run: the user's error, not the kubelet's.
+#[test]
+fn accepts_a_pod_that_reads_a_secret_nobody_created() {
+    let p = pod_with_prerequisites("web", false);
+    let (mut b, _) = bench_with_sandbox(&p);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+// ---- StatusAgrees ------------------------------------------------------------------------------------
+
+#[test]
+fn reports_a_running_pod_whose_status_says_pending() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    let mut status = running_status(&p);
+    status.phase = PodPhase::Pending;
+    b.report_status(&p, status);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::StatusAgrees, &["default/web", "Some(Pending)"]);
+    b.assert_only(Rule::StatusAgrees);
+}
+
+#[test]
+fn reports_a_running_pod_whose_status_was_never_written() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::StatusAgrees, &["default/web", "says None"]);
+    b.assert_only(Rule::StatusAgrees);
+}
+
+#[test]
+fn accepts_a_running_pod_whose_status_says_running() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+// ---- Expectation -------------------------------------------------------------------------------------
+
+fn expect(pod: &str, e: PodExpectation) -> Expectations {
+    Expectations { pods: [(pod.to_string(), e)].into_iter().collect() }
+}
+
+/// A running pod `web` whose status the kubelet wrote: `app` running after 2 restarts.
+fn reported_running_pod() -> Bench {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    let mut status = running_status(&p);
+    status.container_statuses[0].restart_count = 2;
+    b.report_status(&p, status);
+    b
+}
+
+#[test]
+fn reports_a_pod_whose_phase_is_not_the_expected_one() {
+    let mut b = reported_running_pod();
+    b.judge_expectations(&expect(
+        "web",
+        PodExpectation { phase: Some(PodPhase::Succeeded), ..Default::default() },
+    ));
+    b.assert_reported(Rule::Expectation, &["web", "expected phase Succeeded, found Some(Running)"]);
+    b.assert_only(Rule::Expectation);
+}
+
+#[test]
+fn reports_a_container_whose_state_reason_exit_code_and_restarts_are_not_the_expected_ones() {
+    let mut b = reported_running_pod();
+    let app = ContainerExpectation {
+        state: Some(StateName::Terminated),
+        reason: Some("Completed".into()),
+        restarts: Some(CountRange { min: 5, max: 7 }),
+        exit_code: Some(0),
+    };
+    let containers = [("app".to_string(), app)].into_iter().collect();
+    b.judge_expectations(&expect("web", PodExpectation { containers, ..Default::default() }));
+    b.assert_reported(Rule::Expectation, &["web/app", "expected Terminated"]);
+    b.assert_reported(Rule::Expectation, &["web/app", "expected reason Completed"]);
+    b.assert_reported(Rule::Expectation, &["web/app", "expected exit code 0"]);
+    b.assert_reported(Rule::Expectation, &["web/app", "expected 5..7 restarts, found 2"]);
+    b.assert_only(Rule::Expectation);
+}
+
+#[test]
+fn reports_a_container_without_a_status() {
+    let mut b = reported_running_pod();
+    let containers = [("sidecar".to_string(), ContainerExpectation::default())].into_iter().collect();
+    b.judge_expectations(&expect("web", PodExpectation { containers, ..Default::default() }));
+    b.assert_reported(Rule::Expectation, &["web/sidecar", "no status reported"]);
+    b.assert_only(Rule::Expectation);
+}
+
+#[test]
+fn reports_a_pod_expected_gone_that_the_api_server_still_has() {
+    let mut b = reported_running_pod();
+    b.delete_pod(&pod("web"), None);
+    b.judge_expectations(&expect("web", PodExpectation { gone: true, ..Default::default() }));
+    b.assert_reported(Rule::Expectation, &["web", "expected gone", "deleted: true"]);
+    b.assert_only(Rule::Expectation);
+}
+
+#[test]
+fn reports_an_expected_pod_the_api_server_does_not_have() {
+    let mut b = reported_running_pod();
+    b.judge_expectations(&expect("default/other", PodExpectation::default()));
+    b.assert_reported(Rule::Expectation, &["default/other", "the API server does not have it"]);
+    b.assert_only(Rule::Expectation);
+}
+
+#[test]
+fn accepts_a_pod_that_meets_its_expectations() {
+    let mut b = reported_running_pod();
+    let app = ContainerExpectation {
+        state: Some(StateName::Running),
+        reason: None,
+        restarts: Some(CountRange { min: 1, max: 3 }),
+        exit_code: None,
+    };
+    let containers = [("app".to_string(), app)].into_iter().collect();
+    let mut all =
+        expect("web", PodExpectation { phase: Some(PodPhase::Running), containers, ..Default::default() });
+    all.pods.insert("default/gone".into(), PodExpectation { gone: true, ..Default::default() });
+    b.judge_expectations(&all);
+    b.assert_clean();
+}
+
+// ---- cases the checker once got wrong (each was a false positive or negative) ----------------------
+
+/// Once a FALSE POSITIVE (RestartBackoff), now fixed: the checker bumped its backoff mirror when it sees
+/// `StartContainer`, the kubelet (client-go `Backoff.Next`, and the model's `start_container`) when it
+/// decides to restart, before pulling the image. An entry expires when the next crash comes more than
+/// 2 x 300 s after the last bump; a crash 600 s after the start of an instance whose image took 20 s to
+/// pull has expired for the kubelet (620 s) but not for the checker (600 s). The kubelet then restarts
+/// at once, which is right, and the checker reports a backoff violation.
+#[test]
+fn accepts_an_immediate_restart_once_the_kubelets_backoff_entry_expired() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let key = format!("{}/app/{:x}", p.uid, p.spec.containers[0].hash());
+    let mut kubelet = Backoff::kubelet_default();
+    let first = b.run(&sandbox, &p, "app", 0);
+    // Crash 1 at 100 s. The kubelet decides at once (no backoff yet), pulls for 20 s, starts at 120 s.
+    b.advance(100_000);
+    b.crash(&first, 1);
+    kubelet.next(&key, 100_000, 100_000);
+    b.advance(120_000);
+    let second = b.run(&sandbox, &p, "app", 1);
+    // Crash 2 at 720 s: 620 s after the kubelet's bump, 600 s after the start.
+    b.advance(720_000);
+    b.crash(&second, 1);
+    assert!(!kubelet.is_in_backoff_since(&key, 720_000, 720_500), "the kubelet's entry expired");
+    b.advance(720_500);
+    b.run(&sandbox, &p, "app", 2);
+    b.assert_clean();
+}
+
+/// Once a FALSE NEGATIVE (RestartPolicyHonoured), now fixed: a `StopContainer` of a container that already exited on
+/// its own rewrites the checker's memory of how it ended (`after_cri` records every successful stop
+/// as "not by itself"), so a restart under restartPolicy Never after a redundant stop goes unreported.
+#[test]
+fn reports_a_restart_under_never_after_a_redundant_stop_of_the_exited_container() {
+    let p = pod_with_policy("job", RestartPolicy::Never);
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(2_000);
+    b.crash(&id, 1);
+    b.stop(&id, 30);
+    b.create(&sandbox, &p, "app", 1);
+    b.assert_reported(Rule::RestartPolicyHonoured, &["default/job/app", "restartPolicy Never"]);
+}
+
+/// Once a FALSE NEGATIVE (RestartBackoff), now fixed: `StopPodSandbox` marked every container of the sandbox as stopped by
+/// the kubelet, those that had already crashed included, so a restart in the next sandbox that skips
+/// the CrashLoopBackOff of the last crash goes unreported. The kubelet's `doBackOff` reads the newest
+/// exited instance whatever sandbox it ran in, and that instance crashed on its own.
+#[test]
+fn reports_a_restart_in_a_new_sandbox_before_the_backoff_of_the_last_crash_ended() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let first = b.run(&sandbox, &p, "app", 0);
+    b.advance(2_000);
+    b.crash(&first, 1);
+    let second = b.run(&sandbox, &p, "app", 1);
+    b.advance(4_000);
+    b.crash(&second, 1);
+    b.advance(4_500);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    let sandbox = b.run_sandbox(&p, 1);
+    b.advance(5_000);
+    b.run(&sandbox, &p, "app", 2);
+    b.assert_reported(Rule::RestartBackoff, &["web/app", "restart 2", "ended at 14000 ms"]);
+}
