@@ -170,8 +170,10 @@ impl SyncRun {
 /// One pod's worker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct PodWorker {
-    /// The newest spec seen (for a pod known only from the runtime, a stub with no containers).
+    /// The spec the worker syncs (for a pod known only from the runtime, a stub with no containers).
     pod: Pod,
+    /// A newer spec that arrived during a sync, for the next sync.
+    pending_pod: Option<Pod>,
     /// Whether the API server still has the pod.
     in_api: bool,
     state: WorkerState,
@@ -194,6 +196,7 @@ impl PodWorker {
     fn new(pod: Pod, in_api: bool, state: WorkerState) -> PodWorker {
         PodWorker {
             pod,
+            pending_pod: None,
             in_api,
             state,
             sync: None,
@@ -500,7 +503,13 @@ impl Kubelet {
         let deleted = pod.deletion_timestamp.is_some();
         match self.workers.get_mut(&uid) {
             Some(w) => {
-                w.pod = pod;
+                // A sync in progress keeps the spec it started with (as the kubelet's pod worker
+                // does): the update waits for the next sync.
+                if w.sync.is_some() {
+                    w.pending_pod = Some(pod);
+                } else {
+                    w.pod = pod;
+                }
                 w.in_api = true;
             }
             None => {
@@ -662,6 +671,9 @@ impl Kubelet {
     fn start_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
         debug_assert!(w.sync.is_none(), "a pod worker runs one sync at a time");
+        if let Some(newer) = w.pending_pod.take() {
+            w.pod = newer;
+        }
         w.sync_requested = false;
         w.next_sync_at = None;
         let steps = match w.state {
@@ -1118,6 +1130,12 @@ impl Kubelet {
                 } else {
                     if fresh.deletion_timestamp.is_some() {
                         w.terminate_requested = true;
+                    }
+                    // The manifest read is the spec of this sync; a pending update no newer than it
+                    // is done with.
+                    let version = |p: &Pod| p.resource_version.parse::<u64>().unwrap_or(0);
+                    if w.pending_pod.as_ref().is_some_and(|p| version(p) <= version(&fresh)) {
+                        w.pending_pod = None;
                     }
                     w.pod = fresh;
                 }

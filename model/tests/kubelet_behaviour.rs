@@ -299,3 +299,21 @@ fn a_failed_liveness_probe_restarts_the_container_and_only_it() {
     assert_eq!(now_app.restart_count, 1);
     assert_eq!(w.instances("uid-web", "other")[0].id, other, "the healthy container was left alone");
 }
+
+/// Found by the Kubelet properties: an update that arrives while a sync pulls the old image must
+/// not make that sync create the container from the new image (never pulled).
+#[test]
+fn an_update_during_a_sync_waits_for_the_next_sync() {
+    for at in 1..12 {
+        let mut w = World::new();
+        w.run_until(1);
+        w.create_pod(pod("web", &[("app", "app:1")]));
+        w.run_until(1 + at);
+        w.update_pod("uid-web", |p| p.spec.containers[0].set_image("app:2"));
+        // The world asserts that every container is created from a present image.
+        w.run_for(10_000);
+        let app = w.instances("uid-web", "app");
+        assert_eq!(app[0].image, "app:2", "update at +{at} ms: the new image runs in the end");
+        assert_eq!(app[0].state, ContainerState::Running);
+    }
+}

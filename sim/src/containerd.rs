@@ -236,6 +236,8 @@ struct InjectedFailure {
     count: u32,
     timeout: bool,
     delay: Millis,
+    /// The failure heals at this time, used up or not.
+    until: Millis,
 }
 
 /// The simulated containerd of one node.
@@ -295,7 +297,7 @@ impl Containerd {
         if !self.is_up(now) {
             return CriOutcome::error(CriError::Unavailable);
         }
-        if let Some(outcome) = self.take_injected_failure(CriMethod::of(&request)) {
+        if let Some(outcome) = self.take_injected_failure(now, CriMethod::of(&request)) {
             return outcome;
         }
         match request {
@@ -675,12 +677,26 @@ impl Containerd {
     /// after `delay` if `timeout`, else with `Failed` at once. Injections of one method are consumed
     /// in the order they were made; calls while containerd is down do not consume them.
     pub fn fail_calls(&mut self, method: CriMethod, count: u32, timeout: bool, delay: Millis) {
+        self.fail_calls_until(method, count, timeout, delay, Millis::MAX);
+    }
+
+    /// Like [`Containerd::fail_calls`], but the failure heals at `until` even if not used up (so a
+    /// random fault ends by a known time).
+    pub fn fail_calls_until(
+        &mut self,
+        method: CriMethod,
+        count: u32,
+        timeout: bool,
+        delay: Millis,
+        until: Millis,
+    ) {
         if count > 0 {
-            self.injected.push(InjectedFailure { method, count, timeout, delay });
+            self.injected.push(InjectedFailure { method, count, timeout, delay, until });
         }
     }
 
-    fn take_injected_failure(&mut self, method: CriMethod) -> Option<CriOutcome> {
+    fn take_injected_failure(&mut self, now: Millis, method: CriMethod) -> Option<CriOutcome> {
+        self.injected.retain(|f| f.until > now);
         let index = self.injected.iter().position(|f| f.method == method)?;
         let failure = &mut self.injected[index];
         failure.count -= 1;

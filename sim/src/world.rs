@@ -42,6 +42,9 @@ pub const WATCH_BREAK_DETECTION: Millis = 5_000;
 pub const COMPACTION_INTERVAL: Millis = 5 * 60_000;
 /// Revisions kept by the periodic compaction.
 pub const COMPACTION_KEEP: u64 = 1_000;
+/// Transient faults counted in uses (injected CRI failures, failing pulls) also expire after this,
+/// so that every random fault ends by a known time.
+pub const TRANSIENT_FAULT_LIFETIME: Millis = 60_000;
 /// The run stops early with a violation past this many events (a livelock guard).
 pub const MAX_EVENTS: u64 = 5_000_000;
 
@@ -75,6 +78,8 @@ enum Heal {
     Latency,
     EtcdAvailable,
     SecretBack { namespace: String, name: String },
+    PullsWork { image: String },
+    PullLatency { image: String, latency: Millis },
     Label(&'static str),
 }
 
@@ -698,8 +703,16 @@ impl World {
                     PullFailure::Transient { failures_left: failures }
                 };
                 self.containerd.set_pull_failure(&image, failure);
+                if !permanent {
+                    // Unused failures expire, so that the fault ends by a known time.
+                    self.heal_at(now + TRANSIENT_FAULT_LIFETIME, Heal::PullsWork { image });
+                }
             }
-            Fault::SlowPull { image, latency } => self.containerd.set_pull_latency(&image, latency),
+            Fault::SlowPull { image, latency } => {
+                let normal = self.scenario.images.get(&image).map_or(100, |i| i.pull_latency);
+                self.containerd.set_pull_latency(&image, latency);
+                self.heal_at(now + TRANSIENT_FAULT_LIFETIME, Heal::PullLatency { image, latency: normal });
+            }
             Fault::ContainerCrash { pod, container, exit_code } => {
                 if let Some(id) = self.pick_container(pod.as_deref(), container.as_deref()) {
                     if self.containerd.crash_container(now, &id, exit_code) {
@@ -724,7 +737,9 @@ impl World {
                 self.heal_at(now + downtime, Heal::Label("containerd up"));
             }
             Fault::CriFailure { method, count, timeout } => {
-                self.containerd.fail_calls(cri_method(method), count, timeout, 2_000);
+                let until = now + TRANSIENT_FAULT_LIFETIME;
+                self.containerd.fail_calls_until(cri_method(method), count, timeout, 2_000, until);
+                self.heal_at(until, Heal::Label("injected CRI failures expired"));
             }
             Fault::KubeletRestart { downtime } => {
                 self.kubelet_crash();
@@ -789,6 +804,18 @@ impl World {
             Heal::SecretBack { namespace, name } => {
                 let _ = self.api.create_secret(&namespace, &name);
                 format!("secret {namespace}/{name} created again")
+            }
+            Heal::PullsWork { image } => {
+                let failure = match self.scenario.images.get(&image).map(|i| i.failure) {
+                    Some(PullFailureSpec::Permanent) => PullFailure::Permanent,
+                    _ => PullFailure::None,
+                };
+                self.containerd.set_pull_failure(&image, failure);
+                format!("pulls of {image} work again")
+            }
+            Heal::PullLatency { image, latency } => {
+                self.containerd.set_pull_latency(&image, latency);
+                format!("pulls of {image} are fast again")
             }
             Heal::Label(text) => text.to_string(),
         };

@@ -50,6 +50,8 @@ pub struct Api {
     pub released: BTreeSet<String>,
     rv: u64,
     watching: bool,
+    /// Every watch event with its resource version, so that a watch from an older version replays.
+    history: Vec<(u64, WatchEvent)>,
 }
 
 #[derive(Default)]
@@ -126,8 +128,9 @@ impl World {
     }
 
     fn notify(&mut self, event: WatchEvent) {
+        let rv = self.api.rv;
+        self.api.history.push((rv, event.clone()));
         if self.api.watching {
-            let rv = self.api.rv;
             self.schedule(self.now + 1, Event::ToKubelet(Input::WatchEvent { event, resource_version: rv }));
         }
     }
@@ -191,8 +194,17 @@ impl World {
                 pods: self.api.pods.values().filter(|p| p.spec.node_name == node).cloned().collect(),
                 resource_version: self.api.rv,
             },
-            ApiRequest::WatchPods { .. } => {
+            ApiRequest::WatchPods { resource_version, .. } => {
                 self.api.watching = true;
+                // Replay what changed after the version the kubelet listed.
+                let missed: Vec<(u64, WatchEvent)> =
+                    self.api.history.iter().filter(|(rv, _)| *rv > resource_version).cloned().collect();
+                for (rv, event) in missed {
+                    self.schedule(
+                        self.now + 1,
+                        Event::ToKubelet(Input::WatchEvent { event, resource_version: rv }),
+                    );
+                }
                 ApiReply::Watching
             }
             ApiRequest::GetPod { namespace, name } => {
