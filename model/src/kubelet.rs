@@ -245,8 +245,10 @@ struct Pleg {
     sandboxes: Option<Vec<SandboxInfo>>,
     containers: Option<Vec<ContainerInfo>>,
     failed: bool,
-    /// Per pod UID: every runtime object's id and state, sorted.
-    last: BTreeMap<String, Vec<(String, u8)>>,
+    /// Per pod UID: the fingerprint of its runtime objects' ids and states at the last relist.
+    last: BTreeMap<String, u64>,
+    /// The containers the last relist saw (to find a container's pod).
+    seen_containers: Vec<ContainerInfo>,
 }
 
 /// The kubelet of one node.
@@ -284,6 +286,16 @@ fn container_of(pod: &Pod, kind: ContainerKind, index: usize) -> &Container {
         ContainerKind::Regular => &pod.spec.containers[index],
         ContainerKind::Ephemeral => &pod.spec.ephemeral_containers[index],
     }
+}
+
+/// A runtime object's id and state, hashed (FNV-1a), for the PLEG's per-pod fingerprint.
+fn object_fingerprint(id: &str, state: u8) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes().chain(std::iter::once(state)) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
 }
 
 fn state_code(s: ContainerState) -> u8 {
@@ -589,10 +601,11 @@ impl Kubelet {
     /// The pod whose container has this id, as the last relist saw it.
     fn pleg_owner_of(&self, container_id: &str) -> Option<String> {
         self.pleg
-            .last
+            .seen_containers
             .iter()
-            .find(|(_, objects)| objects.iter().any(|(id, _)| id == container_id))
-            .map(|(uid, _)| uid.clone())
+            .find(|c| c.status.id == container_id)
+            .and_then(|c| c.pod.as_ref())
+            .map(|p| p.uid.clone())
     }
 
     fn finish_relist(&mut self, now: Millis, out: &mut Vec<Output>) {
@@ -610,47 +623,55 @@ impl Kubelet {
         let sandboxes = self.pleg.sandboxes.take();
         let containers = self.pleg.containers.take();
         let (Some(sandboxes), Some(containers)) = (sandboxes, containers) else { return };
-        let mut seen: BTreeMap<String, (PodRef, Vec<(String, u8)>)> = BTreeMap::new();
-        for s in &sandboxes {
-            if let Some(p) = &s.pod {
-                let code = if s.status.state == SandboxState::Ready { 10 } else { 11 };
-                seen.entry(p.uid.clone())
-                    .or_insert_with(|| (p.clone(), Vec::new()))
-                    .1
-                    .push((s.status.id.clone(), code));
+        // Each pod's runtime objects (ids and states) as one order-independent fingerprint: a pod
+        // whose fingerprint moved had a container or sandbox event. No allocation per object.
+        let mut seen: BTreeMap<&str, (u64, &PodRef)> = BTreeMap::new();
+        for sb in &sandboxes {
+            if let Some(p) = &sb.pod {
+                let code = if sb.status.state == SandboxState::Ready { 10 } else { 11 };
+                let e = seen.entry(p.uid.as_str()).or_insert((0, p));
+                e.0 = e.0.wrapping_add(object_fingerprint(&sb.status.id, code));
             }
         }
         for c in &containers {
             if let Some(p) = &c.pod {
-                seen.entry(p.uid.clone())
-                    .or_insert_with(|| (p.clone(), Vec::new()))
-                    .1
-                    .push((c.status.id.clone(), state_code(c.status.state)));
+                let e = seen.entry(p.uid.as_str()).or_insert((0, p));
+                e.0 = e.0.wrapping_add(object_fingerprint(&c.status.id, state_code(c.status.state)));
             }
         }
-        let mut changed = Vec::new();
-        for (uid, (pod_ref, objects)) in &mut seen {
-            objects.sort();
-            if self.pleg.last.get(uid) != Some(objects) {
-                changed.push((uid.clone(), pod_ref.clone()));
+        let mut changed: Vec<(String, Option<PodRef>)> = Vec::new();
+        for (uid, (fingerprint, pod_ref)) in &seen {
+            if self.pleg.last.get(*uid) != Some(fingerprint) {
+                changed.push((uid.to_string(), Some((*pod_ref).clone())));
             }
         }
         for uid in self.pleg.last.keys() {
-            if !seen.contains_key(uid) {
-                changed.push((
-                    uid.clone(),
-                    PodRef { uid: uid.clone(), name: String::new(), namespace: String::new() },
-                ));
+            if !seen.contains_key(uid.as_str()) {
+                changed.push((uid.clone(), None));
             }
         }
-        self.pleg.last = seen.into_iter().map(|(uid, (_, objects))| (uid, objects)).collect();
-        // Forget probe results of containers that are gone.
-        let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
-        self.probes.0.retain(|id, _| live.contains(id.as_str()));
+        self.pleg.last.retain(|uid, _| seen.contains_key(uid.as_str()));
+        for (uid, (fingerprint, _)) in &seen {
+            match self.pleg.last.get_mut(*uid) {
+                Some(f) => *f = *fingerprint,
+                None => {
+                    self.pleg.last.insert(uid.to_string(), *fingerprint);
+                }
+            }
+        }
+        drop(seen);
+        if !self.probes.0.is_empty() {
+            // Forget probe results of containers that are gone.
+            let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
+            self.probes.0.retain(|id, _| live.contains(id.as_str()));
+        }
+        self.pleg.seen_containers = containers;
         for (uid, pod_ref) in changed {
             if self.workers.contains_key(&uid) {
                 self.request_sync(&uid, now, out);
-            } else if self.reflector.listed && !pod_ref.name.is_empty() && !self.released.contains(&uid) {
+            } else if let Some(pod_ref) =
+                pod_ref.filter(|_| self.reflector.listed && !self.released.contains(&uid))
+            {
                 // Runtime objects of a pod the API server does not have for this node: an orphan of a
                 // pod deleted while the kubelet was away. Tear it down.
                 let mut stub = Pod::new(pod_ref.name, uid.clone(), self.config.node_name.clone());

@@ -118,6 +118,8 @@ struct ScenarioFile {
     #[serde(default)]
     real_runtime: bool,
     #[serde(default)]
+    foreign_containers: u32,
+    #[serde(default)]
     images: Vec<ImageFile>,
     #[serde(default)]
     secrets: Vec<String>,
@@ -459,6 +461,9 @@ pub struct Scenario {
     pub seed: Option<u64>,
     /// Whether it can run on a real containerd.
     pub real_runtime: bool,
+    /// Containers not made by the kubelet (no pod labels) running beside it from the start: the
+    /// kubelet must never touch them.
+    pub foreign_containers: u32,
     /// The registry.
     pub images: BTreeMap<String, ImageSpec>,
     /// Secrets that exist at the start (`(namespace, name)`).
@@ -552,6 +557,7 @@ impl Scenario {
             duration: f.duration,
             seed: f.seed,
             real_runtime: f.real_runtime,
+            foreign_containers: f.foreign_containers.min(100),
             images,
             secrets: f.secrets.iter().map(|s| split_name(s)).collect(),
             config_maps: f.config_maps.iter().map(|s| split_name(s)).collect(),

@@ -182,6 +182,9 @@ impl World {
                 containerd.preload(name);
             }
         }
+        for i in 0..scenario.foreign_containers {
+            containerd.add_foreign_container(0, &format!("foreign-{i}"));
+        }
         let mut api = ApiServer::new();
         for (ns, name) in &scenario.secrets {
             let _ = api.create_secret(ns, name);
