@@ -288,14 +288,20 @@ fn container_of(pod: &Pod, kind: ContainerKind, index: usize) -> &Container {
     }
 }
 
-/// A runtime object's id and state, hashed (FNV-1a), for the PLEG's per-pod fingerprint.
+/// A runtime object's id and state, hashed for the PLEG's per-pod fingerprint (a sum over objects):
+/// FNV-1a, then the splitmix64 finaliser so that the sum of two changed objects cannot cancel out the
+/// way FNV's last linear step would let it.
 fn object_fingerprint(id: &str, state: u8) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in id.bytes().chain(std::iter::once(state)) {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
-    h
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
 }
 
 fn state_code(s: ContainerState) -> u8 {
