@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use podsim_model::Millis;
 
+use crate::containerd::CriMethod;
 use crate::rng::SimRng;
 
 /// Which way a partition between the kubelet and the API server cuts.
@@ -18,33 +19,6 @@ pub enum Direction {
     ToApiServer,
     /// Replies and watch events do not reach the kubelet.
     FromApiServer,
-}
-
-/// The CRI methods a fault can target.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum CriMethodName {
-    /// `ListPodSandbox`.
-    ListPodSandbox,
-    /// `ListContainers`.
-    ListContainers,
-    /// `RunPodSandbox`.
-    RunPodSandbox,
-    /// `StopPodSandbox`.
-    StopPodSandbox,
-    /// `RemovePodSandbox`.
-    RemovePodSandbox,
-    /// `ImageStatus`.
-    ImageStatus,
-    /// `PullImage`.
-    PullImage,
-    /// `CreateContainer`.
-    CreateContainer,
-    /// `StartContainer`.
-    StartContainer,
-    /// `StopContainer`.
-    StopContainer,
-    /// `RemoveContainer`.
-    RemoveContainer,
 }
 
 /// One fault, with its parameters. Durations are virtual milliseconds; targets name a pod (by
@@ -151,7 +125,7 @@ pub enum Fault {
     /// The next `count` calls of a CRI method fail (`timeout`: with DeadlineExceeded after 2 s).
     CriFailure {
         /// The method.
-        method: CriMethodName,
+        method: CriMethod,
         /// How many calls.
         #[serde(default = "one")]
         count: u32,

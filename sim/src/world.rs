@@ -19,7 +19,7 @@ use podsim_model::{Kubelet, KubeletConfig, Millis, Pod, SandboxState};
 use crate::apiserver::ApiServer;
 use crate::checker::{Checker, Rule, View};
 use crate::containerd::{Containerd, CriMethod, PullFailure, RegistryImage, RuntimeTimer};
-use crate::faults::{CriMethodName, Direction, DrawnFaults, Fault, FaultKind};
+use crate::faults::{Direction, DrawnFaults, Fault, FaultKind};
 use crate::node::Node;
 use crate::rng::SimRng;
 use crate::scenario::{split_name, Action, PullFailureSpec, Scenario};
@@ -741,7 +741,7 @@ impl World {
             }
             Fault::CriFailure { method, count, timeout } => {
                 let until = now + TRANSIENT_FAULT_LIFETIME;
-                self.containerd.fail_calls_until(cri_method(method), count, timeout, 2_000, until);
+                self.containerd.fail_calls_until(method, count, timeout, 2_000, until);
                 self.heal_at(until, Heal::Label("injected CRI failures expired"));
             }
             Fault::KubeletRestart { downtime } => {
@@ -945,12 +945,12 @@ impl World {
             FaultKind::ContainerdRestart => Fault::ContainerdRestart { downtime: r.between(1, 10) * 1_000 },
             FaultKind::CriFailure => {
                 let method = *r.pick(&[
-                    CriMethodName::RunPodSandbox,
-                    CriMethodName::CreateContainer,
-                    CriMethodName::StartContainer,
-                    CriMethodName::StopContainer,
-                    CriMethodName::ListContainers,
-                    CriMethodName::PullImage,
+                    CriMethod::RunPodSandbox,
+                    CriMethod::CreateContainer,
+                    CriMethod::StartContainer,
+                    CriMethod::StopContainer,
+                    CriMethod::ListContainers,
+                    CriMethod::PullImage,
                 ])?;
                 Fault::CriFailure { method, count: r.between(1, 3) as u32, timeout: r.chance(0.5) }
             }
@@ -994,22 +994,6 @@ fn default_fault_window(scenario: &Scenario) -> Millis {
         rest
     } else {
         scenario.duration * 4 / 10
-    }
-}
-
-fn cri_method(m: CriMethodName) -> CriMethod {
-    match m {
-        CriMethodName::ListPodSandbox => CriMethod::ListPodSandbox,
-        CriMethodName::ListContainers => CriMethod::ListContainers,
-        CriMethodName::RunPodSandbox => CriMethod::RunPodSandbox,
-        CriMethodName::StopPodSandbox => CriMethod::StopPodSandbox,
-        CriMethodName::RemovePodSandbox => CriMethod::RemovePodSandbox,
-        CriMethodName::ImageStatus => CriMethod::ImageStatus,
-        CriMethodName::PullImage => CriMethod::PullImage,
-        CriMethodName::CreateContainer => CriMethod::CreateContainer,
-        CriMethodName::StartContainer => CriMethod::StartContainer,
-        CriMethodName::StopContainer => CriMethod::StopContainer,
-        CriMethodName::RemoveContainer => CriMethod::RemoveContainer,
     }
 }
 
