@@ -51,6 +51,9 @@ the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.
         /// Print the outcome as JSON instead of the summary
         #[arg(long)]
         json: bool,
+        /// Write a timeline report of the run (one self-contained HTML file) to this file
+        #[arg(long, value_name = "FILE.html")]
+        report: Option<String>,
         /// If the run fails, shrink it to a small scenario that still fails and write it to a file
         #[arg(long)]
         shrink: bool,
@@ -131,8 +134,9 @@ impl From<std::io::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, seed, random_faults, trace, json, shrink, shrink_to } => {
-            run_scenario(&scenario, seed, random_faults, trace.as_deref(), json).or_else(|failure| {
+        Command::Run { scenario, seed, random_faults, trace, json, report, shrink, shrink_to } => {
+            let report = report.as_deref();
+            run_scenario(&scenario, seed, random_faults, trace.as_deref(), report, json).or_else(|failure| {
                 match failure {
                     Failure::Failed if shrink => {
                         shrink_run(&scenario, seed, random_faults, shrink_to.as_deref())
@@ -204,13 +208,21 @@ fn run_scenario(
     seed: Option<u64>,
     random_faults: bool,
     trace: Option<&str>,
+    report: Option<&str>,
     json: bool,
 ) -> Result<(), Failure> {
     let loaded = run::load(path)?;
     let seed = seed.or(loaded.scenario.seed).unwrap_or(0);
     let random = random_faults || loaded.scenario.random_faults.is_some();
-    let (outcome, recorded) =
-        podsim_sim::world::World::new(&loaded.scenario, seed, random, trace.is_some()).run();
+    let mut world = podsim_sim::world::World::new(&loaded.scenario, seed, random, trace.is_some());
+    if report.is_some() {
+        world = world.with_history();
+    }
+    let (outcome, recorded, history) = world.run_full();
+    if let (Some(file), Some(history)) = (report, history) {
+        std::fs::write(file, podsim_sim::report_html::render(&history))
+            .map_err(|e| InputError::whole_file(file, format!("cannot write the report: {e}")))?;
+    }
     if let Some(file) = trace {
         std::fs::write(file, recorded.to_jsonl())
             .map_err(|e| InputError::whole_file(file, format!("cannot write the trace: {e}")))?;

@@ -895,13 +895,9 @@ impl Kubelet {
                     .filter(|c| c.state != ContainerState::Exited)
                     .map(|c| (c.id.clone(), grace_seconds))
                     .collect();
-                let sandboxes: Vec<String> = run
-                    .runtime
-                    .sandboxes
-                    .iter()
-                    .filter(|s| s.state == SandboxState::Ready)
-                    .map(|s| s.id.clone())
-                    .collect();
+                // Every sandbox of the pod is stopped (killPodWithSyncResult); stopping a sandbox whose
+                // pause process died still tears down its network.
+                let sandboxes: Vec<String> = run.runtime.sandboxes.iter().map(|s| s.id.clone()).collect();
                 // Containers stop before their sandbox.
                 let run = self.workers.get_mut(uid).and_then(|w| w.sync.as_mut()).expect("in a sync");
                 run.queue.push_front(Step::StopSandboxes(sandboxes));
@@ -1354,6 +1350,19 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
         .collect();
     if !dead.is_empty() {
         steps.push(Step::RemoveContainers(dead));
+    }
+    // Sandbox garbage collection (evictSandboxes): a sandbox that is not ready, not the newest, and
+    // holds no container any more is removed.
+    let old_sandboxes: Vec<String> = runtime
+        .sandboxes
+        .iter()
+        .skip(1)
+        .filter(|s| s.state != SandboxState::Ready)
+        .filter(|s| !runtime.containers.iter().any(|c| c.sandbox_id == s.id))
+        .map(|s| s.id.clone())
+        .collect();
+    if !old_sandboxes.is_empty() {
+        steps.push(Step::RemoveSandboxes(old_sandboxes));
     }
     let grace = pod.grace_period_seconds().max(MINIMUM_GRACE_PERIOD_SECONDS);
     if actions.kill_pod {

@@ -154,6 +154,8 @@ pub struct World {
     drawn: DrawnFaults,
     timers: Vec<(Millis, RuntimeTimer)>,
     outputs: Vec<Output>,
+    /// The run's history for a report (kept only when asked for).
+    history: Option<crate::history::History>,
 }
 
 impl World {
@@ -246,6 +248,7 @@ impl World {
             drawn,
             timers: Vec::new(),
             outputs: Vec::new(),
+            history: None,
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             w.schedule(*at, Event::Timeline(i));
@@ -288,8 +291,22 @@ impl World {
         &self.node
     }
 
+    /// Keeps the run's history (per pod spans of sandbox and container states, decisions, faults) for
+    /// a report; costs a look at the runtime after every event.
+    pub fn with_history(mut self) -> World {
+        self.history =
+            Some(crate::history::History::new(&self.scenario.name, &self.scenario.description, self.seed));
+        self
+    }
+
     /// Runs to the end of the scenario and judges the run.
-    pub fn run(mut self) -> (Outcome, Trace) {
+    pub fn run(self) -> (Outcome, Trace) {
+        let (outcome, trace, _) = self.run_full();
+        (outcome, trace)
+    }
+
+    /// Like [`World::run`], also returning the history if [`World::with_history`] asked for it.
+    pub fn run_full(mut self) -> (Outcome, Trace, Option<crate::history::History>) {
         let end = self.scenario.duration;
         let mut alive = self.run_until(end);
         self.now = end;
@@ -329,6 +346,19 @@ impl World {
             let text = format!("{:?}: {}", v.rule, v.detail);
             self.trace.record(v.t, TraceKind::Violation, || text);
         }
+        let mut history = self.history.take();
+        if let Some(h) = history.as_mut() {
+            h.end = simulated;
+            for v in &violations {
+                let pod = h.pods.values().map(|l| l.name.clone()).find(|n| v.detail.contains(n.as_str()));
+                h.violations.push(crate::history::ViolationMark {
+                    t: v.t,
+                    rule: format!("{:?}", v.rule),
+                    detail: v.detail.clone(),
+                    pod,
+                });
+            }
+        }
         let outcome = Outcome {
             seed: self.seed,
             virtual_millis: simulated,
@@ -341,7 +371,7 @@ impl World {
             liveness_checked: self.liveness_checked,
             applied_faults: std::mem::take(&mut self.applied_faults),
         };
-        (outcome, self.trace)
+        (outcome, self.trace, history)
     }
 
     fn dispatch(&mut self, event: Event) {
@@ -471,6 +501,15 @@ impl World {
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
             }
             Output::Decision(d) => {
+                if let Some(h) = self.history.as_mut() {
+                    let uid = match &d {
+                        Decision::Planned { pod_uid, .. }
+                        | Decision::NotStarted { pod_uid, .. }
+                        | Decision::Worker { pod_uid, .. }
+                        | Decision::SyncFailed { pod_uid, .. } => pod_uid.clone(),
+                    };
+                    h.decision(self.now, &uid, describe_decision(&d));
+                }
                 if self.trace.enabled() {
                     let text = describe_decision(&d);
                     self.trace.record(self.now, TraceKind::Decision, || text);
@@ -648,6 +687,14 @@ impl World {
     fn apply_fault(&mut self, fault: Fault) {
         let resolved = self.resolve_targets(fault);
         self.applied_faults.push((self.now, resolved.clone()));
+        if let Some(h) = self.history.as_mut() {
+            h.faults.push(crate::history::FaultSpan {
+                kind: format!("{:?}", resolved.kind()),
+                text: serde_json::to_string(&resolved).unwrap_or_default(),
+                from: self.now,
+                to: self.now + resolved.duration(),
+            });
+        }
         let fault = resolved;
         self.faults += 1;
         self.last_heal = self.last_heal.max(self.now);
@@ -982,6 +1029,9 @@ impl World {
                 return false;
             }
             self.dispatch(event);
+            if let Some(h) = self.history.as_mut() {
+                h.observe(self.now, &self.containerd);
+            }
         }
         true
     }
