@@ -62,6 +62,7 @@ fn outcome_text(o: &Outcome) -> String {
 
 #[test]
 fn every_scenario_matches_its_snapshot() {
+    let mut failing = Vec::new();
     for path in scenario_files() {
         let scenario = load(&path);
         let seed = scenario.seed.unwrap_or(0);
@@ -77,8 +78,11 @@ fn every_scenario_matches_its_snapshot() {
             insta::assert_snapshot!(format!("{name}.outcome"), outcome_text(&outcome));
             insta::assert_snapshot!(format!("{name}.trace"), condensed(&trace));
         });
-        assert!(outcome.passed(), "{name} fails at its own seed: {:?}", outcome.violations);
+        if !outcome.passed() {
+            failing.push(format!("{name} fails at its own seed: {:?}", outcome.violations));
+        }
     }
+    assert!(failing.is_empty(), "{}", failing.join("\n"));
 }
 
 /// Every scenario over seeds with random faults (each seed its own swarm of fault kinds): no run may
