@@ -185,6 +185,10 @@ struct PodWorker {
     /// The last start failure of each container (the kubelet's reason cache).
     start_failures: BTreeMap<String, String>,
     last_status: Option<PodStatusReport>,
+    /// A status write is in flight.
+    status_in_flight: bool,
+    /// A newer status waiting for the one in flight.
+    status_pending: Option<PodStatusReport>,
     mounted: BTreeSet<String>,
     /// The pod is terminal (Succeeded/Failed) and not deleted: once terminated, only its volumes go.
     terminal_only: bool,
@@ -204,6 +208,8 @@ impl PodWorker {
             terminate_requested: false,
             start_failures: BTreeMap::new(),
             last_status: None,
+            status_in_flight: false,
+            status_pending: None,
             mounted: BTreeSet::new(),
             terminal_only: false,
             next_sync_at: None,
@@ -223,7 +229,7 @@ enum CallOwner {
     WatchPods,
     RelistSandboxes,
     RelistContainers,
-    StatusUpdate,
+    StatusUpdate(String),
     Worker(String),
 }
 
@@ -426,7 +432,10 @@ impl Kubelet {
                 },
                 Some(CallOwner::Worker(uid)) => self.on_reply(&uid, call, Reply::Api(reply), now, out),
                 // Status updates are fire-and-forget; a failed one is sent again at the next sync.
-                Some(CallOwner::StatusUpdate) | None => {}
+                Some(CallOwner::StatusUpdate(uid)) => {
+                    self.on_status_reply(&uid, matches!(reply, ApiReply::Ok), out)
+                }
+                None => {}
                 Some(_) => {}
             },
             Input::Cri { call, reply } => match self.calls.remove(&call) {
@@ -983,6 +992,26 @@ impl Kubelet {
         }
     }
 
+    fn send_status(&mut self, uid: &str, status: PodStatusReport, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        w.status_in_flight = true;
+        let pod_ref = PodRef::of(&w.pod);
+        let call = self.call_id(CallOwner::StatusUpdate(uid.to_string()));
+        out.push(Output::Api { call, request: ApiRequest::UpdatePodStatus { pod: pod_ref, status } });
+    }
+
+    /// A status write was answered: send the newer one that waited; after a failure, forget what was
+    /// sent so that the next sync writes again.
+    fn on_status_reply(&mut self, uid: &str, ok: bool, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        w.status_in_flight = false;
+        if let Some(next) = w.status_pending.take() {
+            self.send_status(uid, next, out);
+        } else if !ok {
+            w.last_status = None;
+        }
+    }
+
     /// The `Plan` step: report the status, then queue the runtime sync of `computePodActions`.
     fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let w = self.workers.get_mut(uid).expect("a step runs for a known pod");
@@ -991,11 +1020,13 @@ impl Kubelet {
         let terminal = status.phase.is_terminal();
         if w.last_status.as_ref() != Some(&status) {
             w.last_status = Some(status.clone());
-            let pod_ref = PodRef::of(&w.pod);
-            let call = CallId(self.next_call);
-            self.next_call += 1;
-            self.calls.insert(call, CallOwner::StatusUpdate);
-            out.push(Output::Api { call, request: ApiRequest::UpdatePodStatus { pod: pod_ref, status } });
+            // The status manager writes one status of a pod at a time, newest last: a write waits
+            // for the one in flight, so an older status can never land after a newer one.
+            if w.status_in_flight {
+                w.status_pending = Some(status);
+            } else {
+                self.send_status(uid, status, out);
+            }
         }
         let w = self.workers.get_mut(uid).expect("known pod");
         if terminal && !w.is_deleted() {
@@ -1341,11 +1372,13 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
     let mut steps = Vec::new();
     // Container garbage collection (MaxPerPodContainer = 1): keep only the newest exited instance of
     // each container, which carries its restart count and when it finished.
+    // (Running instances are not counted: the newest dead one stays beside a running one, so that
+    // lastState is still known.)
     let mut names = BTreeSet::new();
     let dead: Vec<String> = runtime
         .containers
         .iter()
-        .filter(|c| !names.insert(c.name.as_str()) && c.state == ContainerState::Exited)
+        .filter(|c| c.state == ContainerState::Exited && !names.insert(c.name.as_str()))
         .map(|c| c.id.clone())
         .collect();
     if !dead.is_empty() {

@@ -645,7 +645,12 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, boun
                 podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } if !view.api.secret_exists(&pod.namespace, name)))
         }) || pod.spec.volumes.iter().any(|v| matches!(&v.source,
                 podsim_model::pod::VolumeSource::Secret { secret_name, optional: false } if !view.api.secret_exists(&pod.namespace, secret_name)));
-        if !(runs_forever && inits_succeed) || config_missing {
+        // Likewise a container with imagePullPolicy Never whose image is not on the node: it waits
+        // with ErrImageNeverPull by design.
+        let never_pull_missing = pod.all_containers().any(|(_, c)| {
+            c.image_pull_policy == podsim_model::PullPolicy::Never && !view.containerd.has_image(c.image())
+        });
+        if !(runs_forever && inits_succeed) || config_missing || never_pull_missing {
             continue;
         }
         let ours = |c: &&ContainerRecord| c.pod.as_ref().is_some_and(|p| p.uid == pod.uid);
