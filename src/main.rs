@@ -35,6 +35,7 @@ is checked after every event, liveness once the faults have healed, and the scen
 the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.",
         after_help = "Examples:\n  podsim run scenarios/crash-loop-backoff.yaml\n  podsim run scenarios/churn-random-faults.yaml --seed 7 --trace run.jsonl\n  podsim run scenarios/pod-runs.yaml --json"
     )]
+    #[command(visible_alias = "replay")]
     Run {
         /// The scenario file
         #[arg(value_name = "SCENARIO")]
