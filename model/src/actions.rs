@@ -104,28 +104,35 @@ impl PodActions {
 /// `PodSandboxChanged`: whether the pod needs a new sandbox, the attempt number to use, and the id of
 /// the sandbox that exists now ("" if none, or if the network namespace mode changed).
 pub fn pod_sandbox_changed(pod: &Pod, status: &RuntimePodStatus) -> (bool, u32, String) {
+    let (changed, attempt, id) = sandbox_changed(pod, status);
+    (changed, attempt, id.to_string())
+}
+
+/// `PodSandboxChanged`, borrowing the sandbox id: whether the pod needs a new sandbox, the attempt number to use, and the id of
+/// the sandbox that exists now ("" if none, or if the network namespace mode changed).
+fn sandbox_changed<'a>(pod: &Pod, status: &'a RuntimePodStatus) -> (bool, u32, &'a str) {
     let Some(newest) = status.sandboxes.first() else {
-        return (true, 0, String::new());
+        return (true, 0, "");
     };
     let ready = status.sandboxes.iter().filter(|s| s.state == SandboxState::Ready).count();
     let max_attempt = status.sandboxes.iter().map(|s| s.attempt).max().unwrap_or(0);
     if ready > 1 {
         // More than one sandbox is ready: reconcile by starting over.
-        return (true, max_attempt + 1, newest.id.clone());
+        return (true, max_attempt + 1, newest.id.as_str());
     }
     if newest.state != SandboxState::Ready {
         // The newest sandbox is not ready (stopped, or its pause process died).
-        return (true, max_attempt + 1, newest.id.clone());
+        return (true, max_attempt + 1, newest.id.as_str());
     }
     if newest.host_network != pod.spec.host_network {
         // The network namespace mode changed.
-        return (true, max_attempt + 1, String::new());
+        return (true, max_attempt + 1, "");
     }
     if !pod.spec.host_network && newest.ip.is_empty() {
         // A pod network sandbox without an IP.
-        return (true, max_attempt + 1, newest.id.clone());
+        return (true, max_attempt + 1, newest.id.as_str());
     }
-    (false, max_attempt, newest.id.clone())
+    (false, max_attempt, newest.id.as_str())
 }
 
 /// `shouldRestartOnFailure`: any policy but Never restarts a failed container.
@@ -198,9 +205,29 @@ fn quoted_state(state: ContainerState) -> &'static str {
 /// `computePodActions`: the plan for one sync of `pod`, given what the runtime holds for it and the
 /// cached probe results.
 pub fn compute_pod_actions(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeResults) -> PodActions {
-    let (create_sandbox, attempt, sandbox_id) = pod_sandbox_changed(pod, status);
-    let mut actions =
-        PodActions { kill_pod: create_sandbox, create_sandbox, sandbox_id, attempt, ..PodActions::default() };
+    let mut actions = PodActions::default();
+    compute_pod_actions_into(pod, status, probes, &mut actions);
+    actions
+}
+
+/// [`compute_pod_actions`] into `actions`, reusing its buffers: planning a stable pod into a reused
+/// `PodActions` allocates nothing (the kubelet's resync hot path).
+pub fn compute_pod_actions_into(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    probes: &ProbeResults,
+    actions: &mut PodActions,
+) {
+    let (create_sandbox, attempt, sandbox_id) = sandbox_changed(pod, status);
+    actions.kill_pod = create_sandbox;
+    actions.create_sandbox = create_sandbox;
+    actions.attempt = attempt;
+    actions.sandbox_id.clear();
+    actions.sandbox_id.push_str(sandbox_id);
+    actions.init_containers_to_start.clear();
+    actions.containers_to_start.clear();
+    actions.ephemeral_containers_to_start.clear();
+    actions.containers_to_kill.clear();
 
     // A new sandbox means everything is killed and started again from the first init container.
     if create_sandbox {
@@ -208,7 +235,7 @@ pub fn compute_pod_actions(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeR
             // restartPolicy Never and containers already ran: do not make a new sandbox, just make
             // sure the pod is killed.
             actions.create_sandbox = false;
-            return actions;
+            return;
         }
         let to_start: Vec<usize> = pod
             .spec
@@ -223,14 +250,14 @@ pub fn compute_pod_actions(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeR
         if to_start.is_empty() && has_any_regular_container_created(pod, status) {
             // Initialised before and nothing left to run: kill, do not recreate.
             actions.create_sandbox = false;
-            return actions;
+            return;
         }
         if !pod.spec.init_containers.is_empty() {
             actions.init_containers_to_start = vec![0];
-            return actions;
+            return;
         }
         actions.containers_to_start = to_start;
-        return actions;
+        return;
     }
 
     // Ephemeral containers start even before initialisation is done, and are never restarted.
@@ -240,11 +267,11 @@ pub fn compute_pod_actions(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeR
         }
     }
 
-    let initialized = compute_init_container_actions(pod, status, probes, &mut actions);
+    let initialized = compute_init_container_actions(pod, status, probes, actions);
     if actions.kill_pod || !initialized {
         // Initialisation failed or is still in progress: regular containers wait.
-        sort_kills(&mut actions);
-        return actions;
+        sort_kills(actions);
+        return;
     }
 
     let mut keep_count = 0;
@@ -294,8 +321,7 @@ pub fn compute_pod_actions(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeR
         actions.kill_pod = true;
         actions.init_containers_to_start.clear();
     }
-    sort_kills(&mut actions);
-    actions
+    sort_kills(actions);
 }
 
 /// Puts the kill list in spec order (init, regular, ephemeral; by index), then by container id.
