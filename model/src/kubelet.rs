@@ -894,7 +894,7 @@ impl Kubelet {
                 self.cri(uid, out, CriRequest::ListPodSandbox { pod_uid: Some(pod.uid.clone()) });
                 self.cri(uid, out, CriRequest::ListContainers { pod_uid: Some(pod.uid.clone()) });
             }
-            Step::Plan => self.plan(uid, now, out),
+            Step::Plan => self.plan(uid, out),
             Step::KillPod { grace_seconds } => {
                 let run = self.workers[uid].sync.as_ref().expect("a step runs within a sync");
                 let stops: Vec<(String, i64)> = run
@@ -1013,7 +1013,7 @@ impl Kubelet {
     }
 
     /// The `Plan` step: report the status, then queue the runtime sync of `computePodActions`.
-    fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+    fn plan(&mut self, uid: &str, out: &mut Vec<Output>) {
         let w = self.workers.get_mut(uid).expect("a step runs for a known pod");
         let run = w.sync.as_mut().expect("a step runs within a sync");
         let status = pod_status_report(&w.pod, &run.runtime, &w.start_failures);
@@ -1051,7 +1051,6 @@ impl Kubelet {
         for step in steps.into_iter().rev() {
             run.queue.push_front(step);
         }
-        let _ = now;
     }
 
     /// The `Start` step: the restart backoff (CrashLoopBackOff), then the image.

@@ -480,7 +480,6 @@ impl Checker {
         }
         // The kubelet bumps its backoff when it decides to restart (before the pull), at the earliest
         // when the instance finished: bump the mirror then, so it never outlives the kubelet's.
-        let _ = now;
         self.backoff.next(&key, finished, finished);
     }
 
@@ -606,8 +605,7 @@ fn find_container<'a>(view: &'a View<'_>, id: &str) -> Option<&'a ContainerRecor
 }
 
 /// Liveness: every pod in its desired state. `since` is when the world settled; `bound` the allowance.
-pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, bound: Millis, view: &View<'_>) {
-    let _ = bound;
+pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bound: Millis, view: &View<'_>) {
     for stored in view.api.pods() {
         let pod = &stored.pod;
         if pod.spec.node_name != checker.node_name {
@@ -627,14 +625,14 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, boun
         }
         let runs_forever =
             pod.all_containers().filter(|(k, _)| *k != ContainerKind::Ephemeral).all(|(k, c)| {
-                let w = podsim_model::workload::Workload::from_command(&c.command, &c.args);
+                let w = view.containerd.workload_for(c.image(), &c.command, &c.args);
                 k == ContainerKind::Init && !c.is_restartable_init_container()
                     || !matches!(w, podsim_model::workload::Workload::ExitAfter { .. })
             });
         let inits_succeed = pod.spec.init_containers.iter().all(|c| {
             c.is_restartable_init_container()
                 || matches!(
-                    podsim_model::workload::Workload::from_command(&c.command, &c.args),
+                    view.containerd.workload_for(c.image(), &c.command, &c.args),
                     podsim_model::workload::Workload::ExitAfter { code: 0, .. }
                 )
         });

@@ -763,6 +763,15 @@ impl Containerd {
 
     // --- views for the checker and reports ---
 
+    /// What a container of `image` with this command does: the image's fixed behaviour if the
+    /// registry gives it one, else what its command says (as `CreateContainer` decides).
+    pub fn workload_for(&self, image: &str, command: &[String], args: &[String]) -> Workload {
+        self.registry
+            .get(image)
+            .and_then(|i| i.workload)
+            .unwrap_or_else(|| Workload::from_command(command, args))
+    }
+
     /// Every sandbox, newest first.
     pub fn sandboxes(&self) -> impl Iterator<Item = &SandboxRecord> {
         self.sandboxes.iter().rev()
@@ -1465,5 +1474,17 @@ mod tests {
             list
         };
         assert_eq!(script(&mut containerd()), script(&mut containerd()));
+    }
+
+    #[test]
+    fn workload_for_prefers_the_images_fixed_behaviour_over_the_command() {
+        let mut registry = BTreeMap::new();
+        registry.insert("fixed:1".to_string(), image(10, PullFailure::None, Some(Workload::IgnoreSigterm)));
+        registry.insert("plain:1".to_string(), image(10, PullFailure::None, None));
+        let c = Containerd::new(registry);
+        let exit = words(&["workload", "exit-after", "2s", "1"]);
+        assert_eq!(c.workload_for("fixed:1", &exit, &[]), Workload::IgnoreSigterm);
+        assert_eq!(c.workload_for("plain:1", &exit, &[]), Workload::ExitAfter { after: 2_000, code: 1 });
+        assert_eq!(c.workload_for("unknown:1", &[], &[]), Workload::Run);
     }
 }

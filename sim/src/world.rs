@@ -13,8 +13,7 @@ use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, CallId, CriReply, CriRequest, Decision, Input, NodeRequest, Output,
     WatchEvent,
 };
-use podsim_model::workload::Workload;
-use podsim_model::{Kubelet, KubeletConfig, Millis, Pod, SandboxState};
+use podsim_model::{Kubelet, KubeletConfig, Millis, SandboxState};
 
 use crate::apiserver::ApiServer;
 use crate::checker::{Checker, Rule, View};
@@ -1047,14 +1046,6 @@ fn default_fault_window(scenario: &Scenario) -> Millis {
     }
 }
 
-/// The workload a pod's container runs, as the simulator reads it.
-pub fn workload_of(scenario: &Scenario, container: &podsim_model::Container) -> Workload {
-    match scenario.images.get(container.image()).and_then(|i| i.workload) {
-        Some(w) => w,
-        None => Workload::from_command(&container.command, &container.args),
-    }
-}
-
 fn describe_action(a: &Action) -> String {
     match a {
         Action::CreatePod(p) => format!("create pod {}", p.full_name()),
@@ -1159,16 +1150,4 @@ fn short_cri_reply(r: &CriReply) -> String {
         CriReply::Ok => "ok".into(),
         CriReply::Err(e) => format!("{e:?}"),
     }
-}
-
-/// The pods a scenario creates, by UID (for reports).
-pub fn scenario_pods(scenario: &Scenario) -> BTreeMap<String, Pod> {
-    scenario
-        .timeline
-        .iter()
-        .filter_map(|(_, a)| match a {
-            Action::CreatePod(p) => Some((p.uid.clone(), p.clone())),
-            _ => None,
-        })
-        .collect()
 }
