@@ -1,0 +1,45 @@
+//! The labels podsim puts on everything it creates in a runtime, and the run id they carry.
+//!
+//! podsim never stops, removes or reads into a sandbox or container without [`RUN_ID`]; with
+//! `--address` (a containerd that is not podsim's) it also touches nothing of another run.
+
+/// The label every sandbox and container podsim creates carries: its run's id.
+pub const RUN_ID: &str = "podsim.run-id";
+/// The kubelet's label of a pod's UID.
+pub const POD_UID: &str = "io.kubernetes.pod.uid";
+/// The kubelet's label of a pod's name.
+pub const POD_NAME: &str = "io.kubernetes.pod.name";
+/// The kubelet's label of a pod's namespace.
+pub const POD_NAMESPACE: &str = "io.kubernetes.pod.namespace";
+/// The kubelet's label of a container's name.
+pub const CONTAINER_NAME: &str = "io.kubernetes.container.name";
+/// The kubelet's annotation of a container's spec hash (hex).
+pub const CONTAINER_HASH: &str = "io.kubernetes.container.hash";
+/// The kubelet's annotation of a container's restart count.
+pub const CONTAINER_RESTART_COUNT: &str = "io.kubernetes.container.restartCount";
+/// podsim's annotation of which list of the spec a container comes from (init, regular, ephemeral).
+pub const CONTAINER_KIND: &str = "podsim.container-kind";
+
+/// The CRI namespace (containerd namespace) the CRI plugin keeps its objects in.
+pub const CONTAINERD_NAMESPACE: &str = "k8s.io";
+
+/// A run id: unique on this machine (process id and start time), short enough for paths.
+pub fn new_run_id() -> String {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{:x}{:04x}", (nanos / 1_000_000) & 0xff_ffff_ffff, std::process::id() & 0xffff)
+}
+
+/// Where podsim keeps the folders of its real-runtime runs (`$PODSIM_STATE_DIR`, else
+/// `<temp dir>/podsim`): one folder per run id, which `podsim clean` walks.
+pub fn state_root() -> std::path::PathBuf {
+    match std::env::var_os("PODSIM_STATE_DIR") {
+        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
+        _ => std::env::temp_dir().join("podsim"),
+    }
+}
+
+/// The cgroup parent of a run's sandboxes (cgroupfs driver, path style).
+pub fn cgroup_parent(run_id: &str) -> String {
+    format!("/podsim-{run_id}")
+}

@@ -1,0 +1,38 @@
+//! podsim's real-runtime backend: the same scenarios replayed on a real containerd, through the CRI
+//! (runtime.v1) API that the kubelet itself uses.
+//!
+//! - [`client`]: carries out the kubelet model's CRI calls on containerd, tagging everything with the
+//!   run's label and reading back only what carries it.
+//! - [`image`]: podsim's own images (a static pause and a static workload binary), packed as OCI image
+//!   layouts and imported, with no registry.
+//! - [`daemon`]: a private containerd in a temporary folder, started and stopped by podsim.
+//! - [`clean`]: removes what a killed podsim left behind.
+//! - [`real`]: the real world: the in-process API server and the kubelet model on the wall clock,
+//!   with containerd behind the CRI.
+//! - [`conform`]: a scenario in the simulator and on containerd, compared.
+//! - [`sim_server`]: a CRI server over the simulator's containerd (for deterministic tests of the
+//!   client's network path under turmoil).
+//!
+//! Everything but [`labels`] needs the `containerd` cargo feature (the CRI bindings are generated at
+//! build time with protoc: Debian's protobuf-compiler).
+
+pub mod labels;
+
+#[cfg(feature = "containerd")]
+pub mod clean;
+#[cfg(feature = "containerd")]
+pub mod client;
+#[cfg(feature = "containerd")]
+pub mod conform;
+#[cfg(feature = "containerd")]
+pub mod daemon;
+#[cfg(feature = "containerd")]
+pub mod image;
+#[cfg(feature = "containerd")]
+pub mod real;
+#[cfg(feature = "containerd")]
+pub mod sim_server;
+
+/// Why the backend is not there, for commands that need it in a build without the feature.
+pub const NOT_BUILT: &str = "this podsim was built without the real-runtime backend; rebuild it with \
+`cargo build --features containerd` (needs the Debian packages containerd, runc and protobuf-compiler)";
