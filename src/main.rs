@@ -1,6 +1,7 @@
 //! The `podsim` command line.
 
 mod plan;
+mod real;
 mod run;
 
 use std::io::Write;
@@ -61,6 +62,54 @@ the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.
         /// Where --shrink writes the small scenario (default: NAME-shrunk-seedN.yaml here)
         #[arg(long, value_name = "FILE.yaml", requires = "shrink")]
         shrink_to: Option<String>,
+        /// Where to run it: the simulator, or a real containerd through the CRI (wall-clock time;
+        /// needs the `containerd` build feature, root, and the containerd and runc packages)
+        #[arg(long, value_enum, default_value = "sim")]
+        runtime: RuntimeKind,
+        /// With --runtime containerd: use the containerd at this socket instead of starting a
+        /// private one (podsim touches only what it creates there)
+        #[arg(long, value_name = "SOCKET")]
+        address: Option<std::path::PathBuf>,
+    },
+    /// Run scenarios in the simulator and on a real containerd, and compare their outcomes
+    #[command(
+        long_about = "Run each scenario in the simulator and on a real containerd (through the CRI, \
+on the wall clock) over the same span, and compare what can be observed: per pod its phase; per \
+container its state, exit code, reason and restart count (within the scenario's tolerance); and the \
+order in which its sandbox and containers first started. Prints both side by side. Exit code 0: every \
+scenario conforms; 1: some differ (or the runtime failed); 2: bad input. Without arguments it takes \
+every scenario of scenarios/ marked `realRuntime:`. Needs the `containerd` build feature and root.",
+        after_help = "Examples:\n  podsim conform\n  podsim conform scenarios/crash-loop-backoff.yaml --json\n  podsim conform scenarios/pod-runs.yaml --address /run/containerd/containerd.sock"
+    )]
+    Conform {
+        /// Scenario files or directories (default: the scenarios/ marked realRuntime)
+        #[arg(value_name = "SCENARIO|DIR")]
+        paths: Vec<String>,
+        /// Use the containerd at this socket instead of a private one per scenario
+        #[arg(long, value_name = "SOCKET")]
+        address: Option<std::path::PathBuf>,
+        /// Print the comparisons as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove what a killed podsim left behind on a real runtime
+    #[command(
+        long_about = "Remove what real-runtime runs of a podsim that was killed (SIGKILL, a crash) left \
+behind: their private containerd, container processes, shims, mounts, cgroup folders, logs and run \
+folders. Runs whose podsim is still alive are skipped unless --all. With --address, also stop and remove \
+every sandbox and container labelled by podsim in that containerd (nothing else is touched).",
+        after_help = "Examples:\n  podsim clean\n  podsim clean --address /run/containerd/containerd.sock"
+    )]
+    Clean {
+        /// Also clean runs whose podsim process is still alive
+        #[arg(long)]
+        all: bool,
+        /// Also remove podsim's sandboxes and containers from the containerd at this socket
+        #[arg(long, value_name = "SOCKET")]
+        address: Option<std::path::PathBuf>,
+        /// Print what was removed as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Run scenarios over many seeds with random faults, and report failures with their replay command
     #[command(
@@ -112,12 +161,34 @@ io.kubernetes.container.hash annotation.",
     },
 }
 
+/// Where `podsim run` runs a scenario.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum RuntimeKind {
+    /// The deterministic simulator (virtual time, seeded faults)
+    Sim,
+    /// A real containerd through the CRI (wall-clock time)
+    Containerd,
+}
+
 /// How a command failed: bad input (exit 2) or a failure of podsim itself (exit 1).
 enum Failure {
     /// The run found a violation (its report is printed already).
     Failed,
     BadInput(InputError),
+    /// Flags that do not go together (exit 2).
+    Usage(String),
+    /// The real runtime failed (exit 1), with why.
+    Runtime(String),
     Io(std::io::Error),
+}
+
+impl From<real::RealError> for Failure {
+    fn from(e: real::RealError) -> Failure {
+        match e {
+            real::RealError::Failed(m) => Failure::Runtime(m),
+            real::RealError::BadInput(e) => Failure::BadInput(e),
+        }
+    }
 }
 
 impl From<InputError> for Failure {
@@ -135,7 +206,17 @@ impl From<std::io::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, seed, random_faults, trace, json, report, shrink, shrink_to } => {
+        Command::Run { scenario, address, runtime: RuntimeKind::Containerd, trace, json, .. } => {
+            run_real(&scenario, address.as_deref(), trace.as_deref(), json)
+        }
+        Command::Run { address: Some(_), .. } => {
+            Err(Failure::Usage("--address needs --runtime containerd".into()))
+        }
+        Command::Conform { paths, address, json } => run_conform(paths, address.as_deref(), json),
+        Command::Clean { all, address, json } => {
+            real::clean(all, address.as_deref(), json).map_err(Failure::from)
+        }
+        Command::Run { scenario, seed, random_faults, trace, json, report, shrink, shrink_to, .. } => {
             let report = report.as_deref();
             run_scenario(&scenario, seed, random_faults, trace.as_deref(), report, json).or_else(|failure| {
                 match failure {
@@ -156,6 +237,14 @@ fn main() -> ExitCode {
         Err(Failure::BadInput(e)) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+        Err(Failure::Usage(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Runtime(m)) => {
+            eprintln!("error: {m}");
+            ExitCode::from(1)
         }
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(Failure::Io(e)) => {
@@ -296,4 +385,32 @@ fn shrink_run(path: &str, seed: Option<u64>, random_faults: bool, to: Option<&st
     );
     println!("written to {file}; run it with: podsim run {file} --seed {seed}");
     Err(Failure::Failed)
+}
+
+fn run_real(
+    path: &str,
+    address: Option<&std::path::Path>,
+    trace: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    let loaded = run::load(path)?;
+    if real::run(&loaded, address, trace, json)? {
+        Ok(())
+    } else {
+        Err(Failure::Failed)
+    }
+}
+
+fn run_conform(paths: Vec<String>, address: Option<&std::path::Path>, json: bool) -> Result<(), Failure> {
+    let scenarios = if paths.is_empty() {
+        let all = run::load_all(&["scenarios".to_string()])?;
+        all.into_iter().filter(|l| l.scenario.real_runtime.is_some()).collect()
+    } else {
+        run::load_all(&paths)?
+    };
+    if real::conform(&scenarios, address, json)? {
+        Ok(())
+    } else {
+        Err(Failure::Failed)
+    }
 }

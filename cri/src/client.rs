@@ -1,1 +1,765 @@
-//! TODO
+//! The CRI client: carries out the kubelet model's CRI calls ([`CriRequest`]) on a runtime.v1 server
+//! (containerd's CRI plugin, or [`crate::sim_server`] in tests) and turns the answers back into the
+//! model's replies ([`CriReply`]).
+//!
+//! - Everything it creates carries the run's label ([`labels::RUN_ID`]), and every list it reads is
+//!   filtered on that label: the kubelet model never sees, stops or removes anything of another run
+//!   or anything podsim did not make.
+//! - Every call has a deadline; reads (`List*`, `*Status`) are retried on `Unavailable` (the channel
+//!   reconnects by itself); calls that create something are not, as the kubelet does not.
+//! - Errors map to the model's [`CriError`]: `NotFound`, `Unavailable` (also any transport failure),
+//!   `DeadlineExceeded`, and anything else as `Failed` with the runtime's message.
+//! - Pods run in the node's network namespace whatever their spec says (no CNI plugin on the node):
+//!   the network mode the kubelet asked for is kept in an annotation and reported back, and a
+//!   pod-network sandbox is reported with the node's loopback address as its IP.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use k8s_cri::v1 as cri;
+use k8s_cri::v1::image_service_client::ImageServiceClient;
+use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
+use tonic::transport::{Channel, Endpoint};
+
+use podsim_model::io::{
+    ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
+};
+use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
+
+use crate::labels;
+
+/// podsim's annotation of the network mode the kubelet asked a sandbox for.
+pub const HOST_NETWORK_ANNOTATION: &str = "podsim.host-network";
+/// The IP reported for a sandbox that asked for a pod network (it runs in the node's).
+pub const STAND_IN_POD_IP: &str = "127.0.0.1";
+/// The largest message the client accepts (ListContainers of a busy node).
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// `NamespaceMode` values of the CRI.
+mod namespace_mode {
+    pub const CONTAINER: i32 = 1;
+    pub const NODE: i32 = 2;
+}
+
+/// What a run tags its objects with and where it keeps their logs.
+#[derive(Clone, Debug)]
+pub struct RunContext {
+    /// The run id, written in every object's [`labels::RUN_ID`] label.
+    pub run_id: String,
+    /// Pod log folders go under this folder (one per sandbox).
+    pub log_root: PathBuf,
+    /// The cgroup parent of the run's sandboxes.
+    pub cgroup_parent: String,
+    /// The runtime's timestamps (Unix nanoseconds) minus this are the model's milliseconds.
+    pub clock_origin_unix_nanos: i64,
+}
+
+/// Deadlines and retries of the client.
+#[derive(Clone, Copy, Debug)]
+pub struct ClientOptions {
+    /// The deadline of one call (StopContainer gets its grace period on top).
+    pub call_timeout: Duration,
+    /// How many times a read is retried after `Unavailable`.
+    pub read_retries: u32,
+    /// The pause before a retry.
+    pub retry_pause: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> ClientOptions {
+        ClientOptions {
+            call_timeout: Duration::from_secs(10),
+            read_retries: 2,
+            retry_pause: Duration::from_millis(100),
+        }
+    }
+}
+
+/// What the client remembers of a container whose final state it has read (exited containers never
+/// change again), and of the start time of running ones, to spare a `ContainerStatus` call per
+/// container per relist.
+#[derive(Clone, Debug, Default)]
+struct StatusCache {
+    /// By container id: the last status read, and whether it is final (exited).
+    containers: BTreeMap<String, (ContainerStatus, bool)>,
+    /// By sandbox id: the config it was created with (CreateContainer sends it along).
+    sandbox_configs: BTreeMap<String, cri::PodSandboxConfig>,
+}
+
+/// A CRI client for one run.
+#[derive(Clone)]
+pub struct CriClient {
+    runtime: RuntimeServiceClient<Channel>,
+    images: ImageServiceClient<Channel>,
+    run: Arc<RunContext>,
+    options: ClientOptions,
+    cache: Arc<Mutex<StatusCache>>,
+}
+
+/// A channel to a CRI server on a unix socket; it connects when first used and reconnects after
+/// failures by itself.
+pub fn unix_channel(socket: &Path) -> Channel {
+    let socket = socket.to_path_buf();
+    // The URI is a placeholder: the connector ignores it and dials the socket.
+    Endpoint::from_static("http://[::]:50051").connect_with_connector_lazy(tower::service_fn(
+        move |_: tonic::transport::Uri| {
+            let socket = socket.clone();
+            async move {
+                let stream = tokio::net::UnixStream::connect(socket).await?;
+                Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+            }
+        },
+    ))
+}
+
+impl CriClient {
+    /// A client over `channel`.
+    pub fn new(channel: Channel, run: RunContext, options: ClientOptions) -> CriClient {
+        CriClient {
+            runtime: RuntimeServiceClient::new(channel.clone()).max_decoding_message_size(MAX_MESSAGE_BYTES),
+            images: ImageServiceClient::new(channel).max_decoding_message_size(MAX_MESSAGE_BYTES),
+            run: Arc::new(run),
+            options,
+            cache: Arc::new(Mutex::new(StatusCache::default())),
+        }
+    }
+
+    /// A client of the CRI server on `socket`.
+    pub fn unix(socket: &Path, run: RunContext, options: ClientOptions) -> CriClient {
+        CriClient::new(unix_channel(socket), run, options)
+    }
+
+    /// The run this client works for.
+    pub fn run(&self) -> &RunContext {
+        &self.run
+    }
+
+    /// Carries out one of the kubelet model's CRI calls.
+    pub async fn call(&self, request: &CriRequest) -> CriReply {
+        match request {
+            CriRequest::ListPodSandbox { pod_uid } => self.list_sandboxes(pod_uid.as_deref()).await,
+            CriRequest::ListContainers { pod_uid } => self.list_containers(pod_uid.as_deref()).await,
+            CriRequest::RunPodSandbox { config } => self.run_pod_sandbox(config).await,
+            CriRequest::StopPodSandbox { sandbox_id } => {
+                let id = sandbox_id.clone();
+                self.once(self.options.call_timeout, |mut rt| async move {
+                    rt.stop_pod_sandbox(cri::StopPodSandboxRequest { pod_sandbox_id: id }).await
+                })
+                .await
+                .map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+            CriRequest::RemovePodSandbox { sandbox_id } => {
+                let id = sandbox_id.clone();
+                let reply = self
+                    .once(self.options.call_timeout, |mut rt| async move {
+                        rt.remove_pod_sandbox(cri::RemovePodSandboxRequest { pod_sandbox_id: id }).await
+                    })
+                    .await;
+                if reply.is_ok() {
+                    self.cache.lock().expect("cache lock").sandbox_configs.remove(sandbox_id);
+                }
+                reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+            CriRequest::ImageStatus { image } => self.image_status(image).await,
+            CriRequest::PullImage { image } => {
+                let spec = image_spec(image);
+                self.images_once(|mut im| async move {
+                    im.pull_image(cri::PullImageRequest { image: Some(spec), ..Default::default() }).await
+                })
+                .await
+                .map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+            CriRequest::CreateContainer { sandbox_id, config } => {
+                self.create_container(sandbox_id, config).await
+            }
+            CriRequest::StartContainer { container_id } => {
+                let id = container_id.clone();
+                self.once(self.options.call_timeout, |mut rt| async move {
+                    rt.start_container(cri::StartContainerRequest { container_id: id }).await
+                })
+                .await
+                .map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+            CriRequest::StopContainer { container_id, timeout_seconds } => {
+                let id = container_id.clone();
+                let timeout = *timeout_seconds;
+                let deadline = self.options.call_timeout + Duration::from_secs(timeout.max(0) as u64);
+                self.once(deadline, |mut rt| async move {
+                    rt.stop_container(cri::StopContainerRequest { container_id: id, timeout }).await
+                })
+                .await
+                .map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+            CriRequest::RemoveContainer { container_id } => {
+                let id = container_id.clone();
+                let reply = self
+                    .once(self.options.call_timeout, |mut rt| async move {
+                        rt.remove_container(cri::RemoveContainerRequest { container_id: id }).await
+                    })
+                    .await;
+                if reply.is_ok() {
+                    self.cache.lock().expect("cache lock").containers.remove(container_id);
+                }
+                reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+        }
+    }
+
+    /// `RemoveImage` (a fault: the image disappears from the node).
+    pub async fn remove_image(&self, image: &str) -> CriReply {
+        let spec = image_spec(image);
+        self.images_once(|mut im| async move {
+            im.remove_image(cri::RemoveImageRequest { image: Some(spec) }).await
+        })
+        .await
+        .map_or_else(CriReply::Err, |_| CriReply::Ok)
+    }
+
+    /// The process id of a container of this run (from its verbose status), if it runs.
+    pub async fn container_pid(&self, container_id: &str) -> Result<Option<i32>, CriError> {
+        let id = container_id.to_string();
+        let reply = self
+            .read(|mut rt| {
+                let id = id.clone();
+                async move {
+                    rt.container_status(cri::ContainerStatusRequest { container_id: id, verbose: true }).await
+                }
+            })
+            .await?;
+        let Some(status) = reply.status else { return Ok(None) };
+        if status.labels.get(labels::RUN_ID) != Some(&self.run.run_id) {
+            return Err(CriError::Failed(format!("container {container_id} is not this run's")));
+        }
+        Ok(pid_from_info(&reply.info))
+    }
+
+    /// The pause process id of a sandbox of this run (from its verbose status), if it runs.
+    pub async fn sandbox_pid(&self, sandbox_id: &str) -> Result<Option<i32>, CriError> {
+        let id = sandbox_id.to_string();
+        let reply = self
+            .read(|mut rt| {
+                let id = id.clone();
+                async move {
+                    rt.pod_sandbox_status(cri::PodSandboxStatusRequest { pod_sandbox_id: id, verbose: true })
+                        .await
+                }
+            })
+            .await?;
+        let Some(status) = reply.status else { return Ok(None) };
+        if status.labels.get(labels::RUN_ID) != Some(&self.run.run_id) {
+            return Err(CriError::Failed(format!("sandbox {sandbox_id} is not this run's")));
+        }
+        Ok(pid_from_info(&reply.info))
+    }
+
+    /// Stops and removes every sandbox and container of this run (the end of a run, or `podsim clean`
+    /// against a containerd that is not podsim's); returns how many of each it removed.
+    pub async fn remove_everything(&self) -> Result<(usize, usize), CriError> {
+        let containers = self.list_raw_containers(None).await?;
+        for c in &containers {
+            let id = c.id.clone();
+            let _ = self
+                .once(self.options.call_timeout, |mut rt| async move {
+                    rt.stop_container(cri::StopContainerRequest { container_id: id, timeout: 0 }).await
+                })
+                .await;
+            let id = c.id.clone();
+            self.once(self.options.call_timeout, |mut rt| async move {
+                rt.remove_container(cri::RemoveContainerRequest { container_id: id }).await
+            })
+            .await?;
+        }
+        let sandboxes = self.list_raw_sandboxes(None).await?;
+        for s in &sandboxes {
+            let id = s.id.clone();
+            let _ = self
+                .once(self.options.call_timeout, |mut rt| async move {
+                    rt.stop_pod_sandbox(cri::StopPodSandboxRequest { pod_sandbox_id: id }).await
+                })
+                .await;
+            let id = s.id.clone();
+            self.once(self.options.call_timeout, |mut rt| async move {
+                rt.remove_pod_sandbox(cri::RemovePodSandboxRequest { pod_sandbox_id: id }).await
+            })
+            .await?;
+        }
+        Ok((sandboxes.len(), containers.len()))
+    }
+
+    /// The run ids of every sandbox and container in the runtime that carries podsim's run label
+    /// (for `podsim clean --address`: podsim's leftovers from runs that were killed).
+    pub async fn podsim_run_ids(&self) -> Result<std::collections::BTreeSet<String>, CriError> {
+        let sandboxes =
+            self.read(|mut rt| async move {
+                rt.list_pod_sandbox(cri::ListPodSandboxRequest { filter: None }).await
+            })
+            .await?;
+        let containers = self
+            .read(
+                |mut rt| async move { rt.list_containers(cri::ListContainersRequest { filter: None }).await },
+            )
+            .await?;
+        Ok(sandboxes
+            .items
+            .iter()
+            .map(|s| &s.labels)
+            .chain(containers.containers.iter().map(|c| &c.labels))
+            .filter_map(|l| l.get(labels::RUN_ID).cloned())
+            .collect())
+    }
+
+    // --- the calls ---
+
+    async fn list_sandboxes(&self, pod_uid: Option<&str>) -> CriReply {
+        match self.list_raw_sandboxes(pod_uid).await {
+            Err(e) => CriReply::Err(e),
+            Ok(mut items) => {
+                items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+                CriReply::Sandboxes(items.iter().map(|s| self.sandbox_info(s)).collect())
+            }
+        }
+    }
+
+    async fn list_raw_sandboxes(&self, pod_uid: Option<&str>) -> Result<Vec<cri::PodSandbox>, CriError> {
+        let selector = self.selector(pod_uid);
+        let reply = self
+            .read(|mut rt| {
+                let label_selector = selector.clone();
+                async move {
+                    rt.list_pod_sandbox(cri::ListPodSandboxRequest {
+                        filter: Some(cri::PodSandboxFilter { label_selector, ..Default::default() }),
+                    })
+                    .await
+                }
+            })
+            .await?;
+        // The server filtered on the run label; a server that ignores filters must not make podsim
+        // read into anything else.
+        Ok(reply
+            .items
+            .into_iter()
+            .filter(|s| s.labels.get(labels::RUN_ID) == Some(&self.run.run_id))
+            .collect())
+    }
+
+    fn sandbox_info(&self, s: &cri::PodSandbox) -> SandboxInfo {
+        let meta = s.metadata.clone().unwrap_or_default();
+        let host_network = s.annotations.get(HOST_NETWORK_ANNOTATION).is_some_and(|v| v == "true");
+        let state = if s.state == cri::PodSandboxState::SandboxReady as i32 {
+            SandboxState::Ready
+        } else {
+            SandboxState::NotReady
+        };
+        SandboxInfo {
+            pod: pod_ref(&s.labels),
+            status: SandboxStatus {
+                id: s.id.clone(),
+                state,
+                attempt: meta.attempt,
+                ip: if host_network { String::new() } else { STAND_IN_POD_IP.to_string() },
+                host_network,
+                created_at: self.millis(s.created_at),
+            },
+        }
+    }
+
+    async fn list_raw_containers(&self, pod_uid: Option<&str>) -> Result<Vec<cri::Container>, CriError> {
+        let selector = self.selector(pod_uid);
+        let reply = self
+            .read(|mut rt| {
+                let label_selector = selector.clone();
+                async move {
+                    rt.list_containers(cri::ListContainersRequest {
+                        filter: Some(cri::ContainerFilter { label_selector, ..Default::default() }),
+                    })
+                    .await
+                }
+            })
+            .await?;
+        Ok(reply
+            .containers
+            .into_iter()
+            .filter(|c| c.labels.get(labels::RUN_ID) == Some(&self.run.run_id))
+            .collect())
+    }
+
+    async fn list_containers(&self, pod_uid: Option<&str>) -> CriReply {
+        let mut items = match self.list_raw_containers(pod_uid).await {
+            Ok(items) => items,
+            Err(e) => return CriReply::Err(e),
+        };
+        items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
+        let mut infos = Vec::with_capacity(items.len());
+        for c in &items {
+            match self.container_status(c).await {
+                Ok(status) => infos.push(ContainerInfo { pod: pod_ref(&c.labels), status }),
+                // Removed between the list and the status: it is gone.
+                Err(CriError::NotFound) => {}
+                Err(e) => return CriReply::Err(e),
+            }
+        }
+        CriReply::Containers(infos)
+    }
+
+    /// A container's status: from the cache when it cannot have changed, else `ContainerStatus`.
+    async fn container_status(&self, c: &cri::Container) -> Result<ContainerStatus, CriError> {
+        let listed = container_state(c.state);
+        if let Some((cached, is_final)) = self.cache.lock().expect("cache lock").containers.get(&c.id) {
+            if *is_final || cached.state == listed && listed != ContainerState::Created {
+                return Ok(cached.clone());
+            }
+        }
+        let id = c.id.clone();
+        let reply = self
+            .read(|mut rt| {
+                let id = id.clone();
+                async move {
+                    rt.container_status(cri::ContainerStatusRequest { container_id: id, verbose: false })
+                        .await
+                }
+            })
+            .await?;
+        let Some(s) = reply.status else { return Err(CriError::NotFound) };
+        let status = self.status_of(c, &s);
+        let is_final = status.state == ContainerState::Exited;
+        self.cache.lock().expect("cache lock").containers.insert(c.id.clone(), (status.clone(), is_final));
+        Ok(status)
+    }
+
+    fn status_of(&self, c: &cri::Container, s: &cri::ContainerStatus) -> ContainerStatus {
+        let name = c
+            .labels
+            .get(labels::CONTAINER_NAME)
+            .cloned()
+            .or_else(|| c.metadata.as_ref().map(|m| m.name.clone()))
+            .unwrap_or_default();
+        let state = container_state(s.state);
+        ContainerStatus {
+            id: c.id.clone(),
+            name,
+            state,
+            exit_code: s.exit_code,
+            reason: s.reason.clone(),
+            hash: c
+                .annotations
+                .get(labels::CONTAINER_HASH)
+                .and_then(|h| podsim_model::parse_hash(h))
+                .unwrap_or(0),
+            restart_count: c
+                .annotations
+                .get(labels::CONTAINER_RESTART_COUNT)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0),
+            sandbox_id: c.pod_sandbox_id.clone(),
+            image: c.image.as_ref().map(|i| i.image.clone()).unwrap_or_default(),
+            created_at: self.millis(s.created_at),
+            started_at: (s.started_at > 0).then(|| self.millis(s.started_at)),
+            finished_at: (s.finished_at > 0).then(|| self.millis(s.finished_at)),
+        }
+    }
+
+    async fn run_pod_sandbox(&self, config: &SandboxConfig) -> CriReply {
+        let sandbox = self.sandbox_config(config);
+        let request =
+            cri::RunPodSandboxRequest { config: Some(sandbox.clone()), runtime_handler: String::new() };
+        let _ = std::fs::create_dir_all(&sandbox.log_directory);
+        match self
+            .once(self.options.call_timeout, |mut rt| async move { rt.run_pod_sandbox(request).await })
+            .await
+        {
+            Ok(reply) => {
+                self.cache
+                    .lock()
+                    .expect("cache lock")
+                    .sandbox_configs
+                    .insert(reply.pod_sandbox_id.clone(), sandbox);
+                CriReply::SandboxCreated { sandbox_id: reply.pod_sandbox_id }
+            }
+            Err(e) => CriReply::Err(e),
+        }
+    }
+
+    fn sandbox_config(&self, config: &SandboxConfig) -> cri::PodSandboxConfig {
+        let pod = &config.pod;
+        let mut labels = self.pod_labels(pod);
+        labels.insert(labels::RUN_ID.into(), self.run.run_id.clone());
+        let annotations =
+            HashMap::from([(HOST_NETWORK_ANNOTATION.to_string(), config.host_network.to_string())]);
+        let log_directory = self
+            .run
+            .log_root
+            .join(format!("{}_{}_{}", pod.namespace, pod.name, pod.uid))
+            .to_string_lossy()
+            .into_owned();
+        cri::PodSandboxConfig {
+            metadata: Some(cri::PodSandboxMetadata {
+                name: pod.name.clone(),
+                uid: pod.uid.clone(),
+                namespace: pod.namespace.clone(),
+                attempt: config.attempt,
+            }),
+            hostname: pod.name.clone(),
+            log_directory,
+            labels,
+            annotations,
+            linux: Some(cri::LinuxPodSandboxConfig {
+                cgroup_parent: self.run.cgroup_parent.clone(),
+                security_context: Some(cri::LinuxSandboxSecurityContext {
+                    namespace_options: Some(cri::NamespaceOption {
+                        network: namespace_mode::NODE,
+                        pid: namespace_mode::CONTAINER,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    async fn create_container(&self, sandbox_id: &str, config: &ContainerConfig) -> CriReply {
+        let sandbox_config = {
+            let cache = self.cache.lock().expect("cache lock");
+            cache.sandbox_configs.get(sandbox_id).cloned()
+        };
+        let sandbox_config = sandbox_config.unwrap_or_else(|| {
+            self.sandbox_config(&SandboxConfig { pod: config.pod.clone(), attempt: 0, host_network: true })
+        });
+        let mut labels = self.pod_labels(&config.pod);
+        labels.insert(labels::RUN_ID.into(), self.run.run_id.clone());
+        labels.insert(labels::CONTAINER_NAME.into(), config.name.clone());
+        let kind = match config.kind {
+            ContainerKind::Init => "init",
+            ContainerKind::Regular => "regular",
+            ContainerKind::Ephemeral => "ephemeral",
+        };
+        let annotations = HashMap::from([
+            (labels::CONTAINER_HASH.to_string(), podsim_model::format_hash(config.hash)),
+            (labels::CONTAINER_RESTART_COUNT.to_string(), config.restart_count.to_string()),
+            (labels::CONTAINER_KIND.to_string(), kind.to_string()),
+        ]);
+        let container = cri::ContainerConfig {
+            metadata: Some(cri::ContainerMetadata { name: config.name.clone(), attempt: config.attempt }),
+            image: Some(image_spec(&config.image)),
+            command: config.command.clone(),
+            args: config.args.clone(),
+            labels,
+            annotations,
+            log_path: format!("{}/{}.log", config.name, config.attempt),
+            linux: Some(cri::LinuxContainerConfig {
+                security_context: Some(cri::LinuxContainerSecurityContext {
+                    namespace_options: Some(cri::NamespaceOption {
+                        network: namespace_mode::NODE,
+                        pid: namespace_mode::CONTAINER,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let request = cri::CreateContainerRequest {
+            pod_sandbox_id: sandbox_id.to_string(),
+            config: Some(container),
+            sandbox_config: Some(sandbox_config),
+        };
+        match self
+            .once(self.options.call_timeout, |mut rt| async move { rt.create_container(request).await })
+            .await
+        {
+            Ok(reply) => CriReply::ContainerCreated { container_id: reply.container_id },
+            Err(e) => CriReply::Err(e),
+        }
+    }
+
+    async fn image_status(&self, image: &str) -> CriReply {
+        let spec = image_spec(image);
+        let reply = self
+            .images_read(|mut im| {
+                let spec = spec.clone();
+                async move {
+                    im.image_status(cri::ImageStatusRequest { image: Some(spec), verbose: false }).await
+                }
+            })
+            .await;
+        match reply {
+            Ok(r) => CriReply::ImagePresent(r.image.is_some()),
+            Err(e) => CriReply::Err(e),
+        }
+    }
+
+    // --- plumbing ---
+
+    fn pod_labels(&self, pod: &PodRef) -> HashMap<String, String> {
+        HashMap::from([
+            (labels::POD_UID.to_string(), pod.uid.clone()),
+            (labels::POD_NAME.to_string(), pod.name.clone()),
+            (labels::POD_NAMESPACE.to_string(), pod.namespace.clone()),
+        ])
+    }
+
+    fn selector(&self, pod_uid: Option<&str>) -> HashMap<String, String> {
+        let mut selector = HashMap::from([(labels::RUN_ID.to_string(), self.run.run_id.clone())]);
+        if let Some(uid) = pod_uid {
+            selector.insert(labels::POD_UID.to_string(), uid.to_string());
+        }
+        selector
+    }
+
+    /// The model's milliseconds of a runtime timestamp (Unix nanoseconds).
+    fn millis(&self, unix_nanos: i64) -> Millis {
+        (unix_nanos.saturating_sub(self.run.clock_origin_unix_nanos).max(0) / 1_000_000) as Millis
+    }
+
+    /// One runtime call with a deadline, not retried.
+    async fn once<T, F, Fut>(&self, deadline: Duration, call: F) -> Result<T, CriError>
+    where
+        F: FnOnce(RuntimeServiceClient<Channel>) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        match tokio::time::timeout(deadline, call(self.runtime.clone())).await {
+            Err(_) => Err(CriError::DeadlineExceeded),
+            Ok(result) => result.map(tonic::Response::into_inner).map_err(|s| cri_error(&s)),
+        }
+    }
+
+    /// A runtime read, retried after `Unavailable` within its deadline.
+    async fn read<T, F, Fut>(&self, call: F) -> Result<T, CriError>
+    where
+        F: Fn(RuntimeServiceClient<Channel>) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let attempts = async {
+            let mut tries = 0;
+            loop {
+                match call(self.runtime.clone()).await {
+                    Ok(r) => return Ok(r.into_inner()),
+                    Err(s) => {
+                        let e = cri_error(&s);
+                        if e != CriError::Unavailable || tries >= self.options.read_retries {
+                            return Err(e);
+                        }
+                        tries += 1;
+                        tokio::time::sleep(self.options.retry_pause).await;
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(self.options.call_timeout, attempts)
+            .await
+            .unwrap_or(Err(CriError::DeadlineExceeded))
+    }
+
+    /// An image service call with a deadline, not retried.
+    async fn images_once<T, F, Fut>(&self, call: F) -> Result<T, CriError>
+    where
+        F: FnOnce(ImageServiceClient<Channel>) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        match tokio::time::timeout(self.options.call_timeout, call(self.images.clone())).await {
+            Err(_) => Err(CriError::DeadlineExceeded),
+            Ok(result) => result.map(tonic::Response::into_inner).map_err(|s| cri_error(&s)),
+        }
+    }
+
+    /// An image service read, retried after `Unavailable` within its deadline.
+    async fn images_read<T, F, Fut>(&self, call: F) -> Result<T, CriError>
+    where
+        F: Fn(ImageServiceClient<Channel>) -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
+        let attempts = async {
+            let mut tries = 0;
+            loop {
+                match call(self.images.clone()).await {
+                    Ok(r) => return Ok(r.into_inner()),
+                    Err(s) => {
+                        let e = cri_error(&s);
+                        if e != CriError::Unavailable || tries >= self.options.read_retries {
+                            return Err(e);
+                        }
+                        tries += 1;
+                        tokio::time::sleep(self.options.retry_pause).await;
+                    }
+                }
+            }
+        };
+        tokio::time::timeout(self.options.call_timeout, attempts)
+            .await
+            .unwrap_or(Err(CriError::DeadlineExceeded))
+    }
+}
+
+/// The model's error for a gRPC status.
+pub fn cri_error(status: &tonic::Status) -> CriError {
+    match status.code() {
+        tonic::Code::NotFound => CriError::NotFound,
+        tonic::Code::Unavailable => CriError::Unavailable,
+        tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => CriError::DeadlineExceeded,
+        // A transport failure (connection refused, reset) surfaces as Unknown with a transport source.
+        tonic::Code::Unknown if status.message().contains("transport") => CriError::Unavailable,
+        _ => CriError::Failed(status.message().to_string()),
+    }
+}
+
+/// The image reference as the CRI takes it.
+fn image_spec(image: &str) -> cri::ImageSpec {
+    cri::ImageSpec { image: image.to_string(), ..Default::default() }
+}
+
+/// The model's state of a CRI `ContainerState`.
+fn container_state(state: i32) -> ContainerState {
+    match cri::ContainerState::try_from(state) {
+        Ok(cri::ContainerState::ContainerCreated) => ContainerState::Created,
+        Ok(cri::ContainerState::ContainerRunning) => ContainerState::Running,
+        Ok(cri::ContainerState::ContainerExited) => ContainerState::Exited,
+        _ => ContainerState::Unknown,
+    }
+}
+
+/// The pod of an object, from the kubelet's labels.
+fn pod_ref(labels: &HashMap<String, String>) -> Option<PodRef> {
+    Some(PodRef {
+        uid: labels.get(labels::POD_UID)?.clone(),
+        name: labels.get(labels::POD_NAME)?.clone(),
+        namespace: labels.get(labels::POD_NAMESPACE)?.clone(),
+    })
+}
+
+/// The `pid` in a verbose status's `info` JSON (containerd's CRI plugin writes it there).
+fn pid_from_info(info: &HashMap<String, String>) -> Option<i32> {
+    let text = info.get("info")?;
+    let value: serde_json::Value = serde_json::from_str(text).ok()?;
+    value.get("pid")?.as_i64().filter(|p| *p > 0).map(|p| p as i32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_map_to_the_models() {
+        assert_eq!(cri_error(&tonic::Status::not_found("x")), CriError::NotFound);
+        assert_eq!(cri_error(&tonic::Status::unavailable("x")), CriError::Unavailable);
+        assert_eq!(cri_error(&tonic::Status::deadline_exceeded("x")), CriError::DeadlineExceeded);
+        assert_eq!(cri_error(&tonic::Status::unknown("boom")), CriError::Failed("boom".into()));
+    }
+
+    #[test]
+    fn pid_is_read_from_the_verbose_info() {
+        let info = HashMap::from([("info".to_string(), r#"{"pid": 4242, "sandboxID": "x"}"#.to_string())]);
+        assert_eq!(pid_from_info(&info), Some(4242));
+        assert_eq!(pid_from_info(&HashMap::from([("info".to_string(), r#"{"pid": 0}"#.to_string())])), None);
+        assert_eq!(pid_from_info(&HashMap::new()), None);
+    }
+
+    #[test]
+    fn objects_without_the_kubelet_labels_belong_to_no_pod() {
+        let labels = HashMap::from([(labels::POD_UID.to_string(), "u".to_string())]);
+        assert_eq!(pod_ref(&labels), None);
+    }
+}

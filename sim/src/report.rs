@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use podsim_model::ContainerStateReport;
+use podsim_model::io::{CriReply, CriRequest, PodRef};
+use podsim_model::{ContainerStateReport, Millis};
 
 use crate::apiserver::ApiServer;
 use crate::containerd::Containerd;
@@ -43,6 +44,14 @@ pub struct PodOutcome {
 
 /// The outcome of every pod the API server still has.
 pub fn pod_outcomes(api: &ApiServer, containerd: &Containerd, _node: &Node) -> Vec<PodOutcome> {
+    pod_outcomes_with(api, |uid| {
+        containerd.sandboxes().filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == uid)).count()
+    })
+}
+
+/// The outcome of every pod the API server still has, with `sandboxes_of(uid)` counting a pod's
+/// sandboxes on the node (the simulator's, or a real runtime's).
+pub fn pod_outcomes_with(api: &ApiServer, sandboxes_of: impl Fn(&str) -> usize) -> Vec<PodOutcome> {
     api.pods()
         .into_iter()
         .map(|stored| {
@@ -78,11 +87,63 @@ pub fn pod_outcomes(api: &ApiServer, containerd: &Containerd, _node: &Node) -> V
                 phase: stored.status.as_ref().map_or(String::new(), |s| format!("{:?}", s.phase)),
                 deleting: pod.deletion_timestamp.is_some(),
                 containers,
-                sandboxes: containerd
-                    .sandboxes()
-                    .filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod.uid))
-                    .count(),
+                sandboxes: sandboxes_of(&pod.uid),
             }
         })
         .collect()
+}
+
+/// A start the runtime carried out for a pod: its sandbox, or one of its containers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartRecord {
+    /// When the start succeeded.
+    pub t: Millis,
+    /// The pod, `namespace/name`.
+    pub pod: String,
+    /// `sandbox`, or the container's name.
+    pub what: String,
+}
+
+/// The starts of a run, in the order they succeeded, recorded the same way by the simulator and the
+/// real backend (from a CRI call and its reply).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StartLog {
+    /// Every start.
+    pub starts: Vec<StartRecord>,
+    /// Which pod and container each created container id is.
+    #[serde(skip)]
+    created: std::collections::BTreeMap<String, (String, String)>,
+}
+
+impl StartLog {
+    /// Notes a CRI call and its reply at `t`.
+    pub fn on_cri(&mut self, t: Millis, request: &CriRequest, reply: &CriReply) {
+        let full = |p: &PodRef| format!("{}/{}", p.namespace, p.name);
+        match (request, reply) {
+            (CriRequest::RunPodSandbox { config }, CriReply::SandboxCreated { .. }) => {
+                self.starts.push(StartRecord { t, pod: full(&config.pod), what: "sandbox".into() })
+            }
+            (CriRequest::CreateContainer { config, .. }, CriReply::ContainerCreated { container_id }) => {
+                self.created.insert(container_id.clone(), (full(&config.pod), config.name.clone()));
+            }
+            (CriRequest::StartContainer { container_id }, CriReply::Ok) => {
+                if let Some((pod, name)) = self.created.get(container_id) {
+                    self.starts.push(StartRecord { t, pod: pod.clone(), what: name.clone() });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Per pod, the order in which its sandbox and containers first started.
+    pub fn first_start_order(&self) -> std::collections::BTreeMap<String, Vec<String>> {
+        let mut order: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for s in &self.starts {
+            let list = order.entry(s.pod.clone()).or_default();
+            if !list.contains(&s.what) {
+                list.push(s.what.clone());
+            }
+        }
+        order
+    }
 }

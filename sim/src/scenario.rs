@@ -103,6 +103,28 @@ pub mod opt_duration {
     }
 }
 
+/// `realRuntime:` as written: `true`, or how to run on a real containerd.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum RealRuntimeFile {
+    Flag(bool),
+    Spec(RealRuntime),
+}
+
+/// How a scenario runs on a real containerd (`podsim run --runtime containerd`, `podsim conform`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RealRuntime {
+    /// How long it runs there, in wall-clock time (default: the scenario's duration); `podsim
+    /// conform` runs the simulator over the same span.
+    #[serde(default, with = "opt_duration", skip_serializing_if = "Option::is_none")]
+    pub duration: Option<Millis>,
+    /// How far restart counts may differ between the simulator and the real runtime (wall-clock
+    /// timing moves a crash loop's restarts by a little).
+    #[serde(default)]
+    pub restart_tolerance: u32,
+}
+
 /// A scenario file as written.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -116,7 +138,7 @@ struct ScenarioFile {
     #[serde(default)]
     seed: Option<u64>,
     #[serde(default)]
-    real_runtime: bool,
+    real_runtime: Option<RealRuntimeFile>,
     #[serde(default)]
     foreign_containers: u32,
     #[serde(default)]
@@ -459,8 +481,8 @@ pub struct Scenario {
     pub duration: Millis,
     /// Its fixed seed, if it has one.
     pub seed: Option<u64>,
-    /// Whether it can run on a real containerd.
-    pub real_runtime: bool,
+    /// Whether it can run on a real containerd, and how (`None`: simulator only).
+    pub real_runtime: Option<RealRuntime>,
     /// Containers not made by the kubelet (no pod labels) running beside it from the start: the
     /// kubelet must never touch them.
     pub foreign_containers: u32,
@@ -556,7 +578,13 @@ impl Scenario {
             node: f.node,
             duration: f.duration,
             seed: f.seed,
-            real_runtime: f.real_runtime,
+            real_runtime: match f.real_runtime {
+                None | Some(RealRuntimeFile::Flag(false)) => None,
+                Some(RealRuntimeFile::Flag(true)) => {
+                    Some(RealRuntime { duration: None, restart_tolerance: 0 })
+                }
+                Some(RealRuntimeFile::Spec(spec)) => Some(spec),
+            },
             foreign_containers: f.foreign_containers.min(100),
             images,
             secrets: f.secrets.iter().map(|s| split_name(s)).collect(),

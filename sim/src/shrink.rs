@@ -248,7 +248,8 @@ struct ScenarioOut {
     node: String,
     duration: String,
     seed: Option<u64>,
-    real_runtime: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    real_runtime: Option<crate::scenario::RealRuntime>,
     foreign_containers: u32,
     converge_within: String,
     images: Vec<Value>,

@@ -105,6 +105,9 @@ pub struct Outcome {
     pub liveness_checked: bool,
     /// Every fault injected, with its targets named, in time order.
     pub applied_faults: Vec<(Millis, Fault)>,
+    /// Every sandbox and container start, in order (for comparing with a real runtime).
+    #[serde(skip)]
+    pub starts: crate::report::StartLog,
 }
 
 impl Outcome {
@@ -155,6 +158,10 @@ pub struct World {
     outputs: Vec<Output>,
     /// The run's history for a report (kept only when asked for).
     history: Option<crate::history::History>,
+    /// Every sandbox and container start, in order.
+    starts: crate::report::StartLog,
+    /// Whether the run goes on past its end to check liveness.
+    liveness: bool,
 }
 
 impl World {
@@ -248,6 +255,8 @@ impl World {
             timers: Vec::new(),
             outputs: Vec::new(),
             history: None,
+            starts: crate::report::StartLog::default(),
+            liveness: true,
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             w.schedule(*at, Event::Timeline(i));
@@ -298,6 +307,13 @@ impl World {
         self
     }
 
+    /// Stops the run at the scenario's end: no liveness check past it (for comparing with a real
+    /// runtime over the same wall-clock span).
+    pub fn without_liveness(mut self) -> World {
+        self.liveness = false;
+        self
+    }
+
     /// Runs to the end of the scenario and judges the run.
     pub fn run(self) -> (Outcome, Trace) {
         let (outcome, trace, _) = self.run_full();
@@ -310,18 +326,13 @@ impl World {
         let mut alive = self.run_until(end);
         self.now = end;
         if self.check_expectations {
-            crate::checker::check_expectations(
-                &mut self.checker,
-                self.now,
-                &self.scenario.expect,
-                &view!(self),
-            );
+            crate::checker::check_expectations(&mut self.checker, self.now, &self.scenario.expect, &self.api);
         }
         // Liveness, VOPR style: once the last fault has healed and the last change was made, every pod
         // must reach its desired state within the bound; the run goes on past its end if need be.
         let settled_from = self.last_heal.max(self.last_action);
         let bound = self.scenario.converge_within;
-        if alive && !self.permanent_faults {
+        if alive && self.liveness && !self.permanent_faults {
             let deadline = settled_from + bound;
             if deadline > self.now {
                 alive = self.run_until(deadline);
@@ -369,6 +380,7 @@ impl World {
             expectations_checked: self.check_expectations,
             liveness_checked: self.liveness_checked,
             applied_faults: std::mem::take(&mut self.applied_faults),
+            starts: std::mem::take(&mut self.starts),
         };
         (outcome, self.trace, history)
     }
@@ -540,6 +552,7 @@ impl World {
                 let outcome = self.containerd.handle(self.now, request.clone(), &mut self.timers);
                 self.flush_runtime_timers();
                 self.checker.after_cri(self.now, &request, &outcome.reply, &view!(self));
+                self.starts.on_cri(self.now + outcome.delay, &request, &outcome.reply);
                 if self.trace.enabled() {
                     let text = format!("{} -> {}", short_cri(&request), short_cri_reply(&outcome.reply));
                     self.trace.record(self.now, TraceKind::Cri, || text);

@@ -232,7 +232,7 @@ impl Bench {
 
     /// The scenario's expectations, as the world judges them at the end of a run.
     fn judge_expectations(&mut self, expect: &Expectations) {
-        check_expectations(&mut self.checker, self.now, expect, &view!(self));
+        check_expectations(&mut self.checker, self.now, expect, &self.api);
     }
 
     fn violations(&self) -> &[Violation] {
