@@ -123,6 +123,9 @@ pub fn unsupported_faults(scenario: &Scenario) -> Vec<String> {
                     Some("the kernel's OOM killer cannot be made to pick a container here")
                 }
                 Fault::NodeReboot { .. } => Some("podsim cannot reboot the machine it runs on"),
+                Fault::ContainerCrash { exit_code, .. } if *exit_code != podsim_model::workload::SIGKILL_EXIT_CODE => {
+                    Some("a crash is realised as SIGKILL, which exits 137: give the fault exitCode: 137")
+                }
                 Fault::ImagePullFailure { .. } | Fault::SlowPull { .. } => {
                     Some("pulls never reach a registry here (images are imported)")
                 }
