@@ -1,0 +1,157 @@
+//! The real-runtime backend end to end, as a user runs it: `podsim run --runtime containerd`,
+//! `podsim conform`, and `podsim clean` after podsim was SIGKILLed mid-run.
+//!
+//! These need root and containerd (Debian: containerd, runc). Without them they say what is missing
+//! and pass, unless `PODSIM_REQUIRE_CONTAINERD=1` (as CI sets), which makes them fail instead.
+#![cfg(feature = "containerd")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Whether a real containerd can run here; panics when it cannot but CI requires it.
+fn containerd_available() -> bool {
+    let missing = if which("containerd").is_none() || which("runc").is_none() {
+        Some("containerd or runc is not installed (apt-get install containerd runc)")
+    } else if unsafe { libc_geteuid() } != 0 {
+        Some("not root (a private containerd needs root)")
+    } else {
+        None
+    };
+    match missing {
+        None => true,
+        Some(why) if std::env::var("PODSIM_REQUIRE_CONTAINERD").as_deref() == Ok("1") => {
+            panic!("PODSIM_REQUIRE_CONTAINERD=1 but {why}")
+        }
+        Some(why) => {
+            eprintln!("skipped: {why}");
+            false
+        }
+    }
+}
+
+extern "C" {
+    #[link_name = "geteuid"]
+    fn libc_geteuid() -> u32;
+}
+
+fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_str()?
+        .split(':')
+        .map(|dir| Path::new(dir).join(program))
+        .find(|p| p.is_file())
+}
+
+fn podsim(state_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_podsim"));
+    cmd.env("PODSIM_STATE_DIR", state_dir).current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// A fresh state folder of this test's own.
+fn state_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("real_backend").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("make the state folder");
+    dir
+}
+
+/// The run folders under a state folder.
+fn runs_in(state: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(state)
+        .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_dir()).collect())
+        .unwrap_or_default()
+}
+
+/// The running tasks of the containerd at `socket` (pause processes included).
+fn running_tasks(socket: &Path) -> usize {
+    let out = Command::new("ctr")
+        .args(["--address", &socket.to_string_lossy(), "-n", "k8s.io", "tasks", "ls"])
+        .output()
+        .expect("ctr runs");
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("RUNNING")).count()
+}
+
+#[test]
+fn a_run_on_containerd_reaches_the_expected_state_and_leaves_nothing() {
+    if !containerd_available() {
+        return;
+    }
+    let state = state_dir("run");
+    let out = podsim(&state)
+        .args(["run", "scenarios/pod-runs.yaml", "--runtime", "containerd", "--json"])
+        .output()
+        .expect("podsim runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "podsim failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let outcome: serde_json::Value = serde_json::from_str(&stdout).expect("JSON outcome");
+    let pods = outcome["pods"].as_array().expect("pods");
+    assert_eq!(pods.len(), 1, "{outcome}");
+    assert_eq!(pods[0]["phase"], "Running", "{outcome}");
+    for c in pods[0]["containers"].as_array().expect("containers") {
+        assert_eq!(c["state"], "running", "{outcome}");
+        assert_eq!(c["restarts"], 0, "{outcome}");
+    }
+    let starts = outcome["starts"]["starts"].as_array().expect("starts");
+    assert_eq!(starts[0]["what"], "sandbox", "the sandbox starts before any container: {outcome}");
+    let run_id = outcome["run_id"].as_str().expect("run id");
+    assert_eq!(podsim_cri::clean::leftovers(run_id), Vec::<String>::new(), "nothing of the run is left");
+    assert!(runs_in(&state).is_empty(), "the run folder is gone");
+}
+
+#[test]
+fn conform_agrees_on_a_scenario_with_a_crash_loop() {
+    if !containerd_available() {
+        return;
+    }
+    let state = state_dir("conform");
+    let out = podsim(&state)
+        .args(["conform", "scenarios/restart-on-failure.yaml"])
+        .output()
+        .expect("podsim runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "conform failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("restart-on-failure: conforms"), "{stdout}");
+    assert!(stdout.contains("1 of 1 scenarios conform"), "{stdout}");
+}
+
+#[test]
+fn clean_removes_what_a_sigkilled_podsim_left() {
+    if !containerd_available() {
+        return;
+    }
+    let state = state_dir("sigkill");
+    let mut child = podsim(&state)
+        .args(["run", "scenarios/pod-runs.yaml", "--runtime", "containerd"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("podsim starts");
+    // Wait (bounded) until the pod's pause process and both containers run.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let run_dir = loop {
+        assert!(Instant::now() < deadline, "the pod never ran");
+        if let Some(dir) = runs_in(&state).into_iter().next() {
+            let socket = dir.join("containerd.sock");
+            if socket.exists() && running_tasks(&socket) >= 3 {
+                break dir;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    child.kill().expect("SIGKILL podsim");
+    child.wait().expect("reap podsim");
+    let run_id = run_dir.file_name().expect("run id").to_string_lossy().into_owned();
+    let left = podsim_cri::clean::leftovers(&run_id);
+    assert!(!left.is_empty(), "a killed podsim leaves its containerd and containers running");
+
+    let out = podsim(&state).args(["clean"]).output().expect("podsim clean runs");
+    assert!(out.status.success(), "clean failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(podsim_cri::clean::leftovers(&run_id), Vec::<String>::new(), "nothing is left after clean");
+    assert!(runs_in(&state).is_empty(), "the run folder is gone");
+}
