@@ -127,15 +127,26 @@ pub fn clean_run_dir(dir: &Path) -> Result<CleanReport, String> {
         return Err(format!("{} is not a run folder", dir.display()));
     }
     let mut report = CleanReport { runs: 1, ..CleanReport::default() };
+    let mut errors = Vec::new();
     report.containerd_stopped = stop_containerd(&dir);
-    report.containers_killed = kill_runc_containers(&dir)?;
+    report.containers_killed = kill_runc_containers(&dir, &mut errors);
     report.shims_killed = kill_shims(&dir);
     kill_cgroup_processes(&run_id);
-    report.mounts_unmounted = unmount_all_under(&dir)?;
-    report.cgroups_removed = remove_cgroups(&run_id)?;
+    report.mounts_unmounted = unmount_all_under(&dir).unwrap_or_else(|e| note(&mut errors, e));
+    report.cgroups_removed = remove_cgroups(&run_id).unwrap_or_else(|e| note(&mut errors, e));
+    if !errors.is_empty() {
+        // The folder stays (its runc root and run.json) so that a later clean can finish the job.
+        return Err(format!("cleaning run {run_id}: {}", errors.join("; ")));
+    }
     remove_run_folder(&dir)?;
     report.dirs_removed = 1;
     Ok(report)
+}
+
+/// Keeps an error for the end of a clean-up that goes on; counts nothing for the failed step.
+fn note(errors: &mut Vec<String>, error: String) -> usize {
+    errors.push(error);
+    0
 }
 
 /// Anything of this run still on the machine (processes, mounts, cgroup folders, the folder itself),
@@ -154,7 +165,11 @@ pub fn leftovers_in(state_root: &Path, run_id: &str) -> Vec<String> {
     for cgroup in cgroup_dirs(run_id) {
         found.push(format!("cgroup folder {}", cgroup.display()));
         for pid in read_pids(&cgroup.join("cgroup.procs")) {
-            found.push(format!("process {pid} in cgroup {}: {}", cgroup.display(), proc::cmdline(pid).join(" ")));
+            found.push(format!(
+                "process {pid} in cgroup {}: {}",
+                cgroup.display(),
+                proc::cmdline(pid).join(" ")
+            ));
         }
     }
     for mount in mounts_under(&dir) {
@@ -173,7 +188,10 @@ fn stop_containerd(dir: &Path) -> usize {
     let is_ours = |pid: u32| is_containerd_with_config(&proc::cmdline(pid), &config);
     let mut pids: Vec<u32> = proc::all_pids().into_iter().filter(|&pid| is_ours(pid)).collect();
     if let Ok(record) = RunRecord::read(dir) {
-        if record.containerd_pid != 0 && !pids.contains(&record.containerd_pid) && is_ours(record.containerd_pid) {
+        if record.containerd_pid != 0
+            && !pids.contains(&record.containerd_pid)
+            && is_ours(record.containerd_pid)
+        {
             pids.push(record.containerd_pid);
         }
     }
@@ -196,31 +214,36 @@ fn is_containerd_with_config(cmdline: &[String], config: &Path) -> bool {
     let Some(program) = cmdline.first() else { return false };
     let is_containerd = Path::new(program).file_name().is_some_and(|name| name == "containerd");
     let config = config.to_string_lossy();
-    let names_config = cmdline.windows(2).any(|pair| {
-        (pair[0] == "--config" || pair[0] == "-c") && pair[1] == *config
-    }) || cmdline.iter().any(|arg| arg.strip_prefix("--config=") == Some(&*config));
+    let names_config =
+        cmdline.windows(2).any(|pair| (pair[0] == "--config" || pair[0] == "-c") && pair[1] == *config)
+            || cmdline.iter().any(|arg| arg.strip_prefix("--config=") == Some(&*config));
     is_containerd && names_config
 }
 
-/// Kills and deletes every container in the run's runc root (one runc root per containerd namespace).
-/// Returns how many containers there were.
-fn kill_runc_containers(dir: &Path) -> Result<usize, String> {
-    let runc_root = dir.join(RUNC_ROOT_DIR);
-    let Ok(namespaces) = fs::read_dir(&runc_root) else { return Ok(0) };
+/// Kills and deletes every container in the run's runc root (one runc root per containerd namespace),
+/// going on past failures (kept in `errors`). Returns how many containers were deleted.
+fn kill_runc_containers(dir: &Path, errors: &mut Vec<String>) -> usize {
+    let Ok(namespaces) = fs::read_dir(dir.join(RUNC_ROOT_DIR)) else { return 0 };
     let mut killed = 0;
     for namespace in namespaces.flatten() {
         let root = namespace.path();
         if !root.is_dir() {
             continue;
         }
-        for id in runc_container_ids(&root)? {
+        let ids = runc_container_ids(&root).unwrap_or_else(|e| {
+            errors.push(e);
+            Vec::new()
+        });
+        for id in ids {
             // runc kill fails for a container that is already stopped; delete --force handles both.
             let _ = run_runc(&root, &["kill", "--all", &id, "KILL"]);
-            run_runc(&root, &["delete", "--force", &id])?;
-            killed += 1;
+            match run_runc(&root, &["delete", "--force", &id]) {
+                Ok(_) => killed += 1,
+                Err(e) => errors.push(e),
+            }
         }
     }
-    Ok(killed)
+    killed
 }
 
 /// The ids of the containers in one runc root.
@@ -269,7 +292,8 @@ fn kill_shims(dir: &Path) -> usize {
 /// waits for them to go.
 fn kill_cgroup_processes(run_id: &str) {
     let pids_in_run = || -> Vec<u32> {
-        let mut pids: Vec<u32> = cgroup_dirs(run_id).iter().flat_map(|c| read_pids(&c.join("cgroup.procs"))).collect();
+        let mut pids: Vec<u32> =
+            cgroup_dirs(run_id).iter().flat_map(|c| read_pids(&c.join("cgroup.procs"))).collect();
         pids.sort_unstable();
         pids.dedup();
         pids.retain(|&pid| proc::is_running(pid));
@@ -423,7 +447,9 @@ fn unescape_octal(field: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let escape = bytes.get(i + 1..i + 4).filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
+        let escape = bytes
+            .get(i + 1..i + 4)
+            .filter(|d| bytes[i] == b'\\' && d.iter().all(|b| (b'0'..=b'7').contains(b)));
         match escape {
             Some(digits) => {
                 out.push(digits.iter().fold(0u8, |n, d| n.wrapping_mul(8).wrapping_add(d - b'0')));
@@ -452,7 +478,10 @@ mod proc {
     /// A process's command line (empty for a zombie, a kernel thread or a process that is gone).
     pub fn cmdline(pid: u32) -> Vec<String> {
         let raw = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-        raw.split(|&b| b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect()
+        raw.split(|&b| b == 0)
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned())
+            .collect()
     }
 
     /// A process's `/proc/PID/stat` fields after the command name (field 3, the state, first).
@@ -493,7 +522,8 @@ mod proc {
         let stat = fs::read_to_string("/proc/stat").ok()?;
         let boot: u64 = stat.lines().find_map(|l| l.strip_prefix("btime "))?.trim().parse().ok()?;
         // SAFETY: sysconf has no memory-safety preconditions.
-        let ticks_per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&t| t > 0)?;
+        let ticks_per_second =
+            u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) }).ok().filter(|&t| t > 0)?;
         Some(boot + ticks / ticks_per_second)
     }
 
@@ -549,9 +579,11 @@ mod tests {
     #[test]
     fn a_path_under_another_run_with_a_longer_id_is_not_named() {
         let dir = Path::new("/tmp/podsim/r1");
-        let shim = ["containerd-shim-runc-v2", "-address", "/tmp/podsim/r10/containerd.sock"].map(String::from);
+        let shim =
+            ["containerd-shim-runc-v2", "-address", "/tmp/podsim/r10/containerd.sock"].map(String::from);
         assert!(!names_path(&shim, dir));
-        let shim = ["containerd-shim-runc-v2", "-address", "/tmp/podsim/r1/containerd.sock"].map(String::from);
+        let shim =
+            ["containerd-shim-runc-v2", "-address", "/tmp/podsim/r1/containerd.sock"].map(String::from);
         assert!(names_path(&shim, dir));
     }
 }

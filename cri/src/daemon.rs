@@ -205,7 +205,10 @@ impl PrivateContainerd {
             let child = self.child.as_mut().expect("waiting for the socket of a running containerd");
             if let Ok(Some(status)) = child.try_wait() {
                 self.child = None;
-                return Err(format!("containerd exited ({status}) before its socket answered{}", self.log_tail()));
+                return Err(format!(
+                    "containerd exited ({status}) before its socket answered{}",
+                    self.log_tail()
+                ));
             }
             if started.elapsed() > SOCKET_WAIT_LIMIT {
                 let _ = self.terminate();
@@ -281,7 +284,6 @@ root = "{dir}/root"
 state = "{dir}/state"
 disabled_plugins = [
   "io.containerd.internal.v1.opt",
-  "io.containerd.runtime.v1.linux",
   "io.containerd.snapshotter.v1.aufs",
   "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.devmapper",
@@ -301,6 +303,10 @@ disabled_plugins = [
 
 [metrics]
   address = ""
+
+# The v1 runtime is not used, but the tasks service needs it loaded: keep its root in the folder too.
+[plugins."io.containerd.runtime.v1.linux"]
+  runtime_root = "{dir}/{RUNC_ROOT_DIR}"
 
 [plugins."io.containerd.grpc.v1.cri"]
   # Required here: the machine lacks CAP_SYS_RESOURCE, and runc create fails without it.
