@@ -227,3 +227,17 @@ fn a_killed_podsims_run_is_cleaned_and_live_runs_are_not_touched() {
     assert_eq!(leftovers_in(&root, &live_id), Vec::<String>::new());
     std::fs::remove_dir(&root).unwrap();
 }
+
+#[test]
+fn a_failed_start_says_why_with_the_log_and_leaves_nothing() {
+    if !containerd_installed() {
+        return;
+    }
+    let (root, run_id) = fresh_run("fails");
+    // A unix socket path is limited to 108 bytes: containerd cannot listen on this one.
+    let run_id = format!("{run_id}-{}", "x".repeat(120));
+    let error = PrivateContainerd::start_in(&root, &run_id, PAUSE_IMAGE).err().expect("start fails");
+    assert!(error.contains("containerd.log"), "the error quotes the log: {error}");
+    assert_eq!(leftovers_in(&root, &run_id), Vec::<String>::new());
+    std::fs::remove_dir(&root).unwrap();
+}
