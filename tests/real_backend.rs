@@ -96,7 +96,7 @@ fn a_run_on_containerd_reaches_the_expected_state_and_leaves_nothing() {
     let starts = outcome["starts"]["starts"].as_array().expect("starts");
     assert_eq!(starts[0]["what"], "sandbox", "the sandbox starts before any container: {outcome}");
     let run_id = outcome["run_id"].as_str().expect("run id");
-    assert_eq!(podsim_cri::clean::leftovers(run_id), Vec::<String>::new(), "nothing of the run is left");
+    assert_eq!(podsim_cri::clean::leftovers_in(&state, run_id), Vec::<String>::new(), "nothing of the run is left");
     assert!(runs_in(&state).is_empty(), "the run folder is gone");
 }
 
@@ -147,11 +147,11 @@ fn clean_removes_what_a_sigkilled_podsim_left() {
     child.kill().expect("SIGKILL podsim");
     child.wait().expect("reap podsim");
     let run_id = run_dir.file_name().expect("run id").to_string_lossy().into_owned();
-    let left = podsim_cri::clean::leftovers(&run_id);
+    let left = podsim_cri::clean::leftovers_in(&state, &run_id);
     assert!(!left.is_empty(), "a killed podsim leaves its containerd and containers running");
 
     let out = podsim(&state).args(["clean"]).output().expect("podsim clean runs");
     assert!(out.status.success(), "clean failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(podsim_cri::clean::leftovers(&run_id), Vec::<String>::new(), "nothing is left after clean");
+    assert_eq!(podsim_cri::clean::leftovers_in(&state, &run_id), Vec::<String>::new(), "nothing is left after clean");
     assert!(runs_in(&state).is_empty(), "the run folder is gone");
 }
