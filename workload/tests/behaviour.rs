@@ -1,0 +1,111 @@
+//! The host builds of `workload` and `pause` behave as their commands say: exit codes, SIGTERM
+//! handling and timing, observed on real processes.
+
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
+
+/// How long any test waits for a process to reach a state before it fails.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+/// SIGTERM's bit in the signal masks of `/proc/PID/status`.
+const SIGTERM_BIT: u64 = 1 << (libc::SIGTERM - 1);
+
+fn start(program: &str, args: &[&str]) -> Child {
+    Command::new(program).args(args).spawn().expect("the binary starts")
+}
+
+fn workload(args: &[&str]) -> Child {
+    start(env!("CARGO_BIN_EXE_workload"), args)
+}
+
+/// One signal mask of `/proc/PID/status` (`SigCgt`: caught, `SigIgn`: ignored).
+fn signal_mask(child: &Child, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).expect("process status");
+    let line = status.lines().find(|l| l.starts_with(field)).expect("mask line");
+    u64::from_str_radix(line[field.len() + 1..].trim(), 16).expect("hex mask")
+}
+
+/// Waits until the process has set up its SIGTERM disposition (`field` has SIGTERM's bit), so that a
+/// signal sent next meets the handler and not the default action.
+fn wait_until_sigterm_in(child: &Child, field: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    while signal_mask(child, field) & SIGTERM_BIT == 0 {
+        assert!(Instant::now() < deadline, "SIGTERM never appeared in {field}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn send(child: &Child, signal: libc::c_int) {
+    // SAFETY: kill only sends a signal to our own child, which has not been reaped yet.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}
+
+/// Waits for the process to exit, failing the test after [`PATIENCE`].
+fn wait_for_exit(child: &mut Child) -> ExitStatus {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the process did not exit within {PATIENCE:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn exit_after_exits_with_its_code_after_its_duration() {
+    let started = Instant::now();
+    let mut child = workload(&["exit-after", "200ms", "3"]);
+    let status = wait_for_exit(&mut child);
+    assert_eq!(status.code(), Some(3));
+    assert!(started.elapsed() >= Duration::from_millis(200), "exited early: {:?}", started.elapsed());
+}
+
+#[test]
+fn run_ends_with_143_on_sigterm() {
+    let mut child = workload(&["run"]);
+    wait_until_sigterm_in(&child, "SigCgt");
+    send(&child, libc::SIGTERM);
+    assert_eq!(wait_for_exit(&mut child).code(), Some(143));
+}
+
+#[test]
+fn an_unknown_command_runs_until_sigterm() {
+    let mut child = workload(&["frobnicate", "--hard"]);
+    wait_until_sigterm_in(&child, "SigCgt");
+    send(&child, libc::SIGTERM);
+    assert_eq!(wait_for_exit(&mut child).code(), Some(143));
+}
+
+#[test]
+fn exit_after_ends_early_with_143_on_sigterm() {
+    let started = Instant::now();
+    let mut child = workload(&["exit-after", "1m", "3"]);
+    wait_until_sigterm_in(&child, "SigCgt");
+    send(&child, libc::SIGTERM);
+    assert_eq!(wait_for_exit(&mut child).code(), Some(143));
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn ignore_sigterm_survives_sigterm_until_sigkill() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = workload(&["ignore-sigterm"]);
+    wait_until_sigterm_in(&child, "SigIgn");
+    send(&child, libc::SIGTERM);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().expect("try_wait").is_none(), "it exited on SIGTERM");
+    send(&child, libc::SIGKILL);
+    assert_eq!(wait_for_exit(&mut child).signal(), Some(libc::SIGKILL));
+}
+
+#[test]
+fn pause_exits_0_on_sigterm() {
+    let mut child = start(env!("CARGO_BIN_EXE_pause"), &[]);
+    wait_until_sigterm_in(&child, "SigCgt");
+    send(&child, libc::SIGTERM);
+    assert_eq!(wait_for_exit(&mut child).code(), Some(0));
+}
