@@ -36,6 +36,8 @@ use crate::labels;
 
 /// How often [`SimCri::serve_with_incoming`] fires the runtime's due timers between calls.
 pub const ADVANCE_PERIOD: Duration = Duration::from_millis(100);
+/// How often [`turmoil_channel`] pings the server to find a dead connection.
+pub const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
 /// The runtime name `Version` reports.
 pub const RUNTIME_NAME: &str = "containerd";
 /// The runtime version `Version` reports (it is the simulator, not a containerd release).
@@ -1089,14 +1091,22 @@ impl Stream for TurmoilIncoming {
 }
 
 /// A channel to a CRI server at `host:port` on turmoil's simulated network, with `timeout` on
-/// connecting and on every call. It connects lazily and reconnects after the connection breaks (a
-/// partition, or the server's host bounced): calls fail meanwhile, and succeed again once the
-/// server is back.
+/// connecting and on every call. It connects lazily and reconnects after the connection breaks (the
+/// server's host crashed or bounced, or a partition lost its bytes): calls fail meanwhile, and
+/// succeed again once the server is back.
+///
+/// turmoil's TCP does not retransmit what a partition dropped, so a partition leaves an open
+/// connection dead even after it heals. HTTP/2 keep-alive pings (every [`KEEP_ALIVE_INTERVAL`], even
+/// while idle) find it: after `timeout` without an answer the connection is closed, and the next call
+/// opens a new one. A call made on the dead connection before then fails with its timeout.
 pub async fn turmoil_channel(host: &str, port: u16, timeout: Duration) -> tonic::transport::Channel {
     let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{host}:{port}"))
         .expect("a host name and a port make a valid URI")
         .timeout(timeout)
-        .connect_timeout(timeout);
+        .connect_timeout(timeout)
+        .http2_keep_alive_interval(KEEP_ALIVE_INTERVAL)
+        .keep_alive_timeout(timeout)
+        .keep_alive_while_idle(true);
     endpoint.connect_with_connector_lazy(tower::service_fn(|uri: tonic::transport::Uri| async move {
         let host = uri.host().unwrap_or_default().to_string();
         let port = uri.port_u16().unwrap_or(80);
