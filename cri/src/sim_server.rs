@@ -44,7 +44,7 @@ pub const RUNTIME_NAME: &str = "containerd";
 pub const RUNTIME_VERSION: &str = "podsim-simulated";
 /// The CRI version the server speaks.
 pub const RUNTIME_API_VERSION: &str = "v1";
-/// The most timers one [`SimCri::advance`] fires (a bound, not a expected figure).
+/// The most timers one [`SimCri::advance`] fires (a bound, not an expected figure).
 const MAX_TIMERS_PER_ADVANCE: usize = 1_000_000;
 /// The exit reason containerd reports for an exit code 0 when the runtime gave none.
 const COMPLETED_REASON: &str = "Completed";
@@ -52,7 +52,11 @@ const COMPLETED_REASON: &str = "Completed";
 const ERROR_REASON: &str = "Error";
 
 /// The simulator's containerd behind a CRI server: one shared state, its clock read from tokio's (so
-/// under turmoil it is turmoil's simulated time). Clones share the state.
+/// under turmoil it is turmoil's simulated time). Clones share the state, so a host that serves a
+/// clone comes back from a bounce with the runtime as it was (containerd keeps its state on disk).
+///
+/// The clock starts at its first reading and never goes back; read it (serve, [`SimCri::advance`],
+/// [`SimCri::snapshot`]) from the runtime that serves it: other turmoil hosts have clocks of their own.
 #[derive(Clone)]
 pub struct SimCri {
     state: Arc<Mutex<State>>,
