@@ -1,1 +1,1120 @@
-//! TODO
+//! A CRI (`runtime.v1`) gRPC server over the simulator's containerd, so that podsim's real CRI client
+//! can be tested deterministically under turmoil (a simulated network) against it.
+//!
+//! [`SimCri`] holds one [`Containerd`] state machine behind a mutex. Each gRPC call first fires the
+//! runtime's due timers (process exits, pulls landing), then is translated into the model's
+//! [`CriRequest`], served at the server's `now`, and answered after the outcome's delay, the way the
+//! containerd CRI plugin answers it. The server's clock is tokio's (`Instant::now()` minus the time of
+//! the first reading), so under turmoil it is turmoil's simulated time. CRI timestamps are that clock
+//! in nanoseconds.
+//!
+//! The CRI carries more than the model does (labels, annotations, metadata as sent); the server keeps
+//! it per sandbox and container id, and reads it back verbatim in lists and statuses, filtering on it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use k8s_cri::v1 as cri;
+use k8s_cri::v1::image_service_server::{ImageService, ImageServiceServer};
+use k8s_cri::v1::runtime_service_server::{RuntimeService, RuntimeServiceServer};
+use podsim_model::io::{
+    ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
+};
+use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
+use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tonic::codegen::tokio_stream::Stream;
+use tonic::transport::server::Connected;
+use tonic::{Request, Response, Status};
+
+use crate::labels;
+
+/// How often [`SimCri::serve_with_incoming`] fires the runtime's due timers between calls.
+pub const ADVANCE_PERIOD: Duration = Duration::from_millis(100);
+/// How often [`turmoil_channel`] pings the server to find a dead connection.
+pub const KEEP_ALIVE_INTERVAL: Duration = Duration::from_secs(1);
+/// The runtime name `Version` reports.
+pub const RUNTIME_NAME: &str = "containerd";
+/// The runtime version `Version` reports (it is the simulator, not a containerd release).
+pub const RUNTIME_VERSION: &str = "podsim-simulated";
+/// The CRI version the server speaks.
+pub const RUNTIME_API_VERSION: &str = "v1";
+/// The most timers one [`SimCri::advance`] fires (a bound, not an expected figure).
+const MAX_TIMERS_PER_ADVANCE: usize = 1_000_000;
+/// The exit reason containerd reports for an exit code 0 when the runtime gave none.
+const COMPLETED_REASON: &str = "Completed";
+/// The exit reason containerd reports for a non-zero exit code when the runtime gave none.
+const ERROR_REASON: &str = "Error";
+
+/// The simulator's containerd behind a CRI server: one shared state, its clock read from tokio's (so
+/// under turmoil it is turmoil's simulated time). Clones share the state, so a host that serves a
+/// clone comes back from a bounce with the runtime as it was (containerd keeps its state on disk).
+///
+/// The clock starts at its first reading and never goes back; read it (serve, [`SimCri::advance`],
+/// [`SimCri::snapshot`]) from the runtime that serves it: other turmoil hosts have clocks of their own.
+#[derive(Clone)]
+pub struct SimCri {
+    state: Arc<Mutex<State>>,
+}
+
+/// Everything behind the server's lock.
+struct State {
+    containerd: Containerd,
+    /// The images the registry knows, in the order given.
+    images: Vec<String>,
+    clock: Clock,
+    /// Wake-ups the runtime asked for, in the order asked.
+    timers: Vec<(Millis, RuntimeTimer)>,
+    /// What each sandbox was created with, by id.
+    sandboxes: BTreeMap<String, SandboxMeta>,
+    /// What each container was created with, by id.
+    containers: BTreeMap<String, ContainerMeta>,
+}
+
+/// The server's clock: milliseconds of tokio time since its first reading, never going back.
+struct Clock {
+    start: Option<tokio::time::Instant>,
+    last: Millis,
+}
+
+/// What a sandbox was created with that the model does not keep.
+#[derive(Clone)]
+struct SandboxMeta {
+    metadata: cri::PodSandboxMetadata,
+    labels: HashMap<String, String>,
+    annotations: HashMap<String, String>,
+}
+
+/// What a container was created with that the model does not keep.
+#[derive(Clone)]
+struct ContainerMeta {
+    metadata: cri::ContainerMetadata,
+    image: cri::ImageSpec,
+    labels: HashMap<String, String>,
+    annotations: HashMap<String, String>,
+}
+
+/// A reply computed under the lock, to be sent after the runtime's delay.
+struct Answer<T> {
+    delay: Millis,
+    result: Result<T, Status>,
+}
+
+impl<T> Answer<T> {
+    fn at_once(result: Result<T, Status>) -> Answer<T> {
+        Answer { delay: 0, result }
+    }
+
+    /// Waits out the delay (tokio time), then answers.
+    async fn send(self) -> Result<Response<T>, Status> {
+        if self.delay > 0 {
+            tokio::time::sleep(Duration::from_millis(self.delay)).await;
+        }
+        self.result.map(Response::new)
+    }
+}
+
+impl SimCri {
+    /// A runtime whose registry has these images (present, or pullable): every one is on the node
+    /// from the start, and a pull of it succeeds at once.
+    pub fn new(images: &[&str]) -> SimCri {
+        let registry: BTreeMap<String, RegistryImage> = images
+            .iter()
+            .map(|name| {
+                let image = RegistryImage { pull_latency: 0, failure: PullFailure::None, workload: None };
+                (name.to_string(), image)
+            })
+            .collect();
+        let mut containerd = Containerd::new(registry);
+        for name in images {
+            containerd.preload(name);
+        }
+        let state = State {
+            containerd,
+            images: images.iter().map(|name| name.to_string()).collect(),
+            clock: Clock { start: None, last: 0 },
+            timers: Vec::new(),
+            sandboxes: BTreeMap::new(),
+            containers: BTreeMap::new(),
+        };
+        SimCri { state: Arc::new(Mutex::new(state)) }
+    }
+
+    /// The runtime service, for `tonic::transport::Server::builder().add_service(..)`.
+    pub fn runtime_service(&self) -> RuntimeServiceServer<SimRuntimeService> {
+        RuntimeServiceServer::new(SimRuntimeService { cri: self.clone() })
+    }
+
+    /// The image service, for `tonic::transport::Server::builder().add_service(..)`.
+    pub fn image_service(&self) -> ImageServiceServer<SimImageService> {
+        ImageServiceServer::new(SimImageService { cri: self.clone() })
+    }
+
+    /// Fires the runtime's due timers (process exits, pulls landing) up to now, each at its own time.
+    /// The server also does this at the start of every call, and [`SimCri::serve_with_incoming`]
+    /// every [`ADVANCE_PERIOD`].
+    pub fn advance(&self) {
+        drop(self.lock());
+    }
+
+    /// The server's clock: milliseconds of tokio time since its first reading.
+    pub fn now(&self) -> Millis {
+        self.lock().clock.now()
+    }
+
+    /// Changes the simulated containerd at the server's now, e.g. to inject a fault
+    /// (`crash_container`, `restart`, `fail_calls`, ...).
+    pub fn with_runtime<R>(&self, change: impl FnOnce(&mut Containerd, Millis) -> R) -> R {
+        let mut state = self.lock();
+        let now = state.clock.now();
+        change(&mut state.containerd, now)
+    }
+
+    /// A snapshot for assertions: (sandboxes, containers) as the model types, newest first.
+    pub fn snapshot(&self) -> (Vec<SandboxInfo>, Vec<ContainerInfo>) {
+        let state = self.lock();
+        let sandboxes = state
+            .containerd
+            .sandboxes()
+            .map(|s| SandboxInfo { pod: s.pod.clone(), status: s.status.clone() })
+            .collect();
+        let containers = state
+            .containerd
+            .containers()
+            .map(|c| ContainerInfo { pod: c.pod.clone(), status: c.status.clone() })
+            .collect();
+        (sandboxes, containers)
+    }
+
+    /// Serves both services on a stream of connections until the future is dropped, firing the
+    /// runtime's due timers every [`ADVANCE_PERIOD`] meanwhile.
+    pub async fn serve_with_incoming<S, IO, E>(self, incoming: S) -> Result<(), tonic::transport::Error>
+    where
+        S: Stream<Item = Result<IO, E>>,
+        IO: AsyncRead + AsyncWrite + Connected + Unpin + Send + 'static,
+        E: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let _ticker = AbortOnDrop(tokio::spawn(self.clone().advance_periodically()));
+        tonic::transport::Server::builder()
+            .add_service(self.runtime_service())
+            .add_service(self.image_service())
+            .serve_with_incoming(incoming)
+            .await
+    }
+
+    /// Serves both services on a turmoil listener (a simulated network) until the future is dropped.
+    pub async fn serve_turmoil(
+        self,
+        listener: turmoil::net::TcpListener,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        self.serve_with_incoming(TurmoilIncoming::new(listener)).await?;
+        Ok(())
+    }
+
+    /// Serves both services on a unix socket until the future is dropped.
+    pub async fn serve_unix(
+        self,
+        listener: tokio::net::UnixListener,
+    ) -> Result<(), Box<dyn std::error::Error>> {
+        let incoming = tonic::codegen::tokio_stream::wrappers::UnixListenerStream::new(listener);
+        self.serve_with_incoming(incoming).await?;
+        Ok(())
+    }
+
+    async fn advance_periodically(self) {
+        let mut ticks = tokio::time::interval(ADVANCE_PERIOD);
+        loop {
+            ticks.tick().await;
+            self.advance();
+        }
+    }
+
+    /// The state, with the runtime's due timers fired.
+    fn lock(&self) -> MutexGuard<'_, State> {
+        let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        state.fire_due_timers();
+        state
+    }
+
+    /// Serves `request` on the simulated containerd and reads its reply with `read`.
+    fn call<T>(
+        &self,
+        request: CriRequest,
+        read: impl FnOnce(&mut State, CriReply) -> Result<T, Status>,
+    ) -> Answer<T> {
+        let mut state = self.lock();
+        let outcome = state.handle(request);
+        let result = match outcome.reply {
+            CriReply::Err(error) => Err(status_of(error)),
+            reply => read(&mut state, reply),
+        };
+        Answer { delay: outcome.delay, result }
+    }
+
+    /// Reads the state with `read`, unless containerd is down (`Unavailable`).
+    fn inspect<T>(&self, read: impl FnOnce(&mut State) -> Result<T, Status>) -> Answer<T> {
+        let mut state = self.lock();
+        let now = state.clock.now();
+        if !state.containerd.is_up(now) {
+            return Answer::at_once(Err(status_of(CriError::Unavailable)));
+        }
+        Answer::at_once(read(&mut state))
+    }
+}
+
+impl Clock {
+    fn now(&mut self) -> Millis {
+        let now = tokio::time::Instant::now();
+        let start = *self.start.get_or_insert(now);
+        let elapsed = u64::try_from(now.saturating_duration_since(start).as_millis()).unwrap_or(Millis::MAX);
+        self.last = self.last.max(elapsed);
+        self.last
+    }
+}
+
+impl State {
+    /// Serves one request at the clock's now, keeping the wake-ups it asks for.
+    fn handle(&mut self, request: CriRequest) -> podsim_sim::containerd::CriOutcome {
+        let now = self.clock.now();
+        let mut timers = Vec::new();
+        let outcome = self.containerd.handle(now, request, &mut timers);
+        self.timers.extend(timers);
+        outcome
+    }
+
+    /// Fires every timer due by now, earliest first (ties in the order they were asked for), each at
+    /// its own time, so that a process exit is stamped when it happened.
+    fn fire_due_timers(&mut self) {
+        let now = self.clock.now();
+        for _ in 0..MAX_TIMERS_PER_ADVANCE {
+            let due = self
+                .timers
+                .iter()
+                .enumerate()
+                .filter(|(_, (at, _))| *at <= now)
+                .min_by_key(|(i, (at, _))| (*at, *i));
+            let Some((index, _)) = due else { return };
+            let (at, timer) = self.timers.remove(index);
+            let mut more = Vec::new();
+            self.containerd.on_timer(at, timer, &mut more);
+            self.timers.extend(more);
+        }
+        panic!("the runtime asked for more than {MAX_TIMERS_PER_ADVANCE} wake-ups due at once");
+    }
+
+    /// Drops what is kept of sandboxes and containers the runtime no longer has.
+    fn forget_removed(&mut self) {
+        let Self { containerd, sandboxes, containers, .. } = self;
+        sandboxes.retain(|id, _| containerd.sandbox(id).is_some());
+        containers.retain(|id, _| containerd.container(id).is_some());
+    }
+
+    /// The registry name of an image reference: its name, or its id.
+    fn image_name(&self, reference: &str) -> Option<String> {
+        self.images.iter().find(|name| *name == reference || image_id(name) == reference).cloned()
+    }
+
+    /// The CRI image of a name on the node.
+    fn cri_image(&self, name: &str) -> cri::Image {
+        cri::Image {
+            id: image_id(name),
+            repo_tags: vec![name.to_string()],
+            spec: Some(cri::ImageSpec { image: name.to_string(), ..Default::default() }),
+            ..Default::default()
+        }
+    }
+
+    /// The CRI view of a sandbox, with what it was created with.
+    fn cri_sandbox(&self, status: &SandboxStatus) -> cri::PodSandbox {
+        let meta = self.sandboxes.get(&status.id);
+        cri::PodSandbox {
+            id: status.id.clone(),
+            metadata: meta.map(|m| m.metadata.clone()),
+            state: cri_sandbox_state(status.state) as i32,
+            created_at: nanos(status.created_at),
+            labels: meta.map(|m| m.labels.clone()).unwrap_or_default(),
+            annotations: meta.map(|m| m.annotations.clone()).unwrap_or_default(),
+            runtime_handler: String::new(),
+        }
+    }
+
+    /// `PodSandboxStatus` of a sandbox.
+    fn cri_sandbox_status(&self, status: &SandboxStatus) -> cri::PodSandboxStatus {
+        let sandbox = self.cri_sandbox(status);
+        let network_mode =
+            if status.host_network { cri::NamespaceMode::Node } else { cri::NamespaceMode::Pod };
+        let options = cri::NamespaceOption { network: network_mode as i32, ..Default::default() };
+        cri::PodSandboxStatus {
+            id: sandbox.id,
+            metadata: sandbox.metadata,
+            state: sandbox.state,
+            created_at: sandbox.created_at,
+            network: Some(cri::PodSandboxNetworkStatus { ip: status.ip.clone(), additional_ips: Vec::new() }),
+            linux: Some(cri::LinuxPodSandboxStatus {
+                namespaces: Some(cri::Namespace { options: Some(options) }),
+            }),
+            labels: sandbox.labels,
+            annotations: sandbox.annotations,
+            runtime_handler: sandbox.runtime_handler,
+        }
+    }
+
+    /// The CRI view of a container, with what it was created with.
+    fn cri_container(&self, status: &ContainerStatus) -> cri::Container {
+        let meta = self.container_meta(status);
+        cri::Container {
+            id: status.id.clone(),
+            pod_sandbox_id: status.sandbox_id.clone(),
+            metadata: Some(meta.metadata),
+            image: Some(meta.image),
+            image_ref: image_id(&status.image),
+            state: cri_container_state(status.state) as i32,
+            created_at: nanos(status.created_at),
+            labels: meta.labels,
+            annotations: meta.annotations,
+            image_id: image_id(&status.image),
+        }
+    }
+
+    /// `ContainerStatus` of a container, as containerd reports it (an exited container without a
+    /// reason gets `Completed` or `Error`, from its exit code).
+    fn cri_container_status(&self, status: &ContainerStatus) -> cri::ContainerStatus {
+        let meta = self.container_meta(status);
+        cri::ContainerStatus {
+            id: status.id.clone(),
+            metadata: Some(meta.metadata),
+            state: cri_container_state(status.state) as i32,
+            created_at: nanos(status.created_at),
+            started_at: status.started_at.map_or(0, nanos),
+            finished_at: status.finished_at.map_or(0, nanos),
+            exit_code: status.exit_code,
+            image: Some(cri::ImageSpec { image: status.image.clone(), ..Default::default() }),
+            image_ref: image_id(&status.image),
+            reason: exit_reason(status),
+            labels: meta.labels,
+            annotations: meta.annotations,
+            image_id: image_id(&status.image),
+            ..Default::default()
+        }
+    }
+
+    /// What a container was created with (for one the server did not create: its name alone).
+    fn container_meta(&self, status: &ContainerStatus) -> ContainerMeta {
+        self.containers.get(&status.id).cloned().unwrap_or_else(|| ContainerMeta {
+            metadata: cri::ContainerMetadata { name: status.name.clone(), attempt: 0 },
+            image: cri::ImageSpec { image: status.image.clone(), ..Default::default() },
+            labels: HashMap::new(),
+            annotations: HashMap::new(),
+        })
+    }
+
+    /// The pod a container created in `sandbox_id` belongs to: its pod labels if it has them all,
+    /// else its sandbox's metadata (what containerd reserves the container's name with).
+    fn container_pod(&self, sandbox_id: &str, labels: &HashMap<String, String>) -> PodRef {
+        if let Some(pod) = pod_from_labels(labels) {
+            return pod;
+        }
+        match self.sandboxes.get(sandbox_id) {
+            Some(meta) => pod_from_metadata(&meta.metadata),
+            None => PodRef { uid: String::new(), name: String::new(), namespace: String::new() },
+        }
+    }
+}
+
+/// The runtime service (`runtime.v1.RuntimeService`) of a [`SimCri`].
+pub struct SimRuntimeService {
+    cri: SimCri,
+}
+
+/// The image service (`runtime.v1.ImageService`) of a [`SimCri`].
+pub struct SimImageService {
+    cri: SimCri,
+}
+
+#[tonic::async_trait]
+impl RuntimeService for SimRuntimeService {
+    async fn version(
+        &self,
+        _: Request<cri::VersionRequest>,
+    ) -> Result<Response<cri::VersionResponse>, Status> {
+        let version = cri::VersionResponse {
+            version: "0.1.0".to_string(),
+            runtime_name: RUNTIME_NAME.to_string(),
+            runtime_version: RUNTIME_VERSION.to_string(),
+            runtime_api_version: RUNTIME_API_VERSION.to_string(),
+        };
+        self.cri.inspect(|_| Ok(version)).send().await
+    }
+
+    async fn run_pod_sandbox(
+        &self,
+        request: Request<cri::RunPodSandboxRequest>,
+    ) -> Result<Response<cri::RunPodSandboxResponse>, Status> {
+        let config = request.into_inner().config.unwrap_or_default();
+        let Some(metadata) = config.metadata.clone() else {
+            return Err(Status::invalid_argument("sandbox config must include metadata"));
+        };
+        let model_config = SandboxConfig {
+            pod: pod_from_labels(&config.labels).unwrap_or_else(|| pod_from_metadata(&metadata)),
+            attempt: metadata.attempt,
+            host_network: is_host_network(&config),
+        };
+        let meta = SandboxMeta { metadata, labels: config.labels, annotations: config.annotations };
+        let request = CriRequest::RunPodSandbox { config: model_config };
+        let answer = self.cri.call(request, |state, reply| match reply {
+            CriReply::SandboxCreated { sandbox_id } => {
+                state.sandboxes.insert(sandbox_id.clone(), meta);
+                Ok(cri::RunPodSandboxResponse { pod_sandbox_id: sandbox_id })
+            }
+            other => Err(unexpected(other)),
+        });
+        answer.send().await
+    }
+
+    async fn stop_pod_sandbox(
+        &self,
+        request: Request<cri::StopPodSandboxRequest>,
+    ) -> Result<Response<cri::StopPodSandboxResponse>, Status> {
+        let sandbox_id = request.into_inner().pod_sandbox_id;
+        let answer = self.cri.call(CriRequest::StopPodSandbox { sandbox_id }, |_, reply| {
+            expect_ok(reply).map(|()| cri::StopPodSandboxResponse {})
+        });
+        answer.send().await
+    }
+
+    async fn remove_pod_sandbox(
+        &self,
+        request: Request<cri::RemovePodSandboxRequest>,
+    ) -> Result<Response<cri::RemovePodSandboxResponse>, Status> {
+        let sandbox_id = request.into_inner().pod_sandbox_id;
+        let answer = self.cri.call(CriRequest::RemovePodSandbox { sandbox_id }, |state, reply| {
+            state.forget_removed();
+            expect_ok(reply).map(|()| cri::RemovePodSandboxResponse {})
+        });
+        answer.send().await
+    }
+
+    async fn pod_sandbox_status(
+        &self,
+        request: Request<cri::PodSandboxStatusRequest>,
+    ) -> Result<Response<cri::PodSandboxStatusResponse>, Status> {
+        let sandbox_id = request.into_inner().pod_sandbox_id;
+        let answer = self.cri.inspect(|state| {
+            let Some(sandbox) = state.containerd.sandbox(&sandbox_id) else {
+                return Err(not_found("sandbox", &sandbox_id));
+            };
+            Ok(cri::PodSandboxStatusResponse {
+                status: Some(state.cri_sandbox_status(&sandbox.status)),
+                ..Default::default()
+            })
+        });
+        answer.send().await
+    }
+
+    async fn list_pod_sandbox(
+        &self,
+        request: Request<cri::ListPodSandboxRequest>,
+    ) -> Result<Response<cri::ListPodSandboxResponse>, Status> {
+        let filter = request.into_inner().filter.unwrap_or_default();
+        let answer = self.cri.call(CriRequest::ListPodSandbox { pod_uid: None }, |state, reply| {
+            let CriReply::Sandboxes(sandboxes) = reply else { return Err(unexpected(reply)) };
+            let items = sandboxes
+                .iter()
+                .map(|s| state.cri_sandbox(&s.status))
+                .filter(|s| sandbox_passes(s, &filter))
+                .collect();
+            Ok(cri::ListPodSandboxResponse { items })
+        });
+        answer.send().await
+    }
+
+    async fn create_container(
+        &self,
+        request: Request<cri::CreateContainerRequest>,
+    ) -> Result<Response<cri::CreateContainerResponse>, Status> {
+        let request = request.into_inner();
+        let config = request.config.unwrap_or_default();
+        let Some(metadata) = config.metadata.clone() else {
+            return Err(Status::invalid_argument("container config must include metadata"));
+        };
+        let kind = container_kind(&config.annotations)?;
+        let image = config.image.clone().unwrap_or_default();
+        let meta = ContainerMeta {
+            metadata: metadata.clone(),
+            image: image.clone(),
+            labels: config.labels.clone(),
+            annotations: config.annotations.clone(),
+        };
+        let sandbox_id = request.pod_sandbox_id;
+        let answer = self.cri.call_with_pod(&sandbox_id, &config.labels, |pod| CriRequest::CreateContainer {
+            sandbox_id: sandbox_id.clone(),
+            config: ContainerConfig {
+                pod,
+                name: metadata.name.clone(),
+                kind,
+                image: image.image.clone(),
+                command: config.command.clone(),
+                args: config.args.clone(),
+                hash: annotation_hash(&config.annotations),
+                restart_count: annotation_restart_count(&config.annotations),
+                attempt: metadata.attempt,
+            },
+        });
+        let answer = answer.then(|state, reply| match reply {
+            CriReply::ContainerCreated { container_id } => {
+                state.containers.insert(container_id.clone(), meta);
+                Ok(cri::CreateContainerResponse { container_id })
+            }
+            other => Err(unexpected(other)),
+        });
+        answer.send().await
+    }
+
+    async fn start_container(
+        &self,
+        request: Request<cri::StartContainerRequest>,
+    ) -> Result<Response<cri::StartContainerResponse>, Status> {
+        let container_id = request.into_inner().container_id;
+        let answer = self.cri.call(CriRequest::StartContainer { container_id }, |_, reply| {
+            expect_ok(reply).map(|()| cri::StartContainerResponse {})
+        });
+        answer.send().await
+    }
+
+    async fn stop_container(
+        &self,
+        request: Request<cri::StopContainerRequest>,
+    ) -> Result<Response<cri::StopContainerResponse>, Status> {
+        let request = request.into_inner();
+        let call = CriRequest::StopContainer {
+            container_id: request.container_id,
+            timeout_seconds: request.timeout,
+        };
+        let answer = self.cri.call(call, |_, reply| expect_ok(reply).map(|()| cri::StopContainerResponse {}));
+        answer.send().await
+    }
+
+    async fn remove_container(
+        &self,
+        request: Request<cri::RemoveContainerRequest>,
+    ) -> Result<Response<cri::RemoveContainerResponse>, Status> {
+        let container_id = request.into_inner().container_id;
+        let answer = self.cri.call(CriRequest::RemoveContainer { container_id }, |state, reply| {
+            state.forget_removed();
+            expect_ok(reply).map(|()| cri::RemoveContainerResponse {})
+        });
+        answer.send().await
+    }
+
+    async fn list_containers(
+        &self,
+        request: Request<cri::ListContainersRequest>,
+    ) -> Result<Response<cri::ListContainersResponse>, Status> {
+        let filter = request.into_inner().filter.unwrap_or_default();
+        let answer = self.cri.call(CriRequest::ListContainers { pod_uid: None }, |state, reply| {
+            let CriReply::Containers(containers) = reply else { return Err(unexpected(reply)) };
+            let containers = containers
+                .iter()
+                .map(|c| state.cri_container(&c.status))
+                .filter(|c| container_passes(c, &filter))
+                .collect();
+            Ok(cri::ListContainersResponse { containers })
+        });
+        answer.send().await
+    }
+
+    async fn container_status(
+        &self,
+        request: Request<cri::ContainerStatusRequest>,
+    ) -> Result<Response<cri::ContainerStatusResponse>, Status> {
+        let container_id = request.into_inner().container_id;
+        let answer = self.cri.inspect(|state| {
+            let Some(container) = state.containerd.container(&container_id) else {
+                return Err(not_found("container", &container_id));
+            };
+            Ok(cri::ContainerStatusResponse {
+                status: Some(state.cri_container_status(&container.status)),
+                info: HashMap::new(),
+            })
+        });
+        answer.send().await
+    }
+
+    async fn status(&self, _: Request<cri::StatusRequest>) -> Result<Response<cri::StatusResponse>, Status> {
+        let ready = |kind: &str| cri::RuntimeCondition {
+            r#type: kind.to_string(),
+            status: true,
+            ..Default::default()
+        };
+        let status = cri::StatusResponse {
+            status: Some(cri::RuntimeStatus {
+                conditions: vec![ready("RuntimeReady"), ready("NetworkReady")],
+            }),
+            ..Default::default()
+        };
+        self.cri.inspect(|_| Ok(status)).send().await
+    }
+
+    async fn update_container_resources(
+        &self,
+        _: Request<cri::UpdateContainerResourcesRequest>,
+    ) -> Result<Response<cri::UpdateContainerResourcesResponse>, Status> {
+        Err(unimplemented("UpdateContainerResources"))
+    }
+
+    async fn reopen_container_log(
+        &self,
+        _: Request<cri::ReopenContainerLogRequest>,
+    ) -> Result<Response<cri::ReopenContainerLogResponse>, Status> {
+        Err(unimplemented("ReopenContainerLog"))
+    }
+
+    async fn exec_sync(
+        &self,
+        _: Request<cri::ExecSyncRequest>,
+    ) -> Result<Response<cri::ExecSyncResponse>, Status> {
+        Err(unimplemented("ExecSync"))
+    }
+
+    async fn exec(&self, _: Request<cri::ExecRequest>) -> Result<Response<cri::ExecResponse>, Status> {
+        Err(unimplemented("Exec"))
+    }
+
+    async fn attach(&self, _: Request<cri::AttachRequest>) -> Result<Response<cri::AttachResponse>, Status> {
+        Err(unimplemented("Attach"))
+    }
+
+    async fn port_forward(
+        &self,
+        _: Request<cri::PortForwardRequest>,
+    ) -> Result<Response<cri::PortForwardResponse>, Status> {
+        Err(unimplemented("PortForward"))
+    }
+
+    async fn container_stats(
+        &self,
+        _: Request<cri::ContainerStatsRequest>,
+    ) -> Result<Response<cri::ContainerStatsResponse>, Status> {
+        Err(unimplemented("ContainerStats"))
+    }
+
+    async fn list_container_stats(
+        &self,
+        _: Request<cri::ListContainerStatsRequest>,
+    ) -> Result<Response<cri::ListContainerStatsResponse>, Status> {
+        Err(unimplemented("ListContainerStats"))
+    }
+
+    async fn pod_sandbox_stats(
+        &self,
+        _: Request<cri::PodSandboxStatsRequest>,
+    ) -> Result<Response<cri::PodSandboxStatsResponse>, Status> {
+        Err(unimplemented("PodSandboxStats"))
+    }
+
+    async fn list_pod_sandbox_stats(
+        &self,
+        _: Request<cri::ListPodSandboxStatsRequest>,
+    ) -> Result<Response<cri::ListPodSandboxStatsResponse>, Status> {
+        Err(unimplemented("ListPodSandboxStats"))
+    }
+
+    async fn update_runtime_config(
+        &self,
+        _: Request<cri::UpdateRuntimeConfigRequest>,
+    ) -> Result<Response<cri::UpdateRuntimeConfigResponse>, Status> {
+        Err(unimplemented("UpdateRuntimeConfig"))
+    }
+
+    async fn checkpoint_container(
+        &self,
+        _: Request<cri::CheckpointContainerRequest>,
+    ) -> Result<Response<cri::CheckpointContainerResponse>, Status> {
+        Err(unimplemented("CheckpointContainer"))
+    }
+
+    type GetContainerEventsStream = tonic::codegen::BoxStream<cri::ContainerEventResponse>;
+
+    async fn get_container_events(
+        &self,
+        _: Request<cri::GetEventsRequest>,
+    ) -> Result<Response<Self::GetContainerEventsStream>, Status> {
+        Err(unimplemented("GetContainerEvents"))
+    }
+
+    async fn list_metric_descriptors(
+        &self,
+        _: Request<cri::ListMetricDescriptorsRequest>,
+    ) -> Result<Response<cri::ListMetricDescriptorsResponse>, Status> {
+        Err(unimplemented("ListMetricDescriptors"))
+    }
+
+    async fn list_pod_sandbox_metrics(
+        &self,
+        _: Request<cri::ListPodSandboxMetricsRequest>,
+    ) -> Result<Response<cri::ListPodSandboxMetricsResponse>, Status> {
+        Err(unimplemented("ListPodSandboxMetrics"))
+    }
+
+    async fn runtime_config(
+        &self,
+        _: Request<cri::RuntimeConfigRequest>,
+    ) -> Result<Response<cri::RuntimeConfigResponse>, Status> {
+        Err(unimplemented("RuntimeConfig"))
+    }
+}
+
+#[tonic::async_trait]
+impl ImageService for SimImageService {
+    async fn list_images(
+        &self,
+        request: Request<cri::ListImagesRequest>,
+    ) -> Result<Response<cri::ListImagesResponse>, Status> {
+        let wanted =
+            request.into_inner().filter.and_then(|f| f.image).map(|spec| spec.image).unwrap_or_default();
+        let answer = self.cri.inspect(|state| {
+            let images = state
+                .images
+                .iter()
+                .filter(|name| state.containerd.has_image(name))
+                .filter(|name| wanted.is_empty() || state.image_name(&wanted).as_ref() == Some(*name))
+                .map(|name| state.cri_image(name))
+                .collect();
+            Ok(cri::ListImagesResponse { images })
+        });
+        answer.send().await
+    }
+
+    async fn image_status(
+        &self,
+        request: Request<cri::ImageStatusRequest>,
+    ) -> Result<Response<cri::ImageStatusResponse>, Status> {
+        let reference = request.into_inner().image.unwrap_or_default().image;
+        let name = self.cri.lock().image_name(&reference).unwrap_or(reference);
+        let answer =
+            self.cri.call(CriRequest::ImageStatus { image: name.clone() }, |state, reply| match reply {
+                CriReply::ImagePresent(present) => Ok(cri::ImageStatusResponse {
+                    image: present.then(|| state.cri_image(&name)),
+                    info: HashMap::new(),
+                }),
+                other => Err(unexpected(other)),
+            });
+        answer.send().await
+    }
+
+    async fn pull_image(
+        &self,
+        request: Request<cri::PullImageRequest>,
+    ) -> Result<Response<cri::PullImageResponse>, Status> {
+        let image = request.into_inner().image.unwrap_or_default().image;
+        let image_ref = image_id(&image);
+        let answer = self.cri.call(CriRequest::PullImage { image }, |_, reply| {
+            expect_ok(reply).map(|()| cri::PullImageResponse { image_ref })
+        });
+        answer.send().await
+    }
+
+    async fn remove_image(
+        &self,
+        request: Request<cri::RemoveImageRequest>,
+    ) -> Result<Response<cri::RemoveImageResponse>, Status> {
+        let reference = request.into_inner().image.unwrap_or_default().image;
+        let answer = self.cri.inspect(|state| {
+            if let Some(name) = state.image_name(&reference) {
+                state.containerd.remove_image(&name);
+            }
+            Ok(cri::RemoveImageResponse {})
+        });
+        answer.send().await
+    }
+
+    async fn image_fs_info(
+        &self,
+        _: Request<cri::ImageFsInfoRequest>,
+    ) -> Result<Response<cri::ImageFsInfoResponse>, Status> {
+        Err(unimplemented("ImageFsInfo"))
+    }
+}
+
+/// A call whose reply is still to be read under the lock (see [`SimCri::call_with_pod`]).
+struct PendingCall<'a> {
+    state: MutexGuard<'a, State>,
+    outcome: podsim_sim::containerd::CriOutcome,
+}
+
+impl SimCri {
+    /// Serves the request `make` builds from the pod of a container created in `sandbox_id` (see
+    /// `State::container_pod`), keeping the lock for reading its reply.
+    fn call_with_pod(
+        &self,
+        sandbox_id: &str,
+        labels: &HashMap<String, String>,
+        make: impl FnOnce(PodRef) -> CriRequest,
+    ) -> PendingCall<'_> {
+        let mut state = self.lock();
+        let request = make(state.container_pod(sandbox_id, labels));
+        let outcome = state.handle(request);
+        PendingCall { state, outcome }
+    }
+}
+
+impl PendingCall<'_> {
+    /// Reads the reply with `read` (an error reply answers for itself), releasing the lock.
+    fn then<T>(mut self, read: impl FnOnce(&mut State, CriReply) -> Result<T, Status>) -> Answer<T> {
+        let result = match self.outcome.reply {
+            CriReply::Err(error) => Err(status_of(error)),
+            reply => read(&mut self.state, reply),
+        };
+        Answer { delay: self.outcome.delay, result }
+    }
+}
+
+// --- translations between the CRI and the model ---
+
+/// The gRPC status of a runtime error.
+fn status_of(error: CriError) -> Status {
+    match error {
+        CriError::NotFound => Status::not_found("not found"),
+        CriError::Unavailable => Status::unavailable("containerd is not running"),
+        CriError::DeadlineExceeded => Status::deadline_exceeded("the runtime did not answer in time"),
+        CriError::Failed(message) => Status::unknown(message),
+    }
+}
+
+/// containerd's `NotFound` for an id it does not know.
+fn not_found(what: &str, id: &str) -> Status {
+    Status::not_found(format!("an error occurred when try to find {what} {id:?}: not found"))
+}
+
+fn unimplemented(method: &str) -> Status {
+    Status::unimplemented(format!("{method} is not implemented by the simulated containerd"))
+}
+
+/// A reply the simulated containerd never gives to this request.
+fn unexpected(reply: CriReply) -> Status {
+    Status::internal(format!("unexpected reply from the simulated containerd: {reply:?}"))
+}
+
+fn expect_ok(reply: CriReply) -> Result<(), Status> {
+    match reply {
+        CriReply::Ok => Ok(()),
+        other => Err(unexpected(other)),
+    }
+}
+
+/// The pod named by the kubelet's pod labels, if all three are there.
+fn pod_from_labels(labels: &HashMap<String, String>) -> Option<PodRef> {
+    Some(PodRef {
+        uid: labels.get(labels::POD_UID)?.clone(),
+        name: labels.get(labels::POD_NAME)?.clone(),
+        namespace: labels.get(labels::POD_NAMESPACE)?.clone(),
+    })
+}
+
+/// The pod named by a sandbox's metadata.
+fn pod_from_metadata(metadata: &cri::PodSandboxMetadata) -> PodRef {
+    PodRef { uid: metadata.uid.clone(), name: metadata.name.clone(), namespace: metadata.namespace.clone() }
+}
+
+/// Whether the sandbox is asked to share the node's network namespace
+/// (`linux.security_context.namespace_options.network == NODE`).
+fn is_host_network(config: &cri::PodSandboxConfig) -> bool {
+    let network = config
+        .linux
+        .as_ref()
+        .and_then(|linux| linux.security_context.as_ref())
+        .and_then(|context| context.namespace_options.as_ref())
+        .map(|options| options.network);
+    network == Some(cri::NamespaceMode::Node as i32)
+}
+
+/// The container's kind from podsim's annotation (`init`, `regular`, `ephemeral`, in any case;
+/// regular without it).
+fn container_kind(annotations: &HashMap<String, String>) -> Result<ContainerKind, Status> {
+    let Some(kind) = annotations.get(labels::CONTAINER_KIND) else { return Ok(ContainerKind::Regular) };
+    match kind.to_ascii_lowercase().as_str() {
+        "init" => Ok(ContainerKind::Init),
+        "regular" => Ok(ContainerKind::Regular),
+        "ephemeral" => Ok(ContainerKind::Ephemeral),
+        _ => Err(Status::invalid_argument(format!(
+            "annotation {} must be init, regular or ephemeral, not {kind:?}",
+            labels::CONTAINER_KIND
+        ))),
+    }
+}
+
+/// The spec hash the kubelet wrote (hex); 0 when missing or unreadable, as the kubelet reads it.
+fn annotation_hash(annotations: &HashMap<String, String>) -> u64 {
+    annotations.get(labels::CONTAINER_HASH).and_then(|hex| u64::from_str_radix(hex, 16).ok()).unwrap_or(0)
+}
+
+/// The restart count the kubelet wrote; 0 when missing or unreadable, as the kubelet reads it.
+fn annotation_restart_count(annotations: &HashMap<String, String>) -> u32 {
+    annotations.get(labels::CONTAINER_RESTART_COUNT).and_then(|count| count.parse().ok()).unwrap_or(0)
+}
+
+fn cri_sandbox_state(state: SandboxState) -> cri::PodSandboxState {
+    match state {
+        SandboxState::Ready => cri::PodSandboxState::SandboxReady,
+        SandboxState::NotReady => cri::PodSandboxState::SandboxNotready,
+    }
+}
+
+fn cri_container_state(state: ContainerState) -> cri::ContainerState {
+    match state {
+        ContainerState::Created => cri::ContainerState::ContainerCreated,
+        ContainerState::Running => cri::ContainerState::ContainerRunning,
+        ContainerState::Exited => cri::ContainerState::ContainerExited,
+        ContainerState::Unknown => cri::ContainerState::ContainerUnknown,
+    }
+}
+
+/// The reason containerd reports: the runtime's, else, once exited, `Completed` (code 0) or `Error`.
+fn exit_reason(status: &ContainerStatus) -> String {
+    match (status.state, status.reason.is_empty()) {
+        (ContainerState::Exited, true) if status.exit_code == 0 => COMPLETED_REASON.to_string(),
+        (ContainerState::Exited, true) => ERROR_REASON.to_string(),
+        _ => status.reason.clone(),
+    }
+}
+
+/// Milliseconds of the server's clock in the CRI's nanoseconds.
+fn nanos(ms: Millis) -> i64 {
+    i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)
+}
+
+/// A stable, content-address-shaped id for an image name (`sha256:` and 64 hex digits; FNV-1a of
+/// the name, as the simulator has no image content to digest).
+pub fn image_id(name: &str) -> String {
+    let hash =
+        name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
+    format!("sha256:{hash:064x}")
+}
+
+/// Whether every label of the selector is on the object with the same value.
+fn labels_match(labels: &HashMap<String, String>, selector: &HashMap<String, String>) -> bool {
+    selector.iter().all(|(key, value)| labels.get(key) == Some(value))
+}
+
+/// `PodSandboxFilter`: id, state and label selector, each only if set.
+fn sandbox_passes(sandbox: &cri::PodSandbox, filter: &cri::PodSandboxFilter) -> bool {
+    (filter.id.is_empty() || sandbox.id == filter.id)
+        && filter.state.as_ref().is_none_or(|wanted| sandbox.state == wanted.state)
+        && labels_match(&sandbox.labels, &filter.label_selector)
+}
+
+/// `ContainerFilter`: id, state, sandbox and label selector, each only if set.
+fn container_passes(container: &cri::Container, filter: &cri::ContainerFilter) -> bool {
+    (filter.id.is_empty() || container.id == filter.id)
+        && filter.state.as_ref().is_none_or(|wanted| container.state == wanted.state)
+        && (filter.pod_sandbox_id.is_empty() || container.pod_sandbox_id == filter.pod_sandbox_id)
+        && labels_match(&container.labels, &filter.label_selector)
+}
+
+// --- the network: turmoil's listener and channel ---
+
+/// Aborts a spawned task when dropped (the server's timer task dies with the server).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// A connection accepted on a turmoil listener, with what tonic needs of it.
+pub struct TurmoilConnection(turmoil::net::TcpStream);
+
+impl Connected for TurmoilConnection {
+    type ConnectInfo = Option<SocketAddr>;
+
+    fn connect_info(&self) -> Self::ConnectInfo {
+        self.0.peer_addr().ok()
+    }
+}
+
+impl AsyncRead for TurmoilConnection {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for TurmoilConnection {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.0).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.0).poll_shutdown(cx)
+    }
+}
+
+type Accepting = Pin<Box<dyn Future<Output = std::io::Result<TurmoilConnection>> + Send>>;
+
+/// The connections a turmoil listener accepts, as a stream.
+struct TurmoilIncoming {
+    listener: Arc<turmoil::net::TcpListener>,
+    accepting: Option<Accepting>,
+}
+
+impl TurmoilIncoming {
+    fn new(listener: turmoil::net::TcpListener) -> TurmoilIncoming {
+        TurmoilIncoming { listener: Arc::new(listener), accepting: None }
+    }
+}
+
+impl Stream for TurmoilIncoming {
+    type Item = std::io::Result<TurmoilConnection>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let listener = Arc::clone(&self.listener);
+        let accepting = self.accepting.get_or_insert_with(|| {
+            Box::pin(async move { listener.accept().await.map(|(stream, _)| TurmoilConnection(stream)) })
+        });
+        let accepted = std::task::ready!(accepting.as_mut().poll(cx));
+        self.accepting = None;
+        Poll::Ready(Some(accepted))
+    }
+}
+
+/// A channel to a CRI server at `host:port` on turmoil's simulated network, with `timeout` on
+/// connecting and on every call. It connects lazily and reconnects after the connection breaks (the
+/// server's host crashed or bounced, or a partition lost its bytes): calls fail meanwhile, and
+/// succeed again once the server is back.
+///
+/// turmoil's TCP does not retransmit what a partition dropped, so a partition leaves an open
+/// connection dead even after it heals. HTTP/2 keep-alive pings (every [`KEEP_ALIVE_INTERVAL`], even
+/// while idle) find it: after `timeout` without an answer the connection is closed, and the next call
+/// opens a new one. A call made on the dead connection before then fails with its timeout.
+pub async fn turmoil_channel(host: &str, port: u16, timeout: Duration) -> tonic::transport::Channel {
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("http://{host}:{port}"))
+        .expect("a host name and a port make a valid URI")
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .http2_keep_alive_interval(KEEP_ALIVE_INTERVAL)
+        .keep_alive_timeout(timeout)
+        .keep_alive_while_idle(true);
+    endpoint.connect_with_connector_lazy(tower::service_fn(|uri: tonic::transport::Uri| async move {
+        let host = uri.host().unwrap_or_default().to_string();
+        let port = uri.port_u16().unwrap_or(80);
+        let stream = turmoil::net::TcpStream::connect((host, port)).await?;
+        Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(stream))
+    }))
+}

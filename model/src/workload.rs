@@ -37,8 +37,9 @@ impl Workload {
     /// Reads a container's command (and args, appended) as the workload binary does.
     pub fn from_command(command: &[String], args: &[String]) -> Workload {
         let words: Vec<&str> = command.iter().chain(args).map(String::as_str).collect();
+        // The program, by name or by any path to it (`workload`, `/bin/workload`).
         let words = match words.first() {
-            Some(&"workload") | Some(&"/workload") => &words[1..],
+            Some(program) if program.rsplit('/').next() == Some("workload") => &words[1..],
             _ => return Workload::Run,
         };
         match words {
