@@ -96,7 +96,11 @@ fn a_run_on_containerd_reaches_the_expected_state_and_leaves_nothing() {
     let starts = outcome["starts"]["starts"].as_array().expect("starts");
     assert_eq!(starts[0]["what"], "sandbox", "the sandbox starts before any container: {outcome}");
     let run_id = outcome["run_id"].as_str().expect("run id");
-    assert_eq!(podsim_cri::clean::leftovers_in(&state, run_id), Vec::<String>::new(), "nothing of the run is left");
+    assert_eq!(
+        podsim_cri::clean::leftovers_in(&state, run_id),
+        Vec::<String>::new(),
+        "nothing of the run is left"
+    );
     assert!(runs_in(&state).is_empty(), "the run folder is gone");
 }
 
@@ -106,16 +110,10 @@ fn conform_agrees_on_a_scenario_with_a_crash_loop() {
         return;
     }
     let state = state_dir("conform");
-    let out = podsim(&state)
-        .args(["conform", "scenarios/restart-on-failure.yaml"])
-        .output()
-        .expect("podsim runs");
+    let out =
+        podsim(&state).args(["conform", "scenarios/restart-on-failure.yaml"]).output().expect("podsim runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "conform failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "conform failed:\n{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     assert!(stdout.contains("restart-on-failure: conforms"), "{stdout}");
     assert!(stdout.contains("1 of 1 scenarios conform"), "{stdout}");
 }
@@ -152,6 +150,10 @@ fn clean_removes_what_a_sigkilled_podsim_left() {
 
     let out = podsim(&state).args(["clean"]).output().expect("podsim clean runs");
     assert!(out.status.success(), "clean failed: {}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(podsim_cri::clean::leftovers_in(&state, &run_id), Vec::<String>::new(), "nothing is left after clean");
+    assert_eq!(
+        podsim_cri::clean::leftovers_in(&state, &run_id),
+        Vec::<String>::new(),
+        "nothing is left after clean"
+    );
     assert!(runs_in(&state).is_empty(), "the run folder is gone");
 }

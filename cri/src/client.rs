@@ -500,7 +500,8 @@ impl CriClient {
                 namespace: pod.namespace.clone(),
                 attempt: config.attempt,
             }),
-            hostname: pod.name.clone(),
+            // The sandbox shares the node's UTS namespace (host network): no hostname of its own.
+            hostname: String::new(),
             log_directory,
             labels,
             annotations,

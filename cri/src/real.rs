@@ -123,7 +123,9 @@ pub fn unsupported_faults(scenario: &Scenario) -> Vec<String> {
                     Some("the kernel's OOM killer cannot be made to pick a container here")
                 }
                 Fault::NodeReboot { .. } => Some("podsim cannot reboot the machine it runs on"),
-                Fault::ContainerCrash { exit_code, .. } if *exit_code != podsim_model::workload::SIGKILL_EXIT_CODE => {
+                Fault::ContainerCrash { exit_code, .. }
+                    if *exit_code != podsim_model::workload::SIGKILL_EXIT_CODE =>
+                {
                     Some("a crash is realised as SIGKILL, which exits 137: give the fault exitCode: 137")
                 }
                 Fault::ImagePullFailure { .. } | Fault::SlowPull { .. } => {
@@ -796,6 +798,8 @@ pub fn run_on_containerd(
         }
     };
     let result = (|| {
+        // The channel spawns its connection task on the runtime it is made in.
+        let _entered = tokio.enter();
         crate::image::import_images(&socket, &dir, &scenario_images(scenario))?;
         let run = crate::client::RunContext {
             run_id: run_id.clone(),

@@ -15,6 +15,8 @@ use podsim_sim::scenario::Scenario;
 
 const IMAGE: &str = "podsim/workload:1";
 const PORT: u16 = 9000;
+/// turmoil's seed (its message latencies are drawn from it).
+const SEED: u64 = 7;
 
 /// One pod with two long-running containers, created at once; a second pod created at 30 s.
 const SCENARIO: &str = r#"
@@ -55,6 +57,7 @@ enum Trouble {
 fn run_with(trouble: Trouble) -> (RealOutcome, SimCri) {
     let scenario = Scenario::parse("turmoil-network.yaml", SCENARIO).expect("the scenario parses");
     let mut sim = turmoil::Builder::new()
+        .rng_seed(SEED)
         .simulation_duration(Duration::from_secs(600))
         .tick_duration(Duration::from_millis(5))
         .build();
@@ -172,6 +175,8 @@ fn the_same_troubles_give_the_same_run() {
     let trouble = Trouble::Partition { from: 25, to: 65 };
     let (a, _) = run_with(trouble);
     let (b, _) = run_with(trouble);
-    let summary = |o: &RealOutcome| serde_json::to_string(&(&o.pods, &o.starts, &o.cri_calls.keys().collect::<Vec<_>>())).expect("json");
+    let summary = |o: &RealOutcome| {
+        serde_json::to_string(&(&o.pods, &o.starts, &o.cri_calls.keys().collect::<Vec<_>>())).expect("json")
+    };
     assert_eq!(summary(&a), summary(&b), "turmoil runs are deterministic");
 }
