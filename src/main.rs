@@ -88,6 +88,9 @@ every scenario of scenarios/ marked `realRuntime:`. Needs the `containerd` build
         /// Use the containerd at this socket instead of a private one per scenario
         #[arg(long, value_name = "SOCKET")]
         address: Option<std::path::PathBuf>,
+        /// Scenarios run at a time, each on its own private containerd
+        #[arg(long, default_value_t = 1)]
+        jobs: usize,
         /// Print the comparisons as JSON
         #[arg(long)]
         json: bool,
@@ -212,7 +215,7 @@ fn main() -> ExitCode {
         Command::Run { address: Some(_), .. } => {
             Err(Failure::Usage("--address needs --runtime containerd".into()))
         }
-        Command::Conform { paths, address, json } => run_conform(paths, address.as_deref(), json),
+        Command::Conform { paths, address, jobs, json } => run_conform(paths, address.as_deref(), jobs, json),
         Command::Clean { all, address, json } => {
             real::clean(all, address.as_deref(), json).map_err(Failure::from)
         }
@@ -401,14 +404,19 @@ fn run_real(
     }
 }
 
-fn run_conform(paths: Vec<String>, address: Option<&std::path::Path>, json: bool) -> Result<(), Failure> {
+fn run_conform(
+    paths: Vec<String>,
+    address: Option<&std::path::Path>,
+    jobs: usize,
+    json: bool,
+) -> Result<(), Failure> {
     let scenarios = if paths.is_empty() {
         let all = run::load_all(&["scenarios".to_string()])?;
         all.into_iter().filter(|l| l.scenario.real_runtime.is_some()).collect()
     } else {
         run::load_all(&paths)?
     };
-    if real::conform(&scenarios, address, json)? {
+    if real::conform(&scenarios, address, jobs, json)? {
         Ok(())
     } else {
         Err(Failure::Failed)

@@ -107,34 +107,48 @@ fn print_outcome(
     Ok(())
 }
 
-/// Runs each scenario in the simulator and on containerd and prints the comparison; `Ok(false)`:
-/// some scenario differs.
+/// Runs each scenario in the simulator and on containerd (`jobs` scenarios at a time, each on its
+/// own private containerd) and prints the comparisons in order; `Ok(false)`: some scenario differs.
 #[cfg(feature = "containerd")]
-pub fn conform(scenarios: &[Loaded], address: Option<&Path>, json: bool) -> Result<bool, RealError> {
-    use podsim_cri::conform::{compare, real_span, simulate, Side};
-    use podsim_cri::real::{run_on_containerd, Runtime};
-    let mut comparisons = Vec::new();
-    let mut out = std::io::stdout().lock();
+pub fn conform(
+    scenarios: &[Loaded],
+    address: Option<&Path>,
+    jobs: usize,
+    json: bool,
+) -> Result<bool, RealError> {
+    use podsim_cri::conform::{real_span, Comparison};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
     for loaded in scenarios {
-        let s = &loaded.scenario;
-        let Some((span, tolerance)) = real_span(s) else {
+        if real_span(&loaded.scenario).is_none() {
             return Err(RealError::BadInput(InputError::whole_file(
                 &loaded.path,
                 "this scenario is not marked `realRuntime:` (it can run in the simulator only)",
             )));
-        };
-        let seed = s.seed.unwrap_or(0);
-        let sim = simulate(s, span, seed);
-        let runtime = match address {
-            Some(socket) => Runtime::Address(socket),
-            None => Runtime::Private,
-        };
-        let (real, _) = run_on_containerd(s, runtime, span, false)
-            .map_err(|e| RealError::Failed(format!("{}: {e}", loaded.path)))?;
-        let comparison = compare(&s.name, span, tolerance, &sim, &Side::new(real.pods, &real.starts));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Result<(Comparison, Vec<String>), String>>>> =
+        scenarios.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, scenarios.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                let Some(loaded) = scenarios.get(i) else { break };
+                eprintln!("conform: {} ...", loaded.scenario.name);
+                let result = conform_one(loaded, address);
+                *results[i].lock().expect("result lock") = Some(result);
+            });
+        }
+    });
+    let mut out = std::io::stdout().lock();
+    let mut comparisons = Vec::new();
+    for (loaded, result) in scenarios.iter().zip(results) {
+        let result = result.into_inner().expect("result lock").expect("every scenario ran");
+        let (comparison, notes) = result.map_err(|e| RealError::Failed(format!("{}: {e}", loaded.path)))?;
         if !json {
             comparison.print(&mut out).map_err(|e| RealError::Failed(e.to_string()))?;
-            for note in &real.notes {
+            for note in &notes {
                 let _ = writeln!(out, "  note: {note}");
             }
             let _ = writeln!(out);
@@ -151,6 +165,26 @@ pub fn conform(scenarios: &[Loaded], address: Option<&Path>, json: bool) -> Resu
     };
     written.map_err(|e| RealError::Failed(e.to_string()))?;
     Ok(agree == comparisons.len())
+}
+
+/// One scenario both ways: the comparison, and the real run's notes.
+#[cfg(feature = "containerd")]
+fn conform_one(
+    loaded: &Loaded,
+    address: Option<&Path>,
+) -> Result<(podsim_cri::conform::Comparison, Vec<String>), String> {
+    use podsim_cri::conform::{compare, real_span, simulate, Side};
+    use podsim_cri::real::{run_on_containerd, Runtime};
+    let s = &loaded.scenario;
+    let (span, tolerance) = real_span(s).expect("checked: marked realRuntime");
+    let sim = simulate(s, span, s.seed.unwrap_or(0));
+    let runtime = match address {
+        Some(socket) => Runtime::Address(socket),
+        None => Runtime::Private,
+    };
+    let (real, _) = run_on_containerd(s, runtime, span, false)?;
+    let comparison = compare(&s.name, span, tolerance, &sim, &Side::new(real.pods, &real.starts));
+    Ok((comparison, real.notes))
 }
 
 /// Removes what killed podsim runs left behind; prints what it removed.
@@ -239,7 +273,7 @@ pub fn run(_: &Loaded, _: Option<&Path>, _: Option<&str>, _: bool) -> Result<boo
 
 /// Without the backend: say how to get it.
 #[cfg(not(feature = "containerd"))]
-pub fn conform(_: &[Loaded], _: Option<&Path>, _: bool) -> Result<bool, RealError> {
+pub fn conform(_: &[Loaded], _: Option<&Path>, _: usize, _: bool) -> Result<bool, RealError> {
     Err(RealError::Failed(podsim_cri::NOT_BUILT.to_string()))
 }
 

@@ -73,6 +73,22 @@ fn running_tasks(socket: &Path) -> usize {
     String::from_utf8_lossy(&out.stdout).lines().filter(|l| l.contains("RUNNING")).count()
 }
 
+/// Waits (at most a minute) until the run under `state` has the pod's pause process and both of its
+/// containers running; the run's folder.
+fn wait_until_the_pod_runs(state: &Path) -> PathBuf {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        assert!(Instant::now() < deadline, "the pod never ran");
+        if let Some(dir) = runs_in(state).into_iter().next() {
+            let socket = dir.join("containerd.sock");
+            if socket.exists() && running_tasks(&socket) >= 3 {
+                return dir;
+            }
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 #[test]
 fn a_run_on_containerd_reaches_the_expected_state_and_leaves_nothing() {
     if !containerd_available() {
@@ -130,18 +146,7 @@ fn clean_removes_what_a_sigkilled_podsim_left() {
         .stderr(Stdio::null())
         .spawn()
         .expect("podsim starts");
-    // Wait (bounded) until the pod's pause process and both containers run.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let run_dir = loop {
-        assert!(Instant::now() < deadline, "the pod never ran");
-        if let Some(dir) = runs_in(&state).into_iter().next() {
-            let socket = dir.join("containerd.sock");
-            if socket.exists() && running_tasks(&socket) >= 3 {
-                break dir;
-            }
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    };
+    let run_dir = wait_until_the_pod_runs(&state);
     child.kill().expect("SIGKILL podsim");
     child.wait().expect("reap podsim");
     let run_id = run_dir.file_name().expect("run id").to_string_lossy().into_owned();
@@ -156,4 +161,31 @@ fn clean_removes_what_a_sigkilled_podsim_left() {
         "nothing is left after clean"
     );
     assert!(runs_in(&state).is_empty(), "the run folder is gone");
+}
+
+#[test]
+fn ctrl_c_ends_a_run_and_leaves_nothing() {
+    if !containerd_available() {
+        return;
+    }
+    let state = state_dir("ctrl-c");
+    let mut child = podsim(&state)
+        .args(["run", "scenarios/pod-runs.yaml", "--runtime", "containerd"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("podsim starts");
+    let run_dir = wait_until_the_pod_runs(&state);
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success(), "SIGINT sent");
+    let out = child.wait_with_output().expect("podsim ends");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "an interrupted run exits 1: {stderr}");
+    assert!(stderr.contains("interrupted"), "it says it was interrupted: {stderr}");
+    let run_id = run_dir.file_name().expect("run id").to_string_lossy().into_owned();
+    assert_eq!(
+        podsim_cri::clean::leftovers_in(&state, &run_id),
+        Vec::<String>::new(),
+        "nothing is left after Ctrl-C"
+    );
 }

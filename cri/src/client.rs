@@ -131,6 +131,11 @@ impl CriClient {
         CriClient::new(unix_channel(socket), run, options)
     }
 
+    /// The runtime service client itself (for timing raw CRI calls beside podsim's).
+    pub fn runtime_service(&self) -> RuntimeServiceClient<Channel> {
+        self.runtime.clone()
+    }
+
     /// The run this client works for.
     pub fn run(&self) -> &RunContext {
         &self.run
@@ -481,7 +486,8 @@ impl CriClient {
         }
     }
 
-    fn sandbox_config(&self, config: &SandboxConfig) -> cri::PodSandboxConfig {
+    /// The CRI `PodSandboxConfig` this client sends for the model's sandbox config.
+    pub fn sandbox_config(&self, config: &SandboxConfig) -> cri::PodSandboxConfig {
         let pod = &config.pod;
         let mut labels = self.pod_labels(pod);
         labels.insert(labels::RUN_ID.into(), self.run.run_id.clone());
@@ -529,6 +535,22 @@ impl CriClient {
         let sandbox_config = sandbox_config.unwrap_or_else(|| {
             self.sandbox_config(&SandboxConfig { pod: config.pod.clone(), attempt: 0, host_network: true })
         });
+        let request = cri::CreateContainerRequest {
+            pod_sandbox_id: sandbox_id.to_string(),
+            config: Some(self.container_config(config)),
+            sandbox_config: Some(sandbox_config),
+        };
+        match self
+            .once(self.options.call_timeout, |mut rt| async move { rt.create_container(request).await })
+            .await
+        {
+            Ok(reply) => CriReply::ContainerCreated { container_id: reply.container_id },
+            Err(e) => CriReply::Err(e),
+        }
+    }
+
+    /// The CRI `ContainerConfig` this client sends for the model's container config.
+    pub fn container_config(&self, config: &ContainerConfig) -> cri::ContainerConfig {
         let mut labels = self.pod_labels(&config.pod);
         labels.insert(labels::RUN_ID.into(), self.run.run_id.clone());
         labels.insert(labels::CONTAINER_NAME.into(), config.name.clone());
@@ -542,7 +564,7 @@ impl CriClient {
             (labels::CONTAINER_RESTART_COUNT.to_string(), config.restart_count.to_string()),
             (labels::CONTAINER_KIND.to_string(), kind.to_string()),
         ]);
-        let container = cri::ContainerConfig {
+        cri::ContainerConfig {
             metadata: Some(cri::ContainerMetadata { name: config.name.clone(), attempt: config.attempt }),
             image: Some(image_spec(&config.image)),
             command: config.command.clone(),
@@ -562,18 +584,6 @@ impl CriClient {
                 ..Default::default()
             }),
             ..Default::default()
-        };
-        let request = cri::CreateContainerRequest {
-            pod_sandbox_id: sandbox_id.to_string(),
-            config: Some(container),
-            sandbox_config: Some(sandbox_config),
-        };
-        match self
-            .once(self.options.call_timeout, |mut rt| async move { rt.create_container(request).await })
-            .await
-        {
-            Ok(reply) => CriReply::ContainerCreated { container_id: reply.container_id },
-            Err(e) => CriReply::Err(e),
         }
     }
 
@@ -622,10 +632,7 @@ impl CriClient {
         F: FnOnce(RuntimeServiceClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        match tokio::time::timeout(deadline, call(self.runtime.clone())).await {
-            Err(_) => Err(CriError::DeadlineExceeded),
-            Ok(result) => result.map(tonic::Response::into_inner).map_err(|s| cri_error(&s)),
-        }
+        within(deadline, call(self.runtime.clone())).await
     }
 
     /// A runtime read, retried after `Unavailable` within its deadline.
@@ -634,25 +641,7 @@ impl CriClient {
         F: Fn(RuntimeServiceClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        let attempts = async {
-            let mut tries = 0;
-            loop {
-                match call(self.runtime.clone()).await {
-                    Ok(r) => return Ok(r.into_inner()),
-                    Err(s) => {
-                        let e = cri_error(&s);
-                        if e != CriError::Unavailable || tries >= self.options.read_retries {
-                            return Err(e);
-                        }
-                        tries += 1;
-                        tokio::time::sleep(self.options.retry_pause).await;
-                    }
-                }
-            }
-        };
-        tokio::time::timeout(self.options.call_timeout, attempts)
-            .await
-            .unwrap_or(Err(CriError::DeadlineExceeded))
+        self.retrying(|| call(self.runtime.clone())).await
     }
 
     /// An image service call with a deadline, not retried.
@@ -661,10 +650,7 @@ impl CriClient {
         F: FnOnce(ImageServiceClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
-        match tokio::time::timeout(self.options.call_timeout, call(self.images.clone())).await {
-            Err(_) => Err(CriError::DeadlineExceeded),
-            Ok(result) => result.map(tonic::Response::into_inner).map_err(|s| cri_error(&s)),
-        }
+        within(self.options.call_timeout, call(self.images.clone())).await
     }
 
     /// An image service read, retried after `Unavailable` within its deadline.
@@ -673,10 +659,20 @@ impl CriClient {
         F: Fn(ImageServiceClient<Channel>) -> Fut,
         Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     {
+        self.retrying(|| call(self.images.clone())).await
+    }
+
+    /// Calls `call` until it succeeds, fails with anything but `Unavailable`, or has been retried
+    /// `read_retries` times, all within one call deadline.
+    async fn retrying<T, F, Fut>(&self, call: F) -> Result<T, CriError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    {
         let attempts = async {
             let mut tries = 0;
             loop {
-                match call(self.images.clone()).await {
+                match call().await {
                     Ok(r) => return Ok(r.into_inner()),
                     Err(s) => {
                         let e = cri_error(&s);
@@ -692,6 +688,17 @@ impl CriClient {
         tokio::time::timeout(self.options.call_timeout, attempts)
             .await
             .unwrap_or(Err(CriError::DeadlineExceeded))
+    }
+}
+
+/// A call's reply, or `DeadlineExceeded` if it takes longer than `deadline`.
+async fn within<T>(
+    deadline: Duration,
+    call: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Result<T, CriError> {
+    match tokio::time::timeout(deadline, call).await {
+        Err(_) => Err(CriError::DeadlineExceeded),
+        Ok(result) => result.map(tonic::Response::into_inner).map_err(|s| cri_error(&s)),
     }
 }
 

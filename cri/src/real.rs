@@ -30,6 +30,7 @@ use podsim_sim::apiserver::ApiServer;
 use podsim_sim::checker::{Checker, Violation};
 use podsim_sim::containerd::CriMethod;
 use podsim_sim::faults::{Direction, Fault};
+use podsim_sim::link::Link;
 use podsim_sim::node::Node;
 use podsim_sim::report::{PodOutcome, StartLog};
 use podsim_sim::scenario::{split_name, Action, Scenario};
@@ -185,10 +186,7 @@ pub struct RealWorld {
     api: ApiServer,
     node: Node,
     pending_api: BTreeMap<CallId, u32>,
-    partition: Option<Direction>,
-    partition_until: Millis,
-    extra_latency: Millis,
-    latency_until: Millis,
+    link: Link,
     etcd_down_until: Millis,
     /// Injected CRI failures: per method, how many calls are left to fail, and whether they time out.
     injected: BTreeMap<CriMethod, (u32, bool)>,
@@ -235,10 +233,7 @@ impl RealWorld {
             api,
             node: Node::new(),
             pending_api: BTreeMap::new(),
-            partition: None,
-            partition_until: 0,
-            extra_latency: 0,
-            latency_until: 0,
+            link: Link::new(),
             etcd_down_until: 0,
             injected: BTreeMap::new(),
             replies_tx,
@@ -368,14 +363,10 @@ impl RealWorld {
                 self.deliver(Input::Start);
             }
             Event::HealPartition => {
-                if now >= self.partition_until {
-                    self.partition = None;
-                }
+                self.link.heal_partition(now);
             }
             Event::HealLatency => {
-                if now >= self.latency_until {
-                    self.extra_latency = 0;
-                }
+                self.link.heal_latency(now);
             }
             Event::EtcdBack => {
                 if now >= self.etcd_down_until {
@@ -496,11 +487,11 @@ impl RealWorld {
     // ---- the API server and the network to it ----
 
     fn latency(&self) -> Millis {
-        BASE_LATENCY + self.extra_latency
+        self.link.latency(self.now())
     }
 
     fn blocked(&self, way: Direction) -> bool {
-        matches!((self.partition, way), (Some(Direction::Both), _)) || self.partition == Some(way)
+        self.link.blocked(way)
     }
 
     fn api_arrive(&mut self, incarnation: u32, call: CallId, request: ApiRequest) {
@@ -585,20 +576,13 @@ impl RealWorld {
         self.trace.record(now, TraceKind::Fault, || serde_json::to_string(&fault).unwrap_or_default());
         match fault {
             Fault::Partition { direction, duration } => {
-                self.partition = Some(match self.partition {
-                    Some(d) if d != direction => Direction::Both,
-                    _ => direction,
-                });
-                self.partition_until = self.partition_until.max(now + duration);
+                let until = self.link.partition(now, direction, duration);
                 self.break_watch(WATCH_BREAK_DETECTION);
-                let until = self.partition_until;
                 self.schedule(until, Event::HealPartition);
             }
             Fault::DropWatch => self.break_watch(BASE_LATENCY),
             Fault::Latency { extra, duration } => {
-                self.extra_latency = extra;
-                self.latency_until = self.latency_until.max(now + duration);
-                let until = self.latency_until;
+                let until = self.link.slow_down(now, extra, duration);
                 self.schedule(until, Event::HealLatency);
             }
             Fault::ApiServerRestart { downtime } => {

@@ -14,6 +14,7 @@ pub mod etcd;
 pub mod faults;
 pub mod history;
 pub mod input;
+pub mod link;
 pub mod node;
 pub mod report;
 pub mod report_html;

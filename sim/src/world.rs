@@ -19,6 +19,7 @@ use crate::apiserver::ApiServer;
 use crate::checker::{Checker, Rule, View};
 use crate::containerd::{Containerd, CriMethod, PullFailure, RegistryImage, RuntimeTimer};
 use crate::faults::{Direction, DrawnFaults, Fault, FaultKind};
+use crate::link::Link;
 use crate::node::Node;
 use crate::rng::SimRng;
 use crate::scenario::{split_name, Action, PullFailureSpec, Scenario};
@@ -31,8 +32,7 @@ macro_rules! view {
     };
 }
 
-/// One-way latency between the kubelet and the API server.
-pub const BASE_LATENCY: Millis = 1;
+pub use crate::link::BASE_LATENCY;
 /// How long the kubelet's API client waits for a reply.
 pub const API_TIMEOUT: Millis = 5_000;
 /// How long the kubelet takes to notice that its watch connection broke.
@@ -130,10 +130,7 @@ pub struct World {
     api: ApiServer,
     containerd: Containerd,
     node: Node,
-    partition: Option<Direction>,
-    partition_until: Millis,
-    extra_latency: Millis,
-    latency_until: Millis,
+    link: Link,
     etcd_down_until: Millis,
     /// Requests awaiting a reply: their incarnation.
     pending_api: BTreeMap<CallId, u32>,
@@ -233,10 +230,7 @@ impl World {
             api,
             containerd,
             node: Node::new(),
-            partition: None,
-            partition_until: 0,
-            extra_latency: 0,
-            latency_until: 0,
+            link: Link::new(),
             etcd_down_until: 0,
             pending_api: BTreeMap::new(),
             trace: Trace::new(trace),
@@ -574,15 +568,11 @@ impl World {
     }
 
     fn latency(&self) -> Millis {
-        BASE_LATENCY + if self.now < self.latency_until { self.extra_latency } else { 0 }
+        self.link.latency(self.now)
     }
 
     fn blocked(&self, way: Direction) -> bool {
-        match self.partition {
-            None => false,
-            Some(Direction::Both) => true,
-            Some(d) => d == way,
-        }
+        self.link.blocked(way)
     }
 
     fn api_arrive(&mut self, incarnation: u32, call: CallId, request: ApiRequest) {
@@ -720,20 +710,13 @@ impl World {
         let now = self.now;
         match fault {
             Fault::Partition { direction, duration } => {
-                self.partition = Some(match self.partition {
-                    Some(d) if d != direction => Direction::Both,
-                    _ => direction,
-                });
-                self.partition_until = self.partition_until.max(now + duration);
+                let until = self.link.partition(now, direction, duration);
                 self.break_watch(WATCH_BREAK_DETECTION);
-                let until = self.partition_until;
                 self.heal_at(until, Heal::Partition);
             }
             Fault::DropWatch => self.break_watch(BASE_LATENCY),
             Fault::Latency { extra, duration } => {
-                self.extra_latency = extra;
-                self.latency_until = self.latency_until.max(now + duration);
-                let until = self.latency_until;
+                let until = self.link.slow_down(now, extra, duration);
                 self.heal_at(until, Heal::Latency);
             }
             Fault::ApiServerRestart { downtime } => {
@@ -843,17 +826,15 @@ impl World {
         let now = self.now;
         let what = match heal {
             Heal::Partition => {
-                if now < self.partition_until {
+                if !self.link.heal_partition(now) {
                     return;
                 }
-                self.partition = None;
                 "partition healed".to_string()
             }
             Heal::Latency => {
-                if now < self.latency_until {
+                if !self.link.heal_latency(now) {
                     return;
                 }
-                self.extra_latency = 0;
                 "latency back to normal".to_string()
             }
             Heal::EtcdAvailable => {
