@@ -116,7 +116,7 @@ pub fn conform(
     jobs: usize,
     json: bool,
 ) -> Result<bool, RealError> {
-    use podsim_cri::conform::{real_span, Comparison};
+    use podsim_cri::conform::real_span;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
     for loaded in scenarios {
@@ -128,8 +128,7 @@ pub fn conform(
         }
     }
     let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Result<(Comparison, Vec<String>), String>>>> =
-        scenarios.iter().map(|_| Mutex::new(None)).collect();
+    let results: Vec<Mutex<Option<Conformed>>> = scenarios.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
         for _ in 0..jobs.clamp(1, scenarios.len().max(1)) {
             scope.spawn(|| loop {
@@ -167,12 +166,13 @@ pub fn conform(
     Ok(agree == comparisons.len())
 }
 
+/// One scenario compared, with the real run's notes; or why it could not run.
+#[cfg(feature = "containerd")]
+type Conformed = Result<(podsim_cri::conform::Comparison, Vec<String>), String>;
+
 /// One scenario both ways: the comparison, and the real run's notes.
 #[cfg(feature = "containerd")]
-fn conform_one(
-    loaded: &Loaded,
-    address: Option<&Path>,
-) -> Result<(podsim_cri::conform::Comparison, Vec<String>), String> {
+fn conform_one(loaded: &Loaded, address: Option<&Path>) -> Conformed {
     use podsim_cri::conform::{compare, real_span, simulate, Side};
     use podsim_cri::real::{run_on_containerd, Runtime};
     let s = &loaded.scenario;

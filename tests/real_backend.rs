@@ -169,7 +169,7 @@ fn ctrl_c_ends_a_run_and_leaves_nothing() {
         return;
     }
     let state = state_dir("ctrl-c");
-    let mut child = podsim(&state)
+    let child = podsim(&state)
         .args(["run", "scenarios/pod-runs.yaml", "--runtime", "containerd"])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
