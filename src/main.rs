@@ -209,8 +209,30 @@ impl From<std::io::Error> for Failure {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run { scenario, address, runtime: RuntimeKind::Containerd, trace, json, .. } => {
-            run_real(&scenario, address.as_deref(), trace.as_deref(), json)
+        Command::Run {
+            scenario,
+            address,
+            runtime: RuntimeKind::Containerd,
+            trace,
+            json,
+            seed,
+            random_faults,
+            report,
+            shrink,
+            ..
+        } => {
+            let simulator_only = [
+                (seed.is_some(), "--seed"),
+                (random_faults, "--random-faults"),
+                (report.is_some(), "--report"),
+                (shrink, "--shrink"),
+            ];
+            match simulator_only.iter().find(|(given, _)| *given) {
+                Some((_, flag)) => Err(Failure::Usage(format!(
+                    "{flag} is for the simulator only; a run on containerd has no seed or random faults"
+                ))),
+                None => run_real(&scenario, address.as_deref(), trace.as_deref(), json),
+            }
         }
         Command::Run { address: Some(_), .. } => {
             Err(Failure::Usage("--address needs --runtime containerd".into()))

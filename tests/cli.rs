@@ -117,6 +117,8 @@ fn every_command_has_help() {
         vec!["hash", "--help"],
         vec!["run", "--help"],
         vec!["explore", "--help"],
+        vec!["conform", "--help"],
+        vec!["clean", "--help"],
     ] {
         let out = podsim().args(&args).assert().success().get_output().stdout.clone();
         let text = String::from_utf8(out).unwrap();
@@ -124,4 +126,44 @@ fn every_command_has_help() {
     }
     let (code, _) = failure(&["plan"], "");
     assert_eq!(code, 2, "a missing argument is a usage error");
+}
+
+#[test]
+fn real_runtime_flags_that_do_not_fit_are_usage_errors() {
+    let (code, err) = failure(&["run", "scenarios/pod-runs.yaml", "--address", "/run/x.sock"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--address needs --runtime containerd"), "{err}");
+    let (code, err) =
+        failure(&["run", "scenarios/pod-runs.yaml", "--runtime", "containerd", "--random-faults"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--random-faults"), "{err}");
+    let (code, err) = failure(&["run", "scenarios/pod-runs.yaml", "--runtime", "docker"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("possible values: sim, containerd"), "{err}");
+}
+
+/// Without the backend, its commands say how to get it (exit 1), never panic.
+#[cfg(not(feature = "containerd"))]
+#[test]
+fn without_the_backend_its_commands_say_how_to_build_it() {
+    for args in
+        [vec!["conform"], vec!["clean"], vec!["run", "scenarios/pod-runs.yaml", "--runtime", "containerd"]]
+    {
+        let (code, err) = failure(&args, "");
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains("cargo build --features containerd"), "{args:?}: {err}");
+    }
+}
+
+/// With the backend, a scenario not marked for a real runtime is bad input for conform, and one
+/// whose faults only the simulator can make is refused before anything starts.
+#[cfg(feature = "containerd")]
+#[test]
+fn conform_refuses_scenarios_not_meant_for_a_real_runtime() {
+    let (code, err) = failure(&["conform", "scenarios/churn-random-faults.yaml"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not marked `realRuntime:`"), "{err}");
+    let (code, err) = failure(&["run", "scenarios/oom-kill-restarts.yaml", "--runtime", "containerd"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("OomKill"), "{err}");
 }

@@ -189,3 +189,39 @@ fn ctrl_c_ends_a_run_and_leaves_nothing() {
         "nothing is left after Ctrl-C"
     );
 }
+
+#[test]
+fn a_run_against_another_containerd_takes_back_all_it_added() {
+    if !containerd_available() {
+        return;
+    }
+    // Stands in for a containerd that is not podsim's.
+    let theirs = state_dir("address-theirs");
+    let daemon =
+        podsim_cri::daemon::PrivateContainerd::start_in(&theirs, "theirs", podsim_cri::image::PAUSE_IMAGE)
+            .expect("a containerd starts");
+    let socket = daemon.socket().to_path_buf();
+    let ctr_list = |what: &str| {
+        let out = Command::new("ctr")
+            .args(["--address", &socket.to_string_lossy(), "-n", "k8s.io", what, "ls", "-q"])
+            .output()
+            .expect("ctr runs");
+        String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect::<Vec<_>>()
+    };
+    assert!(ctr_list("images").is_empty(), "it starts with no images");
+
+    let state = state_dir("address-ours");
+    let out = podsim(&state)
+        .args(["run", "scenarios/pod-runs.yaml", "--runtime", "containerd", "--json", "--address"])
+        .arg(&socket)
+        .output()
+        .expect("podsim runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "podsim failed: {}\n{stdout}", String::from_utf8_lossy(&out.stderr));
+    let outcome: serde_json::Value = serde_json::from_str(&stdout).expect("JSON outcome");
+    assert_eq!(outcome["pods"][0]["phase"], "Running", "{outcome}");
+    assert_eq!(ctr_list("containers"), Vec::<String>::new(), "no container of the run is left");
+    assert_eq!(ctr_list("images"), Vec::<String>::new(), "the images podsim imported are removed again");
+    assert!(runs_in(&state).is_empty(), "podsim's own run folder is gone");
+    daemon.stop().expect("the stand-in containerd stops");
+}

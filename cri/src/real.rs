@@ -784,14 +784,33 @@ pub fn run_on_containerd(
     let result = (|| {
         // The channel spawns its connection task on the runtime it is made in.
         let _entered = tokio.enter();
-        crate::image::import_images(&socket, &dir, &scenario_images(scenario))?;
+        let private = daemon.is_some();
         let run = crate::client::RunContext {
             run_id: run_id.clone(),
             log_root: dir.join("logs"),
-            cgroup_parent: crate::labels::cgroup_parent(&run_id),
+            // Another containerd keeps its own cgroup layout (it may use the systemd driver).
+            cgroup_parent: if private { crate::labels::cgroup_parent(&run_id) } else { String::new() },
             clock_origin_unix_nanos: unix_nanos_now(),
         };
         let client = crate::client::CriClient::unix(&socket, run, crate::client::ClientOptions::default());
+        let mut images = scenario_images(scenario);
+        images.push(crate::image::PAUSE_IMAGE.to_string());
+        // In a containerd that is not podsim's, the images podsim adds are removed again at the end.
+        let added: Vec<String> = if private {
+            Vec::new()
+        } else {
+            images
+                .iter()
+                .filter(|i| {
+                    let present =
+                        tokio.block_on(client.call(&CriRequest::ImageStatus { image: i.to_string() }));
+                    present == CriReply::ImagePresent(false)
+                })
+                .cloned()
+                .collect()
+        };
+        images.pop();
+        crate::image::import_images(&socket, &dir, &images)?;
         let control = daemon.clone().map(|d| d as Arc<Mutex<dyn RuntimeControl>>);
         let config = RealConfig { duration, trace, check_expectations: duration >= scenario.duration };
         let world = RealWorld::new(scenario, config, client.clone(), control);
@@ -802,6 +821,9 @@ pub fn run_on_containerd(
             }
         });
         let removed = tokio.block_on(client.remove_everything());
+        for image in &added {
+            let _ = tokio.block_on(client.remove_image(image));
+        }
         match outcome {
             Some(done) => {
                 removed.map_err(|e| format!("removing the run's sandboxes and containers: {e:?}"))?;
