@@ -49,6 +49,9 @@ pub fn run(
         print_outcome(&mut out, loaded, &outcome, span)
     };
     written.map_err(|e| RealError::Failed(e.to_string()))?;
+    if !outcome.passed() && !json {
+        eprintln!("rerun it: podsim run {} --runtime containerd", loaded.path);
+    }
     Ok(outcome.passed())
 }
 
@@ -149,6 +152,9 @@ pub fn conform(
             comparison.print(&mut out).map_err(|e| RealError::Failed(e.to_string()))?;
             for note in &notes {
                 let _ = writeln!(out, "  note: {note}");
+            }
+            if !comparison.agrees() {
+                let _ = writeln!(out, "  rerun it: podsim conform {}", loaded.path);
             }
             let _ = writeln!(out);
         }

@@ -234,7 +234,7 @@ impl CriClient {
             })
             .await?;
         let Some(status) = reply.status else { return Ok(None) };
-        if status.labels.get(labels::RUN_ID) != Some(&self.run.run_id) {
+        if !self.is_ours(&status.labels) {
             return Err(CriError::Failed(format!("container {container_id} is not this run's")));
         }
         Ok(pid_from_info(&reply.info))
@@ -253,7 +253,7 @@ impl CriClient {
             })
             .await?;
         let Some(status) = reply.status else { return Ok(None) };
-        if status.labels.get(labels::RUN_ID) != Some(&self.run.run_id) {
+        if !self.is_ours(&status.labels) {
             return Err(CriError::Failed(format!("sandbox {sandbox_id} is not this run's")));
         }
         Ok(pid_from_info(&reply.info))
@@ -342,11 +342,7 @@ impl CriClient {
             .await?;
         // The server filtered on the run label; a server that ignores filters must not make podsim
         // read into anything else.
-        Ok(reply
-            .items
-            .into_iter()
-            .filter(|s| s.labels.get(labels::RUN_ID) == Some(&self.run.run_id))
-            .collect())
+        Ok(reply.items.into_iter().filter(|s| self.is_ours(&s.labels)).collect())
     }
 
     fn sandbox_info(&self, s: &cri::PodSandbox) -> SandboxInfo {
@@ -383,11 +379,7 @@ impl CriClient {
                 }
             })
             .await?;
-        Ok(reply
-            .containers
-            .into_iter()
-            .filter(|c| c.labels.get(labels::RUN_ID) == Some(&self.run.run_id))
-            .collect())
+        Ok(reply.containers.into_iter().filter(|c| self.is_ours(&c.labels)).collect())
     }
 
     async fn list_containers(&self, pod_uid: Option<&str>) -> CriReply {
@@ -611,6 +603,11 @@ impl CriClient {
             (labels::POD_NAME.to_string(), pod.name.clone()),
             (labels::POD_NAMESPACE.to_string(), pod.namespace.clone()),
         ])
+    }
+
+    /// Whether an object with these labels is this run's.
+    fn is_ours(&self, object_labels: &HashMap<String, String>) -> bool {
+        object_labels.get(labels::RUN_ID) == Some(&self.run.run_id)
     }
 
     fn selector(&self, pod_uid: Option<&str>) -> HashMap<String, String> {
