@@ -727,7 +727,7 @@ pub enum Runtime<'a> {
 }
 
 /// The images a scenario's pods use (each is imported as podsim's workload image), but for images
-/// the scenario says can never be pulled.
+/// the scenario says can never be pulled and are not on the node at the start.
 pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
     let mut images = std::collections::BTreeSet::new();
     for (_, action) in &scenario.timeline {
@@ -738,7 +738,8 @@ pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
         }
     }
     for (name, spec) in &scenario.images {
-        if spec.failure == podsim_sim::scenario::PullFailureSpec::Permanent {
+        // An image the registry can never serve is on the node only if it was preloaded.
+        if spec.failure == podsim_sim::scenario::PullFailureSpec::Permanent && !spec.preloaded {
             images.remove(name);
         } else {
             images.insert(name.clone());
