@@ -198,6 +198,7 @@ fn conform_one(loaded: &Loaded, address: Option<&Path>) -> Conformed {
 pub fn clean(all: bool, address: Option<&Path>, json: bool) -> Result<(), RealError> {
     let report = podsim_cri::clean::clean_all(all).map_err(RealError::Failed)?;
     let mut removed_via_cri = (0, 0);
+    let mut images_removed = 0;
     if let Some(socket) = address {
         let tokio = tokio_runtime()?;
         removed_via_cri = tokio.block_on(async {
@@ -211,6 +212,13 @@ pub fn clean(all: bool, address: Option<&Path>, json: bool) -> Result<(), RealEr
                     .map_err(|e| RealError::Failed(format!("{e:?}")))?;
                 removed = (removed.0 + s, removed.1 + c);
             }
+            let images = podsim_cri::image::labelled_images(socket).map_err(RealError::Failed)?;
+            for image in &images {
+                if let podsim_model::io::CriReply::Err(e) = probe.remove_image(image).await {
+                    return Err(RealError::Failed(format!("removing image {image}: {e:?}")));
+                }
+            }
+            images_removed = images.len();
             Ok::<_, RealError>(removed)
         })?;
     }
@@ -220,6 +228,7 @@ pub fn clean(all: bool, address: Option<&Path>, json: bool) -> Result<(), RealEr
             "local": report,
             "sandboxesRemoved": removed_via_cri.0,
             "containersRemoved": removed_via_cri.1,
+            "imagesRemoved": images_removed,
         });
         serde_json::to_writer(&mut out, &value).map_err(std::io::Error::from).and_then(|_| writeln!(out))
     } else {
@@ -237,12 +246,13 @@ unmounted {}, removed {} cgroup folder(s) and {} folder(s)",
         )
         .and_then(|_| {
             for live in &report.skipped_live {
-                writeln!(out, "skipped {live}: its podsim is still running (--all cleans it too)")?;
+                writeln!(out, "skipped {live} (--all cleans it too)")?;
             }
             if address.is_some() {
                 writeln!(
                     out,
-                    "removed {} sandbox(es) and {} container(s) labelled by podsim from the containerd at the address",
+                    "removed {} sandbox(es), {} container(s) and {images_removed} image(s) labelled by podsim from the \
+containerd at the address",
                     removed_via_cri.0, removed_via_cri.1
                 )?;
             }

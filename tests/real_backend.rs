@@ -225,3 +225,44 @@ fn a_run_against_another_containerd_takes_back_all_it_added() {
     assert!(runs_in(&state).is_empty(), "podsim's own run folder is gone");
     daemon.stop().expect("the stand-in containerd stops");
 }
+
+#[test]
+fn clean_with_an_address_removes_what_a_killed_run_left_in_that_containerd() {
+    if !containerd_available() {
+        return;
+    }
+    let theirs = state_dir("clean-address-theirs");
+    let daemon =
+        podsim_cri::daemon::PrivateContainerd::start_in(&theirs, "theirs", podsim_cri::image::PAUSE_IMAGE)
+            .expect("a containerd starts");
+    let socket = daemon.socket().to_path_buf();
+    let state = state_dir("clean-address-ours");
+    let mut child = podsim(&state)
+        .args(["run", "scenarios/pod-runs.yaml", "--runtime", "containerd", "--address"])
+        .arg(&socket)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("podsim starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while running_tasks(&socket) < 3 {
+        assert!(Instant::now() < deadline, "the pod never ran");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    child.kill().expect("SIGKILL podsim");
+    child.wait().expect("reap podsim");
+    assert!(running_tasks(&socket) >= 3, "the killed run's sandbox and containers still run");
+
+    let out = podsim(&state).arg("clean").arg("--address").arg(&socket).output().expect("podsim clean runs");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "clean failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("removed 1 sandbox(es), 2 container(s) and 2 image(s)"), "{stdout}");
+    assert_eq!(running_tasks(&socket), 0, "nothing of the run runs any more");
+    let images = Command::new("ctr")
+        .args(["--address", &socket.to_string_lossy(), "-n", "k8s.io", "images", "ls", "-q"])
+        .output()
+        .expect("ctr runs");
+    assert_eq!(String::from_utf8_lossy(&images.stdout).trim(), "", "the images the run added are gone");
+    assert!(runs_in(&state).is_empty(), "podsim's own folder of the killed run is gone: {stdout}");
+    daemon.stop().expect("the stand-in containerd stops");
+}

@@ -96,19 +96,44 @@ pub fn import_images(socket: &Path, work_dir: &Path, workload_references: &[Stri
 
 /// `ctr --address SOCKET -n k8s.io images import FILE`, unpacked into the default snapshotter.
 fn ctr_import(socket: &Path, file: &Path) -> Result<(), String> {
+    ctr(socket, &["images".as_ref(), "import".as_ref(), file.as_os_str()]).map(|_| ())
+}
+
+/// Labels images podsim added to a containerd that is not its own with the run's label, so that
+/// `podsim clean --address` can take them back after the run was killed.
+pub fn label_images(socket: &Path, references: &[String], run_id: &str) -> Result<(), String> {
+    let label = format!("{}={run_id}", crate::labels::RUN_ID);
+    for reference in references {
+        let reference = normalise_reference(reference);
+        ctr(socket, &["images".as_ref(), "label".as_ref(), reference.as_ref(), label.as_ref()])?;
+    }
+    Ok(())
+}
+
+/// The references of every image carrying podsim's run label (of any run) in the containerd at
+/// `socket` (remove them with CRI `RemoveImage`, which also drops the CRI's own digest references).
+pub fn labelled_images(socket: &Path) -> Result<Vec<String>, String> {
+    let filter = format!("labels.\"{}\"", crate::labels::RUN_ID);
+    let listing = ctr(socket, &["images".as_ref(), "ls".as_ref(), "-q".as_ref(), filter.as_ref()])?;
+    Ok(listing.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect())
+}
+
+/// Runs `ctr --address SOCKET -n k8s.io ARGS...`: its stdout, or an error with its stderr.
+fn ctr(socket: &Path, args: &[&std::ffi::OsStr]) -> Result<String, String> {
     let output = Command::new("ctr")
         .arg("--address")
         .arg(socket)
-        .args(["-n", "k8s.io", "images", "import"])
-        .arg(file)
+        .args(["-n", crate::labels::CONTAINERD_NAMESPACE])
+        .args(args)
         .output()
         .map_err(|e| format!("running ctr: {e}"))?;
     if output.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
+        let words: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
         Err(format!(
-            "ctr images import {} failed ({}): {}",
-            file.display(),
+            "ctr {} failed ({}): {}",
+            words.join(" "),
             output.status,
             String::from_utf8_lossy(&output.stderr).trim()
         ))

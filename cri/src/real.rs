@@ -779,6 +779,17 @@ pub fn run_on_containerd(
         Runtime::Address(socket) => {
             let dir = crate::labels::state_root().join(&run_id);
             std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+            // So that `podsim clean` knows the folder is a run's, and whether its podsim still runs.
+            let record = crate::daemon::RunRecord {
+                run_id: run_id.clone(),
+                podsim_pid: std::process::id(),
+                containerd_pid: 0,
+                socket: socket.to_path_buf(),
+                created: std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs()),
+            };
+            record.write(&dir)?;
             (None, socket.to_path_buf(), dir)
         }
     };
@@ -812,6 +823,7 @@ pub fn run_on_containerd(
         };
         images.pop();
         crate::image::import_images(&socket, &dir, &images)?;
+        crate::image::label_images(&socket, &added, &run_id)?;
         let control = daemon.clone().map(|d| d as Arc<Mutex<dyn RuntimeControl>>);
         let config = RealConfig { duration, trace, check_expectations: duration >= scenario.duration };
         let world = RealWorld::new(scenario, config, client.clone(), control);
