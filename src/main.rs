@@ -28,13 +28,17 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run one scenario in the simulated world with one seed, and check it
+    /// Run one scenario in the simulated world with one seed (or on a real containerd), and check it
     #[command(
         long_about = "Run one scenario in the simulated world with one seed: the kubelet model against a \
 simulated API server, etcd and containerd, with the scenario's timeline and faults. Every safety invariant \
 is checked after every event, liveness once the faults have healed, and the scenario's expectations at \
-the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.",
-        after_help = "Examples:\n  podsim run scenarios/crash-loop-backoff.yaml\n  podsim run scenarios/churn-random-faults.yaml --seed 7 --trace run.jsonl\n  podsim run scenarios/pod-runs.yaml --json"
+the end. Exit code 0: passed; 1: a violation or unmet expectation; 2: bad input.\n\n\
+With --runtime containerd the same kubelet model and in-process API server run on the wall clock \
+against a real containerd through the CRI (a private one podsim starts and stops, or the one at \
+--address), for the scenario's realRuntime span; faults that exist on a real node are realised for \
+real. Needs the `containerd` build feature and root.",
+        after_help = "Examples:\n  podsim run scenarios/crash-loop-backoff.yaml\n  podsim run scenarios/churn-random-faults.yaml --seed 7 --trace run.jsonl\n  podsim run scenarios/pod-runs.yaml --json\n  podsim run scenarios/pause-death-recreates-sandbox.yaml --runtime containerd"
     )]
     #[command(visible_alias = "replay")]
     Run {
