@@ -455,8 +455,11 @@ impl RealWorld {
         stats.errors += u64::from(matches!(done.reply, CriReply::Err(_)));
         stats.total_micros += micros;
         stats.max_micros = stats.max_micros.max(micros);
+        let recorded = self.starts.starts.len();
         self.starts.on_cri(now, &done.request, &done.reply);
-        self.note_readiness(&done.request, &done.reply);
+        if self.starts.starts.len() > recorded {
+            self.note_readiness();
+        }
         if self.trace.enabled() {
             let text = format!(
                 "{} -> {:?} ({} ms)",
@@ -471,9 +474,9 @@ impl RealWorld {
         }
     }
 
-    /// Marks the first start of each regular container of a pod being watched for readiness.
-    fn note_readiness(&mut self, request: &CriRequest, reply: &CriReply) {
-        let (CriRequest::StartContainer { .. }, CriReply::Ok) = (request, reply) else { return };
+    /// Marks the start just recorded: once every regular container of a pod watched for readiness
+    /// has started, the pod is ready.
+    fn note_readiness(&mut self) {
         let Some(last) = self.starts.starts.last() else { return };
         let micros = self.micros();
         if let Some((_, waiting, ready)) = self.readiness.get_mut(&last.pod) {
