@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{compute_pod_actions, PodActions};
 use crate::backoff::Backoff;
+use crate::gates::FeatureGates;
 use crate::io::{
     ApiError, ApiReply, ApiRequest, CallId, ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest,
     Decision, Input, NodeReply, NodeRequest, Output, PodRef, ProbeKind, SandboxConfig, SandboxInfo, Timer,
@@ -43,6 +44,9 @@ pub struct KubeletConfig {
     pub sync_retry: Millis,
     /// A broken pod watch is re-established after this long.
     pub rewatch_delay: Millis,
+    /// The feature gates that change pod-management decisions.
+    #[serde(default)]
+    pub feature_gates: FeatureGates,
 }
 
 impl KubeletConfig {
@@ -54,6 +58,7 @@ impl KubeletConfig {
             relist_period: 1_000,
             sync_retry: 10_000,
             rewatch_delay: 1_000,
+            feature_gates: FeatureGates::default(),
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`runtime`]: the runtime's view of a pod (sandboxes, containers) and probe results.
 //! - [`actions`]: `computePodActions` and the rules it is made of.
 //! - [`backoff`]: the restart (CrashLoopBackOff) and image pull backoff.
+//! - [`gates`]: the kubelet feature gates that change pod-management decisions.
 //! - [`status`]: the pod status the kubelet reports (container reasons, phase).
 //! - [`io`]: the kubelet's inputs and outputs: API requests, CRI calls, node operations, timers.
 //! - [`kubelet`]: the per-node `Kubelet` with its pod workers: `handle(now, input) -> outputs`.
@@ -19,6 +20,7 @@
 
 pub mod actions;
 pub mod backoff;
+pub mod gates;
 pub mod hash;
 pub mod io;
 pub mod kubelet;
@@ -29,6 +31,7 @@ pub mod status;
 pub mod workload;
 
 pub use actions::{compute_pod_actions, ContainerToKill, KillReason, PodActions};
+pub use gates::FeatureGates;
 pub use hash::{format_hash, hash_container, parse_hash};
 pub use kubelet::{Kubelet, KubeletConfig};
 pub use pod::{Container, ContainerKind, Pod, PodSpec, PullPolicy, RestartPolicy};

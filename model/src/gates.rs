@@ -1,0 +1,203 @@
+//! The kubelet's feature gates that change pod-management decisions (pkg/features/kube_features.go).
+//!
+//! Only the gates that `computePodActions`, `getPhase` and the status the kubelet writes read are
+//! here; each defaults to the kubelet's current default (see [`GATES`]). A gate name podsim does not
+//! know is an error, never ignored: `--feature-gates` on the command line and `kubelet.featureGates`
+//! in a scenario both go through [`FeatureGates::set`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One gate podsim knows: its kubelet name, its default, and what it changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GateInfo {
+    /// The name as the kubelet spells it (`--feature-gates NAME=true`).
+    pub name: &'static str,
+    /// The kubelet's current default.
+    pub default: bool,
+    /// Its stages by release, as kube_features.go lists them.
+    pub stages: &'static str,
+    /// What it changes in the model.
+    pub effect: &'static str,
+}
+
+/// Every gate podsim knows, in the order `--help` lists them.
+pub const GATES: [GateInfo; 4] = [
+    GateInfo {
+        name: "SidecarContainers",
+        default: true,
+        stages: "alpha 1.28, beta 1.29, GA (locked on) 1.33",
+        effect: "off: the legacy init-container path (restartable init containers are not sidecars)",
+    },
+    GateInfo {
+        name: "InPlacePodVerticalScaling",
+        default: true,
+        stages: "alpha 1.27, beta (on) 1.33, GA (locked on) 1.35",
+        effect: "container resources are resized in place (resizePolicy) instead of restarting",
+    },
+    GateInfo {
+        name: "ContainerRestartRules",
+        default: true,
+        stages: "alpha 1.34, beta (on) 1.35",
+        effect: "a regular container's own restartPolicy and restartPolicyRules",
+    },
+    GateInfo {
+        name: "RestartAllContainersOnContainerExits",
+        default: false,
+        stages: "alpha 1.35",
+        effect: "the RestartAllContainers action of restartPolicyRules",
+    },
+];
+
+/// The values of the gates podsim knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FeatureGates {
+    /// `SidecarContainers`.
+    pub sidecar_containers: bool,
+    /// `InPlacePodVerticalScaling`.
+    pub in_place_pod_vertical_scaling: bool,
+    /// `ContainerRestartRules`.
+    pub container_restart_rules: bool,
+    /// `RestartAllContainersOnContainerExits`.
+    pub restart_all_containers_on_container_exits: bool,
+}
+
+impl Default for FeatureGates {
+    fn default() -> FeatureGates {
+        FeatureGates {
+            sidecar_containers: GATES[0].default,
+            in_place_pod_vertical_scaling: GATES[1].default,
+            container_restart_rules: GATES[2].default,
+            restart_all_containers_on_container_exits: GATES[3].default,
+        }
+    }
+}
+
+impl FeatureGates {
+    fn slot(&mut self, name: &str) -> Option<&mut bool> {
+        match name {
+            "SidecarContainers" => Some(&mut self.sidecar_containers),
+            "InPlacePodVerticalScaling" => Some(&mut self.in_place_pod_vertical_scaling),
+            "ContainerRestartRules" => Some(&mut self.container_restart_rules),
+            "RestartAllContainersOnContainerExits" => {
+                Some(&mut self.restart_all_containers_on_container_exits)
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of the gate with this kubelet name, if podsim knows it.
+    pub fn get(&self, name: &str) -> Option<bool> {
+        let mut copy = *self;
+        copy.slot(name).map(|v| *v)
+    }
+
+    /// Sets one gate; an unknown name is an error naming the gates podsim knows.
+    pub fn set(&mut self, name: &str, value: bool) -> Result<(), String> {
+        match self.slot(name) {
+            Some(slot) => {
+                *slot = value;
+                Ok(())
+            }
+            None => Err(format!("unknown feature gate {name:?} (known: {})", known_names())),
+        }
+    }
+
+    /// The kubelet's `--feature-gates` syntax: `A=true,B=false` (spaces around items allowed), applied
+    /// over the defaults.
+    pub fn parse(list: &str) -> Result<FeatureGates, String> {
+        let mut gates = FeatureGates::default();
+        gates.apply(list)?;
+        Ok(gates)
+    }
+
+    /// Applies a `--feature-gates` list over these values.
+    pub fn apply(&mut self, list: &str) -> Result<(), String> {
+        for item in list.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+            let Some((name, value)) = item.split_once('=') else {
+                return Err(format!("feature gate {item:?}: expected NAME=true or NAME=false"));
+            };
+            let value = match value.trim() {
+                "true" => true,
+                "false" => false,
+                other => return Err(format!("feature gate {}: {other:?} is not true or false", name.trim())),
+            };
+            self.set(name.trim(), value)?;
+        }
+        Ok(())
+    }
+
+    /// The gates whose value differs from the default, by name (what a scenario or trace records).
+    pub fn non_default(&self) -> BTreeMap<&'static str, bool> {
+        GATES
+            .iter()
+            .filter_map(|g| {
+                let value = self.get(g.name).expect("every listed gate has a slot");
+                (value != g.default).then_some((g.name, value))
+            })
+            .collect()
+    }
+}
+
+fn known_names() -> String {
+    GATES.iter().map(|g| g.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Serialised as the map of gates that differ from the default.
+impl Serialize for FeatureGates {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.non_default().serialize(serializer)
+    }
+}
+
+/// Read from a map `{NAME: bool}` over the defaults; an unknown name is an error.
+impl<'de> Deserialize<'de> for FeatureGates {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<FeatureGates, D::Error> {
+        let map = BTreeMap::<String, bool>::deserialize(deserializer)?;
+        let mut gates = FeatureGates::default();
+        for (name, value) in map {
+            gates.set(&name, value).map_err(serde::de::Error::custom)?;
+        }
+        Ok(gates)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_applies_over_the_defaults() {
+        let gates =
+            FeatureGates::parse("ContainerRestartRules=false, RestartAllContainersOnContainerExits=true")
+                .unwrap();
+        assert!(!gates.container_restart_rules);
+        assert!(gates.restart_all_containers_on_container_exits);
+        assert_eq!(gates.sidecar_containers, FeatureGates::default().sidecar_containers);
+        assert_eq!(FeatureGates::parse("").unwrap(), FeatureGates::default());
+    }
+
+    #[test]
+    fn unknown_names_and_values_are_errors() {
+        let e = FeatureGates::parse("NoSuchGate=true").unwrap_err();
+        assert!(e.contains("unknown feature gate \"NoSuchGate\"") && e.contains("SidecarContainers"), "{e}");
+        assert!(FeatureGates::parse("SidecarContainers=yes").unwrap_err().contains("not true or false"));
+        assert!(FeatureGates::parse("SidecarContainers").unwrap_err().contains("NAME=true"));
+    }
+
+    #[test]
+    fn deserialises_over_the_defaults_and_refuses_unknown_names() {
+        use serde::de::value::{Error, MapDeserializer};
+        let read = |pairs: Vec<(String, bool)>| {
+            FeatureGates::deserialize(MapDeserializer::<_, Error>::new(pairs.into_iter()))
+        };
+        let gates = read(vec![("SidecarContainers".to_string(), false)]).unwrap();
+        assert_eq!(gates, FeatureGates::parse("SidecarContainers=false").unwrap());
+        assert_eq!(gates.non_default().into_iter().collect::<Vec<_>>(), vec![("SidecarContainers", false)]);
+        assert!(read(vec![("Nope".to_string(), true)])
+            .unwrap_err()
+            .to_string()
+            .contains("unknown feature gate"));
+    }
+}
