@@ -10,13 +10,15 @@ use std::time::{Duration, Instant};
 
 use podsim_cri::clean::{clean_all_in, leftovers_in};
 use podsim_cri::daemon::{PrivateContainerd, RunRecord};
+use podsim_cri::image::import_images;
 use podsim_cri::labels;
 
 const SKIPPED: &str = "skipped: containerd not installed (apt-get install containerd runc)";
 /// The sandbox image named in the config (never pulled by these tests).
 const PAUSE_IMAGE: &str = "podsim.local/pause:test";
-/// The image these tests build from busybox-static and import.
-const BUSYBOX_IMAGE: &str = "podsim.local/busybox:test";
+/// podsim's workload image, imported under this name (its default command, `workload run`, runs until
+/// stopped).
+const WORKLOAD_IMAGE: &str = "podsim.local/workload:test";
 
 /// Whether containerd can run here; panics when it cannot but `PODSIM_REQUIRE_CONTAINERD=1`.
 fn containerd_installed() -> bool {
@@ -49,44 +51,20 @@ fn ctr(socket: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-/// Builds an OCI image layout tar holding /bin/busybox (from busybox-static) and imports it.
-fn import_busybox_image(daemon: &PrivateContainerd) {
-    assert!(Path::new("/bin/busybox").exists(), "the restart tests need busybox-static (/bin/busybox)");
-    let work = daemon.dir().join("image-build");
-    let script = r#"set -e
-mkdir -p layer/bin oci/blobs/sha256
-cp /bin/busybox layer/bin/busybox
-tar --mtime=@0 --owner=0 --group=0 --numeric-owner -C layer -cf layer.tar bin
-blob() { d=$(sha256sum "$1" | cut -d' ' -f1); cp "$1" oci/blobs/sha256/$d; echo "$d $(stat -c%s "$1")"; }
-set -- $(blob layer.tar); L=$1; LS=$2
-printf '{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/busybox","sleep","1000"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' $L > config.json
-set -- $(blob config.json); C=$1; CS=$2
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%s}]}' $C $CS $L $LS > manifest.json
-set -- $(blob manifest.json); M=$1; MS=$2
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"%s"}}]}' $M $MS "$IMAGE" > oci/index.json
-echo '{"imageLayoutVersion":"1.0.0"}' > oci/oci-layout
-tar -C oci -cf image.tar .
-"#;
-    std::fs::create_dir_all(&work).unwrap();
-    let status = Command::new("sh")
-        .arg("-c")
-        .arg(script)
-        .env("IMAGE", BUSYBOX_IMAGE)
-        .current_dir(&work)
-        .status()
-        .unwrap();
-    assert!(status.success(), "building the busybox image layout");
-    let tar = work.join("image.tar");
-    ctr(daemon.socket(), &["images", "import", tar.to_str().unwrap()]);
+/// Imports podsim's own images (pause, and the static workload binary under `WORKLOAD_IMAGE`), built in
+/// memory by `podsim_cri::image`: no program beyond containerd's `ctr` is needed.
+fn import_workload_image(daemon: &PrivateContainerd) {
+    import_images(daemon.socket(), &daemon.dir().join("images"), &[WORKLOAD_IMAGE.to_string()])
+        .expect("importing podsim's images");
 }
 
-/// Starts a `sleep` container with ctr, in the run's runc root and cgroup; returns its pid.
+/// Starts a container of the workload image (`workload run`, until stopped) with ctr, in the run's runc root and cgroup; returns its pid.
 fn run_sleeper(daemon: &PrivateContainerd, id: &str) -> u32 {
     let runc_root = daemon.dir().join("runc");
     let cgroup = format!("{}/{id}", labels::cgroup_parent(daemon.run_id()));
     ctr(
         daemon.socket(),
-        &["run", "-d", "--runc-root", runc_root.to_str().unwrap(), "--cgroup", &cgroup, BUSYBOX_IMAGE, id],
+        &["run", "-d", "--runc-root", runc_root.to_str().unwrap(), "--cgroup", &cgroup, WORKLOAD_IMAGE, id],
     );
     task_pid(daemon.socket(), id).expect("the container's task runs")
 }
@@ -163,7 +141,7 @@ fn restart_keeps_a_container_running_and_stop_removes_it() {
     }
     let (root, run_id) = fresh_run("restart");
     let mut daemon = PrivateContainerd::start_in(&root, &run_id, PAUSE_IMAGE).unwrap();
-    import_busybox_image(&daemon);
+    import_workload_image(&daemon);
     let sleeper = run_sleeper(&daemon, "sleeper");
     let first_containerd = daemon.pid().unwrap();
 
@@ -195,7 +173,7 @@ fn a_killed_podsims_run_is_cleaned_and_live_runs_are_not_touched() {
     }
     let (root, run_id) = fresh_run("killed");
     let orphan = PrivateContainerd::start_in(&root, &run_id, PAUSE_IMAGE).unwrap();
-    import_busybox_image(&orphan);
+    import_workload_image(&orphan);
     let sleeper = run_sleeper(&orphan, "orphan-sleeper");
     let orphan_containerd = orphan.pid().unwrap();
     let orphan_dir = orphan.dir().to_path_buf();
