@@ -604,7 +604,79 @@ fn find_container<'a>(view: &'a View<'_>, id: &str) -> Option<&'a ContainerRecor
     view.containerd.containers().find(|c| c.status.id == id)
 }
 
-/// Liveness: every pod in its desired state. `since` is when the world settled; `bound` the allowance.
+/// What the pod's spec and restart policy ask of one regular container once the world has settled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum DesiredContainer {
+    /// Runs its current spec.
+    Run,
+    /// Exited, and its restart policy does not restart it (kubelet `ShouldContainerBeRestarted`:
+    /// Never, or OnFailure after exit 0): it stays exited with this code.
+    StayExited(i32),
+    /// Its workload exits by itself and the policy restarts it: it cycles, with no steady state.
+    Cycles,
+}
+
+/// Whether `policy` restarts a container that exited with `exit_code` (kubelet
+/// `ShouldContainerBeRestarted`, for a pod not being deleted).
+fn policy_restarts(policy: RestartPolicy, exit_code: i32) -> bool {
+    match policy {
+        RestartPolicy::Always => true,
+        RestartPolicy::OnFailure => exit_code != 0,
+        RestartPolicy::Never => false,
+    }
+}
+
+/// What `c`, a regular container of `pod`, should be doing: decided by its newest runtime instance
+/// and the restart policy, never by the kubelet's memory.
+fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) -> DesiredContainer {
+    let policy = pod.spec.restart_policy;
+    let newest = view
+        .containerd
+        .containers()
+        .filter(|r| r.pod.as_ref().is_some_and(|p| p.uid == pod.uid))
+        .find(|r| r.status.name == c.name());
+    if let Some(r) = newest.filter(|r| r.status.state == ContainerState::Exited) {
+        if !policy_restarts(policy, r.status.exit_code) {
+            return DesiredContainer::StayExited(r.status.exit_code);
+        }
+    }
+    match view.containerd.workload_for(c.image(), &c.command, &c.args) {
+        podsim_model::workload::Workload::ExitAfter { code, .. } if policy_restarts(policy, code) => {
+            DesiredContainer::Cycles
+        }
+        _ => DesiredContainer::Run,
+    }
+}
+
+/// Whether a pod can have no desired running state for reasons of its own making: a plain init
+/// container that exits non-zero, a Secret nobody created, an image with pull policy Never that is not
+/// on the node. The user's error, not the kubelet's.
+fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
+    let init_fails = pod.spec.init_containers.iter().any(|c| {
+        !c.is_restartable_init_container()
+            && !matches!(
+                view.containerd.workload_for(c.image(), &c.command, &c.args),
+                podsim_model::workload::Workload::ExitAfter { code: 0, .. }
+            )
+    });
+    let config_missing = pod.all_containers().any(|(_, c)| {
+        c.env.iter().any(|e| matches!(&e.source,
+            podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } if !view.api.secret_exists(&pod.namespace, name)))
+    }) || pod.spec.volumes.iter().any(|v| matches!(&v.source,
+            podsim_model::pod::VolumeSource::Secret { secret_name, optional: false } if !view.api.secret_exists(&pod.namespace, secret_name)));
+    let never_pull_missing = pod.all_containers().any(|(_, c)| {
+        c.image_pull_policy == podsim_model::PullPolicy::Never && !view.containerd.has_image(c.image())
+    });
+    init_fails || config_missing || never_pull_missing
+}
+
+/// Liveness: every pod in the state its spec and restart policy ask for. `since` is when the world
+/// settled; `bound` the allowance.
+///
+/// A pod none of whose regular containers is to run again is done (the kubelet's `getPhase`:
+/// Succeeded if every one exited 0, else Failed): nothing of it runs and its sandbox is stopped.
+/// Otherwise its newest sandbox is ready, every container that is to run runs its current spec, and
+/// the API server says Running.
 pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bound: Millis, view: &View<'_>) {
     for stored in view.api.pods() {
         let pod = &stored.pod;
@@ -612,80 +684,123 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bou
             continue;
         }
         let who = pod.full_name();
+        let waited = (now - since) / 1000;
         if pod.deletion_timestamp.is_some() {
-            checker.violate(
+            let detail = format!("{who} was deleted but is not released {waited} s after the world settled");
+            checker.violate(now, Rule::Convergence, detail);
+            continue;
+        }
+        if blocked_by_design(view, pod) || pod.spec.containers.is_empty() {
+            continue;
+        }
+        let desired: Vec<DesiredContainer> =
+            pod.spec.containers.iter().map(|c| desired_container(view, pod, c)).collect();
+        let exits: Vec<i32> = desired
+            .iter()
+            .filter_map(|d| match d {
+                DesiredContainer::StayExited(code) => Some(*code),
+                _ => None,
+            })
+            .collect();
+        if exits.len() == desired.len() {
+            let phase =
+                if exits.iter().all(|&code| code == 0) { PodPhase::Succeeded } else { PodPhase::Failed };
+            check_done_pod(checker, now, &stored, phase, waited, view);
+        } else {
+            check_running_pod(checker, now, &stored, &desired, waited, view);
+        }
+    }
+}
+
+/// A done pod: no ready sandbox, no running container, and the API server says `phase`.
+fn check_done_pod(
+    checker: &mut Checker,
+    now: Millis,
+    stored: &crate::etcd::StoredPod,
+    phase: PodPhase,
+    waited: Millis,
+    view: &View<'_>,
+) {
+    let pod = &stored.pod;
+    let who = pod.full_name();
+    let ours = |p: &Option<podsim_model::io::PodRef>| p.as_ref().is_some_and(|p| p.uid == pod.uid);
+    let running: Vec<&str> = view
+        .containerd
+        .containers()
+        .filter(|r| ours(&r.pod) && r.status.state == ContainerState::Running)
+        .map(|r| r.status.name.as_str())
+        .collect();
+    let ready_sandbox =
+        view.containerd.sandboxes().any(|s| ours(&s.pod) && s.status.state == SandboxState::Ready);
+    if !running.is_empty() || ready_sandbox {
+        let detail = format!(
+            "{who} is {phase:?} but still has {} {waited} s after the world settled",
+            if running.is_empty() {
+                "a ready sandbox".to_string()
+            } else {
+                format!("running containers {running:?}")
+            }
+        );
+        checker.violate(now, Rule::Convergence, detail);
+    }
+    match &stored.status {
+        Some(s) if s.phase == phase => {}
+        other => checker.violate(
+            now,
+            Rule::StatusAgrees,
+            format!("{who} is {phase:?} but the API server says {:?}", other.as_ref().map(|s| s.phase)),
+        ),
+    }
+}
+
+/// A pod still to run: its newest sandbox is ready, every container to run runs its current spec, and
+/// the API server says Running.
+fn check_running_pod(
+    checker: &mut Checker,
+    now: Millis,
+    stored: &crate::etcd::StoredPod,
+    desired: &[DesiredContainer],
+    waited: Millis,
+    view: &View<'_>,
+) {
+    let pod = &stored.pod;
+    let who = pod.full_name();
+    let ours = |c: &&ContainerRecord| c.pod.as_ref().is_some_and(|p| p.uid == pod.uid);
+    let newest_sandbox =
+        view.containerd.sandboxes().find(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod.uid));
+    if newest_sandbox.is_none_or(|s| s.status.state != SandboxState::Ready) {
+        checker.violate(
+            now,
+            Rule::Convergence,
+            format!("{who} has no ready sandbox {waited} s after the world settled"),
+        );
+        return;
+    }
+    for (c, want) in pod.spec.containers.iter().zip(desired) {
+        if *want != DesiredContainer::Run {
+            continue;
+        }
+        let newest = view.containerd.containers().filter(ours).find(|r| r.status.name == c.name());
+        match newest {
+            Some(r) if r.status.state == ContainerState::Running && r.status.hash == c.hash() => {}
+            other => checker.violate(
                 now,
                 Rule::Convergence,
                 format!(
-                    "{who} was deleted but is not released {} s after the world settled",
-                    (now - since) / 1000
+                    "{who}/{} is not running its spec {waited} s after the world settled (runtime: {:?})",
+                    c.name(),
+                    other.map(|r| (r.status.state, r.status.hash == c.hash()))
                 ),
-            );
-            continue;
-        }
-        let runs_forever =
-            pod.all_containers().filter(|(k, _)| *k != ContainerKind::Ephemeral).all(|(k, c)| {
-                let w = view.containerd.workload_for(c.image(), &c.command, &c.args);
-                k == ContainerKind::Init && !c.is_restartable_init_container()
-                    || !matches!(w, podsim_model::workload::Workload::ExitAfter { .. })
-            });
-        let inits_succeed = pod.spec.init_containers.iter().all(|c| {
-            c.is_restartable_init_container()
-                || matches!(
-                    view.containerd.workload_for(c.image(), &c.command, &c.args),
-                    podsim_model::workload::Workload::ExitAfter { code: 0, .. }
-                )
-        });
-        // A pod that reads a Secret nobody created cannot run: that is the user's error, not the
-        // kubelet's, so it has no desired running state to reach.
-        let config_missing = pod.all_containers().any(|(_, c)| {
-            c.env.iter().any(|e| matches!(&e.source,
-                podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } if !view.api.secret_exists(&pod.namespace, name)))
-        }) || pod.spec.volumes.iter().any(|v| matches!(&v.source,
-                podsim_model::pod::VolumeSource::Secret { secret_name, optional: false } if !view.api.secret_exists(&pod.namespace, secret_name)));
-        // Likewise a container with imagePullPolicy Never whose image is not on the node: it waits
-        // with ErrImageNeverPull by design.
-        let never_pull_missing = pod.all_containers().any(|(_, c)| {
-            c.image_pull_policy == podsim_model::PullPolicy::Never && !view.containerd.has_image(c.image())
-        });
-        if !(runs_forever && inits_succeed) || config_missing || never_pull_missing {
-            continue;
-        }
-        let ours = |c: &&ContainerRecord| c.pod.as_ref().is_some_and(|p| p.uid == pod.uid);
-        let newest_sandbox =
-            view.containerd.sandboxes().find(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod.uid));
-        if newest_sandbox.is_none_or(|s| s.status.state != SandboxState::Ready) {
-            checker.violate(
-                now,
-                Rule::Convergence,
-                format!("{who} has no ready sandbox {} s after the world settled", (now - since) / 1000),
-            );
-            continue;
-        }
-        for c in &pod.spec.containers {
-            let newest = view.containerd.containers().filter(ours).find(|r| r.status.name == c.name());
-            match newest {
-                Some(r) if r.status.state == ContainerState::Running && r.status.hash == c.hash() => {}
-                other => checker.violate(
-                    now,
-                    Rule::Convergence,
-                    format!(
-                        "{who}/{} is not running its spec {} s after the world settled (runtime: {:?})",
-                        c.name(),
-                        (now - since) / 1000,
-                        other.map(|r| (r.status.state, r.status.hash == c.hash()))
-                    ),
-                ),
-            }
-        }
-        match &stored.status {
-            Some(s) if s.phase == PodPhase::Running => {}
-            other => checker.violate(
-                now,
-                Rule::StatusAgrees,
-                format!("{who} runs but the API server says {:?}", other.as_ref().map(|s| s.phase)),
             ),
         }
+    }
+    match &stored.status {
+        Some(s) if s.phase == PodPhase::Running => {}
+        other => checker.violate(
+            now,
+            Rule::StatusAgrees,
+            format!("{who} runs but the API server says {:?}", other.as_ref().map(|s| s.phase)),
+        ),
     }
 }
 

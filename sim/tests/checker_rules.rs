@@ -1090,14 +1090,104 @@ fn accepts_a_pod_running_its_spec_after_the_world_settled() {
     b.assert_clean();
 }
 
-/// Pods whose containers exit by design, and pods of other nodes, have no running state to reach.
+/// A pod whose status the kubelet wrote with this phase (container states as when running).
+fn status_with_phase(p: &Pod, phase: PodPhase) -> PodStatusReport {
+    let mut status = running_status(p);
+    status.phase = phase;
+    status
+}
+
+/// A pod of restart policy `policy` whose one container `app` ran and exited with `exit_code`.
+fn pod_whose_container_exited(policy: RestartPolicy, exit_code: i32) -> (Bench, Pod, String) {
+    let p = pod_with_policy("web", policy);
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.crash(&id, exit_code);
+    (b, p, sandbox)
+}
+
+/// A Job-like pod that ran to completion (exit 0 under Never, sandbox stopped, Succeeded), and a pod
+/// of another node: both are where their spec asks them to be.
 #[test]
-fn accepts_pods_that_exit_by_design_or_belong_to_another_node() {
-    let mut job = pod_with_policy("job", RestartPolicy::Never);
-    job.spec.containers[0].command = ["workload", "exit-after", "1s", "0"].map(String::from).to_vec();
-    let mut b = Bench::new();
-    b.create_pod(job);
+fn accepts_a_pod_that_completed_and_a_pod_of_another_node() {
+    let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::Never, 0);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.report_status(&p, status_with_phase(&p, PodPhase::Succeeded));
     b.create_pod(pod_on("elsewhere", "node-2"));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+/// The restart policy decides what "converged" means: a container OOM-killed under Never leaves the
+/// pod Failed with its sandbox stopped, which is where the kubelet must leave it (no new sandbox).
+#[test]
+fn accepts_a_pod_failed_under_never_with_its_sandbox_stopped() {
+    let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::Never, 137);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.report_status(&p, status_with_phase(&p, PodPhase::Failed));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+/// OnFailure after exit 0 is done too (Succeeded).
+#[test]
+fn accepts_a_pod_succeeded_under_on_failure_with_its_sandbox_stopped() {
+    let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::OnFailure, 0);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.report_status(&p, status_with_phase(&p, PodPhase::Succeeded));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
+#[test]
+fn reports_a_done_pod_whose_sandbox_is_still_ready() {
+    let (mut b, p, _) = pod_whose_container_exited(RestartPolicy::Never, 1);
+    b.report_status(&p, status_with_phase(&p, PodPhase::Failed));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/web", "is Failed but still has a ready sandbox"]);
+    b.assert_only(Rule::Convergence);
+}
+
+#[test]
+fn reports_a_done_pod_whose_status_says_running() {
+    let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::Never, 1);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.report_status(&p, running_status(&p));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(
+        Rule::StatusAgrees,
+        &["default/web", "is Failed but the API server says Some(Running)"],
+    );
+    b.assert_only(Rule::StatusAgrees);
+}
+
+/// A container that failed under OnFailure is to run again: a stopped sandbox is not converged.
+#[test]
+fn reports_a_pod_failed_under_on_failure_left_without_a_sandbox() {
+    let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::OnFailure, 1);
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.report_status(&p, status_with_phase(&p, PodPhase::Failed));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/web", "no ready sandbox"]);
+}
+
+/// A container whose workload exits by itself under Always cycles (CrashLoopBackOff): no running
+/// state is required of it, but its pod keeps a ready sandbox and is Running.
+#[test]
+fn accepts_a_container_that_cycles_under_always_between_restarts() {
+    let mut p = pod("web");
+    p.spec.containers[0].command = ["workload", "exit-after", "1s", "1"].map(String::from).to_vec();
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    b.advance(2_000);
+    b.report_status(&p, running_status(&p));
     b.advance(400_000);
     b.judge_convergence(10_000);
     b.assert_clean();
