@@ -71,14 +71,29 @@ enum Event {
     Compact,
 }
 
+/// How often a heal that the API server refused (etcd down) is tried again.
+const HEAL_RETRY_INTERVAL: Millis = 1_000;
+/// A heal is tried at most this many more times (etcd faults are far shorter than 600 s).
+const MAX_HEAL_RETRIES: u32 = 600;
+
 #[derive(Clone, Debug)]
 enum Heal {
     Partition,
     Latency,
     EtcdAvailable,
-    SecretBack { namespace: String, name: String },
-    PullsWork { image: String },
-    PullLatency { image: String, latency: Millis },
+    /// The Secret is created again; `attempt` counts tries made while etcd was down.
+    SecretBack {
+        namespace: String,
+        name: String,
+        attempt: u32,
+    },
+    PullsWork {
+        image: String,
+    },
+    PullLatency {
+        image: String,
+        latency: Millis,
+    },
     Label(&'static str),
 }
 
@@ -738,7 +753,7 @@ impl World {
                 let (namespace, name) = split_name(&secret);
                 let _ = self.api.delete_secret(&namespace, &name);
                 if duration > 0 {
-                    self.heal_at(now + duration, Heal::SecretBack { namespace, name });
+                    self.heal_at(now + duration, Heal::SecretBack { namespace, name, attempt: 0 });
                 }
             }
             Fault::ImagePullFailure { image, permanent, failures } => {
@@ -844,9 +859,26 @@ impl World {
                 self.api.etcd_mut().set_available(true);
                 "etcd available".to_string()
             }
-            Heal::SecretBack { namespace, name } => {
-                let _ = self.api.create_secret(&namespace, &name);
-                format!("secret {namespace}/{name} created again")
+            Heal::SecretBack { namespace, name, attempt } => {
+                match self.api.create_secret(&namespace, &name) {
+                    Ok(()) | Err(ApiError::Conflict) => format!("secret {namespace}/{name} created again"),
+                    Err(e) => {
+                        // Whatever else is in force (etcd down), the fault heals: the re-creation is
+                        // retried every second, like a timeline action, and the heal time moves with it.
+                        if attempt < MAX_HEAL_RETRIES {
+                            let retry = Heal::SecretBack {
+                                namespace: namespace.clone(),
+                                name: name.clone(),
+                                attempt: attempt + 1,
+                            };
+                            self.heal_at(now + HEAL_RETRY_INTERVAL, retry);
+                        }
+                        self.trace.record(now, TraceKind::Heal, || {
+                        format!("secret {namespace}/{name} could not be created again ({e:?}); retried in 1 s")
+                    });
+                        return;
+                    }
+                }
             }
             Heal::PullsWork { image } => {
                 let failure = match self.scenario.images.get(&image).map(|i| i.failure) {
