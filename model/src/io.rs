@@ -87,6 +87,8 @@ pub enum ApiError {
     Conflict,
     /// The server could not be reached, or did not answer in time.
     Unavailable,
+    /// 422: the request is invalid (the API server's validation), with its message.
+    Invalid(String),
 }
 
 /// The API server's reply.

@@ -18,7 +18,7 @@
 //! A pure state machine: time is handed in as `now`; no clock, no randomness, no I/O.
 
 use podsim_model::io::{ApiError, ApiReply, ApiRequest, PodRef, WatchEvent};
-use podsim_model::{Millis, Pod, PodStatusReport};
+use podsim_model::{Millis, Pod, PodSpec, PodStatusReport};
 
 use crate::etcd::{Etcd, EtcdError, EtcdEvent, EventKind, Object, StoredPod};
 
@@ -339,11 +339,11 @@ impl ApiServer {
     /// Replaces the stored pod with `pod` if `pod.resource_version` is the stored one (Conflict
     /// otherwise; NotFound if there is no such pod).
     ///
-    /// As the API server validates updates: name, namespace and UID cannot change (an empty UID means
-    /// "the stored one"), nor `spec.nodeName` once set (setting it on an unbound pod is the binding);
-    /// such an update is refused with Conflict (the API server's 422 Invalid, which [`ApiError`] lacks).
-    /// The deletion timestamp and grace period are kept as stored (only deletion sets them), and the
-    /// status is kept (it is written by the kubelet only).
+    /// As the API server validates updates (`ValidatePodUpdate`): name, namespace and UID cannot change
+    /// (an empty UID means "the stored one"), nor `spec.nodeName` once set (setting it on an unbound
+    /// pod is the binding), and the spec may change only where [`validate_pod_spec_update`] allows;
+    /// anything else is refused with 422 Invalid. The deletion timestamp and grace period are kept as
+    /// stored (only deletion sets them), and the status is kept (it is written by the kubelet only).
     pub fn update_pod_if(&mut self, now: Millis, pod: Pod) -> Result<Pod, ApiError> {
         self.check_up(now)?;
         let (current, revision) = self.read_pod(&pod.namespace, &pod.name)?.ok_or(ApiError::NotFound)?;
@@ -359,10 +359,14 @@ impl ApiServer {
         if pod.uid.is_empty() {
             pod.uid = old.uid.clone();
         }
-        let node_rebound = !old.spec.node_name.is_empty() && pod.spec.node_name != old.spec.node_name;
-        if pod.name != old.name || pod.namespace != old.namespace || pod.uid != old.uid || node_rebound {
-            return Err(ApiError::Conflict);
+        if pod.name != old.name || pod.namespace != old.namespace || pod.uid != old.uid {
+            return Err(ApiError::Invalid(format!(
+                "Pod {:?} is invalid: metadata: name, namespace and uid are immutable",
+                old.name
+            )));
         }
+        validate_pod_spec_update(&old.spec, &pod.spec)
+            .map_err(|e| ApiError::Invalid(format!("Pod {:?} is invalid: {e}", old.name)))?;
         pod.deletion_timestamp = old.deletion_timestamp;
         pod.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
         pod.resource_version = String::new();
@@ -525,6 +529,86 @@ impl ApiServer {
     }
 }
 
+/// The spec fields an update may change, as the API server's message lists them.
+const UPDATABLE_POD_SPEC_FIELDS: &str = "`spec.containers[*].image`,`spec.initContainers[*].image`,\
+`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),\
+`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
+
+/// `ValidatePodUpdate`'s rule for the spec (pkg/apis/core/validation): binding an unbound pod sets
+/// `nodeName`, which is then immutable; otherwise only the images of containers and init containers
+/// may change (each still non-empty), and `terminationGracePeriodSeconds` may go from negative to 1.
+/// (`activeDeadlineSeconds` and tolerations are mutable too, but the model carries neither.) Ephemeral
+/// containers change only through their subresource, and resources only through `resize`, never by
+/// an update. The error names the fields that changed.
+pub fn validate_pod_spec_update(old: &PodSpec, new: &PodSpec) -> Result<(), String> {
+    if !old.node_name.is_empty() && new.node_name != old.node_name {
+        return Err(format!("spec.nodeName: Forbidden: may not be changed (from {:?})", old.node_name));
+    }
+    for (list, containers) in [("containers", &new.containers), ("initContainers", &new.init_containers)] {
+        if let Some(i) = containers.iter().position(|c| c.image().is_empty()) {
+            return Err(format!("spec.{list}[{i}].image: Required value"));
+        }
+    }
+    let mut munged = new.clone();
+    munged.node_name = old.node_name.clone();
+    for (mine, theirs) in
+        [(&mut munged.containers, &old.containers), (&mut munged.init_containers, &old.init_containers)]
+    {
+        if mine.len() == theirs.len() {
+            for (c, o) in mine.iter_mut().zip(theirs) {
+                c.set_image(o.image());
+            }
+        }
+    }
+    if old.termination_grace_period_seconds < 0 && new.termination_grace_period_seconds == 1 {
+        munged.termination_grace_period_seconds = old.termination_grace_period_seconds;
+    }
+    if munged == *old {
+        return Ok(());
+    }
+    Err(format!(
+        "spec: Forbidden: pod updates may not change fields other than {UPDATABLE_POD_SPEC_FIELDS} (changed: {})",
+        changed_fields(old, &munged).join(", ")
+    ))
+}
+
+/// The paths of the fields in which two specs differ (`spec.containers[0].args`, `spec.volumes`).
+fn changed_fields(old: &PodSpec, new: &PodSpec) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return vec!["spec".to_string()];
+    };
+    let mut changed = Vec::new();
+    for (key, value) in &a {
+        let other = b.get(key).unwrap_or(&serde_json::Value::Null);
+        if value == other {
+            continue;
+        }
+        match (value, other) {
+            (serde_json::Value::Array(x), serde_json::Value::Array(y)) if x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                    changed.extend(changed_keys(p, q).into_iter().map(|k| format!("spec.{key}[{i}].{k}")));
+                }
+            }
+            _ => changed.push(format!("spec.{key}")),
+        }
+    }
+    changed
+}
+
+/// The keys in which two JSON objects differ (empty if either is not an object and they are equal).
+fn changed_keys(a: &serde_json::Value, b: &serde_json::Value) -> Vec<String> {
+    match (a, b) {
+        (serde_json::Value::Object(x), serde_json::Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().filter(|k| x.get(*k) != y.get(*k)).map(|k| k.to_string()).collect()
+        }
+        _ if a == b => Vec::new(),
+        _ => vec!["(all)".to_string()],
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use podsim_model::PodPhase;
@@ -533,8 +617,11 @@ mod tests {
 
     const NODE: &str = "node-1";
 
+    /// A pod with one container `app` of image `img:1`.
     fn pod_on(name: &str, node: &str) -> Pod {
-        Pod::new(name, format!("uid-{name}"), node)
+        let mut pod = Pod::new(name, format!("uid-{name}"), node);
+        pod.spec.containers.push(podsim_model::Container::new("app", "img:1"));
+        pod
     }
 
     fn status(phase: PodPhase) -> PodStatusReport {
@@ -620,21 +707,73 @@ mod tests {
     #[test]
     fn updates_are_optimistic_and_a_stale_resource_version_conflicts() {
         let mut api = ApiServer::new();
-        let created = api.create_pod(0, pod_on("a", NODE)).unwrap();
-        let updated =
-            api.update_pod(0, "default", "a", |p| p.spec.termination_grace_period_seconds = 5).unwrap();
+        let created = api.create_pod(0, pod_with_app("a")).unwrap();
+        let updated = api.update_pod(0, "default", "a", |p| p.spec.containers[0].set_image("img:2")).unwrap();
         assert_eq!(updated.resource_version, "3");
-        assert_eq!(updated.spec.termination_grace_period_seconds, 5);
+        assert_eq!(updated.spec.containers[0].image(), "img:2");
         // `created` is stale now.
         let mut stale = created.clone();
-        stale.spec.termination_grace_period_seconds = 60;
+        stale.spec.containers[0].set_image("img:3");
         assert_eq!(api.update_pod_if(0, stale), Err(ApiError::Conflict));
         let mut fresh = updated.clone();
-        fresh.spec.termination_grace_period_seconds = 60;
+        fresh.spec.containers[0].set_image("img:3");
         let written = api.update_pod_if(0, fresh).unwrap();
         assert_eq!(written.resource_version, "4");
         assert_eq!(api.pod("default", "a").unwrap().pod, written);
         assert_eq!(api.update_pod(0, "default", "zz", |_| {}), Err(ApiError::NotFound));
+    }
+
+    /// A pod on the node with one container `app` of image `img:1`.
+    fn pod_with_app(name: &str) -> Pod {
+        pod_on(name, NODE)
+    }
+
+    /// The Invalid message of an update of `pod_with_app("a")`, or None if it was accepted.
+    fn refusal(change: impl FnOnce(&mut Pod)) -> Option<String> {
+        let mut api = ApiServer::new();
+        api.create_pod(0, pod_with_app("a")).unwrap();
+        match api.update_pod(0, "default", "a", change) {
+            Ok(_) => None,
+            Err(ApiError::Invalid(message)) => Some(message),
+            Err(other) => panic!("expected Ok or Invalid, got {other:?}"),
+        }
+    }
+
+    /// `ValidatePodUpdate`: only images (and a negative grace period set to 1) may change.
+    #[test]
+    fn updates_may_change_only_images_as_the_api_server_allows() {
+        assert_eq!(refusal(|p| p.spec.containers[0].set_image("img:2")), None);
+        let env = refusal(|p| {
+            p.spec.containers[0].env.push(podsim_model::pod::EnvVar {
+                name: "X".into(),
+                source: podsim_model::pod::EnvSource::Value("1".into()),
+            })
+        })
+        .expect("an env change is refused");
+        assert!(
+            env.contains("pod updates may not change fields other than `spec.containers[*].image`"),
+            "{env}"
+        );
+        assert!(env.contains("changed: spec.containers[0].env"), "{env}");
+        let args = refusal(|p| p.spec.containers[0].args = vec!["--verbose".into()]).unwrap();
+        assert!(args.contains("spec.containers[0].args"), "{args}");
+        let added =
+            refusal(|p| p.spec.containers.push(podsim_model::Container::new("two", "img:1"))).unwrap();
+        assert!(added.contains("changed: spec.containers"), "{added}");
+        let grace = refusal(|p| p.spec.termination_grace_period_seconds = 5).unwrap();
+        assert!(grace.contains("spec.terminationGracePeriodSeconds"), "{grace}");
+        let policy = refusal(|p| p.spec.restart_policy = podsim_model::RestartPolicy::Never).unwrap();
+        assert!(policy.contains("spec.restartPolicy"), "{policy}");
+        let empty = refusal(|p| p.spec.containers[0].set_image("")).unwrap();
+        assert!(empty.contains("spec.containers[0].image: Required value"), "{empty}");
+        // A negative grace period may be set to 1, nothing else.
+        let mut spec = pod_with_app("a").spec;
+        spec.termination_grace_period_seconds = -1;
+        let mut to_one = spec.clone();
+        to_one.termination_grace_period_seconds = 1;
+        assert_eq!(validate_pod_spec_update(&spec, &to_one), Ok(()));
+        to_one.termination_grace_period_seconds = 2;
+        assert!(validate_pod_spec_update(&spec, &to_one).is_err());
     }
 
     #[test]
@@ -651,11 +790,10 @@ mod tests {
         let mut api = ApiServer::new();
         api.create_pod(0, pod_on("a", NODE)).unwrap();
         api.create_pod(0, pod_on("u", "")).unwrap();
-        assert_eq!(api.update_pod(0, "default", "a", |p| p.uid = "x".into()), Err(ApiError::Conflict));
-        assert_eq!(
-            api.update_pod(0, "default", "a", |p| p.spec.node_name = "node-2".into()),
-            Err(ApiError::Conflict)
-        );
+        let uid = api.update_pod(0, "default", "a", |p| p.uid = "x".into());
+        assert!(matches!(&uid, Err(ApiError::Invalid(m)) if m.contains("immutable")), "{uid:?}");
+        let rebound = api.update_pod(0, "default", "a", |p| p.spec.node_name = "node-2".into());
+        assert!(matches!(&rebound, Err(ApiError::Invalid(m)) if m.contains("spec.nodeName")), "{rebound:?}");
         // Binding an unbound pod is allowed.
         let bound = api.update_pod(0, "default", "u", |p| p.spec.node_name = NODE.into()).unwrap();
         assert_eq!(bound.spec.node_name, NODE);
@@ -674,7 +812,7 @@ mod tests {
         api.create_pod(0, pod_on("a", NODE)).unwrap();
         api.create_pod(0, pod_on("elsewhere", "node-2")).unwrap();
         api.create_secret("default", "s").unwrap();
-        api.update_pod(0, "default", "a", |p| p.spec.termination_grace_period_seconds = 1).unwrap();
+        api.update_pod(0, "default", "a", |p| p.spec.containers[0].set_image("img:2")).unwrap();
         api.create_pod(0, pod_on("unbound", "")).unwrap();
         api.update_pod(0, "default", "unbound", |p| p.spec.node_name = NODE.into()).unwrap();
         let events = api.take_watch_events();
@@ -758,7 +896,7 @@ mod tests {
         assert_eq!(api.etcd().revision(), 3);
         assert_eq!(api.take_watch_events(), vec![]);
         // A spec update keeps the status.
-        api.update_pod(12, "default", "a", |p| p.spec.termination_grace_period_seconds = 3).unwrap();
+        api.update_pod(12, "default", "a", |p| p.spec.containers[0].set_image("img:3")).unwrap();
         assert_eq!(api.pod("default", "a").unwrap().status, Some(status(PodPhase::Running)));
     }
 
@@ -926,8 +1064,8 @@ mod tests {
         watch(&mut api, 1);
         api.create_pod(0, pod_on("a", NODE)).unwrap();
         for i in 0..WATCH_BUFFER_LIMIT {
-            let grace = i as i64 + 1;
-            api.update_pod(0, "default", "a", |p| p.spec.termination_grace_period_seconds = grace).unwrap();
+            let image = format!("img:{}", i + 2);
+            api.update_pod(0, "default", "a", |p| p.spec.containers[0].set_image(&image)).unwrap();
         }
         assert_eq!(api.take_watch_events(), vec![]);
         assert!(!api.watch_is_open());
