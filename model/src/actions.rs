@@ -108,31 +108,36 @@ pub fn pod_sandbox_changed(pod: &Pod, status: &RuntimePodStatus) -> (bool, u32, 
     (changed, attempt, id.to_string())
 }
 
-/// `PodSandboxChanged`, borrowing the sandbox id: whether the pod needs a new sandbox, the attempt number to use, and the id of
-/// the sandbox that exists now ("" if none, or if the network namespace mode changed).
+/// `PodSandboxChanged` (pkg/kubelet/kuberuntime/util/util.go), borrowing the sandbox id: whether the
+/// pod needs a new sandbox, the attempt number to use, and the id of the sandbox that exists now (""
+/// if none, or if the network namespace mode changed).
+///
+/// Every attempt is counted from the newest sandbox (`SandboxStatuses[0].Metadata.Attempt`): a new
+/// sandbox gets its attempt + 1, a kept one reports its own attempt. The highest attempt among older
+/// sandboxes plays no part (kubernetes#128089, which proposed it, was closed unmerged).
 fn sandbox_changed<'a>(pod: &Pod, status: &'a RuntimePodStatus) -> (bool, u32, &'a str) {
     let Some(newest) = status.sandboxes.first() else {
         return (true, 0, "");
     };
     let ready = status.sandboxes.iter().filter(|s| s.state == SandboxState::Ready).count();
-    let max_attempt = status.sandboxes.iter().map(|s| s.attempt).max().unwrap_or(0);
+    let next_attempt = newest.attempt + 1;
     if ready > 1 {
         // More than one sandbox is ready: reconcile by starting over.
-        return (true, max_attempt + 1, newest.id.as_str());
+        return (true, next_attempt, newest.id.as_str());
     }
     if newest.state != SandboxState::Ready {
         // The newest sandbox is not ready (stopped, or its pause process died).
-        return (true, max_attempt + 1, newest.id.as_str());
+        return (true, next_attempt, newest.id.as_str());
     }
     if newest.host_network != pod.spec.host_network {
         // The network namespace mode changed.
-        return (true, max_attempt + 1, "");
+        return (true, next_attempt, "");
     }
     if !pod.spec.host_network && newest.ip.is_empty() {
         // A pod network sandbox without an IP.
-        return (true, max_attempt + 1, newest.id.as_str());
+        return (true, next_attempt, newest.id.as_str());
     }
-    (false, max_attempt, newest.id.as_str())
+    (false, newest.attempt, newest.id.as_str())
 }
 
 /// `shouldRestartOnFailure`: any policy but Never restarts a failed container.
@@ -481,5 +486,60 @@ fn sidecar_running_actions(
         let message = format!("Init container {} failed liveness probe", container.name());
         actions.kill(st, ContainerKind::Init, i, KillReason::LivenessProbe, message);
         actions.init_containers_to_start.push(i);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::SandboxStatus;
+
+    fn sandbox(id: &str, state: SandboxState, attempt: u32) -> SandboxStatus {
+        SandboxStatus {
+            id: id.to_string(),
+            state,
+            attempt,
+            ip: "10.0.0.1".to_string(),
+            host_network: false,
+            created_at: 0,
+        }
+    }
+
+    /// `PodSandboxChanged` numbers the new sandbox after the newest one (`SandboxStatuses[0]`), not
+    /// after the highest attempt seen: sandboxes newest first with attempts [1, 3] give attempt 2.
+    #[test]
+    fn new_sandbox_attempt_follows_the_newest_sandbox() {
+        let pod = Pod::new("p", "u", "n");
+        let status = RuntimePodStatus {
+            sandboxes: vec![
+                sandbox("new", SandboxState::NotReady, 1),
+                sandbox("old", SandboxState::NotReady, 3),
+            ],
+            containers: Vec::new(),
+        };
+        assert_eq!(pod_sandbox_changed(&pod, &status), (true, 2, "new".to_string()));
+        // Two ready sandboxes: reconcile, still numbered after the newest.
+        let two_ready = RuntimePodStatus {
+            sandboxes: vec![sandbox("new", SandboxState::Ready, 1), sandbox("old", SandboxState::Ready, 3)],
+            containers: Vec::new(),
+        };
+        assert_eq!(pod_sandbox_changed(&pod, &two_ready), (true, 2, "new".to_string()));
+        // A kept sandbox reports its own attempt.
+        let kept = RuntimePodStatus {
+            sandboxes: vec![
+                sandbox("new", SandboxState::Ready, 1),
+                sandbox("old", SandboxState::NotReady, 3),
+            ],
+            containers: Vec::new(),
+        };
+        assert_eq!(pod_sandbox_changed(&pod, &kept), (false, 1, "new".to_string()));
+        // The network mode changed: a new sandbox, none to reuse.
+        let mut host = pod.clone();
+        host.spec.host_network = true;
+        assert_eq!(pod_sandbox_changed(&host, &kept), (true, 2, String::new()));
+        // No IP.
+        let mut no_ip = kept.clone();
+        no_ip.sandboxes[0].ip.clear();
+        assert_eq!(pod_sandbox_changed(&pod, &no_ip), (true, 2, "new".to_string()));
     }
 }
