@@ -132,6 +132,7 @@ pub fn read_plan(file: &str, text: &str) -> Result<PlanInput, InputError> {
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
+                resources: None,
             })
         })
         .collect::<Result<Vec<_>, InputError>>()?;

@@ -72,6 +72,7 @@ fn status_of(id: &str, container: &Container, state: ContainerState) -> Containe
         created_at: 0,
         started_at: None,
         finished_at: None,
+        resources: None,
     }
 }
 

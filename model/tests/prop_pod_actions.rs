@@ -174,6 +174,7 @@ fn build_case(
             created_at: 1000 * (count - i as u64),
             started_at: None,
             finished_at: None,
+            resources: None,
         });
     }
     Case { pod, status, probes, purge_init_containers }
@@ -298,6 +299,7 @@ fn initialising_case_strategy() -> impl Strategy<Value = Case> {
                     created_at: 1_000_000,
                     started_at: None,
                     finished_at: None,
+                    resources: None,
                 },
             );
         }
@@ -473,6 +475,7 @@ impl Runtime {
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
+                resources: None,
             },
         );
     }
