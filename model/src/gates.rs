@@ -195,6 +195,16 @@ mod tests {
         assert_eq!(FeatureGates::parse("").unwrap(), FeatureGates::default());
     }
 
+    /// The current kubelet (1.36+) has all four on: SidecarContainers and InPlacePodVerticalScaling GA,
+    /// ContainerRestartRules beta since 1.35, RestartAllContainersOnContainerExits beta since 1.36.
+    #[test]
+    fn every_gate_is_on_by_default_as_in_the_current_kubelet() {
+        let d = FeatureGates::default();
+        assert!(d.sidecar_containers && d.in_place_pod_vertical_scaling);
+        assert!(d.container_restart_rules && d.restart_all_containers_on_container_exits);
+        assert!(d.non_default().is_empty());
+    }
+
     #[test]
     fn unknown_names_and_values_are_errors() {
         let e = FeatureGates::parse("NoSuchGate=true").unwrap_err();

@@ -18,10 +18,11 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
+use podsim_model::actions::compute_pod_actions_with;
 use podsim_model::{
     compute_pod_actions, Container, ContainerKind, ContainerProbes, ContainerState, ContainerStatus,
-    KillReason, Pod, PodActions, ProbeResult, ProbeResults, RestartPolicy, RuntimePodStatus, SandboxState,
-    SandboxStatus,
+    FeatureGates, KillReason, Pod, PodActions, ProbeResult, ProbeResults, RestartPolicy, RuntimePodStatus,
+    SandboxState, SandboxStatus,
 };
 
 /// How many plan-and-apply rounds the convergence properties allow. A pod needs at most one round for
@@ -1139,5 +1140,35 @@ proptest! {
             );
         }
         prop_assert!(!actions.create_sandbox || actions.kill_pod, "a new sandbox must come with killing the pod");
+    }
+
+    /// The gates that read fields these pods do not have change nothing: without a container restart
+    /// policy or rule (only sidecars' Always), ContainerRestartRules on or off plans the same; without
+    /// resources reported by the runtime, InPlacePodVerticalScaling on or off plans the same, and
+    /// never resizes.
+    #[test]
+    fn gates_without_their_fields_change_nothing(case in case_strategy()) {
+        let default = compute_pod_actions(&case.pod, &case.status, &case.probes);
+        for list in ["ContainerRestartRules=false", "InPlacePodVerticalScaling=false"] {
+            let gates = FeatureGates::parse(list).unwrap();
+            let other = compute_pod_actions_with(&case.pod, &case.status, &case.probes, &gates);
+            prop_assert_eq!(&other, &default, "{} changed the plan", list);
+        }
+        prop_assert!(default.containers_to_update.is_empty() && !default.update_pod_resources);
+    }
+
+    /// The legacy init path (SidecarContainers off) plans init containers one at a time, as
+    /// `NextInitContainerToStart`, never in `InitContainersToStart`; the default path never sets it.
+    #[test]
+    fn the_legacy_path_starts_one_init_container_at_a_time(case in case_strategy()) {
+        let legacy = FeatureGates::parse("SidecarContainers=false").unwrap();
+        let actions = compute_pod_actions_with(&case.pod, &case.status, &case.probes, &legacy);
+        prop_assert!(actions.init_containers_to_start.is_empty(), "legacy plan {:#?}", actions);
+        if let Some(next) = actions.next_init_container_to_start {
+            prop_assert!(next < case.pod.spec.init_containers.len());
+            prop_assert!(actions.containers_to_start.is_empty(), "regular containers wait for the init containers");
+        }
+        let default = compute_pod_actions(&case.pod, &case.status, &case.probes);
+        prop_assert!(default.next_init_container_to_start.is_none());
     }
 }
