@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::ser::{SerializeMap, Serializer};
 
-use podsim_model::format_hash;
 use podsim_model::manifest::PodManifest;
+use podsim_model::{format_hash, FeatureGates};
 
 use podsim_sim::input::{parse_document, read_source, InputError};
 
@@ -145,14 +145,28 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         long_about = "Print what the kubelet would do for one pod, as one JSON object.\n\n\
 The input (YAML or JSON) has `pod:` (a v1 Pod manifest), `runtime:` (its sandboxes, newest first, and \
 its containers as the runtime reports them) and `probes:` (cached liveness/startup results by container \
-id). The output is the kubelet's podActions: killPod, createSandbox, sandboxId, attempt, \
-initContainersToStart, containersToStart, ephemeralContainersToStart, containersToKill.",
-        after_help = "Examples:\n  podsim plan examples/plan/image-changed.yaml\n  podsim plan - < plan.yaml"
+id). A runtime container may carry `resources:` (cpuRequest, cpuLimit, memoryLimit: what it runs \
+with), and the pod's `status.conditions` an AllContainersRestarting condition. The output is the \
+kubelet's podActions: killPod, createSandbox, sandboxId, attempt, initContainersToStart, \
+containersToStart, ephemeralContainersToStart, containersToKill; and when set, \
+nextInitContainerToStart (the legacy init path), containersToUpdate and updatePodResources (in-place \
+resize), containersToReset (all containers restarting).\n\n\
+--feature-gates takes the kubelet's syntax (NAME=true,NAME=false), applied over the current \
+kubelet's defaults, for the gates podsim knows: SidecarContainers, InPlacePodVerticalScaling, \
+ContainerRestartRules, RestartAllContainersOnContainerExits (all on by default). An unknown name is \
+an error.",
+        after_help = "Examples:\n  podsim plan examples/plan/image-changed.yaml\n  podsim plan - < plan.yaml\n  \
+podsim plan examples/plan/resize-cpu.yaml\n  \
+podsim plan --feature-gates InPlacePodVerticalScaling=false examples/plan/resize-cpu.yaml"
     )]
     Plan {
         /// The plan document, or `-` for standard input
         #[arg(value_name = "FILE")]
         file: String,
+        /// Kubelet feature gates over the defaults, as `--feature-gates` takes them
+        /// (e.g. `SidecarContainers=false,ContainerRestartRules=false`)
+        #[arg(long = "feature-gates", value_name = "LIST")]
+        feature_gates: Option<String>,
     },
     /// Print the kubelet's hash of every container of a pod, as JSON
     #[command(
@@ -257,7 +271,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Explore { paths, seeds, jobs, json } => run_explore(paths, seeds, jobs, json),
-        Command::Plan { file } => run_plan(&file),
+        Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
     };
     match result {
@@ -290,9 +304,11 @@ fn print_json(value: &impl serde::Serialize) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run_plan(file: &str) -> Result<(), Failure> {
+fn run_plan(file: &str, feature_gates: Option<&str>) -> Result<(), Failure> {
+    let gates = FeatureGates::parse(feature_gates.unwrap_or(""))
+        .map_err(|e| Failure::Usage(format!("--feature-gates: {e}")))?;
     let text = read_source(file)?;
-    let input = plan::read_plan(file, &text)?;
+    let input = plan::read_plan(file, &text, &gates)?;
     print_json(&plan::plan(&input))
 }
 

@@ -1,13 +1,20 @@
 //! `podsim plan`: the document it reads (a pod, its runtime state, probe results) and the JSON it
-//! prints (the kubelet's `podActions`, by container name).
+//! prints (the kubelet's `podActions`, by container name), under the kubelet's feature gates.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use podsim_model::actions::{compute_pod_actions_opts, ContainerResources, PlanOptions};
 use podsim_model::manifest::PodManifest;
+use podsim_model::pod::{ActualResources, ResourceName};
 use podsim_model::{
-    compute_pod_actions, parse_hash, ContainerKind, ContainerState, ContainerStatus, Pod, PodActions,
+    parse_hash, Container, ContainerKind, ContainerState, ContainerStatus, FeatureGates, Pod, PodActions,
     ProbeResults, RuntimePodStatus, SandboxState, SandboxStatus,
 };
+
+/// The pod condition the kubelet's sync reads to restart all containers (KEP-5532).
+const ALL_CONTAINERS_RESTARTING: &str = "AllContainersRestarting";
 
 use podsim_sim::input::{parse_document, InputError};
 
@@ -55,6 +62,9 @@ struct ContainerDocument {
     #[serde(default)]
     reason: String,
     hash: HashText,
+    /// What the runtime reports it runs with (cpuRequest, cpuLimit, memoryLimit).
+    #[serde(default)]
+    resources: Option<ActualResources>,
 }
 
 /// A hash as `podsim hash` prints it; YAML reads an all-digit hash such as `12345678` as a number,
@@ -83,12 +93,18 @@ pub struct PlanInput {
     pub runtime: RuntimePodStatus,
     /// Cached probe results.
     pub probes: ProbeResults,
+    /// The gates, and whether the pod's containers are all restarting.
+    pub options: PlanOptions,
 }
 
-/// Reads a plan document.
-pub fn read_plan(file: &str, text: &str) -> Result<PlanInput, InputError> {
+/// Reads a plan document as a kubelet (and API server) with these feature gates would: the pod is
+/// defaulted and validated under them, and its containers are all restarting if its status holds
+/// `AllContainersRestarting=True` and RestartAllContainersOnContainerExits is on (`Kubelet.SyncPod`).
+pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInput, InputError> {
     let doc: PlanDocument = parse_document(file, text)?;
-    let pod = doc.pod.into_pod().map_err(|e| InputError {
+    let restart_all_containers = gates.restart_all_containers_on_container_exits
+        && doc.pod.condition_is_true(ALL_CONTAINERS_RESTARTING);
+    let pod = doc.pod.into_pod_with(gates).map_err(|e| InputError {
         file: file_label(file),
         location: None,
         field: Some(format!("pod.{}", e.path)),
@@ -132,6 +148,7 @@ pub fn read_plan(file: &str, text: &str) -> Result<PlanInput, InputError> {
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
+                resources: c.resources,
             })
         })
         .collect::<Result<Vec<_>, InputError>>()?;
@@ -139,6 +156,7 @@ pub fn read_plan(file: &str, text: &str) -> Result<PlanInput, InputError> {
         pod,
         runtime: RuntimePodStatus { sandboxes, containers },
         probes: doc.probes.unwrap_or_default(),
+        options: PlanOptions { gates: *gates, restart_all_containers },
     })
 }
 
@@ -150,7 +168,8 @@ fn file_label(file: &str) -> String {
     }
 }
 
-/// The JSON `podsim plan` prints.
+/// The JSON `podsim plan` prints. The fields only the non-default paths set (the legacy next init
+/// container, resizes, the reset list) appear only when set.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PlanOutput {
@@ -158,10 +177,18 @@ pub struct PlanOutput {
     create_sandbox: bool,
     sandbox_id: String,
     attempt: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_init_container_to_start: Option<String>,
     init_containers_to_start: Vec<String>,
     containers_to_start: Vec<String>,
     ephemeral_containers_to_start: Vec<String>,
     containers_to_kill: Vec<KillOutput>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    containers_to_update: BTreeMap<ResourceName, Vec<UpdateOutput>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    update_pod_resources: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    containers_to_reset: Vec<ResetOutput>,
 }
 
 #[derive(Debug, Serialize)]
@@ -171,11 +198,29 @@ struct KillOutput {
     reason: String,
 }
 
+/// One in-place resize: cpu in millicores, memory in bytes.
+#[derive(Debug, Serialize)]
+struct UpdateOutput {
+    name: String,
+    id: String,
+    desired: ContainerResources,
+    current: ContainerResources,
+}
+
+/// One container to kill (if it runs) and remove while all containers restart.
+#[derive(Debug, Serialize)]
+struct ResetOutput {
+    name: String,
+    id: String,
+    kill: bool,
+}
+
 /// Plans and renders the result by container name.
 pub fn plan(input: &PlanInput) -> PlanOutput {
-    let actions: PodActions = compute_pod_actions(&input.pod, &input.runtime, &input.probes);
+    let actions: PodActions =
+        compute_pod_actions_opts(&input.pod, &input.runtime, &input.probes, &input.options);
     let spec = &input.pod.spec;
-    let names = |list: &[podsim_model::Container], idx: &[usize]| -> Vec<String> {
+    let names = |list: &[Container], idx: &[usize]| -> Vec<String> {
         idx.iter().map(|&i| list[i].name().to_string()).collect()
     };
     PlanOutput {
@@ -183,6 +228,9 @@ pub fn plan(input: &PlanInput) -> PlanOutput {
         create_sandbox: actions.create_sandbox,
         sandbox_id: actions.sandbox_id.clone(),
         attempt: actions.attempt,
+        next_init_container_to_start: actions
+            .next_init_container_to_start
+            .map(|i| spec.init_containers[i].name().to_string()),
         init_containers_to_start: names(&spec.init_containers, &actions.init_containers_to_start),
         containers_to_start: names(&spec.containers, &actions.containers_to_start),
         ephemeral_containers_to_start: names(
@@ -199,6 +247,28 @@ pub fn plan(input: &PlanInput) -> PlanOutput {
                 );
                 KillOutput { name: k.name.clone(), id: k.id.clone(), reason: k.message.clone() }
             })
+            .collect(),
+        containers_to_update: actions
+            .containers_to_update
+            .iter()
+            .map(|(resource, list)| {
+                let list = list
+                    .iter()
+                    .map(|u| UpdateOutput {
+                        name: u.name.clone(),
+                        id: u.id.clone(),
+                        desired: u.desired,
+                        current: u.current,
+                    })
+                    .collect();
+                (*resource, list)
+            })
+            .collect(),
+        update_pod_resources: actions.update_pod_resources,
+        containers_to_reset: actions
+            .containers_to_reset
+            .iter()
+            .map(|r| ResetOutput { name: r.name.clone(), id: r.id.clone(), kill: r.kill })
             .collect(),
     }
 }

@@ -61,6 +61,7 @@ fn status(pod: &Pod, container: &Container, n: usize, state: ContainerState, has
         created_at: 1_000,
         started_at: Some(1_100),
         finished_at: if state == ContainerState::Exited { Some(1_200) } else { None },
+        resources: None,
     }
 }
 

@@ -454,6 +454,7 @@ impl CriClient {
             created_at: self.millis(s.created_at),
             started_at: (s.started_at > 0).then(|| self.millis(s.started_at)),
             finished_at: (s.finished_at > 0).then(|| self.millis(s.finished_at)),
+            resources: None,
         }
     }
 

@@ -1,18 +1,30 @@
 //! `compute_pod_actions`: what the kubelet must do to bring one pod's runtime state to its spec.
 //!
-//! This is the kubelet's `computePodActions` (pkg/kubelet/kuberuntime/kuberuntime_manager.go) with the
-//! default feature gates of Kubernetes 1.33 and later: restartable init containers always take the
-//! `computeInitContainerActions` path (LegacySidecarContainers off), in-place resize has nothing to do
-//! (the model carries no resources). Each helper is named after the kubelet function it mirrors.
+//! This is the kubelet's `computePodActions` (pkg/kubelet/kuberuntime/kuberuntime_manager.go) under
+//! the feature gates of [`FeatureGates`]: with their defaults (the current kubelet's), restartable
+//! init containers take the `computeInitContainerActions` path, running containers are resized in
+//! place ([`resize`]), a container's own restart policy and rules are read, and a pod whose
+//! containers are all restarting is reset ([`restart_all`]). `SidecarContainers=false` takes the
+//! legacy init path ([`legacy`]). Each helper is named after the kubelet function it mirrors.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::pod::{Container, ContainerKind, Pod, RestartPolicy};
+use crate::gates::FeatureGates;
+use crate::pod::{container_should_restart, Container, ContainerKind, Pod, ResourceName, RestartPolicy};
 use crate::runtime::{
     ContainerState, ContainerStatus, ProbeResult, ProbeResults, RuntimePodStatus, SandboxState,
 };
 
-/// Why a container is to be killed (`containerKillReason`, plus the hash change the kubelet leaves
+pub mod legacy;
+pub mod resize;
+pub mod restart_all;
+
+pub use resize::{ContainerResources, ContainerToUpdate};
+pub use restart_all::ContainerToReset;
+
+/// Why a container is to be killed (`containerKillReason`, plus the changes the kubelet leaves
 /// without a reason).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum KillReason {
@@ -24,6 +36,8 @@ pub enum KillReason {
     StartupProbe,
     /// The runtime reports the container in an unknown state.
     Unknown,
+    /// Its resources changed and its `resizePolicy` asks for a restart (`computePodResizeAction`).
+    ResizeRequiresRestart,
 }
 
 /// One entry of `podActions.ContainersToKill`.
@@ -45,6 +59,9 @@ pub struct ContainerToKill {
 }
 
 /// The kubelet's `podActions`: the plan for one sync of one pod.
+///
+/// The fields the default path never sets (the legacy next init container, resource updates, the
+/// reset list) are left out of the serialised form while empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PodActions {
@@ -56,6 +73,10 @@ pub struct PodActions {
     pub sandbox_id: String,
     /// The attempt number of the sandbox to create (or of the current one).
     pub attempt: u32,
+    /// `NextInitContainerToStart`, the legacy path's (SidecarContainers off) one init container to
+    /// start: an index into `spec.initContainers`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_init_container_to_start: Option<usize>,
     /// Indexes into `spec.initContainers` to start, in spec order.
     pub init_containers_to_start: Vec<usize>,
     /// Indexes into `spec.containers` to start, in spec order.
@@ -64,17 +85,36 @@ pub struct PodActions {
     pub ephemeral_containers_to_start: Vec<usize>,
     /// Containers to stop before anything starts, in spec order (init, regular, ephemeral).
     pub containers_to_kill: Vec<ContainerToKill>,
+    /// `ContainersToUpdate`: running containers whose cpu or memory is resized in place, per
+    /// resource, decreases before increases.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub containers_to_update: BTreeMap<ResourceName, Vec<ContainerToUpdate>>,
+    /// `UpdatePodResources`: the pod's cgroup is to be resized (a container restarts for a resize).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub update_pod_resources: bool,
+    /// The containers to kill (if running) and remove from the runtime, in order, while the pod's
+    /// containers are all restarting (KEP-5532); nothing else is done in that sync.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub containers_to_reset: Vec<ContainerToReset>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 impl PodActions {
-    /// Nothing to do: no kill, no sandbox, no start.
+    /// Nothing to do: no kill, no sandbox, no start, no resize, no reset.
     pub fn is_noop(&self) -> bool {
         !self.kill_pod
             && !self.create_sandbox
+            && self.next_init_container_to_start.is_none()
             && self.init_containers_to_start.is_empty()
             && self.containers_to_start.is_empty()
             && self.ephemeral_containers_to_start.is_empty()
             && self.containers_to_kill.is_empty()
+            && self.containers_to_update.is_empty()
+            && !self.update_pod_resources
+            && self.containers_to_reset.is_empty()
     }
 
     /// Adds a kill; a second entry for the same container id replaces the first (the kubelet's map).
@@ -99,6 +139,34 @@ impl PodActions {
             None => self.containers_to_kill.push(entry),
         }
     }
+
+    /// Empties every list, keeping their buffers (the resync hot path allocates nothing).
+    fn reset(&mut self, create_sandbox: bool, attempt: u32, sandbox_id: &str) {
+        self.kill_pod = create_sandbox;
+        self.create_sandbox = create_sandbox;
+        self.attempt = attempt;
+        self.sandbox_id.clear();
+        self.sandbox_id.push_str(sandbox_id);
+        self.next_init_container_to_start = None;
+        self.init_containers_to_start.clear();
+        self.containers_to_start.clear();
+        self.ephemeral_containers_to_start.clear();
+        self.containers_to_kill.clear();
+        self.containers_to_update.clear();
+        self.update_pod_resources = false;
+        self.containers_to_reset.clear();
+    }
+}
+
+/// What the kubelet's sync passes to `computePodActions` besides the pod, its runtime status and the
+/// probe results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// The kubelet's feature gates.
+    pub gates: FeatureGates,
+    /// `restartAllContainers`: the pod's `AllContainersRestarting` condition is True (Kubelet.SyncPod
+    /// passes it only with RestartAllContainersOnContainerExits on).
+    pub restart_all_containers: bool,
 }
 
 /// `PodSandboxChanged`: whether the pod needs a new sandbox, the attempt number to use, and the id of
@@ -108,36 +176,50 @@ pub fn pod_sandbox_changed(pod: &Pod, status: &RuntimePodStatus) -> (bool, u32, 
     (changed, attempt, id.to_string())
 }
 
-/// `PodSandboxChanged`, borrowing the sandbox id: whether the pod needs a new sandbox, the attempt number to use, and the id of
-/// the sandbox that exists now ("" if none, or if the network namespace mode changed).
+/// `PodSandboxChanged` (pkg/kubelet/kuberuntime/util/util.go), borrowing the sandbox id: whether the
+/// pod needs a new sandbox, the attempt number to use, and the id of the sandbox that exists now (""
+/// if none, or if the network namespace mode changed).
+///
+/// Every attempt is counted from the newest sandbox (`SandboxStatuses[0].Metadata.Attempt`): a new
+/// sandbox gets its attempt + 1, a kept one reports its own attempt. The highest attempt among older
+/// sandboxes plays no part (kubernetes#128089, which proposed it, was closed unmerged).
 fn sandbox_changed<'a>(pod: &Pod, status: &'a RuntimePodStatus) -> (bool, u32, &'a str) {
     let Some(newest) = status.sandboxes.first() else {
         return (true, 0, "");
     };
     let ready = status.sandboxes.iter().filter(|s| s.state == SandboxState::Ready).count();
-    let max_attempt = status.sandboxes.iter().map(|s| s.attempt).max().unwrap_or(0);
+    let next_attempt = newest.attempt + 1;
     if ready > 1 {
         // More than one sandbox is ready: reconcile by starting over.
-        return (true, max_attempt + 1, newest.id.as_str());
+        return (true, next_attempt, newest.id.as_str());
     }
     if newest.state != SandboxState::Ready {
         // The newest sandbox is not ready (stopped, or its pause process died).
-        return (true, max_attempt + 1, newest.id.as_str());
+        return (true, next_attempt, newest.id.as_str());
     }
     if newest.host_network != pod.spec.host_network {
         // The network namespace mode changed.
-        return (true, max_attempt + 1, "");
+        return (true, next_attempt, "");
     }
     if !pod.spec.host_network && newest.ip.is_empty() {
         // A pod network sandbox without an IP.
-        return (true, max_attempt + 1, newest.id.as_str());
+        return (true, next_attempt, newest.id.as_str());
     }
-    (false, max_attempt, newest.id.as_str())
+    (false, newest.attempt, newest.id.as_str())
 }
 
-/// `shouldRestartOnFailure`: any policy but Never restarts a failed container.
+/// `shouldRestartOnFailure`: any pod policy but Never restarts a failed container.
 pub fn should_restart_on_failure(pod: &Pod) -> bool {
     pod.spec.restart_policy != RestartPolicy::Never
+}
+
+/// `restart` of a running container that is to be killed: the pod's policy, or (ContainerRestartRules)
+/// the container's own policy if set. Rules are not read: the container has not exited.
+fn restart_running_container(container: &Container, pod: &Pod, gates: &FeatureGates) -> bool {
+    match container.restart_policy {
+        Some(policy) if gates.container_restart_rules => policy != RestartPolicy::Never,
+        _ => should_restart_on_failure(pod),
+    }
 }
 
 /// `containerSucceeded`: the newest status of the container is exited with code 0.
@@ -170,8 +252,20 @@ fn has_any_regular_container_created(pod: &Pod, status: &RuntimePodStatus) -> bo
     })
 }
 
-/// `ShouldContainerBeRestarted`: whether a container that is not running should be (re)started.
+/// `ShouldContainerBeRestarted` with the default gates.
 pub fn should_container_be_restarted(container: &Container, pod: &Pod, status: &RuntimePodStatus) -> bool {
+    should_container_be_restarted_with(container, pod, status, &FeatureGates::default())
+}
+
+/// `ShouldContainerBeRestarted` (pkg/kubelet/container/helpers.go): whether a container that is not
+/// running should be (re)started. An exited one follows `podutil.ContainerShouldRestart` (its rules,
+/// its own policy, the pod's) with ContainerRestartRules, the pod's policy alone without.
+pub fn should_container_be_restarted_with(
+    container: &Container,
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    gates: &FeatureGates,
+) -> bool {
     // A pod marked for deletion never restarts anything.
     if pod.deletion_timestamp.is_some() {
         return false;
@@ -184,6 +278,9 @@ pub fn should_container_be_restarted(container: &Container, pod: &Pod, status: &
         ContainerState::Running => false,
         // Created (the start failed) or unknown: always try again.
         ContainerState::Unknown | ContainerState::Created => true,
+        ContainerState::Exited if gates.container_restart_rules => {
+            container_should_restart(container, &pod.spec, latest.exit_code)
+        }
         ContainerState::Exited => match pod.spec.restart_policy {
             RestartPolicy::Never => false,
             RestartPolicy::OnFailure => latest.exit_code != 0,
@@ -202,12 +299,10 @@ fn quoted_state(state: ContainerState) -> &'static str {
     }
 }
 
-/// `computePodActions`: the plan for one sync of `pod`, given what the runtime holds for it and the
-/// cached probe results.
+/// `computePodActions` with the default gates: the plan for one sync of `pod`, given what the runtime
+/// holds for it and the cached probe results.
 pub fn compute_pod_actions(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeResults) -> PodActions {
-    let mut actions = PodActions::default();
-    compute_pod_actions_into(pod, status, probes, &mut actions);
-    actions
+    compute_pod_actions_with(pod, status, probes, &FeatureGates::default())
 }
 
 /// [`compute_pod_actions`] into `actions`, reusing its buffers: planning a stable pod into a reused
@@ -218,45 +313,65 @@ pub fn compute_pod_actions_into(
     probes: &ProbeResults,
     actions: &mut PodActions,
 ) {
-    let (create_sandbox, attempt, sandbox_id) = sandbox_changed(pod, status);
-    actions.kill_pod = create_sandbox;
-    actions.create_sandbox = create_sandbox;
-    actions.attempt = attempt;
-    actions.sandbox_id.clear();
-    actions.sandbox_id.push_str(sandbox_id);
-    actions.init_containers_to_start.clear();
-    actions.containers_to_start.clear();
-    actions.ephemeral_containers_to_start.clear();
-    actions.containers_to_kill.clear();
+    compute_pod_actions_with_into(pod, status, probes, &FeatureGates::default(), actions);
+}
 
+/// `computePodActions` under these feature gates (the pod's containers are not all restarting).
+pub fn compute_pod_actions_with(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    probes: &ProbeResults,
+    gates: &FeatureGates,
+) -> PodActions {
+    let mut actions = PodActions::default();
+    compute_pod_actions_with_into(pod, status, probes, gates, &mut actions);
+    actions
+}
+
+/// [`compute_pod_actions_with`] into `actions`, reusing its buffers.
+pub fn compute_pod_actions_with_into(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    probes: &ProbeResults,
+    gates: &FeatureGates,
+    actions: &mut PodActions,
+) {
+    let options = PlanOptions { gates: *gates, restart_all_containers: false };
+    compute_pod_actions_opts_into(pod, status, probes, &options, actions);
+}
+
+/// `computePodActions(ctx, pod, podStatus, restartAllContainers)` with everything the sync passes.
+pub fn compute_pod_actions_opts(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    probes: &ProbeResults,
+    options: &PlanOptions,
+) -> PodActions {
+    let mut actions = PodActions::default();
+    compute_pod_actions_opts_into(pod, status, probes, options, &mut actions);
+    actions
+}
+
+/// [`compute_pod_actions_opts`] into `actions`, reusing its buffers.
+pub fn compute_pod_actions_opts_into(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    probes: &ProbeResults,
+    options: &PlanOptions,
+    actions: &mut PodActions,
+) {
+    let gates = &options.gates;
+    let (create_sandbox, attempt, sandbox_id) = sandbox_changed(pod, status);
+    actions.reset(create_sandbox, attempt, sandbox_id);
+
+    // The pod's containers are all restarting: kill and remove them, nothing else (KEP-5532).
+    if options.restart_all_containers {
+        restart_all::containers_to_reset(pod, status, actions);
+        return;
+    }
     // A new sandbox means everything is killed and started again from the first init container.
     if create_sandbox {
-        if !should_restart_on_failure(pod) && attempt != 0 && !status.containers.is_empty() {
-            // restartPolicy Never and containers already ran: do not make a new sandbox, just make
-            // sure the pod is killed.
-            actions.create_sandbox = false;
-            return;
-        }
-        let to_start: Vec<usize> = pod
-            .spec
-            .containers
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| {
-                !(pod.spec.restart_policy == RestartPolicy::OnFailure && container_succeeded(c, status))
-            })
-            .map(|(i, _)| i)
-            .collect();
-        if to_start.is_empty() && has_any_regular_container_created(pod, status) {
-            // Initialised before and nothing left to run: kill, do not recreate.
-            actions.create_sandbox = false;
-            return;
-        }
-        if !pod.spec.init_containers.is_empty() {
-            actions.init_containers_to_start = vec![0];
-            return;
-        }
-        actions.containers_to_start = to_start;
+        new_sandbox_actions(pod, status, gates, actions);
         return;
     }
 
@@ -267,19 +382,84 @@ pub fn compute_pod_actions_into(
         }
     }
 
-    let initialized = compute_init_container_actions(pod, status, probes, actions);
+    let initialized = if legacy::takes_legacy_path(gates) {
+        legacy::init_container_actions(pod, status, actions)
+    } else {
+        compute_init_container_actions(pod, status, probes, gates, actions)
+    };
     if actions.kill_pod || !initialized {
         // Initialisation failed or is still in progress: regular containers wait.
         sort_kills(actions);
         return;
     }
+    let keep_count = regular_container_actions(pod, status, probes, gates, actions);
+    if keep_count == 0 && actions.containers_to_start.is_empty() {
+        // Every container finished and none is to start: the pod is done. Sidecars must not keep
+        // it alive, so they are not restarted.
+        actions.kill_pod = true;
+        actions.init_containers_to_start.clear();
+    }
+    sort_kills(actions);
+}
 
+/// The `createPodSandbox` branch of `computePodActions`: kill the pod, and unless it is finished,
+/// recreate the sandbox and start over from the first init container (or every regular container).
+fn new_sandbox_actions(pod: &Pod, status: &RuntimePodStatus, gates: &FeatureGates, actions: &mut PodActions) {
+    if !should_restart_on_failure(pod) && actions.attempt != 0 && !status.containers.is_empty() {
+        // restartPolicy Never and containers already ran: do not make a new sandbox, just make sure
+        // the pod is killed.
+        actions.create_sandbox = false;
+        return;
+    }
+    // Every regular container but those that succeeded and only run once (OnFailure: the pod's
+    // policy, or with ContainerRestartRules the container's own).
+    for (i, c) in pod.spec.containers.iter().enumerate() {
+        let run_once = match c.restart_policy {
+            Some(policy) if gates.container_restart_rules => policy == RestartPolicy::OnFailure,
+            _ => pod.spec.restart_policy == RestartPolicy::OnFailure,
+        };
+        if !(run_once && container_succeeded(c, status)) {
+            actions.containers_to_start.push(i);
+        }
+    }
+    if actions.containers_to_start.is_empty() {
+        let initialized = if legacy::takes_legacy_path(gates) {
+            legacy::find_next_init_container_to_run(pod, status).done
+        } else {
+            has_any_regular_container_created(pod, status)
+        };
+        if initialized {
+            // Initialised before and nothing left to run: kill, do not recreate.
+            actions.create_sandbox = false;
+            return;
+        }
+    }
+    if !pod.spec.init_containers.is_empty() {
+        actions.containers_to_start.clear();
+        if legacy::takes_legacy_path(gates) {
+            actions.next_init_container_to_start = Some(0);
+        } else {
+            actions.init_containers_to_start.push(0);
+        }
+    }
+}
+
+/// The regular-container loop of `computePodActions`: start what should run and does not, kill what
+/// runs but must not (changed spec, failed probes, a resize that needs a restart), resize the rest in
+/// place. Returns how many running containers are kept (`keepCount`).
+fn regular_container_actions(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    probes: &ProbeResults,
+    gates: &FeatureGates,
+    actions: &mut PodActions,
+) -> usize {
     let mut keep_count = 0;
     for (index, container) in pod.spec.containers.iter().enumerate() {
         let latest = status.find_container_status_by_name(container.name());
         let running = latest.filter(|s| s.state == ContainerState::Running);
         let Some(running) = running else {
-            if should_container_be_restarted(container, pod, status) {
+            if should_container_be_restarted_with(container, pod, status, gates) {
                 actions.containers_to_start.push(index);
                 if let Some(unknown) = latest.filter(|s| s.state == ContainerState::Unknown) {
                     // It may still run: kill it first so that two instances never run at once.
@@ -293,7 +473,7 @@ pub fn compute_pod_actions_into(
             continue;
         };
 
-        let mut restart = should_restart_on_failure(pod);
+        let mut restart = restart_running_container(container, pod, gates);
         let (reason, message) = if container_changed(container, running) {
             // A changed spec restarts the container whatever the restart policy.
             restart = true;
@@ -303,7 +483,11 @@ pub fn compute_pod_actions_into(
         } else if probes.startup(&running.id) == Some(ProbeResult::Failure) {
             (KillReason::StartupProbe, format!("Container {} failed startup probe", container.name()))
         } else {
-            keep_count += 1;
+            let target = resize::Target { kind: ContainerKind::Regular, index, container, status: running };
+            if resize::compute_pod_resize_action(target, gates, actions) {
+                keep_count += 1;
+            }
+            // Otherwise the resize policy restarts it; the kill and the start are planned.
             continue;
         };
         let message = if restart {
@@ -314,14 +498,7 @@ pub fn compute_pod_actions_into(
         };
         actions.kill(running, ContainerKind::Regular, index, reason, message);
     }
-
-    if keep_count == 0 && actions.containers_to_start.is_empty() {
-        // Every container finished and none is to start: the pod is done. Sidecars must not keep
-        // it alive, so they are not restarted.
-        actions.kill_pod = true;
-        actions.init_containers_to_start.clear();
-    }
-    sort_kills(actions);
+    keep_count
 }
 
 /// Puts the kill list in spec order (init, regular, ephemeral; by index), then by container id.
@@ -338,6 +515,7 @@ fn compute_init_container_actions(
     pod: &Pod,
     status: &RuntimePodStatus,
     probes: &ProbeResults,
+    gates: &FeatureGates,
     actions: &mut PodActions,
 ) -> bool {
     let inits = &pod.spec.init_containers;
@@ -356,7 +534,6 @@ fn compute_init_container_actions(
         )
     });
     let mut is_previously_initialized = pod_has_initialized;
-    let restart_on_failure = should_restart_on_failure(pod);
 
     for i in (0..inits.len()).rev() {
         let container = &inits[i];
@@ -380,16 +557,11 @@ fn compute_init_container_actions(
             }
             ContainerState::Running => {
                 if sidecar {
-                    sidecar_running_actions(
-                        container,
-                        i,
-                        last,
-                        st,
-                        probes,
-                        is_previously_initialized,
-                        &mut pod_has_initialized,
-                        actions,
-                    );
+                    let progress = InitProgress { last, is_previously_initialized };
+                    let target =
+                        resize::Target { kind: ContainerKind::Init, index: i, container, status: st };
+                    let initialized = sidecar_running_actions(target, progress, probes, gates, actions);
+                    pod_has_initialized |= initialized;
                 }
                 // A plain init container that runs: wait for it to finish.
             }
@@ -397,7 +569,7 @@ fn compute_init_container_actions(
                 if sidecar {
                     actions.init_containers_to_start.push(i);
                 } else if is_init_container_failed(st) {
-                    if !restart_on_failure {
+                    if !restart_failed_init_container(container, pod, st, gates) {
                         // A failed init container under Never: the pod is terminal.
                         actions.kill_pod = true;
                         actions.init_containers_to_start.clear();
@@ -412,7 +584,7 @@ fn compute_init_container_actions(
                 }
             }
             ContainerState::Unknown => {
-                if !sidecar && !restart_on_failure {
+                if !sidecar && !restart_unknown_init_container(container, pod, gates) {
                     actions.kill_pod = true;
                     actions.init_containers_to_start.clear();
                     return false;
@@ -438,35 +610,63 @@ fn compute_init_container_actions(
     pod_has_initialized
 }
 
-/// The part of `computeInitContainerActions` for a running sidecar: wait for its startup probe, start
-/// the next init container, restart it on a changed spec or a failed probe.
-#[allow(clippy::too_many_arguments)]
-fn sidecar_running_actions(
+/// Whether a failed, exited plain init container is restarted: the pod's policy, or with
+/// ContainerRestartRules and a policy of its own, `podutil.ContainerShouldRestart` on its exit code
+/// (its rules, then its policy).
+fn restart_failed_init_container(
     container: &Container,
-    i: usize,
-    last: usize,
+    pod: &Pod,
     st: &ContainerStatus,
-    probes: &ProbeResults,
+    gates: &FeatureGates,
+) -> bool {
+    if gates.container_restart_rules && container.restart_policy.is_some() {
+        return container_should_restart(container, &pod.spec, st.exit_code);
+    }
+    should_restart_on_failure(pod)
+}
+
+/// Whether a plain init container in an unknown state is restarted: the pod's policy, or with
+/// ContainerRestartRules its own policy if set (no rules: it may not have exited, there is no exit
+/// code to match; kubernetes#134631).
+fn restart_unknown_init_container(container: &Container, pod: &Pod, gates: &FeatureGates) -> bool {
+    restart_running_container(container, pod, gates)
+}
+
+/// Where the backwards walk of `computeInitContainerActions` stands.
+#[derive(Clone, Copy)]
+struct InitProgress {
+    /// The index of the last init container.
+    last: usize,
+    /// An init container after this one has a status, or a regular container was created.
     is_previously_initialized: bool,
-    pod_has_initialized: &mut bool,
+}
+
+/// The part of `computeInitContainerActions` for a running sidecar: wait for its startup probe, start
+/// the next init container, restart it on a changed spec or a failed probe, resize it in place.
+/// Returns whether it completes the pod's initialisation (it is the last init container, started).
+fn sidecar_running_actions(
+    target: resize::Target<'_>,
+    progress: InitProgress,
+    probes: &ProbeResults,
+    gates: &FeatureGates,
     actions: &mut PodActions,
-) {
+) -> bool {
+    let resize::Target { index: i, container, status: st, .. } = target;
     if container.has_startup_probe {
         match probes.startup(&st.id) {
             // Not probed yet, or no verdict: wait.
-            None | Some(ProbeResult::Unknown) => return,
+            None | Some(ProbeResult::Unknown) => return false,
             Some(ProbeResult::Failure) => {
                 let message = format!("Init container {} failed startup probe", container.name());
                 actions.kill(st, ContainerKind::Init, i, KillReason::StartupProbe, message);
                 actions.init_containers_to_start.push(i);
-                return;
+                return false;
             }
             Some(ProbeResult::Success) => {}
         }
     }
-    if i == last {
-        *pod_has_initialized = true;
-    } else if !is_previously_initialized {
+    let initialized = i == progress.last;
+    if !initialized && !progress.is_previously_initialized {
         // Started for the first time: the next init container may start.
         actions.init_containers_to_start.push(i + 1);
     }
@@ -474,12 +674,77 @@ fn sidecar_running_actions(
         let message = format!("Init container {} definition changed", container.name());
         actions.kill(st, ContainerKind::Init, i, KillReason::DefinitionChanged, message);
         actions.init_containers_to_start.push(i);
-        return;
+        return initialized;
     }
-    // A sidecar's liveness does not hold back the next init container, but a failure restarts it.
-    if container.has_liveness_probe && probes.liveness(&st.id) == Some(ProbeResult::Failure) {
-        let message = format!("Init container {} failed liveness probe", container.name());
-        actions.kill(st, ContainerKind::Init, i, KillReason::LivenessProbe, message);
-        actions.init_containers_to_start.push(i);
+    // A sidecar's liveness does not hold back the next init container, but a failure restarts it,
+    // and no verdict yet waits (no resize).
+    if container.has_liveness_probe {
+        match probes.liveness(&st.id) {
+            None => return initialized,
+            Some(ProbeResult::Failure) => {
+                let message = format!("Init container {} failed liveness probe", container.name());
+                actions.kill(st, ContainerKind::Init, i, KillReason::LivenessProbe, message);
+                actions.init_containers_to_start.push(i);
+                return initialized;
+            }
+            Some(ProbeResult::Success | ProbeResult::Unknown) => {}
+        }
+    }
+    resize::compute_pod_resize_action(target, gates, actions);
+    initialized
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::SandboxStatus;
+
+    fn sandbox(id: &str, state: SandboxState, attempt: u32) -> SandboxStatus {
+        SandboxStatus {
+            id: id.to_string(),
+            state,
+            attempt,
+            ip: "10.0.0.1".to_string(),
+            host_network: false,
+            created_at: 0,
+        }
+    }
+
+    /// `PodSandboxChanged` numbers the new sandbox after the newest one (`SandboxStatuses[0]`), not
+    /// after the highest attempt seen: sandboxes newest first with attempts [1, 3] give attempt 2.
+    #[test]
+    fn new_sandbox_attempt_follows_the_newest_sandbox() {
+        let pod = Pod::new("p", "u", "n");
+        let status = RuntimePodStatus {
+            sandboxes: vec![
+                sandbox("new", SandboxState::NotReady, 1),
+                sandbox("old", SandboxState::NotReady, 3),
+            ],
+            containers: Vec::new(),
+        };
+        assert_eq!(pod_sandbox_changed(&pod, &status), (true, 2, "new".to_string()));
+        // Two ready sandboxes: reconcile, still numbered after the newest.
+        let two_ready = RuntimePodStatus {
+            sandboxes: vec![sandbox("new", SandboxState::Ready, 1), sandbox("old", SandboxState::Ready, 3)],
+            containers: Vec::new(),
+        };
+        assert_eq!(pod_sandbox_changed(&pod, &two_ready), (true, 2, "new".to_string()));
+        // A kept sandbox reports its own attempt.
+        let kept = RuntimePodStatus {
+            sandboxes: vec![
+                sandbox("new", SandboxState::Ready, 1),
+                sandbox("old", SandboxState::NotReady, 3),
+            ],
+            containers: Vec::new(),
+        };
+        assert_eq!(pod_sandbox_changed(&pod, &kept), (false, 1, "new".to_string()));
+        // The network mode changed: a new sandbox, none to reuse.
+        let mut host = pod.clone();
+        host.spec.host_network = true;
+        assert_eq!(pod_sandbox_changed(&host, &kept), (true, 2, String::new()));
+        // No IP.
+        let mut no_ip = kept.clone();
+        no_ip.sandboxes[0].ip.clear();
+        assert_eq!(pod_sandbox_changed(&pod, &no_ip), (true, 2, "new".to_string()));
     }
 }

@@ -23,30 +23,45 @@ pub struct GateInfo {
 }
 
 /// Every gate podsim knows, in the order `--help` lists them.
+///
+/// Defaults and stages as of the newest Kubernetes sources found (pkg/features/kube_features.go of
+/// 1.35, read_file id 378079260; the 1.37 shared versioned gate list, id 61706514746; and the merged
+/// promotion PRs). Where a gate is locked in the current kubelet, podsim still lets it be turned off,
+/// to model the older kubelets that allowed it; the `stages` text says which.
 pub const GATES: [GateInfo; 4] = [
     GateInfo {
         name: "SidecarContainers",
         default: true,
-        stages: "alpha 1.28, beta 1.29, GA (locked on) 1.33",
-        effect: "off: the legacy init-container path (restartable init containers are not sidecars)",
+        stages: "alpha 1.28, beta (on) 1.29, GA (locked on) 1.33, removed after 1.35 (kube_features.go \
+                 1.35: \"GA in 1.33 remove in 1.36\"); =false models a 1.28-1.32 kubelet with the gate off",
+        effect:
+            "off: the legacy init-container path (findNextInitContainerToRun, NextInitContainerToStart); \
+                 the API server drops restartPolicy from init containers, so none is a sidecar",
     },
     GateInfo {
         name: "InPlacePodVerticalScaling",
         default: true,
-        stages: "alpha 1.27, beta (on) 1.33, GA (locked on) 1.35",
-        effect: "container resources are resized in place (resizePolicy) instead of restarting",
+        stages:
+            "alpha 1.27, beta (on) 1.33, GA (locked on) 1.35 (1.37 versioned gates: \"remove in 1.38\"); \
+                 =false models a kubelet before 1.35 with the gate off",
+        effect: "container resources are resized in place (resizePolicy NotRequired) or by a restart \
+                 (RestartContainer); off: resources are never compared and resizePolicy is dropped",
     },
     GateInfo {
         name: "ContainerRestartRules",
         default: true,
-        stages: "alpha 1.34, beta (on) 1.35",
-        effect: "a regular container's own restartPolicy and restartPolicyRules",
+        stages: "alpha 1.34, beta (on) 1.35 (kube_features.go 1.35; kubernetes#134631)",
+        effect: "a container's own restartPolicy and restartPolicyRules (action Restart); off: the API \
+                 server drops both and the kubelet reads the pod's restartPolicy only",
     },
     GateInfo {
         name: "RestartAllContainersOnContainerExits",
-        default: false,
-        stages: "alpha 1.35",
-        effect: "the RestartAllContainers action of restartPolicyRules",
+        default: true,
+        stages: "alpha 1.35 (off), beta (on) 1.36 (kubernetes#136681, KEP-5532; the newest \
+                 kube_features.go in the index, 1.35, still lists it alpha and off)",
+        effect: "the RestartAllContainers action of restartPolicyRules (and rules on sidecars): the \
+                 kubelet kills and removes every init and regular container and starts the pod over in \
+                 its sandbox; off: the action is refused by the API server",
     },
 ];
 
@@ -175,7 +190,19 @@ mod tests {
         assert!(!gates.container_restart_rules);
         assert!(gates.restart_all_containers_on_container_exits);
         assert_eq!(gates.sidecar_containers, FeatureGates::default().sidecar_containers);
+        let off = FeatureGates::parse("RestartAllContainersOnContainerExits=false").unwrap();
+        assert!(!off.restart_all_containers_on_container_exits);
         assert_eq!(FeatureGates::parse("").unwrap(), FeatureGates::default());
+    }
+
+    /// The current kubelet (1.36+) has all four on: SidecarContainers and InPlacePodVerticalScaling GA,
+    /// ContainerRestartRules beta since 1.35, RestartAllContainersOnContainerExits beta since 1.36.
+    #[test]
+    fn every_gate_is_on_by_default_as_in_the_current_kubelet() {
+        let d = FeatureGates::default();
+        assert!(d.sidecar_containers && d.in_place_pod_vertical_scaling);
+        assert!(d.container_restart_rules && d.restart_all_containers_on_container_exits);
+        assert!(d.non_default().is_empty());
     }
 
     #[test]

@@ -7,6 +7,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::hash_container;
 
+mod resources;
+mod restart_rules;
+
+pub use resources::{
+    ActualResources, ContainerResizePolicy, Quantity, ResizeRestartPolicy, ResourceList, ResourceName,
+    ResourceRequirements,
+};
+pub use restart_rules::{
+    container_should_restart, find_matching_container_restart_rule, is_container_restartable,
+    ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction,
+};
+
 /// A pod's identity and the spec the kubelet manages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -125,8 +137,15 @@ pub struct Container {
     pub env: Vec<EnvVar>,
     /// `volumeMounts`.
     pub volume_mounts: Vec<VolumeMount>,
-    /// `restartPolicy` of an init container: `Some(Always)` makes it a sidecar.
+    /// The container's own `restartPolicy`: `Some(Always)` on an init container makes it a sidecar;
+    /// on a regular or plain init container (ContainerRestartRules) it overrides the pod's.
     pub restart_policy: Option<RestartPolicy>,
+    /// `restartPolicyRules` (ContainerRestartRules; on sidecars with RestartAllContainersOnContainerExits).
+    pub restart_policy_rules: Vec<ContainerRestartRule>,
+    /// `resources`: cpu and memory requests and limits.
+    pub resources: ResourceRequirements,
+    /// `resizePolicy` (InPlacePodVerticalScaling); a resource without an entry is NotRequired.
+    pub resize_policy: Vec<ContainerResizePolicy>,
     /// Whether a liveness probe is set.
     pub has_liveness_probe: bool,
     /// Whether a startup probe is set.
@@ -150,6 +169,9 @@ impl Container {
             env: Vec::new(),
             volume_mounts: Vec::new(),
             restart_policy: None,
+            restart_policy_rules: Vec::new(),
+            resources: ResourceRequirements::default(),
+            resize_policy: Vec::new(),
             has_liveness_probe: false,
             has_startup_probe: false,
             has_post_start_hook: false,
@@ -208,6 +230,12 @@ struct ContainerFields {
     volume_mounts: Vec<VolumeMount>,
     #[serde(default)]
     restart_policy: Option<RestartPolicy>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    restart_policy_rules: Vec<ContainerRestartRule>,
+    #[serde(default, skip_serializing_if = "ResourceRequirements::is_empty")]
+    resources: ResourceRequirements,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resize_policy: Vec<ContainerResizePolicy>,
     #[serde(default)]
     has_liveness_probe: bool,
     #[serde(default)]
@@ -227,6 +255,9 @@ impl From<ContainerFields> for Container {
         c.env = f.env;
         c.volume_mounts = f.volume_mounts;
         c.restart_policy = f.restart_policy;
+        c.restart_policy_rules = f.restart_policy_rules;
+        c.resources = f.resources;
+        c.resize_policy = f.resize_policy;
         c.has_liveness_probe = f.has_liveness_probe;
         c.has_startup_probe = f.has_startup_probe;
         c.has_post_start_hook = f.has_post_start_hook;
@@ -245,6 +276,9 @@ impl From<Container> for ContainerFields {
             env: c.env,
             volume_mounts: c.volume_mounts,
             restart_policy: c.restart_policy,
+            restart_policy_rules: c.restart_policy_rules,
+            resources: c.resources,
+            resize_policy: c.resize_policy,
             has_liveness_probe: c.has_liveness_probe,
             has_startup_probe: c.has_startup_probe,
             has_post_start_hook: c.has_post_start_hook,

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::pod::ActualResources;
+
 /// Milliseconds of (virtual or wall) time; the model never reads a clock, it is handed `now`.
 pub type Millis = u64;
 
@@ -95,6 +97,10 @@ pub struct ContainerStatus {
     /// When it exited, if it did.
     #[serde(default)]
     pub finished_at: Option<Millis>,
+    /// The resources the runtime reports it runs with (`kubecontainer.Status.Resources`), if it
+    /// reports them: what in-place resize compares with the spec.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ActualResources>,
 }
 
 /// Everything the runtime holds for one pod (`kubecontainer.PodStatus`).

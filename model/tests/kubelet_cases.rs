@@ -1,32 +1,43 @@
 //! The kubelet's own table tests of `computePodActions`, ported case by case.
 //!
-//! Source: kubernetes/kubernetes `pkg/kubelet/kuberuntime/kuberuntime_manager_test.go`, as of the
-//! 1.33 release (the version that still carries the `...WithLegacySidecarContainers` twins). Each Go
-//! test is a module here, each case of its table a `#[test]` named after the case's description
-//! (snake_case, apostrophes dropped), with the original description string in a comment above it.
+//! Source: kubernetes/kubernetes `pkg/kubelet/kuberuntime/kuberuntime_manager_test.go` of the 1.33
+//! release (read_file id 79542686, 130k characters, the newest version in the search index: it
+//! still carries the `...WithLegacySidecarContainers` twins, removed in 1.34). Each Go test is a
+//! module, each case of its table a `#[test]` named after the case's description (snake_case,
+//! apostrophes dropped), with the original description string in a comment above it. The fixtures
+//! (`makeBasePodAndStatus...`, the kill maps, `verifyActions`) are in `kubelet_cases_fixtures/`;
+//! every case runs under each `--feature-gates` list of its module's `GATES`.
 //!
-//! Ported, with the default feature gates of Kubernetes 1.33+ (LegacySidecarContainers off: restartable
-//! init containers always take the `computeInitContainerActions` path):
+//! Ported here (kubelet_cases.rs):
 //!
-//! - `TestComputePodActions`: 17 of 17 cases (module `compute_pod_actions`).
-//! - `TestComputePodActionsWithInitContainers`: 15 of 15 cases (module `with_init_containers`).
+//! - `TestComputePodActions`: 17 of 17 cases (module `compute_pod_actions`), with
+//!   ContainerRestartRules on and off: the 1.33 file ran them without the gate (off), and
+//!   `TestComputePodActionsWithContainerRestartRules` re-runs them with it on.
+//! - `TestComputePodActionsWithInitContainers`: 15 of 15 cases (module `with_init_containers`),
+//!   ContainerRestartRules on and off, for the same reason.
 //! - `TestComputePodActionsWithRestartableInitContainers`: 24 of 24 cases (module
-//!   `with_restartable_init_containers`).
+//!   `with_restartable_init_containers`), default gates.
 //! - `TestComputePodActionsWithInitAndEphemeralContainers`: 9 of 9 cases (module
-//!   `with_init_and_ephemeral_containers`). The Go test also re-runs `TestComputePodActions` and
-//!   `TestComputePodActionsWithInitContainers` first ("make sure existing test cases pass with feature
-//!   enabled"); those are the cases above and are not duplicated.
+//!   `with_init_and_ephemeral_containers`), default gates. The Go test also re-runs
+//!   `TestComputePodActions` and `TestComputePodActionsWithInitContainers` first ("make sure existing
+//!   test cases pass with feature enabled"); those are the cases above and are not duplicated.
 //!
-//! Skipped, because they need a feature gate that is not at its 1.33+ default, or test what the model
-//! does not carry:
+//! In the sibling files (one file per gate, to keep each under ~2,000 lines):
 //!
-//! - `TestComputePodActionsWithInitContainersWithLegacySidecarContainers` and
-//!   `TestComputePodActionsWithInitAndEphemeralContainersWithLegacySidecarContainers`: they turn
-//!   LegacySidecarContainers on (the `findNextInitContainerToRun` / `NextInitContainerToStart` path).
-//! - `TestComputePodActionsForPodResize` (and every other in-place resize test): in-place pod resize,
-//!   `ContainersToUpdate` / `UpdatePodResources`; the model carries no resources.
+//! - kubelet_cases_legacy.rs: `TestComputePodActionsWithInitContainersWithLegacySidecarContainers`
+//!   (15 of 15) and `TestComputePodActionsWithInitAndEphemeralContainersWithLegacySidecarContainers`
+//!   (9 of 9), under `SidecarContainers=false` (the Go tests set `LegacySidecarContainers=true`; see
+//!   that file for why the two select the same path for these pods).
+//! - kubelet_cases_resize.rs: `TestComputePodActionsForPodResize` (10 of 10), under
+//!   `InPlacePodVerticalScaling=true`, and podsim's own resize checks.
+//! - kubelet_cases_restart_rules.rs: `TestComputePodActionsWithContainerRestartRules` (5 cases) and
+//!   `TestComputePodActionsForRestartAllContainers` (the 4 rows on regular containers), added to the
+//!   Go file in 1.34 and 1.35, after the newest version in the index; that file says where their
+//!   cases come from and which could not be found (the restart-all rows with init containers).
 //!
-//! No case of the four ported tests needed a non-default gate, so none of them was left out.
+//! Not ported: the tests of the runtime side (`TestUpdatePodContainerResources`,
+//! `TestDoPodResizeAction`, `SyncPod` tests), which are the kubelet model's and the runtime's, not
+//! `computePodActions`'.
 //!
 //! How the Go fixtures map to ours:
 //!
@@ -40,231 +51,35 @@
 //!   [`ProbeResults`]; `Remove` clears the entry. Each case starts from the probe results the Go loop
 //!   sets before calling its `mutateStatusFn` (none, except for the restartable init containers).
 //! - Go's `InitContainersToStart`, `ContainersToStart` and `EphemeralContainersToStart` being nil or
-//!   empty both mean an empty Vec. `NextInitContainerToStart` belongs to the legacy path and has no
-//!   counterpart.
+//!   empty both mean an empty Vec; `NextInitContainerToStart: &pod.Spec.InitContainers[i]` is
+//!   `next_init_container_to_start: Some(i)`; `ContainersToUpdate` nil or empty is an empty map.
 //! - `ContainersToKill` (`getKillMap` / `getKillMapWithInitContainers`, keyed by container id, holding
 //!   the spec container and its name) is compared as a set of (id, name, kind, index, reason): kind
 //!   and index say which spec container the Go map points at. Go's `verifyActions` blanks message and
 //!   reason; we check that a message is present, and the reason the kubelet would give on that path
 //!   (`DefinitionChanged` where the kubelet leaves the reason empty).
 
+mod kubelet_cases_fixtures;
+
+use kubelet_cases_fixtures::*;
 use podsim_model::{
-    compute_pod_actions, Container, ContainerKind, ContainerState, ContainerStatus, ContainerToKill,
-    KillReason, Pod, PodActions, ProbeResult, ProbeResults, RestartPolicy, RuntimePodStatus, SandboxState,
-    SandboxStatus,
+    Container, ContainerState, ContainerStatus, KillReason, Pod, PodActions, ProbeResult, ProbeResults,
+    RestartPolicy, SandboxState,
 };
-
-/// The id of the one sandbox of every base status.
-const SANDBOX_ID: &str = "sandboxID";
-
-/// A `kubecontainer.Status` as the Go fixtures write it: id, name, state and the hash of the container.
-fn status_of(id: &str, container: &Container, state: ContainerState) -> ContainerStatus {
-    ContainerStatus {
-        id: id.to_string(),
-        name: container.name().to_string(),
-        state,
-        exit_code: 0,
-        reason: String::new(),
-        hash: container.hash(),
-        restart_count: 0,
-        sandbox_id: String::new(),
-        image: String::new(),
-        created_at: 0,
-        started_at: None,
-        finished_at: None,
-    }
-}
-
-/// `makeBasePodAndStatus`: pod foo-ns/foo (uid 12345678) with containers foo1, foo2, foo3 (busybox),
-/// one ready sandbox "sandboxID" (attempt 0, IP 10.0.0.1) and the three containers running as
-/// id1, id2, id3.
-fn base_pod_and_status() -> (Pod, RuntimePodStatus) {
-    let mut pod = Pod::new("foo", "12345678", "");
-    pod.namespace = "foo-ns".to_string();
-    pod.spec.containers = vec![
-        Container::new("foo1", "busybox"),
-        Container::new("foo2", "busybox"),
-        Container::new("foo3", "busybox"),
-    ];
-    let status = RuntimePodStatus {
-        sandboxes: vec![SandboxStatus {
-            id: SANDBOX_ID.to_string(),
-            state: SandboxState::Ready,
-            attempt: 0,
-            ip: "10.0.0.1".to_string(),
-            host_network: false,
-            created_at: 0,
-        }],
-        containers: vec![
-            status_of("id1", &pod.spec.containers[0], ContainerState::Running),
-            status_of("id2", &pod.spec.containers[1], ContainerState::Running),
-            status_of("id3", &pod.spec.containers[2], ContainerState::Running),
-        ],
-    };
-    (pod, status)
-}
-
-/// `makeBasePodAndStatusWithInitContainers`: the base pod plus init containers init1..init3
-/// (bar-image); the statuses are replaced by the three init containers, all exited with code 0
-/// (initid1..initid3).
-fn base_pod_and_status_with_init_containers() -> (Pod, RuntimePodStatus) {
-    let (mut pod, mut status) = base_pod_and_status();
-    pod.spec.init_containers = vec![
-        Container::new("init1", "bar-image"),
-        Container::new("init2", "bar-image"),
-        Container::new("init3", "bar-image"),
-    ];
-    status.containers = vec![
-        status_of("initid1", &pod.spec.init_containers[0], ContainerState::Exited),
-        status_of("initid2", &pod.spec.init_containers[1], ContainerState::Exited),
-        status_of("initid3", &pod.spec.init_containers[2], ContainerState::Exited),
-    ];
-    (pod, status)
-}
-
-/// A restartable init container (`restartPolicy: Always`), with or without liveness and startup probes.
-fn sidecar(name: &str, probes: bool) -> Container {
-    let mut c = Container::new(name, "bar-image");
-    c.restart_policy = Some(RestartPolicy::Always);
-    c.has_liveness_probe = probes;
-    c.has_startup_probe = probes;
-    c
-}
-
-/// `makeBasePodAndStatusWithRestartableInitContainers`: the base pod plus restartable init containers
-/// restartable-init-1 (no probes), -2 and -3 (liveness and startup probes); the statuses are replaced
-/// by the three of them running (initid1..initid3).
-fn base_pod_and_status_with_restartable_init_containers() -> (Pod, RuntimePodStatus) {
-    let (mut pod, mut status) = base_pod_and_status();
-    pod.spec.init_containers = vec![
-        sidecar("restartable-init-1", false),
-        sidecar("restartable-init-2", true),
-        sidecar("restartable-init-3", true),
-    ];
-    status.containers = vec![
-        status_of("initid1", &pod.spec.init_containers[0], ContainerState::Running),
-        status_of("initid2", &pod.spec.init_containers[1], ContainerState::Running),
-        status_of("initid3", &pod.spec.init_containers[2], ContainerState::Running),
-    ];
-    (pod, status)
-}
-
-/// What the Go loop of `TestComputePodActionsWithRestartableInitContainers` sets before each case:
-/// liveness and startup Success for initid2 and initid3.
-fn restartable_base_probes() -> ProbeResults {
-    let mut probes = ProbeResults::none();
-    for id in ["initid2", "initid3"] {
-        set_liveness(&mut probes, id, ProbeResult::Success);
-        set_startup(&mut probes, id, ProbeResult::Success);
-    }
-    probes
-}
-
-/// `makeBasePodAndStatusWithInitAndEphemeralContainers`: the base pod plus init container init1
-/// (bar-image) and ephemeral container debug (busybox); the base statuses are followed by init1
-/// exited (initid1) and debug running (debug1).
-fn base_pod_and_status_with_init_and_ephemeral_containers() -> (Pod, RuntimePodStatus) {
-    let (mut pod, mut status) = base_pod_and_status();
-    pod.spec.init_containers = vec![Container::new("init1", "bar-image")];
-    pod.spec.ephemeral_containers = vec![Container::new("debug", "busybox")];
-    status.containers.push(status_of("initid1", &pod.spec.init_containers[0], ContainerState::Exited));
-    status.containers.push(status_of("debug1", &pod.spec.ephemeral_containers[0], ContainerState::Running));
-    (pod, status)
-}
-
-/// `m.livenessManager.Set(id, result, pod)`.
-fn set_liveness(probes: &mut ProbeResults, id: &str, result: ProbeResult) {
-    probes.0.entry(id.to_string()).or_default().liveness = Some(result);
-}
-
-/// `m.startupManager.Set(id, result, pod)`.
-fn set_startup(probes: &mut ProbeResults, id: &str, result: ProbeResult) {
-    probes.0.entry(id.to_string()).or_default().startup = Some(result);
-}
-
-/// `m.livenessManager.Remove(id)`.
-fn remove_liveness(probes: &mut ProbeResults, id: &str) {
-    if let Some(p) = probes.0.get_mut(id) {
-        p.liveness = None;
-    }
-}
-
-/// `m.startupManager.Remove(id)`.
-fn remove_startup(probes: &mut ProbeResults, id: &str) {
-    if let Some(p) = probes.0.get_mut(id) {
-        p.startup = None;
-    }
-}
-
-/// Expected actions with nothing set (Go's zero `podActions`, e.g. for a pod without a sandbox).
-fn actions() -> PodActions {
-    PodActions::default()
-}
-
-/// The Go tests' `noAction`: keep the sandbox, start and kill nothing.
-fn no_action() -> PodActions {
-    PodActions { sandbox_id: SANDBOX_ID.to_string(), ..PodActions::default() }
-}
-
-/// One entry of `getKillMap(basePod, baseStatus, []int{i})`: regular container `i`, whose status is
-/// `baseStatus.ContainerStatuses[i]`.
-fn kill_regular(
-    base_pod: &Pod,
-    base_status: &RuntimePodStatus,
-    i: usize,
-    reason: KillReason,
-) -> ContainerToKill {
-    ContainerToKill {
-        id: base_status.containers[i].id.clone(),
-        name: base_pod.spec.containers[i].name().to_string(),
-        kind: ContainerKind::Regular,
-        index: i,
-        reason,
-        message: String::new(),
-    }
-}
-
-/// One entry of `getKillMapWithInitContainers(basePod, baseStatus, []int{i})`: init container `i`,
-/// whose status is `baseStatus.ContainerStatuses[i]`.
-fn kill_init(
-    base_pod: &Pod,
-    base_status: &RuntimePodStatus,
-    i: usize,
-    reason: KillReason,
-) -> ContainerToKill {
-    ContainerToKill {
-        id: base_status.containers[i].id.clone(),
-        name: base_pod.spec.init_containers[i].name().to_string(),
-        kind: ContainerKind::Init,
-        index: i,
-        reason,
-        message: String::new(),
-    }
-}
-
-/// `verifyActions`: compares everything, the kills as a set (by id) and without their message (which
-/// must be there).
-#[track_caller]
-fn check(pod: &Pod, status: &RuntimePodStatus, probes: &ProbeResults, mut expected: PodActions) {
-    let mut actual = compute_pod_actions(pod, status, probes);
-    for k in &mut actual.containers_to_kill {
-        assert!(!k.message.is_empty(), "the kill of {} ({}) has no message", k.id, k.name);
-        k.message.clear();
-    }
-    actual.containers_to_kill.sort_by(|a, b| a.id.cmp(&b.id));
-    expected.containers_to_kill.sort_by(|a, b| a.id.cmp(&b.id));
-    assert_eq!(actual, expected);
-}
 
 /// `TestComputePodActions`.
 mod compute_pod_actions {
     use super::*;
 
+    /// The 1.33 file ran these with ContainerRestartRules absent (off);
+    /// `TestComputePodActionsWithContainerRestartRules` re-runs them with it on.
+    const GATES: &[&str] = &["", "ContainerRestartRules=false"];
+
     // "everything is good; do nothing"
     #[test]
     fn everything_is_good_do_nothing() {
         let (pod, status) = base_pod_and_status();
-        check(&pod, &status, &ProbeResults::none(), no_action());
+        check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
 
     // "start pod sandbox and all containers for a new pod"
@@ -274,7 +89,8 @@ mod compute_pod_actions {
         // No container or sandbox exists.
         status.sandboxes.clear();
         status.containers.clear();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -299,7 +115,8 @@ mod compute_pod_actions {
         // The second container exited with failure, restart it.
         status.containers[1].state = ContainerState::Exited;
         status.containers[1].exit_code = 111;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -318,7 +135,8 @@ mod compute_pod_actions {
         // The second container exited with failure, restart it.
         status.containers[1].state = ContainerState::Exited;
         status.containers[1].exit_code = 111;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -336,7 +154,8 @@ mod compute_pod_actions {
         status.containers[0].exit_code = 0;
         // The second container was created, but never started.
         status.containers[1].state = ContainerState::Created;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -354,7 +173,7 @@ mod compute_pod_actions {
         status.containers[0].exit_code = 0;
         status.containers[1].state = ContainerState::Exited;
         status.containers[1].exit_code = 111;
-        check(&pod, &status, &ProbeResults::none(), no_action());
+        check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
 
     // "Kill pod and recreate everything if the pod sandbox is dead, and RestartPolicy == Always"
@@ -363,7 +182,8 @@ mod compute_pod_actions {
         let (mut pod, mut status) = base_pod_and_status();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -387,7 +207,8 @@ mod compute_pod_actions {
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[1].state = ContainerState::Exited;
         status.containers[1].exit_code = 0;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -406,7 +227,8 @@ mod compute_pod_actions {
     fn kill_pod_and_recreate_all_containers_if_the_podsandbox_does_not_have_an_ip() {
         let (pod, mut status) = base_pod_and_status();
         status.sandboxes[0].ip = String::new();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -427,7 +249,8 @@ mod compute_pod_actions {
         let (mut pod, mut status) = base_pod_and_status();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[1].hash = 432423432;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -452,7 +275,8 @@ mod compute_pod_actions {
         pod.spec.restart_policy = RestartPolicy::Always;
         let mut probes = ProbeResults::none();
         set_liveness(&mut probes, &status.containers[1].id, ProbeResult::Failure);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -472,7 +296,8 @@ mod compute_pod_actions {
         pod.spec.restart_policy = RestartPolicy::Always;
         let mut probes = ProbeResults::none();
         set_startup(&mut probes, &status.containers[1].id, ProbeResult::Failure);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -499,7 +324,8 @@ mod compute_pod_actions {
             c.state = ContainerState::Exited;
             c.exit_code = 0;
         }
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -522,7 +348,8 @@ mod compute_pod_actions {
             c.state = ContainerState::Exited;
             c.exit_code = 0;
         }
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -542,7 +369,8 @@ mod compute_pod_actions {
         status.sandboxes[0].attempt = 2;
         // no visible containers
         status.containers.clear();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -563,7 +391,8 @@ mod compute_pod_actions {
         let (mut pod, mut status) = base_pod_and_status();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[1].state = ContainerState::Unknown;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -581,7 +410,8 @@ mod compute_pod_actions {
         let (mut pod, mut status) = base_pod_and_status();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[1].state = ContainerState::Created;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -594,11 +424,15 @@ mod compute_pod_actions {
 mod with_init_containers {
     use super::*;
 
+    /// Off as in the 1.33 file, and on as `TestComputePodActionsWithContainerRestartRules` re-runs them.
+    const GATES: &[&str] = &["", "ContainerRestartRules=false"];
+
     // "initialization completed; start all containers"
     #[test]
     fn initialization_completed_start_all_containers() {
         let (pod, status) = base_pod_and_status_with_init_containers();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -611,7 +445,8 @@ mod with_init_containers {
     fn no_init_containers_have_been_started_start_the_first_one() {
         let (pod, mut status) = base_pod_and_status_with_init_containers();
         status.containers.clear();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -625,7 +460,7 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Running;
-        check(&pod, &status, &ProbeResults::none(), no_action());
+        check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
 
     // "Kill pod and restart the first init container if the pod sandbox is dead"
@@ -634,7 +469,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -654,7 +490,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[2].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -668,7 +505,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::OnFailure;
         status.containers[2].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -682,7 +520,13 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[2].exit_code = 137;
-        check(&pod, &status, &ProbeResults::none(), PodActions { kill_pod: true, ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &ProbeResults::none(),
+            PodActions { kill_pod: true, ..no_action() },
+        );
     }
 
     // "init container state unknown; kill and recreate the last init container if RestartPolicy ==
@@ -693,7 +537,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Unknown;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -713,7 +558,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::OnFailure;
         status.containers[2].state = ContainerState::Unknown;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -731,7 +577,13 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Unknown;
-        check(&pod, &status, &ProbeResults::none(), PodActions { kill_pod: true, ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &ProbeResults::none(),
+            PodActions { kill_pod: true, ..no_action() },
+        );
     }
 
     // "Pod sandbox not ready, init container failed, but RestartPolicy == Never; kill pod only"
@@ -740,7 +592,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -757,7 +610,8 @@ mod with_init_containers {
         pod.spec.restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.clear();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -779,7 +633,8 @@ mod with_init_containers {
         pod.spec.restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -802,7 +657,13 @@ mod with_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Running;
         status.containers.drain(..2);
-        check(&pod, &status, &ProbeResults::none(), PodActions { kill_pod: false, ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &ProbeResults::none(),
+            PodActions { kill_pod: false, ..no_action() },
+        );
     }
 
     // "an init container is in the created state due to an unknown error when starting container;
@@ -813,7 +674,8 @@ mod with_init_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Created;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -827,6 +689,9 @@ mod with_init_containers {
 mod with_restartable_init_containers {
     use super::*;
 
+    /// The default gates.
+    const GATES: &[&str] = &[""];
+
     /// The running regular containers foo1..foo3 (id1..id3) or their exited-with-0 statuses, as the
     /// Go cases append them after the init container statuses.
     fn regular_statuses(pod: &Pod, state: ContainerState) -> Vec<ContainerStatus> {
@@ -838,7 +703,13 @@ mod with_restartable_init_containers {
     fn initialization_completed_start_all_containers() {
         let (pod, status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        check(&pod, &status, &probes, PodActions { containers_to_start: vec![0, 1, 2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { containers_to_start: vec![0, 1, 2], ..no_action() },
+        );
     }
 
     // "no init containers have been started; start the first one"
@@ -847,7 +718,13 @@ mod with_restartable_init_containers {
         let (pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
         status.containers.clear();
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![0], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![0], ..no_action() },
+        );
     }
 
     // "an init container is stuck in the created state; restart it"
@@ -857,7 +734,13 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Created;
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "restartable init container has started; start the next"
@@ -867,7 +750,13 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers.truncate(1);
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![1], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![1], ..no_action() },
+        );
     }
 
     // "livenessProbe has not been run; start the nothing"
@@ -878,7 +767,13 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         remove_liveness(&mut probes, &status.containers[1].id);
         status.containers.truncate(2);
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "livenessProbe in progress; start the next"
@@ -889,7 +784,13 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         set_liveness(&mut probes, &status.containers[1].id, ProbeResult::Unknown);
         status.containers.truncate(2);
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "livenessProbe has completed; start the next"
@@ -899,7 +800,13 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers.truncate(2);
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "kill and recreate the restartable init container if the liveness check has failed"
@@ -910,7 +817,8 @@ mod with_restartable_init_containers {
         let mut probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         set_liveness(&mut probes, &status.containers[2].id, ProbeResult::Failure);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -931,7 +839,7 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         remove_startup(&mut probes, &status.containers[1].id);
         status.containers.truncate(2);
-        check(&pod, &status, &probes, no_action());
+        check_under(GATES, &pod, &status, &probes, no_action());
     }
 
     // "startupProbe in progress; do nothing"
@@ -942,7 +850,7 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         set_startup(&mut probes, &status.containers[1].id, ProbeResult::Unknown);
         status.containers.truncate(2);
-        check(&pod, &status, &probes, no_action());
+        check_under(GATES, &pod, &status, &probes, no_action());
     }
 
     // "startupProbe has completed; start the next"
@@ -952,7 +860,13 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers.truncate(2);
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "kill and recreate the restartable init container if the startup check has failed"
@@ -964,7 +878,8 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         pod.spec.init_containers[2].has_startup_probe = true;
         set_startup(&mut probes, &status.containers[2].id, ProbeResult::Failure);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -986,7 +901,8 @@ mod with_restartable_init_containers {
         pod.spec.init_containers[2].set_image("foo-image");
         // Go's modifyKillMapContainerImage only swaps the image of the container the kill entry points
         // at: still init container 2, under the same id and name.
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1012,7 +928,13 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[0].state = ContainerState::Exited;
         status.containers[2].state = ContainerState::Exited;
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![0, 2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![0, 2], ..no_action() },
+        );
     }
 
     // "restart terminated restartable init container and regular containers"
@@ -1022,7 +944,8 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[0].state = ContainerState::Exited;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1044,7 +967,8 @@ mod with_restartable_init_containers {
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1062,7 +986,8 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.clear();
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1087,7 +1012,8 @@ mod with_restartable_init_containers {
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1112,7 +1038,8 @@ mod with_restartable_init_containers {
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1135,7 +1062,13 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "restartable init container state unknown; kill and recreate the last restartable init container
@@ -1148,7 +1081,8 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Unknown;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1172,7 +1106,13 @@ mod with_restartable_init_containers {
         status.containers[2].exit_code = 137;
         // all main containers are running
         status.containers.extend(regular_statuses(&pod, ContainerState::Running));
-        check(&pod, &status, &probes, PodActions { init_containers_to_start: vec![2], ..no_action() });
+        check_under(
+            GATES,
+            &pod,
+            &status,
+            &probes,
+            PodActions { init_containers_to_start: vec![2], ..no_action() },
+        );
     }
 
     // "kill the pod if all main containers succeeded if pod's RestartPolicy == Never"
@@ -1183,7 +1123,7 @@ mod with_restartable_init_containers {
         pod.spec.restart_policy = RestartPolicy::Never;
         // all main containers succeeded
         status.containers.extend(regular_statuses(&pod, ContainerState::Exited));
-        check(&pod, &status, &probes, PodActions { kill_pod: true, ..no_action() });
+        check_under(GATES, &pod, &status, &probes, PodActions { kill_pod: true, ..no_action() });
     }
 
     // "some of the init container statuses are missing but the last init container is running,
@@ -1195,7 +1135,8 @@ mod with_restartable_init_containers {
         let probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers.drain(..2);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &probes,
@@ -1212,11 +1153,14 @@ mod with_restartable_init_containers {
 mod with_init_and_ephemeral_containers {
     use super::*;
 
+    /// The default gates.
+    const GATES: &[&str] = &[""];
+
     // "steady state; do nothing; ignore ephemeral container"
     #[test]
     fn steady_state_do_nothing_ignore_ephemeral_container() {
         let (pod, status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        check(&pod, &status, &ProbeResults::none(), no_action());
+        check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
 
     // "No ephemeral containers running; start one"
@@ -1224,7 +1168,8 @@ mod with_init_and_ephemeral_containers {
     fn no_ephemeral_containers_running_start_one() {
         let (pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
         status.containers.truncate(4);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -1237,7 +1182,8 @@ mod with_init_and_ephemeral_containers {
     fn start_second_ephemeral_container() {
         let (mut pod, status) = base_pod_and_status_with_init_and_ephemeral_containers();
         pod.spec.ephemeral_containers.push(Container::new("debug2", "busybox"));
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -1251,7 +1197,7 @@ mod with_init_and_ephemeral_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.containers[4].state = ContainerState::Exited;
-        check(&pod, &status, &ProbeResults::none(), no_action());
+        check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
 
     // "initialization in progress; start ephemeral container"
@@ -1260,7 +1206,8 @@ mod with_init_and_ephemeral_containers {
         let (pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
         status.containers[3].state = ContainerState::Running;
         status.containers.truncate(4);
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -1278,7 +1225,8 @@ mod with_init_and_ephemeral_containers {
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.drain(..3);
         status.containers[0].exit_code = 137;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -1298,7 +1246,8 @@ mod with_init_and_ephemeral_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
         pod.spec.restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -1322,7 +1271,8 @@ mod with_init_and_ephemeral_containers {
             c.state = ContainerState::Exited;
             c.exit_code = 0;
         }
-        check(
+        check_under(
+            GATES,
             &pod,
             &status,
             &ProbeResults::none(),
@@ -1336,6 +1286,6 @@ mod with_init_and_ephemeral_containers {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
         pod.spec.restart_policy = RestartPolicy::Never;
         status.containers[4].state = ContainerState::Unknown;
-        check(&pod, &status, &ProbeResults::none(), no_action());
+        check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
 }

@@ -18,10 +18,11 @@ use proptest::collection::vec;
 use proptest::option;
 use proptest::prelude::*;
 
+use podsim_model::actions::compute_pod_actions_with;
 use podsim_model::{
     compute_pod_actions, Container, ContainerKind, ContainerProbes, ContainerState, ContainerStatus,
-    KillReason, Pod, PodActions, ProbeResult, ProbeResults, RestartPolicy, RuntimePodStatus, SandboxState,
-    SandboxStatus,
+    FeatureGates, KillReason, Pod, PodActions, ProbeResult, ProbeResults, RestartPolicy, RuntimePodStatus,
+    SandboxState, SandboxStatus,
 };
 
 /// How many plan-and-apply rounds the convergence properties allow. A pod needs at most one round for
@@ -174,6 +175,7 @@ fn build_case(
             created_at: 1000 * (count - i as u64),
             started_at: None,
             finished_at: None,
+            resources: None,
         });
     }
     Case { pod, status, probes, purge_init_containers }
@@ -298,6 +300,7 @@ fn initialising_case_strategy() -> impl Strategy<Value = Case> {
                     created_at: 1_000_000,
                     started_at: None,
                     finished_at: None,
+                    resources: None,
                 },
             );
         }
@@ -473,6 +476,7 @@ impl Runtime {
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
+                resources: None,
             },
         );
     }
@@ -653,21 +657,20 @@ proptest! {
         }
     }
 
-    /// A new sandbox's attempt number is greater than that of every sandbox the pod had (0 for the
-    /// first), so sandbox names, which carry the attempt, never collide. (The kubelet's
-    /// `PodSandboxChanged` takes the newest sandbox's attempt + 1, the same number as long as newer
-    /// sandboxes have higher attempts, which the kubelet itself ensures; the attempts generated here
-    /// are in any order, and the model, taking the maximum, keeps the rule even then.)
+    /// A new sandbox's attempt number is the newest sandbox's attempt + 1 (0 for the first), and a
+    /// kept sandbox reports its own attempt, whatever the attempts of older sandboxes: the kubelet's
+    /// `PodSandboxChanged` reads `SandboxStatuses[0].Metadata.Attempt` only. (The attempts generated
+    /// here are in any order; the runtime lists sandboxes newest first.)
     #[test]
-    fn new_sandbox_attempt_exceeds_every_existing_one(case in case_strategy()) {
+    fn sandbox_attempt_follows_the_newest_sandbox(case in case_strategy()) {
         let actions = compute_pod_actions(&case.pod, &case.status, &case.probes);
-        if actions.create_sandbox {
-            match case.status.sandboxes.iter().map(|s| s.attempt).max() {
-                None => prop_assert_eq!(actions.attempt, 0, "the first sandbox must have attempt 0"),
-                Some(max) => prop_assert!(
-                    actions.attempt > max,
-                    "a new sandbox's attempt ({}) must exceed every existing one (max {})", actions.attempt, max
-                ),
+        match case.status.sandboxes.first() {
+            None => prop_assert_eq!(actions.attempt, 0, "the first sandbox must have attempt 0"),
+            Some(newest) if sandbox_is_usable(&case.pod, &case.status) => {
+                prop_assert_eq!(actions.attempt, newest.attempt, "a kept sandbox keeps its attempt")
+            }
+            Some(newest) => {
+                prop_assert_eq!(actions.attempt, newest.attempt + 1, "a new sandbox follows the newest one")
             }
         }
     }
@@ -1137,5 +1140,35 @@ proptest! {
             );
         }
         prop_assert!(!actions.create_sandbox || actions.kill_pod, "a new sandbox must come with killing the pod");
+    }
+
+    /// The gates that read fields these pods do not have change nothing: without a container restart
+    /// policy or rule (only sidecars' Always), ContainerRestartRules on or off plans the same; without
+    /// resources reported by the runtime, InPlacePodVerticalScaling on or off plans the same, and
+    /// never resizes.
+    #[test]
+    fn gates_without_their_fields_change_nothing(case in case_strategy()) {
+        let default = compute_pod_actions(&case.pod, &case.status, &case.probes);
+        for list in ["ContainerRestartRules=false", "InPlacePodVerticalScaling=false"] {
+            let gates = FeatureGates::parse(list).unwrap();
+            let other = compute_pod_actions_with(&case.pod, &case.status, &case.probes, &gates);
+            prop_assert_eq!(&other, &default, "{} changed the plan", list);
+        }
+        prop_assert!(default.containers_to_update.is_empty() && !default.update_pod_resources);
+    }
+
+    /// The legacy init path (SidecarContainers off) plans init containers one at a time, as
+    /// `NextInitContainerToStart`, never in `InitContainersToStart`; the default path never sets it.
+    #[test]
+    fn the_legacy_path_starts_one_init_container_at_a_time(case in case_strategy()) {
+        let legacy = FeatureGates::parse("SidecarContainers=false").unwrap();
+        let actions = compute_pod_actions_with(&case.pod, &case.status, &case.probes, &legacy);
+        prop_assert!(actions.init_containers_to_start.is_empty(), "legacy plan {:#?}", actions);
+        if let Some(next) = actions.next_init_container_to_start {
+            prop_assert!(next < case.pod.spec.init_containers.len());
+            prop_assert!(actions.containers_to_start.is_empty(), "regular containers wait for the init containers");
+        }
+        let default = compute_pod_actions(&case.pod, &case.status, &case.probes);
+        prop_assert!(default.next_init_container_to_start.is_none());
     }
 }

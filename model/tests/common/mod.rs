@@ -371,6 +371,7 @@ impl World {
                     created_at: now,
                     started_at: None,
                     finished_at: None,
+                    resources: None,
                 };
                 self.rt.containers.insert(0, (config.pod, status, config.command));
                 CriReply::ContainerCreated { container_id: id }
