@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 use podsim_model::backoff::Backoff;
 use podsim_model::io::{CriReply, CriRequest};
-use podsim_model::{ContainerKind, ContainerState, Millis, Pod, PodPhase, RestartPolicy, SandboxState};
+use podsim_model::{ContainerKind, ContainerState, Millis, Pod, PodPhase, SandboxState};
+
+use podsim_model::pod::container_should_restart;
 
 use crate::apiserver::ApiServer;
 use crate::containerd::{ContainerRecord, Containerd};
@@ -345,19 +347,19 @@ impl Checker {
             if let Some(end) = self.last_end.get(&key) {
                 // ShouldContainerBeRestarted: an exited container stays exited under Never (and
                 // under OnFailure after exit 0) whatever its spec says now.
+                // The container's own restartPolicy and rules count first (ContainerRestartRules;
+                // with the gate off the API server dropped them).
+                let container = pod.spec.containers.iter().find(|c| c.name() == config.name);
                 let forbidden = end.by_itself
-                    && match pod.spec.restart_policy {
-                        RestartPolicy::Never => true,
-                        RestartPolicy::OnFailure => end.exit_code == 0,
-                        RestartPolicy::Always => false,
-                    };
+                    && container.is_some_and(|c| !container_should_restart(c, &pod.spec, end.exit_code));
                 if forbidden {
+                    let policy = container.and_then(|c| c.restart_policy).unwrap_or(pod.spec.restart_policy);
                     self.violate(
                         now,
                         Rule::RestartPolicyHonoured,
                         format!(
                             "{who} created again under restartPolicy {} after it exited {} on its own",
-                            pod.spec.restart_policy.as_str(),
+                            policy.as_str(),
                             end.exit_code
                         ),
                     );
@@ -609,39 +611,31 @@ fn find_container<'a>(view: &'a View<'_>, id: &str) -> Option<&'a ContainerRecor
 enum DesiredContainer {
     /// Runs its current spec.
     Run,
-    /// Exited, and its restart policy does not restart it (kubelet `ShouldContainerBeRestarted`:
-    /// Never, or OnFailure after exit 0): it stays exited with this code.
+    /// Exited, and its restart policy does not restart it (`podutil.ContainerShouldRestart`: Never,
+    /// or OnFailure after exit 0, unless a rule says Restart): it stays exited with this code.
     StayExited(i32),
     /// Its workload exits by itself and the policy restarts it: it cycles, with no steady state.
     Cycles,
 }
 
-/// Whether `policy` restarts a container that exited with `exit_code` (kubelet
-/// `ShouldContainerBeRestarted`, for a pod not being deleted).
-fn policy_restarts(policy: RestartPolicy, exit_code: i32) -> bool {
-    match policy {
-        RestartPolicy::Always => true,
-        RestartPolicy::OnFailure => exit_code != 0,
-        RestartPolicy::Never => false,
-    }
-}
-
 /// What `c`, a regular container of `pod`, should be doing: decided by its newest runtime instance
-/// and the restart policy, never by the kubelet's memory.
+/// and its restart policy (`podutil.ContainerShouldRestart`: its own rules and policy, else the
+/// pod's), never by the kubelet's memory.
 fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) -> DesiredContainer {
-    let policy = pod.spec.restart_policy;
     let newest = view
         .containerd
         .containers()
         .filter(|r| r.pod.as_ref().is_some_and(|p| p.uid == pod.uid))
         .find(|r| r.status.name == c.name());
     if let Some(r) = newest.filter(|r| r.status.state == ContainerState::Exited) {
-        if !policy_restarts(policy, r.status.exit_code) {
+        if !container_should_restart(c, &pod.spec, r.status.exit_code) {
             return DesiredContainer::StayExited(r.status.exit_code);
         }
     }
     match view.containerd.workload_for(c.image(), &c.command, &c.args) {
-        podsim_model::workload::Workload::ExitAfter { code, .. } if policy_restarts(policy, code) => {
+        podsim_model::workload::Workload::ExitAfter { code, .. }
+            if container_should_restart(c, &pod.spec, code) =>
+        {
             DesiredContainer::Cycles
         }
         _ => DesiredContainer::Run,

@@ -552,6 +552,33 @@ fn restart_after_exit(p: &Pod, exit_code: i32) -> Bench {
     b
 }
 
+/// ContainerRestartRules: a regular container's own restartPolicy counts before the pod's.
+#[test]
+fn reports_a_container_restarted_against_its_own_restart_policy() {
+    let mut p = pod_with_policy("web", RestartPolicy::Always);
+    p.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
+    let b = restart_after_exit(&p, 1);
+    b.assert_reported(Rule::RestartPolicyHonoured, &["default/web/app", "restartPolicy Never", "exited 1"]);
+    b.assert_only(Rule::RestartPolicyHonoured);
+}
+
+/// ... and its rules before its policy: exit code 42 is retried although the policy is Never.
+#[test]
+fn accepts_a_container_restarted_by_its_restart_rule() {
+    let mut p = pod_with_policy("web", RestartPolicy::Never);
+    p.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
+    p.spec.containers[0].restart_policy_rules = vec![podsim_model::pod::ContainerRestartRule {
+        action: podsim_model::pod::RestartRuleAction::Restart,
+        exit_codes: podsim_model::pod::ExitCodes {
+            operator: podsim_model::pod::ExitCodesOperator::In,
+            values: vec![42],
+        },
+    }];
+    restart_after_exit(&p, 42).assert_clean();
+    let b = restart_after_exit(&p, 1);
+    b.assert_reported(Rule::RestartPolicyHonoured, &["default/web/app", "restartPolicy Never", "exited 1"]);
+}
+
 #[test]
 fn reports_a_container_restarted_under_restart_policy_never_after_it_exited() {
     let b = restart_after_exit(&pod_with_policy("job", RestartPolicy::Never), 1);
