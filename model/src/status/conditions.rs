@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
+use super::phase::{has_any_regular_container_started, PhaseSpec, PhaseStatus};
 use super::{ContainerStatusReport, PodPhase, PodStatusReport};
 use crate::pod::Pod;
 use crate::runtime::{RuntimePodStatus, SandboxState};
@@ -259,13 +260,10 @@ pub fn generate_pod_initialized_condition(
     }
 }
 
-/// `kubecontainer.HasAnyRegularContainerStarted` over API statuses: a regular container is running or
-/// terminated.
+/// `kubecontainer.HasAnyRegularContainerStarted` over the API statuses.
 fn any_regular_container_started(pod: &Pod, statuses: &[&ContainerStatusReport]) -> bool {
-    statuses.iter().any(|s| {
-        pod.spec.containers.iter().any(|c| c.name() == s.name)
-            && (s.state.is_running() || s.state.is_terminated())
-    })
+    let views: Vec<PhaseStatus<'_>> = statuses.iter().map(|s| PhaseStatus::from(*s)).collect();
+    has_any_regular_container_started(&PhaseSpec::of(pod), &views)
 }
 
 /// Why `PodSandboxChanged` asks for a new sandbox, as the kubelet's condition message says it.

@@ -177,24 +177,19 @@ fn apply_runtime_instances(
 ) {
     let mut order: Vec<&ContainerStatus> = runtime.containers.iter().collect();
     order.sort_by_key(|c| std::cmp::Reverse(c.created_at));
-    let mut seen: Vec<(usize, u8)> = Vec::new();
+    let mut seen = vec![0u8; statuses.len()];
     for instance in order {
         let Some(index) = statuses.iter().position(|s| s.name == instance.name) else { continue };
-        let count = seen.iter().find(|(i, _)| *i == index).map_or(0, |(_, n)| *n);
-        if count >= 2 {
+        if seen[index] >= 2 {
             continue;
         }
-        let old = old_status(previous, &instance.name);
-        let converted = convert_container_status(instance, old, options);
-        if count == 0 {
+        let converted = convert_container_status(instance, old_status(previous, &instance.name), options);
+        if seen[index] == 0 {
             statuses[index] = converted;
         } else {
             statuses[index].last_state = Some(converted.state);
         }
-        match seen.iter_mut().find(|(i, _)| *i == index) {
-            Some((_, n)) => *n += 1,
-            None => seen.push((index, 1)),
-        }
+        seen[index] += 1;
     }
 }
 

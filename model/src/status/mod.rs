@@ -323,7 +323,9 @@ pub fn pod_status_report(
 }
 
 /// `generateAPIPodStatus`: the container statuses, the phase (kept terminal once the status manager
-/// holds a terminal one), `started`/`ready`, and the kubelet-owned conditions.
+/// holds a terminal one), `started`/`ready`, and the kubelet-owned conditions. The pod's status as the
+/// API server holds it is not part of the model's pod, so the old status is the status manager's
+/// alone (`oldPodStatus`), and the API-side terminal phase check has nothing to read.
 pub fn generate_api_pod_status(
     pod: &Pod,
     runtime: &RuntimePodStatus,
