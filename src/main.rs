@@ -1,8 +1,10 @@
 //! The `podsim` command line.
 
+mod phase;
 mod plan;
 mod real;
 mod run;
+mod status;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -19,7 +21,7 @@ use podsim_sim::input::{parse_document, read_source, InputError};
 #[derive(Parser)]
 #[command(name = "podsim", version, about, long_about = None, propagate_version = true)]
 #[command(
-    after_help = "Examples:\n  podsim plan examples/plan/image-changed.yaml\n  podsim hash examples/pod.yaml\n  kubectl get pod web -o yaml | podsim hash -"
+    after_help = "Examples:\n  podsim plan examples/plan/image-changed.yaml\n  podsim hash examples/pod.yaml\n  kubectl get pod web -o yaml | podsim hash -\n  kubectl get pod web -o yaml | podsim phase -\n  podsim status examples/status/crash-loop.yaml"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -168,6 +170,52 @@ podsim plan --feature-gates InPlacePodVerticalScaling=false examples/plan/resize
         #[arg(long = "feature-gates", value_name = "LIST")]
         feature_gates: Option<String>,
     },
+    /// Print the phase the kubelet's getPhase computes for a Pod with its status, as JSON
+    #[command(
+        long_about = "Print the phase the kubelet's getPhase computes from a Pod's container statuses, as \
+one JSON object: phase, the pod, the reportedPhase of the input, the podIsTerminal and podHasInitialized \
+used, whether the pod is static, the feature gates that differ from the defaults, and the counters \
+getPhase decided from.\n\n\
+The input (YAML or JSON) is a Pod with its status, as `kubectl get pod NAME -o yaml` prints it: every \
+field is accepted; the restart policies (pod, container, restartPolicyRules) and the container and init \
+container statuses are read. podHasInitialized is taken from the statuses (a regular container is \
+running or terminated), as the API object cannot say what the runtime's current sandbox holds.",
+        after_help = "Examples:\n  podsim phase examples/phase/running.yaml\n  kubectl get pod web -o yaml | podsim phase -\n  podsim phase examples/phase/restart-rules.yaml --feature-gates ContainerRestartRules=false"
+    )]
+    Phase {
+        /// A Pod with its status (YAML or JSON), or `-` for standard input
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Kubelet feature gates, as the kubelet's --feature-gates (A=true,B=false)
+        #[arg(long, value_name = "LIST", value_parser = FeatureGates::parse)]
+        feature_gates: Option<FeatureGates>,
+        /// The pod worker has terminated the pod: its containers will not restart (podIsTerminal)
+        #[arg(long)]
+        terminal: bool,
+    },
+    /// Print the API pod status the kubelet would write for one pod, as JSON
+    #[command(
+        long_about = "Print the status the kubelet's generateAPIPodStatus would write for one pod, shaped \
+like the API's PodStatus: phase, conditions (PodReadyToStartContainers, Initialized, Ready, \
+ContainersReady, PodScheduled), podIP, and the container and init container statuses (state with \
+reason and message, lastState, ready, started, restartCount, image, imageID, containerID).\n\n\
+The input is a `podsim plan` document (`pod:`, `runtime:`, `probes:`), whose runtime containers may \
+also give `restartCount`, `image` and `sandboxId`, plus an optional `reasonCache:` (container name -> \
+{reason, message}: why its last start failed, e.g. CrashLoopBackOff). Containers have no readiness \
+probes in podsim: a started, running container is ready.",
+        after_help = "Examples:\n  podsim status examples/status/crash-loop.yaml\n  podsim status - < status.yaml"
+    )]
+    Status {
+        /// The status document, or `-` for standard input
+        #[arg(value_name = "FILE")]
+        file: String,
+        /// Kubelet feature gates, as the kubelet's --feature-gates (A=true,B=false)
+        #[arg(long, value_name = "LIST", value_parser = FeatureGates::parse)]
+        feature_gates: Option<FeatureGates>,
+        /// The pod worker has terminated the pod: its containers will not restart (podIsTerminal)
+        #[arg(long)]
+        terminal: bool,
+    },
     /// Print the kubelet's hash of every container of a pod, as JSON
     #[command(
         long_about = "Print the kubelet's HashContainer of every container of a pod (init, regular, \
@@ -273,6 +321,12 @@ fn main() -> ExitCode {
         Command::Explore { paths, seeds, jobs, json } => run_explore(paths, seeds, jobs, json),
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
+        Command::Phase { file, feature_gates, terminal } => {
+            run_phase(&file, feature_gates.unwrap_or_default(), terminal)
+        }
+        Command::Status { file, feature_gates, terminal } => {
+            run_status(&file, feature_gates.unwrap_or_default(), terminal)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -310,6 +364,18 @@ fn run_plan(file: &str, feature_gates: Option<&str>) -> Result<(), Failure> {
     let text = read_source(file)?;
     let input = plan::read_plan(file, &text, &gates)?;
     print_json(&plan::plan(&input))
+}
+
+fn run_phase(file: &str, gates: FeatureGates, pod_is_terminal: bool) -> Result<(), Failure> {
+    let text = read_source(file)?;
+    let pod = phase::read_pod(file, &text)?;
+    print_json(&phase::phase(&pod, &phase::PhaseSettings { gates, pod_is_terminal }))
+}
+
+fn run_status(file: &str, gates: FeatureGates, pod_is_terminal: bool) -> Result<(), Failure> {
+    let text = read_source(file)?;
+    let input = status::read_status(file, &text, &gates)?;
+    print_json(&status::status(&input, &status::StatusSettings { gates, pod_is_terminal }))
 }
 
 /// Container hashes in spec order (init, regular, ephemeral).

@@ -29,9 +29,10 @@ pub struct PlanDocument {
     probes: Option<ProbeResults>,
 }
 
+/// `runtime:` of a plan (or status) document.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RuntimeDocument {
+pub struct RuntimeDocument {
     #[serde(default)]
     sandboxes: Vec<SandboxDocument>,
     #[serde(default)]
@@ -65,6 +66,15 @@ struct ContainerDocument {
     /// What the runtime reports it runs with (cpuRequest, cpuLimit, memoryLimit).
     #[serde(default)]
     resources: Option<ActualResources>,
+    /// The restart count the kubelet wrote in its annotation.
+    #[serde(default)]
+    restart_count: u32,
+    /// The image it runs (default: the image of the spec's container with its name).
+    #[serde(default)]
+    image: Option<String>,
+    /// The sandbox it runs in (default: the newest sandbox).
+    #[serde(default)]
+    sandbox_id: Option<String>,
 }
 
 /// A hash as `podsim hash` prints it; YAML reads an all-digit hash such as `12345678` as a number,
@@ -102,15 +112,28 @@ pub struct PlanInput {
 /// `AllContainersRestarting=True` and RestartAllContainersOnContainerExits is on (`Kubelet.SyncPod`).
 pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInput, InputError> {
     let doc: PlanDocument = parse_document(file, text)?;
-    let restart_all_containers = gates.restart_all_containers_on_container_exits
-        && doc.pod.condition_is_true(ALL_CONTAINERS_RESTARTING);
-    let pod = doc.pod.into_pod_with(gates).map_err(|e| InputError {
+    plan_input(file, doc.pod, doc.runtime, doc.probes, gates)
+}
+
+/// Validates the parts of a plan document under these gates (shared with `podsim status`, whose
+/// document adds the reason cache).
+pub fn plan_input(
+    file: &str,
+    pod: PodManifest,
+    runtime: Option<RuntimeDocument>,
+    probes: Option<ProbeResults>,
+    gates: &FeatureGates,
+) -> Result<PlanInput, InputError> {
+    let restart_all_containers =
+        gates.restart_all_containers_on_container_exits && pod.condition_is_true(ALL_CONTAINERS_RESTARTING);
+    let pod = pod.into_pod_with(gates).map_err(|e| InputError {
         file: file_label(file),
         location: None,
         field: Some(format!("pod.{}", e.path)),
         message: e.message,
     })?;
-    let rt = doc.runtime.unwrap_or_default();
+    let rt = runtime.unwrap_or_default();
+    let newest_sandbox = rt.sandboxes.first().map_or(String::new(), |s| s.id.clone());
     let sandboxes = rt
         .sandboxes
         .into_iter()
@@ -123,6 +146,8 @@ pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInp
             created_at: 0,
         })
         .collect();
+    let spec_image =
+        |name: &str| pod.find_container(name).map_or(String::new(), |(_, c)| c.image().to_string());
     let containers = rt
         .containers
         .into_iter()
@@ -136,15 +161,15 @@ pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInp
                 message: format!("{text:?} is not a hex hash (as `podsim hash` prints)"),
             })?;
             Ok(ContainerStatus {
+                image: c.image.unwrap_or_else(|| spec_image(&c.name)),
                 id: c.id,
                 name: c.name,
                 state: c.state,
                 exit_code: c.exit_code,
                 reason: c.reason,
                 hash,
-                restart_count: 0,
-                sandbox_id: String::new(),
-                image: String::new(),
+                restart_count: c.restart_count,
+                sandbox_id: c.sandbox_id.unwrap_or_else(|| newest_sandbox.clone()),
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
@@ -155,7 +180,7 @@ pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInp
     Ok(PlanInput {
         pod,
         runtime: RuntimePodStatus { sandboxes, containers },
-        probes: doc.probes.unwrap_or_default(),
+        probes: probes.unwrap_or_default(),
         options: PlanOptions { gates: *gates, restart_all_containers },
     })
 }

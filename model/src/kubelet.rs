@@ -29,7 +29,7 @@ use crate::io::{
 };
 use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSource};
 use crate::runtime::{ContainerState, Millis, ProbeResults, RuntimePodStatus, SandboxState};
-use crate::status::{pod_status_report, reason, PodStatusReport};
+use crate::status::{generate_api_pod_status, reason, PodStatusReport, StatusContext};
 
 /// The kubelet's settings, with its defaults.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1021,7 +1021,14 @@ impl Kubelet {
     fn plan(&mut self, uid: &str, out: &mut Vec<Output>) {
         let w = self.workers.get_mut(uid).expect("a step runs for a known pod");
         let run = w.sync.as_mut().expect("a step runs within a sync");
-        let status = pod_status_report(&w.pod, &run.runtime, &w.start_failures);
+        let context = StatusContext {
+            reasons: &w.start_failures,
+            old_status: w.last_status.as_ref(),
+            probes: &self.probes,
+            gates: self.config.feature_gates,
+            pod_is_terminal: false,
+        };
+        let status = generate_api_pod_status(&w.pod, &run.runtime, &context);
         let terminal = status.phase.is_terminal();
         if w.last_status.as_ref() != Some(&status) {
             w.last_status = Some(status.clone());

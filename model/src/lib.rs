@@ -11,7 +11,8 @@
 //! - [`actions`]: `computePodActions` and the rules it is made of.
 //! - [`backoff`]: the restart (CrashLoopBackOff) and image pull backoff.
 //! - [`gates`]: the kubelet feature gates that change pod-management decisions.
-//! - [`status`]: the pod status the kubelet reports (container reasons, phase).
+//! - [`status`]: the pod status the kubelet reports (container states and reasons, phase,
+//!   conditions); [`pod_status_manifest`] reads a Pod with its status as `kubectl get -o yaml` prints it.
 //! - [`io`]: the kubelet's inputs and outputs: API requests, CRI calls, node operations, timers.
 //! - [`kubelet`]: the per-node `Kubelet` with its pod workers: `handle(now, input) -> outputs`.
 //! - [`workload`]: what a container does, read from its command (shared with the real backend).
@@ -26,6 +27,7 @@ pub mod io;
 pub mod kubelet;
 pub mod manifest;
 pub mod pod;
+pub mod pod_status_manifest;
 pub mod runtime;
 pub mod status;
 pub mod workload;

@@ -23,7 +23,7 @@ fn exiting(name: &str, image: &str, code: i32) -> Container {
 
 fn waiting_reason(w: &World, uid: &str, name: &str) -> Option<String> {
     match &w.api.statuses.get(uid)?.container(name)?.state {
-        ContainerStateReport::Waiting { reason } => Some(reason.clone()),
+        ContainerStateReport::Waiting { reason, .. } => Some(reason.clone()),
         _ => None,
     }
 }

@@ -631,6 +631,7 @@ mod tests {
             init_container_statuses: Vec::new(),
             container_statuses: Vec::new(),
             ephemeral_container_statuses: Vec::new(),
+            ..Default::default()
         }
     }
 

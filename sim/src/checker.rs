@@ -844,8 +844,8 @@ pub fn check_expectations(checker: &mut Checker, now: Millis, expect: &Expectati
             use podsim_model::ContainerStateReport as S;
             let (state, reason, exit) = match &cs.state {
                 S::Running { .. } => (StateName::Running, None, None),
-                S::Waiting { reason } => (StateName::Waiting, Some(reason.clone()), None),
-                S::Terminated { exit_code, reason } => {
+                S::Waiting { reason, .. } => (StateName::Waiting, Some(reason.clone()), None),
+                S::Terminated { exit_code, reason, .. } => {
                     (StateName::Terminated, Some(reason.clone()), Some(*exit_code))
                 }
             };

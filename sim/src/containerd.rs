@@ -45,6 +45,9 @@ pub const START_ERROR_REASON: &str = "StartError";
 pub const OOM_KILLED_REASON: &str = "OOMKilled";
 /// The reason of a crashed process ([`Containerd::crash_container`]).
 pub const ERROR_REASON: &str = "Error";
+/// The reason containerd's CRI plugin gives an exited container that has none of its own.
+pub const COMPLETED_REASON: &str = "Completed";
+
 /// The image of containers added by [`Containerd::add_foreign_container`].
 pub const FOREIGN_IMAGE: &str = "foreign.example/unmanaged:latest";
 
@@ -356,11 +359,16 @@ impl Containerd {
             .collect()
     }
 
-    /// `ListContainers`: all containers, or one pod's, newest first.
+    /// `ListContainers`: all containers, or one pod's, newest first, with the reason the CRI plugin
+    /// reports (see [`cri_reason`]).
     fn list_containers(&self, pod_uid: Option<&str>) -> Vec<ContainerInfo> {
         self.containers()
             .filter(|c| matches_pod(c.pod.as_ref(), pod_uid))
-            .map(|c| ContainerInfo { pod: c.pod.clone(), status: c.status.clone() })
+            .map(|c| {
+                let mut status = c.status.clone();
+                status.reason = cri_reason(&c.status);
+                ContainerInfo { pod: c.pod.clone(), status }
+            })
             .collect()
     }
 
@@ -848,6 +856,16 @@ fn sandbox_name(pod: &PodRef, attempt: u32) -> String {
 /// The name containerd reserves for a container (`k8s_<container>_<pod>_<namespace>_<uid>_<attempt>`).
 fn container_name(pod: &PodRef, name: &str, attempt: u32) -> String {
     format!("k8s_{name}_{}_{}_{}_{attempt}", pod.name, pod.namespace, pod.uid)
+}
+
+/// The reason containerd's CRI plugin reports for a container (`ContainerStatus`): its own (OOMKilled,
+/// StartError, Unknown), else, once exited, `Completed` for exit code 0 and `Error` otherwise.
+fn cri_reason(status: &ContainerStatus) -> String {
+    match (status.state, status.reason.is_empty()) {
+        (ContainerState::Exited, true) if status.exit_code == 0 => COMPLETED_REASON.to_string(),
+        (ContainerState::Exited, true) => ERROR_REASON.to_string(),
+        _ => status.reason.clone(),
+    }
 }
 
 #[cfg(test)]

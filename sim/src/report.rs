@@ -66,8 +66,8 @@ pub fn pod_outcomes_with(api: &ApiServer, sandboxes_of: impl Fn(&str) -> usize) 
                     .map(|c| {
                         let (state, reason, exit_code) = match &c.state {
                             ContainerStateReport::Running { .. } => ("running", String::new(), None),
-                            ContainerStateReport::Waiting { reason } => ("waiting", reason.clone(), None),
-                            ContainerStateReport::Terminated { exit_code, reason } => {
+                            ContainerStateReport::Waiting { reason, .. } => ("waiting", reason.clone(), None),
+                            ContainerStateReport::Terminated { exit_code, reason, .. } => {
                                 ("terminated", reason.clone(), Some(*exit_code))
                             }
                         };

@@ -315,9 +315,11 @@ fn running_status(pod: &Pod) -> PodStatusReport {
                 last_state: None,
                 restart_count: 0,
                 container_id: String::new(),
+                ..Default::default()
             })
             .collect(),
         ephemeral_container_statuses: Vec::new(),
+        ..Default::default()
     }
 }
 
