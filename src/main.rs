@@ -76,6 +76,8 @@ real. Needs the `containerd` build feature and root.",
         /// private one (podsim touches only what it creates there)
         #[arg(long, value_name = "SOCKET")]
         address: Option<std::path::PathBuf>,
+        #[arg(long, value_name = "LIST", help = feature_gates_help())]
+        feature_gates: Option<String>,
     },
     /// Run scenarios in the simulator and on a real containerd, and compare their outcomes
     #[command(
@@ -141,6 +143,8 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         /// Print the summary as JSON
         #[arg(long)]
         json: bool,
+        #[arg(long, value_name = "LIST", help = feature_gates_help())]
+        feature_gates: Option<String>,
     },
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
     #[command(
@@ -230,6 +234,19 @@ io.kubernetes.container.hash annotation.",
     },
 }
 
+/// `--feature-gates`'s help: the syntax and every gate podsim knows, with its default.
+fn feature_gates_help() -> String {
+    let gates: Vec<String> = podsim_model::gates::GATES
+        .iter()
+        .map(|g| format!("{}={} ({})", g.name, g.default, g.stages))
+        .collect();
+    format!(
+        "The kubelet's feature gates over the scenario's kubelet.featureGates, as the kubelet's \
+         --feature-gates: A=true,B=false. Known gates (default): {}",
+        gates.join(", ")
+    )
+}
+
 /// Where `podsim run` runs a scenario.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum RuntimeKind {
@@ -285,6 +302,7 @@ fn main() -> ExitCode {
             random_faults,
             report,
             shrink,
+            feature_gates,
             ..
         } => {
             let simulator_only = [
@@ -297,7 +315,9 @@ fn main() -> ExitCode {
                 Some((_, flag)) => Err(Failure::Usage(format!(
                     "{flag} is for the simulator only; a run on containerd has no seed or random faults"
                 ))),
-                None => run_real(&scenario, address.as_deref(), trace.as_deref(), json),
+                None => {
+                    run_real(&scenario, feature_gates.as_deref(), address.as_deref(), trace.as_deref(), json)
+                }
             }
         }
         Command::Run { address: Some(_), .. } => {
@@ -307,18 +327,34 @@ fn main() -> ExitCode {
         Command::Clean { all, address, json } => {
             real::clean(all, address.as_deref(), json).map_err(Failure::from)
         }
-        Command::Run { scenario, seed, random_faults, trace, json, report, shrink, shrink_to, .. } => {
-            let report = report.as_deref();
-            run_scenario(&scenario, seed, random_faults, trace.as_deref(), report, json).or_else(|failure| {
-                match failure {
-                    Failure::Failed if shrink => {
-                        shrink_run(&scenario, seed, random_faults, shrink_to.as_deref())
-                    }
-                    other => Err(other),
-                }
+        Command::Run {
+            scenario,
+            seed,
+            random_faults,
+            trace,
+            json,
+            report,
+            shrink,
+            shrink_to,
+            feature_gates,
+            ..
+        } => {
+            let options = RunOptions {
+                seed,
+                random_faults,
+                feature_gates: feature_gates.as_deref(),
+                trace: trace.as_deref(),
+                report: report.as_deref(),
+                json,
+            };
+            run_scenario(&scenario, &options).or_else(|failure| match failure {
+                Failure::Failed if shrink => shrink_run(&scenario, &options, shrink_to.as_deref()),
+                other => Err(other),
             })
         }
-        Command::Explore { paths, seeds, jobs, json } => run_explore(paths, seeds, jobs, json),
+        Command::Explore { paths, seeds, jobs, json, feature_gates } => {
+            run_explore(paths, seeds, jobs, json, feature_gates.as_deref())
+        }
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
         Command::Phase { file, feature_gates, terminal } => {
@@ -404,31 +440,36 @@ fn run_hash(file: &str) -> Result<(), Failure> {
     print_json(&Hashes(hashes))
 }
 
-fn run_scenario(
-    path: &str,
+/// How `podsim run` runs a scenario in the simulator.
+struct RunOptions<'a> {
     seed: Option<u64>,
     random_faults: bool,
-    trace: Option<&str>,
-    report: Option<&str>,
+    /// `--feature-gates`, over the scenario's.
+    feature_gates: Option<&'a str>,
+    trace: Option<&'a str>,
+    report: Option<&'a str>,
     json: bool,
-) -> Result<(), Failure> {
-    let loaded = run::load(path)?;
-    let seed = seed.or(loaded.scenario.seed).unwrap_or(0);
+}
+
+fn run_scenario(path: &str, options: &RunOptions<'_>) -> Result<(), Failure> {
+    let loaded = run::load_with_gates(path, options.feature_gates)?;
+    let seed = options.seed.or(loaded.scenario.seed).unwrap_or(0);
+    let random_faults = options.random_faults;
     let random = random_faults || loaded.scenario.random_faults.is_some();
-    let mut world = podsim_sim::world::World::new(&loaded.scenario, seed, random, trace.is_some());
-    if report.is_some() {
+    let mut world = podsim_sim::world::World::new(&loaded.scenario, seed, random, options.trace.is_some());
+    if options.report.is_some() {
         world = world.with_history();
     }
     let (outcome, recorded, history) = world.run_full();
-    if let (Some(file), Some(history)) = (report, history) {
+    if let (Some(file), Some(history)) = (options.report, history) {
         std::fs::write(file, podsim_sim::report_html::render(&history))
             .map_err(|e| InputError::whole_file(file, format!("cannot write the report: {e}")))?;
     }
-    if let Some(file) = trace {
+    if let Some(file) = options.trace {
         std::fs::write(file, recorded.to_jsonl())
             .map_err(|e| InputError::whole_file(file, format!("cannot write the trace: {e}")))?;
     }
-    if json {
+    if options.json {
         print_json(&outcome)?;
     } else {
         run::print_summary(&mut std::io::stdout().lock(), &loaded, &outcome, random_faults)?;
@@ -445,9 +486,15 @@ fn run_explore(
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
     json: bool,
+    feature_gates: Option<&str>,
 ) -> Result<(), Failure> {
     let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
-    let scenarios = run::load_all(&paths)?;
+    let mut scenarios = run::load_all(&paths)?;
+    if let Some(list) = feature_gates {
+        for loaded in &mut scenarios {
+            run::apply_gates(loaded, list)?;
+        }
+    }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let summary = run::explore(&scenarios, seeds, jobs, !json);
     if json {
@@ -462,10 +509,10 @@ fn run_explore(
     }
 }
 
-fn shrink_run(path: &str, seed: Option<u64>, random_faults: bool, to: Option<&str>) -> Result<(), Failure> {
-    let loaded = run::load(path)?;
-    let seed = seed.or(loaded.scenario.seed).unwrap_or(0);
-    let random = random_faults || loaded.scenario.random_faults.is_some();
+fn shrink_run(path: &str, options: &RunOptions<'_>, to: Option<&str>) -> Result<(), Failure> {
+    let loaded = run::load_with_gates(path, options.feature_gates)?;
+    let seed = options.seed.or(loaded.scenario.seed).unwrap_or(0);
+    let random = options.random_faults || loaded.scenario.random_faults.is_some();
     eprintln!("shrinking...");
     let Some(shrunk) = podsim_sim::shrink::shrink(&loaded.scenario, seed, random, 500) else {
         eprintln!("the failure could not be replayed without the seed's random draws; nothing shrunk");
@@ -500,11 +547,12 @@ fn shrink_run(path: &str, seed: Option<u64>, random_faults: bool, to: Option<&st
 
 fn run_real(
     path: &str,
+    feature_gates: Option<&str>,
     address: Option<&std::path::Path>,
     trace: Option<&str>,
     json: bool,
 ) -> Result<(), Failure> {
-    let loaded = run::load(path)?;
+    let loaded = run::load_with_gates(path, feature_gates)?;
     if real::run(&loaded, address, trace, json)? {
         Ok(())
     } else {

@@ -18,13 +18,37 @@ pub struct Loaded {
     pub path: String,
     /// The scenario.
     pub scenario: Scenario,
+    /// The `--feature-gates` list applied over the scenario's gates, if any (replays repeat it).
+    pub feature_gates: Option<String>,
 }
 
 /// Reads one scenario file.
 pub fn load(path: &str) -> Result<Loaded, InputError> {
     let text = read_source(path)?;
     let scenario = Scenario::parse(path, &text)?;
-    Ok(Loaded { path: path.to_string(), scenario })
+    Ok(Loaded { path: path.to_string(), scenario, feature_gates: None })
+}
+
+/// Reads one scenario file and applies a `--feature-gates` list over its gates.
+pub fn load_with_gates(path: &str, feature_gates: Option<&str>) -> Result<Loaded, InputError> {
+    let mut loaded = load(path)?;
+    if let Some(list) = feature_gates {
+        apply_gates(&mut loaded, list)?;
+    }
+    Ok(loaded)
+}
+
+/// Applies a `--feature-gates` list over a loaded scenario's gates; an unknown gate or a bad value is
+/// bad input.
+pub fn apply_gates(loaded: &mut Loaded, list: &str) -> Result<(), InputError> {
+    loaded.scenario.apply_feature_gates(list).map_err(|message| InputError {
+        file: loaded.path.clone(),
+        location: None,
+        field: Some("--feature-gates".into()),
+        message,
+    })?;
+    loaded.feature_gates = Some(list.to_string());
+    Ok(())
 }
 
 /// Expands files and directories (every `*.yaml` in a directory, sorted) into scenarios.
@@ -51,9 +75,14 @@ pub fn load_all(paths: &[String]) -> Result<Vec<Loaded>, InputError> {
 }
 
 /// The command that replays one run.
-pub fn replay_command(path: &str, seed: u64, random_faults: bool) -> String {
+pub fn replay_command(loaded: &Loaded, seed: u64, random_faults: bool) -> String {
     let faults = if random_faults { " --random-faults" } else { "" };
-    format!("podsim run {path} --seed {seed}{faults}")
+    let gates = match &loaded.feature_gates {
+        None => String::new(),
+        Some(g) if g.contains(char::is_whitespace) => format!(" --feature-gates '{g}'"),
+        Some(g) => format!(" --feature-gates {g}"),
+    };
+    format!("podsim run {} --seed {seed}{faults}{gates}", loaded.path)
 }
 
 /// Prints a run's human summary.
@@ -106,7 +135,7 @@ pub fn print_summary(
         }
     }
     if !outcome.passed() {
-        writeln!(out, "replay: {}", replay_command(&loaded.path, outcome.seed, random_faults))?;
+        writeln!(out, "replay: {}", replay_command(loaded, outcome.seed, random_faults))?;
     }
     Ok(())
 }
@@ -213,7 +242,7 @@ pub fn explore(
                     seed: *seed,
                     first_violation: format!("at {} {:?}: {}", duration::human(v.t), v.rule, v.detail),
                     violations: outcome.violations.len(),
-                    replay: replay_command(&scenarios[*s].path, *seed, true),
+                    replay: replay_command(&scenarios[*s], *seed, true),
                 }
             })
             .collect(),

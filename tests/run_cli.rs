@@ -483,3 +483,69 @@ fn two_processes_write_byte_identical_traces_for_the_same_scenario_and_seed() {
         }
     });
 }
+
+// ---------------------------------------------------------------------------------------------------
+// the kubelet's settings: `kubelet:` in a scenario, `--feature-gates` on the command line
+
+/// `DEMO` with a `kubelet:` block (after `description`, line 3 on).
+fn with_kubelet(block: &str) -> String {
+    DEMO.replacen("duration: 2m\n", &format!("kubelet:\n{block}duration: 2m\n"), 1)
+}
+
+#[test]
+fn run_with_an_unknown_feature_gate_exits_2_naming_it() {
+    for command in [&["run", "scenarios/pod-runs.yaml"][..], &["explore", "scenarios/pod-runs.yaml"][..]] {
+        let mut args = command.to_vec();
+        args.extend(["--feature-gates", "NoSuchGate=true"]);
+        let (code, out, err) = podsim_output(&args);
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("--feature-gates") && err.contains("unknown feature gate \"NoSuchGate\""),
+            "{err}"
+        );
+        assert!(err.contains("SidecarContainers"), "the known gates are listed: {err}");
+    }
+    let (code, _, err) =
+        podsim_output(&["run", "scenarios/pod-runs.yaml", "--feature-gates", "SidecarContainers=on"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("\"on\" is not true or false"), "{err}");
+}
+
+#[test]
+fn feature_gates_on_the_command_line_go_over_the_scenarios_and_into_the_replay_command() {
+    let dir = scratch("feature-gates");
+    let file = write(&dir, "max.yaml", &with_kubelet("  crashLoopBackOff: {max: 1m}\n"));
+    // The scenario's maximum restart period needs KubeletCrashLoopBackOffMax, as the kubelet's
+    // configuration check says: turning the gate off from the command line is refused.
+    let (code, out, err) =
+        podsim_output(&["run", &file, "--feature-gates", "KubeletCrashLoopBackOffMax=false"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("KubeletCrashLoopBackOffMax not enabled"), "{err}");
+    let (code, out, err) = podsim_output(&["run", &file]);
+    assert_eq!(code, 0, "{out}{err}");
+
+    let failing = write(&dir, "never.yaml", &never_restarts_five_times());
+    let (code, out, _) = podsim_output(&["run", &failing, "--feature-gates", "ContainerRestartRules=false"]);
+    assert_eq!(code, 1);
+    let replay = format!("replay: podsim run {failing} --seed 0 --feature-gates ContainerRestartRules=false");
+    assert!(out.lines().any(|l| l == replay), "the replay repeats the gates:\n{out}");
+}
+
+#[test]
+fn the_kubelet_block_sets_the_kubelets_timing() {
+    let dir = scratch("kubelet-block");
+    let file = write(&dir, "slow-resync.yaml", &with_kubelet("  syncFrequency: 30s\n  resyncJitter: 0\n"));
+    let trace = dir.join("trace.jsonl");
+    let (code, out, err) = podsim_output(&["run", &file, "--trace", &trace.to_string_lossy()]);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(&trace).expect("the trace is written");
+    assert!(
+        text.contains("default-web: next sync in 30000 ms + jitter 0.000 drawn 0 ms = 30000 ms"),
+        "the pod is resynced every 30 s, unjittered:\n{text}"
+    );
+    let bad = write(&dir, "bad.yaml", &with_kubelet("  syncFrequency: 30s\n  relistEvery: 1s\n"));
+    let (code, _, err) = podsim_output(&["run", &bad]);
+    assert_eq!(code, 2);
+    assert!(err.contains("kubelet") && err.contains("unknown field `relistEvery`"), "{err}");
+    assert!(err.contains(&format!("{bad}:5:")), "the line of the unknown field: {err}");
+}

@@ -25,7 +25,7 @@ use tokio::time::Instant;
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, CallId, CriError, CriReply, CriRequest, Input, Output,
 };
-use podsim_model::{ContainerState, Kubelet, KubeletConfig, Millis};
+use podsim_model::{ContainerState, Kubelet, Millis};
 use podsim_sim::apiserver::ApiServer;
 use podsim_sim::checker::{Checker, Violation};
 use podsim_sim::containerd::CriMethod;
@@ -33,6 +33,7 @@ use podsim_sim::faults::{Direction, Fault};
 use podsim_sim::link::Link;
 use podsim_sim::node::Node;
 use podsim_sim::report::{PodOutcome, StartLog};
+use podsim_sim::rng::SimRng;
 use podsim_sim::scenario::{split_name, Action, Scenario};
 use podsim_sim::trace::{Trace, TraceKind};
 use podsim_sim::world::{API_TIMEOUT, BASE_LATENCY, WATCH_BREAK_DETECTION};
@@ -200,6 +201,9 @@ pub struct RealWorld {
     notes: Vec<String>,
     /// Notes from tasks (a containerd restart running beside the loop).
     late_notes: Arc<Mutex<Vec<String>>>,
+    /// The kubelet's jitter is drawn from this, seeded with the scenario's seed (0 if none), as in
+    /// the simulator: the model draws no random numbers.
+    rng: SimRng,
 }
 
 impl RealWorld {
@@ -244,6 +248,7 @@ impl RealWorld {
             applied_faults: Vec::new(),
             notes: Vec::new(),
             late_notes: Arc::new(Mutex::new(Vec::new())),
+            rng: SimRng::new(scenario.seed.unwrap_or(0)),
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             world.schedule(*at, Event::Timeline(i));
@@ -292,7 +297,10 @@ impl RealWorld {
 
     async fn finish(mut self) -> (RealOutcome, Trace) {
         let now = self.now();
-        let mut checker = Checker::new(&self.scenario.node);
+        let mut checker = Checker::with_restart_backoff(
+            &self.scenario.node,
+            self.scenario.kubelet_config().restart_backoff(),
+        );
         if self.config.check_expectations {
             podsim_sim::checker::check_expectations(&mut checker, now, &self.scenario.expect, &self.api);
         }
@@ -358,7 +366,7 @@ impl RealWorld {
             Event::Timeline(i) => self.apply_action(i).await,
             Event::KubeletBoot => {
                 self.incarnation += 1;
-                self.kubelet = Some(Kubelet::new(KubeletConfig::new(self.scenario.node.clone())));
+                self.kubelet = Some(Kubelet::new(self.scenario.kubelet_config()));
                 self.trace.record(now, TraceKind::Kubelet, || "kubelet started".into());
                 self.deliver(Input::Start);
             }
@@ -394,6 +402,14 @@ impl RealWorld {
         match output {
             Output::SetTimer { at, timer } => {
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) })
+            }
+            Output::SetJitteredTimer { delay, jitter, timer } => {
+                let extra = self.rng.below(jitter.max_extra(delay));
+                if self.trace.enabled() {
+                    let text = podsim_sim::world::describe_jittered_timer(&timer, delay, jitter, extra);
+                    self.trace.record(now, TraceKind::Kubelet, || text);
+                }
+                self.schedule(now + delay + extra, Event::Kubelet { incarnation, input: Input::Timer(timer) })
             }
             Output::Decision(d) => {
                 if self.trace.enabled() {
@@ -508,9 +524,17 @@ impl RealWorld {
         self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
     }
 
+    /// Sends the watch events of the kubelet's pods and Secrets (or breaks the watches in a
+    /// partition), as the simulator does.
     fn flush_watch(&mut self) {
         let events = self.api.take_watch_events();
-        if events.is_empty() {
+        let secret_events = self.api.take_secret_events();
+        let incarnation = self.incarnation;
+        for (namespace, name) in self.api.take_ended_secret_watches() {
+            let input = Input::SecretWatchClosed { namespace, name, gone: true };
+            self.schedule(self.now() + BASE_LATENCY, Event::Kubelet { incarnation, input });
+        }
+        if events.is_empty() && secret_events.is_empty() {
             return;
         }
         if self.blocked(Direction::FromApiServer) {
@@ -518,20 +542,28 @@ impl RealWorld {
             return;
         }
         let at = self.now() + self.latency();
-        let incarnation = self.incarnation;
         for (event, resource_version) in events {
             self.schedule(
                 at,
                 Event::Kubelet { incarnation, input: Input::WatchEvent { event, resource_version } },
             );
         }
+        for (namespace, name, exists, resource_version) in secret_events {
+            let input = Input::SecretEvent { namespace, name, exists, resource_version };
+            self.schedule(at, Event::Kubelet { incarnation, input });
+        }
     }
 
+    /// Every watch of the kubelet breaks (they share its connection); it notices after `detection`.
     fn break_watch(&mut self, detection: Millis) {
+        let incarnation = self.incarnation;
+        let at = self.now() + detection;
         if self.api.close_watch() {
-            let incarnation = self.incarnation;
-            let at = self.now() + detection;
             self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
+        }
+        for (namespace, name) in self.api.close_secret_watches() {
+            let input = Input::SecretWatchClosed { namespace, name, gone: false };
+            self.schedule(at, Event::Kubelet { incarnation, input });
         }
     }
 
@@ -649,6 +681,7 @@ impl RealWorld {
                 self.incarnation += 1;
                 self.pending_api.clear();
                 self.api.close_watch();
+                self.api.close_secret_watches();
                 self.schedule(now + downtime, Event::KubeletBoot);
             }
             Fault::MountFailure { pod, duration } => {

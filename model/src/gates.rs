@@ -1,7 +1,7 @@
 //! The kubelet's feature gates that change pod-management decisions (pkg/features/kube_features.go).
 //!
-//! Only the gates that `computePodActions`, `getPhase` and the status the kubelet writes read are
-//! here; each defaults to the kubelet's current default (see [`GATES`]). A gate name podsim does not
+//! Only the gates that `computePodActions`, `getPhase`, the status the kubelet writes and its
+//! CrashLoopBackOff (`newCrashLoopBackOff` in kubelet.go) read are here; each defaults to the kubelet's current default (see [`GATES`]). A gate name podsim does not
 //! know is an error, never ignored: `--feature-gates` on the command line and `kubelet.featureGates`
 //! in a scenario both go through [`FeatureGates::set`].
 
@@ -28,7 +28,7 @@ pub struct GateInfo {
 /// 1.35, read_file id 378079260; the 1.37 shared versioned gate list, id 61706514746; and the merged
 /// promotion PRs). Where a gate is locked in the current kubelet, podsim still lets it be turned off,
 /// to model the older kubelets that allowed it; the `stages` text says which.
-pub const GATES: [GateInfo; 4] = [
+pub const GATES: [GateInfo; 6] = [
     GateInfo {
         name: "SidecarContainers",
         default: true,
@@ -63,6 +63,18 @@ pub const GATES: [GateInfo; 4] = [
                  kubelet kills and removes every init and regular container and starts the pod over in \
                  its sandbox; off: the action is refused by the API server",
     },
+    GateInfo {
+        name: "KubeletCrashLoopBackOffMax",
+        default: true,
+        stages: "alpha 1.32, beta (on) 1.35",
+        effect: "the kubelet setting crashLoopBackOff.maxContainerRestartPeriod (1s-300s) may be set",
+    },
+    GateInfo {
+        name: "ReduceDefaultCrashLoopBackOffDecay",
+        default: false,
+        stages: "alpha 1.33",
+        effect: "CrashLoopBackOff starts at 1 s and stops at 60 s instead of 10 s and 300 s",
+    },
 ];
 
 /// The values of the gates podsim knows.
@@ -76,6 +88,10 @@ pub struct FeatureGates {
     pub container_restart_rules: bool,
     /// `RestartAllContainersOnContainerExits`.
     pub restart_all_containers_on_container_exits: bool,
+    /// `KubeletCrashLoopBackOffMax`.
+    pub kubelet_crash_loop_back_off_max: bool,
+    /// `ReduceDefaultCrashLoopBackOffDecay`.
+    pub reduce_default_crash_loop_back_off_decay: bool,
 }
 
 impl Default for FeatureGates {
@@ -85,6 +101,8 @@ impl Default for FeatureGates {
             in_place_pod_vertical_scaling: GATES[1].default,
             container_restart_rules: GATES[2].default,
             restart_all_containers_on_container_exits: GATES[3].default,
+            kubelet_crash_loop_back_off_max: GATES[4].default,
+            reduce_default_crash_loop_back_off_decay: GATES[5].default,
         }
     }
 }
@@ -98,6 +116,8 @@ impl FeatureGates {
             "RestartAllContainersOnContainerExits" => {
                 Some(&mut self.restart_all_containers_on_container_exits)
             }
+            "KubeletCrashLoopBackOffMax" => Some(&mut self.kubelet_crash_loop_back_off_max),
+            "ReduceDefaultCrashLoopBackOffDecay" => Some(&mut self.reduce_default_crash_loop_back_off_decay),
             _ => None,
         }
     }

@@ -47,19 +47,36 @@ pub enum ApiRequest {
         /// The list's resource version to watch from.
         resource_version: u64,
     },
-    /// Read one pod.
+    /// Read one pod. (The kubelet never reads a pod this way: it syncs from the pod its list/watch
+    /// delivered. The API server serves it for other clients.)
     GetPod {
         /// The namespace.
         namespace: String,
         /// The name.
         name: String,
     },
-    /// Read one Secret.
+    /// Read one Secret. (The kubelet's watch-based Secret manager lists and watches instead.)
     GetSecret {
         /// The namespace.
         namespace: String,
         /// The name.
         name: String,
+    },
+    /// List one Secret (`fieldSelector=metadata.name=name`): the Secret manager's reflector for it.
+    ListSecret {
+        /// The namespace.
+        namespace: String,
+        /// The name.
+        name: String,
+    },
+    /// Watch one Secret from `resource_version`; its changes arrive as [`Input::SecretEvent`].
+    WatchSecret {
+        /// The namespace.
+        namespace: String,
+        /// The name.
+        name: String,
+        /// The list's resource version to watch from.
+        resource_version: u64,
     },
     /// Write a pod's status (the status manager).
     UpdatePodStatus {
@@ -109,6 +126,13 @@ pub enum ApiReply {
     Pod(Pod),
     /// A Secret exists (its data does not matter to pod management).
     Secret,
+    /// The list of one Secret: whether it exists, at `resource_version`.
+    SecretList {
+        /// Whether the Secret exists.
+        exists: bool,
+        /// The list's resource version.
+        resource_version: u64,
+    },
     /// The request succeeded with nothing to return.
     Ok,
     /// It failed.
@@ -323,13 +347,35 @@ pub enum NodeReply {
 pub enum Timer {
     /// The periodic relist of the runtime (the kubelet's PLEG).
     Relist,
-    /// A pod's next sync is due (resync, retry or the end of a backoff).
+    /// The pod work queue's entry for a pod is due (a resync, the retry of a failed sync, or the end
+    /// of a backoff). Only the newest entry of a pod counts, as in the kubelet's work queue.
     PodSync {
         /// The pod.
         pod_uid: String,
+        /// Which enqueue this is (an older one is stale).
+        generation: u64,
     },
-    /// Re-establish the pod list and watch after it broke.
+    /// The pod reflector's backoff is over: list or watch again.
     Rewatch,
+    /// A Secret reflector's backoff is over: list or watch again.
+    SecretRewatch {
+        /// The Secret's namespace.
+        namespace: String,
+        /// The Secret's name.
+        name: String,
+        /// Which reflector of that Secret set it (an older one is stale).
+        generation: u64,
+    },
+    /// A sync has waited its second for a Secret's cache to fill (the Secret manager's `Get`).
+    SecretSyncTimeout {
+        /// The pod whose sync waits.
+        pod_uid: String,
+    },
+    /// The status manager's periodic sync: write again a status whose write failed.
+    StatusRetry {
+        /// The pod.
+        pod_uid: String,
+    },
 }
 
 /// Everything the kubelet can observe.
@@ -354,6 +400,26 @@ pub enum Input {
     },
     /// The watch ended (connection dropped, or the server said 410 Gone).
     WatchClosed {
+        /// Whether the server said the resource version is gone.
+        gone: bool,
+    },
+    /// A watched Secret changed (created, updated or deleted).
+    SecretEvent {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// Whether it exists now.
+        exists: bool,
+        /// The event's resource version.
+        resource_version: u64,
+    },
+    /// The watch of one Secret ended (connection dropped, or the server said 410 Gone).
+    SecretWatchClosed {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
         /// Whether the server said the resource version is gone.
         gone: bool,
     },
@@ -468,6 +534,17 @@ pub enum Output {
     SetTimer {
         /// When.
         at: Millis,
+        /// Which.
+        timer: Timer,
+    },
+    /// Fire `timer` after `delay` plus a jitter the world draws from `[0, delay · jitter)`
+    /// (apimachinery's `wait.Jitter`): the kubelet's jittered delays, drawn by the world so that the
+    /// model stays free of chance.
+    SetJitteredTimer {
+        /// The base delay, from the time of the input being handled.
+        delay: Millis,
+        /// The jitter factor.
+        jitter: crate::backoff::Jitter,
         /// Which.
         timer: Timer,
     },

@@ -1,26 +1,38 @@
-//! The per-node kubelet: pod workers, the sync of each pod, termination, the PLEG relist and the pod
-//! list/watch, as one state machine: `Kubelet::handle(now, input) -> outputs`.
+//! The per-node kubelet: pod workers, the sync of each pod, termination, the PLEG relist, the pod
+//! list/watch and the Secret manager, as one state machine: `Kubelet::handle(now, input) -> outputs`.
 //!
 //! Each pod has a worker (pkg/kubelet/pod_workers.go) in one of three states:
-//! - **syncing** (`SyncPod`): make the data directory; read the manifest from the API server; mount
-//!   the volumes; fetch the Secrets; read the runtime's state of the pod; report the status; then the
-//!   runtime sync of `computePodActions`: kill the pod or the containers to kill, create the sandbox
-//!   before any container, start ephemeral, init and regular containers (each: restart backoff, image
-//!   per pull policy with its backoff, config, create, start);
+//! - **syncing** (`SyncPod`): make the data directory; mount the volumes; read the image pull
+//!   Secrets; read the runtime's state of the pod; report the status; then the runtime sync of
+//!   `computePodActions`: kill the pod or the containers to kill, create the sandbox before any
+//!   container, start ephemeral, init and regular containers (each: restart backoff, image per pull
+//!   policy with its backoff, config with its Secrets, create, start);
 //! - **terminating** (`SyncTerminatingPod`): stop every container (with the grace period), then the
 //!   sandboxes;
 //! - **terminated** (`SyncTerminatedPod` and cleanup): remove the containers and sandboxes, unmount the
 //!   volumes, remove the data directory, and release the API object.
 //!
+//! A sync works from the pod as the list/watch last delivered it (the pod manager): the pod worker
+//! hands `SyncPod` its pod, and nothing in a sync waits on the API server. Secrets come from the
+//! Secret manager's watch-fed cache ([`secret_manager`]); status writes go out beside the sync (the
+//! status manager). A new version of a pod dispatches a sync only if it changes what the kubelet acts
+//! on ([`pod_config`]): the kubelet's own status write, coming back on the watch, does not.
+//!
 //! A worker runs one sync at a time; each step issues its requests and waits for every reply before
-//! the next step. The world promises one reply per request (see [`crate::io`]).
+//! the next step. The world promises one reply per request (see [`crate::io`]). When a sync ends, the
+//! worker queues the next one ([`pod_workers`]): jittered delays are handed to the world to draw.
+
+mod pod_config;
+pub mod pod_workers;
+mod reflector;
+mod secret_manager;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{compute_pod_actions, PodActions};
-use crate::backoff::Backoff;
+use crate::actions::{compute_pod_actions_opts, PlanOptions, PodActions};
+use crate::backoff::{Backoff, Jitter};
 use crate::gates::FeatureGates;
 use crate::io::{
     ApiError, ApiReply, ApiRequest, CallId, ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest,
@@ -31,19 +43,95 @@ use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSou
 use crate::runtime::{ContainerState, Millis, ProbeResults, RuntimePodStatus, SandboxState};
 use crate::status::{generate_api_pod_status, reason, PodStatusReport, StatusContext};
 
-/// The kubelet's settings, with its defaults.
+use pod_config::{check_pod, PodChange};
+pub use pod_workers::FailedSyncRequeue;
+use pod_workers::{requeue, Requeue, RequeueTiming, SyncEnd};
+use reflector::{ListWatch, Next};
+use secret_manager::{Ask, Lookup, SecretKey, SecretManager, GET_SYNC_WAIT};
+
+/// The kubelet's default `--sync-frequency`, 1 minute.
+pub const SYNC_FREQUENCY: Millis = 60_000;
+/// The PLEG's relist period (`genericPlegRelistPeriod`), 1 s.
+pub const RELIST_PERIOD: Millis = 1_000;
+/// The pod workers' back-off period after a failed sync (`backOffPeriod` in kubelet.go), 10 s.
+pub const POD_WORKER_BACK_OFF: Millis = 10_000;
+/// The CrashLoopBackOff's initial delay (`initialCrashLoopBackOff`), 10 s.
+pub const CRASH_LOOP_INITIAL: Millis = 10_000;
+/// The CrashLoopBackOff's maximum (`MaxCrashLoopBackOff` = `MaxContainerBackOff`), 300 s.
+pub const CRASH_LOOP_MAX: Millis = 300_000;
+/// With `ReduceDefaultCrashLoopBackOffDecay`: `reducedInitialCrashLoopBackOff`, 1 s.
+pub const REDUCED_CRASH_LOOP_INITIAL: Millis = 1_000;
+/// With `ReduceDefaultCrashLoopBackOffDecay`: `reducedMaxCrashLoopBackOff`, 60 s.
+pub const REDUCED_CRASH_LOOP_MAX: Millis = 60_000;
+/// The CrashLoopBackOff's reset: 10 minutes of quiet whatever the maximum (the kubelet's
+/// `HasExpiredFunc`, KEP-4603, Kubernetes 1.32; before, flowcontrol's 2 x the maximum, also 10 min).
+pub const CRASH_LOOP_RESET: Millis = 600_000;
+/// The image pull backoff's initial delay (`backOffPeriod`), 10 s.
+pub const IMAGE_PULL_INITIAL: Millis = 10_000;
+/// The image pull backoff's maximum (`MaxImageBackOff`), 300 s.
+pub const IMAGE_PULL_MAX: Millis = 300_000;
+/// The status manager's sync period (`syncPeriod` in status_manager.go): a failed write is sent again
+/// by the next periodic sync.
+pub const STATUS_SYNC_PERIOD: Millis = 10_000;
+/// The Secret manager's `maxIdleTime` is this many sync frequencies (`NewWatchBasedManager`).
+const SECRET_IDLE_SYNC_FREQUENCIES: Millis = 5;
+
+/// The CrashLoopBackOff settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CrashLoopBackOffConfig {
+    /// The first delay (`None`: the kubelet's, 10 s, or 1 s with `ReduceDefaultCrashLoopBackOffDecay`).
+    /// The kubelet has no setting for it; podsim does.
+    pub initial: Option<Millis>,
+    /// `crashLoopBackOff.maxContainerRestartPeriod` (needs `KubeletCrashLoopBackOffMax`; 1 s to
+    /// 300 s; `None`: 300 s, or 60 s with `ReduceDefaultCrashLoopBackOffDecay`).
+    pub max: Option<Millis>,
+    /// A container's backoff starts over after this long without a restart (10 min).
+    pub reset_after: Millis,
+}
+
+impl Default for CrashLoopBackOffConfig {
+    fn default() -> CrashLoopBackOffConfig {
+        CrashLoopBackOffConfig { initial: None, max: None, reset_after: CRASH_LOOP_RESET }
+    }
+}
+
+/// An exponential backoff's bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackoffBounds {
+    /// The first delay.
+    pub initial: Millis,
+    /// The largest delay.
+    pub max: Millis,
+}
+
+/// The kubelet's settings, with its defaults. Each field names the kubelet setting or constant it
+/// stands for; the defaults follow Kubernetes 1.35.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KubeletConfig {
     /// The node this kubelet runs.
     pub node_name: String,
-    /// A pod is synced at least this often (`--sync-frequency`, 1 min).
-    pub resync_interval: Millis,
-    /// The PLEG relists the runtime this often (1 s).
+    /// `--sync-frequency` (1 min): a pod worker syncs its pod again this long after a sync that
+    /// succeeded (jittered by `resync_jitter`).
+    pub sync_frequency: Millis,
+    /// `workerResyncIntervalJitterFactor` (0.5).
+    pub resync_jitter: Jitter,
+    /// The PLEG relists the runtime this often (`genericPlegRelistPeriod`, 1 s).
     pub relist_period: Millis,
-    /// A failed sync is retried after this long (the pod workers' back-off period, 10 s).
-    pub sync_retry: Millis,
-    /// A broken pod watch is re-established after this long.
-    pub rewatch_delay: Millis,
+    /// The pod workers' back-off period: a failed sync is retried after this long (`backOffPeriod`,
+    /// 10 s; jittered by `pod_worker_back_off_jitter`).
+    pub pod_worker_back_off: Millis,
+    /// `workerBackOffPeriodJitterFactor` (0.5).
+    pub pod_worker_back_off_jitter: Jitter,
+    /// When a sync that failed because a container is in CrashLoopBackOff is retried.
+    pub failed_sync_requeue: FailedSyncRequeue,
+    /// The CrashLoopBackOff (`newCrashLoopBackOff` in kubelet.go).
+    pub crash_loop_back_off: CrashLoopBackOffConfig,
+    /// The ImagePullBackOff (`flowcontrol.NewBackOff(backOffPeriod, MaxImageBackOff)`: 10 s to 300 s,
+    /// reset after twice the maximum).
+    pub image_pull_back_off: BackoffBounds,
     /// The feature gates that change pod-management decisions.
     #[serde(default)]
     pub feature_gates: FeatureGates,
@@ -54,12 +142,91 @@ impl KubeletConfig {
     pub fn new(node: impl Into<String>) -> KubeletConfig {
         KubeletConfig {
             node_name: node.into(),
-            resync_interval: 60_000,
-            relist_period: 1_000,
-            sync_retry: 10_000,
-            rewatch_delay: 1_000,
+            sync_frequency: SYNC_FREQUENCY,
+            resync_jitter: Jitter::HALF,
+            relist_period: RELIST_PERIOD,
+            pod_worker_back_off: POD_WORKER_BACK_OFF,
+            pod_worker_back_off_jitter: Jitter::HALF,
+            failed_sync_requeue: FailedSyncRequeue::default(),
+            crash_loop_back_off: CrashLoopBackOffConfig::default(),
+            image_pull_back_off: BackoffBounds { initial: IMAGE_PULL_INITIAL, max: IMAGE_PULL_MAX },
             feature_gates: FeatureGates::default(),
         }
+    }
+
+    /// The CrashLoopBackOff's initial and maximum delay, as `newCrashLoopBackOff` resolves them: the
+    /// defaults (or the reduced ones under `ReduceDefaultCrashLoopBackOffDecay`), the configured
+    /// maximum taking precedence (under `KubeletCrashLoopBackOffMax`), and an initial delay never above
+    /// the maximum.
+    pub fn crash_loop_bounds(&self) -> BackoffBounds {
+        let reduced = self.feature_gates.reduce_default_crash_loop_back_off_decay;
+        let (mut initial, mut max) = if reduced {
+            (REDUCED_CRASH_LOOP_INITIAL, REDUCED_CRASH_LOOP_MAX)
+        } else {
+            (CRASH_LOOP_INITIAL, CRASH_LOOP_MAX)
+        };
+        if let Some(i) = self.crash_loop_back_off.initial {
+            initial = i;
+        }
+        if let Some(m) =
+            self.crash_loop_back_off.max.filter(|_| self.feature_gates.kubelet_crash_loop_back_off_max)
+        {
+            max = m;
+        }
+        BackoffBounds { initial: initial.min(max), max }
+    }
+
+    /// The kubelet's validation of these settings (pkg/kubelet/apis/config/validation): a maximum
+    /// restart period needs its gate and lies within 1 s to 300 s; every period is positive.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(max) = self.crash_loop_back_off.max {
+            if !self.feature_gates.kubelet_crash_loop_back_off_max {
+                return Err("crashLoopBackOff.max: FeatureGate KubeletCrashLoopBackOffMax not enabled, \
+                            CrashLoopBackOff.MaxContainerRestartPeriod must not be set"
+                    .into());
+            }
+            if !(1_000..=300_000).contains(&max) {
+                return Err(format!(
+                    "crashLoopBackOff.max: MaxContainerRestartPeriod (got: {} seconds) must be set between 1s and 300s",
+                    max as f64 / 1_000.0
+                ));
+            }
+        }
+        let positive = [
+            ("syncFrequency", self.sync_frequency),
+            ("relistPeriod", self.relist_period),
+            ("podWorkerBackOff", self.pod_worker_back_off),
+            ("crashLoopBackOff.initial", self.crash_loop_back_off.initial.unwrap_or(1)),
+            ("crashLoopBackOff.resetAfter", self.crash_loop_back_off.reset_after),
+            ("imagePullBackOff.initial", self.image_pull_back_off.initial),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, v)| *v == 0) {
+            return Err(format!("{name}: must be more than 0"));
+        }
+        if self.image_pull_back_off.initial > self.image_pull_back_off.max {
+            return Err("imagePullBackOff: initial must not be more than max".into());
+        }
+        Ok(())
+    }
+
+    fn requeue_timing(&self) -> RequeueTiming {
+        RequeueTiming {
+            resync: self.sync_frequency,
+            resync_jitter: self.resync_jitter,
+            back_off: self.pod_worker_back_off,
+            back_off_jitter: self.pod_worker_back_off_jitter,
+            failed_sync: self.failed_sync_requeue,
+        }
+    }
+
+    /// The CrashLoopBackOff these settings give (bounds and reset period), empty.
+    pub fn restart_backoff(&self) -> Backoff {
+        let b = self.crash_loop_bounds();
+        Backoff::new(b.initial, b.max).with_reset_after(self.crash_loop_back_off.reset_after)
+    }
+
+    fn image_backoff(&self) -> Backoff {
+        Backoff::new(self.image_pull_back_off.initial, self.image_pull_back_off.max)
     }
 }
 
@@ -71,9 +238,10 @@ const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 enum Step {
     MakeDataDir,
-    GetPod,
     MountVolumes,
-    GetSecrets,
+    /// The Secret manager's `Get` of one Secret: wait up to a second for its cache to fill. (What
+    /// the cache holds is read by the step that needs it.)
+    AwaitSecret(SecretKey),
     ReadRuntime,
     /// Report the status and compute the pod's actions; queues the runtime steps.
     Plan,
@@ -112,6 +280,8 @@ struct SyncRun {
     /// The step whose requests are outstanding, and the requests.
     current: Option<Step>,
     waiting: BTreeSet<CallId>,
+    /// The Secret whose cache the sync waits for, and until when.
+    awaiting_secret: Option<(SecretKey, Millis)>,
     /// The runtime's state of the pod, as read by `ReadRuntime`.
     runtime: RuntimePodStatus,
     /// Sandboxes and containers read, before they are assembled into `runtime`.
@@ -121,16 +291,16 @@ struct SyncRun {
     sandbox_id: String,
     /// The attempt of that sandbox.
     attempt: u32,
-    /// What each outstanding call of the step is about (a volume's or a Secret's name).
+    /// What each outstanding call of the step is about (a volume's name).
     subjects: BTreeMap<CallId, String>,
-    /// Secrets that were not found.
-    missing_secrets: BTreeSet<String>,
     /// The time of the input being handled.
     now: Millis,
     /// Why the sync failed, if it did (the rest of the queue is dropped).
     error: Option<String>,
-    /// Sync again no later than this (a backoff ends, a start failed).
-    retry_at: Option<Millis>,
+    /// A container could not be started: the runtime sync's result is an error.
+    start_failed: bool,
+    /// The earliest end of a CrashLoopBackOff the sync met (its `BackoffError`).
+    backoff_expiry: Option<Millis>,
 }
 
 impl SyncRun {
@@ -140,21 +310,32 @@ impl SyncRun {
             queue: queue.into(),
             current: None,
             waiting: BTreeSet::new(),
+            awaiting_secret: None,
             runtime: RuntimePodStatus::default(),
             read_sandboxes: None,
             read_containers: None,
             sandbox_id: String::new(),
             attempt: 0,
             subjects: BTreeMap::new(),
-            missing_secrets: BTreeSet::new(),
             now: 0,
             error: None,
-            retry_at: None,
+            start_failed: false,
+            backoff_expiry: None,
         }
     }
 
-    fn retry_no_later_than(&mut self, at: Millis) {
-        self.retry_at = Some(self.retry_at.map_or(at, |r| r.min(at)));
+    /// Whether the current step still waits (for replies, or for a Secret's cache).
+    fn is_waiting(&self) -> bool {
+        !self.waiting.is_empty() || self.awaiting_secret.is_some()
+    }
+
+    /// How the sync ended, for the work queue.
+    fn end(&self) -> SyncEnd {
+        if self.error.is_some() || self.start_failed {
+            SyncEnd::Failed { backoff_expiry: self.backoff_expiry }
+        } else {
+            SyncEnd::Succeeded
+        }
     }
 
     /// Drops the starts still queued: a plain init container could not start, so nothing after it may.
@@ -165,6 +346,7 @@ impl SyncRun {
                 Step::Start(..)
                     | Step::ImageStatus(..)
                     | Step::PullImage(..)
+                    | Step::AwaitSecret(..)
                     | Step::CreateContainer(..)
                     | Step::StartContainer(..)
             )
@@ -175,9 +357,10 @@ impl SyncRun {
 /// One pod's worker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct PodWorker {
-    /// The spec the worker syncs (for a pod known only from the runtime, a stub with no containers).
+    /// The pod the worker syncs (the pod worker's active update; for a pod known only from the
+    /// runtime, a stub with no containers).
     pod: Pod,
-    /// A newer spec that arrived during a sync, for the next sync.
+    /// A newer version that arrived during a sync, for the next sync (the pending update).
     pending_pod: Option<Pod>,
     /// Whether the API server still has the pod.
     in_api: bool,
@@ -190,15 +373,17 @@ struct PodWorker {
     /// The last start failure of each container (the kubelet's reason cache).
     start_failures: BTreeMap<String, String>,
     last_status: Option<PodStatusReport>,
-    /// A status write is in flight.
-    status_in_flight: bool,
+    /// The status whose write is in flight.
+    status_in_flight: Option<PodStatusReport>,
     /// A newer status waiting for the one in flight.
     status_pending: Option<PodStatusReport>,
+    /// A status whose write failed, for the status manager's next periodic sync.
+    status_failed: Option<PodStatusReport>,
     mounted: BTreeSet<String>,
     /// The pod is terminal (Succeeded/Failed) and not deleted: once terminated, only its volumes go.
     terminal_only: bool,
-    /// When the next sync is due.
-    next_sync_at: Option<Millis>,
+    /// The pod's work queue entry (the generation of its [`Timer::PodSync`]).
+    queued: Option<u64>,
 }
 
 impl PodWorker {
@@ -213,17 +398,33 @@ impl PodWorker {
             terminate_requested: false,
             start_failures: BTreeMap::new(),
             last_status: None,
-            status_in_flight: false,
+            status_in_flight: None,
             status_pending: None,
+            status_failed: None,
             mounted: BTreeSet::new(),
             terminal_only: false,
-            next_sync_at: None,
+            queued: None,
         }
     }
 
     /// Deleted in the API, gone from it, or known only from the runtime.
     fn is_deleted(&self) -> bool {
         !self.in_api || self.pod.deletion_timestamp.is_some()
+    }
+
+    /// The newest version of the pod the kubelet has (the pod manager's).
+    fn latest(&self) -> &Pod {
+        self.pending_pod.as_ref().unwrap_or(&self.pod)
+    }
+
+    /// Stores a newer version: a sync in progress keeps the version it started with (as the kubelet's
+    /// pod worker does), and the next sync takes the newer one.
+    fn store(&mut self, pod: Pod) {
+        if self.sync.is_some() || self.pending_pod.is_some() {
+            self.pending_pod = Some(pod);
+        } else {
+            self.pod = pod;
+        }
     }
 }
 
@@ -232,21 +433,12 @@ impl PodWorker {
 enum CallOwner {
     ListPods,
     WatchPods,
+    ListSecret(SecretKey, u64),
+    WatchSecret(SecretKey, u64),
     RelistSandboxes,
     RelistContainers,
     StatusUpdate(String),
     Worker(String),
-}
-
-/// The pod list/watch (client-go's reflector).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-struct Reflector {
-    resource_version: u64,
-    listed: bool,
-    /// A list or watch request is outstanding, or a rewatch timer is set.
-    busy: bool,
-    /// The next attempt must list again (410 Gone).
-    must_relist: bool,
 }
 
 /// The PLEG's relist in progress and the last state it saw.
@@ -256,8 +448,8 @@ struct Pleg {
     sandboxes: Option<Vec<SandboxInfo>>,
     containers: Option<Vec<ContainerInfo>>,
     failed: bool,
-    /// Per pod UID: the fingerprint of its runtime objects' ids and states at the last relist.
-    last: BTreeMap<String, u64>,
+    /// Per pod UID: its runtime objects at the last relist (id hash and state, sorted).
+    last: BTreeMap<String, PlegRecord>,
     /// The containers the last relist saw (to find a container's pod).
     seen_containers: Vec<ContainerInfo>,
 }
@@ -271,7 +463,10 @@ pub struct Kubelet {
     /// UIDs whose API object the kubelet released: later events about them are stale.
     released: BTreeSet<String>,
     calls: BTreeMap<CallId, CallOwner>,
-    reflector: Reflector,
+    /// The pod list/watch (the API server source of the pod config).
+    reflector: ListWatch,
+    /// The watch-based Secret manager.
+    secrets: SecretManager,
     pleg: Pleg,
     /// CrashLoopBackOff per pod, container and hash.
     restart_backoff: Backoff,
@@ -279,6 +474,8 @@ pub struct Kubelet {
     image_backoff: Backoff,
     /// The liveness and startup result managers: results by container id.
     probes: ProbeResults,
+    /// The last work queue generation handed out.
+    next_generation: u64,
 }
 
 /// The restart backoff key of a container (`GetStableKey`: pod, container and its hash).
@@ -299,12 +496,11 @@ fn container_of(pod: &Pod, kind: ContainerKind, index: usize) -> &Container {
     }
 }
 
-/// A runtime object's id and state, hashed for the PLEG's per-pod fingerprint (a sum over objects):
-/// FNV-1a, then the splitmix64 finaliser so that the sum of two changed objects cannot cancel out the
-/// way FNV's last linear step would let it.
-fn object_fingerprint(id: &str, state: u8) -> u64 {
+/// A runtime object's id, hashed for the PLEG's record of a pod (FNV-1a, then the splitmix64
+/// finaliser).
+fn id_hash(id: &str) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in id.bytes().chain(std::iter::once(state)) {
+    for b in id.bytes() {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
@@ -315,29 +511,57 @@ fn object_fingerprint(id: &str, state: u8) -> u64 {
     h ^ (h >> 31)
 }
 
-fn state_code(s: ContainerState) -> u8 {
+/// The PLEG's state of a runtime object (generic.go `convertState`; a sandbox counts as a container).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum PlegState {
+    Running,
+    Exited,
+    Unknown,
+}
+
+/// A pod's runtime objects as a relist saw them: id hash and state, sorted.
+type PlegRecord = Vec<(u64, PlegState)>;
+
+fn pleg_state(s: ContainerState) -> PlegState {
     match s {
-        ContainerState::Created => 0,
-        ContainerState::Running => 1,
-        ContainerState::Exited => 2,
-        ContainerState::Unknown => 3,
+        ContainerState::Running => PlegState::Running,
+        ContainerState::Exited => PlegState::Exited,
+        ContainerState::Created | ContainerState::Unknown => PlegState::Unknown,
     }
+}
+
+/// Whether the PLEG's events between two relists of a pod are worth a sync (`isSyncPodWorthy`): a
+/// container started, died or changed; a container that was seen exited and is now gone is only
+/// `ContainerRemoved`, which is not. Both records are sorted by id hash.
+fn sync_worthy(old: &[(u64, PlegState)], new: &[(u64, PlegState)]) -> bool {
+    let changed = new
+        .iter()
+        .any(|(id, state)| old.binary_search_by_key(id, |(h, _)| *h).map_or(true, |i| old[i].1 != *state));
+    let vanished_alive = old
+        .iter()
+        .any(|(id, state)| *state != PlegState::Exited && new.binary_search_by_key(id, |(h, _)| *h).is_err());
+    changed || vanished_alive
 }
 
 impl Kubelet {
     /// A kubelet that has not started: feed it [`Input::Start`].
     pub fn new(config: KubeletConfig) -> Kubelet {
+        let restart_backoff = config.restart_backoff();
+        let image_backoff = config.image_backoff();
+        let secret_idle = SECRET_IDLE_SYNC_FREQUENCIES * config.sync_frequency;
         Kubelet {
             config,
             next_call: 0,
             workers: BTreeMap::new(),
             released: BTreeSet::new(),
             calls: BTreeMap::new(),
-            reflector: Reflector::default(),
+            reflector: ListWatch::new(0),
+            secrets: SecretManager::new(0, secret_idle),
             pleg: Pleg::default(),
-            restart_backoff: Backoff::kubelet_default(),
-            image_backoff: Backoff::kubelet_default(),
+            restart_backoff,
+            image_backoff,
             probes: ProbeResults::none(),
+            next_generation: 0,
         }
     }
 
@@ -376,11 +600,8 @@ impl Kubelet {
     /// Like [`Kubelet::handle`], appending to `out` (no allocation when nothing is asked).
     pub fn handle_into(&mut self, now: Millis, input: Input, out: &mut Vec<Output>) {
         match input {
-            Input::Start => {
-                self.list_pods(out);
-                out.push(Output::SetTimer { at: now, timer: Timer::Relist });
-            }
-            Input::Timer(Timer::Relist) => self.relist(now, out),
+            Input::Start => self.start(now, out),
+            Input::Timer(timer) => self.on_timer(timer, now, out),
             Input::ProbeResult { container_id, probe, result } => {
                 let entry = self.probes.0.entry(container_id.clone()).or_default();
                 let slot = match probe {
@@ -397,48 +618,49 @@ impl Kubelet {
                     }
                 }
             }
-            Input::Timer(Timer::Rewatch) => {
-                self.reflector.busy = false;
-                if self.reflector.must_relist || !self.reflector.listed {
-                    self.list_pods(out);
-                } else {
-                    self.watch_pods(out);
-                }
-            }
-            Input::Timer(Timer::PodSync { pod_uid }) => {
-                let due = self
-                    .workers
-                    .get(&pod_uid)
-                    .is_some_and(|w| w.sync.is_none() && w.next_sync_at.is_some_and(|at| at <= now));
-                if due {
-                    self.start_sync(&pod_uid, now, out);
-                }
-            }
             Input::WatchEvent { event, resource_version } => {
-                self.reflector.resource_version = self.reflector.resource_version.max(resource_version);
+                self.reflector.on_event(resource_version);
                 match event {
                     WatchEvent::Upserted(pod) => self.upsert_pod(pod, now, out),
                     WatchEvent::Deleted(pod) => self.pod_gone(&pod.uid, now, out),
                 }
             }
             Input::WatchClosed { gone } => {
-                self.reflector.must_relist |= gone;
-                self.schedule_rewatch(now, out);
+                let next = self.reflector.on_closed(gone, now);
+                self.pods_next(next, out);
+            }
+            Input::SecretEvent { namespace, name, exists, resource_version } => {
+                self.secrets.on_event(&(namespace, name), exists, resource_version, now);
+            }
+            Input::SecretWatchClosed { namespace, name, gone } => {
+                let ask = self.secrets.on_closed(&(namespace, name), gone, now);
+                self.secret_next(ask, out);
             }
             Input::Api { call, reply } => match self.calls.remove(&call) {
                 Some(CallOwner::ListPods) => self.on_pod_list(reply, now, out),
-                Some(CallOwner::WatchPods) => match reply {
-                    ApiReply::Watching => {}
-                    ApiReply::Err(e) => {
-                        self.reflector.must_relist |= e == ApiError::Gone;
-                        self.schedule_rewatch(now, out);
+                Some(CallOwner::WatchPods) => {
+                    let next = self.reflector.on_watch_reply(watch_result(reply), now);
+                    self.pods_next(next, out);
+                }
+                Some(CallOwner::ListSecret(key, generation)) => {
+                    let listed = match reply {
+                        ApiReply::SecretList { exists, resource_version } => Some((exists, resource_version)),
+                        _ => None,
+                    };
+                    let ask = self.secrets.on_list(&key, generation, listed, now);
+                    self.secret_next(ask, out);
+                    if self.secrets.is_synced(&key) {
+                        self.secret_synced(&key, now, out);
                     }
-                    _ => {}
-                },
+                }
+                Some(CallOwner::WatchSecret(key, generation)) => {
+                    let ask = self.secrets.on_watch_reply(&key, generation, watch_result(reply), now);
+                    self.secret_next(ask, out);
+                }
                 Some(CallOwner::Worker(uid)) => self.on_reply(&uid, call, Reply::Api(reply), now, out),
-                // Status updates are fire-and-forget; a failed one is sent again at the next sync.
+                // Status writes go out beside the syncs (the status manager).
                 Some(CallOwner::StatusUpdate(uid)) => {
-                    self.on_status_reply(&uid, matches!(reply, ApiReply::Ok), out)
+                    self.on_status_reply(&uid, matches!(reply, ApiReply::Ok), now, out)
                 }
                 None => {}
                 Some(_) => {}
@@ -469,6 +691,51 @@ impl Kubelet {
         }
     }
 
+    /// The kubelet process starts: the pod source's reflector lists, the PLEG starts relisting, and
+    /// the Secret manager's idle recycler starts its minutes.
+    fn start(&mut self, now: Millis, out: &mut Vec<Output>) {
+        self.reflector = ListWatch::new(now);
+        self.secrets = SecretManager::new(now, SECRET_IDLE_SYNC_FREQUENCIES * self.config.sync_frequency);
+        let next = self.reflector.start();
+        self.pods_next(next, out);
+        out.push(Output::SetTimer { at: now, timer: Timer::Relist });
+    }
+
+    fn on_timer(&mut self, timer: Timer, now: Millis, out: &mut Vec<Output>) {
+        match timer {
+            Timer::Relist => self.relist(now, out),
+            Timer::Rewatch => {
+                let next = self.reflector.on_timer();
+                self.pods_next(next, out);
+            }
+            Timer::PodSync { pod_uid, generation } => {
+                // Only the pod's newest work queue entry counts (the queue keeps one per pod).
+                let due = self
+                    .workers
+                    .get(&pod_uid)
+                    .is_some_and(|w| w.sync.is_none() && w.queued == Some(generation));
+                if due {
+                    self.start_sync(&pod_uid, now, out);
+                }
+            }
+            Timer::SecretRewatch { namespace, name, generation } => {
+                let ask = self.secrets.on_timer(&(namespace, name), generation, now);
+                self.secret_next(ask, out);
+            }
+            Timer::SecretSyncTimeout { pod_uid } => {
+                let run = self.workers.get_mut(&pod_uid).and_then(|w| w.sync.as_mut());
+                let timed_out =
+                    run.as_ref().and_then(|r| r.awaiting_secret.as_ref()).is_some_and(|(_, at)| *at <= now);
+                if let Some(run) = run.filter(|_| timed_out) {
+                    // `wait.PollImmediate` gave up: the step that reads the Secret finds no cache.
+                    run.awaiting_secret = None;
+                    self.advance(&pod_uid, now, out);
+                }
+            }
+            Timer::StatusRetry { pod_uid } => self.retry_status(&pod_uid, out),
+        }
+    }
+
     fn call_id(&mut self, owner: CallOwner) -> CallId {
         let id = CallId(self.next_call);
         self.next_call += 1;
@@ -478,37 +745,31 @@ impl Kubelet {
 
     // ---- the pod list and watch ------------------------------------------------------------------
 
-    fn list_pods(&mut self, out: &mut Vec<Output>) {
-        self.reflector.busy = true;
-        let call = self.call_id(CallOwner::ListPods);
-        out.push(Output::Api { call, request: ApiRequest::ListPods { node: self.config.node_name.clone() } });
-    }
-
-    fn watch_pods(&mut self, out: &mut Vec<Output>) {
-        self.reflector.busy = true;
-        let call = self.call_id(CallOwner::WatchPods);
-        out.push(Output::Api {
-            call,
-            request: ApiRequest::WatchPods {
-                node: self.config.node_name.clone(),
-                resource_version: self.reflector.resource_version,
-            },
-        });
-    }
-
-    fn schedule_rewatch(&mut self, now: Millis, out: &mut Vec<Output>) {
-        self.reflector.busy = true;
-        out.push(Output::SetTimer { at: now + self.config.rewatch_delay, timer: Timer::Rewatch });
+    /// Carries out what the pod reflector asks.
+    fn pods_next(&mut self, next: Next, out: &mut Vec<Output>) {
+        let node = self.config.node_name.clone();
+        match next {
+            Next::List => {
+                let call = self.call_id(CallOwner::ListPods);
+                out.push(Output::Api { call, request: ApiRequest::ListPods { node } });
+            }
+            Next::Watch(resource_version) => {
+                let call = self.call_id(CallOwner::WatchPods);
+                out.push(Output::Api { call, request: ApiRequest::WatchPods { node, resource_version } });
+            }
+            Next::Wait(delay) => {
+                out.push(Output::SetJitteredTimer { delay, jitter: Jitter::FULL, timer: Timer::Rewatch })
+            }
+            Next::Nothing => {}
+        }
     }
 
     fn on_pod_list(&mut self, reply: ApiReply, now: Millis, out: &mut Vec<Output>) {
         let ApiReply::PodList { pods, resource_version } = reply else {
-            self.schedule_rewatch(now, out);
+            let next = self.reflector.on_list(None, now);
+            self.pods_next(next, out);
             return;
         };
-        self.reflector.listed = true;
-        self.reflector.must_relist = false;
-        self.reflector.resource_version = resource_version;
         let listed: BTreeSet<String> = pods.iter().map(|p| p.uid.clone()).collect();
         for pod in pods {
             self.upsert_pod(pod, now, out);
@@ -523,9 +784,12 @@ impl Kubelet {
         for uid in gone {
             self.pod_gone(&uid, now, out);
         }
-        self.watch_pods(out);
+        let next = self.reflector.on_list(Some(resource_version), now);
+        self.pods_next(next, out);
     }
 
+    /// A version of a pod from the list or the watch: the pod config's `checkAndUpdatePod`, then the
+    /// pod manager and the pod workers (`HandlePodAdditions`, `HandlePodUpdates`, `HandlePodReconcile`).
     fn upsert_pod(&mut self, pod: Pod, now: Millis, out: &mut Vec<Output>) {
         if pod.spec.node_name != self.config.node_name || self.released.contains(&pod.uid) {
             // Bound elsewhere, or already released: not this kubelet's business.
@@ -534,14 +798,19 @@ impl Kubelet {
         let uid = pod.uid.clone();
         let deleted = pod.deletion_timestamp.is_some();
         match self.workers.get_mut(&uid) {
-            Some(w) => {
-                // A sync in progress keeps the spec it started with (as the kubelet's pod worker
-                // does): the update waits for the next sync.
-                if w.sync.is_some() {
-                    w.pending_pod = Some(pod);
-                } else {
-                    w.pod = pod;
+            Some(w) if w.in_api => match check_pod(w.latest(), &pod) {
+                PodChange::Unchanged => return,
+                PodChange::Reconcile => {
+                    // `HandlePodReconcile`: the pod manager takes the new version, no sync is dispatched
+                    // (that is only for readiness gates and evicted pods, which podsim's pods lack).
+                    w.store(pod);
+                    return;
                 }
+                PodChange::Update | PodChange::GracefulDelete => w.store(pod),
+            },
+            Some(w) => {
+                // Known only from the runtime until now.
+                w.store(pod);
                 w.in_api = true;
             }
             None => {
@@ -552,6 +821,7 @@ impl Kubelet {
                 self.workers.insert(uid.clone(), PodWorker::new(pod, true, WorkerState::Syncing));
             }
         }
+        self.register_secrets(&uid, now, out);
         if deleted {
             self.request_termination(&uid, now, out);
         } else {
@@ -563,8 +833,66 @@ impl Kubelet {
     fn pod_gone(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
         w.in_api = false;
+        self.secrets.unregister_pod(uid);
         self.request_termination(uid, now, out);
     }
+
+    // ---- the Secret manager ----------------------------------------------------------------------------
+
+    /// `RegisterPod`: the Secrets the pod manager's version of the pod references.
+    fn register_secrets(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get(uid) else { return };
+        let pod = w.latest();
+        let keys: BTreeSet<SecretKey> =
+            pod.secret_refs().into_iter().map(|(name, _)| (pod.namespace.clone(), name)).collect();
+        for ask in self.secrets.register_pod(uid, keys, now) {
+            self.secret_next(Some(ask), out);
+        }
+    }
+
+    /// Carries out what a Secret's reflector asks.
+    fn secret_next(&mut self, ask: Option<Ask>, out: &mut Vec<Output>) {
+        let Some(Ask { key, generation, next }) = ask else { return };
+        let (namespace, name) = key.clone();
+        match next {
+            Next::List => {
+                let call = self.call_id(CallOwner::ListSecret(key, generation));
+                out.push(Output::Api { call, request: ApiRequest::ListSecret { namespace, name } });
+            }
+            Next::Watch(resource_version) => {
+                let call = self.call_id(CallOwner::WatchSecret(key, generation));
+                let request = ApiRequest::WatchSecret { namespace, name, resource_version };
+                out.push(Output::Api { call, request });
+            }
+            Next::Wait(delay) => out.push(Output::SetJitteredTimer {
+                delay,
+                jitter: Jitter::FULL,
+                timer: Timer::SecretRewatch { namespace, name, generation },
+            }),
+            Next::Nothing => {}
+        }
+    }
+
+    /// A Secret's cache filled: the syncs that waited for it go on.
+    fn secret_synced(&mut self, key: &SecretKey, now: Millis, out: &mut Vec<Output>) {
+        let waiting: Vec<String> = self
+            .workers
+            .iter_mut()
+            .filter_map(|(uid, w)| {
+                let run = w.sync.as_mut()?;
+                let waits = run.awaiting_secret.as_ref().is_some_and(|(k, _)| k == key);
+                waits.then(|| {
+                    run.awaiting_secret = None;
+                    uid.clone()
+                })
+            })
+            .collect();
+        for uid in waiting {
+            self.advance(&uid, now, out);
+        }
+    }
+
+    // ---- pod workers -------------------------------------------------------------------------------
 
     fn request_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
@@ -643,39 +971,43 @@ impl Kubelet {
         let sandboxes = self.pleg.sandboxes.take();
         let containers = self.pleg.containers.take();
         let (Some(sandboxes), Some(containers)) = (sandboxes, containers) else { return };
-        // Each pod's runtime objects (ids and states) as one order-independent fingerprint: a pod
-        // whose fingerprint moved had a container or sandbox event. No allocation per object.
-        let mut seen: BTreeMap<&str, (u64, &PodRef)> = BTreeMap::new();
+        // Each pod's runtime objects (ids and states), compared with the last relist's.
+        let mut seen: BTreeMap<&str, (PlegRecord, &PodRef)> = BTreeMap::new();
         for sb in &sandboxes {
             if let Some(p) = &sb.pod {
-                let code = if sb.status.state == SandboxState::Ready { 10 } else { 11 };
-                let e = seen.entry(p.uid.as_str()).or_insert((0, p));
-                e.0 = e.0.wrapping_add(object_fingerprint(&sb.status.id, code));
+                let state = if sb.status.state == SandboxState::Ready {
+                    PlegState::Running
+                } else {
+                    PlegState::Exited
+                };
+                seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&sb.status.id), state));
             }
         }
         for c in &containers {
             if let Some(p) = &c.pod {
-                let e = seen.entry(p.uid.as_str()).or_insert((0, p));
-                e.0 = e.0.wrapping_add(object_fingerprint(&c.status.id, state_code(c.status.state)));
+                let state = pleg_state(c.status.state);
+                seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&c.status.id), state));
             }
         }
         let mut changed: Vec<(String, Option<PodRef>)> = Vec::new();
-        for (uid, (fingerprint, pod_ref)) in &seen {
-            if self.pleg.last.get(*uid) != Some(fingerprint) {
+        for (uid, (objects, pod_ref)) in seen.iter_mut() {
+            objects.sort_unstable();
+            let old = self.pleg.last.get(*uid).map_or(&[][..], Vec::as_slice);
+            if sync_worthy(old, objects) {
                 changed.push((uid.to_string(), Some((*pod_ref).clone())));
             }
         }
-        for uid in self.pleg.last.keys() {
-            if !seen.contains_key(uid.as_str()) {
+        for (uid, old) in &self.pleg.last {
+            if !seen.contains_key(uid.as_str()) && sync_worthy(old, &[]) {
                 changed.push((uid.clone(), None));
             }
         }
         self.pleg.last.retain(|uid, _| seen.contains_key(uid.as_str()));
-        for (uid, (fingerprint, _)) in &seen {
+        for (uid, (objects, _)) in seen.iter_mut() {
             match self.pleg.last.get_mut(*uid) {
-                Some(f) => *f = *fingerprint,
+                Some(last) => std::mem::swap(last, objects),
                 None => {
-                    self.pleg.last.insert(uid.to_string(), *fingerprint);
+                    self.pleg.last.insert(uid.to_string(), std::mem::take(objects));
                 }
             }
         }
@@ -690,7 +1022,7 @@ impl Kubelet {
             if self.workers.contains_key(&uid) {
                 self.request_sync(&uid, now, out);
             } else if let Some(pod_ref) =
-                pod_ref.filter(|_| self.reflector.listed && !self.released.contains(&uid))
+                pod_ref.filter(|_| self.reflector.has_synced() && !self.released.contains(&uid))
             {
                 // Runtime objects of a pod the API server does not have for this node: an orphan of a
                 // pod deleted while the kubelet was away. Tear it down.
@@ -716,16 +1048,23 @@ impl Kubelet {
             w.pod = newer;
         }
         w.sync_requested = false;
-        w.next_sync_at = None;
+        w.queued = None;
         let steps = match w.state {
-            WorkerState::Syncing => vec![
-                Step::MakeDataDir,
-                Step::GetPod,
-                Step::MountVolumes,
-                Step::GetSecrets,
-                Step::ReadRuntime,
-                Step::Plan,
-            ],
+            WorkerState::Syncing => {
+                // SyncPod works from the pod it was handed. Its image pull Secrets are read from the
+                // Secret manager (`getPullSecretsForPod`: a Secret it cannot get is only logged).
+                let mut steps = vec![Step::MakeDataDir, Step::MountVolumes];
+                let namespace = &w.pod.namespace;
+                steps.extend(
+                    w.pod
+                        .spec
+                        .image_pull_secrets
+                        .iter()
+                        .map(|s| Step::AwaitSecret((namespace.clone(), s.clone()))),
+                );
+                steps.extend([Step::ReadRuntime, Step::Plan]);
+                steps
+            }
             WorkerState::Terminating => {
                 // The grace period of a deletion (at least 1 s, as pod_workers.go enforces).
                 let grace = w.pod.grace_period_seconds().max(1);
@@ -754,7 +1093,7 @@ impl Kubelet {
             let Some(w) = self.workers.get_mut(uid) else { return };
             let Some(run) = w.sync.as_mut() else { return };
             run.now = now;
-            if !run.waiting.is_empty() {
+            if run.is_waiting() {
                 return;
             }
             run.current = None;
@@ -805,17 +1144,25 @@ impl Kubelet {
             self.start_sync(uid, now, out);
             return;
         }
-        let next = if run.error.is_some() {
-            now + self.config.sync_retry
-        } else if w.state == WorkerState::Terminated {
+        if run.error.is_none() && w.state == WorkerState::Terminated {
             // Terminated and cleaned up: nothing more until the API object changes.
             return;
-        } else {
-            let resync = now + self.config.resync_interval;
-            run.retry_at.map_or(resync, |r| r.min(resync))
-        };
-        w.next_sync_at = Some(next);
-        out.push(Output::SetTimer { at: next, timer: Timer::PodSync { pod_uid: uid.to_string() } });
+        }
+        let entry = requeue(&self.config.requeue_timing(), now, run.end());
+        self.enqueue(uid, entry, out);
+    }
+
+    /// Sets the pod's work queue entry (`workQueue.Enqueue`), replacing any earlier one.
+    fn enqueue(&mut self, uid: &str, entry: Requeue, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        w.queued = Some(generation);
+        out.push(Output::SetJitteredTimer {
+            delay: entry.delay,
+            jitter: entry.jitter,
+            timer: Timer::PodSync { pod_uid: uid.to_string(), generation },
+        });
     }
 
     fn call(&mut self, uid: &str, out: &mut Vec<Output>, make: impl FnOnce(CallId) -> Output) {
@@ -862,11 +1209,15 @@ impl Kubelet {
                     request: NodeRequest::MakeDataDir { pod_uid: pod.uid.clone() },
                 });
             }
-            Step::GetPod => {
-                let request = ApiRequest::GetPod { namespace: pod.namespace.clone(), name: pod.name.clone() };
-                self.call(uid, out, |call| Output::Api { call, request });
-            }
             Step::MountVolumes => {
+                // The volume manager reads the Secret of a secret volume from the Secret manager as it
+                // sets the volume up (which keeps the Secret's cache item from going idle).
+                for volume in &pod.spec.volumes {
+                    if let VolumeSource::Secret { secret_name, .. } = &volume.source {
+                        let ask = self.secrets.begin_get(&(pod.namespace.clone(), secret_name.clone()), now);
+                        self.secret_next(ask, out);
+                    }
+                }
                 let to_mount: Vec<String> = pod
                     .spec
                     .volumes
@@ -880,17 +1231,7 @@ impl Kubelet {
                     self.call_about(uid, volume, out, |call| Output::Node { call, request });
                 }
             }
-            Step::GetSecrets => {
-                for (name, optional) in pod.secret_refs() {
-                    if optional {
-                        // An optional Secret never blocks a container; no need to read it.
-                        continue;
-                    }
-                    let request =
-                        ApiRequest::GetSecret { namespace: pod.namespace.clone(), name: name.clone() };
-                    self.call_about(uid, name, out, |call| Output::Api { call, request });
-                }
-            }
+            Step::AwaitSecret(key) => self.await_secret(uid, key, now, out),
             Step::ReadRuntime => {
                 if let Some(run) = self.workers.get_mut(uid).and_then(|w| w.sync.as_mut()) {
                     run.read_sandboxes = None;
@@ -957,13 +1298,14 @@ impl Kubelet {
             Step::PullImage(kind, index) => {
                 let image = container_of(&pod, kind, index).image().to_string();
                 let key = image_key(&pod, &image);
-                if let Some(end) = self.image_backoff.backoff_end_since_update(&key, now) {
-                    self.start_failed(uid, kind, index, reason::IMAGE_PULL_BACK_OFF, Some(end), out);
+                if self.image_backoff.backoff_end_since_update(&key, now).is_some() {
+                    // `ErrImagePullBackOff`: an error like any other (no `BackoffError`).
+                    self.start_failed(uid, kind, index, reason::IMAGE_PULL_BACK_OFF, None, out);
                 } else {
                     self.cri(uid, out, CriRequest::PullImage { image });
                 }
             }
-            Step::CreateContainer(kind, index) => self.create_container(uid, kind, index, now, out),
+            Step::CreateContainer(kind, index) => self.create_container(uid, kind, index, out),
             Step::StartContainer(_, _, container_id) => {
                 self.cri(uid, out, CriRequest::StartContainer { container_id });
             }
@@ -997,23 +1339,58 @@ impl Kubelet {
         }
     }
 
+    /// The start of the Secret manager's `Get`: record the access (starting an idle reflector again)
+    /// and, if the Secret's cache has not filled, wait for it up to a second.
+    fn await_secret(&mut self, uid: &str, key: SecretKey, now: Millis, out: &mut Vec<Output>) {
+        let ask = self.secrets.begin_get(&key, now);
+        self.secret_next(ask, out);
+        if self.secrets.is_synced(&key) || !self.secrets.is_registered(&key) {
+            // Filled: nothing to wait for. Not registered (the pod no longer references it): `Get`
+            // fails at once.
+            return;
+        }
+        let Some(run) = self.workers.get_mut(uid).and_then(|w| w.sync.as_mut()) else { return };
+        let deadline = now + GET_SYNC_WAIT;
+        run.awaiting_secret = Some((key, deadline));
+        out.push(Output::SetTimer {
+            at: deadline,
+            timer: Timer::SecretSyncTimeout { pod_uid: uid.to_string() },
+        });
+    }
+
+    /// The status manager writes a status (beside the sync: no sync waits for it).
     fn send_status(&mut self, uid: &str, status: PodStatusReport, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
-        w.status_in_flight = true;
+        w.status_in_flight = Some(status.clone());
+        w.status_failed = None;
         let pod_ref = PodRef::of(&w.pod);
         let call = self.call_id(CallOwner::StatusUpdate(uid.to_string()));
         out.push(Output::Api { call, request: ApiRequest::UpdatePodStatus { pod: pod_ref, status } });
     }
 
-    /// A status write was answered: send the newer one that waited; after a failure, forget what was
-    /// sent so that the next sync writes again.
-    fn on_status_reply(&mut self, uid: &str, ok: bool, out: &mut Vec<Output>) {
+    /// A status write was answered: send the newer one that waited. A failed write is sent again by
+    /// the status manager's next periodic sync (`syncBatch`, every [`STATUS_SYNC_PERIOD`]), unless a
+    /// sync has a newer status first.
+    fn on_status_reply(&mut self, uid: &str, ok: bool, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
-        w.status_in_flight = false;
+        let sent = w.status_in_flight.take();
         if let Some(next) = w.status_pending.take() {
             self.send_status(uid, next, out);
         } else if !ok {
-            w.last_status = None;
+            w.status_failed = sent;
+            let timer = Timer::StatusRetry { pod_uid: uid.to_string() };
+            out.push(Output::SetTimer { at: now + STATUS_SYNC_PERIOD, timer });
+        }
+    }
+
+    /// The status manager's periodic sync: a status whose write failed is written again.
+    fn retry_status(&mut self, uid: &str, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.status_in_flight.is_some() {
+            return;
+        }
+        if let Some(status) = w.status_failed.take() {
+            self.send_status(uid, status, out);
         }
     }
 
@@ -1034,7 +1411,7 @@ impl Kubelet {
             w.last_status = Some(status.clone());
             // The status manager writes one status of a pod at a time, newest last: a write waits
             // for the one in flight, so an older status can never land after a newer one.
-            if w.status_in_flight {
+            if w.status_in_flight.is_some() {
                 w.status_pending = Some(status);
             } else {
                 self.send_status(uid, status, out);
@@ -1050,7 +1427,9 @@ impl Kubelet {
         let run = w.sync.as_mut().expect("in a sync");
         // Results of containers that no longer exist are dropped, as the result managers do.
         let probes = &self.probes;
-        let actions = compute_pod_actions(&w.pod, &run.runtime, probes);
+        // The kubelet's gates decide the plan (restart-all is refused when a scenario is read).
+        let options = PlanOptions { gates: self.config.feature_gates, restart_all_containers: false };
+        let actions = compute_pod_actions_opts(&w.pod, &run.runtime, probes, &options);
         if !actions.is_noop() {
             out.push(Output::Decision(Decision::Planned {
                 pod_uid: uid.to_string(),
@@ -1087,6 +1466,7 @@ impl Kubelet {
             let key = restart_key(&w.pod, container);
             let finished = exited.finished_at.unwrap_or(exited.created_at);
             if let Some(end) = self.restart_backoff.backoff_end(&key, finished, now) {
+                // A `BackoffError` carrying when the backoff ends.
                 self.start_failed(uid, kind, index, reason::CRASH_LOOP_BACK_OFF, Some(end), out);
                 return;
             }
@@ -1100,21 +1480,38 @@ impl Kubelet {
         run.queue.push_front(next);
     }
 
-    /// The `CreateContainer` step: the container's config (its Secrets), then `CreateContainer`.
-    fn create_container(
-        &mut self,
-        uid: &str,
-        kind: ContainerKind,
-        index: usize,
-        now: Millis,
-        out: &mut Vec<Output>,
-    ) {
+    /// Queues the container's creation: its config reads its Secrets from the Secret manager
+    /// (`generateContainerConfig` → `makeEnvironmentVariables`), so each `Get` first waits for its
+    /// Secret's cache.
+    fn queue_create(&mut self, uid: &str, kind: ContainerKind, index: usize) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let keys: Vec<SecretKey> = container_secrets(&w.pod, container_of(&w.pod, kind, index))
+            .into_iter()
+            .map(|(name, _)| (w.pod.namespace.clone(), name))
+            .collect();
+        let Some(run) = w.sync.as_mut() else { return };
+        run.queue.push_front(Step::CreateContainer(kind, index));
+        for key in keys.into_iter().rev() {
+            run.queue.push_front(Step::AwaitSecret(key));
+        }
+    }
+
+    /// The `CreateContainer` step: the container's config (its Secrets, from the cache), then
+    /// `CreateContainer`.
+    fn create_container(&mut self, uid: &str, kind: ContainerKind, index: usize, out: &mut Vec<Output>) {
         let w = &self.workers[uid];
         let run = w.sync.as_ref().expect("in a sync");
         let container = container_of(&w.pod, kind, index);
-        if needs_missing_secret(&w.pod, container, &run.missing_secrets) {
-            let retry = now + self.config.sync_retry;
-            self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_CONFIG_ERROR, Some(retry), out);
+        let config_error = container_secrets(&w.pod, container).into_iter().any(|(name, optional)| {
+            match self.secrets.lookup(&(w.pod.namespace.clone(), name)) {
+                Lookup::Found => false,
+                // "ignore error when marked optional"; any other error fails the config.
+                Lookup::NotFound => !optional,
+                Lookup::NotSynced => true,
+            }
+        });
+        if config_error {
+            self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_CONFIG_ERROR, None, out);
             return;
         }
         let restart_count =
@@ -1134,28 +1531,29 @@ impl Kubelet {
         self.cri(uid, out, CriRequest::CreateContainer { sandbox_id, config });
     }
 
-    /// A container could not be started: remember why (the reason cache), sync again by `retry_at`,
-    /// and if it is a plain init container, start nothing after it.
+    /// A container could not be started: remember why (the reason cache), and if it is a plain init
+    /// container, start nothing after it. The runtime sync's result is an error, so the worker retries
+    /// the sync after its back-off period, or when `backoff_expiry` comes (a CrashLoopBackOff's
+    /// `BackoffError`), as the kubelet's release does ([`FailedSyncRequeue`]).
     fn start_failed(
         &mut self,
         uid: &str,
         kind: ContainerKind,
         index: usize,
         why: &str,
-        retry_at: Option<Millis>,
+        backoff_expiry: Option<Millis>,
         out: &mut Vec<Output>,
     ) {
-        let retry_by = self.config.sync_retry;
         let w = self.workers.get_mut(uid).expect("known pod");
         let container = container_of(&w.pod, kind, index);
         let name = container.name().to_string();
         let plain_init = kind == ContainerKind::Init && !container.is_restartable_init_container();
         w.start_failures.insert(name.clone(), why.to_string());
         let run = w.sync.as_mut().expect("in a sync");
-        // A failed start is retried no later than the pod workers' back-off period (10 s), or when the
-        // backoff ends if that is sooner.
-        let now = run.now;
-        run.retry_no_later_than(retry_at.map_or(now + retry_by, |at| at.min(now + retry_by)));
+        run.start_failed = true;
+        if let Some(at) = backoff_expiry {
+            run.backoff_expiry = Some(run.backoff_expiry.map_or(at, |earliest| earliest.min(at)));
+        }
         if plain_init {
             run.abort_starts();
         }
@@ -1187,29 +1585,6 @@ impl Kubelet {
             (Step::MakeDataDir, Reply::Node(NodeReply::Err(e))) => {
                 self.fail(uid, format!("make data directory: {e}"))
             }
-            (Step::GetPod, Reply::Api(ApiReply::Pod(fresh))) => {
-                if fresh.uid != pod.uid {
-                    // Same name, another pod: ours is gone.
-                    w.in_api = false;
-                    w.terminate_requested = true;
-                } else {
-                    if fresh.deletion_timestamp.is_some() {
-                        w.terminate_requested = true;
-                    }
-                    // The manifest read is the spec of this sync; a pending update no newer than it
-                    // is done with.
-                    let version = |p: &Pod| p.resource_version.parse::<u64>().unwrap_or(0);
-                    if w.pending_pod.as_ref().is_some_and(|p| version(p) <= version(&fresh)) {
-                        w.pending_pod = None;
-                    }
-                    w.pod = fresh;
-                }
-            }
-            (Step::GetPod, Reply::Api(ApiReply::Err(ApiError::NotFound))) => {
-                w.in_api = false;
-                w.terminate_requested = true;
-            }
-            (Step::GetPod, Reply::Api(other)) => self.fail(uid, format!("get pod: {other:?}")),
             (Step::MountVolumes, Reply::Node(r)) => {
                 let volume = run.subjects.remove(&call).unwrap_or_default();
                 match r {
@@ -1232,15 +1607,6 @@ impl Kubelet {
                     }
                 }
             }
-            (Step::GetSecrets, Reply::Api(ApiReply::Secret)) => {
-                run.subjects.remove(&call);
-            }
-            (Step::GetSecrets, Reply::Api(ApiReply::Err(ApiError::NotFound))) => {
-                if let Some(name) = run.subjects.remove(&call) {
-                    run.missing_secrets.insert(name);
-                }
-            }
-            (Step::GetSecrets, Reply::Api(other)) => self.fail(uid, format!("get secret: {other:?}")),
             (Step::ReadRuntime, Reply::Cri(CriReply::Sandboxes(s))) => {
                 run.read_sandboxes = Some(s);
                 assemble_runtime(run, &pod.uid);
@@ -1264,66 +1630,37 @@ impl Kubelet {
             (Step::ImageStatus(kind, index), Reply::Cri(CriReply::ImagePresent(present))) => {
                 let container = container_of(&pod, kind, index);
                 if present {
-                    run.queue.push_front(Step::CreateContainer(kind, index));
+                    self.queue_create(uid, kind, index);
                 } else if container.image_pull_policy == PullPolicy::Never {
-                    self.start_failed(
-                        uid,
-                        kind,
-                        index,
-                        reason::ERR_IMAGE_NEVER_PULL,
-                        Some(now + self.config.sync_retry),
-                        out,
-                    );
+                    self.start_failed(uid, kind, index, reason::ERR_IMAGE_NEVER_PULL, None, out);
                 } else {
                     run.queue.push_front(Step::PullImage(kind, index));
                 }
             }
             (Step::ImageStatus(kind, index), Reply::Cri(_)) => {
-                self.start_failed(
-                    uid,
-                    kind,
-                    index,
-                    reason::ERR_IMAGE_PULL,
-                    Some(now + self.config.sync_retry),
-                    out,
-                );
+                // EnsureImageExists: the image could not be inspected (images.ErrImageInspect).
+                self.start_failed(uid, kind, index, reason::IMAGE_INSPECT_ERROR, None, out);
             }
-            (Step::PullImage(kind, index), Reply::Cri(CriReply::Ok)) => {
-                run.queue.push_front(Step::CreateContainer(kind, index));
-            }
+            (Step::PullImage(kind, index), Reply::Cri(CriReply::Ok)) => self.queue_create(uid, kind, index),
             (Step::PullImage(kind, index), Reply::Cri(_)) => {
                 let image = container_of(&pod, kind, index).image().to_string();
                 let key = image_key(&pod, &image);
                 self.image_backoff.next(&key, now, now);
-                let end = now + self.image_backoff.get(&key);
-                self.start_failed(uid, kind, index, reason::ERR_IMAGE_PULL, Some(end), out);
+                self.start_failed(uid, kind, index, reason::ERR_IMAGE_PULL, None, out);
             }
             (Step::CreateContainer(kind, index), Reply::Cri(CriReply::ContainerCreated { container_id })) => {
                 run.queue.push_front(Step::StartContainer(kind, index, container_id));
             }
             (Step::CreateContainer(kind, index), Reply::Cri(_)) => {
-                self.start_failed(
-                    uid,
-                    kind,
-                    index,
-                    reason::RUN_CONTAINER_ERROR,
-                    Some(now + self.config.sync_retry),
-                    out,
-                );
+                // startContainer: CreateContainer failed (kuberuntime ErrCreateContainer).
+                self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_ERROR, None, out);
             }
             (Step::StartContainer(kind, index, _), Reply::Cri(CriReply::Ok)) => {
                 let name = container_of(&pod, kind, index).name().to_string();
                 w.start_failures.remove(&name);
             }
             (Step::StartContainer(kind, index, _), Reply::Cri(_)) => {
-                self.start_failed(
-                    uid,
-                    kind,
-                    index,
-                    reason::RUN_CONTAINER_ERROR,
-                    Some(now + self.config.sync_retry),
-                    out,
-                );
+                self.start_failed(uid, kind, index, reason::RUN_CONTAINER_ERROR, None, out);
             }
             (Step::RemoveDataDir, Reply::Node(NodeReply::Err(e))) => {
                 self.fail(uid, format!("remove data directory: {e}"))
@@ -1359,22 +1696,37 @@ fn assemble_runtime(run: &mut SyncRun, uid: &str) {
     };
 }
 
-/// Whether a container reads a Secret that was not found (through its env or a volume it mounts).
-fn needs_missing_secret(pod: &Pod, container: &Container, missing: &BTreeSet<String>) -> bool {
-    if missing.is_empty() {
-        return false;
+/// The Secrets a container's config reads, with whether each is optional: its env's
+/// `secretKeyRef`s (`makeEnvironmentVariables`) and the secret volumes it mounts (podsim checks a
+/// secret volume with the container's config instead of in the volume manager).
+fn container_secrets(pod: &Pod, container: &Container) -> Vec<(String, bool)> {
+    let mut secrets: BTreeMap<String, bool> = BTreeMap::new();
+    let mut add = |name: &str, optional: bool| {
+        let e = secrets.entry(name.to_string()).or_insert(true);
+        *e = *e && optional;
+    };
+    for e in &container.env {
+        if let EnvSource::SecretKeyRef { name, optional, .. } = &e.source {
+            add(name, *optional);
+        }
     }
-    let env = container.env.iter().any(|e| match &e.source {
-        EnvSource::SecretKeyRef { name, optional, .. } => !optional && missing.contains(name),
-        _ => false,
-    });
-    let volume = container.volume_mounts.iter().any(|m| {
-        pod.spec.volumes.iter().any(|v| {
-            v.name == m.name
-                && matches!(&v.source, VolumeSource::Secret { secret_name, optional } if !optional && missing.contains(secret_name))
-        })
-    });
-    env || volume
+    for m in &container.volume_mounts {
+        for v in pod.spec.volumes.iter().filter(|v| v.name == m.name) {
+            if let VolumeSource::Secret { secret_name, optional } = &v.source {
+                add(secret_name, *optional);
+            }
+        }
+    }
+    secrets.into_iter().collect()
+}
+
+/// A watch request's reply, as the reflector reads it.
+fn watch_result(reply: ApiReply) -> Result<(), ApiError> {
+    match reply {
+        ApiReply::Watching => Ok(()),
+        ApiReply::Err(e) => Err(e),
+        _ => Err(ApiError::Unavailable),
+    }
 }
 
 /// The runtime half of `SyncPod` for a plan: kill, purge, sandbox, then starts (ephemeral, init,
@@ -1435,6 +1787,8 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
         actions.ephemeral_containers_to_start.iter().map(|&i| Step::Start(ContainerKind::Ephemeral, i)),
     );
     steps.extend(actions.init_containers_to_start.iter().map(|&i| Step::Start(ContainerKind::Init, i)));
+    // SidecarContainers off: the legacy path names the one init container to start next.
+    steps.extend(actions.next_init_container_to_start.map(|i| Step::Start(ContainerKind::Init, i)));
     steps.extend(actions.containers_to_start.iter().map(|&i| Step::Start(ContainerKind::Regular, i)));
     steps
 }

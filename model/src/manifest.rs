@@ -374,6 +374,64 @@ fn drop_disabled_fields(s: &mut SpecM, gates: &FeatureGates) {
     }
 }
 
+/// The same `dropDisabledFields` (and the gate-dependent part of validation) applied to a pod already
+/// read under the default gates, for settings that arrive later (a scenario's `kubelet.featureGates`,
+/// `--feature-gates`): the fields of disabled gates are removed; a `RestartAllContainers` rule, or a
+/// rule on a sidecar, with RestartAllContainersOnContainerExits off is an error naming its field.
+pub fn apply_gates_to_pod(pod: &mut Pod, gates: &FeatureGates) -> Result<(), InvalidPod> {
+    let spec = &mut pod.spec;
+    if !gates.sidecar_containers {
+        for c in &mut spec.init_containers {
+            c.restart_policy = None;
+        }
+    }
+    if !gates.container_restart_rules {
+        for c in &mut spec.init_containers {
+            if c.restart_policy != Some(RestartPolicy::Always) {
+                c.restart_policy = None;
+            }
+            c.restart_policy_rules.clear();
+        }
+        for c in spec.containers.iter_mut().chain(spec.ephemeral_containers.iter_mut()) {
+            c.restart_policy = None;
+            c.restart_policy_rules.clear();
+        }
+    }
+    if !gates.in_place_pod_vertical_scaling {
+        for c in spec.init_containers.iter_mut().chain(spec.containers.iter_mut()) {
+            c.resize_policy.clear();
+        }
+    }
+    if gates.restart_all_containers_on_container_exits {
+        return Ok(());
+    }
+    let lists = [("initContainers", &spec.init_containers), ("containers", &spec.containers)];
+    for (list, containers) in lists {
+        for (i, c) in containers.iter().enumerate() {
+            if list == "initContainers"
+                && c.is_restartable_init_container()
+                && !c.restart_policy_rules.is_empty()
+            {
+                return Err(InvalidPod {
+                    path: format!("spec.{list}[{i}].restartPolicyRules"),
+                    message: "may not be set for a restartable init container".into(),
+                });
+            }
+            if let Some(j) = c
+                .restart_policy_rules
+                .iter()
+                .position(|r| r.action == RestartRuleAction::RestartAllContainers)
+            {
+                return Err(InvalidPod {
+                    path: format!("spec.{list}[{i}].restartPolicyRules[{j}].action"),
+                    message: "\"RestartAllContainers\" is not supported (RestartAllContainersOnContainerExits is off): supported \"Restart\"".into(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A field below the container, and what is wrong with it.
 type FieldError = (String, String);
 

@@ -4,8 +4,12 @@
 mod common;
 
 use common::{World, NODE};
+use podsim_model::io::Timer;
+use podsim_model::kubelet::FailedSyncRequeue;
 use podsim_model::pod::{EnvSource, EnvVar, Volume, VolumeMount, VolumeSource};
-use podsim_model::{Container, ContainerState, ContainerStateReport, Pod, PodPhase, RestartPolicy};
+use podsim_model::{
+    Container, ContainerState, ContainerStateReport, KubeletConfig, Pod, PodPhase, RestartPolicy,
+};
 
 fn pod(name: &str, containers: &[(&str, &str)]) -> Pod {
     let mut p = Pod::new(name, format!("uid-{name}"), NODE);
@@ -103,13 +107,15 @@ fn crash_loop_backoff_doubles_from_ten_seconds() {
     let mut p = Pod::new("crash", "uid-crash", NODE);
     p.spec.containers.push(exiting("app", "app:1", 1));
     w.create_pod(p);
-    w.run_for(200_000);
+    w.run_for(230_000);
     let starts = w.start_times("uid-crash", "app");
     let gaps: Vec<u64> = starts.windows(2).map(|p| (p[1] - p[0]) / 1000).collect();
     // The first restart is immediate (up to the 1 s relist); then 10 s, 20 s, 40 s, 80 s.
     assert!(gaps.len() >= 4, "it restarted several times: {starts:?}");
     assert!(gaps[0] <= 1, "the first restart is immediate: {gaps:?}");
     assert_eq!(&gaps[1..5], &[10, 20, 40, 80], "then the backoff doubles: {gaps:?}");
+    // Backing off 160 s from 151 s, the sync at 152 s is retried after the sync frequency (the
+    // backoff's end, capped), and that sync reports the CrashLoopBackOff.
     assert_eq!(waiting_reason(&w, "uid-crash", "app").as_deref(), Some("CrashLoopBackOff"));
 }
 
@@ -178,7 +184,7 @@ fn a_missing_secret_blocks_its_container_until_it_exists() {
     assert!(w.instances("uid-web", "app").is_empty(), "no container without its Secret");
     assert!(w.running("uid-web", "other"), "the other container is not held back");
     assert_eq!(waiting_reason(&w, "uid-web", "app").as_deref(), Some("CreateContainerConfigError"));
-    w.api.secrets.insert("db".into());
+    w.create_secret("db");
     w.run_for(15_000);
     assert!(w.running("uid-web", "app"), "it starts once the Secret exists");
 }
@@ -316,4 +322,286 @@ fn an_update_during_a_sync_waits_for_the_next_sync() {
         assert_eq!(app[0].image, "app:2", "update at +{at} ms: the new image runs in the end");
         assert_eq!(app[0].state, ContainerState::Running);
     }
+}
+
+// ---- syncs work from the watched pod and never wait on the network ------------------------------------
+
+/// A container that exits 1 after 10 s, in pod `crash`.
+fn crashing_after_ten_seconds() -> Pod {
+    let mut p = Pod::new("crash", "uid-crash", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.command = vec!["exit".into(), "1".into(), "10000".into()];
+    p.spec.containers.push(c);
+    p
+}
+
+/// Starts of `name` in `[from, to)`.
+fn starts_between(w: &World, uid: &str, name: &str, from: u64, to: u64) -> Vec<u64> {
+    w.start_times(uid, name).into_iter().filter(|t| (from..to).contains(t)).collect()
+}
+
+/// A partition between the kubelet and the API server delays status writes, not restarts: the
+/// kubelet syncs from the pod its watch delivered (the pod manager), so a container that crashes
+/// during a 2-minute partition is restarted on the CrashLoopBackOff schedule (at once, then 10 s, 20 s
+/// and 40 s after each exit).
+#[test]
+fn a_partition_does_not_delay_restarts() {
+    let mut w = World::new();
+    w.create_pod(crashing_after_ten_seconds());
+    w.run_until(5_000);
+    w.partition();
+    w.run_until(125_000);
+    let during = starts_between(&w, "uid-crash", "app", 5_000, 125_000);
+    // Exits at ~10 s, 21 s, 41 s, 71 s: restarts at the next relist (11 s), then when each backoff
+    // ends (31 s, 61 s, 111 s).
+    let seconds: Vec<u64> = during.iter().map(|t| t / 1_000).collect();
+    assert_eq!(seconds, vec![11, 31, 61, 111], "restarts during the partition: {during:?}");
+    w.heal();
+    w.run_for(30_000);
+    assert!(w.api.statuses["uid-crash"].container("app").is_some_and(|c| c.restart_count >= 4));
+}
+
+/// The Secret manager serves Secrets from its watch-fed cache: a pod whose Secret the kubelet has
+/// seen keeps restarting during a partition.
+#[test]
+fn a_partition_does_not_stop_restarts_of_a_pod_whose_secrets_were_seen() {
+    let mut w = World::new();
+    w.create_secret("db");
+    let mut p = crashing_after_ten_seconds();
+    p.spec.containers[0].env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_until(5_000);
+    w.partition();
+    w.run_until(125_000);
+    let during = starts_between(&w, "uid-crash", "app", 5_000, 125_000);
+    assert_eq!(during.len(), 4, "restarts during the partition: {during:?}");
+    assert!(!w.api.requests.iter().any(|(_, kind)| *kind == "GetSecret"), "no sync reads a Secret itself");
+}
+
+/// A Secret the kubelet never saw (its list did not come back) keeps its container from starting:
+/// the Secret manager's `Get` waits a second for the cache, then the container's config fails.
+#[test]
+fn a_secret_never_seen_is_a_config_error_after_waiting_a_second() {
+    let mut w = World::new();
+    w.create_secret("db");
+    w.run_until(100);
+    let mut p = pod("web", &[("first", "f:1"), ("app", "web:1")]);
+    p.spec.containers[1].env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    w.create_pod(p);
+    // The pod is on its way to the kubelet when the network goes: the Secret's list is never answered.
+    w.partition();
+    w.run_until(20_000);
+    assert!(w.running("uid-web", "first"), "a container without Secrets starts");
+    assert!(w.instances("uid-web", "app").is_empty(), "no container without its Secret");
+    let first = w.start_times("uid-web", "first")[0];
+    let app_create = w.rt.calls.iter().any(|c| c == "CreateContainer web/app");
+    assert!(!app_create, "app's config failed before CreateContainer");
+    assert!(first < 1_000, "first started before the Secret wait ended: {first}");
+    w.heal();
+    w.run_for(60_000);
+    assert!(w.running("uid-web", "app"), "once the Secret's list succeeds, the container starts");
+}
+
+/// A Secret deleted after the kubelet saw it: the watch tells the cache, and the next start of the
+/// container fails with CreateContainerConfigError.
+#[test]
+fn a_deleted_secret_fails_the_next_start() {
+    let mut w = World::new();
+    w.create_secret("db");
+    let mut p = crashing_after_ten_seconds();
+    p.spec.containers[0].env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_until(5_000);
+    w.delete_secret("db");
+    // The container exits at 10 s; the restart at the 11 s relist fails on its config, and the sync
+    // 10 s later reports why.
+    w.run_until(21_500);
+    assert_eq!(waiting_reason(&w, "uid-crash", "app").as_deref(), Some("CreateContainerConfigError"));
+    w.run_until(120_000);
+    assert_eq!(w.start_times("uid-crash", "app").len(), 1, "no restart without the Secret");
+    w.create_secret("db");
+    w.run_until(300_000);
+    assert!(w.start_times("uid-crash", "app").len() > 1, "restarted once the Secret is back");
+}
+
+/// The kubelet does not sync a pod on a change of nothing but its status (the pod config's
+/// RECONCILE): not on its own status write coming back on the watch, nor on anyone else's.
+#[test]
+fn a_status_only_change_does_not_sync_the_pod() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(5_000);
+    let before = w.syncs_of("uid-web");
+    assert!(w.running("uid-web", "app"));
+    w.touch_status("uid-web");
+    w.run_for(1_000);
+    assert_eq!(w.syncs_of("uid-web"), before, "a status-only change dispatched a sync");
+    // A change the kubelet acts on does.
+    w.update_pod("uid-web", |p| p.spec.containers[0].args = vec!["--verbose".into()]);
+    w.run_for(1_000);
+    assert_eq!(w.syncs_of("uid-web").len(), before.len() + 1, "a spec change syncs the pod once");
+}
+
+/// With no status write syncing the pod again, a container that exits is restarted when the PLEG's
+/// next relist sees it exited (within the 1 s relist period), not milliseconds after the exit.
+#[test]
+fn the_first_restart_after_an_exit_comes_at_the_next_relist() {
+    let mut w = World::new();
+    let mut p = Pod::new("crash", "uid-crash", NODE);
+    p.spec.containers.push(exiting("app", "app:1", 1));
+    w.create_pod(p);
+    w.run_for(5_000);
+    let starts = w.start_times("uid-crash", "app");
+    assert!(starts.len() >= 2, "{starts:?}");
+    let exit = starts[0] + 1;
+    let next_relist = (exit / 1_000 + 1) * 1_000;
+    assert!(
+        (next_relist..next_relist + 10).contains(&starts[1]),
+        "exited at {exit} ms, restarted at {} ms: not at the relist at {next_relist} ms",
+        starts[1]
+    );
+}
+
+// ---- the pod list/watch backs off as client-go's reflector does ----------------------------------------
+
+/// During a partition, the pod reflector's attempts are spaced by its backoff manager (800 ms
+/// doubling to 30 s, after each attempt's 5 s timeout), not retried every second.
+#[test]
+fn the_pod_reflector_backs_off_doubling_to_30_seconds() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_until(10_000);
+    w.partition();
+    w.run_until(10_000 + 300_000);
+    let lists: Vec<u64> =
+        w.api.requests.iter().filter(|(t, k)| *t > 10_000 && *k == "ListPods").map(|(t, _)| *t).collect();
+    let gaps: Vec<u64> = lists.windows(2).map(|p| p[1] - p[0]).collect();
+    let expected: Vec<u64> = [1_600, 3_200, 6_400, 12_800, 25_600, 30_000, 30_000, 30_000]
+        .iter()
+        .map(|backoff| backoff + common::API_TIMEOUT)
+        .collect();
+    assert_eq!(gaps[..expected.len()], expected[..], "list attempts at {lists:?}");
+    let rewatch: Vec<_> = w.timers.iter().filter(|(_, t, _, _)| *t == Timer::Rewatch).collect();
+    assert_eq!(rewatch[0].2, 800, "the first backoff is 800 ms");
+    w.heal();
+    w.run_for(70_000);
+    assert!(w.running("uid-web", "app"));
+    let after_heal = w.api.requests.iter().filter(|(t, k)| *t > 310_000 && *k == "WatchPods").count();
+    assert!(after_heal >= 1, "the watch is established again after the heal");
+}
+
+/// The world draws each jitter: the reflector's backoff is jittered by 1.0.
+#[test]
+fn the_reflector_backoff_is_jittered_by_one() {
+    let mut w = World::new();
+    w.jitter = (1, 2);
+    w.run_until(1_000);
+    w.partition();
+    w.run_until(40_000);
+    let (_, _, base, drawn) =
+        w.timers.iter().find(|(_, t, _, _)| *t == Timer::Rewatch).cloned().expect("a backoff");
+    assert_eq!((base, drawn), (800, 1_200), "half of the largest jitter of 800 ms is 400 ms");
+}
+
+// ---- timing settings ------------------------------------------------------------------------------------
+
+fn crash_loop_config() -> KubeletConfig {
+    KubeletConfig::new(NODE)
+}
+
+/// Restart times of a container that exits 1 ms after each start, from its second restart on, as
+/// gaps between consecutive starts in whole seconds.
+fn crash_loop_gaps(config: KubeletConfig, run: u64) -> Vec<u64> {
+    let mut w = World::with_config(config);
+    let mut p = Pod::new("crash", "uid-crash", NODE);
+    p.spec.containers.push(exiting("app", "app:1", 1));
+    w.create_pod(p);
+    w.run_for(run);
+    let starts = w.start_times("uid-crash", "app");
+    starts.windows(2).map(|p| (p[1] - p[0]) / 1_000).collect()
+}
+
+#[test]
+fn the_crash_loop_backoff_is_a_setting() {
+    let mut config = crash_loop_config();
+    config.crash_loop_back_off.initial = Some(5_000);
+    config.crash_loop_back_off.max = Some(20_000);
+    let gaps = crash_loop_gaps(config, 120_000);
+    assert_eq!(&gaps[1..6], &[5, 10, 20, 20, 20], "5 s doubling to 20 s: {gaps:?}");
+}
+
+/// `ReduceDefaultCrashLoopBackOffDecay` (alpha 1.33): 1 s doubling to 60 s.
+#[test]
+fn the_reduced_crash_loop_decay_gate_starts_at_one_second() {
+    let mut config = crash_loop_config();
+    config.feature_gates.set("ReduceDefaultCrashLoopBackOffDecay", true).unwrap();
+    let gaps = crash_loop_gaps(config, 200_000);
+    assert_eq!(&gaps[1..9], &[1, 2, 4, 8, 16, 32, 60, 60], "{gaps:?}");
+}
+
+/// Up to Kubernetes 1.34 a sync that failed on a CrashLoopBackOff is retried after the pod workers'
+/// back-off period (10 s), so a restart waits for the first retry after its backoff ended; from 1.35
+/// the worker is queued for when the backoff ends.
+#[test]
+fn up_to_1_34_a_backed_off_restart_waits_for_the_workers_retry() {
+    let restarts = |requeue: FailedSyncRequeue| {
+        let mut config = crash_loop_config();
+        config.failed_sync_requeue = requeue;
+        let mut w = World::with_config(config);
+        let mut p = Pod::new("crash", "uid-crash", NODE);
+        p.spec.containers.push(exiting("app", "app:1", 1));
+        w.create_pod(p);
+        w.run_for(40_000);
+        w.start_times("uid-crash", "app").iter().map(|t| t / 1_000).collect::<Vec<u64>>()
+    };
+    // Exits 1 ms after each start; the first restart comes at the 1 s relist.
+    assert_eq!(restarts(FailedSyncRequeue::AtBackOffExpiry), vec![0, 1, 11, 31]);
+    assert_eq!(restarts(FailedSyncRequeue::AfterWorkerBackOff), vec![0, 1, 12, 33]);
+}
+
+/// The pod workers requeue a pod that synced well after the sync frequency, jittered by 0.5.
+#[test]
+fn the_sync_frequency_is_a_setting() {
+    let mut config = crash_loop_config();
+    config.sync_frequency = 30_000;
+    let mut w = World::with_config(config);
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(100_000);
+    let resyncs: Vec<(u64, u64)> = w
+        .timers
+        .iter()
+        .filter(|(_, t, _, _)| matches!(t, Timer::PodSync { .. }))
+        .map(|(at, _, base, _)| (*at, *base))
+        .collect();
+    assert!(resyncs.iter().all(|(_, base)| *base == 30_000), "{resyncs:?}");
+    let syncs = w.syncs_of("uid-web");
+    let gaps: Vec<u64> = syncs.windows(2).map(|p| p[1] - p[0]).collect();
+    assert!(gaps.iter().any(|g| (30_000..30_010).contains(g)), "a resync 30 s after a sync: {gaps:?}");
+}
+
+/// The status manager writes a status whose write failed again at its next periodic sync, without
+/// waiting for a pod sync.
+#[test]
+fn a_failed_status_write_is_written_again_by_the_status_manager() {
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec.restart_policy = RestartPolicy::Never;
+    p.spec.containers.push(exiting("app", "app:1", 0));
+    w.create_pod(p);
+    w.run_until(2);
+    w.partition();
+    w.run_until(30_000);
+    assert_ne!(w.api.statuses.get("uid-job").map(|s| s.phase), Some(PodPhase::Succeeded));
+    w.heal();
+    w.run_until(30_000 + 10_000 + 5_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Succeeded, "written within a status sync period");
 }

@@ -169,11 +169,13 @@ enum OpKind {
     RestartKubelet,
 }
 
-/// A generated case: the pods and the timeline, sorted by time.
+/// A generated case: the pods and the timeline, sorted by time, and where in its range each
+/// jittered delay of the kubelet falls (in thousandths of the largest jitter).
 #[derive(Clone, Debug)]
 struct Case {
     pods: Vec<PodGen>,
     timeline: Vec<(Millis, Op)>,
+    jitter: u64,
 }
 
 fn restart_policy() -> impl Strategy<Value = RestartPolicy> {
@@ -230,8 +232,9 @@ fn case_strategy(forever_only: bool) -> impl Strategy<Value = Case> {
         vec(pod_gen(forever_only), 1..=MAX_PODS),
         vec((any::<Index>(), delta()), MAX_PODS),
         vec((op_kind(), any::<Index>(), any::<Index>(), delta()), 0..=12),
+        prop_oneof![Just(0u64), Just(1_000u64), 0..=1_000u64],
     )
-        .prop_map(|(pods, creates, ops)| build_case(pods, creates, ops))
+        .prop_map(|(pods, creates, ops, jitter)| Case { jitter, ..build_case(pods, creates, ops) })
 }
 
 /// Interleaves each pod's creation (at a random position) with the other operations, resolves the
@@ -266,7 +269,7 @@ fn build_case(
             timeline.push((t, op));
         }
     }
-    Case { pods, timeline }
+    Case { pods, timeline, jitter: 0 }
 }
 
 // ---- running a case ---------------------------------------------------------------------------------------
@@ -357,6 +360,7 @@ fn drive(case: &Case, settle: Millis, mut check: Option<StepCheck>) -> Result<Ru
         touched: BTreeMap::new(),
         restarts: Vec::new(),
     };
+    run.world.jitter = (case.jitter, 1_000);
     // The world's watch does not replay what changed between the list and the watch (it ignores the
     // watch's resource version), so a change made in the very millisecond the kubelet starts and lists
     // would be lost for good: no operation lands in the millisecond of a (re)start.

@@ -11,9 +11,10 @@
 //! revision precondition); an update that changes nothing writes nothing (no new revision, no watch
 //! event), as `GuaranteedUpdate` short-circuits it.
 //!
-//! There is one watcher, the kubelet of the watched node. Its watch is caught up with etcd before
-//! every compaction the server makes, so compaction never loses events of an open watch; it only makes
-//! *re-opening* from an old resource version fail with 410 Gone.
+//! There is one watcher, the kubelet of the watched node: its pod watch, and one watch per Secret its
+//! Secret manager watches (`fieldSelector=metadata.name=<name>`). Watches are caught up with etcd
+//! before every compaction the server makes, so compaction never loses events of an open watch; it
+//! only makes *re-opening* from an old resource version fail with 410 Gone.
 //!
 //! A pure state machine: time is handed in as `now`; no clock, no randomness, no I/O.
 
@@ -100,7 +101,22 @@ impl PodWatch {
     }
 }
 
-/// The simulated kube-apiserver: owns its etcd and the kubelet's watch.
+/// The kubelet's watch of one Secret.
+#[derive(Clone, Debug)]
+struct SecretWatch {
+    /// Every etcd event up to this revision has been looked at.
+    revision: u64,
+    /// Events not yet taken: whether the Secret exists, at which revision.
+    pending: Vec<(bool, u64)>,
+}
+
+/// A Secret's namespace and name.
+type SecretName = (String, String);
+
+/// A change of a watched Secret: its namespace and name, whether it exists, the revision.
+pub type SecretEvent = (String, String, bool, u64);
+
+/// The simulated kube-apiserver: owns its etcd and the kubelet's watches.
 #[derive(Clone, Debug, Default)]
 pub struct ApiServer {
     etcd: Etcd,
@@ -111,12 +127,16 @@ pub struct ApiServer {
     /// The server ended the watch (restart, or it could not be served any more) and the client has not
     /// been told yet: [`ApiServer::close_watch`] reports it.
     watch_ended: bool,
+    /// The kubelet's Secret watches.
+    secret_watches: std::collections::BTreeMap<SecretName, SecretWatch>,
+    /// Secret watches the server ended whose client was not told yet.
+    secret_watches_ended: std::collections::BTreeSet<SecretName>,
 }
 
 impl ApiServer {
     /// An API server over an empty, available etcd, up, with no watch.
     pub fn new() -> ApiServer {
-        ApiServer { etcd: Etcd::new(), down_until: None, watch: None, watch_ended: false }
+        ApiServer { etcd: Etcd::new(), ..ApiServer::default() }
     }
 
     /// Its etcd.
@@ -127,7 +147,7 @@ impl ApiServer {
     /// Its etcd, for faults (unavailability, compaction). The open watch is caught up first, so a
     /// compaction made through it loses no event of the watch.
     pub fn etcd_mut(&mut self) -> &mut Etcd {
-        self.sync_watch();
+        self.sync_watches();
         &mut self.etcd
     }
 
@@ -144,6 +164,10 @@ impl ApiServer {
             ApiRequest::WatchPods { node, resource_version } => self.open_watch(node, resource_version),
             ApiRequest::GetPod { namespace, name } => self.get_pod(&namespace, &name),
             ApiRequest::GetSecret { namespace, name } => self.get_secret(&namespace, &name),
+            ApiRequest::ListSecret { namespace, name } => self.list_secret(&namespace, &name),
+            ApiRequest::WatchSecret { namespace, name, resource_version } => {
+                self.open_secret_watch(namespace, name, resource_version)
+            }
             ApiRequest::UpdatePodStatus { pod, status } => self.update_pod_status(&pod, status),
             ApiRequest::DeletePod { pod } => self.release_pod(&pod),
         };
@@ -466,6 +490,8 @@ impl ApiServer {
         assert!(until >= now, "a restart ends after it starts ({until} < {now})");
         self.down_until = Some(self.down_until.map_or(until, |u| u.max(until)));
         self.end_watch();
+        let ended: Vec<SecretName> = std::mem::take(&mut self.secret_watches).into_keys().collect();
+        self.secret_watches_ended.extend(ended);
     }
 
     /// Whether the server answers at `now` (it is not restarting).
@@ -476,7 +502,7 @@ impl ApiServer {
     /// Compacts etcd at its current revision. The open watch is caught up first and stays open; a
     /// watch *re-opened* from an older resource version fails with Gone.
     pub fn compact(&mut self) {
-        self.sync_watch();
+        self.sync_watches();
         let revision = self.etcd.revision();
         self.etcd.compact(revision);
     }
@@ -486,9 +512,102 @@ impl ApiServer {
     pub fn compact_keep(&mut self, keep_revisions: u64) {
         let revision = self.etcd.revision().saturating_sub(keep_revisions);
         if revision > self.etcd.compacted_revision() {
-            self.sync_watch();
+            self.sync_watches();
             self.etcd.compact(revision);
         }
+    }
+
+    /// Catches every open watch up with etcd.
+    fn sync_watches(&mut self) {
+        self.sync_watch();
+        self.sync_secret_watches();
+    }
+
+    // ---- the kubelet's Secret watches --------------------------------------------------------------
+
+    /// `ListSecret` (a list with `fieldSelector=metadata.name=<name>`): whether the Secret exists, at
+    /// the current revision.
+    fn list_secret(&self, namespace: &str, name: &str) -> Result<ApiReply, ApiError> {
+        let exists = self.etcd.get(&secret_key(namespace, name))?.is_some();
+        Ok(ApiReply::SecretList { exists, resource_version: self.etcd.revision() })
+    }
+
+    /// `WatchSecret`: replaces any open watch of that Secret with one from `resource_version`
+    /// (exclusive); Gone if that revision is compacted.
+    fn open_secret_watch(
+        &mut self,
+        namespace: String,
+        name: String,
+        resource_version: u64,
+    ) -> Result<ApiReply, ApiError> {
+        let key = (namespace, name);
+        self.secret_watches.remove(&key);
+        self.secret_watches_ended.remove(&key);
+        if !self.etcd.is_available() {
+            return Err(ApiError::Unavailable);
+        }
+        if resource_version < self.etcd.compacted_revision() {
+            return Err(ApiError::Gone);
+        }
+        self.secret_watches.insert(key, SecretWatch { revision: resource_version, pending: Vec::new() });
+        Ok(ApiReply::Watching)
+    }
+
+    /// Moves the etcd events of each watched Secret into its watch's buffer; a watch whose history
+    /// was compacted is ended.
+    fn sync_secret_watches(&mut self) {
+        let current = self.etcd.revision();
+        let mut ended = Vec::new();
+        for ((namespace, name), watch) in self.secret_watches.iter_mut() {
+            let key = secret_key(namespace, name);
+            match self.etcd.events_since(&key, watch.revision) {
+                Ok(events) => {
+                    // The prefix also matches longer names: only this key's events.
+                    for event in events.iter().filter(|e| e.key == key) {
+                        watch.pending.push((event.kind == EventKind::Put, event.revision));
+                    }
+                    watch.revision = watch.revision.max(current);
+                    if watch.pending.len() > WATCH_BUFFER_LIMIT {
+                        ended.push((namespace.clone(), name.clone()));
+                    }
+                }
+                Err(EtcdError::Unavailable) => {}
+                Err(EtcdError::Compacted { .. }) => ended.push((namespace.clone(), name.clone())),
+                Err(e @ (EtcdError::Conflict | EtcdError::NotFound)) => {
+                    unreachable!("reading events cannot fail with {e:?}")
+                }
+            }
+        }
+        for key in ended {
+            self.secret_watches.remove(&key);
+            self.secret_watches_ended.insert(key);
+        }
+    }
+
+    /// Changes of the watched Secrets not yet taken, in Secret then revision order.
+    pub fn take_secret_events(&mut self) -> Vec<SecretEvent> {
+        self.sync_secret_watches();
+        let mut events = Vec::new();
+        for ((namespace, name), watch) in self.secret_watches.iter_mut() {
+            for (exists, revision) in watch.pending.drain(..) {
+                events.push((namespace.clone(), name.clone(), exists, revision));
+            }
+        }
+        events
+    }
+
+    /// Drops every Secret watch (the connection broke, or the kubelet is gone); returns those that
+    /// were open or that the server ended since the last call: the kubelet is to be told each closed.
+    pub fn close_secret_watches(&mut self) -> Vec<(String, String)> {
+        let mut closed: std::collections::BTreeSet<SecretName> =
+            std::mem::take(&mut self.secret_watches).into_keys().collect();
+        closed.append(&mut self.secret_watches_ended);
+        closed.into_iter().collect()
+    }
+
+    /// Secret watches the server ended (a compaction past them) whose kubelet was not told yet.
+    pub fn take_ended_secret_watches(&mut self) -> Vec<(String, String)> {
+        std::mem::take(&mut self.secret_watches_ended).into_iter().collect()
     }
 
     // ---- views (the checker's and the reports'; they see etcd whether or not it is available) -----

@@ -98,6 +98,8 @@ pub struct Checker {
     last_end: BTreeMap<(String, String), Ended>,
     /// The CrashLoopBackOff the kubelet must at least respect, mirrored per (pod, name, hash).
     backoff: Backoff,
+    /// That backoff as the kubelet's settings make it, empty (a restarted kubelet starts from it).
+    configured_backoff: Backoff,
     /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more).
     seen_deletion: BTreeMap<String, i64>,
     /// Per Secret: whether the kubelet's latest read found it.
@@ -105,15 +107,22 @@ pub struct Checker {
 }
 
 impl Checker {
-    /// A checker for the kubelet of `node_name`.
+    /// A checker for the kubelet of `node_name` with the kubelet's default CrashLoopBackOff.
     pub fn new(node_name: &str) -> Checker {
+        Checker::with_restart_backoff(node_name, Backoff::kubelet_default())
+    }
+
+    /// A checker for a kubelet whose CrashLoopBackOff is `restart_backoff` (its settings: initial and
+    /// maximum delay, reset period), which restarts must at least respect.
+    pub fn with_restart_backoff(node_name: &str, restart_backoff: Backoff) -> Checker {
         Checker {
+            configured_backoff: restart_backoff.clone(),
             node_name: node_name.to_string(),
             violations: Vec::new(),
             spec_hashes: BTreeMap::new(),
             stop_requested: BTreeSet::new(),
             last_end: BTreeMap::new(),
-            backoff: Backoff::kubelet_default(),
+            backoff: restart_backoff,
             seen_deletion: BTreeMap::new(),
             seen_secret: BTreeMap::new(),
         }
@@ -162,7 +171,7 @@ impl Checker {
 
     /// A new kubelet process: its backoff memory is gone, so the mirror starts over.
     pub fn on_kubelet_start(&mut self) {
-        self.backoff = Backoff::kubelet_default();
+        self.backoff = self.configured_backoff.clone();
     }
 
     /// The node reboots: every process dies, none by itself.

@@ -1,5 +1,6 @@
-//! The scenario format (documented in scenarios/README.md): a node, real Pod manifests, Secrets, the
-//! registry's images, a timeline of changes and faults, a random-fault profile, and expectations.
+//! The scenario format (documented in scenarios/README.md): a node, the kubelet's settings, real Pod
+//! manifests, Secrets, the registry's images, a timeline of changes and faults, a random-fault
+//! profile, and expectations.
 //!
 //! Files are read with [`crate::input::parse_document`], so a bad file is reported with its line,
 //! column and field path; checks that need the whole entry (one action per timeline entry, a valid
@@ -9,9 +10,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use podsim_model::backoff::Jitter;
+use podsim_model::kubelet::{BackoffBounds, FailedSyncRequeue};
 use podsim_model::manifest::PodManifest;
 use podsim_model::workload::Workload;
-use podsim_model::{Millis, Pod, PodPhase};
+use podsim_model::{FeatureGates, KubeletConfig, Millis, Pod, PodPhase};
 
 use crate::faults::{Fault, FaultProfile};
 use crate::input::{parse_document, InputError};
@@ -103,6 +106,183 @@ pub mod opt_duration {
     }
 }
 
+/// A jitter factor as written: a number from 0 to 10 (`0.5`), kept in thousandths.
+pub mod jitter_factor {
+    use podsim_model::backoff::Jitter;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// The largest factor accepted.
+    const MAX: f64 = 10.0;
+
+    /// serde: write.
+    pub fn serialize<S: Serializer>(j: &Jitter, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(f64::from(j.per_mille()) / 1_000.0)
+    }
+
+    /// serde: read.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Jitter, D::Error> {
+        let f = f64::deserialize(d)?;
+        if !(0.0..=MAX).contains(&f) {
+            return Err(serde::de::Error::custom(format!("a jitter factor is from 0 to {MAX}, not {f}")));
+        }
+        Ok(Jitter((f * 1_000.0).round() as u32))
+    }
+}
+
+/// An optional jitter factor.
+mod opt_jitter_factor {
+    use podsim_model::backoff::Jitter;
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    struct Wrap(#[serde(with = "super::jitter_factor")] Jitter);
+
+    /// serde: read.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Jitter>, D::Error> {
+        Ok(Option::<Wrap>::deserialize(d)?.map(|w| w.0))
+    }
+}
+
+/// `kubelet:` as written: the kubelet's timing settings and feature gates, each optional (the
+/// kubelet's default when left out). Documented, with the defaults and the kubelet version each
+/// follows, in scenarios/README.md.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct KubeletFile {
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    sync_frequency: Option<Millis>,
+    #[serde(default, with = "opt_jitter_factor")]
+    resync_jitter: Option<Jitter>,
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    relist_period: Option<Millis>,
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    pod_worker_back_off: Option<Millis>,
+    #[serde(default, with = "opt_jitter_factor")]
+    pod_worker_back_off_jitter: Option<Jitter>,
+    #[serde(default)]
+    failed_sync_requeue: Option<FailedSyncRequeue>,
+    #[serde(default)]
+    crash_loop_back_off: Option<CrashLoopFile>,
+    #[serde(default)]
+    image_pull_back_off: Option<BoundsFile>,
+    #[serde(default)]
+    feature_gates: Option<FeatureGates>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CrashLoopFile {
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    initial: Option<Millis>,
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    max: Option<Millis>,
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    reset_after: Option<Millis>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct BoundsFile {
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    initial: Option<Millis>,
+    #[serde(default, deserialize_with = "opt_positive_duration::deserialize")]
+    max: Option<Millis>,
+}
+
+impl KubeletFile {
+    /// The settings over the kubelet's defaults (the node is set by the scenario).
+    fn into_config(self) -> KubeletConfig {
+        let mut c = KubeletConfig::new(String::new());
+        c.sync_frequency = self.sync_frequency.unwrap_or(c.sync_frequency);
+        c.resync_jitter = self.resync_jitter.unwrap_or(c.resync_jitter);
+        c.relist_period = self.relist_period.unwrap_or(c.relist_period);
+        c.pod_worker_back_off = self.pod_worker_back_off.unwrap_or(c.pod_worker_back_off);
+        c.pod_worker_back_off_jitter =
+            self.pod_worker_back_off_jitter.unwrap_or(c.pod_worker_back_off_jitter);
+        c.failed_sync_requeue = self.failed_sync_requeue.unwrap_or(c.failed_sync_requeue);
+        if let Some(f) = self.crash_loop_back_off {
+            c.crash_loop_back_off.initial = f.initial;
+            c.crash_loop_back_off.max = f.max;
+            c.crash_loop_back_off.reset_after = f.reset_after.unwrap_or(c.crash_loop_back_off.reset_after);
+        }
+        if let Some(f) = self.image_pull_back_off {
+            c.image_pull_back_off = BackoffBounds {
+                initial: f.initial.unwrap_or(c.image_pull_back_off.initial),
+                max: f.max.unwrap_or(c.image_pull_back_off.max),
+            };
+        }
+        c.feature_gates = self.feature_gates.unwrap_or_default();
+        c
+    }
+}
+
+/// A duration that must be more than 0, optional.
+mod opt_positive_duration {
+    use podsim_model::Millis;
+    use serde::Deserializer;
+
+    /// serde: read.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+        match super::opt_duration::deserialize(d)? {
+            Some(0) => Err(serde::de::Error::custom("must be more than 0")),
+            other => Ok(other),
+        }
+    }
+}
+
+/// The `kubelet:` block that gives `config` (only what differs from the kubelet's defaults), as a
+/// scenario file writes it; `None` if nothing differs.
+pub fn kubelet_block(config: &KubeletConfig) -> Option<serde_json::Value> {
+    use serde_json::{json, Map, Value};
+    let d = KubeletConfig::new(config.node_name.clone());
+    let mut block = Map::new();
+    let mut put = |key: &str, value: Value| {
+        block.insert(key.to_string(), value);
+    };
+    let jitter = |j: Jitter| json!(f64::from(j.per_mille()) / 1_000.0);
+    if config.sync_frequency != d.sync_frequency {
+        put("syncFrequency", json!(duration::format(config.sync_frequency)));
+    }
+    if config.resync_jitter != d.resync_jitter {
+        put("resyncJitter", jitter(config.resync_jitter));
+    }
+    if config.relist_period != d.relist_period {
+        put("relistPeriod", json!(duration::format(config.relist_period)));
+    }
+    if config.pod_worker_back_off != d.pod_worker_back_off {
+        put("podWorkerBackOff", json!(duration::format(config.pod_worker_back_off)));
+    }
+    if config.pod_worker_back_off_jitter != d.pod_worker_back_off_jitter {
+        put("podWorkerBackOffJitter", jitter(config.pod_worker_back_off_jitter));
+    }
+    if config.failed_sync_requeue != d.failed_sync_requeue {
+        put("failedSyncRequeue", json!(config.failed_sync_requeue));
+    }
+    if config.crash_loop_back_off != d.crash_loop_back_off {
+        let c = &config.crash_loop_back_off;
+        let mut crash = Map::new();
+        if let Some(i) = c.initial {
+            crash.insert("initial".into(), json!(duration::format(i)));
+        }
+        if let Some(m) = c.max {
+            crash.insert("max".into(), json!(duration::format(m)));
+        }
+        crash.insert("resetAfter".into(), json!(duration::format(c.reset_after)));
+        put("crashLoopBackOff", Value::Object(crash));
+    }
+    if config.image_pull_back_off != d.image_pull_back_off {
+        let b = &config.image_pull_back_off;
+        put(
+            "imagePullBackOff",
+            json!({"initial": duration::format(b.initial), "max": duration::format(b.max)}),
+        );
+    }
+    if config.feature_gates != d.feature_gates {
+        put("featureGates", json!(config.feature_gates));
+    }
+    (!block.is_empty()).then_some(Value::Object(block))
+}
+
 /// `realRuntime:` as written: `true`, or how to run on a real containerd.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
@@ -133,6 +313,8 @@ struct ScenarioFile {
     description: String,
     #[serde(default = "default_node")]
     node: String,
+    #[serde(default)]
+    kubelet: Option<KubeletFile>,
     #[serde(with = "duration")]
     duration: Millis,
     #[serde(default)]
@@ -477,6 +659,8 @@ pub struct Scenario {
     pub description: String,
     /// The node the kubelet runs.
     pub node: String,
+    /// The kubelet's settings (its `node_name` is `node`).
+    pub kubelet: KubeletConfig,
     /// How long the run lasts (virtual time).
     pub duration: Millis,
     /// Its fixed seed, if it has one.
@@ -500,12 +684,36 @@ pub struct Scenario {
     pub expect: Expectations,
     /// Liveness: once the last fault has healed, every pod reaches its desired state within this.
     pub converge_within: Millis,
+    /// The timeline's pods as written (read under the default gates), from which `timeline` is made
+    /// again whenever the gates change.
+    #[serde(skip)]
+    written_timeline: Vec<(Millis, Action)>,
 }
 
 /// The default liveness bound: the longest restart backoff (5 min) plus a minute of syncs.
 pub const DEFAULT_CONVERGE_WITHIN: Millis = 6 * 60_000;
 
 impl Scenario {
+    /// The kubelet's settings for a run of this scenario.
+    pub fn kubelet_config(&self) -> KubeletConfig {
+        let mut config = self.kubelet.clone();
+        config.node_name = self.node.clone();
+        config
+    }
+
+    /// Applies a `--feature-gates` list over the scenario's gates (`A=true,B=false`); an unknown gate,
+    /// a bad value, or settings the gates no longer allow are errors.
+    pub fn apply_feature_gates(&mut self, list: &str) -> Result<(), String> {
+        let mut config = self.kubelet.clone();
+        config.feature_gates.apply(list)?;
+        config.validate().map_err(|e| format!("with --feature-gates {list}: kubelet.{e}"))?;
+        let timeline = gated_timeline(&self.written_timeline, &config.feature_gates)
+            .map_err(|e| format!("with --feature-gates {list}: {e}"))?;
+        self.kubelet = config;
+        self.timeline = timeline;
+        Ok(())
+    }
+
     /// Reads a scenario from YAML text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, InputError> {
         let f: ScenarioFile = parse_document(file, text)?;
@@ -572,10 +780,18 @@ impl Scenario {
                 return Err(whole(format!("expect.pods.{name}: no pod of that name is created")));
             }
         }
+        let mut kubelet =
+            f.kubelet.map_or_else(|| KubeletConfig::new(String::new()), KubeletFile::into_config);
+        kubelet.node_name = f.node.clone();
+        // The kubelet's own checks of its configuration, across fields (gates and settings).
+        kubelet.validate().map_err(|e| whole(format!("kubelet.{e}")))?;
+        let written_timeline = timeline;
+        let timeline = gated_timeline(&written_timeline, &kubelet.feature_gates).map_err(whole)?;
         Ok(Scenario {
             name: f.name,
             description: f.description,
             node: f.node,
+            kubelet,
             duration: f.duration,
             seed: f.seed,
             real_runtime: match f.real_runtime {
@@ -593,8 +809,39 @@ impl Scenario {
             random_faults: f.random_faults,
             expect: f.expect,
             converge_within: f.converge_within.unwrap_or(DEFAULT_CONVERGE_WITHIN),
+            written_timeline,
         })
     }
+}
+
+/// The timeline with its pods as an API server with these gates stores them (the fields of disabled
+/// gates dropped; `manifest::apply_gates_to_pod`). The API server's gates are taken to be the
+/// kubelet's, as on a cluster whose components share one `--feature-gates`.
+///
+/// A `RestartAllContainers` rule is refused: podsim's kubelet model does not carry out the in-place
+/// restart of every container (KEP-5532) yet; `podsim plan` computes the kubelet's actions for it.
+fn gated_timeline(
+    written: &[(Millis, Action)],
+    gates: &FeatureGates,
+) -> Result<Vec<(Millis, Action)>, String> {
+    let mut timeline = written.to_vec();
+    for (i, (_, action)) in timeline.iter_mut().enumerate() {
+        let (Action::CreatePod(pod) | Action::UpdatePod(pod)) = action else { continue };
+        let who = format!("the pod {} (timeline entry {i}, pods first)", pod.full_name());
+        podsim_model::manifest::apply_gates_to_pod(pod, gates).map_err(|e| format!("{who}: {e}"))?;
+        let restart_all = pod.spec.init_containers.iter().chain(&pod.spec.containers).any(|c| {
+            c.restart_policy_rules
+                .iter()
+                .any(|r| r.action == podsim_model::pod::RestartRuleAction::RestartAllContainers)
+        });
+        if restart_all {
+            return Err(format!(
+                "{who}: a RestartAllContainers rule: podsim's kubelet model does not carry out the in-place \
+                 restart of every container (KEP-5532) yet; `podsim plan` computes the kubelet's actions for it"
+            ));
+        }
+    }
+    Ok(timeline)
 }
 
 #[cfg(test)]
@@ -672,5 +919,94 @@ expect:
         let r: CountRange = serde_yaml::from_str("3").unwrap();
         assert_eq!(r, CountRange { min: 3, max: 3 });
         assert!(serde_yaml::from_str::<CountRange>("5..2").is_err());
+    }
+
+    const KUBELET: &str = "
+name: tuned
+description: a kubelet with its own timing
+kubelet:
+  syncFrequency: 2m
+  resyncJitter: 0.25
+  relistPeriod: 2s
+  podWorkerBackOff: 5s
+  podWorkerBackOffJitter: 0
+  failedSyncRequeue: afterWorkerBackOff
+  crashLoopBackOff: {initial: 5s, max: 1m, resetAfter: 20m}
+  imagePullBackOff: {initial: 2s, max: 30s}
+  featureGates: {ContainerRestartRules: false}
+duration: 1m
+";
+
+    #[test]
+    fn reads_the_kubelet_settings_over_the_defaults() {
+        let s = Scenario::parse("tuned.yaml", KUBELET).unwrap();
+        let k = s.kubelet_config();
+        assert_eq!(k.node_name, "node-1");
+        assert_eq!((k.sync_frequency, k.relist_period, k.pod_worker_back_off), (120_000, 2_000, 5_000));
+        assert_eq!((k.resync_jitter, k.pod_worker_back_off_jitter), (Jitter(250), Jitter(0)));
+        assert_eq!(k.failed_sync_requeue, FailedSyncRequeue::AfterWorkerBackOff);
+        assert_eq!(k.crash_loop_bounds(), BackoffBounds { initial: 5_000, max: 60_000 });
+        assert_eq!(k.crash_loop_back_off.reset_after, 1_200_000);
+        assert_eq!(k.image_pull_back_off, BackoffBounds { initial: 2_000, max: 30_000 });
+        assert!(!k.feature_gates.container_restart_rules);
+        let defaults = Scenario::parse("demo.yaml", GOOD).unwrap();
+        assert_eq!(
+            defaults.kubelet_config(),
+            KubeletConfig::new("node-1"),
+            "no block: the kubelet's defaults"
+        );
+    }
+
+    #[test]
+    fn the_kubelet_block_writes_back_what_it_read() {
+        let s = Scenario::parse("tuned.yaml", KUBELET).unwrap();
+        let block = kubelet_block(&s.kubelet).expect("settings differ from the defaults");
+        let text = KUBELET.replace(
+            KUBELET[KUBELET.find("kubelet:").unwrap()..KUBELET.find("duration").unwrap()].trim_end(),
+            &format!("kubelet: {block}"),
+        );
+        let again = Scenario::parse("again.yaml", &text).unwrap();
+        assert_eq!(again.kubelet, s.kubelet);
+        assert_eq!(kubelet_block(&KubeletConfig::new("node-1")), None);
+    }
+
+    #[test]
+    fn bad_kubelet_settings_are_errors_with_their_place() {
+        let cases = [
+            ("  syncFrequency: 2m", "  syncFrequncy: 2m", "unknown field `syncFrequncy`"),
+            ("{ContainerRestartRules: false}", "{NoSuchGate: true}", "unknown feature gate \"NoSuchGate\""),
+            ("afterWorkerBackOff", "whenever", "unknown variant `whenever`"),
+            ("max: 1m,", "max: 10m,", "must be set between 1s and 300s"),
+            ("resyncJitter: 0.25", "resyncJitter: -1", "a jitter factor is from 0 to 10"),
+            ("relistPeriod: 2s", "relistPeriod: 0s", "must be more than 0"),
+            (
+                "imagePullBackOff: {initial: 2s, max: 30s}",
+                "imagePullBackOff: {initial: 2m, max: 30s}",
+                "initial must not be",
+            ),
+        ];
+        for (from, to, message) in cases {
+            let bad = KUBELET.replace(from, to);
+            let e = Scenario::parse("tuned.yaml", &bad).unwrap_err();
+            assert!(e.to_string().contains(message), "{to}: {e}");
+            assert!(e.to_string().contains("kubelet"), "{to}: the field is named: {e}");
+        }
+        let gate_off =
+            KUBELET.replace("{ContainerRestartRules: false}", "{KubeletCrashLoopBackOffMax: false}");
+        let e = Scenario::parse("tuned.yaml", &gate_off).unwrap_err();
+        assert!(e.to_string().contains("KubeletCrashLoopBackOffMax not enabled"), "{e}");
+    }
+
+    #[test]
+    fn feature_gates_from_the_command_line_go_over_the_scenarios() {
+        let mut s = Scenario::parse("tuned.yaml", KUBELET).unwrap();
+        s.apply_feature_gates("ContainerRestartRules=true,SidecarContainers=false").unwrap();
+        assert!(
+            s.kubelet.feature_gates.container_restart_rules && !s.kubelet.feature_gates.sidecar_containers
+        );
+        assert!(s.apply_feature_gates("Bogus=true").unwrap_err().contains("unknown feature gate"));
+        let e = s.apply_feature_gates("KubeletCrashLoopBackOffMax=false").unwrap_err();
+        assert!(e.contains("must not be set"), "the scenario sets crashLoopBackOff.max: {e}");
+        assert!(s.kubelet.feature_gates.kubelet_crash_loop_back_off_max, "a refused list changes nothing");
     }
 }

@@ -246,6 +246,8 @@ struct ScenarioOut {
     name: String,
     description: String,
     node: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kubelet: Option<Value>,
     duration: String,
     seed: Option<u64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -309,6 +311,7 @@ pub fn to_yaml(s: &Scenario) -> String {
         name: s.name.clone(),
         description: s.description.clone(),
         node: s.node.clone(),
+        kubelet: crate::scenario::kubelet_block(&s.kubelet),
         duration: duration::format(s.duration),
         seed: s.seed,
         real_runtime: s.real_runtime,

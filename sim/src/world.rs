@@ -9,11 +9,12 @@
 
 use std::collections::BTreeMap;
 
+use podsim_model::backoff::Jitter;
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, CallId, CriReply, CriRequest, Decision, Input, NodeRequest, Output,
-    WatchEvent,
+    Timer, WatchEvent,
 };
-use podsim_model::{Kubelet, KubeletConfig, Millis, SandboxState};
+use podsim_model::{Kubelet, Millis, SandboxState};
 
 use crate::apiserver::ApiServer;
 use crate::checker::{Checker, Rule, View};
@@ -249,7 +250,10 @@ impl World {
             etcd_down_until: 0,
             pending_api: BTreeMap::new(),
             trace: Trace::new(trace),
-            checker: Checker::new(&scenario.node),
+            checker: Checker::with_restart_backoff(
+                &scenario.node,
+                scenario.kubelet_config().restart_backoff(),
+            ),
             last_heal: 0,
             last_action: 0,
             permanent_faults,
@@ -441,7 +445,7 @@ impl World {
             Event::Heal(heal) => self.heal(heal),
             Event::KubeletBoot => {
                 self.incarnation += 1;
-                self.kubelet = Some(Kubelet::new(KubeletConfig::new(self.scenario.node.clone())));
+                self.kubelet = Some(Kubelet::new(self.scenario.kubelet_config()));
                 self.checker.on_kubelet_start();
                 self.trace.record(self.now, TraceKind::Kubelet, || "kubelet started".into());
                 self.deliver(Input::Start);
@@ -475,14 +479,15 @@ impl World {
                     self.checker.on_kubelet_saw_pod(self.now, p);
                 }
             }
-            Input::Api { call, reply: ApiReply::Secret | ApiReply::Err(ApiError::NotFound) } => {
+            Input::Api { call, reply } => {
                 if let Some((ns, name)) = self.secret_calls.remove(call) {
-                    self.checker.on_kubelet_saw_secret(
-                        &ns,
-                        &name,
-                        matches!(input, Input::Api { reply: ApiReply::Secret, .. }),
-                    );
+                    if let ApiReply::SecretList { exists, .. } = reply {
+                        self.checker.on_kubelet_saw_secret(&ns, &name, *exists);
+                    }
                 }
+            }
+            Input::SecretEvent { namespace, name, exists, .. } => {
+                self.checker.on_kubelet_saw_secret(namespace, name, *exists)
             }
             _ => {}
         }
@@ -503,6 +508,15 @@ impl World {
                 Input::WatchClosed { gone } => {
                     self.trace.record(self.now, TraceKind::Watch, || format!("watch closed (gone: {gone})"))
                 }
+                Input::SecretEvent { namespace, name, exists, resource_version } => {
+                    let what = if *exists { "exists" } else { "deleted" };
+                    let text = format!("watch rv {resource_version}: secret {namespace}/{name} {what}");
+                    self.trace.record(self.now, TraceKind::Watch, || text);
+                }
+                Input::SecretWatchClosed { namespace, name, gone } => {
+                    let text = format!("watch of secret {namespace}/{name} closed (gone: {gone})");
+                    self.trace.record(self.now, TraceKind::Watch, || text);
+                }
                 _ => {}
             }
         }
@@ -518,6 +532,16 @@ impl World {
         let incarnation = self.incarnation;
         match output {
             Output::SetTimer { at, timer } => {
+                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
+            }
+            Output::SetJitteredTimer { delay, jitter, timer } => {
+                // The world draws the kubelet's jitter (`wait.Jitter`) from its one rng.
+                let extra = self.rng.below(jitter.max_extra(delay));
+                if self.trace.enabled() {
+                    let text = describe_jittered_timer(&timer, delay, jitter, extra);
+                    self.trace.record(self.now, TraceKind::Kubelet, || text);
+                }
+                let at = self.now + delay + extra;
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
             }
             Output::Decision(d) => {
@@ -537,7 +561,7 @@ impl World {
             }
             Output::Api { call, request } => {
                 self.pending_api.insert(call, incarnation);
-                if let ApiRequest::GetSecret { namespace, name } = &request {
+                if let ApiRequest::ListSecret { namespace, name } = &request {
                     self.secret_calls.insert(call, (namespace.clone(), name.clone()));
                 }
                 self.schedule(self.now + API_TIMEOUT, Event::ApiTimeout { incarnation, call });
@@ -612,7 +636,8 @@ impl World {
         self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
     }
 
-    /// Sends the watch events the API server has for the kubelet (or breaks the watch in a partition).
+    /// Sends the watch events the API server has for the kubelet, its pods' and its Secrets' (or
+    /// breaks the watches in a partition).
     fn flush_watch(&mut self) {
         let events = self.api.take_watch_events();
         for (event, _) in &events {
@@ -620,7 +645,13 @@ impl World {
                 self.checker.on_spec(self.now, p);
             }
         }
-        if events.is_empty() {
+        let secret_events = self.api.take_secret_events();
+        let incarnation = self.incarnation;
+        for (namespace, name) in self.api.take_ended_secret_watches() {
+            let input = Input::SecretWatchClosed { namespace, name, gone: true };
+            self.schedule(self.now + BASE_LATENCY, Event::Kubelet { incarnation, input });
+        }
+        if events.is_empty() && secret_events.is_empty() {
             return;
         }
         if self.blocked(Direction::FromApiServer) {
@@ -628,20 +659,28 @@ impl World {
             return;
         }
         let at = self.now + self.latency();
-        let incarnation = self.incarnation;
         for (event, resource_version) in events {
             self.schedule(
                 at,
                 Event::Kubelet { incarnation, input: Input::WatchEvent { event, resource_version } },
             );
         }
+        for (namespace, name, exists, resource_version) in secret_events {
+            let input = Input::SecretEvent { namespace, name, exists, resource_version };
+            self.schedule(at, Event::Kubelet { incarnation, input });
+        }
     }
 
+    /// Every watch of the kubelet breaks (they share its connection); it notices after `detection`.
     fn break_watch(&mut self, detection: Millis) {
+        let incarnation = self.incarnation;
+        let at = self.now + detection;
         if self.api.close_watch() {
-            let incarnation = self.incarnation;
-            let at = self.now + detection;
             self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
+        }
+        for (namespace, name) in self.api.close_secret_watches() {
+            let input = Input::SecretWatchClosed { namespace, name, gone: false };
+            self.schedule(at, Event::Kubelet { incarnation, input });
         }
     }
 
@@ -835,6 +874,7 @@ impl World {
         self.incarnation += 1;
         self.pending_api.clear();
         self.api.close_watch();
+        self.api.close_secret_watches();
     }
 
     fn heal(&mut self, heal: Heal) {
@@ -1103,12 +1143,33 @@ fn describe_decision(d: &Decision) -> String {
     }
 }
 
+/// One line for a jittered timer the world resolved: what for, its base delay and jitter, what was
+/// drawn.
+pub fn describe_jittered_timer(timer: &Timer, delay: Millis, jitter: Jitter, extra: Millis) -> String {
+    let what = match timer {
+        Timer::PodSync { pod_uid, .. } => format!("{pod_uid}: next sync"),
+        Timer::Rewatch => "pod list/watch retry".to_string(),
+        Timer::SecretRewatch { namespace, name, .. } => format!("secret {namespace}/{name} list/watch retry"),
+        other => format!("{other:?}"),
+    };
+    format!(
+        "{what} in {delay} ms + jitter {}.{:03} drawn {extra} ms = {} ms",
+        jitter.per_mille() / 1_000,
+        jitter.per_mille() % 1_000,
+        delay + extra
+    )
+}
+
 fn short_api(r: &ApiRequest) -> String {
     match r {
         ApiRequest::ListPods { node } => format!("list pods on {node}"),
         ApiRequest::WatchPods { resource_version, .. } => format!("watch pods from rv {resource_version}"),
         ApiRequest::GetPod { namespace, name } => format!("get pod {namespace}/{name}"),
         ApiRequest::GetSecret { namespace, name } => format!("get secret {namespace}/{name}"),
+        ApiRequest::ListSecret { namespace, name } => format!("list secret {namespace}/{name}"),
+        ApiRequest::WatchSecret { namespace, name, resource_version } => {
+            format!("watch secret {namespace}/{name} from rv {resource_version}")
+        }
         ApiRequest::UpdatePodStatus { pod, status } => {
             format!("status {}/{}: {:?}", pod.namespace, pod.name, status.phase)
         }
@@ -1124,6 +1185,9 @@ fn short_api_reply(r: &ApiReply) -> String {
         ApiReply::Watching => "watching".into(),
         ApiReply::Pod(p) => format!("pod rv {}", p.resource_version),
         ApiReply::Secret => "secret".into(),
+        ApiReply::SecretList { exists, resource_version } => {
+            format!("secret {} at rv {resource_version}", if *exists { "exists" } else { "not found" })
+        }
         ApiReply::Ok => "ok".into(),
         ApiReply::Err(e) => format!("{e:?}"),
     }

@@ -79,6 +79,8 @@ pub mod reason {
     pub const CREATE_CONTAINER_ERROR: &str = "CreateContainerError";
     /// The last image pull failed.
     pub const ERR_IMAGE_PULL: &str = "ErrImagePull";
+    /// The runtime could not say whether the image is present (images `ErrImageInspect`).
+    pub const IMAGE_INSPECT_ERROR: &str = "ImageInspectError";
     /// The image pull is backing off.
     pub const IMAGE_PULL_BACK_OFF: &str = "ImagePullBackOff";
     /// imagePullPolicy Never and the image is not on the node.

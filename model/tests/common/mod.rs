@@ -4,6 +4,12 @@
 //!
 //! Workloads: a container whose command is `["exit", CODE]` exits with CODE 1 ms after it starts;
 //! `["exit", CODE, MILLIS]` after MILLIS; any other runs until stopped.
+//!
+//! Like a real API server, a status write changes the pod's resource version and comes back on the
+//! watch (a status-only change). The network to the API server can be cut ([`World::partition`]): a
+//! request is then answered Unavailable after the client's timeout, and every watch breaks. A jittered
+//! timer fires after its delay plus [`World::jitter`] (a fraction of the largest jitter; none by
+//! default).
 
 #![allow(dead_code)]
 
@@ -11,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, ContainerInfo, CriError, CriReply, CriRequest, Input, NodeReply,
-    NodeRequest, Output, PodRef, SandboxInfo, WatchEvent,
+    NodeRequest, Output, PodRef, SandboxInfo, Timer, WatchEvent,
 };
 use podsim_model::{
     ContainerState, ContainerStatus, Kubelet, KubeletConfig, Millis, Pod, PodStatusReport, SandboxState,
@@ -40,6 +46,8 @@ pub struct Runtime {
     pub calls: Vec<String>,
     /// Every container start: when, pod UID, container name.
     pub started: Vec<(Millis, String, String)>,
+    /// Every read of one pod's runtime state (a sync's `ReadRuntime`): when, pod UID.
+    pub pod_reads: Vec<(Millis, String)>,
 }
 
 #[derive(Default)]
@@ -52,7 +60,19 @@ pub struct Api {
     watching: bool,
     /// Every watch event with its resource version, so that a watch from an older version replays.
     history: Vec<(u64, WatchEvent)>,
+    /// The Secrets being watched.
+    secret_watches: BTreeSet<String>,
+    /// Every request the kubelet sent, answered or not: when, and its kind (`ListPods`,
+    /// `WatchPods`, `ListSecret`, ...).
+    pub requests: Vec<(Millis, &'static str)>,
+    /// The network to the API server is cut.
+    pub partitioned: bool,
+    /// Status writes come back on the watch (as a real API server's do).
+    pub echo_status: bool,
 }
+
+/// How long the kubelet's API client waits for a reply.
+pub const API_TIMEOUT: Millis = 5_000;
 
 #[derive(Default)]
 pub struct Node {
@@ -71,6 +91,11 @@ pub struct World {
     pub rt: Runtime,
     pub node: Node,
     pub inputs: u64,
+    /// Jittered timers fire after their delay plus this fraction (numerator, denominator) of the
+    /// largest jitter.
+    pub jitter: (u64, u64),
+    /// Every jittered timer set: when, the timer, its base delay, the delay drawn.
+    pub timers: Vec<(Millis, Timer, Millis, Millis)>,
 }
 
 impl World {
@@ -84,9 +109,74 @@ impl World {
             rt: Runtime::default(),
             node: Node::default(),
             inputs: 0,
+            jitter: (0, 1),
+            timers: Vec::new(),
         };
+        w.api.echo_status = true;
         w.schedule(0, Event::ToKubelet(Input::Start));
         w
+    }
+
+    /// A world whose kubelet has these settings.
+    pub fn with_config(config: KubeletConfig) -> World {
+        let mut w = World::new();
+        w.kubelet = Kubelet::new(config);
+        w
+    }
+
+    /// Cuts the network to the API server: every open watch breaks (the kubelet notices after the
+    /// client's timeout), and requests are answered Unavailable after it.
+    pub fn partition(&mut self) {
+        self.api.partitioned = true;
+        let at = self.now + API_TIMEOUT;
+        if std::mem::take(&mut self.api.watching) {
+            self.schedule(at, Event::ToKubelet(Input::WatchClosed { gone: false }));
+        }
+        for name in std::mem::take(&mut self.api.secret_watches) {
+            let input = Input::SecretWatchClosed { namespace: "default".into(), name, gone: false };
+            self.schedule(at, Event::ToKubelet(input));
+        }
+    }
+
+    /// Heals the partition.
+    pub fn heal(&mut self) {
+        self.api.partitioned = false;
+    }
+
+    /// Creates a Secret (in namespace `default`).
+    pub fn create_secret(&mut self, name: &str) {
+        self.api.secrets.insert(name.to_string());
+        self.notify_secret(name, true);
+    }
+
+    /// Deletes a Secret.
+    pub fn delete_secret(&mut self, name: &str) {
+        self.api.secrets.remove(name);
+        self.notify_secret(name, false);
+    }
+
+    fn notify_secret(&mut self, name: &str, exists: bool) {
+        self.api.rv += 1;
+        if self.api.secret_watches.contains(name) {
+            let input = Input::SecretEvent {
+                namespace: "default".into(),
+                name: name.to_string(),
+                exists,
+                resource_version: self.api.rv,
+            };
+            self.schedule(self.now + 1, Event::ToKubelet(input));
+        }
+    }
+
+    /// A status-only change of a pod, as another writer of its status would make (the resource
+    /// version moves, nothing the kubelet acts on changes).
+    pub fn touch_status(&mut self, uid: &str) {
+        self.update_pod(uid, |_| {});
+    }
+
+    /// When each sync of this pod read the runtime.
+    pub fn syncs_of(&self, uid: &str) -> Vec<Millis> {
+        self.rt.pod_reads.iter().filter(|(_, u)| u == uid).map(|(t, _)| *t).collect()
     }
 
     fn schedule(&mut self, at: Millis, event: Event) {
@@ -98,7 +188,8 @@ impl World {
     pub fn restart_kubelet(&mut self) {
         self.queue.retain(|_, e| !matches!(e, Event::ToKubelet(_)));
         self.api.watching = false;
-        self.kubelet = Kubelet::new(KubeletConfig::new(NODE));
+        self.api.secret_watches.clear();
+        self.kubelet = Kubelet::new(self.kubelet.config().clone());
         self.schedule(self.now, Event::ToKubelet(Input::Start));
     }
 
@@ -130,7 +221,7 @@ impl World {
     fn notify(&mut self, event: WatchEvent) {
         let rv = self.api.rv;
         self.api.history.push((rv, event.clone()));
-        if self.api.watching {
+        if self.api.watching && !self.api.partitioned {
             self.schedule(self.now + 1, Event::ToKubelet(Input::WatchEvent { event, resource_version: rv }));
         }
     }
@@ -171,8 +262,20 @@ impl World {
             Output::SetTimer { at, timer } => {
                 self.schedule(at.max(self.now), Event::ToKubelet(Input::Timer(timer)))
             }
+            Output::SetJitteredTimer { delay, jitter, timer } => {
+                let (num, den) = self.jitter;
+                let drawn = delay + jitter.max_extra(delay) * num / den.max(1);
+                self.timers.push((self.now, timer.clone(), delay, drawn));
+                self.schedule(self.now + drawn, Event::ToKubelet(Input::Timer(timer)))
+            }
             Output::Decision(_) => {}
             Output::Api { call, request } => {
+                self.api.requests.push((self.now, request_kind(&request)));
+                if self.api.partitioned {
+                    let reply = ApiReply::Err(ApiError::Unavailable);
+                    self.schedule(self.now + API_TIMEOUT, Event::ToKubelet(Input::Api { call, reply }));
+                    return;
+                }
                 let reply = self.serve_api(request);
                 self.reply_later(Input::Api { call, reply });
             }
@@ -220,9 +323,21 @@ impl World {
                     ApiReply::Err(ApiError::NotFound)
                 }
             }
+            ApiRequest::ListSecret { name, .. } => ApiReply::SecretList {
+                exists: self.api.secrets.contains(&name),
+                resource_version: self.api.rv,
+            },
+            ApiRequest::WatchSecret { name, .. } => {
+                self.api.secret_watches.insert(name);
+                ApiReply::Watching
+            }
             ApiRequest::UpdatePodStatus { pod, status } => {
                 if self.api.pods.contains_key(&pod.uid) {
-                    self.api.statuses.insert(pod.uid, status);
+                    self.api.statuses.insert(pod.uid.clone(), status);
+                    if self.api.echo_status {
+                        // A status write is a write: a new resource version, sent on the watch.
+                        self.update_pod(&pod.uid, |_| {});
+                    }
                     ApiReply::Ok
                 } else {
                     ApiReply::Err(ApiError::NotFound)
@@ -280,14 +395,19 @@ impl World {
     fn serve_cri(&mut self, request: CriRequest) -> CriReply {
         let now = self.now;
         match request {
-            CriRequest::ListPodSandbox { pod_uid } => CriReply::Sandboxes(
-                self.rt
-                    .sandboxes
-                    .iter()
-                    .filter(|(p, _)| pod_uid.as_ref().is_none_or(|u| *u == p.uid))
-                    .map(|(p, s)| SandboxInfo { pod: Some(p.clone()), status: s.clone() })
-                    .collect(),
-            ),
+            CriRequest::ListPodSandbox { pod_uid } => {
+                if let Some(uid) = &pod_uid {
+                    self.rt.pod_reads.push((now, uid.clone()));
+                }
+                CriReply::Sandboxes(
+                    self.rt
+                        .sandboxes
+                        .iter()
+                        .filter(|(p, _)| pod_uid.as_ref().is_none_or(|u| *u == p.uid))
+                        .map(|(p, s)| SandboxInfo { pod: Some(p.clone()), status: s.clone() })
+                        .collect(),
+                )
+            }
             CriRequest::ListContainers { pod_uid } => CriReply::Containers(
                 self.rt
                     .containers
@@ -456,6 +576,19 @@ impl World {
             left.push("data directory".into());
         }
         left
+    }
+}
+
+fn request_kind(request: &ApiRequest) -> &'static str {
+    match request {
+        ApiRequest::ListPods { .. } => "ListPods",
+        ApiRequest::WatchPods { .. } => "WatchPods",
+        ApiRequest::GetPod { .. } => "GetPod",
+        ApiRequest::GetSecret { .. } => "GetSecret",
+        ApiRequest::ListSecret { .. } => "ListSecret",
+        ApiRequest::WatchSecret { .. } => "WatchSecret",
+        ApiRequest::UpdatePodStatus { .. } => "UpdatePodStatus",
+        ApiRequest::DeletePod { .. } => "DeletePod",
     }
 }
 
