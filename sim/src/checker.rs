@@ -83,6 +83,8 @@ struct Ended {
     /// It exited on its own (workload, crash, OOM), not by a stop or a reboot.
     by_itself: bool,
     exit_code: i32,
+    /// The sandbox it ran in.
+    sandbox_id: String,
 }
 
 /// The checker's memory.
@@ -189,7 +191,8 @@ impl Checker {
         let Some(pod) = &c.pod else { return };
         let by_itself = !self.stop_requested.contains(id);
         let key = (pod.uid.clone(), c.status.name.clone());
-        self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code });
+        let sandbox_id = c.status.sandbox_id.clone();
+        self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code, sandbox_id });
     }
 
     /// Checks a CRI call before the runtime carries it out.
@@ -264,7 +267,12 @@ impl Checker {
             {
                 if let Some(pod) = &c.pod {
                     let key = (pod.uid.clone(), c.status.name.clone());
-                    self.last_end.insert(key, Ended { by_itself: false, exit_code: c.status.exit_code });
+                    let ended = Ended {
+                        by_itself: false,
+                        exit_code: c.status.exit_code,
+                        sandbox_id: c.status.sandbox_id.clone(),
+                    };
+                    self.last_end.insert(key, ended);
                 }
             }
         }
@@ -359,7 +367,13 @@ impl Checker {
                 // The container's own restartPolicy and rules count first (ContainerRestartRules;
                 // with the gate off the API server dropped them).
                 let container = pod.spec.containers.iter().find(|c| c.name() == config.name);
+                // A new sandbox starts every regular container again but those that succeeded and
+                // run once (computePodActions); a container's own Never is not read there, so a
+                // creation in another sandbox is judged by the pod's policy only.
+                let own_policy_in_new_sandbox =
+                    end.sandbox_id != sandbox_id && container.is_some_and(|c| c.restart_policy.is_some());
                 let forbidden = end.by_itself
+                    && !own_policy_in_new_sandbox
                     && container.is_some_and(|c| !container_should_restart(c, &pod.spec, end.exit_code));
                 if forbidden {
                     let policy = container.and_then(|c| c.restart_policy).unwrap_or(pod.spec.restart_policy);
@@ -709,9 +723,43 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bou
             let phase =
                 if exits.iter().all(|&code| code == 0) { PodPhase::Succeeded } else { PodPhase::Failed };
             check_done_pod(checker, now, &stored, phase, waited, view);
+        } else if sandbox_lost_for_good(view, pod) {
+            check_stranded_pod(checker, now, pod, waited, view);
         } else {
             check_running_pod(checker, now, &stored, &desired, waited, view);
         }
+    }
+}
+
+/// A restartPolicy Never pod whose newest sandbox is not ready after its containers ran: the kubelet
+/// never makes it a new sandbox (computePodActions: `!shouldRestartOnFailure(pod) && attempt != 0 &&
+/// len(ContainerStatuses) != 0`), whatever its containers' own policies say (kubernetes#141948).
+fn sandbox_lost_for_good(view: &View<'_>, pod: &Pod) -> bool {
+    let ours = |p: &Option<podsim_model::io::PodRef>| p.as_ref().is_some_and(|p| p.uid == pod.uid);
+    pod.spec.restart_policy == podsim_model::RestartPolicy::Never
+        && view
+            .containerd
+            .sandboxes()
+            .find(|s| ours(&s.pod))
+            .is_some_and(|s| s.status.state != SandboxState::Ready)
+        && view.containerd.containers().any(|c| ours(&c.pod))
+}
+
+/// Such a pod is left as it is: nothing of it may run.
+fn check_stranded_pod(checker: &mut Checker, now: Millis, pod: &Pod, waited: Millis, view: &View<'_>) {
+    let ours = |p: &Option<podsim_model::io::PodRef>| p.as_ref().is_some_and(|p| p.uid == pod.uid);
+    let running: Vec<&str> = view
+        .containerd
+        .containers()
+        .filter(|r| ours(&r.pod) && r.status.state == ContainerState::Running)
+        .map(|r| r.status.name.as_str())
+        .collect();
+    if !running.is_empty() {
+        let detail = format!(
+            "{} lost its sandbox under restartPolicy Never but still runs {running:?} {waited} s after the world settled",
+            pod.full_name()
+        );
+        checker.violate(now, Rule::Convergence, detail);
     }
 }
 

@@ -997,6 +997,62 @@ duration: 1m
         assert!(e.to_string().contains("KubeletCrashLoopBackOffMax not enabled"), "{e}");
     }
 
+    /// A pod whose container sets its own restartPolicy and a Restart rule (ContainerRestartRules).
+    const RULES: &str = "
+name: rules
+description: a container with its own restart policy
+duration: 1m
+pods:
+- metadata: {name: job}
+  spec:
+    restartPolicy: Never
+    containers:
+    - name: app
+      image: img:1
+      restartPolicy: Never
+      restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: [42]}}]
+";
+
+    fn first_pod(s: &Scenario) -> &Pod {
+        match &s.timeline[0].1 {
+            Action::CreatePod(p) => p,
+            other => panic!("expected a pod first, got {other:?}"),
+        }
+    }
+
+    /// The pods are stored as an API server with the kubelet's gates stores them: a gate turned off
+    /// drops its fields, and turned on again (--feature-gates) brings them back from the file.
+    #[test]
+    fn pods_follow_the_gates_of_the_scenario_and_the_command_line() {
+        let mut s = Scenario::parse("rules.yaml", RULES).unwrap();
+        assert_eq!(first_pod(&s).spec.containers[0].restart_policy, Some(podsim_model::RestartPolicy::Never));
+        assert_eq!(first_pod(&s).spec.containers[0].restart_policy_rules.len(), 1);
+        s.apply_feature_gates("ContainerRestartRules=false").unwrap();
+        assert_eq!(first_pod(&s).spec.containers[0].restart_policy, None);
+        assert!(first_pod(&s).spec.containers[0].restart_policy_rules.is_empty());
+        s.apply_feature_gates("ContainerRestartRules=true").unwrap();
+        assert_eq!(first_pod(&s).spec.containers[0].restart_policy_rules.len(), 1);
+        let off = RULES
+            .replace("duration: 1m", "duration: 1m\nkubelet: {featureGates: {ContainerRestartRules: false}}");
+        let s = Scenario::parse("rules.yaml", &off).unwrap();
+        assert_eq!(first_pod(&s).spec.containers[0].restart_policy, None);
+    }
+
+    /// podsim's kubelet does not carry out RestartAllContainers: such a pod is refused, saying so.
+    #[test]
+    fn a_restart_all_containers_rule_is_refused_with_the_reason() {
+        let text = RULES.replace("action: Restart,", "action: RestartAllContainers,");
+        let e = Scenario::parse("rules.yaml", &text).unwrap_err().to_string();
+        assert!(e.contains("RestartAllContainers rule") && e.contains("KEP-5532"), "{e}");
+        assert!(e.contains("podsim plan"), "{e}");
+        let off = text.replace(
+            "duration: 1m",
+            "duration: 1m\nkubelet: {featureGates: {RestartAllContainersOnContainerExits: false}}",
+        );
+        let e = Scenario::parse("rules.yaml", &off).unwrap_err().to_string();
+        assert!(e.contains("restartPolicyRules[0].action") && e.contains("is not supported"), "{e}");
+    }
+
     #[test]
     fn feature_gates_from_the_command_line_go_over_the_scenarios() {
         let mut s = Scenario::parse("tuned.yaml", KUBELET).unwrap();

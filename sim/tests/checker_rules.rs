@@ -1222,6 +1222,33 @@ fn accepts_a_container_that_cycles_under_always_between_restarts() {
     b.assert_clean();
 }
 
+/// A restartPolicy Never pod that lost its sandbox after its containers ran gets no new sandbox from
+/// the kubelet (computePodActions), even for a container whose own policy is Always: it must only be
+/// left with nothing running.
+#[test]
+fn accepts_a_never_pod_stranded_without_a_sandbox_and_reports_one_still_running() {
+    let mut p = pod_with_policy("web", RestartPolicy::Never);
+    p.spec.containers[0].restart_policy = Some(RestartPolicy::Always);
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    b.run(&sandbox, &p, "app", 0);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(
+        Rule::Convergence,
+        &["default/web", "lost its sandbox under restartPolicy Never but still runs"],
+    );
+    b.assert_only(Rule::Convergence);
+
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id2 = b.run(&sandbox, &p, "app", 0);
+    assert!(b.containerd.kill_pause(b.now, &sandbox));
+    b.stop(&id2, 2);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
 /// A pod that reads a Secret nobody created cannot run: the user's error, not the kubelet's.
 #[test]
 fn accepts_a_pod_that_reads_a_secret_nobody_created() {
