@@ -745,15 +745,19 @@ fn sandbox_lost_for_good(view: &View<'_>, pod: &Pod) -> bool {
         && view.containerd.containers().any(|c| ours(&c.pod))
 }
 
-/// Such a pod is left as it is: nothing of it may run.
-fn check_stranded_pod(checker: &mut Checker, now: Millis, pod: &Pod, waited: Millis, view: &View<'_>) {
+/// The names of the pod's containers that run.
+fn running_containers<'v>(view: &'v View<'_>, pod: &Pod) -> Vec<&'v str> {
     let ours = |p: &Option<podsim_model::io::PodRef>| p.as_ref().is_some_and(|p| p.uid == pod.uid);
-    let running: Vec<&str> = view
-        .containerd
+    view.containerd
         .containers()
         .filter(|r| ours(&r.pod) && r.status.state == ContainerState::Running)
         .map(|r| r.status.name.as_str())
-        .collect();
+        .collect()
+}
+
+/// Such a pod is left as it is: nothing of it may run.
+fn check_stranded_pod(checker: &mut Checker, now: Millis, pod: &Pod, waited: Millis, view: &View<'_>) {
+    let running = running_containers(view, pod);
     if !running.is_empty() {
         let detail = format!(
             "{} lost its sandbox under restartPolicy Never but still runs {running:?} {waited} s after the world settled",
@@ -775,12 +779,7 @@ fn check_done_pod(
     let pod = &stored.pod;
     let who = pod.full_name();
     let ours = |p: &Option<podsim_model::io::PodRef>| p.as_ref().is_some_and(|p| p.uid == pod.uid);
-    let running: Vec<&str> = view
-        .containerd
-        .containers()
-        .filter(|r| ours(&r.pod) && r.status.state == ContainerState::Running)
-        .map(|r| r.status.name.as_str())
-        .collect();
+    let running = running_containers(view, pod);
     let ready_sandbox =
         view.containerd.sandboxes().any(|s| ours(&s.pod) && s.status.state == SandboxState::Ready);
     if !running.is_empty() || ready_sandbox {
