@@ -176,6 +176,8 @@ struct CriDone {
 /// A run of one scenario on a real runtime.
 pub struct RealWorld {
     scenario: Scenario,
+    /// When the last message from the API server reaches the kubelet (the link keeps their order).
+    last_from_api: Millis,
     config: RealConfig,
     client: CriClient,
     control: Option<Arc<Mutex<dyn RuntimeControl>>>,
@@ -226,6 +228,7 @@ impl RealWorld {
         let mut world = RealWorld {
             trace: Trace::new(config.trace),
             scenario: scenario.clone(),
+            last_from_api: 0,
             config,
             client,
             control,
@@ -509,6 +512,14 @@ impl RealWorld {
         self.link.latency(self.now())
     }
 
+    /// When a message the API server sends now reaches the kubelet: after the link's latency (or
+    /// `at_least`), never before one sent earlier (the simulator's rule: the connection is a stream).
+    fn arrival_from_api(&mut self, at_least: Millis) -> Millis {
+        let at = (self.now() + self.latency().max(at_least)).max(self.last_from_api);
+        self.last_from_api = at;
+        at
+    }
+
     fn blocked(&self, way: Direction) -> bool {
         self.link.blocked(way)
     }
@@ -520,7 +531,7 @@ impl RealWorld {
         if incarnation != self.incarnation || self.blocked(Direction::FromApiServer) {
             return;
         }
-        let at = now + self.latency();
+        let at = self.arrival_from_api(0);
         self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
     }
 
@@ -532,7 +543,8 @@ impl RealWorld {
         let incarnation = self.incarnation;
         for (namespace, name) in self.api.take_ended_secret_watches() {
             let input = Input::SecretWatchClosed { namespace, name, gone: true };
-            self.schedule(self.now() + BASE_LATENCY, Event::Kubelet { incarnation, input });
+            let at = self.arrival_from_api(BASE_LATENCY);
+            self.schedule(at, Event::Kubelet { incarnation, input });
         }
         if events.is_empty() && secret_events.is_empty() {
             return;
@@ -541,7 +553,7 @@ impl RealWorld {
             self.break_watch(WATCH_BREAK_DETECTION);
             return;
         }
-        let at = self.now() + self.latency();
+        let at = self.arrival_from_api(0);
         for (event, resource_version) in events {
             self.schedule(
                 at,
@@ -557,7 +569,7 @@ impl RealWorld {
     /// Every watch of the kubelet breaks (they share its connection); it notices after `detection`.
     fn break_watch(&mut self, detection: Millis) {
         let incarnation = self.incarnation;
-        let at = self.now() + detection;
+        let at = self.arrival_from_api(detection);
         if self.api.close_watch() {
             self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
         }
