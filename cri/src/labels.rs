@@ -23,11 +23,15 @@ pub const CONTAINER_KIND: &str = "podsim.container-kind";
 /// The CRI namespace (containerd namespace) the CRI plugin keeps its objects in.
 pub const CONTAINERD_NAMESPACE: &str = "k8s.io";
 
-/// A run id: unique on this machine (process id and start time), short enough for paths.
+/// A run id: unique on this machine (start time in ms, process id, and a count of the ids this
+/// process made, so that `conform --jobs N` starting two runs in one millisecond gives two ids), short
+/// enough for paths.
 pub fn new_run_id() -> String {
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let nth = MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    format!("{:x}{:04x}", (nanos / 1_000_000) & 0xff_ffff_ffff, std::process::id() & 0xffff)
+    format!("{:x}{:04x}{nth:x}", (nanos / 1_000_000) & 0xff_ffff_ffff, std::process::id() & 0xffff)
 }
 
 /// Where podsim keeps the folders of its real-runtime runs (`$PODSIM_STATE_DIR`, else
@@ -42,4 +46,14 @@ pub fn state_root() -> std::path::PathBuf {
 /// The cgroup parent of a run's sandboxes (cgroupfs driver, path style).
 pub fn cgroup_parent(run_id: &str) -> String {
     format!("/podsim-{run_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Two runs started by one process in the same millisecond (conform --jobs 2) get two ids.
+    #[test]
+    fn ids_made_at_once_by_one_process_differ() {
+        let ids: std::collections::BTreeSet<String> = (0..1000).map(|_| super::new_run_id()).collect();
+        assert_eq!(ids.len(), 1000);
+    }
 }
