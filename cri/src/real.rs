@@ -176,8 +176,6 @@ struct CriDone {
 /// A run of one scenario on a real runtime.
 pub struct RealWorld {
     scenario: Scenario,
-    /// When the last message from the API server reaches the kubelet (the link keeps their order).
-    last_from_api: Millis,
     config: RealConfig,
     client: CriClient,
     control: Option<Arc<Mutex<dyn RuntimeControl>>>,
@@ -228,7 +226,6 @@ impl RealWorld {
         let mut world = RealWorld {
             trace: Trace::new(config.trace),
             scenario: scenario.clone(),
-            last_from_api: 0,
             config,
             client,
             control,
@@ -512,14 +509,6 @@ impl RealWorld {
         self.link.latency(self.now())
     }
 
-    /// When a message the API server sends now reaches the kubelet: after the link's latency (or
-    /// `at_least`), never before one sent earlier (the simulator's rule: the connection is a stream).
-    fn arrival_from_api(&mut self, at_least: Millis) -> Millis {
-        let at = (self.now() + self.latency().max(at_least)).max(self.last_from_api);
-        self.last_from_api = at;
-        at
-    }
-
     fn blocked(&self, way: Direction) -> bool {
         self.link.blocked(way)
     }
@@ -531,7 +520,7 @@ impl RealWorld {
         if incarnation != self.incarnation || self.blocked(Direction::FromApiServer) {
             return;
         }
-        let at = self.arrival_from_api(0);
+        let at = self.link.arrival_from_api(self.now(), 0);
         self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
     }
 
@@ -543,7 +532,7 @@ impl RealWorld {
         let incarnation = self.incarnation;
         for (namespace, name) in self.api.take_ended_secret_watches() {
             let input = Input::SecretWatchClosed { namespace, name, gone: true };
-            let at = self.arrival_from_api(BASE_LATENCY);
+            let at = self.link.arrival_from_api(self.now(), BASE_LATENCY);
             self.schedule(at, Event::Kubelet { incarnation, input });
         }
         if events.is_empty() && secret_events.is_empty() {
@@ -553,7 +542,7 @@ impl RealWorld {
             self.break_watch(WATCH_BREAK_DETECTION);
             return;
         }
-        let at = self.arrival_from_api(0);
+        let at = self.link.arrival_from_api(self.now(), 0);
         for (event, resource_version) in events {
             self.schedule(
                 at,
@@ -569,7 +558,7 @@ impl RealWorld {
     /// Every watch of the kubelet breaks (they share its connection); it notices after `detection`.
     fn break_watch(&mut self, detection: Millis) {
         let incarnation = self.incarnation;
-        let at = self.arrival_from_api(detection);
+        let at = self.link.arrival_from_api(self.now(), detection);
         if self.api.close_watch() {
             self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
         }

@@ -16,6 +16,8 @@ pub struct Link {
     partition_until: Millis,
     extra_latency: Millis,
     latency_until: Millis,
+    /// When the last message from the API server reaches the kubelet.
+    last_from_api: Millis,
 }
 
 impl Link {
@@ -27,6 +29,16 @@ impl Link {
     /// The one-way latency of a message sent at `now`.
     pub fn latency(&self, now: Millis) -> Millis {
         BASE_LATENCY + if now < self.latency_until { self.extra_latency } else { 0 }
+    }
+
+    /// When a message the API server sends at `now` reaches the kubelet: after the latency (or
+    /// `at_least`, for a connection's end the kubelet notices late), and never before one sent
+    /// earlier. The connection is a stream: a watch's end cannot overtake the reply that opened it,
+    /// nor its events.
+    pub fn arrival_from_api(&mut self, now: Millis, at_least: Millis) -> Millis {
+        let at = (now + self.latency(now).max(at_least)).max(self.last_from_api);
+        self.last_from_api = at;
+        at
     }
 
     /// Whether messages going `way` are lost.
@@ -72,5 +84,23 @@ impl Link {
         }
         self.extra_latency = 0;
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A message sent when the extra latency has ended still arrives after one sent before it.
+    #[test]
+    fn messages_from_the_api_server_keep_their_order() {
+        let mut link = Link::new();
+        link.slow_down(0, 300, 100);
+        let first = link.arrival_from_api(50, 0);
+        assert_eq!(first, 351);
+        assert!(link.heal_latency(100));
+        assert_eq!(link.arrival_from_api(120, 0), first, "not before the earlier message");
+        assert_eq!(link.arrival_from_api(500, 0), 501);
+        assert_eq!(link.arrival_from_api(600, 30), 630, "a late-noticed end");
     }
 }

@@ -153,8 +153,6 @@ pub struct World {
     trace: Trace,
     checker: Checker,
     last_heal: Millis,
-    /// When the last message from the API server reaches the kubelet (the link keeps their order).
-    last_from_api: Millis,
     last_action: Millis,
     permanent_faults: bool,
     /// Whether the scenario's expectations hold in this run (not when random faults were added to a
@@ -257,7 +255,6 @@ impl World {
                 scenario.kubelet_config().restart_backoff(),
             ),
             last_heal: 0,
-            last_from_api: 0,
             last_action: 0,
             permanent_faults,
             check_expectations: !random_faults || scenario.random_faults.is_some(),
@@ -613,15 +610,6 @@ impl World {
         self.link.latency(self.now)
     }
 
-    /// When a message the API server sends now reaches the kubelet: after the link's latency (or
-    /// `at_least`, for a connection's end the kubelet notices late), and never before one sent earlier
-    /// (the connection is a stream: a watch's end cannot overtake its opening reply or its events).
-    fn arrival_from_api(&mut self, at_least: Millis) -> Millis {
-        let at = (self.now + self.latency().max(at_least)).max(self.last_from_api);
-        self.last_from_api = at;
-        at
-    }
-
     fn blocked(&self, way: Direction) -> bool {
         self.link.blocked(way)
     }
@@ -644,7 +632,7 @@ impl World {
         if self.blocked(Direction::FromApiServer) {
             return;
         }
-        let at = self.arrival_from_api(0);
+        let at = self.link.arrival_from_api(self.now, 0);
         self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
     }
 
@@ -661,7 +649,7 @@ impl World {
         let incarnation = self.incarnation;
         for (namespace, name) in self.api.take_ended_secret_watches() {
             let input = Input::SecretWatchClosed { namespace, name, gone: true };
-            let at = self.arrival_from_api(BASE_LATENCY);
+            let at = self.link.arrival_from_api(self.now, BASE_LATENCY);
             self.schedule(at, Event::Kubelet { incarnation, input });
         }
         if events.is_empty() && secret_events.is_empty() {
@@ -671,7 +659,7 @@ impl World {
             self.break_watch(WATCH_BREAK_DETECTION);
             return;
         }
-        let at = self.arrival_from_api(0);
+        let at = self.link.arrival_from_api(self.now, 0);
         for (event, resource_version) in events {
             self.schedule(
                 at,
@@ -687,7 +675,7 @@ impl World {
     /// Every watch of the kubelet breaks (they share its connection); it notices after `detection`.
     fn break_watch(&mut self, detection: Millis) {
         let incarnation = self.incarnation;
-        let at = self.arrival_from_api(detection);
+        let at = self.link.arrival_from_api(self.now, detection);
         if self.api.close_watch() {
             self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
         }
