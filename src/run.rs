@@ -120,7 +120,7 @@ pub fn print_summary(
             writeln!(out, "  at {:>9}  {:?}: {}", duration::human(v.t), v.rule, v.detail)?;
         }
     }
-    writeln!(out, "pods:")?;
+    writeln!(out, "pods at {} (the end of the run, as checked):", duration::human(s.duration))?;
     if outcome.pods.is_empty() {
         writeln!(out, "  (none left in the API server)")?;
     }
@@ -133,6 +133,17 @@ pub fn print_summary(
             let exit = c.exit_code.map_or(String::new(), |e| format!(" exit {e}"));
             writeln!(out, "    {:<20} {}{reason}{exit}, {} restarts", c.name, c.state, c.restarts)?;
         }
+    }
+    if let Some(l) = &outcome.liveness {
+        let verdict = if l.converged { "every pod converged" } else { "not converged (see violations)" };
+        let extended = if l.extended { ", the run extended for it" } else { "" };
+        writeln!(
+            out,
+            "liveness at {} ({} after the world settled at {}{extended}): {verdict}",
+            duration::human(l.checked_at),
+            duration::human(l.checked_at - l.settled_at),
+            duration::human(l.settled_at)
+        )?;
     }
     if !outcome.passed() {
         writeln!(out, "replay: {}", replay_command(loaded, outcome.seed, random_faults))?;

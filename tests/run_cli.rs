@@ -72,7 +72,12 @@ fn run_of_a_passing_scenario_exits_0_and_prints_pass_and_every_container() {
     assert_eq!(code, 0, "{out}{err}");
     let lines: Vec<&str> = out.lines().collect();
     assert!(lines[0].starts_with("PASS pod-runs (seed 0): "), "{out}");
-    assert!(lines.contains(&"pods:"), "{out}");
+    // The pods are shown as checked, at the end of the run; liveness is told apart.
+    assert!(lines.contains(&"pods at 2m (the end of the run, as checked):"), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("liveness at ") && l.ends_with("every pod converged")),
+        "{out}"
+    );
     assert!(lines.contains(&"  default/web Running"), "{out}");
     for name in ["app", "sidecar"] {
         assert!(
@@ -119,11 +124,11 @@ fn run_of_an_unmet_expectation_exits_1_with_the_violation_and_its_replay_command
         .lines()
         .find(|l| l.contains("Expectation: "))
         .unwrap_or_else(|| panic!("no Expectation violation:\n{out}"));
-    // `  at <virtual time>  Expectation: web/app: expected 5 restarts, found 0`
+    // `  at <virtual time>  Expectation: at the end: web/app: expected 5 restarts, found 0`
     let (at, detail) = violation.trim_start().split_once("  Expectation: ").expect("time, then rule");
     let time = at.strip_prefix("at ").expect("the line starts with `at`").trim();
     assert!(time.starts_with(|c: char| c.is_ascii_digit()), "no virtual time in {violation:?}");
-    assert_eq!(detail, "web/app: expected 5 restarts, found 0");
+    assert_eq!(detail, "at the end: web/app: expected 5 restarts, found 0");
     assert!(out.lines().any(|l| l == format!("replay: podsim run {file} --seed 0")), "{out}");
 
     let (code, out, _) = podsim_output(&["run", &file, "--seed", "3"]);
@@ -136,7 +141,7 @@ fn run_of_an_unmet_expectation_exits_1_with_the_violation_and_its_replay_command
     let violations = v["violations"].as_array().expect("a list");
     assert_eq!(violations.len(), 1, "{v}");
     assert_eq!(violations[0]["rule"], "Expectation");
-    assert_eq!(violations[0]["detail"], "web/app: expected 5 restarts, found 0");
+    assert_eq!(violations[0]["detail"], "at the end: web/app: expected 5 restarts, found 0");
     // Expectations are checked at the end of the scenario (2 minutes), within the run.
     let t = violations[0]["t"].as_u64().expect("a virtual time");
     assert!(t >= 120_000 && t <= v["virtual_millis"].as_u64().unwrap(), "{v}");

@@ -29,7 +29,9 @@ use podsim_model::{ContainerState, Kubelet, Millis};
 use podsim_sim::apiserver::ApiServer;
 use podsim_sim::checker::{Checker, Violation};
 use podsim_sim::containerd::CriMethod;
-use podsim_sim::faults::{Direction, Fault};
+use podsim_sim::expect::listed::ListedRuntime;
+use podsim_sim::expect::Judge;
+use podsim_sim::faults::{Direction, Fault, FaultKind};
 use podsim_sim::link::Link;
 use podsim_sim::node::Node;
 use podsim_sim::report::{PodOutcome, StartLog};
@@ -204,6 +206,10 @@ pub struct RealWorld {
     /// The kubelet's jitter is drawn from this, seeded with the scenario's seed (0 if none), as in
     /// the simulator: the model draws no random numbers.
     rng: SimRng,
+    /// The scenario's expectations, judged as the run goes (when they are checked).
+    judge: Option<Judge>,
+    /// The runtime as the kubelet last listed it (what the expectations read of it).
+    listed: ListedRuntime,
 }
 
 impl RealWorld {
@@ -226,7 +232,6 @@ impl RealWorld {
         let mut world = RealWorld {
             trace: Trace::new(config.trace),
             scenario: scenario.clone(),
-            config,
             client,
             control,
             start: Instant::now(),
@@ -249,6 +254,9 @@ impl RealWorld {
             notes: Vec::new(),
             late_notes: Arc::new(Mutex::new(Vec::new())),
             rng: SimRng::new(scenario.seed.unwrap_or(0)),
+            judge: config.check_expectations.then(|| Judge::new(&scenario.expect, scenario.duration)),
+            listed: ListedRuntime::default(),
+            config,
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             world.schedule(*at, Event::Timeline(i));
@@ -281,18 +289,37 @@ impl RealWorld {
             if let Some((&(t, seq), _)) = self.queue.first_key_value() {
                 if t <= now {
                     let event = self.queue.remove(&(t, seq)).expect("the first event is there");
+                    self.judge_before(now);
                     self.dispatch(event).await;
+                    self.judge_after(now);
                     continue;
                 }
             }
             let next = self.queue.first_key_value().map_or(end, |(&(t, _), _)| t.min(end));
             let wake = self.start + Duration::from_millis(next);
             tokio::select! {
-                Some(done) = self.replies.recv() => self.on_cri_done(done),
+                Some(done) = self.replies.recv() => {
+                    let now = self.now();
+                    self.judge_before(now);
+                    self.on_cri_done(done);
+                    self.judge_after(now);
+                }
                 _ = tokio::time::sleep_until(wake) => {}
             }
         }
         self.finish().await
+    }
+
+    fn judge_before(&mut self, now: Millis) {
+        if let Some(judge) = self.judge.as_mut() {
+            judge.before(now, &self.api, &self.listed.view(&self.node));
+        }
+    }
+
+    fn judge_after(&mut self, now: Millis) {
+        if let Some(judge) = self.judge.as_mut() {
+            judge.after_event(now, &self.api, &self.listed.view(&self.node));
+        }
     }
 
     async fn finish(mut self) -> (RealOutcome, Trace) {
@@ -301,8 +328,10 @@ impl RealWorld {
             &self.scenario.node,
             self.scenario.kubelet_config().restart_backoff(),
         );
-        if self.config.check_expectations {
-            podsim_sim::checker::check_expectations(&mut checker, now, &self.scenario.expect, &self.api);
+        if let Some(mut judge) = self.judge.take() {
+            for v in judge.finish(&self.api, &self.listed.view(&self.node)) {
+                checker.violate(v.t, v.rule, v.detail);
+            }
         }
         let sandboxes = match self.client.call(&CriRequest::ListPodSandbox { pod_uid: None }).await {
             CriReply::Sandboxes(list) => list,
@@ -371,19 +400,31 @@ impl RealWorld {
                 self.deliver(Input::Start);
             }
             Event::HealPartition => {
-                self.link.heal_partition(now);
+                if self.link.heal_partition(now) {
+                    self.note_heal(now, FaultKind::Partition);
+                }
             }
             Event::HealLatency => {
-                self.link.heal_latency(now);
+                if self.link.heal_latency(now) {
+                    self.note_heal(now, FaultKind::Latency);
+                }
             }
             Event::EtcdBack => {
                 if now >= self.etcd_down_until {
                     self.api.etcd_mut().set_available(true);
+                    self.note_heal(now, FaultKind::EtcdUnavailable);
                 }
             }
             Event::SecretBack { namespace, name } => {
                 let _ = self.api.create_secret(&namespace, &name);
+                self.note_heal(now, FaultKind::SecretMissing);
             }
+        }
+    }
+
+    fn note_heal(&mut self, now: Millis, kind: FaultKind) {
+        if let Some(judge) = self.judge.as_mut() {
+            judge.log().on_heal(now, kind);
         }
     }
 
@@ -412,6 +453,11 @@ impl RealWorld {
                 self.schedule(now + delay + extra, Event::Kubelet { incarnation, input: Input::Timer(timer) })
             }
             Output::Decision(d) => {
+                if let (Some(judge), podsim_model::io::Decision::Planned { pod_uid, .. }) =
+                    (self.judge.as_mut(), &d)
+                {
+                    judge.log().on_plan(now, pod_uid);
+                }
                 if self.trace.enabled() {
                     let text = format!("{d:?}");
                     self.trace.record(now, TraceKind::Decision, || text);
@@ -471,6 +517,16 @@ impl RealWorld {
         stats.errors += u64::from(matches!(done.reply, CriReply::Err(_)));
         stats.total_micros += micros;
         stats.max_micros = stats.max_micros.max(micros);
+        let exits = self.listed.on_cri(&done.request, &done.reply);
+        if let Some(judge) = self.judge.as_mut() {
+            let asked = now.saturating_sub(done.took.as_millis() as Millis);
+            let listed = &self.listed;
+            let running = |id: &str| listed.running(id);
+            judge.log().on_cri(asked, now, &done.request, &done.reply, &running);
+            for (id, code) in exits {
+                judge.log().on_exit(now, &id, code);
+            }
+        }
         let recorded = self.starts.starts.len();
         self.starts.on_cri(now, &done.request, &done.reply);
         if self.starts.starts.len() > recorded {
@@ -515,7 +571,14 @@ impl RealWorld {
 
     fn api_arrive(&mut self, incarnation: u32, call: CallId, request: ApiRequest) {
         let now = self.now();
+        let releasing = match &request {
+            ApiRequest::DeletePod { pod } => Some(pod.uid.clone()),
+            _ => None,
+        };
         let reply = self.api.handle(now, request);
+        if let (Some(uid), ApiReply::Ok, Some(judge)) = (releasing, &reply, self.judge.as_mut()) {
+            judge.log().on_release(now, &uid);
+        }
         self.flush_watch();
         if incarnation != self.incarnation || self.blocked(Direction::FromApiServer) {
             return;
@@ -574,7 +637,7 @@ impl RealWorld {
         let now = self.now();
         let action = self.scenario.timeline[index].1.clone();
         self.trace.record(now, TraceKind::Timeline, || format!("{action:?}"));
-        let result = match action {
+        let result = match action.clone() {
             Action::CreatePod(pod) => {
                 let regular: Vec<String> = pod.spec.containers.iter().map(|c| c.name().to_string()).collect();
                 self.readiness.insert(pod.full_name(), (self.micros(), regular, None));
@@ -598,6 +661,9 @@ impl RealWorld {
                 Ok(())
             }
         };
+        if let (Ok(()), Some(judge)) = (&result, self.judge.as_mut()) {
+            judge.log().on_action(now, &action);
+        }
         if let Err(e) = result {
             if e == ApiError::Unavailable {
                 self.schedule(now + 1_000, Event::Timeline(index));
@@ -609,6 +675,9 @@ impl RealWorld {
     async fn apply_fault(&mut self, fault: Fault) {
         let now = self.now();
         self.applied_faults.push((now, fault.clone()));
+        if let Some(judge) = self.judge.as_mut() {
+            judge.log().on_fault(now, fault.kind());
+        }
         self.trace.record(now, TraceKind::Fault, || serde_json::to_string(&fault).unwrap_or_default());
         match fault {
             Fault::Partition { direction, duration } => {

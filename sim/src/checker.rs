@@ -18,7 +18,7 @@ use podsim_model::pod::container_should_restart;
 use crate::apiserver::ApiServer;
 use crate::containerd::{ContainerRecord, Containerd};
 use crate::node::Node;
-use crate::scenario::{split_name, Expectations, StateName};
+use crate::scenario::Expectations;
 
 /// The rules the checker guards.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -854,93 +854,40 @@ fn check_running_pod(
     }
 }
 
-/// The scenario's expectations, against the API server's status and the node.
-/// Checks a run's end against the scenario's expectations; they read only the API server (phase and
-/// container statuses as the kubelet reported them), so a real-runtime run is judged the same way.
-pub fn check_expectations(checker: &mut Checker, now: Millis, expect: &Expectations, api: &ApiServer) {
-    for (name, e) in &expect.pods {
-        let (ns, n) = split_name(name);
-        let stored = api.pod(&ns, &n);
-        if e.gone {
-            if let Some(p) = &stored {
-                checker.violate(
-                    now,
-                    Rule::Expectation,
-                    format!(
-                        "{name}: expected gone, but the API server still has it (deleted: {})",
-                        p.pod.deletion_timestamp.is_some()
-                    ),
-                );
-            }
-            continue;
-        }
-        let Some(stored) = stored else {
-            checker.violate(
-                now,
-                Rule::Expectation,
-                format!("{name}: expected, but the API server does not have it"),
-            );
-            continue;
-        };
-        let status = stored.status.as_ref();
-        if let Some(phase) = e.phase {
-            if status.map(|s| s.phase) != Some(phase) {
-                checker.violate(
-                    now,
-                    Rule::Expectation,
-                    format!("{name}: expected phase {phase:?}, found {:?}", status.map(|s| s.phase)),
-                );
-            }
-        }
-        for (cname, ce) in &e.containers {
-            let Some(cs) = status.and_then(|s| s.container(cname)) else {
-                checker.violate(now, Rule::Expectation, format!("{name}/{cname}: no status reported"));
-                continue;
-            };
-            use podsim_model::ContainerStateReport as S;
-            let (state, reason, exit) = match &cs.state {
-                S::Running { .. } => (StateName::Running, None, None),
-                S::Waiting { reason, .. } => (StateName::Waiting, Some(reason.clone()), None),
-                S::Terminated { exit_code, reason, .. } => {
-                    (StateName::Terminated, Some(reason.clone()), Some(*exit_code))
-                }
-            };
-            if let Some(want) = &ce.state {
-                if *want != state {
-                    checker.violate(
-                        now,
-                        Rule::Expectation,
-                        format!("{name}/{cname}: expected {want:?}, found {:?}", cs.state),
-                    );
-                }
-            }
-            if let Some(want) = &ce.reason {
-                if reason.as_deref() != Some(want.as_str()) {
-                    checker.violate(
-                        now,
-                        Rule::Expectation,
-                        format!("{name}/{cname}: expected reason {want}, found {:?}", cs.state),
-                    );
-                }
-            }
-            if let Some(want) = ce.exit_code {
-                if exit != Some(want) {
-                    checker.violate(
-                        now,
-                        Rule::Expectation,
-                        format!("{name}/{cname}: expected exit code {want}, found {:?}", cs.state),
-                    );
-                }
-            }
-            if let Some(range) = ce.restarts {
-                if !range.contains(cs.restart_count) {
-                    checker.violate(
-                        now,
-                        Rule::Expectation,
-                        format!("{name}/{cname}: expected {range} restarts, found {}", cs.restart_count),
-                    );
-                }
-            }
-        }
+/// The node as the expectations see it, in the simulator.
+impl crate::expect::RuntimeView for View<'_> {
+    fn sandboxes_of(&self, pod_uid: &str) -> Vec<crate::expect::SandboxFact> {
+        let mut found: Vec<&crate::containerd::SandboxRecord> = self
+            .containerd
+            .sandboxes()
+            .filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod_uid))
+            .collect();
+        // Newest first, as ListPodSandbox answers.
+        found.sort_by_key(|s| std::cmp::Reverse((s.status.created_at, s.status.attempt)));
+        found
+            .into_iter()
+            .map(|s| crate::expect::SandboxFact {
+                id: s.status.id.clone(),
+                attempt: s.status.attempt,
+                ready: s.status.state == SandboxState::Ready,
+            })
+            .collect()
+    }
+
+    fn has_data_dir(&self, pod_uid: &str) -> bool {
+        self.node.has_data_dir(pod_uid)
+    }
+
+    fn mount_count(&self, pod_uid: &str) -> usize {
+        self.node.mounts_of(pod_uid).count()
+    }
+}
+
+/// Checks the scenario's expectations of the end of a run (`expect.pods`, and `states` and
+/// `happened` with nothing recorded) at `now`, against the API server and the node.
+pub fn check_expectations(checker: &mut Checker, now: Millis, expect: &Expectations, view: &View<'_>) {
+    let mut judge = crate::expect::Judge::new(expect, now);
+    for v in judge.finish(view.api, view) {
+        checker.violate(v.t, v.rule, v.detail);
     }
 }

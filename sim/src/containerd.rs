@@ -174,6 +174,11 @@ impl CriMethod {
             CriRequest::RemoveContainer { .. } => CriMethod::RemoveContainer,
         }
     }
+
+    /// Its name in the CRI (`StopPodSandbox`).
+    pub fn name(self) -> String {
+        format!("{self:?}")
+    }
 }
 
 /// One sandbox as containerd holds it.

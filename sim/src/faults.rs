@@ -223,6 +223,11 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    /// Its name in a scenario (`partition`, `oomKill`).
+    pub fn name(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+    }
+
     /// Every kind, in catalog order.
     pub const ALL: [FaultKind; 19] = [
         FaultKind::Partition,

@@ -14,7 +14,7 @@ use podsim_model::backoff::Jitter;
 use podsim_model::kubelet::{BackoffBounds, FailedSyncRequeue};
 use podsim_model::manifest::PodManifest;
 use podsim_model::workload::Workload;
-use podsim_model::{FeatureGates, KubeletConfig, Millis, Pod, PodPhase};
+use podsim_model::{FeatureGates, KubeletConfig, Millis, Pod};
 
 use crate::faults::{Fault, FaultProfile};
 use crate::input::{parse_document, InputError};
@@ -536,119 +536,8 @@ pub enum Action {
     Fault(Fault),
 }
 
-/// What the run must end with.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct Expectations {
-    /// Per pod (`name` or `namespace/name`).
-    #[serde(default)]
-    pub pods: BTreeMap<String, PodExpectation>,
-}
-
-/// What one pod must end as.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct PodExpectation {
-    /// Its phase as the API server has it.
-    #[serde(default)]
-    pub phase: Option<PodPhase>,
-    /// `true`: the pod is gone (its API object released, nothing of it left on the node).
-    #[serde(default)]
-    pub gone: bool,
-    /// Per container.
-    #[serde(default)]
-    pub containers: BTreeMap<String, ContainerExpectation>,
-}
-
-/// A container's expected end state.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub enum StateName {
-    /// Running.
-    Running,
-    /// Waiting (with a reason).
-    Waiting,
-    /// Terminated.
-    Terminated,
-}
-
-/// What one container must end as.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct ContainerExpectation {
-    /// Its state.
-    #[serde(default)]
-    pub state: Option<StateName>,
-    /// The reason of a waiting or terminated state.
-    #[serde(default)]
-    pub reason: Option<String>,
-    /// Its restart count: `3`, or a range `2..5` (inclusive).
-    #[serde(default)]
-    pub restarts: Option<CountRange>,
-    /// The exit code of a terminated state.
-    #[serde(default)]
-    pub exit_code: Option<i32>,
-}
-
-/// An inclusive range of counts, written `3` or `2..5`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "RangeText", into = "String")]
-pub struct CountRange {
-    /// The least.
-    pub min: u32,
-    /// The most.
-    pub max: u32,
-}
-
-impl CountRange {
-    /// Whether `n` is in the range.
-    pub fn contains(&self, n: u32) -> bool {
-        (self.min..=self.max).contains(&n)
-    }
-}
-
-impl std::fmt::Display for CountRange {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.min == self.max {
-            write!(f, "{}", self.min)
-        } else {
-            write!(f, "{}..{}", self.min, self.max)
-        }
-    }
-}
-
-impl From<CountRange> for String {
-    fn from(r: CountRange) -> String {
-        r.to_string()
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RangeText {
-    Number(u32),
-    Text(String),
-}
-
-impl TryFrom<RangeText> for CountRange {
-    type Error = String;
-
-    fn try_from(t: RangeText) -> Result<CountRange, String> {
-        match t {
-            RangeText::Number(n) => Ok(CountRange { min: n, max: n }),
-            RangeText::Text(text) => {
-                let bad = || format!("{text:?} is not a count or a range like 2..5");
-                let (lo, hi) = text.split_once("..").ok_or_else(bad)?;
-                let min = lo.trim().parse().map_err(|_| bad())?;
-                let max = hi.trim().parse().map_err(|_| bad())?;
-                if min > max {
-                    return Err(format!("the range {text:?} is empty"));
-                }
-                Ok(CountRange { min, max })
-            }
-        }
-    }
-}
+pub use crate::expect::state::{ContainerExpectation, PodExpectation, StateName};
+pub use crate::expect::{CountRange, Expectations};
 
 /// A loaded, validated scenario.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -774,12 +663,8 @@ impl Scenario {
                 }
             }
         }
-        for name in f.expect.pods.keys() {
-            let (ns, n) = split_name(name);
-            if !created.contains_key(&(ns, n)) {
-                return Err(whole(format!("expect.pods.{name}: no pod of that name is created")));
-            }
-        }
+        let created_pods = created.keys().cloned().collect();
+        f.expect.check_names(&created_pods).map_err(whole)?;
         let mut kubelet =
             f.kubelet.map_or_else(|| KubeletConfig::new(String::new()), KubeletFile::into_config);
         kubelet.node_name = f.node.clone();

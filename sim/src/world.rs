@@ -19,6 +19,7 @@ use podsim_model::{Kubelet, Millis, SandboxState};
 use crate::apiserver::ApiServer;
 use crate::checker::{Checker, Rule, View};
 use crate::containerd::{Containerd, CriMethod, PullFailure, RegistryImage, RuntimeTimer};
+use crate::expect::Judge;
 use crate::faults::{Direction, DrawnFaults, Fault, FaultKind};
 use crate::link::Link;
 use crate::node::Node;
@@ -95,7 +96,23 @@ enum Heal {
         image: String,
         latency: Millis,
     },
-    Label(&'static str),
+    /// A fault of this kind ends (told in the trace as the text).
+    Label(FaultKind, &'static str),
+}
+
+impl Heal {
+    /// The kind of fault that ends.
+    fn fault_kind(&self) -> FaultKind {
+        match self {
+            Heal::Partition => FaultKind::Partition,
+            Heal::Latency => FaultKind::Latency,
+            Heal::EtcdAvailable => FaultKind::EtcdUnavailable,
+            Heal::SecretBack { .. } => FaultKind::SecretMissing,
+            Heal::PullsWork { .. } => FaultKind::ImagePullFailure,
+            Heal::PullLatency { .. } => FaultKind::SlowPull,
+            Heal::Label(kind, _) => *kind,
+        }
+    }
 }
 
 /// The result of a run.
@@ -113,8 +130,14 @@ pub struct Outcome {
     pub last_heal: Millis,
     /// Every violation, in time order.
     pub violations: Vec<crate::checker::Violation>,
-    /// The final state of each pod.
+    /// Each pod at the end of the run (the scenario's `duration`): the state the expectations were
+    /// checked against.
     pub pods: Vec<crate::report::PodOutcome>,
+    /// The liveness check, if it was made: when, and each pod then (after the run was extended).
+    pub liveness: Option<LivenessOutcome>,
+    /// What happened, in time order (recorded when the expectations are checked).
+    #[serde(skip)]
+    pub happenings: Vec<crate::expect::Happening>,
     /// Whether the scenario's expectations were checked (not when random faults were added).
     pub expectations_checked: bool,
     /// Whether liveness was checked (the run lasted long enough after the last fault healed).
@@ -124,6 +147,21 @@ pub struct Outcome {
     /// Every sandbox and container start, in order (for comparing with a real runtime).
     #[serde(skip)]
     pub starts: crate::report::StartLog,
+}
+
+/// The liveness check of a run, apart from its end state.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct LivenessOutcome {
+    /// When the world settled (the last fault healed, the last change was made).
+    pub settled_at: Millis,
+    /// When convergence was checked (the settling time plus the bound, or the run's end).
+    pub checked_at: Millis,
+    /// Whether the run went on past its end for it.
+    pub extended: bool,
+    /// Whether every pod had converged.
+    pub converged: bool,
+    /// Each pod when it was checked.
+    pub pods: Vec<crate::report::PodOutcome>,
 }
 
 impl Outcome {
@@ -175,6 +213,8 @@ pub struct World {
     starts: crate::report::StartLog,
     /// Whether the run goes on past its end to check liveness.
     liveness: bool,
+    /// The scenario's expectations, judged as the run goes (when they are checked).
+    judge: Option<Judge>,
 }
 
 impl World {
@@ -270,6 +310,8 @@ impl World {
             history: None,
             starts: crate::report::StartLog::default(),
             liveness: true,
+            judge: (!random_faults || scenario.random_faults.is_some())
+                .then(|| Judge::new(&scenario.expect, scenario.duration)),
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             w.schedule(*at, Event::Timeline(i));
@@ -338,9 +380,16 @@ impl World {
         let end = self.scenario.duration;
         let mut alive = self.run_until(end);
         self.now = end;
-        if self.check_expectations {
-            crate::checker::check_expectations(&mut self.checker, self.now, &self.scenario.expect, &self.api);
+        let mut happenings = Vec::new();
+        if let Some(mut judge) = self.judge.take() {
+            for v in judge.finish(&self.api, &view!(self)) {
+                self.checker.violate(v.t, v.rule, v.detail);
+            }
+            happenings = judge.happenings();
         }
+        // What is reported is what was checked: the pods at the end of the run, before any extension.
+        let pods = crate::report::pod_outcomes(&self.api, &self.containerd, &self.node);
+        let mut liveness = None;
         // Liveness, VOPR style: once the last fault has healed and the last change was made, every pod
         // must reach its desired state within the bound; the run goes on past its end if need be.
         let settled_from = self.last_heal.max(self.last_action);
@@ -353,6 +402,7 @@ impl World {
             }
             if alive {
                 self.liveness_checked = true;
+                let before = self.checker.violations().len();
                 crate::checker::check_convergence(
                     &mut self.checker,
                     self.now,
@@ -360,10 +410,16 @@ impl World {
                     bound,
                     &view!(self),
                 );
+                liveness = Some(LivenessOutcome {
+                    settled_at: settled_from,
+                    checked_at: self.now,
+                    extended: self.now > end,
+                    converged: self.checker.violations().len() == before,
+                    pods: crate::report::pod_outcomes(&self.api, &self.containerd, &self.node),
+                });
             }
         }
         let simulated = self.now;
-        let pods = crate::report::pod_outcomes(&self.api, &self.containerd, &self.node);
         let violations = self.checker.take_violations();
         for v in &violations {
             let text = format!("{:?}: {}", v.rule, v.detail);
@@ -373,7 +429,7 @@ impl World {
         if let Some(h) = history.as_mut() {
             h.end = simulated;
             for v in &violations {
-                let pod = h.pods.values().map(|l| l.name.clone()).find(|n| v.detail.contains(n.as_str()));
+                let pod = h.pods.values().map(|l| l.name.clone()).find(|n| names_pod(&v.detail, n));
                 h.violations.push(crate::history::ViolationMark {
                     t: v.t,
                     rule: format!("{:?}", v.rule),
@@ -392,6 +448,8 @@ impl World {
             pods,
             expectations_checked: self.check_expectations,
             liveness_checked: self.liveness_checked,
+            liveness,
+            happenings,
             applied_faults: std::mem::take(&mut self.applied_faults),
             starts: std::mem::take(&mut self.starts),
         };
@@ -428,6 +486,7 @@ impl World {
                 self.flush_runtime_timers();
                 if let (Some(id), Some(true)) = (exiting, before) {
                     if !self.container_running(&id) {
+                        self.note_exit(&id);
                         self.trace.record(self.now, TraceKind::Runtime, || format!("container {id} exited"));
                         self.checker.on_exit(self.now, &id, &view!(self));
                     }
@@ -454,6 +513,23 @@ impl World {
                 self.api.compact_keep(COMPACTION_KEEP);
                 self.schedule(self.now + COMPACTION_INTERVAL, Event::Compact);
             }
+        }
+    }
+
+    /// The ids of the containers whose process runs.
+    fn running_ids(&self) -> Vec<String> {
+        self.containerd
+            .containers()
+            .filter(|c| c.status.state == podsim_model::ContainerState::Running)
+            .map(|c| c.status.id.clone())
+            .collect()
+    }
+
+    /// Records that a container's process ended (its exit code as the runtime has it).
+    fn note_exit(&mut self, id: &str) {
+        let code = self.containerd.container(id).map_or(0, |c| c.status.exit_code);
+        if let Some(judge) = self.judge.as_mut() {
+            judge.log().on_exit(self.now, id, code);
         }
     }
 
@@ -545,6 +621,9 @@ impl World {
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
             }
             Output::Decision(d) => {
+                if let (Some(judge), Decision::Planned { pod_uid, .. }) = (self.judge.as_mut(), &d) {
+                    judge.log().on_plan(self.now, pod_uid);
+                }
                 if let Some(h) = self.history.as_mut() {
                     let uid = match &d {
                         Decision::Planned { pod_uid, .. }
@@ -582,8 +661,27 @@ impl World {
             }
             Output::Cri { call, request } => {
                 self.checker.before_cri(self.now, &request, &view!(self));
+                let stopping =
+                    matches!(request, CriRequest::StopContainer { .. } | CriRequest::StopPodSandbox { .. });
+                let running_before: Vec<String> = if stopping { self.running_ids() } else { Vec::new() };
                 let outcome = self.containerd.handle(self.now, request.clone(), &mut self.timers);
                 self.flush_runtime_timers();
+                if let Some(judge) = self.judge.as_mut() {
+                    let was_running = |id: &str| running_before.iter().any(|r| r == id);
+                    judge.log().on_cri(
+                        self.now,
+                        self.now + outcome.delay,
+                        &request,
+                        &outcome.reply,
+                        &was_running,
+                    );
+                }
+                // Processes a stop ended at once (SIGKILL of a zero grace period or of a stopped sandbox).
+                for id in running_before {
+                    if !self.container_running(&id) {
+                        self.note_exit(&id);
+                    }
+                }
                 self.checker.after_cri(self.now, &request, &outcome.reply, &view!(self));
                 self.starts.on_cri(self.now + outcome.delay, &request, &outcome.reply);
                 if self.trace.enabled() {
@@ -623,6 +721,9 @@ impl World {
         let reply = self.api.handle(self.now, request);
         self.trace.record(self.now, TraceKind::Api, || format!("{short} -> {}", short_api_reply(&reply)));
         if let (Some(uid), ApiReply::Ok) = (releasing, &reply) {
+            if let Some(judge) = self.judge.as_mut() {
+                judge.log().on_release(self.now, &uid);
+            }
             self.checker.on_release(self.now, &uid, &view!(self));
         }
         self.flush_watch();
@@ -695,7 +796,7 @@ impl World {
             let text = describe_action(&action);
             self.trace.record(self.now, TraceKind::Timeline, || text);
         }
-        let result = match action {
+        let result = match action.clone() {
             Action::CreatePod(pod) => {
                 self.checker.on_spec(self.now, &pod);
                 self.api.create_pod(self.now, pod).map(|_| ())
@@ -722,6 +823,9 @@ impl World {
                 Ok(())
             }
         };
+        if let (Ok(()), Some(judge)) = (&result, self.judge.as_mut()) {
+            judge.log().on_action(self.now, &action);
+        }
         if let Err(e) = result {
             self.trace.record(self.now, TraceKind::Timeline, || format!("failed: {e:?}"));
             let attempts = self.retries.entry(index).or_insert(0);
@@ -753,6 +857,9 @@ impl World {
             });
         }
         let fault = resolved;
+        if let Some(judge) = self.judge.as_mut() {
+            judge.log().on_fault(self.now, fault.kind());
+        }
         self.faults += 1;
         self.last_heal = self.last_heal.max(self.now);
         if fault.is_permanent() {
@@ -777,7 +884,7 @@ impl World {
             Fault::ApiServerRestart { downtime } => {
                 self.api.restart(now, now + downtime);
                 self.break_watch(BASE_LATENCY);
-                self.heal_at(now + downtime, Heal::Label("API server up"));
+                self.heal_at(now + downtime, Heal::Label(FaultKind::ApiServerRestart, "API server up"));
             }
             Fault::EtcdCompaction => {
                 self.api.compact();
@@ -816,6 +923,7 @@ impl World {
             Fault::ContainerCrash { pod, container, exit_code } => {
                 if let Some(id) = self.pick_container(pod.as_deref(), container.as_deref()) {
                     if self.containerd.crash_container(now, &id, exit_code) {
+                        self.note_exit(&id);
                         self.checker.on_exit(now, &id, &view!(self));
                     }
                 }
@@ -823,6 +931,7 @@ impl World {
             Fault::OomKill { pod, container } => {
                 if let Some(id) = self.pick_container(pod.as_deref(), container.as_deref()) {
                     if self.containerd.oom_kill(now, &id) {
+                        self.note_exit(&id);
                         self.checker.on_exit(now, &id, &view!(self));
                     }
                 }
@@ -834,34 +943,38 @@ impl World {
             }
             Fault::ContainerdRestart { downtime } => {
                 self.containerd.restart(now, now + downtime);
-                self.heal_at(now + downtime, Heal::Label("containerd up"));
+                self.heal_at(now + downtime, Heal::Label(FaultKind::ContainerdRestart, "containerd up"));
             }
             Fault::CriFailure { method, count, timeout } => {
                 let until = now + TRANSIENT_FAULT_LIFETIME;
                 self.containerd.fail_calls_until(method, count, timeout, 2_000, until);
-                self.heal_at(until, Heal::Label("injected CRI failures expired"));
+                self.heal_at(until, Heal::Label(FaultKind::CriFailure, "injected CRI failures expired"));
             }
             Fault::KubeletRestart { downtime } => {
                 self.kubelet_crash();
                 self.schedule(now + downtime, Event::KubeletBoot);
-                self.heal_at(now + downtime, Heal::Label("kubelet up"));
+                self.heal_at(now + downtime, Heal::Label(FaultKind::KubeletRestart, "kubelet up"));
             }
             Fault::NodeReboot { downtime } => {
                 self.kubelet_crash();
                 self.checker.on_reboot(now, &view!(self));
+                let running_before = self.running_ids();
                 self.containerd.reboot(now, now + downtime);
+                for id in running_before {
+                    self.note_exit(&id);
+                }
                 self.node.reboot();
                 self.schedule(now + downtime, Event::KubeletBoot);
-                self.heal_at(now + downtime, Heal::Label("node up"));
+                self.heal_at(now + downtime, Heal::Label(FaultKind::NodeReboot, "node up"));
             }
             Fault::MountFailure { pod, duration } => {
                 let uid = pod.and_then(|p| self.pod_uid(&p));
                 self.node.fail_mounts(uid, now + duration);
-                self.heal_at(now + duration, Heal::Label("mounts work"));
+                self.heal_at(now + duration, Heal::Label(FaultKind::MountFailure, "mounts work"));
             }
             Fault::DataDirFailure { duration } => {
                 self.node.fail_data_dirs(now + duration);
-                self.heal_at(now + duration, Heal::Label("data directories work"));
+                self.heal_at(now + duration, Heal::Label(FaultKind::DataDirFailure, "data directories work"));
             }
             Fault::RemoveImage { image } => self.containerd.remove_image(&image),
         }
@@ -880,6 +993,7 @@ impl World {
 
     fn heal(&mut self, heal: Heal) {
         let now = self.now;
+        let kind = heal.fault_kind();
         let what = match heal {
             Heal::Partition => {
                 if !self.link.heal_partition(now) {
@@ -933,8 +1047,11 @@ impl World {
                 self.containerd.set_pull_latency(&image, latency);
                 format!("pulls of {image} are fast again")
             }
-            Heal::Label(text) => text.to_string(),
+            Heal::Label(_, text) => text.to_string(),
         };
+        if let Some(judge) = self.judge.as_mut() {
+            judge.log().on_heal(now, kind);
+        }
         self.trace.record(now, TraceKind::Heal, || what);
         self.flush_watch();
     }
@@ -1084,6 +1201,9 @@ impl World {
                 return true;
             }
             let event = self.queue.remove(&(at, seq)).expect("just seen");
+            if let Some(judge) = self.judge.as_mut() {
+                judge.before(at, &self.api, &view!(self));
+            }
             self.now = at;
             self.events += 1;
             if self.events > MAX_EVENTS {
@@ -1095,12 +1215,31 @@ impl World {
                 return false;
             }
             self.dispatch(event);
+            if let Some(judge) = self.judge.as_mut() {
+                judge.after_event(self.now, &self.api, &view!(self));
+            }
             if let Some(h) = self.history.as_mut() {
                 h.observe(self.now, &self.containerd);
             }
         }
         true
     }
+}
+
+/// Whether a violation's text names the pod `namespace/name` (a pod of the default namespace may be
+/// named by its name alone, as expectations do).
+fn names_pod(detail: &str, full_name: &str) -> bool {
+    if detail.contains(full_name) {
+        return true;
+    }
+    let Some(short) = full_name.strip_prefix("default/") else { return false };
+    let bounded = |i: usize| {
+        let before = detail[..i].chars().next_back();
+        let after = detail[i + short.len()..].chars().next();
+        let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '.'));
+        edge(before) && edge(after)
+    };
+    detail.match_indices(short).any(|(i, _)| bounded(i))
 }
 
 /// The default window for random faults: the run less the liveness bound and a minute of heal time.
