@@ -62,6 +62,10 @@ real. Needs the `containerd` build feature and root.",
         /// Write a timeline report of the run (one self-contained HTML file) to this file
         #[arg(long, value_name = "FILE.html")]
         report: Option<String>,
+        /// Also print what happened, one happening a line in the words `expect.happened` selects
+        /// them with (CRI List calls left out)
+        #[arg(long)]
+        happened: bool,
         /// If the run fails, shrink it to a small scenario that still fails and write it to a file
         #[arg(long)]
         shrink: bool,
@@ -337,6 +341,7 @@ fn main() -> ExitCode {
             shrink,
             shrink_to,
             feature_gates,
+            happened,
             ..
         } => {
             let options = RunOptions {
@@ -346,6 +351,7 @@ fn main() -> ExitCode {
                 trace: trace.as_deref(),
                 report: report.as_deref(),
                 json,
+                happened,
             };
             run_scenario(&scenario, &options).or_else(|failure| match failure {
                 Failure::Failed if shrink => shrink_run(&scenario, &options, shrink_to.as_deref()),
@@ -449,6 +455,8 @@ struct RunOptions<'a> {
     trace: Option<&'a str>,
     report: Option<&'a str>,
     json: bool,
+    /// `--happened`.
+    happened: bool,
 }
 
 fn run_scenario(path: &str, options: &RunOptions<'_>) -> Result<(), Failure> {
@@ -473,6 +481,9 @@ fn run_scenario(path: &str, options: &RunOptions<'_>) -> Result<(), Failure> {
         print_json(&outcome)?;
     } else {
         run::print_summary(&mut std::io::stdout().lock(), &loaded, &outcome, random_faults)?;
+        if options.happened {
+            run::print_happened(&mut std::io::stdout().lock(), &outcome)?;
+        }
     }
     if outcome.passed() {
         Ok(())

@@ -151,6 +151,22 @@ pub fn print_summary(
     Ok(())
 }
 
+/// Prints what happened (`--happened`), leaving out the relist's CRI List calls.
+pub fn print_happened(out: &mut impl Write, outcome: &Outcome) -> std::io::Result<()> {
+    if !outcome.expectations_checked {
+        return writeln!(out, "happened: not recorded (random faults were added to a scenario without them)");
+    }
+    writeln!(out, "happened:")?;
+    let listing = |h: &&podsim_sim::expect::Happening| {
+        h.kind == podsim_sim::expect::happened::Kind::Cri
+            && h.word.as_deref().is_some_and(|w| w.starts_with("List"))
+    };
+    for h in outcome.happenings.iter().filter(|h| !listing(h)) {
+        writeln!(out, "  {h}")?;
+    }
+    Ok(())
+}
+
 /// One failing run of an exploration.
 #[derive(Serialize)]
 pub struct Failure {

@@ -731,6 +731,8 @@ pub struct HappeningLog {
     pods: BTreeMap<String, PodRef>,
     /// Containers the kubelet asked to stop, whose SIGKILL is still to come.
     stopping: BTreeSet<String>,
+    /// Pods created, in order: (namespace, name, uid).
+    created: Vec<(String, String, String)>,
 }
 
 /// The most happenings kept (a run that makes more is a livelock the checker reports anyway).
@@ -775,6 +777,15 @@ impl HappeningLog {
             object: Some(object),
             code: None,
         });
+    }
+
+    /// The UID of the pod of this name created last, as far as the log knows.
+    pub fn uid_of(&self, namespace: &str, name: &str) -> Option<String> {
+        self.created
+            .iter()
+            .rev()
+            .find(|(ns, n, _)| ns == namespace && n == name)
+            .map(|(_, _, uid)| uid.clone())
     }
 
     /// Notes a pod the world knows (so that its UID can be named).
@@ -957,6 +968,7 @@ impl HappeningLog {
         match action {
             Action::CreatePod(p) => {
                 self.know_pod(PodRef::of(p));
+                self.created.push((p.namespace.clone(), p.name.clone(), p.uid.clone()));
                 self.of_pod(t, Kind::Create, pod(&p.namespace, &p.name), None, None);
             }
             Action::UpdatePod(p) => self.of_pod(t, Kind::Update, pod(&p.namespace, &p.name), None, None),

@@ -232,7 +232,8 @@ impl Judge {
         let end = self.end;
         self.before(end + 1, api, runtime);
         for (name, e) in &self.expect.pods {
-            for text in state::pod_failures(name, e, end, api, runtime, &self.sandboxes_at) {
+            let known = |ns: &str, n: &str| self.log.uid_of(ns, n);
+            for text in state::pod_failures(name, e, end, api, runtime, &self.sandboxes_at, &known) {
                 self.violations.push(Violation {
                     t: end,
                     rule: Rule::Expectation,
@@ -279,7 +280,8 @@ impl Judge {
         let s = &self.expect.states[i];
         let mut texts = Vec::new();
         for (name, e) in &s.pods {
-            texts.extend(state::pod_failures(name, e, now, api, runtime, &self.sandboxes_at));
+            let known = |ns: &str, n: &str| self.log.uid_of(ns, n);
+            texts.extend(state::pod_failures(name, e, now, api, runtime, &self.sandboxes_at, &known));
         }
         if texts.is_empty() {
             return;

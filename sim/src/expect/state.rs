@@ -249,7 +249,8 @@ pub trait RuntimeView {
 /// The newest sandbox of each pod (by UID) at the instants `sameAs` names.
 pub type SandboxesAt = BTreeMap<(Millis, String), Option<String>>;
 
-/// What is wrong with pod `name` now, one line each (empty: it is as expected).
+/// What is wrong with pod `name` now, one line each (empty: it is as expected). `known_uid` names the
+/// UID a pod the API server no longer has had.
 pub fn pod_failures(
     name: &str,
     e: &PodExpectation,
@@ -257,6 +258,7 @@ pub fn pod_failures(
     api: &ApiServer,
     runtime: &dyn RuntimeView,
     sandboxes_at: &SandboxesAt,
+    known_uid: &dyn Fn(&str, &str) -> Option<String>,
 ) -> Vec<String> {
     let (ns, n) = split_name(name);
     let stored = api.pod(&ns, &n);
@@ -265,6 +267,10 @@ pub fn pod_failures(
         if let Some(p) = &stored {
             let how = if p.pod.deletion_timestamp.is_some() { "being deleted" } else { "not deleted" };
             out.push(format!("{name}: expected gone, but the API server still has it ({how})"));
+        }
+        // What is left of a released pod on the node is still checked (by the UID it had).
+        if let Some(uid) = stored.as_ref().map(|p| p.pod.uid.clone()).or_else(|| known_uid(&ns, &n)) {
+            node_failures(name, e, now, &uid, runtime, sandboxes_at, &mut out);
         }
         return out;
     }
@@ -288,17 +294,29 @@ pub fn pod_failures(
             Some(cs) => container_failures(&format!("{name}/{cname}"), ce, cs, &mut out),
         }
     }
-    let uid = &stored.pod.uid;
+    node_failures(name, e, now, &stored.pod.uid, runtime, sandboxes_at, &mut out);
+    out
+}
+
+/// What is wrong with the pod's sandboxes, data directory and mounts on the node.
+fn node_failures(
+    name: &str,
+    e: &PodExpectation,
+    now: Millis,
+    uid: &str,
+    runtime: &dyn RuntimeView,
+    sandboxes_at: &SandboxesAt,
+    out: &mut Vec<String>,
+) {
     if let Some(se) = &e.sandboxes {
-        sandbox_failures(name, se, now, &runtime.sandboxes_of(uid), sandboxes_at, uid, &mut out);
+        sandbox_failures(name, se, now, &runtime.sandboxes_of(uid), sandboxes_at, uid, out);
     }
     if let Some(want) = e.data_dir {
-        presence_failure(name, "data directory", want, runtime.has_data_dir(uid), &mut out);
+        presence_failure(name, "data directory", want, runtime.has_data_dir(uid), out);
     }
     if let Some(want) = e.mounts {
-        presence_failure(name, "volume mounts", want, runtime.mount_count(uid) > 0, &mut out);
+        presence_failure(name, "volume mounts", want, runtime.mount_count(uid) > 0, out);
     }
-    out
 }
 
 fn condition_failures(
