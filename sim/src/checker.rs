@@ -620,7 +620,7 @@ impl Checker {
             left.push("data directory".into());
         }
         if !left.is_empty() {
-            self.violate(now, Rule::NothingLeftBehind, format!("pod {uid} released with {left:?} left"));
+            self.violate(now, Rule::NothingLeftBehind, format!("pod {uid} released with {} left", left.join(", ")));
         }
     }
 }
@@ -788,7 +788,7 @@ fn check_done_pod(
             if running.is_empty() {
                 "a ready sandbox".to_string()
             } else {
-                format!("running containers {running:?}")
+                format!("running containers {}", running.join(", "))
             }
         );
         checker.violate(now, Rule::Convergence, detail);
@@ -798,7 +798,7 @@ fn check_done_pod(
         other => checker.violate(
             now,
             Rule::StatusAgrees,
-            format!("{who} is {phase:?} but the API server says {:?}", other.as_ref().map(|s| s.phase)),
+            format!("{who} is {phase:?} but the API server says {}", phase_word(other.as_ref())),
         ),
     }
 }
@@ -849,9 +849,14 @@ fn check_running_pod(
         other => checker.violate(
             now,
             Rule::StatusAgrees,
-            format!("{who} runs but the API server says {:?}", other.as_ref().map(|s| s.phase)),
+            format!("{who} runs but the API server says {}", phase_word(other.as_ref())),
         ),
     }
+}
+
+/// A status's phase in kubectl's words (`Running`, or `no status`).
+fn phase_word(status: Option<&podsim_model::PodStatusReport>) -> String {
+    status.map_or("no status".to_string(), |s| format!("{:?}", s.phase))
 }
 
 /// The node as the expectations see it, in the simulator.

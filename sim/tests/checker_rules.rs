@@ -1192,7 +1192,7 @@ fn reports_a_done_pod_whose_status_says_running() {
     b.judge_convergence(10_000);
     b.assert_reported(
         Rule::StatusAgrees,
-        &["default/web", "is Failed but the API server says Some(Running)"],
+        &["default/web", "is Failed but the API server says Running"],
     );
     b.assert_only(Rule::StatusAgrees);
 }
@@ -1272,7 +1272,7 @@ fn reports_a_running_pod_whose_status_says_pending() {
     b.report_status(&p, status);
     b.advance(400_000);
     b.judge_convergence(10_000);
-    b.assert_reported(Rule::StatusAgrees, &["default/web", "Some(Pending)"]);
+    b.assert_reported(Rule::StatusAgrees, &["default/web", "the API server says Pending"]);
     b.assert_only(Rule::StatusAgrees);
 }
 
@@ -1283,7 +1283,7 @@ fn reports_a_running_pod_whose_status_was_never_written() {
     b.run(&sandbox, &p, "app", 0);
     b.advance(400_000);
     b.judge_convergence(10_000);
-    b.assert_reported(Rule::StatusAgrees, &["default/web", "says None"]);
+    b.assert_reported(Rule::StatusAgrees, &["default/web", "the API server says no status"]);
     b.assert_only(Rule::StatusAgrees);
 }
 
