@@ -445,6 +445,11 @@ impl RealWorld {
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) })
             }
             Output::SetJitteredTimer { delay, jitter, timer } => {
+                if let (Some(judge), podsim_model::io::Timer::PodSync { pod_uid, .. }) =
+                    (self.judge.as_mut(), &timer)
+                {
+                    judge.log().on_sync(now, pod_uid);
+                }
                 let extra = self.rng.below(jitter.max_extra(delay));
                 if self.trace.enabled() {
                     let text = podsim_sim::world::describe_jittered_timer(&timer, delay, jitter, extra);

@@ -620,7 +620,11 @@ impl Checker {
             left.push("data directory".into());
         }
         if !left.is_empty() {
-            self.violate(now, Rule::NothingLeftBehind, format!("pod {uid} released with {} left", left.join(", ")));
+            self.violate(
+                now,
+                Rule::NothingLeftBehind,
+                format!("pod {uid} released with {} left", left.join(", ")),
+            );
         }
     }
 }

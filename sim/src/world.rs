@@ -611,6 +611,9 @@ impl World {
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
             }
             Output::SetJitteredTimer { delay, jitter, timer } => {
+                if let (Some(judge), Timer::PodSync { pod_uid, .. }) = (self.judge.as_mut(), &timer) {
+                    judge.log().on_sync(self.now, pod_uid);
+                }
                 // The world draws the kubelet's jitter (`wait.Jitter`) from its one rng.
                 let extra = self.rng.below(jitter.max_extra(delay));
                 if self.trace.enabled() {

@@ -1190,10 +1190,7 @@ fn reports_a_done_pod_whose_status_says_running() {
     b.report_status(&p, running_status(&p));
     b.advance(400_000);
     b.judge_convergence(10_000);
-    b.assert_reported(
-        Rule::StatusAgrees,
-        &["default/web", "is Failed but the API server says Running"],
-    );
+    b.assert_reported(Rule::StatusAgrees, &["default/web", "is Failed but the API server says Running"]);
     b.assert_only(Rule::StatusAgrees);
 }
 

@@ -247,6 +247,14 @@ fn order() {
 }
 
 #[test]
+fn syncs_follow_each_exit_at_the_next_relist() {
+    // The PLEG relists every second; an exit makes it sync the pod (syncLoopIteration, plegCh).
+    accepts(CRASHER, "  happened:\n  - {what: sync web, after: exit web/app, within: 1s}\n");
+    let e = "  happened:\n  - {what: sync web, after: exit web/app, notBefore: 2s}\n";
+    rejects(CRASHER, e, &["expected `sync web` no sooner than 2s after exit web/app code 1 at 2s"]);
+}
+
+#[test]
 fn plans_syncs_and_timeline_happenings() {
     let e = "  happened:\n  - {what: plan web, count: \"1..\"}\n  - {what: create web, count: 1}\n  - {what: fault partition, count: 1}\n  - {what: heal partition, count: 1}\n";
     accepts(PARTITIONED, e);

@@ -13,6 +13,7 @@
 //! sandbox web              a sandbox of web was started (RunPodSandbox succeeded)
 //! pull IMAGE               the kubelet asked for a pull (pulled IMAGE / pullFailed IMAGE: its end)
 //! plan web                 a sync of web whose computePodActions plan was not empty
+//! sync web                 a sync of web ended (its pod worker requeued it: completeWork)
 //! release web              the kubelet released the pod's API object (the final delete)
 //! cri StopPodSandbox web   any CRI call by method, of a pod, a container, or an image
 //! event BackOff web/app    a Kubernetes Event recorded by the API server (each time its count grows)
@@ -53,6 +54,8 @@ pub enum Kind {
     PullFailed,
     /// A sync with a non-empty plan.
     Plan,
+    /// A sync ended (its pod worker requeued the pod).
+    Sync,
     /// The pod's API object was released.
     Release,
     /// A CRI call.
@@ -76,7 +79,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    const WORDS: [(&'static str, Kind); 18] = [
+    const WORDS: [(&'static str, Kind); 19] = [
         ("start", Kind::Start),
         ("exit", Kind::Exit),
         ("kill", Kind::Kill),
@@ -85,6 +88,7 @@ impl Kind {
         ("pulled", Kind::Pulled),
         ("pullFailed", Kind::PullFailed),
         ("plan", Kind::Plan),
+        ("sync", Kind::Sync),
         ("release", Kind::Release),
         ("cri", Kind::Cri),
         ("event", Kind::Event),
@@ -105,9 +109,13 @@ impl Kind {
     fn subject(self) -> Subject {
         match self {
             Kind::Start | Kind::Exit | Kind::Kill => Subject::Container,
-            Kind::Sandbox | Kind::Plan | Kind::Release | Kind::Create | Kind::Update | Kind::Delete => {
-                Subject::Pod
-            }
+            Kind::Sandbox
+            | Kind::Plan
+            | Kind::Sync
+            | Kind::Release
+            | Kind::Create
+            | Kind::Update
+            | Kind::Delete => Subject::Pod,
             Kind::Pull | Kind::Pulled | Kind::PullFailed => Subject::Image,
             Kind::CreateSecret | Kind::DeleteSecret => Subject::Secret,
             Kind::Cri | Kind::Event => Subject::PodOrContainer,
@@ -937,6 +945,12 @@ impl HappeningLog {
     pub fn on_plan(&mut self, t: Millis, pod_uid: &str) {
         let pod = self.pods.get(pod_uid).and_then(pod_of);
         self.of_pod(t, Kind::Plan, pod, None, None);
+    }
+
+    /// A sync of the pod with this UID ended.
+    pub fn on_sync(&mut self, t: Millis, pod_uid: &str) {
+        let pod = self.pods.get(pod_uid).and_then(pod_of);
+        self.of_pod(t, Kind::Sync, pod, None, None);
     }
 
     /// The kubelet released the pod's API object.
