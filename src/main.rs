@@ -63,7 +63,7 @@ real. Needs the `containerd` build feature and root.",
         #[arg(long, value_name = "FILE.html")]
         report: Option<String>,
         /// Also print what happened, one happening a line in the words `expect.happened` selects
-        /// them with (CRI List calls left out)
+        /// them with (CRI List calls left out); with --json, as the list `happenings`
         #[arg(long)]
         happened: bool,
         /// If the run fails, shrink it to a small scenario that still fails and write it to a file
@@ -468,7 +468,11 @@ fn run_scenario(path: &str, options: &RunOptions<'_>) -> Result<(), Failure> {
     if options.report.is_some() {
         world = world.with_history();
     }
-    let (outcome, recorded, history) = world.run_full();
+    let (mut outcome, recorded, history) = world.run_full();
+    if !options.happened {
+        // What happened is printed (and put in the JSON) only when asked for.
+        outcome.happenings.clear();
+    }
     if let (Some(file), Some(history)) = (options.report, history) {
         std::fs::write(file, podsim_sim::report_html::render(&history))
             .map_err(|e| InputError::whole_file(file, format!("cannot write the report: {e}")))?;

@@ -554,3 +554,39 @@ fn the_kubelet_block_sets_the_kubelets_timing() {
     assert!(err.contains("kubelet") && err.contains("unknown field `relistEvery`"), "{err}");
     assert!(err.contains(&format!("{bad}:5:")), "the line of the unknown field: {err}");
 }
+
+#[test]
+fn run_happened_lists_what_happened_in_the_words_of_expectations() {
+    let (code, out, err) =
+        podsim_output(&["run", "scenarios/graceful-delete-ignores-sigterm.yaml", "--happened"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let listed: Vec<&str> = out.lines().skip_while(|l| *l != "happened:").skip(1).map(str::trim).collect();
+    for line in [
+        "delete stubborn at 10s",
+        "kill stubborn/app SIGTERM at 10s",
+        "kill stubborn/app SIGKILL at 30s",
+        "exit stubborn/app code 137 at 30s",
+        "release stubborn at 30s",
+    ] {
+        assert!(listed.contains(&line), "no {line:?} in:\n{out}");
+    }
+    assert!(!listed.iter().any(|l| l.starts_with("cri List")), "the relist's calls are left out:\n{out}");
+
+    let (code, out, _) =
+        podsim_output(&["run", "scenarios/graceful-delete-ignores-sigterm.yaml", "--happened", "--json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON value");
+    let kills: Vec<(u64, &str)> = v["happenings"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|h| h["kind"] == "kill")
+        .map(|h| (h["t"].as_u64().unwrap(), h["word"].as_str().unwrap()))
+        .collect();
+    // The kubelet sees the deletion 1 ms after it (the watch's latency); SIGKILL 20 s later.
+    assert_eq!(kills, [(10_001, "SIGTERM"), (30_001, "SIGKILL")]);
+    // The liveness check is reported apart from the checked end state.
+    assert_eq!(v["liveness"]["converged"], true, "{}", v["liveness"]);
+    let (_, out, _) = podsim_output(&["run", "scenarios/graceful-delete-ignores-sigterm.yaml", "--json"]);
+    assert!(!out.contains("\"happenings\""), "only when asked for: {out}");
+}

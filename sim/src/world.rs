@@ -136,7 +136,7 @@ pub struct Outcome {
     /// The liveness check, if it was made: when, and each pod then (after the run was extended).
     pub liveness: Option<LivenessOutcome>,
     /// What happened, in time order (recorded when the expectations are checked).
-    #[serde(skip)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub happenings: Vec<crate::expect::Happening>,
     /// Whether the scenario's expectations were checked (not when random faults were added).
     pub expectations_checked: bool,
