@@ -124,6 +124,8 @@ pub struct Outcome {
     /// Every sandbox and container start, in order (for comparing with a real runtime).
     #[serde(skip)]
     pub starts: crate::report::StartLog,
+    /// The Kubernetes Events the API server holds at the end, in order of creation.
+    pub kube_events: Vec<crate::events::EventRecord>,
 }
 
 impl Outcome {
@@ -364,6 +366,8 @@ impl World {
         }
         let simulated = self.now;
         let pods = crate::report::pod_outcomes(&self.api, &self.containerd, &self.node);
+        self.api.expire_events(simulated);
+        let kube_events: Vec<crate::events::EventRecord> = self.api.events().cloned().collect();
         let violations = self.checker.take_violations();
         for v in &violations {
             let text = format!("{:?}: {}", v.rule, v.detail);
@@ -372,6 +376,7 @@ impl World {
         let mut history = self.history.take();
         if let Some(h) = history.as_mut() {
             h.end = simulated;
+            h.events = kube_events.clone();
             for v in &violations {
                 let pod = h.pods.values().map(|l| l.name.clone()).find(|n| v.detail.contains(n.as_str()));
                 h.violations.push(crate::history::ViolationMark {
@@ -394,6 +399,7 @@ impl World {
             liveness_checked: self.liveness_checked,
             applied_faults: std::mem::take(&mut self.applied_faults),
             starts: std::mem::take(&mut self.starts),
+            kube_events,
         };
         (outcome, self.trace, history)
     }
@@ -544,6 +550,13 @@ impl World {
                 let at = self.now + delay + extra;
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
             }
+            Output::SetRandomTimer { within, timer } => {
+                // The world draws the kubelet's `sleepDuration * rand.Float64()` from its one rng.
+                let at = self.now + self.rng.below(within);
+                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
+            }
+            // What reaches the API server is traced there (the sink's writes).
+            Output::Event(_) => {}
             Output::Decision(d) => {
                 if let Some(h) = self.history.as_mut() {
                     let uid = match &d {
@@ -620,8 +633,14 @@ impl World {
             _ => None,
         };
         let short = if self.trace.enabled() { short_api(&request) } else { String::new() };
+        let event_name = written_event(&request);
         let reply = self.api.handle(self.now, request);
         self.trace.record(self.now, TraceKind::Api, || format!("{short} -> {}", short_api_reply(&reply)));
+        if let (Some((namespace, name)), ApiReply::Ok) = (event_name, &reply) {
+            if let Some(e) = self.api.event(&namespace, &name) {
+                self.trace.record(self.now, TraceKind::Event, || e.describe());
+            }
+        }
         if let (Some(uid), ApiReply::Ok) = (releasing, &reply) {
             self.checker.on_release(self.now, &uid, &view!(self));
         }
@@ -1175,6 +1194,20 @@ fn short_api(r: &ApiRequest) -> String {
             format!("status {}/{}: {:?}", pod.namespace, pod.name, status.phase)
         }
         ApiRequest::DeletePod { pod } => format!("release pod {}/{}", pod.namespace, pod.name),
+        ApiRequest::CreateEvent { event } => format!("create event {}/{}", event.namespace, event.name),
+        ApiRequest::PatchEvent { event } => {
+            format!("patch event {}/{} count {}", event.namespace, event.name, event.count)
+        }
+    }
+}
+
+/// The Event a request writes, if it writes one: `(namespace, name)`.
+pub fn written_event(r: &ApiRequest) -> Option<(String, String)> {
+    match r {
+        ApiRequest::CreateEvent { event } | ApiRequest::PatchEvent { event } => {
+            Some((event.namespace.clone(), event.name.clone()))
+        }
+        _ => None,
     }
 }
 
