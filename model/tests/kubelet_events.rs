@@ -309,3 +309,53 @@ fn a_kubelet_restart_loses_the_events_it_had_not_written() {
         "the restart's start is lost"
     );
 }
+
+#[test]
+fn an_image_that_cannot_be_inspected_records_inspect_failed() {
+    let mut w = World::new();
+    w.rt.failing_methods.insert("ImageStatus".into());
+    let mut p = pod("web", &[("app", "web:1")]);
+    p.spec.containers[0].image_pull_policy = PullPolicy::IfNotPresent;
+    w.create_pod(p);
+    w.run_for(2_000);
+    assert_eq!(
+        recorded(&w, "uid-web")[..2],
+        [
+            ev(
+                "app",
+                "Warning",
+                "InspectFailed",
+                "Failed to inspect image \"\": rpc error: code = Unknown desc = injected failure"
+            ),
+            ev("app", "Warning", "Failed", "Error: ImageInspectError"),
+        ]
+    );
+}
+
+#[test]
+fn a_sandbox_that_cannot_be_created_records_failed_create_pod_sandbox() {
+    let mut w = World::new();
+    w.rt.failing_methods.insert("RunPodSandbox".into());
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(2_000);
+    let got = recorded(&w, "uid-web");
+    let message = "Failed to create pod sandbox: rpc error: code = Unknown desc = injected failure";
+    assert_eq!(got, vec![ev("", "Warning", "FailedCreatePodSandBox", message)]);
+}
+
+#[test]
+fn a_kill_that_fails_during_termination_records_failed_kill_pod() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.run_for(5_000);
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(1_000);
+    let got = recorded(&w, "uid-web");
+    let message = "error killing pod: failed to \"KillContainer\" for \"app\" with KillContainerError: \
+                   \"rpc error: code = Unknown desc = injected failure\"";
+    assert!(got.contains(&ev("", "Warning", "FailedKillPod", message)), "{got:?}");
+    w.rt.failing_methods.clear();
+    w.run_for(30_000);
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new(), "the kill is retried");
+}

@@ -42,6 +42,8 @@ pub struct Runtime {
     pub images: BTreeSet<String>,
     /// Pulls of these images fail.
     pub broken_images: BTreeSet<String>,
+    /// Calls of these CRI methods (`StopContainer`, `ImageStatus`, ...) fail with `injected failure`.
+    pub failing_methods: BTreeSet<String>,
     next_id: u64,
     /// Every CRI call, in order, as text (for assertions on order).
     pub calls: Vec<String>,
@@ -421,6 +423,10 @@ impl World {
 
     fn serve_cri(&mut self, request: CriRequest) -> CriReply {
         let now = self.now;
+        let method = describe(&request).split(' ').next().unwrap_or_default().to_string();
+        if self.rt.failing_methods.contains(&method) {
+            return CriReply::Err(CriError::Failed("injected failure".into()));
+        }
         match request {
             CriRequest::ListPodSandbox { pod_uid } => {
                 if let Some(uid) = &pod_uid {
