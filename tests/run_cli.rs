@@ -166,6 +166,7 @@ fn run_trace_writes_json_lines_of_t_kind_and_text_the_same_as_the_library() {
         "decision",
         "runtime",
         "kubelet",
+        "event",
         "violation",
     ];
     let mut last_t = 0;
@@ -185,7 +186,7 @@ fn run_trace_writes_json_lines_of_t_kind_and_text_the_same_as_the_library() {
         last_t = t;
         seen.insert(kind.to_string());
     }
-    for kind in ["timeline", "kubelet", "api", "watch", "cri"] {
+    for kind in ["timeline", "kubelet", "api", "watch", "cri", "event"] {
         assert!(seen.contains(kind), "no {kind} record in the trace; seen {seen:?}");
     }
 

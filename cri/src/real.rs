@@ -108,6 +108,8 @@ pub struct RealOutcome {
     pub applied_faults: Vec<(Millis, Fault)>,
     /// Things that went wrong in realising faults.
     pub notes: Vec<String>,
+    /// The Kubernetes Events the API server holds at the end, in order of creation.
+    pub kube_events: Vec<podsim_sim::events::EventRecord>,
 }
 
 impl RealOutcome {
@@ -345,6 +347,8 @@ impl RealWorld {
             let text = format!("{:?}: {}", v.rule, v.detail);
             self.trace.record(v.t, TraceKind::Violation, || text);
         }
+        self.api.expire_events(now);
+        let kube_events = self.api.events().cloned().collect();
         let readiness = self
             .readiness
             .iter()
@@ -368,6 +372,7 @@ impl RealWorld {
                 notes.extend(self.late_notes.lock().expect("notes lock").drain(..));
                 notes
             },
+            kube_events,
         };
         (outcome, self.trace)
     }
@@ -457,6 +462,13 @@ impl RealWorld {
                 }
                 self.schedule(now + delay + extra, Event::Kubelet { incarnation, input: Input::Timer(timer) })
             }
+            Output::SetRandomTimer { within, timer } => {
+                // client-go's `sleepDuration * rand.Float64()`, drawn from the run's rng.
+                let at = now + self.rng.below(within);
+                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) })
+            }
+            // What reaches the API server is traced there (the sink's writes).
+            Output::Event(_) => {}
             Output::Decision(d) => {
                 if let (Some(judge), podsim_model::io::Decision::Planned { pod_uid, .. }) =
                     (self.judge.as_mut(), &d)
@@ -580,9 +592,18 @@ impl RealWorld {
             ApiRequest::DeletePod { pod } => Some(pod.uid.clone()),
             _ => None,
         };
+        let event_name = podsim_sim::world::written_event(&request);
         let reply = self.api.handle(now, request);
         if let (Some(uid), ApiReply::Ok, Some(judge)) = (releasing, &reply, self.judge.as_mut()) {
             judge.log().on_release(now, &uid);
+        }
+        if let (Some((namespace, name)), ApiReply::Ok) = (event_name, &reply) {
+            if let Some(e) = self.api.event(&namespace, &name) {
+                if let Some(judge) = self.judge.as_mut() {
+                    judge.log().on_event(now, &e.namespace, &e.pod_name, e.container.as_deref(), &e.reason);
+                }
+                self.trace.record(now, TraceKind::Event, || e.describe());
+            }
         }
         self.flush_watch();
         if incarnation != self.incarnation || self.blocked(Direction::FromApiServer) {

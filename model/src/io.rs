@@ -91,6 +91,17 @@ pub enum ApiRequest {
         /// The pod.
         pod: PodRef,
     },
+    /// Create an Event (`POST /api/v1/namespaces/<ns>/events`, the event sink's `Create`).
+    CreateEvent {
+        /// The event.
+        event: crate::events::Event,
+    },
+    /// Patch an Event the kubelet wrote before: its count, message and last timestamp (the event
+    /// sink's `Patch`; 404 if the server no longer has it).
+    PatchEvent {
+        /// The event, as it is to be.
+        event: crate::events::Event,
+    },
 }
 
 /// An error from the API server or on the way to it.
@@ -376,6 +387,8 @@ pub enum Timer {
         /// The pod.
         pod_uid: String,
     },
+    /// The event sink's sleep between tries of one event is over (`recordToSink`).
+    EventRetry,
 }
 
 /// Everything the kubelet can observe.
@@ -548,6 +561,17 @@ pub enum Output {
         /// Which.
         timer: Timer,
     },
+    /// Fire `timer` after a delay the world draws from `[0, within)` (client-go's
+    /// `sleepDuration * rand.Float64()`).
+    SetRandomTimer {
+        /// The bound of the delay, from the time of the input being handled.
+        within: Millis,
+        /// Which.
+        timer: Timer,
+    },
     /// A decision, for the record.
     Decision(Decision),
+    /// The kubelet recorded an Event (`recorder.Event`), for the record: what reaches the API
+    /// server goes as [`ApiRequest::CreateEvent`] and [`ApiRequest::PatchEvent`].
+    Event(crate::events::KubeletEvent),
 }

@@ -22,8 +22,10 @@
 //! the next step. The world promises one reply per request (see [`crate::io`]). When a sync ends, the
 //! worker queues the next one ([`pod_workers`]): jittered delays are handed to the world to draw.
 
+mod event_sites;
 mod pod_config;
 pub mod pod_workers;
+pub mod recorder;
 mod reflector;
 mod secret_manager;
 
@@ -33,6 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::actions::{compute_pod_actions_opts, PlanOptions, PodActions};
 use crate::backoff::{Backoff, Jitter};
+use crate::events::{self, EventType};
 use crate::gates::FeatureGates;
 use crate::io::{
     ApiError, ApiReply, ApiRequest, CallId, ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest,
@@ -46,6 +49,7 @@ use crate::status::{generate_api_pod_status, reason, PodStatusReport, StatusCont
 use pod_config::{check_pod, PodChange};
 pub use pod_workers::FailedSyncRequeue;
 use pod_workers::{requeue, Requeue, RequeueTiming, SyncEnd};
+use recorder::Recorder;
 use reflector::{ListWatch, Next};
 use secret_manager::{Ask, Lookup, SecretKey, SecretManager, GET_SYNC_WAIT};
 
@@ -249,7 +253,7 @@ enum Step {
     KillPod {
         grace_seconds: i64,
     },
-    StopContainers(Vec<(String, i64)>),
+    StopContainers(Vec<StopContainer>),
     StopSandboxes(Vec<String>),
     RemoveContainers(Vec<String>),
     /// Remove every container, then every sandbox, of the runtime state just read.
@@ -269,6 +273,16 @@ enum Step {
     UnmountVolumes,
     RemoveDataDir,
     Release,
+}
+
+/// One container to stop, with the message of its Killing event ("" for the default, `Stopping
+/// container <name>`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct StopContainer {
+    id: String,
+    name: String,
+    grace_seconds: i64,
+    message: String,
 }
 
 /// A sync in progress.
@@ -301,6 +315,10 @@ struct SyncRun {
     start_failed: bool,
     /// The earliest end of a CrashLoopBackOff the sync met (its `BackoffError`).
     backoff_expiry: Option<Millis>,
+    /// When the image pull in flight was asked for.
+    pull_started: Millis,
+    /// The failed kills of a terminating sync, as the kubelet's sync results print them.
+    kill_failures: Vec<String>,
 }
 
 impl SyncRun {
@@ -321,6 +339,8 @@ impl SyncRun {
             error: None,
             start_failed: false,
             backoff_expiry: None,
+            pull_started: 0,
+            kill_failures: Vec::new(),
         }
     }
 
@@ -439,6 +459,8 @@ enum CallOwner {
     RelistContainers,
     StatusUpdate(String),
     Worker(String),
+    /// A write of the event sink.
+    Event,
 }
 
 /// The PLEG's relist in progress and the last state it saw.
@@ -476,6 +498,8 @@ pub struct Kubelet {
     probes: ProbeResults,
     /// The last work queue generation handed out.
     next_generation: u64,
+    /// The event recorder and its sink (client-go's).
+    recorder: Recorder,
 }
 
 /// The restart backoff key of a container (`GetStableKey`: pod, container and its hash).
@@ -550,7 +574,6 @@ impl Kubelet {
         let image_backoff = config.image_backoff();
         let secret_idle = SECRET_IDLE_SYNC_FREQUENCIES * config.sync_frequency;
         Kubelet {
-            config,
             next_call: 0,
             workers: BTreeMap::new(),
             released: BTreeSet::new(),
@@ -562,6 +585,8 @@ impl Kubelet {
             image_backoff,
             probes: ProbeResults::none(),
             next_generation: 0,
+            recorder: Recorder::new(&config.node_name),
+            config,
         }
     }
 
@@ -662,6 +687,7 @@ impl Kubelet {
                 Some(CallOwner::StatusUpdate(uid)) => {
                     self.on_status_reply(&uid, matches!(reply, ApiReply::Ok), now, out)
                 }
+                Some(CallOwner::Event) => self.on_event_reply(&reply, now, out),
                 None => {}
                 Some(_) => {}
             },
@@ -733,6 +759,11 @@ impl Kubelet {
                 }
             }
             Timer::StatusRetry { pod_uid } => self.retry_status(&pod_uid, out),
+            Timer::EventRetry => {
+                if let Some(write) = self.recorder.on_retry_timer() {
+                    self.write_event(write, out);
+                }
+            }
         }
     }
 
@@ -1125,6 +1156,10 @@ impl Kubelet {
                 error: error.clone(),
             }));
         }
+        if !run.kill_failures.is_empty() {
+            self.event_kill_pod_failed(uid, &run.kill_failures, now, out);
+        }
+        let Some(w) = self.workers.get_mut(uid) else { return };
         if run.kind == WorkerState::Terminated && run.error.is_none() && !w.terminal_only && !w.in_api {
             // Everything of the pod is gone and so is its API object: forget it.
             self.workers.remove(uid);
@@ -1240,15 +1275,20 @@ impl Kubelet {
                 self.cri(uid, out, CriRequest::ListPodSandbox { pod_uid: Some(pod.uid.clone()) });
                 self.cri(uid, out, CriRequest::ListContainers { pod_uid: Some(pod.uid.clone()) });
             }
-            Step::Plan => self.plan(uid, out),
+            Step::Plan => self.plan(uid, now, out),
             Step::KillPod { grace_seconds } => {
                 let run = self.workers[uid].sync.as_ref().expect("a step runs within a sync");
-                let stops: Vec<(String, i64)> = run
+                let stops: Vec<StopContainer> = run
                     .runtime
                     .containers
                     .iter()
                     .filter(|c| c.state != ContainerState::Exited)
-                    .map(|c| (c.id.clone(), grace_seconds))
+                    .map(|c| StopContainer {
+                        id: c.id.clone(),
+                        name: c.name.clone(),
+                        grace_seconds,
+                        message: String::new(),
+                    })
                     .collect();
                 // Every sandbox of the pod is stopped (killPodWithSyncResult); stopping a sandbox whose
                 // pause process died still tears down its network.
@@ -1259,8 +1299,14 @@ impl Kubelet {
                 run.queue.push_front(Step::StopContainers(stops));
             }
             Step::StopContainers(stops) => {
-                for (container_id, timeout_seconds) in stops {
-                    self.cri(uid, out, CriRequest::StopContainer { container_id, timeout_seconds });
+                for stop in stops {
+                    // killContainer records its event before it runs the pre-stop hook and stops.
+                    self.event_killing(uid, &stop.name, &stop.message, now, out);
+                    let request = CriRequest::StopContainer {
+                        container_id: stop.id,
+                        timeout_seconds: stop.grace_seconds,
+                    };
+                    self.call_about(uid, stop.name, out, |call| Output::Cri { call, request });
                 }
             }
             Step::StopSandboxes(ids) => {
@@ -1300,8 +1346,13 @@ impl Kubelet {
                 let key = image_key(&pod, &image);
                 if self.image_backoff.backoff_end_since_update(&key, now).is_some() {
                     // `ErrImagePullBackOff`: an error like any other (no `BackoffError`).
+                    self.event_pull_back_off(uid, (kind, index), now, out);
                     self.start_failed(uid, kind, index, reason::IMAGE_PULL_BACK_OFF, None, out);
                 } else {
+                    self.event_pulling(uid, (kind, index), now, out);
+                    if let Some(run) = self.workers.get_mut(uid).and_then(|w| w.sync.as_mut()) {
+                        run.pull_started = now;
+                    }
                     self.cri(uid, out, CriRequest::PullImage { image });
                 }
             }
@@ -1395,7 +1446,7 @@ impl Kubelet {
     }
 
     /// The `Plan` step: report the status, then queue the runtime sync of `computePodActions`.
-    fn plan(&mut self, uid: &str, out: &mut Vec<Output>) {
+    fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let w = self.workers.get_mut(uid).expect("a step runs for a known pod");
         let run = w.sync.as_mut().expect("a step runs within a sync");
         let context = StatusContext {
@@ -1442,6 +1493,11 @@ impl Kubelet {
         for step in steps.into_iter().rev() {
             run.queue.push_front(step);
         }
+        if actions.create_sandbox && !actions.sandbox_id.is_empty() {
+            // SyncPod, before step 2: a sandbox exists, and it is to be replaced.
+            let message = "Pod sandbox changed, it will be killed and re-created.".to_string();
+            self.pod_event(uid, EventType::Normal, events::reason::SANDBOX_CHANGED, message, now, out);
+        }
     }
 
     /// The `Start` step: the restart backoff (CrashLoopBackOff), then the image.
@@ -1466,7 +1522,22 @@ impl Kubelet {
             let key = restart_key(&w.pod, container);
             let finished = exited.finished_at.unwrap_or(exited.created_at);
             if let Some(end) = self.restart_backoff.backoff_end(&key, finished, now) {
-                // A `BackoffError` carrying when the backoff ends.
+                // doBackOff's event, then a `BackoffError` carrying when the backoff ends.
+                let message = format!(
+                    "Back-off restarting failed container {} in pod {}",
+                    container.name(),
+                    events::format_pod(&w.pod)
+                );
+                let event_type = EventType::Warning;
+                self.container_event(
+                    uid,
+                    (kind, index),
+                    event_type,
+                    events::reason::BACK_OFF,
+                    message,
+                    now,
+                    out,
+                );
                 self.start_failed(uid, kind, index, reason::CRASH_LOOP_BACK_OFF, Some(end), out);
                 return;
             }
@@ -1502,15 +1573,19 @@ impl Kubelet {
         let w = &self.workers[uid];
         let run = w.sync.as_ref().expect("in a sync");
         let container = container_of(&w.pod, kind, index);
-        let config_error = container_secrets(&w.pod, container).into_iter().any(|(name, optional)| {
-            match self.secrets.lookup(&(w.pod.namespace.clone(), name)) {
-                Lookup::Found => false,
+        let config_error = container_secrets(&w.pod, container).into_iter().find_map(|(name, optional)| {
+            match self.secrets.lookup(&(w.pod.namespace.clone(), name.clone())) {
+                Lookup::Found => None,
                 // "ignore error when marked optional"; any other error fails the config.
-                Lookup::NotFound => !optional,
-                Lookup::NotSynced => true,
+                Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
+                Lookup::NotSynced => {
+                    Some("failed to sync secret cache: timed out waiting for the condition".to_string())
+                }
             }
         });
-        if config_error {
+        if let Some(error) = config_error {
+            let now = run.now;
+            self.failed_event(uid, (kind, index), &error, now, out);
             self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_CONFIG_ERROR, None, out);
             return;
         }
@@ -1583,7 +1658,8 @@ impl Kubelet {
         let pod = w.pod.clone();
         match (step, reply) {
             (Step::MakeDataDir, Reply::Node(NodeReply::Err(e))) => {
-                self.fail(uid, format!("make data directory: {e}"))
+                self.fail(uid, format!("make data directory: {e}"));
+                self.event_data_dir_failed(uid, &e, now, out);
             }
             (Step::MountVolumes, Reply::Node(r)) => {
                 let volume = run.subjects.remove(&call).unwrap_or_default();
@@ -1592,7 +1668,8 @@ impl Kubelet {
                         w.mounted.insert(volume);
                     }
                     NodeReply::Err(e) => {
-                        self.fail(uid, format!("MountVolume.SetUp failed for volume {volume:?}: {e}"))
+                        self.fail(uid, format!("MountVolume.SetUp failed for volume {volume:?}: {e}"));
+                        self.event_mount_failed(uid, &volume, &e, now, out);
                     }
                 }
             }
@@ -1617,6 +1694,16 @@ impl Kubelet {
             }
             (Step::ReadRuntime, Reply::Cri(other)) => self.fail(uid, format!("read runtime: {other:?}")),
             (Step::StopContainers(_) | Step::StopSandboxes(_), Reply::Cri(r))
+                if !matches!(r, CriReply::Ok | CriReply::Err(CriError::NotFound)) =>
+            {
+                // killPodWithSyncResult's results: a container's name, or the pod for a sandbox.
+                let container = run.subjects.remove(&call);
+                if run.kind == WorkerState::Terminating && w.in_api {
+                    run.kill_failures.push(event_sites::kill_failure(container.as_deref(), uid, &r));
+                }
+                self.fail(uid, format!("stop or remove: {r:?}"));
+            }
+            (Step::StopContainers(_) | Step::StopSandboxes(_), Reply::Cri(r))
             | (Step::RemoveContainers(_) | Step::RemoveSandboxes(_), Reply::Cri(r)) => match r {
                 CriReply::Ok | CriReply::Err(CriError::NotFound) => {}
                 other => self.fail(uid, format!("stop or remove: {other:?}")),
@@ -1626,40 +1713,53 @@ impl Kubelet {
             }
             (Step::RunSandbox { .. }, Reply::Cri(other)) => {
                 self.fail(uid, format!("create pod sandbox: {other:?}"));
+                self.event_sandbox_failed(uid, &other, now, out);
             }
             (Step::ImageStatus(kind, index), Reply::Cri(CriReply::ImagePresent(present))) => {
                 let container = container_of(&pod, kind, index);
                 if present {
+                    self.event_image_present(uid, (kind, index), now, out);
                     self.queue_create(uid, kind, index);
                 } else if container.image_pull_policy == PullPolicy::Never {
+                    self.event_never_pull(uid, (kind, index), now, out);
                     self.start_failed(uid, kind, index, reason::ERR_IMAGE_NEVER_PULL, None, out);
                 } else {
                     run.queue.push_front(Step::PullImage(kind, index));
                 }
             }
-            (Step::ImageStatus(kind, index), Reply::Cri(_)) => {
+            (Step::ImageStatus(kind, index), Reply::Cri(r)) => {
                 // EnsureImageExists: the image could not be inspected (images.ErrImageInspect).
+                self.event_inspect_failed(uid, (kind, index), &r, now, out);
                 self.start_failed(uid, kind, index, reason::IMAGE_INSPECT_ERROR, None, out);
             }
-            (Step::PullImage(kind, index), Reply::Cri(CriReply::Ok)) => self.queue_create(uid, kind, index),
-            (Step::PullImage(kind, index), Reply::Cri(_)) => {
+            (Step::PullImage(kind, index), Reply::Cri(CriReply::Ok)) => {
+                let took = now.saturating_sub(run.pull_started);
+                self.event_pulled(uid, (kind, index), took, now, out);
+                self.queue_create(uid, kind, index)
+            }
+            (Step::PullImage(kind, index), Reply::Cri(r)) => {
                 let image = container_of(&pod, kind, index).image().to_string();
                 let key = image_key(&pod, &image);
                 self.image_backoff.next(&key, now, now);
+                self.event_pull_failed(uid, (kind, index), &r, now, out);
                 self.start_failed(uid, kind, index, reason::ERR_IMAGE_PULL, None, out);
             }
             (Step::CreateContainer(kind, index), Reply::Cri(CriReply::ContainerCreated { container_id })) => {
                 run.queue.push_front(Step::StartContainer(kind, index, container_id));
+                self.event_created(uid, (kind, index), now, out);
             }
-            (Step::CreateContainer(kind, index), Reply::Cri(_)) => {
+            (Step::CreateContainer(kind, index), Reply::Cri(r)) => {
                 // startContainer: CreateContainer failed (kuberuntime ErrCreateContainer).
+                self.event_runtime_failed(uid, (kind, index), "", &r, now, out);
                 self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_ERROR, None, out);
             }
             (Step::StartContainer(kind, index, _), Reply::Cri(CriReply::Ok)) => {
                 let name = container_of(&pod, kind, index).name().to_string();
                 w.start_failures.remove(&name);
+                self.event_started(uid, (kind, index), now, out);
             }
-            (Step::StartContainer(kind, index, _), Reply::Cri(_)) => {
+            (Step::StartContainer(kind, index, container_id), Reply::Cri(r)) => {
+                self.event_runtime_failed(uid, (kind, index), &container_id, &r, now, out);
                 self.start_failed(uid, kind, index, reason::RUN_CONTAINER_ERROR, None, out);
             }
             (Step::RemoveDataDir, Reply::Node(NodeReply::Err(e))) => {
@@ -1777,7 +1877,16 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
         }
     } else if !actions.containers_to_kill.is_empty() {
         steps.push(Step::StopContainers(
-            actions.containers_to_kill.iter().map(|k| (k.id.clone(), grace)).collect(),
+            actions
+                .containers_to_kill
+                .iter()
+                .map(|k| StopContainer {
+                    id: k.id.clone(),
+                    name: k.name.clone(),
+                    grace_seconds: grace,
+                    message: k.message.clone(),
+                })
+                .collect(),
         ));
     }
     if actions.create_sandbox {

@@ -13,6 +13,7 @@
 //! - [`gates`]: the kubelet feature gates that change pod-management decisions.
 //! - [`status`]: the pod status the kubelet reports (container states and reasons, phase,
 //!   conditions); [`pod_status_manifest`] reads a Pod with its status as `kubectl get -o yaml` prints it.
+//! - [`events`]: the Kubernetes Events the kubelet records, and the core/v1 Event it writes.
 //! - [`io`]: the kubelet's inputs and outputs: API requests, CRI calls, node operations, timers.
 //! - [`kubelet`]: the per-node `Kubelet` with its pod workers: `handle(now, input) -> outputs`.
 //! - [`workload`]: what a container does, read from its command (shared with the real backend).
@@ -21,6 +22,7 @@
 
 pub mod actions;
 pub mod backoff;
+pub mod events;
 pub mod gates;
 pub mod hash;
 pub mod io;

@@ -22,6 +22,7 @@ use podsim_model::io::{ApiError, ApiReply, ApiRequest, PodRef, WatchEvent};
 use podsim_model::{Millis, Pod, PodSpec, PodStatusReport};
 
 use crate::etcd::{Etcd, EtcdError, EtcdEvent, EventKind, Object, StoredPod};
+use crate::events::{EventRecord, EventStore};
 
 /// Where pods are stored: `/registry/pods/<namespace>/<name>`.
 pub const POD_PREFIX: &str = "/registry/pods/";
@@ -131,6 +132,8 @@ pub struct ApiServer {
     secret_watches: std::collections::BTreeMap<SecretName, SecretWatch>,
     /// Secret watches the server ended whose client was not told yet.
     secret_watches_ended: std::collections::BTreeSet<SecretName>,
+    /// The Events the kubelet wrote.
+    events: EventStore,
 }
 
 impl ApiServer {
@@ -170,6 +173,8 @@ impl ApiServer {
             }
             ApiRequest::UpdatePodStatus { pod, status } => self.update_pod_status(&pod, status),
             ApiRequest::DeletePod { pod } => self.release_pod(&pod),
+            ApiRequest::CreateEvent { event } => Ok(self.events.create(now, event)),
+            ApiRequest::PatchEvent { event } => Ok(self.events.patch(now, event)),
         };
         reply.unwrap_or_else(ApiReply::Err)
     }
@@ -635,6 +640,22 @@ impl ApiServer {
         self.etcd
             .inspect(&pod_key(namespace, name))
             .map(|(value, revision)| with_resource_version(as_stored_pod(value), revision))
+    }
+
+    /// The Events the kubelet wrote, in order of creation (without those whose time to live was
+    /// over at the last write; see [`ApiServer::expire_events`]).
+    pub fn events(&self) -> impl Iterator<Item = &EventRecord> {
+        self.events.iter()
+    }
+
+    /// The Event `namespace/name`.
+    pub fn event(&self, namespace: &str, name: &str) -> Option<&EventRecord> {
+        self.events.get(namespace, name)
+    }
+
+    /// Drops the Events whose time to live is over at `now` (`--event-ttl`).
+    pub fn expire_events(&mut self, now: Millis) {
+        self.events.expire(now);
     }
 
     /// Whether the Secret `namespace/name` exists.

@@ -81,6 +81,8 @@ pub struct History {
     pub faults: Vec<FaultSpan>,
     /// Violations.
     pub violations: Vec<ViolationMark>,
+    /// The Events the API server holds at the end, in order of creation.
+    pub events: Vec<crate::events::EventRecord>,
     /// Object id -> (pod UID, container name or "" for a sandbox, open span index), for open spans.
     #[serde(skip)]
     open: BTreeMap<String, (String, String, usize)>,

@@ -11,6 +11,7 @@ pub mod apiserver;
 pub mod checker;
 pub mod containerd;
 pub mod etcd;
+pub mod events;
 pub mod expect;
 pub mod faults;
 pub mod history;

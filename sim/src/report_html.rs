@@ -9,7 +9,8 @@
 //! texts are SVG `<title>`s. Stable hooks for tests and browsers: `#verdict`, `section.lane[data-pod]`
 //! with `g.row.sandbox` and `g.row.container[data-container]` of `rect.span[data-id][data-state]`,
 //! `rect.decision`, `rect.backoff`, `g.fault[data-kind]` in `#faults`, `g.violation[data-rule]`, and
-//! the `#violations` and `#fault-list` tables.
+//! the `#violations`, `#fault-list` and `#events` tables (the last: the Kubernetes Events the API server
+//! holds, `tr.event-row[data-type][data-reason]`).
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -17,6 +18,9 @@ use std::fmt::Write as _;
 
 use podsim_model::Millis;
 
+use podsim_model::events::EventType;
+
+use crate::events::EventRecord;
 use crate::history::{FaultSpan, History, PodLane, Span, ViolationMark};
 
 /// The plot width, in pixels, assumed when deciding whether a label fits or marks must be merged (the
@@ -38,6 +42,8 @@ const MAX_FAULT_TRACKS: usize = 8;
 const DECISION_SLOTS: u64 = 550;
 /// At most this many decisions are spelled out in one mark's hover text.
 const MAX_LINES_PER_MARK: usize = 12;
+/// At most this many Events are listed in the table.
+const MAX_EVENT_ROWS: usize = 2_000;
 
 /// Renders the report: a complete HTML document.
 pub fn render(history: &History) -> String {
@@ -78,6 +84,7 @@ pub fn render(history: &History) -> String {
 
     violation_table(&mut out, &history.violations, &placed, &lanes);
     fault_table(&mut out, &history.faults);
+    event_table(&mut out, &history.events, &lanes);
     out.push_str(
         "<footer>Written by <code>podsim run --report</code>. Times are virtual. Hover over a bar, a \
          tick or a marker for its details.</footer>\n</body>\n</html>\n",
@@ -423,6 +430,7 @@ table{border-collapse:collapse;width:100%;max-width:1400px;font-size:12.5px}
 th,td{text-align:left;padding:4px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{color:var(--muted);font-weight:600}
 #violations td.rule{color:var(--viol);font-weight:700}
+#events tr.warning td:nth-child(4){color:#b35c00;font-weight:700}
 .none{color:var(--muted)}
 footer{margin-top:24px;color:var(--muted);font-size:12px}
 "#;
@@ -473,6 +481,7 @@ fn summary(out: &mut String, history: &History, lanes: &[Lane<'_>]) {
         ("faults", history.faults.len().to_string(), "fault-count"),
         ("container restarts", restarts.to_string(), "restarts"),
         ("kubelet decisions", decisions.to_string(), "decisions"),
+        ("events", history.events.len().to_string(), "event-count"),
     ];
     for (label, value, id) in items {
         let _ = write!(out, "<div><dt>{label}</dt><dd id=\"{id}\">{}</dd></div>", escape(&value));
@@ -982,6 +991,45 @@ fn fault_table(out: &mut String, faults: &[FaultSpan]) {
     out.push_str("</tbody></table>\n");
 }
 
+/// The Events the API server holds: when last and first seen, the pod (linked to its lane), type,
+/// reason, container, count and message, in order of creation.
+fn event_table(out: &mut String, events: &[EventRecord], lanes: &[Lane<'_>]) {
+    let _ = writeln!(out, "<h2>Events ({})</h2>", events.len());
+    if events.is_empty() {
+        out.push_str("<p class=\"none\" id=\"events\">None.</p>\n");
+        return;
+    }
+    out.push_str(
+        "<table id=\"events\"><thead><tr><th>last</th><th>first</th><th>pod</th><th>type</th>\
+         <th>reason</th><th>container</th><th>count</th><th>message</th></tr></thead><tbody>\n",
+    );
+    for e in events.iter().take(MAX_EVENT_ROWS) {
+        let name = format!("{}/{}", e.namespace, e.pod_name);
+        let pod = match lanes.iter().position(|l| l.uid == e.pod_uid) {
+            Some(i) => format!("<a href=\"#lane-{i}\">{}</a>", escape(&name)),
+            None => escape(&name),
+        };
+        let _ = writeln!(
+            out,
+            "<tr class=\"event-row {class}\" data-type=\"{kind}\" data-reason=\"{reason}\"><td class=\"mono\">{}</td>\
+             <td class=\"mono\">{}</td><td>{pod}</td><td>{kind}</td><td>{reason}</td><td>{}</td>\
+             <td class=\"mono\">{}</td><td>{}</td></tr>",
+            fmt_time(e.last),
+            fmt_time(e.first),
+            escape(e.container.as_deref().unwrap_or("—")),
+            e.count,
+            escape(&e.message),
+            class = if e.event_type == EventType::Warning { "warning" } else { "normal" },
+            kind = e.event_type.as_str(),
+            reason = escape(&e.reason),
+        );
+    }
+    out.push_str("</tbody></table>\n");
+    if events.len() > MAX_EVENT_ROWS {
+        let _ = writeln!(out, "<p class=\"none\">… and {} more.</p>", events.len() - MAX_EVENT_ROWS);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1014,6 +1062,33 @@ mod tests {
     fn reads_exit_codes() {
         assert_eq!(exit_code("container-2 restart 0, exit 143 Error"), Some(143));
         assert_eq!(exit_code("container-2 restart 0"), None);
+    }
+
+    #[test]
+    fn events_are_listed_with_type_reason_count_and_message() {
+        let mut history = History::new("x", "d", 3);
+        history.events.push(EventRecord {
+            name: "web.1".into(),
+            namespace: "default".into(),
+            pod_name: "web".into(),
+            pod_uid: "u1".into(),
+            container: Some("app".into()),
+            field_path: Some("spec.containers{app}".into()),
+            event_type: EventType::Warning,
+            reason: "BackOff".into(),
+            message: "Back-off restarting failed container app in pod web_default(u1)".into(),
+            count: 4,
+            first: 11_000,
+            last: 75_000,
+            source_component: "kubelet".into(),
+            source_host: "node-1".into(),
+            written: 75_000,
+        });
+        let page = render(&history);
+        assert!(page.contains("<h2>Events (1)</h2>"));
+        assert!(page.contains("data-type=\"Warning\" data-reason=\"BackOff\""));
+        assert!(page.contains("<td class=\"mono\">4</td><td>Back-off restarting failed container app"));
+        assert!(page.contains("<dd id=\"event-count\">1</dd>"));
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum TraceKind {
     Runtime,
     /// The kubelet process starting or dying.
     Kubelet,
+    /// An Event the API server stored (created or patched by the kubelet's event sink).
+    Event,
     /// A safety or liveness violation.
     Violation,
 }

@@ -147,6 +147,8 @@ pub struct Outcome {
     /// Every sandbox and container start, in order (for comparing with a real runtime).
     #[serde(skip)]
     pub starts: crate::report::StartLog,
+    /// The Kubernetes Events the API server holds at the end, in order of creation.
+    pub kube_events: Vec<crate::events::EventRecord>,
 }
 
 /// The liveness check of a run, apart from its end state.
@@ -387,8 +389,11 @@ impl World {
             }
             happenings = judge.happenings();
         }
-        // What is reported is what was checked: the pods at the end of the run, before any extension.
+        // What is reported is what was checked: the pods and Events at the end of the run, before any
+        // extension.
         let pods = crate::report::pod_outcomes(&self.api, &self.containerd, &self.node);
+        self.api.expire_events(end);
+        let kube_events: Vec<crate::events::EventRecord> = self.api.events().cloned().collect();
         let mut liveness = None;
         // Liveness, VOPR style: once the last fault has healed and the last change was made, every pod
         // must reach its desired state within the bound; the run goes on past its end if need be.
@@ -428,6 +433,7 @@ impl World {
         let mut history = self.history.take();
         if let Some(h) = history.as_mut() {
             h.end = simulated;
+            h.events = kube_events.clone();
             for v in &violations {
                 let pod = h.pods.values().map(|l| l.name.clone()).find(|n| names_pod(&v.detail, n));
                 h.violations.push(crate::history::ViolationMark {
@@ -452,6 +458,7 @@ impl World {
             happenings,
             applied_faults: std::mem::take(&mut self.applied_faults),
             starts: std::mem::take(&mut self.starts),
+            kube_events,
         };
         (outcome, self.trace, history)
     }
@@ -623,6 +630,13 @@ impl World {
                 let at = self.now + delay + extra;
                 self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
             }
+            Output::SetRandomTimer { within, timer } => {
+                // The world draws the kubelet's `sleepDuration * rand.Float64()` from its one rng.
+                let at = self.now + self.rng.below(within);
+                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) });
+            }
+            // What reaches the API server is traced there (the sink's writes).
+            Output::Event(_) => {}
             Output::Decision(d) => {
                 if let (Some(judge), Decision::Planned { pod_uid, .. }) = (self.judge.as_mut(), &d) {
                     judge.log().on_plan(self.now, pod_uid);
@@ -721,8 +735,17 @@ impl World {
             _ => None,
         };
         let short = if self.trace.enabled() { short_api(&request) } else { String::new() };
+        let event_name = written_event(&request);
         let reply = self.api.handle(self.now, request);
         self.trace.record(self.now, TraceKind::Api, || format!("{short} -> {}", short_api_reply(&reply)));
+        if let (Some((namespace, name)), ApiReply::Ok) = (event_name, &reply) {
+            if let Some(e) = self.api.event(&namespace, &name) {
+                if let Some(judge) = self.judge.as_mut() {
+                    judge.log().on_event(self.now, &e.namespace, &e.pod_name, e.container.as_deref(), &e.reason);
+                }
+                self.trace.record(self.now, TraceKind::Event, || e.describe());
+            }
+        }
         if let (Some(uid), ApiReply::Ok) = (releasing, &reply) {
             if let Some(judge) = self.judge.as_mut() {
                 judge.log().on_release(self.now, &uid);
@@ -1317,6 +1340,20 @@ fn short_api(r: &ApiRequest) -> String {
             format!("status {}/{}: {:?}", pod.namespace, pod.name, status.phase)
         }
         ApiRequest::DeletePod { pod } => format!("release pod {}/{}", pod.namespace, pod.name),
+        ApiRequest::CreateEvent { event } => format!("create event {}/{}", event.namespace, event.name),
+        ApiRequest::PatchEvent { event } => {
+            format!("patch event {}/{} count {}", event.namespace, event.name, event.count)
+        }
+    }
+}
+
+/// The Event a request writes, if it writes one: `(namespace, name)`.
+pub fn written_event(r: &ApiRequest) -> Option<(String, String)> {
+    match r {
+        ApiRequest::CreateEvent { event } | ApiRequest::PatchEvent { event } => {
+            Some((event.namespace.clone(), event.name.clone()))
+        }
+        _ => None,
     }
 }
 

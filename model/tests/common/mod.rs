@@ -15,6 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use podsim_model::events::{Event as ApiEvent, KubeletEvent};
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, ContainerInfo, CriError, CriReply, CriRequest, Input, NodeReply,
     NodeRequest, Output, PodRef, SandboxInfo, Timer, WatchEvent,
@@ -41,6 +42,8 @@ pub struct Runtime {
     pub images: BTreeSet<String>,
     /// Pulls of these images fail.
     pub broken_images: BTreeSet<String>,
+    /// Calls of these CRI methods (`StopContainer`, `ImageStatus`, ...) fail with `injected failure`.
+    pub failing_methods: BTreeSet<String>,
     next_id: u64,
     /// Every CRI call, in order, as text (for assertions on order).
     pub calls: Vec<String>,
@@ -69,6 +72,8 @@ pub struct Api {
     pub partitioned: bool,
     /// Status writes come back on the watch (as a real API server's do).
     pub echo_status: bool,
+    /// The Events written, by name (the last write of each).
+    pub events: BTreeMap<String, ApiEvent>,
 }
 
 /// How long the kubelet's API client waits for a reply.
@@ -96,6 +101,8 @@ pub struct World {
     pub jitter: (u64, u64),
     /// Every jittered timer set: when, the timer, its base delay, the delay drawn.
     pub timers: Vec<(Millis, Timer, Millis, Millis)>,
+    /// Every event the kubelet recorded (`recorder.Event`), when.
+    pub recorded: Vec<(Millis, KubeletEvent)>,
 }
 
 impl World {
@@ -111,6 +118,7 @@ impl World {
             inputs: 0,
             jitter: (0, 1),
             timers: Vec::new(),
+            recorded: Vec::new(),
         };
         w.api.echo_status = true;
         w.schedule(0, Event::ToKubelet(Input::Start));
@@ -268,7 +276,14 @@ impl World {
                 self.timers.push((self.now, timer.clone(), delay, drawn));
                 self.schedule(self.now + drawn, Event::ToKubelet(Input::Timer(timer)))
             }
+            Output::SetRandomTimer { within, timer } => {
+                let (num, den) = self.jitter;
+                let drawn = within * num / den.max(1);
+                self.timers.push((self.now, timer.clone(), 0, drawn));
+                self.schedule(self.now + drawn, Event::ToKubelet(Input::Timer(timer)))
+            }
             Output::Decision(_) => {}
+            Output::Event(e) => self.recorded.push((self.now, e)),
             Output::Api { call, request } => {
                 self.api.requests.push((self.now, request_kind(&request)));
                 if self.api.partitioned {
@@ -343,6 +358,20 @@ impl World {
                     ApiReply::Err(ApiError::NotFound)
                 }
             }
+            ApiRequest::CreateEvent { event } => {
+                if self.api.events.contains_key(&event.name) {
+                    return ApiReply::Err(ApiError::Conflict);
+                }
+                self.api.events.insert(event.name.clone(), event);
+                ApiReply::Ok
+            }
+            ApiRequest::PatchEvent { event } => match self.api.events.get_mut(&event.name) {
+                Some(e) => {
+                    *e = event;
+                    ApiReply::Ok
+                }
+                None => ApiReply::Err(ApiError::NotFound),
+            },
             ApiRequest::DeletePod { pod } => match self.api.pods.remove(&pod.uid) {
                 Some(p) => {
                     self.api.released.insert(pod.uid.clone());
@@ -394,6 +423,10 @@ impl World {
 
     fn serve_cri(&mut self, request: CriRequest) -> CriReply {
         let now = self.now;
+        let method = describe(&request).split(' ').next().unwrap_or_default().to_string();
+        if self.rt.failing_methods.contains(&method) {
+            return CriReply::Err(CriError::Failed("injected failure".into()));
+        }
         match request {
             CriRequest::ListPodSandbox { pod_uid } => {
                 if let Some(uid) = &pod_uid {
@@ -589,6 +622,8 @@ fn request_kind(request: &ApiRequest) -> &'static str {
         ApiRequest::WatchSecret { .. } => "WatchSecret",
         ApiRequest::UpdatePodStatus { .. } => "UpdatePodStatus",
         ApiRequest::DeletePod { .. } => "DeletePod",
+        ApiRequest::CreateEvent { .. } => "CreateEvent",
+        ApiRequest::PatchEvent { .. } => "PatchEvent",
     }
 }
 
@@ -630,5 +665,32 @@ impl World {
     ) {
         let input = Input::ProbeResult { container_id: container_id.to_string(), probe, result };
         self.schedule(self.now, Event::ToKubelet(input));
+    }
+}
+
+impl World {
+    /// The events the kubelet recorded about a pod: (time, container or "", type, reason, message).
+    pub fn recorded_of(&self, uid: &str) -> Vec<(Millis, String, &'static str, String, String)> {
+        self.recorded
+            .iter()
+            .filter(|(_, e)| e.pod.uid == uid)
+            .map(|(t, e)| {
+                let container = e
+                    .field_path
+                    .as_deref()
+                    .and_then(podsim_model::events::container_of_field_path)
+                    .unwrap_or("")
+                    .to_string();
+                (*t, container, e.event_type.as_str(), e.reason.clone(), e.message.clone())
+            })
+            .collect()
+    }
+
+    /// The Events the API server holds about a pod, in order of their first occurrence.
+    pub fn api_events_of(&self, uid: &str) -> Vec<&ApiEvent> {
+        let mut events: Vec<&ApiEvent> =
+            self.api.events.values().filter(|e| e.involved_object.uid == uid).collect();
+        events.sort_by_key(|e| (e.first_timestamp, e.name.clone()));
+        events
     }
 }
