@@ -741,7 +741,13 @@ impl World {
         if let (Some((namespace, name)), ApiReply::Ok) = (event_name, &reply) {
             if let Some(e) = self.api.event(&namespace, &name) {
                 if let Some(judge) = self.judge.as_mut() {
-                    judge.log().on_event(self.now, &e.namespace, &e.pod_name, e.container.as_deref(), &e.reason);
+                    judge.log().on_event(
+                        self.now,
+                        &e.namespace,
+                        &e.pod_name,
+                        e.container.as_deref(),
+                        &e.reason,
+                    );
                 }
                 self.trace.record(self.now, TraceKind::Event, || e.describe());
             }

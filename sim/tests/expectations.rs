@@ -247,6 +247,43 @@ fn order() {
 }
 
 #[test]
+fn kubernetes_events_by_reason() {
+    let e = "  happened:\n  - {what: event Killing web/app, after: delete web, within: 1s, count: 1}\n  - {what: event BackOff, count: 0}\n";
+    accepts(STUBBORN, e);
+    rejects(
+        STUBBORN,
+        "  happened:\n  - {what: event BackOff web, count: 1}\n",
+        &["expected 1 of `event BackOff web`, found 0"],
+    );
+    rejects(
+        CRASHER,
+        "  happened:\n  - {what: event BackOff web/app, count: 0}\n",
+        &["expected 0 of `event BackOff web/app`, found"],
+    );
+}
+
+#[test]
+fn events_the_api_server_holds_with_their_counts() {
+    let e = "  pods: {web: {events: {BackOff: {count: \"3..\", type: Warning, container: app, message: \"Back-off restarting failed container app in pod web_default\"}, Killing: {count: 0}}}}\n";
+    accepts(CRASHER, e);
+    rejects(
+        CRASHER,
+        "  pods: {web: {events: {BackOff: {type: Normal}}}}\n",
+        &["web: expected BackOff events of type Normal, found Warning"],
+    );
+    rejects(
+        CRASHER,
+        "  pods: {web: {events: {Killing: {count: \"1..\"}}}}\n",
+        &["web: expected 1.. Killing events, found 0"],
+    );
+    rejects(
+        CRASHER,
+        "  pods: {web: {events: {BackOff: {message: pulling}}}}\n",
+        &["expected a BackOff event whose message contains \"pulling\""],
+    );
+}
+
+#[test]
 fn syncs_follow_each_exit_at_the_next_relist() {
     // The PLEG relists every second; an exit makes it sync the pod (syncLoopIteration, plegCh).
     accepts(CRASHER, "  happened:\n  - {what: sync web, after: exit web/app, within: 1s}\n");

@@ -39,6 +39,27 @@ pub struct PodExpectation {
     /// Its volume mounts on the node (`present`: at least one).
     #[serde(default)]
     pub mounts: Option<Presence>,
+    /// The Kubernetes Events about it the API server holds, by reason.
+    #[serde(default)]
+    pub events: BTreeMap<String, EventExpectation>,
+}
+
+/// What the Events of one reason about a pod must be, as the API server holds them.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct EventExpectation {
+    /// The sum of their `count`s (`0`: none).
+    #[serde(default)]
+    pub count: Option<CountRange>,
+    /// Their `type`.
+    #[serde(default, rename = "type")]
+    pub event_type: Option<podsim_model::events::EventType>,
+    /// Only those about this container.
+    #[serde(default)]
+    pub container: Option<String>,
+    /// Text one of their messages contains.
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// A container's state, by kubectl's name.
@@ -295,7 +316,53 @@ pub fn pod_failures(
         }
     }
     node_failures(name, e, now, &stored.pod.uid, runtime, sandboxes_at, &mut out);
+    for (reason, want) in &e.events {
+        event_failures(name, &stored.pod.uid, reason, want, api, &mut out);
+    }
     out
+}
+
+/// What is wrong with the pod's Events of one reason.
+fn event_failures(
+    name: &str,
+    uid: &str,
+    reason: &str,
+    want: &EventExpectation,
+    api: &ApiServer,
+    out: &mut Vec<String>,
+) {
+    let found: Vec<&crate::events::EventRecord> = api
+        .events()
+        .filter(|e| e.pod_uid == uid && e.reason == reason)
+        .filter(|e| want.container.is_none() || e.container == want.container)
+        .collect();
+    let count: u32 = found.iter().map(|e| e.count).sum();
+    let what = match &want.container {
+        Some(c) => format!("{name}/{c}"),
+        None => name.to_string(),
+    };
+    if let Some(range) = want.count {
+        if !range.contains(count) {
+            out.push(format!("{what}: expected {range} {reason} events, found {count}"));
+        }
+    }
+    if let Some(t) = want.event_type {
+        if let Some(other) = found.iter().find(|e| e.event_type != t) {
+            out.push(format!(
+                "{what}: expected {reason} events of type {}, found {}",
+                t.as_str(),
+                other.event_type.as_str()
+            ));
+        }
+    }
+    if let Some(text) = &want.message {
+        if !found.iter().any(|e| e.message.contains(text.as_str())) {
+            let seen = found.first().map_or("none".to_string(), |e| format!("{:?}", e.message));
+            out.push(format!(
+                "{what}: expected a {reason} event whose message contains {text:?}, found {seen}"
+            ));
+        }
+    }
 }
 
 /// What is wrong with the pod's sandboxes, data directory and mounts on the node.
