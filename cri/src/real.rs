@@ -784,8 +784,8 @@ pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
 }
 
 /// Per image used by the scenario's pods (created or updated), how many of their containers would
-/// have the kubelet pull it: those whose `imagePullPolicy` is not Never (kuberuntime_image.go
-/// `EnsureImageExists`: Never only looks for the image on the node).
+/// have the kubelet pull it: those whose `imagePullPolicy` is not Never (pkg/kubelet/images/image_manager.go
+/// `EnsureImageExists` and `shouldPullImage`: Never only looks for the image on the node).
 fn pulling_containers_by_image(scenario: &Scenario) -> BTreeMap<&str, usize> {
     let mut pullers = BTreeMap::new();
     for (_, action) in &scenario.timeline {
