@@ -436,12 +436,7 @@ impl serde::Serialize for Hashes {
 fn run_hash(file: &str) -> Result<(), Failure> {
     let text = read_source(file)?;
     let manifest: PodManifest = parse_document(file, &text)?;
-    let pod = manifest.into_pod().map_err(|e| InputError {
-        file: if file == "-" { "<stdin>".into() } else { file.into() },
-        location: None,
-        field: Some(e.path),
-        message: e.message,
-    })?;
+    let pod = manifest.into_pod().map_err(|e| InputError::at_path(file, &text, &e.path, e.message))?;
     let hashes = pod.all_containers().map(|(_, c)| (c.name().to_string(), format_hash(c.hash()))).collect();
     print_json(&Hashes(hashes))
 }

@@ -45,12 +45,7 @@ pub struct PhaseOutput {
 /// Reads a Pod with its status (YAML or JSON).
 pub fn read_pod(file: &str, text: &str) -> Result<ApiPod, InputError> {
     let manifest: PodWithStatusManifest = parse_document(file, text)?;
-    manifest.into_api_pod().map_err(|e| InputError {
-        file: if file == "-" { "<stdin>".into() } else { file.into() },
-        location: None,
-        field: Some(e.path),
-        message: e.message,
-    })
+    manifest.into_api_pod().map_err(|e| InputError::at_path(file, text, &e.path, e.message))
 }
 
 /// `getPhase` of the pod.

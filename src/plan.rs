@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use podsim_model::actions::{compute_pod_actions_opts, ContainerResources, PlanOptions};
 use podsim_model::manifest::PodManifest;
 use podsim_model::pod::{ActualResources, ResourceName};
+use podsim_model::workload::check_pod_commands;
 use podsim_model::{
     parse_hash, Container, ContainerKind, ContainerState, ContainerStatus, FeatureGates, Pod, PodActions,
     ProbeResults, RuntimePodStatus, SandboxState, SandboxStatus,
@@ -112,13 +113,31 @@ pub struct PlanInput {
 /// `AllContainersRestarting=True` and RestartAllContainersOnContainerExits is on (`Kubelet.SyncPod`).
 pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInput, InputError> {
     let doc: PlanDocument = parse_document(file, text)?;
-    plan_input(file, doc.pod, doc.runtime, doc.probes, gates)
+    plan_input(Source { file, text }, doc.pod, doc.runtime, doc.probes, gates)
+}
+
+/// A document as read: its file's name and its text (errors found after reading locate their field
+/// in it).
+#[derive(Clone, Copy)]
+pub struct Source<'a> {
+    /// The file as the user named it (`-`: standard input).
+    pub file: &'a str,
+    /// Its text.
+    pub text: &'a str,
+}
+
+impl Source<'_> {
+    /// An error at `field` (a path as errors write it), with its line and column.
+    pub fn error_at(&self, field: &str, message: impl Into<String>) -> InputError {
+        InputError::at_path(self.file, self.text, field, message)
+    }
 }
 
 /// Validates the parts of a plan document under these gates (shared with `podsim status`, whose
-/// document adds the reason cache).
+/// document adds the reason cache). A `workload` command outside the workload's vocabulary is an
+/// error, as in a scenario.
 pub fn plan_input(
-    file: &str,
+    source: Source<'_>,
     pod: PodManifest,
     runtime: Option<RuntimeDocument>,
     probes: Option<ProbeResults>,
@@ -126,12 +145,9 @@ pub fn plan_input(
 ) -> Result<PlanInput, InputError> {
     let restart_all_containers =
         gates.restart_all_containers_on_container_exits && pod.condition_is_true(ALL_CONTAINERS_RESTARTING);
-    let pod = pod.into_pod_with(gates).map_err(|e| InputError {
-        file: file_label(file),
-        location: None,
-        field: Some(format!("pod.{}", e.path)),
-        message: e.message,
-    })?;
+    let pod = pod.into_pod_with(gates).map_err(|e| source.error_at(&format!("pod.{}", e.path), e.message))?;
+    check_pod_commands(&pod)
+        .map_err(|e| source.error_at(&format!("pod.{}", e.field), e.error.to_string()))?;
     let rt = runtime.unwrap_or_default();
     let newest_sandbox = rt.sandboxes.first().map_or(String::new(), |s| s.id.clone());
     let sandboxes = rt
@@ -154,11 +170,11 @@ pub fn plan_input(
         .enumerate()
         .map(|(i, c)| {
             let text = c.hash.text();
-            let hash = parse_hash(&text).ok_or_else(|| InputError {
-                file: file_label(file),
-                location: None,
-                field: Some(format!("runtime.containers[{i}].hash")),
-                message: format!("{text:?} is not a hex hash (as `podsim hash` prints)"),
+            let hash = parse_hash(&text).ok_or_else(|| {
+                source.error_at(
+                    &format!("runtime.containers[{i}].hash"),
+                    format!("{text:?} is not a hex hash (as `podsim hash` prints)"),
+                )
             })?;
             Ok(ContainerStatus {
                 image: c.image.unwrap_or_else(|| spec_image(&c.name)),
@@ -183,14 +199,6 @@ pub fn plan_input(
         probes: probes.unwrap_or_default(),
         options: PlanOptions { gates: *gates, restart_all_containers },
     })
-}
-
-fn file_label(file: &str) -> String {
-    if file == "-" {
-        "<stdin>".into()
-    } else {
-        file.into()
-    }
 }
 
 /// The JSON `podsim plan` prints. The fields only the non-default paths set (the legacy next init

@@ -15,7 +15,7 @@ use podsim_model::{ContainerStateReport, ContainerStatusReport, Millis, ProbeRes
 
 use podsim_sim::input::{parse_document, InputError};
 
-use crate::plan::{plan_input, PlanInput, RuntimeDocument};
+use crate::plan::{plan_input, PlanInput, RuntimeDocument, Source};
 
 /// The input of `podsim status`: a plan document, plus the kubelet's reason cache.
 #[derive(Debug, Deserialize)]
@@ -85,16 +85,13 @@ pub struct StatusSettings {
 /// Reads a status document.
 pub fn read_status(file: &str, text: &str, gates: &FeatureGates) -> Result<StatusInput, InputError> {
     let doc: StatusDocument = parse_document(file, text)?;
-    let plan = plan_input(file, doc.pod, doc.runtime, doc.probes, gates)?;
+    let source = Source { file, text };
+    let plan = plan_input(source, doc.pod, doc.runtime, doc.probes, gates)?;
     let mut reasons = BTreeMap::new();
     for (name, cached) in doc.reason_cache {
         if plan.pod.find_container(&name).is_none() {
-            return Err(InputError {
-                file: if file == "-" { "<stdin>".into() } else { file.into() },
-                location: None,
-                field: Some(format!("reasonCache.{name}")),
-                message: format!("the pod has no container {name:?}"),
-            });
+            let message = format!("the pod has no container {name:?}");
+            return Err(source.error_at(&format!("reasonCache.{name}"), message));
         }
         reasons.insert(name, (cached.reason.word(), cached.message));
     }

@@ -109,6 +109,30 @@ fn bad_input_names_the_file_line_and_field_and_exits_2() {
     assert!(err.contains("/no/such/file.yaml: cannot read"), "{err}");
 }
 
+/// issue 12: a malformed `workload` command is bad input wherever podsim reads a pod (a scenario,
+/// `plan`, `status`), exit 2 at its place; it used to run silently as `workload run`.
+#[test]
+fn a_malformed_workload_command_is_bad_input_with_its_place() {
+    let known = "(known: run, exit-after DURATION CODE, ignore-sigterm)";
+    let pod = "pod:\n  metadata: {name: x}\n  spec:\n    containers:\n    - name: a\n      image: b\n      command: [workload, exit-after, 2, sec, \"1\"]\n";
+    for command in ["plan", "status"] {
+        let (code, err) = failure(&[command, "-"], pod);
+        assert_eq!(code, 2, "{command}: {err}");
+        assert_eq!(
+            err,
+            "error: <stdin>:7:16: pod.spec.containers[0].command: workload: exit-after takes DURATION CODE, got \"2\" \"sec\" \"1\"\n",
+            "{command}"
+        );
+    }
+    let scenario = "name: x\ndescription: d\nduration: 1m\npods:\n- metadata: {name: web}\n  spec:\n    containers:\n    - {name: app, image: podsim/workload:1, command: [workload, exit-afterr, 2s, \"1\"]}\n";
+    let (code, err) = failure(&["run", "-"], scenario);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        err,
+        format!("error: <stdin>:8:54: pods[0].spec.containers[0].command: workload: unknown verb \"exit-afterr\" {known}\n")
+    );
+}
+
 #[test]
 fn every_command_has_help() {
     for args in [

@@ -116,7 +116,7 @@ fn phase_bad_input_names_the_line_column_and_field_and_exits_2() {
     let (code, err) = failure(&["phase", "-"], two_states);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("<stdin>:6:5: status.containerStatuses[0].state: may not specify more than 1 state"),
+        err.contains("<stdin>:7:12: status.containerStatuses[0].state: may not specify more than 1 state"),
         "{err}"
     );
 
@@ -128,7 +128,7 @@ fn phase_bad_input_names_the_line_column_and_field_and_exits_2() {
     let (code, err) =
         failure(&["phase", "-"], "kind: Service\nmetadata: {name: p}\nspec:\n  containers: [{name: a}]\n");
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("<stdin>: kind: expected Pod"), "{err}");
+    assert!(err.contains("<stdin>:1:7: kind: expected Pod, found \"Service\""), "{err}");
 
     let (code, err) =
         failure(&["phase", "examples/phase/running.yaml", "--feature-gates", "NoSuchGate=true"], "");
@@ -242,7 +242,7 @@ fn status_bad_input_names_the_line_column_and_field_and_exits_2() {
     let doc = "pod:\n  metadata: {name: p}\n  spec:\n    containers: [{name: a, image: i}]\nreasonCache:\n  b: {reason: CrashLoopBackOff}\n";
     let (code, err) = failure(&["status", "-"], doc);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("<stdin>: reasonCache.b: the pod has no container \"b\""), "{err}");
+    assert!(err.contains("<stdin>:6:6: reasonCache.b: the pod has no container \"b\""), "{err}");
 
     let doc = "pod:\n  metadata: {name: p}\n  spec:\n    containers: [{name: a, image: i}]\noldStatus: {}\n";
     let (code, err) = failure(&["status", "-"], doc);

@@ -250,8 +250,8 @@ fn bad_scenarios_exit_2_naming_file_line_column_and_field() {
         "two-actions.yaml",
         &DEMO.replace("  createSecret: db", "  createSecret: db\n  deleteSecret: db"),
     );
-    let (line, _) = assert_bad_input(&["run", &file], &file, "timeline[0]", "exactly one action");
-    assert_eq!(line, 11, "the entry at line 11");
+    let at = assert_bad_input(&["run", &file], &file, "timeline[0].deleteSecret", "exactly one action");
+    assert_eq!(at, (13, 17), "the second action of the entry at line 11");
 
     let file = write(&dir, "no-image.yaml", &DEMO.replace("image: podsim/workload:1, command", "command"));
     let at = assert_bad_input(&["run", &file], &file, "pods[0].spec.containers[0]", "missing field `image`");
@@ -317,9 +317,10 @@ fn a_timeline_entry_with_two_actions_is_reported_at_that_entry() {
         "two-actions.yaml",
         &DEMO.replace("  createSecret: other", "  createSecret: other\n  deleteSecret: db"),
     );
-    let (line, _) = assert_bad_input(&["run", &file], &file, "timeline[1]", "exactly one action");
+    let (line, _) =
+        assert_bad_input(&["run", &file], &file, "timeline[1].deleteSecret", "exactly one action");
     let (_, _, err) = podsim_output(&["run", &file]);
-    assert!(err.contains("timeline[1]: a timeline entry takes exactly one action"), "{err}");
+    assert!(err.contains("timeline[1].deleteSecret: a timeline entry takes exactly one action"), "{err}");
     assert!((13..=15).contains(&line), "the second entry is on lines 13-15: {err}");
 }
 

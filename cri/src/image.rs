@@ -80,12 +80,15 @@ pub fn pause_image_tar() -> Vec<u8> {
 /// Imports the pause image and the workload image under each reference into the containerd at
 /// `socket` (namespace k8s.io) with `ctr --address SOCK -n k8s.io images import FILE`, writing the
 /// tars into `work_dir` first. Errors carry ctr's stderr.
+///
+/// With no reference (a scenario whose every image is absent from the node) only the pause image is
+/// imported: a layout whose index names no image is refused by ctr (`image might be filtered out`).
 pub fn import_images(socket: &Path, work_dir: &Path, workload_references: &[String]) -> Result<(), String> {
     std::fs::create_dir_all(work_dir).map_err(|e| format!("creating {}: {e}", work_dir.display()))?;
-    let images = [
-        ("pause-image.tar", pause_image_tar()),
-        ("workload-image.tar", workload_image_tar(workload_references)),
-    ];
+    let mut images = vec![("pause-image.tar", pause_image_tar())];
+    if !workload_references.is_empty() {
+        images.push(("workload-image.tar", workload_image_tar(workload_references)));
+    }
     for (file_name, tar) in images {
         let file = work_dir.join(file_name);
         std::fs::write(&file, tar).map_err(|e| format!("writing {}: {e}", file.display()))?;

@@ -858,26 +858,42 @@ pub enum Runtime<'a> {
     Address(&'a std::path::Path),
 }
 
-/// The images a scenario's pods use (each is imported as podsim's workload image), but for images
-/// the scenario says can never be pulled and are not on the node at the start.
+/// The images a real run starts with on the node: each is imported as podsim's workload image. An
+/// image is there if the simulator's node could ever hold it: it is in the scenario's registry
+/// (`images:`) and either preloaded, or pullable (its pulls do not fail for good) by a container whose
+/// `imagePullPolicy` lets the kubelet pull it. (Imported from the start, a pullable image is found
+/// present rather than pulled: pulls never reach a registry here.) So an image that is not
+/// preloaded and only ever asked for with `imagePullPolicy: Never` is absent, as in the simulator,
+/// and its containers wait with ErrImageNeverPull. The list may be empty.
 pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
-    let mut images = std::collections::BTreeSet::new();
+    let pullers = pulling_containers_by_image(scenario);
+    scenario
+        .images
+        .iter()
+        .filter(|(name, spec)| {
+            let pullable = spec.failure != podsim_sim::scenario::PullFailureSpec::Permanent;
+            spec.preloaded || (pullable && pullers.get(name.as_str()).is_some_and(|&n| n > 0))
+        })
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+/// Per image used by the scenario's pods (created or updated), how many of their containers would
+/// have the kubelet pull it: those whose `imagePullPolicy` is not Never (pkg/kubelet/images/image_manager.go
+/// `EnsureImageExists` and `shouldPullImage`: Never only looks for the image on the node).
+fn pulling_containers_by_image(scenario: &Scenario) -> BTreeMap<&str, usize> {
+    let mut pullers = BTreeMap::new();
     for (_, action) in &scenario.timeline {
         if let Action::CreatePod(pod) | Action::UpdatePod(pod) = action {
             for (_, c) in pod.all_containers() {
-                images.insert(c.image().to_string());
+                let count = pullers.entry(c.image()).or_insert(0);
+                if c.image_pull_policy != podsim_model::PullPolicy::Never {
+                    *count += 1;
+                }
             }
         }
     }
-    for (name, spec) in &scenario.images {
-        // An image the registry can never serve is on the node only if it was preloaded.
-        if spec.failure == podsim_sim::scenario::PullFailureSpec::Permanent && !spec.preloaded {
-            images.remove(name);
-        } else {
-            images.insert(name.clone());
-        }
-    }
-    images.into_iter().collect()
+    pullers
 }
 
 /// Runs `scenario` on a real containerd for `duration` (wall clock), then removes everything the run

@@ -122,3 +122,29 @@ fn podsim_images_import_and_the_workload_runs() {
     containerd.stop().expect("the private containerd stops");
     assert_eq!(podsim_cri::clean::leftovers_in(&root, &run_id), Vec::<String>::new(), "nothing is left");
 }
+
+/// A scenario whose every image is absent from the node (imagePullPolicy Never, not preloaded)
+/// imports the pause image alone: an OCI layout naming no image made `ctr images import` fail with
+/// `image might be filtered out` (issue 12).
+#[test]
+fn with_no_workload_reference_only_the_pause_image_is_imported() {
+    if !containerd_available() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join("image_import_none");
+    let _ = std::fs::remove_dir_all(&root);
+    let run_id = format!("importnone{}", std::process::id());
+    let containerd =
+        PrivateContainerd::start_in(&root, &run_id, PAUSE_IMAGE).expect("a private containerd starts");
+    let socket = containerd.socket().to_path_buf();
+    let imported = import_images(&socket, &containerd.dir().join("images"), &[]);
+    let listed = ctr(&socket, &["images", "ls", "-q"]);
+    containerd.stop().expect("the private containerd stops");
+    imported.expect("importing no workload reference succeeds");
+    assert!(listed.status.success(), "ctr images ls: {}", String::from_utf8_lossy(&listed.stderr));
+    // The CRI plugin adds a digest reference (`sha256:...`) to each image it sees.
+    let names: Vec<String> =
+        stdout(&listed).lines().filter(|n| !n.starts_with("sha256:")).map(str::to_string).collect();
+    assert_eq!(names, [PAUSE_IMAGE], "only the pause image");
+    assert_eq!(podsim_cri::clean::leftovers_in(&root, &run_id), Vec::<String>::new(), "nothing is left");
+}

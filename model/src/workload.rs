@@ -3,13 +3,19 @@
 //!
 //! ```text
 //! workload run                         run until stopped (SIGTERM ends it)
-//! workload exit-after DURATION CODE    exit with CODE after DURATION (e.g. 2s, 500ms, 1m)
+//! workload exit-after DURATION CODE    exit with CODE (0 to 255) after DURATION (e.g. 2s, 500ms, 1m)
 //! workload ignore-sigterm              run until SIGKILL (exercises the grace period)
 //! ```
-//! Any other command (or an image podsim did not build) runs until stopped.
+//! The program is `workload` by name or by any path to it (`/bin/workload`). Any other program (an
+//! image podsim did not build, such as `nginx`) runs until stopped. A `workload` command with no verb,
+//! an unknown verb or bad arguments is refused by [`Workload::parse`] with a [`WorkloadError`]:
+//! scenarios, `podsim plan` and `podsim status` report it at load (exit 2), the `workload` binary
+//! prints it and exits 2 at once, and so the simulator's containerd runs such a command as
+//! [`Workload::REFUSED`].
 
 use serde::{Deserialize, Serialize};
 
+use crate::pod::Pod;
 use crate::runtime::Millis;
 
 /// A container's behaviour.
@@ -32,27 +38,108 @@ pub enum Workload {
 pub const SIGKILL_EXIT_CODE: i32 = 137;
 /// The exit code of a process ended by SIGTERM (128 + 15).
 pub const SIGTERM_EXIT_CODE: i32 = 143;
+/// The exit code of the `workload` binary when it refuses its command (a usage error, as in the
+/// shells' and BSD's `EX_USAGE` convention for bad command lines).
+pub const USAGE_EXIT_CODE: i32 = 2;
+/// The largest exit code a process can report (the kernel keeps the low 8 bits of `exit`'s status).
+pub const MAX_EXIT_CODE: i32 = 255;
+
+/// The verbs, as the errors list them.
+const KNOWN_VERBS: &str = "run, exit-after DURATION CODE, ignore-sigterm";
+
+/// Why a `workload` command is refused, and which of its words is at fault.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkloadError {
+    /// The index, in the command's words (command, then args, the program first), of the word at
+    /// fault; the number of words when one is missing.
+    pub word: usize,
+    /// What is wrong.
+    pub kind: WorkloadErrorKind,
+}
+
+/// What is wrong with a `workload` command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WorkloadErrorKind {
+    /// Nothing follows the program.
+    NoVerb,
+    /// The verb is not one of the vocabulary.
+    UnknownVerb(String),
+    /// The verb takes other arguments than those given.
+    Arguments {
+        /// The verb.
+        verb: &'static str,
+        /// What it takes (`DURATION CODE`, or empty for nothing).
+        usage: &'static str,
+        /// What was given.
+        given: Vec<String>,
+    },
+    /// `exit-after`'s DURATION does not read as one.
+    BadDuration(String),
+    /// `exit-after`'s CODE is not a number from 0 to 255.
+    BadExitCode(String),
+}
+
+impl std::fmt::Display for WorkloadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "workload: ")?;
+        match &self.kind {
+            WorkloadErrorKind::NoVerb => write!(f, "no verb (known: {KNOWN_VERBS})"),
+            WorkloadErrorKind::UnknownVerb(verb) => write!(f, "unknown verb {verb:?} (known: {KNOWN_VERBS})"),
+            WorkloadErrorKind::Arguments { verb, usage: "", given } => {
+                write!(f, "{verb} takes no arguments, got {}", quoted(given))
+            }
+            WorkloadErrorKind::Arguments { verb, usage, given } if given.is_empty() => {
+                write!(f, "{verb} takes {usage}, got nothing")
+            }
+            WorkloadErrorKind::Arguments { verb, usage, given } => {
+                write!(f, "{verb} takes {usage}, got {}", quoted(given))
+            }
+            WorkloadErrorKind::BadDuration(text) => {
+                write!(f, "exit-after: {text:?} is not a duration (like 500ms, 2s, 1m)")
+            }
+            WorkloadErrorKind::BadExitCode(text) => {
+                write!(f, "exit-after: {text:?} is not an exit code (0 to {MAX_EXIT_CODE})")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WorkloadError {}
+
+/// `"2" "sec" "1"`.
+fn quoted(words: &[String]) -> String {
+    words.iter().map(|w| format!("{w:?}")).collect::<Vec<_>>().join(" ")
+}
+
+/// Whether `program` is podsim's workload, by name or by any path to it (`/bin/workload`).
+pub fn is_workload_program(program: &str) -> bool {
+    program.rsplit('/').next() == Some("workload")
+}
 
 impl Workload {
-    /// Reads a container's command (and args, appended) as the workload binary does.
-    pub fn from_command(command: &[String], args: &[String]) -> Workload {
+    /// What the `workload` binary does when it refuses its command: it exits at once with
+    /// [`USAGE_EXIT_CODE`]. The simulator's containerd runs a refused command so, as the real one
+    /// would.
+    pub const REFUSED: Workload = Workload::ExitAfter { after: 0, code: USAGE_EXIT_CODE };
+
+    /// Reads a container's command (and args, appended) as the workload binary does: `Ok(Run)` for
+    /// any other program, an error for a `workload` command outside the vocabulary.
+    pub fn parse(command: &[String], args: &[String]) -> Result<Workload, WorkloadError> {
         let words: Vec<&str> = command.iter().chain(args).map(String::as_str).collect();
-        // The program, by name or by any path to it (`workload`, `/bin/workload`).
-        let words = match words.first() {
-            Some(program) if program.rsplit('/').next() == Some("workload") => &words[1..],
-            _ => return Workload::Run,
-        };
-        match words {
-            ["exit-after", duration, code] => match (parse_duration(duration), code.parse::<i32>()) {
-                (Some(after), Ok(code)) => Workload::ExitAfter { after, code },
-                _ => Workload::Run,
-            },
-            ["ignore-sigterm"] => Workload::IgnoreSigterm,
-            _ => Workload::Run,
+        match words.split_first() {
+            Some((program, rest)) if is_workload_program(program) => parse_verb(rest),
+            _ => Ok(Workload::Run),
         }
     }
 
-    /// The command that means this workload (the inverse of [`Workload::from_command`]).
+    /// [`Workload::parse`] for the simulator's containerd, which runs whatever it is given: a refused
+    /// command behaves as the binary does, [`Workload::REFUSED`]. (Scenarios never get here with
+    /// one: they are checked at load.)
+    pub fn from_command(command: &[String], args: &[String]) -> Workload {
+        Workload::parse(command, args).unwrap_or(Workload::REFUSED)
+    }
+
+    /// The command that means this workload (the inverse of [`Workload::parse`]).
     pub fn to_command(self) -> Vec<String> {
         let words: Vec<String> = match self {
             Workload::Run => vec!["workload".into(), "run".into()],
@@ -73,6 +160,105 @@ impl Workload {
     pub fn exit_code_on_sigterm(self) -> i32 {
         SIGTERM_EXIT_CODE
     }
+}
+
+/// The verb and its arguments. `words` follow the program, so `words[i]` is word `i + 1` of the
+/// command.
+fn parse_verb(words: &[&str]) -> Result<Workload, WorkloadError> {
+    let Some((verb, arguments)) = words.split_first() else {
+        return Err(WorkloadError { word: 1, kind: WorkloadErrorKind::NoVerb });
+    };
+    match *verb {
+        "run" => no_arguments("run", arguments).map(|()| Workload::Run),
+        "ignore-sigterm" => no_arguments("ignore-sigterm", arguments).map(|()| Workload::IgnoreSigterm),
+        "exit-after" => exit_after(arguments),
+        other => Err(WorkloadError { word: 1, kind: WorkloadErrorKind::UnknownVerb(other.to_string()) }),
+    }
+}
+
+/// The first argument is word 2 of the command (after the program and the verb).
+const FIRST_ARGUMENT: usize = 2;
+
+/// A verb that takes no arguments.
+fn no_arguments(verb: &'static str, arguments: &[&str]) -> Result<(), WorkloadError> {
+    if arguments.is_empty() {
+        return Ok(());
+    }
+    Err(wrong_arguments(verb, "", arguments))
+}
+
+/// `exit-after DURATION CODE`.
+fn exit_after(arguments: &[&str]) -> Result<Workload, WorkloadError> {
+    let [duration, code] = arguments else {
+        return Err(wrong_arguments("exit-after", "DURATION CODE", arguments));
+    };
+    let after = parse_duration(duration).ok_or_else(|| WorkloadError {
+        word: FIRST_ARGUMENT,
+        kind: WorkloadErrorKind::BadDuration(duration.to_string()),
+    })?;
+    let code = parse_exit_code(code).ok_or_else(|| WorkloadError {
+        word: FIRST_ARGUMENT + 1,
+        kind: WorkloadErrorKind::BadExitCode(code.to_string()),
+    })?;
+    Ok(Workload::ExitAfter { after, code })
+}
+
+fn wrong_arguments(verb: &'static str, usage: &'static str, arguments: &[&str]) -> WorkloadError {
+    let given = arguments.iter().map(|a| a.to_string()).collect();
+    WorkloadError { word: FIRST_ARGUMENT, kind: WorkloadErrorKind::Arguments { verb, usage, given } }
+}
+
+/// An exit code a process can report: a whole number from 0 to 255 (a larger one would reach the
+/// runtime cut to its low 8 bits, and so differ between the simulator and a real node).
+fn parse_exit_code(text: &str) -> Option<i32> {
+    text.parse::<i32>().ok().filter(|code| (0..=MAX_EXIT_CODE).contains(code))
+}
+
+impl WorkloadError {
+    /// The container field that holds the word at fault: `command`, or `args` when the word is one
+    /// of the args (a missing word is blamed on `args` when there are any).
+    pub fn field(&self, command_words: usize, args_words: usize) -> &'static str {
+        if self.word < command_words || args_words == 0 {
+            "command"
+        } else {
+            "args"
+        }
+    }
+}
+
+/// A container whose `workload` command is refused: the field at fault, relative to the pod
+/// (`spec.containers[1].command`), and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandError {
+    /// The field, as `spec.initContainers[0].args`.
+    pub field: String,
+    /// Why.
+    pub error: WorkloadError,
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.error)
+    }
+}
+
+/// Checks the command of every container of `pod` (init, regular, ephemeral, in the manifest's
+/// order) with [`Workload::parse`]: the first one refused, with its field.
+pub fn check_pod_commands(pod: &Pod) -> Result<(), CommandError> {
+    let lists = [
+        ("initContainers", &pod.spec.init_containers),
+        ("containers", &pod.spec.containers),
+        ("ephemeralContainers", &pod.spec.ephemeral_containers),
+    ];
+    for (list, containers) in lists {
+        for (i, c) in containers.iter().enumerate() {
+            Workload::parse(&c.command, &c.args).map_err(|error| CommandError {
+                field: format!("spec.{list}[{i}].{}", error.field(c.command.len(), c.args.len())),
+                error,
+            })?;
+        }
+    }
+    Ok(())
 }
 
 /// Reads `500ms`, `2s`, `1m`, `1h` (or a bare number of seconds) into milliseconds.
@@ -114,9 +300,107 @@ mod tests {
         );
         assert_eq!(Workload::from_command(&words(&["nginx", "-g"]), &[]), Workload::Run);
         assert_eq!(
-            Workload::from_command(&words(&["workload", "exit-after", "soon", "1"]), &[]),
+            Workload::from_command(&words(&["/usr/bin/nginx"]), &words(&["exit-afterr"])),
             Workload::Run
         );
+        assert_eq!(
+            Workload::from_command(&words(&["workload", "exit-after", "soon", "1"]), &[]),
+            Workload::REFUSED,
+            "the simulator runs a refused command as the binary does: exit 2 at once"
+        );
+    }
+
+    /// The message of the error for `words` (command only).
+    fn refusal(w: &[&str]) -> String {
+        Workload::parse(&words(w), &[]).expect_err("refused").to_string()
+    }
+
+    /// Every way a `workload` command can be wrong is an error naming the word, never a silent
+    /// `run` (issue 12: `workload exit-after 2 sec 1` ran forever).
+    #[test]
+    fn bad_commands_are_refused_with_what_is_wrong() {
+        let known = "(known: run, exit-after DURATION CODE, ignore-sigterm)";
+        let cases: &[(&[&str], String)] = &[
+            (&["workload"], format!("workload: no verb {known}")),
+            (
+                &["workload", "exit-afterr", "2s", "1"],
+                format!("workload: unknown verb \"exit-afterr\" {known}"),
+            ),
+            (&["/bin/workload", "Run"], format!("workload: unknown verb \"Run\" {known}")),
+            (
+                &["workload", "exit-after", "2", "sec", "1"],
+                "workload: exit-after takes DURATION CODE, got \"2\" \"sec\" \"1\"".into(),
+            ),
+            (&["workload", "exit-after"], "workload: exit-after takes DURATION CODE, got nothing".into()),
+            (
+                &["workload", "exit-after", "2s"],
+                "workload: exit-after takes DURATION CODE, got \"2s\"".into(),
+            ),
+            (
+                &["workload", "exit-after", "2s", "one"],
+                "workload: exit-after: \"one\" is not an exit code (0 to 255)".into(),
+            ),
+            (
+                &["workload", "exit-after", "2s", "256"],
+                "workload: exit-after: \"256\" is not an exit code (0 to 255)".into(),
+            ),
+            (
+                &["workload", "exit-after", "2s", "-1"],
+                "workload: exit-after: \"-1\" is not an exit code (0 to 255)".into(),
+            ),
+            (
+                &["workload", "exit-after", "2 sec", "1"],
+                "workload: exit-after: \"2 sec\" is not a duration (like 500ms, 2s, 1m)".into(),
+            ),
+            (&["workload", "run", "--now"], "workload: run takes no arguments, got \"--now\"".into()),
+            (
+                &["workload", "ignore-sigterm", "x"],
+                "workload: ignore-sigterm takes no arguments, got \"x\"".into(),
+            ),
+        ];
+        for (command, message) in cases {
+            assert_eq!(&refusal(command), message, "{command:?}");
+        }
+        assert_eq!(
+            Workload::parse(&words(&["workload", "exit-after", "2s", "255"]), &[]),
+            Ok(Workload::ExitAfter { after: 2_000, code: 255 })
+        );
+    }
+
+    #[test]
+    fn errors_name_the_word_and_so_the_field_at_fault() {
+        let err =
+            |command: &[&str], args: &[&str]| Workload::parse(&words(command), &words(args)).unwrap_err();
+        let e = err(&["workload"], &["exit-afterr", "2s", "1"]);
+        assert_eq!((e.word, e.field(1, 3)), (1, "args"));
+        let e = err(&["workload", "exit-after"], &["2s", "one"]);
+        assert_eq!((e.word, e.field(2, 2)), (3, "args"));
+        let e = err(&["workload", "exit-after", "soon"], &["1"]);
+        assert_eq!((e.word, e.field(3, 1)), (2, "command"));
+        let e = err(&["workload"], &[]);
+        assert_eq!((e.word, e.field(1, 0)), (1, "command"), "a missing verb is blamed on the command");
+    }
+
+    #[test]
+    fn a_pods_commands_are_checked_in_every_container_list() {
+        use crate::pod::Container;
+        let container = |name: &str, command: &[&str], args: &[&str]| {
+            let mut c = Container::new(name, "podsim/workload:1");
+            c.command = words(command);
+            c.args = words(args);
+            c
+        };
+        let mut pod = Pod::new("web", "uid-1", "node-1");
+        pod.spec.containers =
+            vec![container("a", &["workload", "run"], &[]), container("b", &["nginx"], &["-g"])];
+        assert_eq!(check_pod_commands(&pod), Ok(()));
+        pod.spec.init_containers = vec![container("init", &["workload"], &["exit-after", "1s", "x"])];
+        let e = check_pod_commands(&pod).unwrap_err();
+        assert_eq!(e.field, "spec.initContainers[0].args");
+        pod.spec.init_containers.clear();
+        pod.spec.containers.push(container("c", &["workload", "sleep"], &[]));
+        let e = check_pod_commands(&pod).unwrap_err();
+        assert_eq!(e.to_string(), format!("spec.containers[2].command: {}", e.error));
     }
 
     #[test]

@@ -6,6 +6,8 @@ use std::io::Read;
 
 use serde::de::DeserializeOwned;
 
+use crate::locate::{locate, scalar_entries, FieldPath};
+
 /// Bad input: what is wrong, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {
@@ -40,6 +42,31 @@ impl InputError {
     pub fn whole_file(file: &str, message: impl Into<String>) -> InputError {
         InputError { file: display_name(file), location: None, field: None, message: message.into() }
     }
+
+    /// An error about a field of a document already read (`text`), found after reading it: the
+    /// field's line and column are looked up in the text.
+    pub fn at_field(file: &str, text: &str, field: &FieldPath, message: impl Into<String>) -> InputError {
+        InputError {
+            file: display_name(file),
+            location: locate(text, field),
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    /// [`InputError::at_field`] for a field path written as errors write it (`pod.spec.containers[0].name`);
+    /// a path that does not read as one is named as it is, without a place.
+    pub fn at_path(file: &str, text: &str, field: &str, message: impl Into<String>) -> InputError {
+        match FieldPath::parse(field) {
+            Some(path) => InputError::at_field(file, text, &path, message),
+            None => InputError {
+                file: display_name(file),
+                location: None,
+                field: Some(field.to_string()),
+                message: message.into(),
+            },
+        }
+    }
 }
 
 fn display_name(file: &str) -> String {
@@ -73,13 +100,66 @@ pub fn parse_document<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, 
         let path = err.path().to_string();
         let inner = err.into_inner();
         let location = inner.location().map(|l| (l.line(), l.column()));
-        InputError {
+        let error = InputError {
             file: display_name(file),
             location,
             field: (path != "." && path != "?" && !path.is_empty()).then_some(path.clone()),
             message: clean_message(&inner.to_string(), &path),
-        }
+        };
+        narrow(text, error)
     })
+}
+
+/// Points an error at the field it is about when the reader could only point at an enclosing one
+/// (at the field's own line and column, or at the one field below it that the message names):
+/// a check of a whole entry whose message starts with the field below it (`pods[0]`: "kind: expected
+/// Pod"), or a word inside an entry that serde reads in one piece (a fault's fields are buffered
+/// while its `kind` is found, so `direction: up` is reported at the fault).
+fn narrow(text: &str, error: InputError) -> InputError {
+    let Some(field) = error.field.as_deref().and_then(FieldPath::parse) else { return error };
+    let Some((child, message)) = field_within(text, &field, &error.message) else {
+        // A check made after its value was read (a conversion, a whole-entry check) is marked by
+        // serde_yaml at an enclosing value; the field itself is where the error is.
+        return InputError { location: locate(text, &field).or(error.location), ..error };
+    };
+    InputError {
+        location: locate(text, &child).or(error.location),
+        field: Some(child.to_string()),
+        message,
+        ..error
+    }
+}
+
+/// The field below `field` that `message` is about, and the message to give there.
+fn field_within(text: &str, field: &FieldPath, message: &str) -> Option<(FieldPath, String)> {
+    // "kind: expected Pod, found ...": the message names the field below.
+    if let Some((head, rest)) = message.split_once(": ") {
+        if let Some(relative) = FieldPath::parse(head) {
+            let child = field.clone().join(&relative);
+            if locate(text, &child).is_some() {
+                return Some((child, rest.to_string()));
+            }
+        }
+    }
+    // "unknown variant `up`", "unknown field `x`", "invalid type: string \"three\"", "unknown feature
+    // gate \"X\"": the one entry of the mapping with that key or value.
+    if message.starts_with("missing field") {
+        return None;
+    }
+    let word = quoted_word(message)?;
+    let entries = scalar_entries(text, field)?;
+    let mut matching = entries.iter().filter(|(k, v)| *k == word || *v == word);
+    match (matching.next(), matching.next()) {
+        (Some((key, _)), None) => Some((field.clone().key(key), message.to_string())),
+        _ => None,
+    }
+}
+
+/// The first word of a message in backquotes (serde's `unknown variant `x``) or double quotes.
+fn quoted_word(message: &str) -> Option<String> {
+    let backquoted = message.split('`').nth(1).filter(|_| message.matches('`').count() >= 2);
+    let quoted = || message.split('"').nth(1).filter(|_| message.matches('"').count() >= 2);
+    backquoted.or_else(quoted).map(str::to_string)
 }
 
 /// serde_yaml puts the path and the location into its message; we print both apart, so strip them.

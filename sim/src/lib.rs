@@ -17,6 +17,7 @@ pub mod faults;
 pub mod history;
 pub mod input;
 pub mod link;
+pub mod locate;
 pub mod node;
 pub mod report;
 pub mod report_html;

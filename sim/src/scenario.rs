@@ -13,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use podsim_model::backoff::Jitter;
 use podsim_model::kubelet::{BackoffBounds, FailedSyncRequeue};
 use podsim_model::manifest::PodManifest;
-use podsim_model::workload::Workload;
+use podsim_model::workload::{check_pod_commands, Workload, WorkloadError};
 use podsim_model::{FeatureGates, KubeletConfig, Millis, Pod};
 
 use crate::faults::{Fault, FaultProfile};
 use crate::input::{parse_document, InputError};
+use crate::locate::FieldPath;
 
 /// Durations in scenario files: `500ms`, `30s`, `10m`, `1h`, or a number of seconds.
 pub mod duration {
@@ -606,6 +607,7 @@ impl Scenario {
     /// Reads a scenario from YAML text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, InputError> {
         let f: ScenarioFile = parse_document(file, text)?;
+        check_workload_commands(file, text, &f)?;
         let whole = |message: String| InputError::whole_file(file, message);
         if f.name.trim().is_empty() {
             return Err(whole("name: must not be empty".into()));
@@ -697,6 +699,39 @@ impl Scenario {
             written_timeline,
         })
     }
+}
+
+/// Checks every `workload` command of the file with the workload's own parser ([`Workload::parse`],
+/// which the `workload` binary also uses): the pods under `pods:`, the pods of the timeline's
+/// `createPod` and `updatePod`, and the `command:` of `images:`. A word the workload does not know is
+/// an error at load naming file:line:column: field, where it used to run as `workload run` forever.
+/// Other programs (images podsim did not build) are not checked: they run until stopped.
+fn check_workload_commands(file: &str, text: &str, f: &ScenarioFile) -> Result<(), InputError> {
+    let refused =
+        |path: FieldPath, error: WorkloadError| InputError::at_field(file, text, &path, error.to_string());
+    for (i, image) in f.images.iter().enumerate() {
+        if let Some(command) = &image.command {
+            let path = FieldPath::root().key("images").index(i).key("command");
+            Workload::parse(command, &[]).map_err(|e| refused(path, e))?;
+        }
+    }
+    let pods = f.pods.iter().enumerate().map(|(i, p)| (FieldPath::root().key("pods").index(i), &p.0));
+    let timeline = f.timeline.iter().enumerate().filter_map(|(i, entry)| {
+        let entry_path = FieldPath::root().key("timeline").index(i);
+        match &entry.action {
+            Action::CreatePod(pod) => Some((entry_path.key("createPod"), pod)),
+            Action::UpdatePod(pod) => Some((entry_path.key("updatePod"), pod)),
+            _ => None,
+        }
+    });
+    for (path, pod) in pods.chain(timeline) {
+        check_pod_commands(pod).map_err(|e| {
+            let field =
+                FieldPath::parse(&e.field).map_or(path.clone(), |relative| path.clone().join(&relative));
+            refused(field, e.error)
+        })?;
+    }
+    Ok(())
 }
 
 /// The timeline with its pods as an API server with these gates stores them (the fields of disabled

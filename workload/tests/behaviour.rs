@@ -72,12 +72,32 @@ fn run_ends_with_143_on_sigterm() {
     assert_eq!(wait_for_exit(&mut child).code(), Some(143));
 }
 
+/// A command outside the vocabulary is refused at once: exit code 2 and the same message a
+/// scenario's load gives (issue 12: `workload exit-after 2 sec 1` used to run forever).
 #[test]
-fn an_unknown_command_runs_until_sigterm() {
-    let mut child = workload(&["frobnicate", "--hard"]);
-    wait_until_sigterm_in(&child, "SigCgt");
-    send(&child, libc::SIGTERM);
-    assert_eq!(wait_for_exit(&mut child).code(), Some(143));
+fn a_bad_command_is_refused_with_exit_code_2_and_its_message() {
+    let known = "(known: run, exit-after DURATION CODE, ignore-sigterm)";
+    let cases: [(&[&str], String); 4] = [
+        (&["exit-afterr", "2s", "1"], format!("workload: unknown verb \"exit-afterr\" {known}")),
+        (
+            &["exit-after", "2", "sec", "1"],
+            "workload: exit-after takes DURATION CODE, got \"2\" \"sec\" \"1\"".into(),
+        ),
+        (&["exit-after", "2s", "one"], "workload: exit-after: \"one\" is not an exit code (0 to 255)".into()),
+        (&[], format!("workload: no verb {known}")),
+    ];
+    for (args, message) in cases {
+        let output =
+            Command::new(env!("CARGO_BIN_EXE_workload")).args(args).output().expect("the binary runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stderr), format!("{message}\n"), "{args:?}");
+        assert!(output.stdout.is_empty(), "{args:?}");
+        let same = podsim_model::workload::Workload::parse(
+            &["workload".to_string()],
+            &args.iter().map(|a| a.to_string()).collect::<Vec<_>>(),
+        );
+        assert_eq!(same.unwrap_err().to_string(), message, "the binary and the model say the same");
+    }
 }
 
 #[test]

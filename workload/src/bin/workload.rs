@@ -1,5 +1,5 @@
 //! podsim's workload: a container process whose behaviour is its command, read exactly as the
-//! simulator reads it ([`Workload::from_command`]), so that a scenario means the same on a real
+//! simulator reads it ([`Workload::parse`]), so that a scenario means the same on a real
 //! containerd as in the simulator.
 //!
 //! ```text
@@ -7,17 +7,24 @@
 //! workload exit-after DURATION CODE    exit with CODE after DURATION; SIGTERM ends it earlier (143)
 //! workload ignore-sigterm              ignore SIGTERM; only SIGKILL ends it
 //! ```
-//! Anything else runs until stopped. The binary is built statically and packed into podsim's own
-//! image at `/bin/workload`; as a container's PID 1 a signal has no default action, so the handlers
-//! below are what make SIGTERM end it.
+//! Anything else (no verb, an unknown verb, bad arguments) is refused with the same message that a
+//! scenario's load gives (both come from [`Workload::parse`]), on stderr, and exit code 2. The binary
+//! is built statically and packed into podsim's own image at `/bin/workload`; as a container's PID 1
+//! a signal has no default action, so the handlers below are what make SIGTERM end it.
 
 use std::time::Duration;
 
-use podsim_model::workload::{Workload, SIGTERM_EXIT_CODE};
+use podsim_model::workload::{Workload, SIGTERM_EXIT_CODE, USAGE_EXIT_CODE};
 
 fn main() {
     let argv: Vec<String> = std::env::args().collect();
-    let workload = Workload::from_command(&command_as_the_simulator_reads_it(argv), &[]);
+    let workload = match Workload::parse(&command_as_the_simulator_reads_it(argv), &[]) {
+        Ok(workload) => workload,
+        Err(refused) => {
+            eprintln!("{refused}");
+            std::process::exit(USAGE_EXIT_CODE)
+        }
+    };
     match workload {
         Workload::Run => {
             exit_on_stop_signals();
