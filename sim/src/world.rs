@@ -1200,6 +1200,7 @@ fn short_node(r: &NodeRequest) -> String {
         NodeRequest::MountVolume { pod_uid, volume } => format!("mount {pod_uid}/{volume}"),
         NodeRequest::UnmountVolume { pod_uid, volume } => format!("unmount {pod_uid}/{volume}"),
         NodeRequest::RemoveDataDir { pod_uid } => format!("rmdir {pod_uid}"),
+        NodeRequest::ListPodDirs => "ls pods".to_string(),
     }
 }
 
