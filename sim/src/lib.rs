@@ -16,6 +16,7 @@ pub mod history;
 pub mod input;
 pub mod link;
 pub mod node;
+pub mod node_setup;
 pub mod report;
 pub mod report_html;
 pub mod rng;
