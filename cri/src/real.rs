@@ -250,6 +250,7 @@ impl RealWorld {
             late_notes: Arc::new(Mutex::new(Vec::new())),
             rng: SimRng::new(scenario.seed.unwrap_or(0)),
         };
+        podsim_sim::world::preset_node(&mut world.node, &scenario.node_setup);
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             world.schedule(*at, Event::Timeline(i));
         }
@@ -782,6 +783,8 @@ pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
             images.insert(name.clone());
         }
     }
+    // A preset container's image is on the node: it was pulled for the container.
+    images.extend(scenario.node_setup.containers.iter().map(|c| c.image.clone()));
     images.into_iter().collect()
 }
 
@@ -863,6 +866,11 @@ pub fn run_on_containerd(
         crate::image::label_images(&socket, &added, &run_id)?;
         let control = daemon.clone().map(|d| d as Arc<Mutex<dyn RuntimeControl>>);
         let config = RealConfig { duration, trace, check_expectations: duration >= scenario.duration };
+        // What an earlier kubelet left, before this one starts.
+        if let Err(e) = tokio.block_on(crate::preset::create_preset_runtime(&client, scenario)) {
+            let _ = tokio.block_on(client.remove_everything());
+            return Err(e);
+        }
         let world = RealWorld::new(scenario, config, client.clone(), control);
         let outcome = tokio.block_on(async {
             tokio::select! {

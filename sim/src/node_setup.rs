@@ -276,24 +276,41 @@ struct ObjectId(String);
 
 impl<'de> Deserialize<'de> for ObjectId {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ObjectId, D::Error> {
-        let id = String::deserialize(d)?;
-        if id.is_empty() {
-            return Err(D::Error::custom("an id must not be empty"));
-        }
-        if is_runtime_id(&id) {
-            return Err(D::Error::custom(format!(
-                "{id:?} looks like an id the runtime hands out (sandbox-N, container-N); choose another"
-            )));
-        }
-        with_check(|c| {
-            if !c.seen.ids.insert(id.clone()) {
-                return Err(format!("the id {id:?} is used twice"));
+        read_str(d, |id| {
+            if id.is_empty() {
+                return Err("an id must not be empty".to_string());
             }
-            Ok(())
+            if is_runtime_id(id) {
+                return Err(format!(
+                    "{id:?} looks like an id the runtime hands out (sandbox-N, container-N); choose another"
+                ));
+            }
+            with_check(|c| match c.seen.ids.insert(id.to_string()) {
+                true => Ok(()),
+                false => Err(format!("the id {id:?} is used twice")),
+            })?;
+            Ok(ObjectId(id.to_string()))
         })
-        .map_err(D::Error::custom)?;
-        Ok(ObjectId(id))
     }
+}
+
+/// Reads a string and checks it with `check`: an error is reported at the string's own line and
+/// column (it is raised while the string is read).
+fn read_str<'de, D, T>(d: D, check: impl FnOnce(&str) -> Result<T, String>) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct Visitor<F>(F);
+    impl<T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'_> for Visitor<F> {
+        type Value = T;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<T, E> {
+            (self.0)(v).map_err(E::custom)
+        }
+    }
+    d.deserialize_str(Visitor(check))
 }
 
 fn is_runtime_id(id: &str) -> bool {
@@ -385,14 +402,14 @@ struct SandboxRef(String, PodRef);
 
 impl<'de> Deserialize<'de> for SandboxRef {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<SandboxRef, D::Error> {
-        let id = String::deserialize(d)?;
-        let pod = with_check(|c| match c.sandboxes.get(&id) {
-            Some(pod) => Ok(Some(pod.clone())),
-            None => Err(format!("no sandbox {id:?} in node.runtime.sandboxes")),
+        read_str(d, |id| {
+            let pod = with_check(|c| match c.sandboxes.get(id) {
+                Some(pod) => Ok(Some(pod.clone())),
+                None => Err(format!("no sandbox {id:?} in node.runtime.sandboxes")),
+            })?;
+            let unchecked = || PodRef { uid: String::new(), name: String::new(), namespace: String::new() };
+            Ok(SandboxRef(id.to_string(), pod.unwrap_or_else(unchecked)))
         })
-        .map_err(D::Error::custom)?;
-        let unchecked = || PodRef { uid: String::new(), name: String::new(), namespace: String::new() };
-        Ok(SandboxRef(id, pod.unwrap_or_else(unchecked)))
     }
 }
 
