@@ -730,6 +730,21 @@ pods:
         assert_eq!(plain.node, "node-1", "the name defaults as before");
     }
 
+    /// A shrunk scenario keeps what is on the node: `to_yaml` writes it so that it reads back the same.
+    #[test]
+    fn the_scenario_writer_keeps_the_node_setup() {
+        let s = Scenario::parse("s.yaml", GOOD).unwrap();
+        let text = crate::shrink::to_yaml(&s);
+        let again = Scenario::parse("again.yaml", &text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        let (a, b) = (&s.node_setup, &again.node_setup);
+        assert_eq!((&a.sandboxes, &a.data_dirs, &a.mounts), (&b.sandboxes, &b.data_dirs, &b.mounts));
+        let hashes = |x: &Scenario| -> Vec<u64> {
+            x.node_setup.containers.iter().map(|c| c.hash_value(&x.timeline)).collect()
+        };
+        assert_eq!(hashes(&s), hashes(&again));
+        assert_eq!(again.node, "node-7");
+    }
+
     /// Every bad word and dangling reference is an error with its file, line, column and field.
     #[test]
     fn bad_words_and_dangling_references_are_located() {
