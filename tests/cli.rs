@@ -191,3 +191,26 @@ fn conform_refuses_scenarios_not_meant_for_a_real_runtime() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("OomKill"), "{err}");
 }
+
+/// A scenario whose `node.runtime` names a sandbox it does not list, or uses a word podsim does not
+/// know, is bad input: exit 2, with the file, line, column and field.
+#[test]
+fn a_bad_preset_node_is_bad_input_with_its_place() {
+    let text =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios/startup-stale-hashes.yaml"))
+            .expect("the shipped scenario");
+    let cases = [
+        (
+            "sandbox: old, name: app",
+            "sandbox: gone, name: app",
+            ":12:30: node.runtime.containers[0].sandbox: no sandbox \"gone\"",
+        ),
+        ("state: ready}", "state: warm}", ":10:46: node.runtime.sandboxes[0].state: unknown variant `warm`"),
+    ];
+    for (from, to, want) in cases {
+        assert!(text.contains(from), "{from}");
+        let (code, err) = failure(&["run", "-"], &text.replacen(from, to, 1));
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("<stdin>{want}")), "{to}: {err}");
+    }
+}

@@ -7,6 +7,7 @@
 //!   layouts and imported, with no registry.
 //! - [`daemon`]: a private containerd in a temporary folder, started and stopped by podsim.
 //! - [`clean`]: removes what a killed podsim left behind.
+//! - [`preset`]: a scenario's `node.runtime`, created through the CRI before the kubelet starts.
 //! - [`real`]: the real world: the in-process API server and the kubelet model on the wall clock,
 //!   with containerd behind the CRI.
 //! - [`conform`]: a scenario in the simulator and on containerd, compared.
@@ -28,6 +29,8 @@ pub mod conform;
 pub mod daemon;
 #[cfg(feature = "containerd")]
 pub mod image;
+#[cfg(feature = "containerd")]
+pub mod preset;
 #[cfg(feature = "containerd")]
 pub mod real;
 #[cfg(feature = "containerd")]

@@ -260,6 +260,7 @@ impl RealWorld {
             listed: ListedRuntime::default(),
             config,
         };
+        podsim_sim::world::preset_node(&mut world.node, &scenario.node_setup);
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             world.schedule(*at, Event::Timeline(i));
         }
@@ -867,7 +868,7 @@ pub enum Runtime<'a> {
 /// and its containers wait with ErrImageNeverPull. The list may be empty.
 pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
     let pullers = pulling_containers_by_image(scenario);
-    scenario
+    let mut images: std::collections::BTreeSet<String> = scenario
         .images
         .iter()
         .filter(|(name, spec)| {
@@ -875,7 +876,10 @@ pub fn scenario_images(scenario: &Scenario) -> Vec<String> {
             spec.preloaded || (pullable && pullers.get(name.as_str()).is_some_and(|&n| n > 0))
         })
         .map(|(name, _)| name.clone())
-        .collect()
+        .collect();
+    // A preset container's image is on the node: it was pulled for the container.
+    images.extend(scenario.node_setup.containers.iter().map(|c| c.image.clone()));
+    images.into_iter().collect()
 }
 
 /// Per image used by the scenario's pods (created or updated), how many of their containers would
@@ -974,6 +978,11 @@ pub fn run_on_containerd(
         crate::image::label_images(&socket, &added, &run_id)?;
         let control = daemon.clone().map(|d| d as Arc<Mutex<dyn RuntimeControl>>);
         let config = RealConfig { duration, trace, check_expectations: duration >= scenario.duration };
+        // What an earlier kubelet left, before this one starts.
+        if let Err(e) = tokio.block_on(crate::preset::create_preset_runtime(&client, scenario)) {
+            let _ = tokio.block_on(client.remove_everything());
+            return Err(e);
+        }
         let world = RealWorld::new(scenario, config, client.clone(), control);
         let outcome = tokio.block_on(async {
             tokio::select! {

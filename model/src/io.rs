@@ -342,6 +342,19 @@ pub enum NodeRequest {
         /// The pod.
         pod_uid: String,
     },
+    /// List the pod directories on disk with the volumes mounted in each (`listPodsFromDisk` and
+    /// `getMountedVolumePathListFromDisk`): what the volume manager reconstructs at start-up and what
+    /// `cleanupOrphanedPodDirs` walks.
+    ListPodDirs,
+}
+
+/// One pod directory on the node's disk.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodDir {
+    /// The pod's UID (the directory's name).
+    pub pod_uid: String,
+    /// The volumes mounted in it.
+    pub volumes: Vec<String>,
 }
 
 /// The node's reply.
@@ -349,6 +362,8 @@ pub enum NodeRequest {
 pub enum NodeReply {
     /// Done.
     Ok,
+    /// The pod directories on disk ([`NodeRequest::ListPodDirs`]), by UID.
+    PodDirs(Vec<PodDir>),
     /// Failed, with why.
     Err(String),
 }

@@ -23,6 +23,7 @@
 //! worker queues the next one ([`pod_workers`]): jittered delays are handed to the world to draw.
 
 mod event_sites;
+mod housekeeping;
 mod pod_config;
 pub mod pod_workers;
 pub mod recorder;
@@ -455,6 +456,7 @@ enum CallOwner {
     WatchPods,
     ListSecret(SecretKey, u64),
     WatchSecret(SecretKey, u64),
+    ListPodDirs,
     RelistSandboxes,
     RelistContainers,
     StatusUpdate(String),
@@ -474,6 +476,10 @@ struct Pleg {
     last: BTreeMap<String, PlegRecord>,
     /// The containers the last relist saw (to find a container's pod).
     seen_containers: Vec<ContainerInfo>,
+    /// The pods (by UID) that had runtime objects at the last relist, with their labels.
+    pods: BTreeMap<String, PodRef>,
+    /// Whether a relist has completed (the runtime cache has been filled once).
+    relisted: bool,
 }
 
 /// The kubelet of one node.
@@ -500,6 +506,9 @@ pub struct Kubelet {
     next_generation: u64,
     /// The event recorder and its sink (client-go's).
     recorder: Recorder,
+    /// The pod directories found on disk at start-up (with their mounted volumes) that no worker has
+    /// claimed yet: the volume manager's reconstruction (`None` until the node answered).
+    disk: Option<BTreeMap<String, BTreeSet<String>>>,
 }
 
 /// The restart backoff key of a container (`GetStableKey`: pod, container and its hash).
@@ -586,6 +595,7 @@ impl Kubelet {
             probes: ProbeResults::none(),
             next_generation: 0,
             recorder: Recorder::new(&config.node_name),
+            disk: None,
             config,
         }
     }
@@ -709,11 +719,11 @@ impl Kubelet {
                 Some(CallOwner::Worker(uid)) => self.on_reply(&uid, call, Reply::Cri(reply), now, out),
                 _ => {}
             },
-            Input::Node { call, reply } => {
-                if let Some(CallOwner::Worker(uid)) = self.calls.remove(&call) {
-                    self.on_reply(&uid, call, Reply::Node(reply), now, out);
-                }
-            }
+            Input::Node { call, reply } => match self.calls.remove(&call) {
+                Some(CallOwner::Worker(uid)) => self.on_reply(&uid, call, Reply::Node(reply), now, out),
+                Some(CallOwner::ListPodDirs) => self.on_pod_dirs(reply, now, out),
+                _ => {}
+            },
         }
     }
 
@@ -725,6 +735,9 @@ impl Kubelet {
         let next = self.reflector.start();
         self.pods_next(next, out);
         out.push(Output::SetTimer { at: now, timer: Timer::Relist });
+        // The volume manager reconstructs what is mounted from the pod directories on disk.
+        let call = self.call_id(CallOwner::ListPodDirs);
+        out.push(Output::Node { call, request: NodeRequest::ListPodDirs });
     }
 
     fn on_timer(&mut self, timer: Timer, now: Millis, out: &mut Vec<Output>) {
@@ -817,6 +830,9 @@ impl Kubelet {
         }
         let next = self.reflector.on_list(Some(resource_version), now);
         self.pods_next(next, out);
+        // The pod source is ready: what the runtime and the disk hold for pods it does not have can
+        // be cleaned up.
+        self.handle_pod_cleanups(now, out);
     }
 
     /// A version of a pod from the list or the watch: the pod config's `checkAndUpdatePod`, then the
@@ -849,7 +865,9 @@ impl Kubelet {
                     pod_uid: uid.clone(),
                     state: WorkerState::Syncing,
                 }));
-                self.workers.insert(uid.clone(), PodWorker::new(pod, true, WorkerState::Syncing));
+                let mut worker = PodWorker::new(pod, true, WorkerState::Syncing);
+                worker.mounted = self.claim_reconstructed_mounts(&uid);
+                self.workers.insert(uid.clone(), worker);
             }
         }
         self.register_secrets(&uid, now, out);
@@ -1020,20 +1038,22 @@ impl Kubelet {
                 seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&c.status.id), state));
             }
         }
-        let mut changed: Vec<(String, Option<PodRef>)> = Vec::new();
-        for (uid, (objects, pod_ref)) in seen.iter_mut() {
+        let mut changed: Vec<String> = Vec::new();
+        for (uid, (objects, _)) in seen.iter_mut() {
             objects.sort_unstable();
             let old = self.pleg.last.get(*uid).map_or(&[][..], Vec::as_slice);
             if sync_worthy(old, objects) {
-                changed.push((uid.to_string(), Some((*pod_ref).clone())));
+                changed.push(uid.to_string());
             }
         }
         for (uid, old) in &self.pleg.last {
             if !seen.contains_key(uid.as_str()) && sync_worthy(old, &[]) {
-                changed.push((uid.clone(), None));
+                changed.push(uid.clone());
             }
         }
         self.pleg.last.retain(|uid, _| seen.contains_key(uid.as_str()));
+        self.pleg.pods =
+            seen.iter().map(|(uid, (_, pod_ref))| (uid.to_string(), (*pod_ref).clone())).collect();
         for (uid, (objects, _)) in seen.iter_mut() {
             match self.pleg.last.get_mut(*uid) {
                 Some(last) => std::mem::swap(last, objects),
@@ -1049,25 +1069,14 @@ impl Kubelet {
             self.probes.0.retain(|id, _| live.contains(id.as_str()));
         }
         self.pleg.seen_containers = containers;
-        for (uid, pod_ref) in changed {
+        self.pleg.relisted = true;
+        for uid in changed {
             if self.workers.contains_key(&uid) {
                 self.request_sync(&uid, now, out);
-            } else if let Some(pod_ref) =
-                pod_ref.filter(|_| self.reflector.has_synced() && !self.released.contains(&uid))
-            {
-                // Runtime objects of a pod the API server does not have for this node: an orphan of a
-                // pod deleted while the kubelet was away. Tear it down.
-                let mut stub = Pod::new(pod_ref.name, uid.clone(), self.config.node_name.clone());
-                stub.namespace = pod_ref.namespace;
-                stub.spec.termination_grace_period_seconds = 0;
-                out.push(Output::Decision(Decision::Worker {
-                    pod_uid: uid.clone(),
-                    state: WorkerState::Terminating,
-                }));
-                self.workers.insert(uid.clone(), PodWorker::new(stub, false, WorkerState::Terminating));
-                self.start_sync(&uid, now, out);
             }
         }
+        // Runtime objects of pods the kubelet does not know are terminated by the housekeeping.
+        self.handle_pod_cleanups(now, out);
     }
 
     // ---- pod workers ---------------------------------------------------------------------------------
@@ -1664,23 +1673,23 @@ impl Kubelet {
             (Step::MountVolumes, Reply::Node(r)) => {
                 let volume = run.subjects.remove(&call).unwrap_or_default();
                 match r {
-                    NodeReply::Ok => {
-                        w.mounted.insert(volume);
-                    }
                     NodeReply::Err(e) => {
                         self.fail(uid, format!("MountVolume.SetUp failed for volume {volume:?}: {e}"));
                         self.event_mount_failed(uid, &volume, &e, now, out);
+                    }
+                    NodeReply::Ok | NodeReply::PodDirs(_) => {
+                        w.mounted.insert(volume);
                     }
                 }
             }
             (Step::UnmountVolumes, Reply::Node(r)) => {
                 let volume = run.subjects.remove(&call).unwrap_or_default();
                 match r {
-                    NodeReply::Ok => {
-                        w.mounted.remove(&volume);
-                    }
                     NodeReply::Err(e) => {
                         self.fail(uid, format!("UnmountVolume failed for volume {volume:?}: {e}"))
+                    }
+                    NodeReply::Ok | NodeReply::PodDirs(_) => {
+                        w.mounted.remove(&volume);
                     }
                 }
             }

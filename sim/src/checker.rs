@@ -699,6 +699,7 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
 /// Otherwise its newest sandbox is ready, every container that is to run runs its current spec, and
 /// the API server says Running.
 pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bound: Millis, view: &View<'_>) {
+    check_no_orphans(checker, now, (now - since) / 1000, view);
     for stored in view.api.pods() {
         let pod = &stored.pod;
         if pod.spec.node_name != checker.node_name {
@@ -732,6 +733,37 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bou
         } else {
             check_running_pod(checker, now, &stored, &desired, waited, view);
         }
+    }
+}
+
+/// Nothing is left on the node of a pod the API server does not have, such as an earlier kubelet
+/// left them (the kubelet's `HandlePodCleanups` kills such runtime pods, its container GC removes
+/// them, `cleanupOrphanedPodDirs` removes their directories once the volume manager unmounted them).
+fn check_no_orphans(checker: &mut Checker, now: Millis, waited: Millis, view: &View<'_>) {
+    let pods = view.api.pods();
+    let known: BTreeSet<&str> = pods.iter().map(|s| s.pod.uid.as_str()).collect();
+    let mut left: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for s in view.containerd.sandboxes() {
+        if let Some(p) = s.pod.as_ref().filter(|p| !known.contains(p.uid.as_str())) {
+            left.entry(&p.uid).or_default().push(format!("sandbox {}", s.status.id));
+        }
+    }
+    for c in view.containerd.containers() {
+        if let Some(p) = c.pod.as_ref().filter(|p| !known.contains(p.uid.as_str())) {
+            left.entry(&p.uid).or_default().push(format!("container {}", c.status.id));
+        }
+    }
+    for (uid, volume) in view.node.mounts().filter(|(uid, _)| !known.contains(uid)) {
+        left.entry(uid).or_default().push(format!("mount {volume}"));
+    }
+    for uid in view.node.data_dirs().filter(|uid| !known.contains(uid)) {
+        left.entry(uid).or_default().push("data directory".to_string());
+    }
+    for (uid, things) in left {
+        let detail = format!(
+            "pod {uid}, which the API server does not have, still has {things:?} on the node {waited} s after the world settled"
+        );
+        checker.violate(now, Rule::Convergence, detail);
     }
 }
 

@@ -237,6 +237,33 @@ impl ContainerRecord {
     }
 }
 
+/// A container an earlier kubelet made, for [`Containerd::add_preset_container`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresetContainer {
+    /// Its id.
+    pub id: String,
+    /// Its pod (labels).
+    pub pod: PodRef,
+    /// `io.kubernetes.container.name`.
+    pub name: String,
+    /// Which list of the pod's spec it comes from.
+    pub kind: ContainerKind,
+    /// Its image.
+    pub image: String,
+    /// `io.kubernetes.container.hash`.
+    pub hash: u64,
+    /// `io.kubernetes.container.restartCount` (and its attempt).
+    pub restart_count: u32,
+    /// The sandbox it is in.
+    pub sandbox_id: String,
+    /// Created, running or exited.
+    pub state: ContainerState,
+    /// The exit code, if exited.
+    pub exit_code: i32,
+    /// What its process does.
+    pub workload: Workload,
+}
+
 /// The next calls of one method that fail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct InjectedFailure {
@@ -753,6 +780,56 @@ impl Containerd {
             kill_at: None,
         });
         id
+    }
+
+    /// Adds a sandbox an earlier kubelet made (ready: its pause process runs), at `now`, after every
+    /// sandbox added before it. Its id is the caller's.
+    pub fn add_preset_sandbox(&mut self, now: Millis, id: &str, pod: PodRef, attempt: u32, ready: bool) {
+        let ip = self.next_ip();
+        let state = if ready { SandboxState::Ready } else { SandboxState::NotReady };
+        let status =
+            SandboxStatus { id: id.to_string(), state, attempt, ip, host_network: false, created_at: now };
+        self.sandboxes.push(SandboxRecord { pod: Some(pod), status, pause_alive: ready });
+    }
+
+    /// Adds a container an earlier kubelet made, at `now`, after every container added before it. A
+    /// running one behaves as `workload` from `now` (its exit, if it exits by itself, is pushed onto
+    /// `timers`); an exited one exited `now` with `exit_code`.
+    pub fn add_preset_container(
+        &mut self,
+        now: Millis,
+        preset: PresetContainer,
+        timers: &mut Vec<(Millis, RuntimeTimer)>,
+    ) {
+        let running = preset.state == ContainerState::Running;
+        let exited = preset.state == ContainerState::Exited;
+        let record = ContainerRecord {
+            pod: Some(preset.pod),
+            status: ContainerStatus {
+                id: preset.id,
+                name: preset.name,
+                state: preset.state,
+                exit_code: if exited { preset.exit_code } else { 0 },
+                reason: String::new(),
+                hash: preset.hash,
+                restart_count: preset.restart_count,
+                sandbox_id: preset.sandbox_id,
+                image: preset.image,
+                created_at: now,
+                started_at: (running || exited).then_some(now),
+                finished_at: exited.then_some(now),
+                resources: None,
+            },
+            workload: preset.workload,
+            generation: 1,
+            kind: Some(preset.kind),
+            attempt: preset.restart_count,
+            kill_at: None,
+        };
+        if let (true, Workload::ExitAfter { after, code }) = (running, record.workload) {
+            timers.push((now.saturating_add(after), record.process_exit(code, "")));
+        }
+        self.containers.push(record);
     }
 
     /// From now on, pulls of `image` fail as `failure` says (replacing what the registry said). No-op

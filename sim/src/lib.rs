@@ -19,6 +19,7 @@ pub mod input;
 pub mod link;
 pub mod locate;
 pub mod node;
+pub mod node_setup;
 pub mod report;
 pub mod report_html;
 pub mod rng;

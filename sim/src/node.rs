@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use podsim_model::io::{NodeReply, NodeRequest};
+use podsim_model::io::{NodeReply, NodeRequest, PodDir};
 use podsim_model::Millis;
 
 /// The node's filesystem as pod management sees it.
@@ -57,7 +57,40 @@ impl Node {
                 self.data_dirs.remove(pod_uid);
                 NodeReply::Ok
             }
+            NodeRequest::ListPodDirs => NodeReply::PodDirs(self.pod_dirs()),
         }
+    }
+
+    /// Every pod directory with the volumes mounted in it, by UID.
+    fn pod_dirs(&self) -> Vec<PodDir> {
+        self.data_dirs
+            .iter()
+            .map(|uid| PodDir {
+                pod_uid: uid.clone(),
+                volumes: self.mounts_of(uid).map(String::from).collect(),
+            })
+            .collect()
+    }
+
+    /// A pod directory that exists before the kubelet starts (an earlier kubelet made it).
+    pub fn preset_data_dir(&mut self, pod_uid: &str) {
+        self.data_dirs.insert(pod_uid.to_string());
+    }
+
+    /// A volume mounted before the kubelet starts; its pod directory exists with it.
+    pub fn preset_mount(&mut self, pod_uid: &str, volume: &str) {
+        self.preset_data_dir(pod_uid);
+        self.mounts.insert((pod_uid.to_string(), volume.to_string()));
+    }
+
+    /// Every pod directory, by UID.
+    pub fn data_dirs(&self) -> impl Iterator<Item = &str> {
+        self.data_dirs.iter().map(String::as_str)
+    }
+
+    /// Every mount, as (pod UID, volume).
+    pub fn mounts(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.mounts.iter().map(|(p, v)| (p.as_str(), v.as_str()))
     }
 
     /// Mounts fail (for `pod_uid`, or every pod) until `until`.

@@ -19,6 +19,7 @@ use podsim_model::{FeatureGates, KubeletConfig, Millis, Pod};
 use crate::faults::{Fault, FaultProfile};
 use crate::input::{parse_document, InputError};
 use crate::locate::FieldPath;
+use crate::node_setup::{check_references, NodeFile, NodeSetup, ScenarioPods};
 
 /// Durations in scenario files: `500ms`, `30s`, `10m`, `1h`, or a number of seconds.
 pub mod duration {
@@ -312,8 +313,8 @@ pub struct RealRuntime {
 struct ScenarioFile {
     name: String,
     description: String,
-    #[serde(default = "default_node")]
-    node: String,
+    #[serde(default)]
+    node: NodeFile,
     #[serde(default)]
     kubelet: Option<KubeletFile>,
     #[serde(with = "duration")]
@@ -340,10 +341,6 @@ struct ScenarioFile {
     expect: Expectations,
     #[serde(default, with = "opt_duration")]
     converge_within: Option<Millis>,
-}
-
-fn default_node() -> String {
-    "node-1".to_string()
 }
 
 /// An image in the registry.
@@ -549,6 +546,10 @@ pub struct Scenario {
     pub description: String,
     /// The node the kubelet runs.
     pub node: String,
+    /// What is on the node before the kubelet starts (`node.runtime`, `node.dataDirs`,
+    /// `node.mounts`).
+    #[serde(default)]
+    pub node_setup: NodeSetup,
     /// The kubelet's settings (its `node_name` is `node`).
     pub kubelet: KubeletConfig,
     /// How long the run lasts (virtual time).
@@ -606,8 +607,9 @@ impl Scenario {
 
     /// Reads a scenario from YAML text; `file` names it in errors.
     pub fn parse(file: &str, text: &str) -> Result<Scenario, InputError> {
-        let f: ScenarioFile = parse_document(file, text)?;
+        let mut f: ScenarioFile = parse_document(file, text)?;
         check_workload_commands(file, text, &f)?;
+        let node = std::mem::take(&mut f.node);
         let whole = |message: String| InputError::whole_file(file, message);
         if f.name.trim().is_empty() {
             return Err(whole("name: must not be empty".into()));
@@ -654,7 +656,7 @@ impl Scenario {
         for (_, action) in timeline.iter_mut() {
             if let Action::CreatePod(p) | Action::UpdatePod(p) = action {
                 if p.spec.node_name.is_empty() {
-                    p.spec.node_name = f.node.clone();
+                    p.spec.node_name = node.name.clone();
                 }
             }
             if let Action::CreatePod(p) = action {
@@ -669,15 +671,21 @@ impl Scenario {
         f.expect.check_names(&created_pods).map_err(whole)?;
         let mut kubelet =
             f.kubelet.map_or_else(|| KubeletConfig::new(String::new()), KubeletFile::into_config);
-        kubelet.node_name = f.node.clone();
+        kubelet.node_name = node.name.clone();
         // The kubelet's own checks of its configuration, across fields (gates and settings).
         kubelet.validate().map_err(|e| whole(format!("kubelet.{e}")))?;
+        let node_setup = if node.setup.is_empty() {
+            NodeSetup::default()
+        } else {
+            check_references(file, text, ScenarioPods::of(&timeline), &node.setup)?
+        };
         let written_timeline = timeline;
         let timeline = gated_timeline(&written_timeline, &kubelet.feature_gates).map_err(whole)?;
         Ok(Scenario {
             name: f.name,
             description: f.description,
-            node: f.node,
+            node: node.name,
+            node_setup,
             kubelet,
             duration: f.duration,
             seed: f.seed,

@@ -245,7 +245,7 @@ fn container_manifest(c: &Container) -> Value {
 struct ScenarioOut {
     name: String,
     description: String,
-    node: String,
+    node: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
     kubelet: Option<Value>,
     duration: String,
@@ -259,6 +259,61 @@ struct ScenarioOut {
     config_maps: Vec<String>,
     timeline: Vec<Value>,
     expect: crate::scenario::Expectations,
+}
+
+/// `node:` as the scenario format writes it: the name, or the name with what is on the node at
+/// start (pods by name and UID, hashes as numbers, so that it reads back whatever pods are left).
+fn node_block(s: &Scenario) -> Value {
+    use crate::node_setup::PresetState;
+    let setup = &s.node_setup;
+    if setup.is_empty() {
+        return json!(s.node);
+    }
+    let pod = |p: &podsim_model::io::PodRef| json!({"name": p.name, "namespace": p.namespace, "uid": p.uid});
+    let by_uid = |uid: &str| {
+        let sandbox_pod = setup.sandboxes.iter().map(|s| &s.pod).find(|p| p.uid == uid);
+        let known = crate::node_setup::scenario_pod(&s.timeline, uid)
+            .map(|p| json!({"name": p.name, "namespace": p.namespace, "uid": p.uid}));
+        known.or_else(|| sandbox_pod.map(pod)).unwrap_or_else(|| json!({"name": uid, "uid": uid}))
+    };
+    let sandboxes: Vec<Value> = setup
+        .sandboxes
+        .iter()
+        .map(|b| {
+            let state = if b.ready { "ready" } else { "notReady" };
+            json!({"id": b.id, "pod": pod(&b.pod), "attempt": b.attempt, "state": state})
+        })
+        .collect();
+    let containers: Vec<Value> = setup
+        .containers
+        .iter()
+        .map(|c| {
+            let state = match c.state {
+                PresetState::Created => "created",
+                PresetState::Running => "running",
+                PresetState::Exited => "exited",
+            };
+            let mut v = json!({"id": c.id, "sandbox": c.sandbox, "name": c.name, "image": c.image,
+                "hash": c.hash_value(&s.timeline), "restartCount": c.restart_count, "state": state});
+            let obj = v.as_object_mut().expect("an object");
+            if c.state == PresetState::Exited {
+                obj.insert("exitCode".into(), json!(c.exit_code));
+            }
+            let (command, args) = c.command(&s.timeline);
+            if !command.is_empty() || !args.is_empty() {
+                obj.insert("command".into(), json!([command, args].concat()));
+            }
+            v
+        })
+        .collect();
+    let mounts: Vec<Value> =
+        setup.mounts.iter().map(|(uid, volume)| json!({"pod": by_uid(uid), "volume": volume})).collect();
+    json!({
+        "name": s.node,
+        "runtime": {"sandboxes": sandboxes, "containers": containers},
+        "dataDirs": setup.data_dirs.iter().map(|uid| by_uid(uid)).collect::<Vec<_>>(),
+        "mounts": mounts,
+    })
 }
 
 /// Writes a scenario as YAML in the scenario format (so `podsim run` reads it back).
@@ -310,7 +365,7 @@ pub fn to_yaml(s: &Scenario) -> String {
     let out = ScenarioOut {
         name: s.name.clone(),
         description: s.description.clone(),
-        node: s.node.clone(),
+        node: node_block(s),
         kubelet: crate::scenario::kubelet_block(&s.kubelet),
         duration: duration::format(s.duration),
         seed: s.seed,

@@ -23,6 +23,7 @@ use crate::expect::Judge;
 use crate::faults::{Direction, DrawnFaults, Fault, FaultKind};
 use crate::link::Link;
 use crate::node::Node;
+use crate::node_setup::PresetState;
 use crate::rng::SimRng;
 use crate::scenario::{split_name, Action, PullFailureSpec, Scenario};
 use crate::trace::{Trace, TraceKind};
@@ -248,6 +249,8 @@ impl World {
         for i in 0..scenario.foreign_containers {
             containerd.add_foreign_container(0, &format!("foreign-{i}"));
         }
+        let mut preset_timers = Vec::new();
+        preset_runtime(&mut containerd, scenario, &mut preset_timers);
         let mut api = ApiServer::new();
         for (ns, name) in &scenario.secrets {
             let _ = api.create_secret(ns, name);
@@ -321,6 +324,10 @@ impl World {
         for (at, kind) in w.drawn.schedule.clone() {
             w.schedule(at, Event::RandomFault(kind));
         }
+        for (at, timer) in preset_timers {
+            w.schedule(at, Event::Runtime(timer));
+        }
+        preset_node(&mut w.node, &scenario.node_setup);
         w.schedule(0, Event::KubeletBoot);
         w.schedule(COMPACTION_INTERVAL, Event::Compact);
         w
@@ -1379,12 +1386,61 @@ fn short_api_reply(r: &ApiReply) -> String {
     }
 }
 
+/// The sandboxes and containers an earlier kubelet left (`node.runtime`), in the runtime before the
+/// kubelet's first relist.
+fn preset_runtime(
+    containerd: &mut Containerd,
+    scenario: &Scenario,
+    timers: &mut Vec<(Millis, RuntimeTimer)>,
+) {
+    let setup = &scenario.node_setup;
+    for s in &setup.sandboxes {
+        containerd.add_preset_sandbox(0, &s.id, s.pod.clone(), s.attempt, s.ready);
+    }
+    for c in &setup.containers {
+        // A container's image is on the node: it was pulled for it.
+        containerd.preload(&c.image);
+        let timeline = &scenario.timeline;
+        let (command, args) = c.command(timeline);
+        let state = match c.state {
+            PresetState::Created => podsim_model::ContainerState::Created,
+            PresetState::Running => podsim_model::ContainerState::Running,
+            PresetState::Exited => podsim_model::ContainerState::Exited,
+        };
+        let preset = crate::containerd::PresetContainer {
+            id: c.id.clone(),
+            pod: c.pod.clone(),
+            name: c.name.clone(),
+            kind: c.kind(timeline),
+            image: c.image.clone(),
+            hash: c.hash_value(timeline),
+            restart_count: c.restart_count,
+            sandbox_id: c.sandbox.clone(),
+            state,
+            exit_code: c.exit_code,
+            workload: containerd.workload_for(&c.image, &command, &args),
+        };
+        containerd.add_preset_container(0, preset, timers);
+    }
+}
+
+/// The pod directories and mounts an earlier kubelet left (`node.dataDirs`, `node.mounts`).
+pub fn preset_node(node: &mut Node, setup: &crate::node_setup::NodeSetup) {
+    for uid in &setup.data_dirs {
+        node.preset_data_dir(uid);
+    }
+    for (uid, volume) in &setup.mounts {
+        node.preset_mount(uid, volume);
+    }
+}
+
 fn short_node(r: &NodeRequest) -> String {
     match r {
         NodeRequest::MakeDataDir { pod_uid } => format!("mkdir {pod_uid}"),
         NodeRequest::MountVolume { pod_uid, volume } => format!("mount {pod_uid}/{volume}"),
         NodeRequest::UnmountVolume { pod_uid, volume } => format!("unmount {pod_uid}/{volume}"),
         NodeRequest::RemoveDataDir { pod_uid } => format!("rmdir {pod_uid}"),
+        NodeRequest::ListPodDirs => "ls pods".to_string(),
     }
 }
 

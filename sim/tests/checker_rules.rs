@@ -1071,6 +1071,39 @@ fn reports_a_deleted_pod_not_released_after_the_world_settled() {
     b.assert_only(Rule::Convergence);
 }
 
+/// What an earlier kubelet left of a pod the API server does not have must be gone once the world
+/// settled (HandlePodCleanups, the container GC, cleanupOrphanedPodDirs).
+#[test]
+fn reports_what_is_left_of_a_pod_the_api_server_does_not_have_after_the_world_settled() {
+    let mut b = Bench::new();
+    let gone = pod("gone");
+    let sandbox = b.run_sandbox(&gone, 0);
+    b.node.preset_mount(&gone.uid, "data");
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    let uid = gone.uid.as_str();
+    b.assert_reported(
+        Rule::Convergence,
+        &[uid, "API server does not have", &sandbox, "mount data", "data directory"],
+    );
+    b.assert_only(Rule::Convergence);
+}
+
+#[test]
+fn accepts_a_node_cleaned_of_a_pod_the_api_server_does_not_have() {
+    let mut b = Bench::new();
+    let gone = pod("gone");
+    let sandbox = b.run_sandbox(&gone, 0);
+    b.node.preset_mount(&gone.uid, "data");
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    b.node_op(NodeRequest::UnmountVolume { pod_uid: gone.uid.clone(), volume: "data".into() });
+    assert_eq!(b.node_op(NodeRequest::RemoveDataDir { pod_uid: gone.uid.clone() }), NodeReply::Ok);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
 #[test]
 fn reports_a_pod_without_a_ready_sandbox_after_the_world_settled() {
     let p = pod("web");

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use podsim_model::events::{Event as ApiEvent, KubeletEvent};
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, ContainerInfo, CriError, CriReply, CriRequest, Input, NodeReply,
-    NodeRequest, Output, PodRef, SandboxInfo, Timer, WatchEvent,
+    NodeRequest, Output, PodDir, PodRef, SandboxInfo, Timer, WatchEvent,
 };
 use podsim_model::{
     ContainerState, ContainerStatus, Kubelet, KubeletConfig, Millis, Pod, PodStatusReport, SandboxState,
@@ -413,6 +413,22 @@ impl World {
                 self.node.data_dirs.remove(&pod_uid);
                 NodeReply::Ok
             }
+            NodeRequest::ListPodDirs => NodeReply::PodDirs(
+                self.node
+                    .data_dirs
+                    .iter()
+                    .map(|uid| PodDir {
+                        pod_uid: uid.clone(),
+                        volumes: self
+                            .node
+                            .mounts
+                            .iter()
+                            .filter(|(u, _)| u == uid)
+                            .map(|(_, v)| v.clone())
+                            .collect(),
+                    })
+                    .collect(),
+            ),
         }
     }
 
