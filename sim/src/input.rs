@@ -116,6 +116,12 @@ pub fn parse_document<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, 
 /// Pod"), or a word inside an entry that serde reads in one piece (a fault's fields are buffered
 /// while its `kind` is found, so `direction: up` is reported at the fault).
 fn narrow(text: &str, error: InputError) -> InputError {
+    // When serde_yaml names an unknown key in the path, it put the error at the key itself: that is
+    // the place (a buffered entry's unknown key is named only in the message, and found below).
+    let unknown_key = error.message.strip_prefix("unknown field `").and_then(|m| m.split('`').next());
+    if unknown_key.is_some_and(|k| error.field.as_deref().is_some_and(|f| f.ends_with(&format!(".{k}")))) {
+        return error;
+    }
     let Some(field) = error.field.as_deref().and_then(FieldPath::parse) else { return error };
     let Some((child, message)) = field_within(text, &field, &error.message) else {
         // A check made after its value was read (a conversion, a whole-entry check) is marked by

@@ -774,7 +774,7 @@ pods:
                 8,
             ),
             ("dataDirs: [web,", "dataDirs: [webb,", "no pod \"webb\"", "node.dataDirs[0]", 13),
-            ("volume: data}", "volume: logs}", "has no volume \"logs\"", "node.mounts[0]", 15),
+            ("volume: data}", "volume: logs}", "has no volume \"logs\"", "node.mounts[0].volume", 15),
             ("{id: c2,", "{id: c1,", "the id \"c1\" is used twice", "node.runtime.containers[1].id", 12),
             (
                 "{id: c1,",
@@ -783,12 +783,12 @@ pods:
                 "node.runtime.containers[0].id",
                 11,
             ),
-            ("hash: 99", "hash: current", "no spec to hash", "node.runtime.containers[1]", 12),
+            ("hash: 99", "hash: current", "no spec to hash", "node.runtime.containers[1].hash", 12),
             (
                 "state: running}",
                 "state: running, exitCode: 3}",
                 "only an exited container",
-                "node.runtime.containers[0]",
+                "node.runtime.containers[0].exitCode",
                 11,
             ),
             (
