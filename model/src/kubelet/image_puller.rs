@@ -31,11 +31,14 @@
 //! - **A kubelet restart.** The queue lives in the kubelet's memory and is lost with it; the new
 //!   kubelet's pod workers ask for their pulls again as they sync.
 //!
-//! Ported from kubernetes/kubernetes Kubernetes 1.33-1.35: puller.go (search id 70476494663 for the
-//! serial puller; id 39934521351 for the parallel puller's goroutine per pull), image_manager.go
-//! (id 680658890: `NewImageManager`, `pullImage`), pkg/kubelet/apis/config/v1beta1/defaults.go (id
-//! 16677878), pkg/kubelet/apis/config/validation/validation.go (id 4640499) and its test (id
-//! 9350235), and image_manager_test.go `TestMaxParallelImagePullsLimit` (id 3589149732).
+//! Read in the search index (ids are its file ids; the index's kubernetes/kubernetes copy of
+//! puller.go is a 2017 one, so recent copies were read instead): puller.go as of Kubernetes 1.33+
+//! (id 70476494663: `serialImagePuller`, `maxImagePullRequests`, `newParallelImagePuller`'s tokens;
+//! id 39934521351, an annotated copy of the 1.27-1.32 file, for the parallel puller's goroutine per
+//! pull); image_manager.go 1.33+ (id 680658890: `NewImageManager`, `EnsureImageExists`, `pullImage`);
+//! pkg/kubelet/apis/config/v1beta1/defaults.go (id 16677878); validation.go (id 4640499) and
+//! validation_test.go (id 9350235); image_manager_test.go `TestMaxParallelImagePullsLimit` (id
+//! 3589149732); pod_workers.go `UpdatePod` (id 20104594293: "Cancelling current pod sync").
 
 use std::collections::{BTreeSet, VecDeque};
 
