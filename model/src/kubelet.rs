@@ -24,6 +24,7 @@
 
 mod event_sites;
 mod housekeeping;
+pub mod image_puller;
 mod pod_config;
 pub mod pod_workers;
 pub mod recorder;
@@ -47,6 +48,7 @@ use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSou
 use crate::runtime::{ContainerState, Millis, ProbeResults, RuntimePodStatus, SandboxState};
 use crate::status::{generate_api_pod_status, reason, PodStatusReport, StatusContext};
 
+use image_puller::{ImagePuller, PullLimit};
 use pod_config::{check_pod, PodChange};
 pub use pod_workers::FailedSyncRequeue;
 use pod_workers::{requeue, Requeue, RequeueTiming, SyncEnd};
@@ -80,6 +82,10 @@ pub const IMAGE_PULL_MAX: Millis = 300_000;
 pub const STATUS_SYNC_PERIOD: Millis = 10_000;
 /// The Secret manager's `maxIdleTime` is this many sync frequencies (`NewWatchBasedManager`).
 const SECRET_IDLE_SYNC_FREQUENCIES: Millis = 5;
+
+fn serialize_image_pulls_default() -> bool {
+    true
+}
 
 /// The CrashLoopBackOff settings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +143,14 @@ pub struct KubeletConfig {
     /// The ImagePullBackOff (`flowcontrol.NewBackOff(backOffPeriod, MaxImageBackOff)`: 10 s to 300 s,
     /// reset after twice the maximum).
     pub image_pull_back_off: BackoffBounds,
+    /// `serializeImagePulls` (true): pull one image at a time, in the order asked
+    /// ([`image_puller`]).
+    #[serde(default = "serialize_image_pulls_default")]
+    pub serialize_image_pulls: bool,
+    /// `maxParallelImagePulls` (nil: no limit): with `serialize_image_pulls` false, at most this
+    /// many pulls at once.
+    #[serde(default)]
+    pub max_parallel_image_pulls: Option<i32>,
     /// The feature gates that change pod-management decisions.
     #[serde(default)]
     pub feature_gates: FeatureGates,
@@ -155,8 +169,17 @@ impl KubeletConfig {
             failed_sync_requeue: FailedSyncRequeue::default(),
             crash_loop_back_off: CrashLoopBackOffConfig::default(),
             image_pull_back_off: BackoffBounds { initial: IMAGE_PULL_INITIAL, max: IMAGE_PULL_MAX },
+            serialize_image_pulls: true,
+            max_parallel_image_pulls: None,
             feature_gates: FeatureGates::default(),
         }
+    }
+
+    /// `serializeImagePulls` when a configuration leaves it out (v1beta1 `SetDefaults_KubeletConfiguration`):
+    /// true unless `maxParallelImagePulls` is set to 2 or more, so that setting the limit alone
+    /// pulls in parallel.
+    pub fn default_serialize_image_pulls(max_parallel_image_pulls: Option<i32>) -> bool {
+        !matches!(max_parallel_image_pulls, Some(max) if max >= 2)
     }
 
     /// The CrashLoopBackOff's initial and maximum delay, as `newCrashLoopBackOff` resolves them: the
@@ -182,7 +205,8 @@ impl KubeletConfig {
     }
 
     /// The kubelet's validation of these settings (pkg/kubelet/apis/config/validation): a maximum
-    /// restart period needs its gate and lies within 1 s to 300 s; every period is positive.
+    /// restart period needs its gate and lies within 1 s to 300 s; every period is positive; a
+    /// limit on parallel pulls is positive, and above 1 only when pulls are not serialised.
     pub fn validate(&self) -> Result<(), String> {
         if let Some(max) = self.crash_loop_back_off.max {
             if !self.feature_gates.kubelet_crash_loop_back_off_max {
@@ -211,7 +235,7 @@ impl KubeletConfig {
         if self.image_pull_back_off.initial > self.image_pull_back_off.max {
             return Err("imagePullBackOff: initial must not be more than max".into());
         }
-        Ok(())
+        image_puller::validate_pull_settings(self.serialize_image_pulls, self.max_parallel_image_pulls)
     }
 
     fn requeue_timing(&self) -> RequeueTiming {
@@ -500,6 +524,8 @@ pub struct Kubelet {
     restart_backoff: Backoff,
     /// ImagePullBackOff per pod and image.
     image_backoff: Backoff,
+    /// The image puller: pulls waiting and in flight (serial or parallel).
+    puller: ImagePuller,
     /// The liveness and startup result managers: results by container id.
     probes: ProbeResults,
     /// The last work queue generation handed out.
@@ -581,6 +607,7 @@ impl Kubelet {
     pub fn new(config: KubeletConfig) -> Kubelet {
         let restart_backoff = config.restart_backoff();
         let image_backoff = config.image_backoff();
+        let puller = ImagePuller::new(PullLimit::of(&config));
         let secret_idle = SECRET_IDLE_SYNC_FREQUENCIES * config.sync_frequency;
         Kubelet {
             next_call: 0,
@@ -592,6 +619,7 @@ impl Kubelet {
             pleg: Pleg::default(),
             restart_backoff,
             image_backoff,
+            puller,
             probes: ProbeResults::none(),
             next_generation: 0,
             recorder: Recorder::new(&config.node_name),
@@ -716,7 +744,11 @@ impl Kubelet {
                     }
                     self.finish_relist(now, out);
                 }
-                Some(CallOwner::Worker(uid)) => self.on_reply(&uid, call, Reply::Cri(reply), now, out),
+                Some(CallOwner::Worker(uid)) => {
+                    // A pull's reply frees its slot in the puller first: the next queued pull goes out.
+                    self.pull_answered(call, now, out);
+                    self.on_reply(&uid, call, Reply::Cri(reply), now, out)
+                }
                 _ => {}
             },
             Input::Node { call, reply } => match self.calls.remove(&call) {
@@ -1358,11 +1390,13 @@ impl Kubelet {
                     self.event_pull_back_off(uid, (kind, index), now, out);
                     self.start_failed(uid, kind, index, reason::IMAGE_PULL_BACK_OFF, None, out);
                 } else {
+                    // "Pulling image" is recorded as the pod worker asks (EnsureImageExists); the
+                    // pull then goes to the puller (serial or parallel), which may make it wait.
                     self.event_pulling(uid, (kind, index), now, out);
                     if let Some(run) = self.workers.get_mut(uid).and_then(|w| w.sync.as_mut()) {
                         run.pull_started = now;
                     }
-                    self.cri(uid, out, CriRequest::PullImage { image });
+                    self.queue_pull(uid, image, now, out);
                 }
             }
             Step::CreateContainer(kind, index) => self.create_container(uid, kind, index, out),

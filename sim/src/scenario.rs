@@ -168,6 +168,10 @@ struct KubeletFile {
     #[serde(default)]
     image_pull_back_off: Option<BoundsFile>,
     #[serde(default)]
+    serialize_image_pulls: Option<bool>,
+    #[serde(default)]
+    max_parallel_image_pulls: Option<i32>,
+    #[serde(default)]
     feature_gates: Option<FeatureGates>,
 }
 
@@ -213,6 +217,11 @@ impl KubeletFile {
                 max: f.max.unwrap_or(c.image_pull_back_off.max),
             };
         }
+        // Left out, `serializeImagePulls` follows the limit (the kubelet's v1beta1 defaulting).
+        c.max_parallel_image_pulls = self.max_parallel_image_pulls;
+        c.serialize_image_pulls = self
+            .serialize_image_pulls
+            .unwrap_or_else(|| KubeletConfig::default_serialize_image_pulls(self.max_parallel_image_pulls));
         c.feature_gates = self.feature_gates.unwrap_or_default();
         c
     }
@@ -278,6 +287,12 @@ pub fn kubelet_block(config: &KubeletConfig) -> Option<serde_json::Value> {
             "imagePullBackOff",
             json!({"initial": duration::format(b.initial), "max": duration::format(b.max)}),
         );
+    }
+    if config.serialize_image_pulls != d.serialize_image_pulls {
+        put("serializeImagePulls", json!(config.serialize_image_pulls));
+    }
+    if let Some(max) = config.max_parallel_image_pulls {
+        put("maxParallelImagePulls", json!(max));
     }
     if config.feature_gates != d.feature_gates {
         put("featureGates", json!(config.feature_gates));
@@ -923,6 +938,40 @@ duration: 1m
             KUBELET.replace("{ContainerRestartRules: false}", "{KubeletCrashLoopBackOffMax: false}");
         let e = Scenario::parse("tuned.yaml", &gate_off).unwrap_err();
         assert!(e.to_string().contains("KubeletCrashLoopBackOffMax not enabled"), "{e}");
+    }
+
+    /// `serializeImagePulls` and `maxParallelImagePulls`: left out, the first follows the second
+    /// (v1beta1 defaults.go); the kubelet's validation refuses a limit below 1, or above 1 with
+    /// serialised pulls; the `kubelet:` block writes back what was read.
+    #[test]
+    fn reads_the_image_pull_settings_as_the_kubelet_defaults_them() {
+        let with = |block: &str| GOOD.replace("duration: 2m", &format!("duration: 2m\nkubelet: {block}"));
+        let cases = [
+            ("{}", true, None),
+            ("{maxParallelImagePulls: 1}", true, Some(1)),
+            ("{maxParallelImagePulls: 3}", false, Some(3)),
+            ("{serializeImagePulls: false}", false, None),
+            ("{serializeImagePulls: false, maxParallelImagePulls: 1}", false, Some(1)),
+        ];
+        for (block, serialize, max) in cases {
+            let s = Scenario::parse("pulls.yaml", &with(block)).unwrap_or_else(|e| panic!("{block}: {e}"));
+            let k = s.kubelet_config();
+            assert_eq!((k.serialize_image_pulls, k.max_parallel_image_pulls), (serialize, max), "{block}");
+            let written = kubelet_block(&k).map_or("{}".to_string(), |b| b.to_string());
+            let again = Scenario::parse("again.yaml", &with(&written)).unwrap();
+            assert_eq!(again.kubelet, s.kubelet, "{block} written as {written}");
+        }
+        let errors = [
+            ("{maxParallelImagePulls: 0}", "maxParallelImagePulls 0 must be a positive number"),
+            ("{maxParallelImagePulls: -2}", "maxParallelImagePulls -2 must be a positive number"),
+            ("{serializeImagePulls: true, maxParallelImagePulls: 3}", "cannot be larger than 1 unless"),
+            ("{serializeImagePulls: maybe}", "invalid type"),
+            ("{maxParallelImagePull: 3}", "unknown field `maxParallelImagePull`"),
+        ];
+        for (block, message) in errors {
+            let e = Scenario::parse("pulls.yaml", &with(block)).unwrap_err();
+            assert!(e.to_string().contains(message) && e.to_string().contains("kubelet"), "{block}: {e}");
+        }
     }
 
     /// A pod whose container sets its own restartPolicy and a Restart rule (ContainerRestartRules).

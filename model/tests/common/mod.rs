@@ -44,6 +44,10 @@ pub struct Runtime {
     pub broken_images: BTreeSet<String>,
     /// Calls of these CRI methods (`StopContainer`, `ImageStatus`, ...) fail with `injected failure`.
     pub failing_methods: BTreeSet<String>,
+    /// Pulls of these images are answered this long after they are asked (others after 1 ms).
+    pub pull_latency: BTreeMap<String, Millis>,
+    /// Every `PullImage` asked: when, and the image.
+    pub pulls: Vec<(Millis, String)>,
     next_id: u64,
     /// Every CRI call, in order, as text (for assertions on order).
     pub calls: Vec<String>,
@@ -300,8 +304,13 @@ impl World {
             }
             Output::Cri { call, request } => {
                 self.rt.calls.push(describe(&request));
+                let mut latency = 1;
+                if let CriRequest::PullImage { image } = &request {
+                    self.rt.pulls.push((self.now, image.clone()));
+                    latency = self.rt.pull_latency.get(image).copied().unwrap_or(1);
+                }
                 let reply = self.serve_cri(request);
-                self.reply_later(Input::Cri { call, reply });
+                self.schedule(self.now + latency, Event::ToKubelet(Input::Cri { call, reply }));
             }
         }
     }
