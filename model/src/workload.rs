@@ -264,19 +264,33 @@ pub fn check_pod_commands(pod: &Pod) -> Result<(), CommandError> {
 /// Reads `500ms`, `2s`, `1m`, `1h` (or a bare number of seconds) into milliseconds.
 pub fn parse_duration(text: &str) -> Option<Millis> {
     let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let n: Millis = number.parse().ok()?;
-    let factor = match unit {
-        "ms" => 1,
-        "s" => 1_000,
-        "m" => 60_000,
-        "h" => 3_600_000,
-        _ => return None,
-    };
-    n.checked_mul(factor)
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        return text.parse::<Millis>().ok()?.checked_mul(1_000);
+    }
+    // Like Go's time.ParseDuration, without fractions: parts from the largest unit down (`1m30s`).
+    let mut rest = text;
+    let mut total: Millis = 0;
+    let mut last_factor = Millis::MAX;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).filter(|&i| i > 0)?;
+        let (number, after) = rest.split_at(digits);
+        let unit_len = after.find(|c: char| c.is_ascii_digit()).unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let factor = match unit {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            _ => return None,
+        };
+        if factor >= last_factor {
+            return None;
+        }
+        last_factor = factor;
+        total = total.checked_add(number.parse::<Millis>().ok()?.checked_mul(factor)?)?;
+        rest = next;
+    }
+    (!text.is_empty()).then_some(total)
 }
 
 #[cfg(test)]
@@ -413,6 +427,14 @@ mod tests {
     #[test]
     fn reads_durations() {
         assert_eq!(parse_duration("500ms"), Some(500));
+        assert_eq!(parse_duration("1m30s"), Some(90_000));
+        assert_eq!(parse_duration("1h2m3s4ms"), Some(3_723_004));
+        assert_eq!(parse_duration("2m5s"), Some(125_000));
+        assert_eq!(parse_duration("30s1m"), None, "units from the largest down");
+        assert_eq!(parse_duration("1m1m"), None);
+        assert_eq!(parse_duration("1.5s"), None);
+        assert_eq!(parse_duration("m"), None);
+        assert_eq!(parse_duration(""), None);
         assert_eq!(parse_duration("2s"), Some(2_000));
         assert_eq!(parse_duration("3"), Some(3_000));
         assert_eq!(parse_duration("1m"), Some(60_000));

@@ -419,6 +419,10 @@ impl<'de> Deserialize<'de> for ContainerFile {
             if raw.exit_code.is_some() && raw.state != PresetState::Exited {
                 return Err("exitCode: only an exited container has one".to_string());
             }
+            if let Some(command) = &raw.command {
+                // A workload command podsim does not know is refused here as in a pod's spec.
+                podsim_model::workload::Workload::parse(command, &[]).map_err(|e| format!("command: {e}"))?;
+            }
             let container = PresetContainer {
                 id: raw.id.0,
                 sandbox: raw.sandbox.0,
@@ -797,6 +801,13 @@ pods:
                 "a second sandbox of pod web with attempt 0",
                 "node.runtime.sandboxes[1]",
                 9,
+            ),
+            (
+                "state: running}",
+                "state: running, command: [workload, exit-afterr, 2s, \"1\"]}",
+                "unknown verb \"exit-afterr\"",
+                "node.runtime.containers[0].command",
+                11,
             ),
             (
                 "containers:\n    - {id: c1",
