@@ -416,7 +416,7 @@ struct PodWorker {
     /// Deletion arrived while a sync ran: terminate when the current step ends.
     terminate_requested: bool,
     /// The last start failure of each container (the kubelet's reason cache).
-    start_failures: BTreeMap<String, String>,
+    start_failures: BTreeMap<String, (String, String)>,
     last_status: Option<PodStatusReport>,
     /// The status whose write is in flight.
     status_in_flight: Option<PodStatusReport>,
@@ -1388,7 +1388,9 @@ impl Kubelet {
                 if self.image_backoff.backoff_end_since_update(&key, now).is_some() {
                     // `ErrImagePullBackOff`: an error like any other (no `BackoffError`).
                     self.event_pull_back_off(uid, (kind, index), now, out);
-                    self.start_failed(uid, kind, index, reason::IMAGE_PULL_BACK_OFF, None, out);
+                    let message =
+                        format!("Back-off pulling image {:?}", events::apply_default_image_tag(&image));
+                    self.start_failed(uid, kind, index, (reason::IMAGE_PULL_BACK_OFF, message), None, out);
                 } else {
                     // "Pulling image" is recorded as the pod worker asks (EnsureImageExists); the
                     // pull then goes to the puller (serial or parallel), which may make it wait.
@@ -1565,6 +1567,13 @@ impl Kubelet {
             let key = restart_key(&w.pod, container);
             let finished = exited.finished_at.unwrap_or(exited.created_at);
             if let Some(end) = self.restart_backoff.backoff_end(&key, finished, now) {
+                // doBackOff's message for the status (the backoff as Go prints a duration).
+                let status_message = format!(
+                    "back-off {} restarting failed container={} pod={}",
+                    events::go_duration(self.restart_backoff.get(&key)),
+                    container.name(),
+                    events::format_pod(&w.pod)
+                );
                 // doBackOff's event, then a `BackoffError` carrying when the backoff ends.
                 let message = format!(
                     "Back-off restarting failed container {} in pod {}",
@@ -1581,7 +1590,14 @@ impl Kubelet {
                     now,
                     out,
                 );
-                self.start_failed(uid, kind, index, reason::CRASH_LOOP_BACK_OFF, Some(end), out);
+                self.start_failed(
+                    uid,
+                    kind,
+                    index,
+                    (reason::CRASH_LOOP_BACK_OFF, status_message),
+                    Some(end),
+                    out,
+                );
                 return;
             }
             self.restart_backoff.next(&key, finished, now);
@@ -1629,7 +1645,7 @@ impl Kubelet {
         if let Some(error) = config_error {
             let now = run.now;
             self.failed_event(uid, (kind, index), &error, now, out);
-            self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_CONFIG_ERROR, None, out);
+            self.start_failed(uid, kind, index, (reason::CREATE_CONTAINER_CONFIG_ERROR, error), None, out);
             return;
         }
         let restart_count =
@@ -1658,7 +1674,7 @@ impl Kubelet {
         uid: &str,
         kind: ContainerKind,
         index: usize,
-        why: &str,
+        (why, message): (&str, String),
         backoff_expiry: Option<Millis>,
         out: &mut Vec<Output>,
     ) {
@@ -1666,7 +1682,7 @@ impl Kubelet {
         let container = container_of(&w.pod, kind, index);
         let name = container.name().to_string();
         let plain_init = kind == ContainerKind::Init && !container.is_restartable_init_container();
-        w.start_failures.insert(name.clone(), why.to_string());
+        w.start_failures.insert(name.clone(), (why.to_string(), message));
         let run = w.sync.as_mut().expect("in a sync");
         run.start_failed = true;
         if let Some(at) = backoff_expiry {
@@ -1765,7 +1781,11 @@ impl Kubelet {
                     self.queue_create(uid, kind, index);
                 } else if container.image_pull_policy == PullPolicy::Never {
                     self.event_never_pull(uid, (kind, index), now, out);
-                    self.start_failed(uid, kind, index, reason::ERR_IMAGE_NEVER_PULL, None, out);
+                    let message = format!(
+                        "Container image {:?} is not present with pull policy of Never",
+                        container.image()
+                    );
+                    self.start_failed(uid, kind, index, (reason::ERR_IMAGE_NEVER_PULL, message), None, out);
                 } else {
                     run.queue.push_front(Step::PullImage(kind, index));
                 }
@@ -1773,7 +1793,8 @@ impl Kubelet {
             (Step::ImageStatus(kind, index), Reply::Cri(r)) => {
                 // EnsureImageExists: the image could not be inspected (images.ErrImageInspect).
                 self.event_inspect_failed(uid, (kind, index), &r, now, out);
-                self.start_failed(uid, kind, index, reason::IMAGE_INSPECT_ERROR, None, out);
+                let message = format!("Failed to inspect image \"\": {}", event_sites::error_text(&r));
+                self.start_failed(uid, kind, index, (reason::IMAGE_INSPECT_ERROR, message), None, out);
             }
             (Step::PullImage(kind, index), Reply::Cri(CriReply::Ok)) => {
                 let took = now.saturating_sub(run.pull_started);
@@ -1785,7 +1806,15 @@ impl Kubelet {
                 let key = image_key(&pod, &image);
                 self.image_backoff.next(&key, now, now);
                 self.event_pull_failed(uid, (kind, index), &r, now, out);
-                self.start_failed(uid, kind, index, reason::ERR_IMAGE_PULL, None, out);
+                // pullImage: the status's message is the pull's error (evalCRIPullErr).
+                self.start_failed(
+                    uid,
+                    kind,
+                    index,
+                    (reason::ERR_IMAGE_PULL, event_sites::error_text(&r)),
+                    None,
+                    out,
+                );
             }
             (Step::CreateContainer(kind, index), Reply::Cri(CriReply::ContainerCreated { container_id })) => {
                 run.queue.push_front(Step::StartContainer(kind, index, container_id));
@@ -1794,7 +1823,8 @@ impl Kubelet {
             (Step::CreateContainer(kind, index), Reply::Cri(r)) => {
                 // startContainer: CreateContainer failed (kuberuntime ErrCreateContainer).
                 self.event_runtime_failed(uid, (kind, index), "", &r, now, out);
-                self.start_failed(uid, kind, index, reason::CREATE_CONTAINER_ERROR, None, out);
+                let message = event_sites::error_message(&r);
+                self.start_failed(uid, kind, index, (reason::CREATE_CONTAINER_ERROR, message), None, out);
             }
             (Step::StartContainer(kind, index, _), Reply::Cri(CriReply::Ok)) => {
                 let name = container_of(&pod, kind, index).name().to_string();
@@ -1803,7 +1833,8 @@ impl Kubelet {
             }
             (Step::StartContainer(kind, index, container_id), Reply::Cri(r)) => {
                 self.event_runtime_failed(uid, (kind, index), &container_id, &r, now, out);
-                self.start_failed(uid, kind, index, reason::RUN_CONTAINER_ERROR, None, out);
+                let message = event_sites::error_message(&r);
+                self.start_failed(uid, kind, index, (reason::RUN_CONTAINER_ERROR, message), None, out);
             }
             (Step::RemoveDataDir, Reply::Node(NodeReply::Err(e))) => {
                 self.fail(uid, format!("remove data directory: {e}"))

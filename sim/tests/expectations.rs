@@ -156,6 +156,21 @@ fn last_state_exit_code_and_reason() {
 }
 
 #[test]
+fn messages_as_the_kubelet_writes_them() {
+    // doBackOff's message names the backoff being waited, as Go prints a duration.
+    // The sync that met the backoff (at 5 s) set the reason cache; the status it shows is written by
+    // the next sync, when the backoff has ended (19 s), which then starts the container.
+    let e = "  states:\n  - at: 20s\n    pods: {web: {containers: {app: {reason: CrashLoopBackOff, message: back-off 10s restarting failed container=app pod=web_default(default-web)}}}}\n";
+    accepts(CRASHER, e);
+    let e = "  states:\n  - at: 20s\n    pods: {web: {containers: {app: {message: back-off 20s}}}}\n";
+    rejects(
+        CRASHER,
+        e,
+        &["at 20s: web/app: expected a message containing \"back-off 20s\", found \"back-off 10s restarting"],
+    );
+}
+
+#[test]
 fn conditions_and_readiness() {
     let e = "  pods: {web: {conditions: {PodReadyToStartContainers: \"True\", Initialized: true, Ready: {status: \"False\", reason: ContainersNotReady}}, containers: {app: {ready: false}}}}\n";
     accepts(CRASHER, e);

@@ -19,6 +19,16 @@ fn already_present(image: &str) -> String {
     format!("Container image {image:?} already present on machine and can be accessed by the pod")
 }
 
+/// The error text of a CRI reply (the status's message of a failed pull or inspection).
+pub(super) fn error_text(reply: &CriReply) -> String {
+    cri_error_text(reply)
+}
+
+/// The gRPC message of a CRI reply (the status's message of a failed create or start).
+pub(super) fn error_message(reply: &CriReply) -> String {
+    cri_error_message(reply)
+}
+
 /// The error text of a CRI reply that is not the one asked for.
 fn cri_error_text(reply: &CriReply) -> String {
     match reply {

@@ -276,14 +276,14 @@ pub trait ReasonCache {
     fn get(&self, container: &str) -> Option<(&str, &str)>;
 }
 
-/// Reasons without messages (what the model's kubelet keeps).
+/// Reasons without messages.
 impl ReasonCache for BTreeMap<String, String> {
     fn get(&self, container: &str) -> Option<(&str, &str)> {
         BTreeMap::get(self, container).map(|r| (r.as_str(), ""))
     }
 }
 
-/// Reasons with messages.
+/// Reasons with their messages (what the model's kubelet keeps).
 impl ReasonCache for BTreeMap<String, (String, String)> {
     fn get(&self, container: &str) -> Option<(&str, &str)> {
         BTreeMap::get(self, container).map(|(r, m)| (r.as_str(), m.as_str()))
