@@ -535,12 +535,30 @@ impl RealWorld {
         stats.errors += u64::from(matches!(done.reply, CriReply::Err(_)));
         stats.total_micros += micros;
         stats.max_micros = stats.max_micros.max(micros);
+        // Whether a container ran is read before this reply is taken in (a StopContainer's reply
+        // says it no longer does).
+        let was_running: Vec<String> = match &done.request {
+            CriRequest::StopContainer { container_id, .. } => {
+                vec![container_id.clone()].into_iter().filter(|id| self.listed.running(id)).collect()
+            }
+            CriRequest::StopPodSandbox { .. } => self.listed.running_ids(),
+            _ => Vec::new(),
+        };
         let exits = self.listed.on_cri(&done.request, &done.reply);
         if let Some(judge) = self.judge.as_mut() {
             let asked = now.saturating_sub(done.took.as_millis() as Millis);
-            let listed = &self.listed;
-            let running = |id: &str| listed.running(id);
+            let running = |id: &str| was_running.iter().any(|r| r == id);
             judge.log().on_cri(asked, now, &done.request, &done.reply, &running);
+            // containerd's StopContainer sends SIGKILL once the grace period is over, and returns
+            // when the process is gone: a call that lasted the grace period escalated then.
+            if let (CriRequest::StopContainer { container_id, timeout_seconds }, CriReply::Ok) =
+                (&done.request, &done.reply)
+            {
+                let grace = (*timeout_seconds).max(0) as Millis * 1_000;
+                if done.took.as_millis() as Millis >= grace {
+                    judge.log().on_stop_escalated(asked + grace, container_id);
+                }
+            }
             for (id, code) in exits {
                 judge.log().on_exit(now, &id, code);
             }

@@ -924,6 +924,15 @@ impl HappeningLog {
         }
     }
 
+    /// A `StopContainer` whose reply came only after its grace period: the runtime sent SIGKILL at
+    /// `t` (a backend that sees exits late, at its relist, tells this from the call's length).
+    pub fn on_stop_escalated(&mut self, t: Millis, container_id: &str) {
+        if self.stopping.remove(container_id) {
+            let (p, c) = self.container(container_id);
+            self.of_pod(t, Kind::Kill, p, c, Some("SIGKILL".into()));
+        }
+    }
+
     /// A container's process exited at `t` with `code`.
     pub fn on_exit(&mut self, t: Millis, container_id: &str, code: i32) {
         let (p, c) = self.container(container_id);

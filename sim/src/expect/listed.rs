@@ -15,8 +15,19 @@ use crate::node::Node;
 #[derive(Clone, Debug, Default)]
 pub struct ListedRuntime {
     sandboxes: BTreeMap<String, SandboxInfo>,
-    /// Container id -> (running, exit code).
-    containers: BTreeMap<String, (bool, i32)>,
+    /// Container id -> what was last known of its process.
+    containers: BTreeMap<String, Process>,
+}
+
+/// What is known of a container's process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Process {
+    /// It runs.
+    Running,
+    /// A `StopContainer` of it returned: it is gone, though no listing has shown its exit yet.
+    Stopped,
+    /// A listing showed it not running.
+    Ended,
 }
 
 impl ListedRuntime {
@@ -30,9 +41,13 @@ impl ListedRuntime {
             }
             (CriRequest::ListContainers { pod_uid }, CriReply::Containers(list)) => {
                 for c in list {
-                    let running = c.status.state == ContainerState::Running;
-                    let was = self.containers.insert(c.status.id.clone(), (running, c.status.exit_code));
-                    if was.is_some_and(|(r, _)| r) && !running {
+                    let now = if c.status.state == ContainerState::Running {
+                        Process::Running
+                    } else {
+                        Process::Ended
+                    };
+                    let was = self.containers.insert(c.status.id.clone(), now);
+                    if matches!(was, Some(Process::Running | Process::Stopped)) && now == Process::Ended {
                         exits.push((c.status.id.clone(), c.status.exit_code));
                     }
                 }
@@ -42,7 +57,12 @@ impl ListedRuntime {
                 }
             }
             (CriRequest::StartContainer { container_id }, CriReply::Ok) => {
-                self.containers.insert(container_id.clone(), (true, 0));
+                self.containers.insert(container_id.clone(), Process::Running);
+            }
+            (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) => {
+                if let Some(p @ Process::Running) = self.containers.get_mut(container_id) {
+                    *p = Process::Stopped;
+                }
             }
             (CriRequest::StopPodSandbox { sandbox_id }, CriReply::Ok) => {
                 if let Some(s) = self.sandboxes.get_mut(sandbox_id) {
@@ -59,7 +79,12 @@ impl ListedRuntime {
 
     /// Whether a container ran when last seen.
     pub fn running(&self, container_id: &str) -> bool {
-        self.containers.get(container_id).is_some_and(|(r, _)| *r)
+        self.containers.get(container_id) == Some(&Process::Running)
+    }
+
+    /// The containers that ran when last seen.
+    pub fn running_ids(&self) -> Vec<String> {
+        self.containers.iter().filter(|(_, p)| **p == Process::Running).map(|(id, _)| id.clone()).collect()
     }
 
     /// With the node, a view for the expectations.
@@ -99,5 +124,61 @@ impl RuntimeView for ListedView<'_> {
 
     fn mount_count(&self, pod_uid: &str) -> usize {
         self.node.mounts_of(pod_uid).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use podsim_model::io::{ContainerInfo, PodRef};
+    use podsim_model::ContainerStatus;
+
+    fn listing(id: &str, state: ContainerState, exit_code: i32) -> CriReply {
+        let status = ContainerStatus {
+            id: id.into(),
+            name: "app".into(),
+            state,
+            exit_code,
+            reason: String::new(),
+            hash: 0,
+            restart_count: 0,
+            sandbox_id: "s".into(),
+            image: "i".into(),
+            created_at: 0,
+            started_at: None,
+            finished_at: None,
+            resources: None,
+        };
+        let pod = PodRef { uid: "u".into(), name: "web".into(), namespace: "default".into() };
+        CriReply::Containers(vec![ContainerInfo { pod: Some(pod), status }])
+    }
+
+    const ALL: CriRequest = CriRequest::ListContainers { pod_uid: None };
+
+    #[test]
+    fn an_exit_is_seen_once_at_the_listing_that_shows_it() {
+        let mut r = ListedRuntime::default();
+        assert!(r.on_cri(&ALL, &listing("c", ContainerState::Running, 0)).is_empty());
+        assert!(r.running("c"));
+        assert_eq!(r.on_cri(&ALL, &listing("c", ContainerState::Exited, 1)), [("c".to_string(), 1)]);
+        assert!(r.on_cri(&ALL, &listing("c", ContainerState::Exited, 1)).is_empty(), "once");
+        assert!(!r.running("c"));
+    }
+
+    #[test]
+    fn a_stopped_container_no_longer_runs_but_its_exit_is_still_told() {
+        let mut r = ListedRuntime::default();
+        r.on_cri(&ALL, &listing("c", ContainerState::Running, 0));
+        let stop = CriRequest::StopContainer { container_id: "c".into(), timeout_seconds: 10 };
+        assert!(r.on_cri(&stop, &CriReply::Ok).is_empty());
+        assert!(!r.running("c") && r.running_ids().is_empty());
+        assert_eq!(r.on_cri(&ALL, &listing("c", ContainerState::Exited, 137)), [("c".to_string(), 137)]);
+    }
+
+    #[test]
+    fn a_container_never_seen_running_has_no_exit() {
+        let mut r = ListedRuntime::default();
+        assert!(r.on_cri(&ALL, &listing("c", ContainerState::Exited, 0)).is_empty());
+        assert!(r.on_cri(&ALL, &CriReply::Containers(Vec::new())).is_empty());
     }
 }
