@@ -340,6 +340,16 @@ fn bad_expectations_are_load_errors_with_their_place() {
     assert!(e.contains("empty"), "{e}");
     let e = load_error(CRASHER, "  states:\n  - {at: 1m, pods: {web: {conditions: {Happy: \"True\"}}}}\n");
     assert!(e.contains("unknown variant `Happy`"), "{e}");
+    let e = load_error(CRASHER, "  pods: {web: {containers: {app: {reason: CrashLoopBackof}}}}\n");
+    assert!(
+        e.contains("expect.pods.web.containers.app.reason")
+            && e.contains("unknown container reason \"CrashLoopBackof\""),
+        "{e}"
+    );
+    let e = load_error(CRASHER, "  pods: {web: {events: {Backoff: {count: 1}}}}\n");
+    assert!(e.contains("unknown kubelet Event reason \"Backoff\""), "{e}");
+    let e = load_error(CRASHER, "  happened:\n  - {what: event Pulld web/app}\n");
+    assert!(e.contains("unknown kubelet Event reason \"Pulld\""), "{e}");
     let e = load_error(CRASHER, "  happened:\n  - {what: start wbe/app}\n");
     assert!(e.contains("expect.happened[0]: `start wbe/app` names no pod"), "{e}");
     let e = load_error(CRASHER, "  pods: {web: {containers: {app: {lastState: {exitCode: one}}}}}\n");

@@ -263,6 +263,10 @@ impl Selector {
                         self.text
                     ));
                 };
+                if !super::state::KUBELET_EVENT_REASONS.contains(reason) {
+                    let known = super::state::KUBELET_EVENT_REASONS.join(", ");
+                    return Err(format!("unknown kubelet Event reason {reason:?} (known: {known})"));
+                }
                 self.word = Some(reason.to_string());
                 return Ok(rest);
             }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use podsim_model::status::ConditionStatus;
+use podsim_model::status::{reason, ConditionStatus};
 use podsim_model::{ContainerStateReport, Millis, PodPhase, PodStatusReport};
 
 use super::time::CountRange;
@@ -41,7 +41,101 @@ pub struct PodExpectation {
     pub mounts: Option<Presence>,
     /// The Kubernetes Events about it the API server holds, by reason.
     #[serde(default)]
-    pub events: BTreeMap<String, EventExpectation>,
+    pub events: BTreeMap<EventReason, EventExpectation>,
+}
+
+/// The reasons a container's state can have: the kubelet's (pkg/kubelet/kubelet_pods.go, kuberuntime)
+/// and containerd's for an exit (`Completed`, `Error`, `OOMKilled`, `StartError`, `Unknown`).
+pub const CONTAINER_REASONS: [&str; 17] = [
+    reason::CONTAINER_CREATING,
+    reason::POD_INITIALIZING,
+    reason::CREATE_CONTAINER_CONFIG_ERROR,
+    reason::CREATE_CONTAINER_ERROR,
+    reason::ERR_IMAGE_PULL,
+    reason::IMAGE_INSPECT_ERROR,
+    reason::IMAGE_PULL_BACK_OFF,
+    reason::ERR_IMAGE_NEVER_PULL,
+    reason::CRASH_LOOP_BACK_OFF,
+    reason::RUN_CONTAINER_ERROR,
+    reason::COMPLETED,
+    reason::ERROR,
+    reason::OOM_KILLED,
+    reason::CONTAINER_STATUS_UNKNOWN,
+    reason::RESTARTING_ALL_CONTAINERS,
+    "StartError",
+    "Unknown",
+];
+
+/// The reasons of the Events the kubelet records about pods and their containers
+/// (pkg/kubelet/events/event.go); podsim records those it models (README, "Events").
+pub const KUBELET_EVENT_REASONS: [&str; 28] = [
+    "Created",
+    "Started",
+    "Failed",
+    "Killing",
+    "Preempting",
+    "BackOff",
+    "ExceededGracePeriod",
+    "FailedKillPod",
+    "FailedCreatePodContainer",
+    "NetworkNotReady",
+    "Pulling",
+    "Pulled",
+    "InspectFailed",
+    "ErrImageNeverPull",
+    "FailedMount",
+    "FailedAttachVolume",
+    "FailedMapVolume",
+    "WarnAlreadyMountedVolume",
+    "SuccessfulMountVolume",
+    "FailedCreatePodSandBox",
+    "FailedPodSandBoxStatus",
+    "SandboxChanged",
+    "FailedSync",
+    "FailedValidation",
+    "Unhealthy",
+    "ProbeWarning",
+    "FailedPreStopHook",
+    "FailedPostStartHook",
+];
+
+/// A container reason as written: one of [`CONTAINER_REASONS`].
+fn known_container_reason<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let word = String::deserialize(d)?;
+    if CONTAINER_REASONS.contains(&word.as_str()) {
+        Ok(Some(word))
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "unknown container reason {word:?} (known: {})",
+            CONTAINER_REASONS.join(", ")
+        )))
+    }
+}
+
+/// The reason of a kubelet Event, one of [`KUBELET_EVENT_REASONS`].
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct EventReason(pub String);
+
+impl TryFrom<String> for EventReason {
+    type Error = String;
+
+    fn try_from(word: String) -> Result<EventReason, String> {
+        if KUBELET_EVENT_REASONS.contains(&word.as_str()) {
+            Ok(EventReason(word))
+        } else {
+            Err(format!(
+                "unknown kubelet Event reason {word:?} (known: {})",
+                KUBELET_EVENT_REASONS.join(", ")
+            ))
+        }
+    }
+}
+
+impl From<EventReason> for String {
+    fn from(r: EventReason) -> String {
+        r.0
+    }
 }
 
 /// What the Events of one reason about a pod must be, as the API server holds them.
@@ -100,7 +194,7 @@ pub struct ContainerExpectation {
     #[serde(default)]
     pub state: Option<StateName>,
     /// The reason of a waiting or terminated state.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "known_container_reason")]
     pub reason: Option<String>,
     /// Text the message of its state contains.
     #[serde(default)]
@@ -130,7 +224,7 @@ pub struct LastStateExpectation {
     #[serde(default)]
     pub state: Option<StateName>,
     /// Its reason (`OOMKilled`, `Error`, `Completed`, ...).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "known_container_reason")]
     pub reason: Option<String>,
     /// Its exit code.
     #[serde(default)]
@@ -317,7 +411,7 @@ pub fn pod_failures(
     }
     node_failures(name, e, now, &stored.pod.uid, runtime, sandboxes_at, &mut out);
     for (reason, want) in &e.events {
-        event_failures(name, &stored.pod.uid, reason, want, api, &mut out);
+        event_failures(name, &stored.pod.uid, &reason.0, want, api, &mut out);
     }
     out
 }
