@@ -1,5 +1,6 @@
 //! The `podsim` command line.
 
+mod explore_generated;
 mod phase;
 mod plan;
 mod real;
@@ -132,12 +133,20 @@ every sandbox and container labelled by podsim in that containerd (nothing else 
 (each seed enables its own subset of fault kinds, swarm-testing style, and every fault heals by a time \
 so the node can converge). Prints a summary and, for each failing run, the one command that replays it. \
 Without scenario arguments it explores the shipped scenarios/ folder.",
-        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json"
+        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json\n  podsim explore --generate --seeds 0..2000 --out failures/"
     )]
     Explore {
         /// Scenario files or directories (default: scenarios/)
-        #[arg(value_name = "SCENARIO|DIR")]
+        #[arg(value_name = "SCENARIO|DIR", conflicts_with = "generate")]
         paths: Vec<String>,
+        /// Run one generated world a seed instead of scenario files: pods, containers, workloads,
+        /// Secrets, volumes, images, a timeline and the seed's random faults, all drawn from the seed.
+        /// A failing world is written to DIR/generated-seed-N.yaml, which `podsim run` replays
+        #[arg(long)]
+        generate: bool,
+        /// With --generate: where failing worlds are written (default: the current directory)
+        #[arg(long, value_name = "DIR", requires = "generate")]
+        out: Option<std::path::PathBuf>,
         /// The seeds, as A..B (B excluded)
         #[arg(long, default_value = "0..20", value_parser = run::parse_seeds)]
         seeds: std::ops::Range<u64>,
@@ -147,7 +156,7 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         /// Print the summary as JSON
         #[arg(long)]
         json: bool,
-        #[arg(long, value_name = "LIST", help = feature_gates_help())]
+        #[arg(long, value_name = "LIST", help = feature_gates_help(), conflicts_with = "generate")]
         feature_gates: Option<String>,
     },
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
@@ -358,7 +367,10 @@ fn main() -> ExitCode {
                 other => Err(other),
             })
         }
-        Command::Explore { paths, seeds, jobs, json, feature_gates } => {
+        Command::Explore { generate: true, seeds, jobs, json, out, .. } => {
+            run_explore_generated(seeds, jobs, json, out.as_deref())
+        }
+        Command::Explore { paths, seeds, jobs, json, feature_gates, .. } => {
             run_explore(paths, seeds, jobs, json, feature_gates.as_deref())
         }
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
@@ -507,6 +519,27 @@ fn run_explore(
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let summary = run::explore(&scenarios, seeds, jobs, !json);
+    if json {
+        print_json(&summary)?;
+    } else {
+        run::print_explore(&mut std::io::stdout().lock(), &summary)?;
+    }
+    if summary.failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Failed)
+    }
+}
+
+fn run_explore_generated(
+    seeds: std::ops::Range<u64>,
+    jobs: Option<usize>,
+    json: bool,
+    out: Option<&std::path::Path>,
+) -> Result<(), Failure> {
+    let out = out.unwrap_or(std::path::Path::new("."));
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let summary = explore_generated::explore_generated(seeds, jobs, !json, out)?;
     if json {
         print_json(&summary)?;
     } else {

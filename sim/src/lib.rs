@@ -14,6 +14,7 @@ pub mod etcd;
 pub mod events;
 pub mod expect;
 pub mod faults;
+pub mod generate;
 pub mod history;
 pub mod input;
 pub mod link;

@@ -258,6 +258,8 @@ struct ScenarioOut {
     secrets: Vec<String>,
     config_maps: Vec<String>,
     timeline: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    random_faults: Option<crate::faults::FaultProfile>,
     expect: crate::scenario::Expectations,
 }
 
@@ -376,6 +378,7 @@ pub fn to_yaml(s: &Scenario) -> String {
         secrets: s.secrets.iter().map(|(ns, n)| format!("{ns}/{n}")).collect(),
         config_maps: s.config_maps.iter().map(|(ns, n)| format!("{ns}/{n}")).collect(),
         timeline,
+        random_faults: s.random_faults.clone(),
         expect: s.expect.clone(),
     };
     serde_yaml::to_string(&out).expect("a scenario serialises")
