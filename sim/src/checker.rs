@@ -453,9 +453,11 @@ impl Checker {
                 }
             }
             ContainerKind::Regular => {
-                // A regular container that already ran in this sandbox shows initialisation was done.
+                // A regular container that already ran in this sandbox shows initialisation was done;
+                // so does, to the kubelet, one whose newest instance is created or running in any
+                // sandbox of the pod.
                 let initialised_before = pod.spec.containers.iter().any(|c| !in_sandbox(c.name()).is_empty());
-                if initialised_before {
+                if initialised_before || kubelet_sees_initialised(view, pod) {
                     return;
                 }
                 for init in &plain_inits {
@@ -629,6 +631,23 @@ impl Checker {
     }
 }
 
+/// The kubelet's `podHasInitialized` shortcut (kuberuntime_container.go
+/// `computeInitContainerActions`): if the newest instance of any regular container of the pod, in
+/// whatever sandbox, is created or running, all init containers "must have been executed at some
+/// point in the past", and the kubelet skips the plain ones, even in a new sandbox. A container left
+/// created by a failed start survives a pause death or a node reboot so, and the kubelet then starts
+/// the regular containers of the new sandbox while its plain init container still runs
+/// (`created-container-counts-as-initialized`).
+fn kubelet_sees_initialised(view: &View<'_>, pod: &Pod) -> bool {
+    pod.spec.containers.iter().any(|c| {
+        view.containerd
+            .containers()
+            .filter(|r| r.pod.as_ref().is_some_and(|p| p.uid == pod.uid))
+            .find(|r| r.status.name == c.name())
+            .is_some_and(|r| matches!(r.status.state, ContainerState::Created | ContainerState::Running))
+    })
+}
+
 fn find_container<'a>(view: &'a View<'_>, id: &str) -> Option<&'a ContainerRecord> {
     view.containerd.containers().find(|c| c.status.id == id)
 }
@@ -670,16 +689,19 @@ fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) ->
 }
 
 /// Whether a pod can have no desired running state for reasons of its own making: a plain init
-/// container that exits non-zero, a Secret nobody created, an image with pull policy Never that is not
-/// on the node. The user's error, not the kubelet's.
+/// container that exits non-zero, a sidecar that exits the moment it starts, a Secret nobody created,
+/// an image with pull policy Never that is not on the node. The user's error, not the kubelet's.
 fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
+    let workload = |c: &podsim_model::Container| view.containerd.workload_for(c.image(), &c.command, &c.args);
     let init_fails = pod.spec.init_containers.iter().any(|c| {
         !c.is_restartable_init_container()
-            && !matches!(
-                view.containerd.workload_for(c.image(), &c.command, &c.args),
-                podsim_model::workload::Workload::ExitAfter { code: 0, .. }
-            )
+            && !matches!(workload(c), podsim_model::workload::Workload::ExitAfter { code: 0, .. })
     });
+    let sidecar_never_runs = pod
+        .spec
+        .init_containers
+        .iter()
+        .any(|c| c.is_restartable_init_container() && sidecar_never_seen_running(workload(c)));
     let config_missing = pod.all_containers().any(|(_, c)| {
         c.env.iter().any(|e| matches!(&e.source,
             podsim_model::pod::EnvSource::SecretKeyRef { name, optional: false, .. } if !view.api.secret_exists(&pod.namespace, name)))
@@ -688,7 +710,14 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
     let never_pull_missing = pod.all_containers().any(|(_, c)| {
         c.image_pull_policy == podsim_model::PullPolicy::Never && !view.containerd.has_image(c.image())
     });
-    init_fails || config_missing || never_pull_missing
+    init_fails || sidecar_never_runs || config_missing || never_pull_missing
+}
+
+/// A sidecar whose process exits the moment it starts: the kubelet never sees it running, and
+/// `computeInitContainerActions` counts a restartable init container as started only when it runs, so
+/// nothing after it ever starts (`sidecar-exits-at-once-blocks-init`).
+fn sidecar_never_seen_running(workload: podsim_model::workload::Workload) -> bool {
+    matches!(workload, podsim_model::workload::Workload::ExitAfter { after: 0, .. })
 }
 
 /// Liveness: every pod in the state its spec and restart policy ask for. `since` is when the world
