@@ -88,7 +88,7 @@ fn report(seed: u64, failure: SeedFailure, out: &Path) -> Result<Failure, InputE
     match failure {
         SeedFailure::Violated { first, count, yaml } => {
             let path = out.join(file_name(seed)).to_string_lossy().into_owned();
-            std::fs::write(&path, yaml).map_err(|e| {
+            std::fs::create_dir_all(out).and_then(|()| std::fs::write(&path, yaml)).map_err(|e| {
                 InputError::whole_file(&path, format!("cannot write the generated world: {e}"))
             })?;
             Ok(Failure {
@@ -158,5 +158,34 @@ impl Progress {
         if self.show {
             eprintln!();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A failing world is written where asked, and its replay command runs that file.
+    #[test]
+    fn a_failing_world_is_written_with_its_replay_command() {
+        let dir = std::env::temp_dir().join(format!("podsim-generated-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let scenario = generate(9, &GenerateOptions::default()).unwrap();
+        let failure = SeedFailure::Violated { first: "at 1s X".into(), count: 2, yaml: to_yaml(&scenario) };
+        let f = report(9, failure, &dir).unwrap();
+        let path = dir.join("generated-seed-9.yaml");
+        assert_eq!(f.scenario, path.to_string_lossy());
+        assert_eq!(f.replay, format!("podsim run {}", path.to_string_lossy()));
+        assert_eq!((f.seed, f.violations, f.first_violation.as_str()), (9, 2, "at 1s X"));
+        let again = podsim_sim::scenario::Scenario::parse("x.yaml", &std::fs::read_to_string(&path).unwrap());
+        assert_eq!(again.unwrap(), scenario, "the file is the world that ran");
+        let deeper = dir.join("new").join("dir");
+        let failure = SeedFailure::Violated { first: String::new(), count: 1, yaml: String::new() };
+        assert!(report(9, failure, &deeper).is_ok() && deeper.join("generated-seed-9.yaml").is_file());
+        let under_a_file = path.join("dir");
+        let failure = SeedFailure::Violated { first: String::new(), count: 1, yaml: String::new() };
+        let e = report(9, failure, &under_a_file).err().expect("a directory under a file cannot be made");
+        assert!(e.to_string().contains("cannot write the generated world"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

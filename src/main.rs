@@ -145,7 +145,7 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         #[arg(long)]
         generate: bool,
         /// With --generate: where failing worlds are written (default: the current directory)
-        #[arg(long, value_name = "DIR", requires = "generate")]
+        #[arg(long, value_name = "DIR")]
         out: Option<std::path::PathBuf>,
         /// The seeds, as A..B (B excluded)
         #[arg(long, default_value = "0..20", value_parser = run::parse_seeds)]
@@ -369,6 +369,9 @@ fn main() -> ExitCode {
         }
         Command::Explore { generate: true, seeds, jobs, json, out, .. } => {
             run_explore_generated(seeds, jobs, json, out.as_deref())
+        }
+        Command::Explore { out: Some(_), .. } => {
+            Err(Failure::Usage("--out is where --generate writes failing worlds; it needs --generate".into()))
         }
         Command::Explore { paths, seeds, jobs, json, feature_gates, .. } => {
             run_explore(paths, seeds, jobs, json, feature_gates.as_deref())

@@ -592,3 +592,79 @@ fn run_happened_lists_what_happened_in_the_words_of_expectations() {
     let (_, out, _) = podsim_output(&["run", "scenarios/graceful-delete-ignores-sigterm.yaml", "--json"]);
     assert!(!out.contains("\"happenings\""), "only when asked for: {out}");
 }
+
+// podsim explore --generate
+
+#[test]
+fn explore_generate_runs_one_generated_world_a_seed() {
+    let args = ["explore", "--generate", "--seeds", "0..4", "--jobs", "2", "--json"];
+    let (code, json, err) = podsim_output(&args);
+    assert_eq!(code, 0, "{json}{err}");
+    let v = without_wall_millis(&json);
+    assert_eq!(v["runs"], 4);
+    assert_eq!(v["failures"], serde_json::json!([]));
+    assert!(v["events"].as_u64().unwrap() > 0 && v["virtual_millis"].as_u64().unwrap() > 0, "{v}");
+    let (code, one, err) =
+        podsim_output(&["explore", "--generate", "--seeds", "0..4", "--jobs", "1", "--json"]);
+    assert_eq!(code, 0, "{one}{err}");
+    assert_eq!(without_wall_millis(&one), v, "the same worlds whatever the threads");
+
+    let (code, out, _) = podsim_output(&["explore", "--generate", "--seeds", "0..2"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("2 runs, 0 failed; "), "{out}");
+}
+
+#[test]
+fn explore_generate_refuses_scenarios_and_out_needs_it() {
+    let (code, _, err) = podsim_output(&["explore", "--generate", "scenarios/pod-runs.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("cannot be used with"), "{err}");
+    let (code, _, err) = podsim_output(&["explore", "--out", "x", "scenarios/pod-runs.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--generate"), "{err}");
+}
+
+/// A generated world as `explore --generate` writes a failing one.
+fn generated_world_file(dir: &Path, seed: u64) -> (String, Scenario) {
+    let options = podsim_sim::generate::GenerateOptions::default();
+    let scenario = podsim_sim::generate::generate(seed, &options).expect("a valid world");
+    let file = write(dir, &podsim_sim::generate::file_name(seed), &podsim_sim::shrink::to_yaml(&scenario));
+    (file, scenario)
+}
+
+#[test]
+fn a_generated_world_written_to_a_file_replays_exactly_with_podsim_run() {
+    let dir = scratch("generated-replay");
+    for seed in [3, 11] {
+        let (file, scenario) = generated_world_file(&dir, seed);
+        let (expected, _) = World::new(&scenario, seed, true, false).run();
+        let (code, json, err) = podsim_output(&["run", &file, "--json"]);
+        assert_eq!(code, 0, "{json}{err}");
+        let v: serde_json::Value = serde_json::from_str(&json).expect("one JSON value");
+        assert_eq!(v["seed"], seed, "the file carries its seed");
+        assert_eq!(v["events"], expected.events, "seed {seed}: the same run");
+        assert_eq!(v["virtual_millis"], expected.virtual_millis, "seed {seed}");
+        assert_eq!(v["faults"], expected.faults, "seed {seed}: the same random faults");
+    }
+}
+
+#[test]
+fn a_failing_generated_world_shrinks_with_podsim_run_shrink() {
+    let dir = scratch("generated-shrink");
+    let (file, _) = generated_world_file(&dir, 5);
+    // No expectation is generated; one that never holds makes the world fail.
+    let text = std::fs::read_to_string(&file).unwrap();
+    let failing = text.replace(
+        "expect:\n  pods: {}",
+        "expect:\n  pods:\n    pod-1: {containers: {app-1: {restarts: 1000}}}",
+    );
+    assert_ne!(failing, text, "the writer ends with an empty expect block");
+    std::fs::write(&file, failing).unwrap();
+    let small = dir.join("small.yaml").to_string_lossy().into_owned();
+    let (code, out, err) = podsim_output(&["run", &file, "--shrink", "--shrink-to", &small]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("still breaks Expectation"), "{out}");
+    let (code, out, err) = podsim_output(&["run", &small]);
+    assert_eq!(code, 1, "the small world fails too: {out}{err}");
+    assert!(out.contains("Expectation"), "{out}");
+}

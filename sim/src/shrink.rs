@@ -228,6 +228,9 @@ fn container_manifest(c: &Container) -> Value {
     if let Some(p) = c.restart_policy {
         obj.insert("restartPolicy".into(), json!(p.as_str()));
     }
+    if !c.restart_policy_rules.is_empty() {
+        obj.insert("restartPolicyRules".into(), json!(c.restart_policy_rules));
+    }
     if c.has_liveness_probe {
         obj.insert("livenessProbe".into(), probe.clone());
     }

@@ -194,7 +194,7 @@ pub struct ContainerExpectation {
     #[serde(default)]
     pub state: Option<StateName>,
     /// The reason of a waiting or terminated state.
-    #[serde(default, deserialize_with = "known_container_reason")]
+    #[serde(default, deserialize_with = "known_container_reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Text the message of its state contains.
     #[serde(default)]
@@ -224,7 +224,7 @@ pub struct LastStateExpectation {
     #[serde(default)]
     pub state: Option<StateName>,
     /// Its reason (`OOMKilled`, `Error`, `Completed`, ...).
-    #[serde(default, deserialize_with = "known_container_reason")]
+    #[serde(default, deserialize_with = "known_container_reason", skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// Its exit code.
     #[serde(default)]
