@@ -158,3 +158,80 @@ fn restart_probe(container: &Container, exit_code: i32, options: &PlanOptions) -
         Probe::PlanRestartContainerPolicy
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::compute_pod_actions_opts;
+    use crate::pod::RestartPolicy;
+    use crate::runtime::{ContainerProbes, ProbeResult, ProbeResults, SandboxState, SandboxStatus};
+
+    fn ready_sandbox() -> SandboxStatus {
+        SandboxStatus {
+            id: "s1".into(),
+            state: SandboxState::Ready,
+            attempt: 0,
+            ip: "10.0.0.1".into(),
+            host_network: false,
+            created_at: 0,
+        }
+    }
+
+    fn status(pod: &Pod, name: &str, state: ContainerState, exit_code: i32) -> ContainerStatus {
+        let container = pod.spec.containers.iter().find(|c| c.name() == name).expect("a container");
+        ContainerStatus {
+            id: format!("c-{name}"),
+            name: name.into(),
+            state,
+            exit_code,
+            reason: String::new(),
+            hash: container.hash(),
+            restart_count: 0,
+            sandbox_id: "s1".into(),
+            image: container.image().into(),
+            created_at: 0,
+            started_at: None,
+            finished_at: None,
+            resources: None,
+        }
+    }
+
+    /// The probes `record_plan_probes` records for the plan of `pod` on `runtime`.
+    fn probes_of(pod: &Pod, runtime: &RuntimePodStatus, results: &ProbeResults) -> Vec<&'static str> {
+        let options = PlanOptions::default();
+        let actions = compute_pod_actions_opts(pod, runtime, results, &options);
+        let mut probes = Probes::new();
+        record_plan_probes(pod, runtime, &options, &actions, &mut probes);
+        probes.iter().filter(|(_, n)| *n > 0).map(|(p, _)| p.name()).collect()
+    }
+
+    #[test]
+    fn each_plan_records_the_branches_it_took() {
+        let mut pod = Pod::new("web", "u1", "node");
+        pod.spec.containers = vec![Container::new("app", "img:1"), Container::new("job", "img:1")];
+        // No sandbox: the first.
+        assert_eq!(
+            probes_of(&pod, &RuntimePodStatus::default(), &ProbeResults::none()),
+            ["plan.sandbox.first"]
+        );
+        // app failed its liveness probe; job exited 1 and restarts under Always.
+        let runtime = RuntimePodStatus {
+            sandboxes: vec![ready_sandbox()],
+            containers: vec![
+                status(&pod, "app", ContainerState::Running, 0),
+                status(&pod, "job", ContainerState::Exited, 1),
+            ],
+        };
+        let mut results = ProbeResults::none();
+        let failed = ContainerProbes { liveness: Some(ProbeResult::Failure), startup: None };
+        results.0.insert("c-app".into(), failed);
+        assert_eq!(probes_of(&pod, &runtime, &results), ["plan.kill.liveness", "plan.restart.pod_policy"]);
+        // Under Never, job stays exited; app's changed hash restarts it whatever the policy.
+        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec.containers[0] = Container::new("app", "img:2");
+        assert_eq!(
+            probes_of(&pod, &runtime, &ProbeResults::none()),
+            ["plan.kill.definition_changed", "plan.restart.not_restarted"]
+        );
+    }
+}
