@@ -1,5 +1,6 @@
 //! The `podsim` command line.
 
+mod coverage;
 mod explore_generated;
 mod phase;
 mod plan;
@@ -133,7 +134,7 @@ every sandbox and container labelled by podsim in that containerd (nothing else 
 (each seed enables its own subset of fault kinds, swarm-testing style, and every fault heals by a time \
 so the node can converge). Prints a summary and, for each failing run, the one command that replays it. \
 Without scenario arguments it explores the shipped scenarios/ folder.",
-        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json\n  podsim explore --generate --seeds 0..2000 --out failures/"
+        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json\n  podsim explore --generate --seeds 0..2000 --out failures/\n  podsim explore --coverage --seeds 0..5"
     )]
     Explore {
         /// Scenario files or directories (default: scenarios/)
@@ -158,6 +159,10 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         json: bool,
         #[arg(long, value_name = "LIST", help = feature_gates_help(), conflicts_with = "generate")]
         feature_gates: Option<String>,
+        /// Report rule coverage: per probe of the kubelet model, the runs that reached it and the
+        /// first seed that did, and the probes never reached
+        #[arg(long)]
+        coverage: bool,
     },
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
     #[command(
@@ -367,11 +372,17 @@ fn main() -> ExitCode {
                 other => Err(other),
             })
         }
+        Command::Explore { generate: true, coverage: true, .. } => Err(Failure::Usage(
+            "--coverage measures the scenario files; with --generate it is not supported yet".into(),
+        )),
         Command::Explore { generate: true, seeds, jobs, json, out, .. } => {
             run_explore_generated(seeds, jobs, json, out.as_deref())
         }
         Command::Explore { out: Some(_), .. } => {
             Err(Failure::Usage("--out is where --generate writes failing worlds; it needs --generate".into()))
+        }
+        Command::Explore { paths, seeds, jobs, json, feature_gates, coverage: true, .. } => {
+            run_explore_coverage(paths, seeds, jobs, json, feature_gates.as_deref())
         }
         Command::Explore { paths, seeds, jobs, json, feature_gates, .. } => {
             run_explore(paths, seeds, jobs, json, feature_gates.as_deref())
@@ -500,6 +511,37 @@ fn run_scenario(path: &str, options: &RunOptions<'_>) -> Result<(), Failure> {
         }
     }
     if outcome.passed() {
+        Ok(())
+    } else {
+        Err(Failure::Failed)
+    }
+}
+
+/// `explore --coverage`: the runs of `explore`, reported per probe. Exit 1 if a run failed.
+fn run_explore_coverage(
+    paths: Vec<String>,
+    seeds: std::ops::Range<u64>,
+    jobs: Option<usize>,
+    json: bool,
+    feature_gates: Option<&str>,
+) -> Result<(), Failure> {
+    let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
+    let mut scenarios = run::load_all(&paths)?;
+    if let Some(list) = feature_gates {
+        for loaded in &mut scenarios {
+            run::apply_gates(loaded, list)?;
+        }
+    }
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = std::time::Instant::now();
+    let report = coverage::explore_coverage(&scenarios, seeds, jobs);
+    if json {
+        print_json(&report)?;
+    } else {
+        let wall = started.elapsed().as_millis() as u64;
+        coverage::print_coverage(&mut std::io::stdout().lock(), &report, &scenarios, wall)?;
+    }
+    if report.failed.is_empty() {
         Ok(())
     } else {
         Err(Failure::Failed)

@@ -22,6 +22,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use podsim_model::coverage::Probes;
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, CallId, CriError, CriReply, CriRequest, Input, Output,
 };
@@ -110,6 +111,10 @@ pub struct RealOutcome {
     pub notes: Vec<String>,
     /// The Kubernetes Events the API server holds at the end, in order of creation.
     pub kube_events: Vec<podsim_sim::events::EventRecord>,
+    /// How often each of the kubelet model's decisions was reached, over every kubelet of the run
+    /// (rule coverage).
+    #[serde(skip)]
+    pub probes: Probes,
 }
 
 impl RealOutcome {
@@ -212,6 +217,8 @@ pub struct RealWorld {
     judge: Option<Judge>,
     /// The runtime as the kubelet last listed it (what the expectations read of it).
     listed: ListedRuntime,
+    /// The probes reached by the kubelets that crashed (each restart starts a new one at zero).
+    probes: Probes,
 }
 
 impl RealWorld {
@@ -258,6 +265,7 @@ impl RealWorld {
             rng: SimRng::new(scenario.seed.unwrap_or(0)),
             judge: config.check_expectations.then(|| Judge::new(&scenario.expect, scenario.duration)),
             listed: ListedRuntime::default(),
+            probes: Probes::new(),
             config,
         };
         podsim_sim::world::preset_node(&mut world.node, &scenario.node_setup);
@@ -374,6 +382,13 @@ impl RealWorld {
                 notes
             },
             kube_events,
+            probes: {
+                let mut probes = self.probes;
+                if let Some(kubelet) = &self.kubelet {
+                    probes.add(&kubelet.probes());
+                }
+                probes
+            },
         };
         (outcome, self.trace)
     }
@@ -790,7 +805,8 @@ impl RealWorld {
                 self.injected.insert(method, (count, timeout));
             }
             Fault::KubeletRestart { downtime } => {
-                if self.kubelet.take().is_some() {
+                if let Some(kubelet) = self.kubelet.take() {
+                    self.probes.add(&kubelet.probes());
                     self.trace.record(now, TraceKind::Kubelet, || "kubelet crashed".into());
                 }
                 self.incarnation += 1;

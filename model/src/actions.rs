@@ -17,10 +17,12 @@ use crate::runtime::{
     ContainerState, ContainerStatus, ProbeResult, ProbeResults, RuntimePodStatus, SandboxState,
 };
 
+pub mod coverage;
 pub mod legacy;
 pub mod resize;
 pub mod restart_all;
 
+pub use coverage::record_plan_probes;
 pub use resize::{ContainerResources, ContainerToUpdate};
 pub use restart_all::ContainerToReset;
 
@@ -184,28 +186,55 @@ pub fn pod_sandbox_changed(pod: &Pod, status: &RuntimePodStatus) -> (bool, u32, 
 /// sandbox gets its attempt + 1, a kept one reports its own attempt. The highest attempt among older
 /// sandboxes plays no part (kubernetes#128089, which proposed it, was closed unmerged).
 fn sandbox_changed<'a>(pod: &Pod, status: &'a RuntimePodStatus) -> (bool, u32, &'a str) {
+    let (change, attempt, id) = sandbox_change(pod, status);
+    (change.is_some(), attempt, id)
+}
+
+/// Why `PodSandboxChanged` asks for a new sandbox.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SandboxChange {
+    /// The pod has no sandbox.
+    NoSandbox,
+    /// More than one sandbox is ready.
+    TwoReady,
+    /// The newest sandbox is not ready.
+    NotReady,
+    /// The network namespace mode changed.
+    NetworkChanged,
+    /// A pod-network sandbox has no IP.
+    NoIp,
+}
+
+/// Why the pod needs a new sandbox, if it does (the reason of `PodSandboxChanged`).
+pub fn sandbox_change_reason(pod: &Pod, status: &RuntimePodStatus) -> Option<SandboxChange> {
+    sandbox_change(pod, status).0
+}
+
+/// The body of `PodSandboxChanged`: the reason for a new sandbox (`None`: keep it), the attempt, the
+/// sandbox id.
+fn sandbox_change<'a>(pod: &Pod, status: &'a RuntimePodStatus) -> (Option<SandboxChange>, u32, &'a str) {
     let Some(newest) = status.sandboxes.first() else {
-        return (true, 0, "");
+        return (Some(SandboxChange::NoSandbox), 0, "");
     };
     let ready = status.sandboxes.iter().filter(|s| s.state == SandboxState::Ready).count();
     let next_attempt = newest.attempt + 1;
     if ready > 1 {
         // More than one sandbox is ready: reconcile by starting over.
-        return (true, next_attempt, newest.id.as_str());
+        return (Some(SandboxChange::TwoReady), next_attempt, newest.id.as_str());
     }
     if newest.state != SandboxState::Ready {
         // The newest sandbox is not ready (stopped, or its pause process died).
-        return (true, next_attempt, newest.id.as_str());
+        return (Some(SandboxChange::NotReady), next_attempt, newest.id.as_str());
     }
     if newest.host_network != pod.spec.host_network {
         // The network namespace mode changed.
-        return (true, next_attempt, "");
+        return (Some(SandboxChange::NetworkChanged), next_attempt, "");
     }
     if !pod.spec.host_network && newest.ip.is_empty() {
         // A pod network sandbox without an IP.
-        return (true, next_attempt, newest.id.as_str());
+        return (Some(SandboxChange::NoIp), next_attempt, newest.id.as_str());
     }
-    (false, newest.attempt, newest.id.as_str())
+    (None, newest.attempt, newest.id.as_str())
 }
 
 /// `shouldRestartOnFailure`: any pod policy but Never restarts a failed container.

@@ -49,6 +49,17 @@ struct Entry {
     last_update: Millis,
 }
 
+/// What [`Backoff::next`] did to a key's backoff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bump {
+    /// The key had no entry: it starts at the initial duration.
+    Started,
+    /// The entry went stale (`hasExpired`): it starts over at the initial duration.
+    Reset,
+    /// The entry doubled (up to the maximum).
+    Doubled,
+}
+
 /// Backoff durations per key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Backoff {
@@ -134,14 +145,20 @@ impl Backoff {
     }
 
     /// `Next`: start the backoff at the initial duration (also when the entry went stale by
-    /// `event_time`), or double it (up to the maximum); either way it was bumped `now`.
-    pub fn next(&mut self, key: &str, event_time: Millis, now: Millis) {
-        let fresh = match self.entries.get(key) {
-            None => true,
-            Some(e) => self.expired(e, event_time),
+    /// `event_time`), or double it (up to the maximum); either way it was bumped `now`. Returns which
+    /// of the three it did.
+    pub fn next(&mut self, key: &str, event_time: Millis, now: Millis) -> Bump {
+        let bump = match self.entries.get(key) {
+            None => Bump::Started,
+            Some(e) if self.expired(e, event_time) => Bump::Reset,
+            Some(_) => Bump::Doubled,
         };
-        let backoff = if fresh { self.initial } else { (self.get(key) * 2).min(self.max) };
+        let backoff = match bump {
+            Bump::Started | Bump::Reset => self.initial,
+            Bump::Doubled => (self.get(key) * 2).min(self.max),
+        };
         self.entries.insert(key.to_string(), Entry { backoff, last_update: now });
+        bump
     }
 
     /// Forgets `key`.

@@ -35,8 +35,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::actions::{compute_pod_actions_opts, PlanOptions, PodActions};
-use crate::backoff::{Backoff, Jitter};
+use crate::actions::{compute_pod_actions_opts, record_plan_probes, PlanOptions, PodActions};
+use crate::backoff::{Backoff, Bump, Jitter};
+use crate::coverage::{Probe, Probes};
 use crate::events::{self, EventType};
 use crate::gates::FeatureGates;
 use crate::io::{
@@ -535,6 +536,8 @@ pub struct Kubelet {
     /// The pod directories found on disk at start-up (with their mounted volumes) that no worker has
     /// claimed yet: the volume manager's reconstruction (`None` until the node answered).
     disk: Option<BTreeMap<String, BTreeSet<String>>>,
+    /// The decisions reached (rule coverage; the recorder keeps its own).
+    probes_hit: Probes,
 }
 
 /// The restart backoff key of a container (`GetStableKey`: pod, container and its hash).
@@ -624,6 +627,7 @@ impl Kubelet {
             next_generation: 0,
             recorder: Recorder::new(&config.node_name),
             disk: None,
+            probes_hit: Probes::new(),
             config,
         }
     }
@@ -646,6 +650,20 @@ impl Kubelet {
     /// Whether it has released a pod's API object.
     pub fn has_released(&self, uid: &str) -> bool {
         self.released.contains(uid)
+    }
+
+    /// How often each of its decisions was reached since it started (rule coverage): its own and its
+    /// event recorder's.
+    pub fn probes(&self) -> Probes {
+        let mut probes = self.probes_hit;
+        probes.add(self.recorder.probes());
+        probes
+    }
+
+    /// Records that a decision was reached.
+    #[inline]
+    fn hit(&mut self, probe: Probe) {
+        self.probes_hit.hit(probe);
     }
 
     /// How many requests await a reply.
@@ -690,19 +708,34 @@ impl Kubelet {
             }
             Input::WatchClosed { gone } => {
                 let next = self.reflector.on_closed(gone, now);
+                match next {
+                    Next::Wait(_) if gone => self.hit(Probe::ReflectorWatchGone),
+                    Next::Wait(_) => self.hit(Probe::ReflectorShortWatch),
+                    Next::Watch(_) => self.hit(Probe::ReflectorWatchReopened),
+                    Next::List | Next::Nothing => {}
+                }
                 self.pods_next(next, out);
             }
             Input::SecretEvent { namespace, name, exists, resource_version } => {
                 self.secrets.on_event(&(namespace, name), exists, resource_version, now);
             }
             Input::SecretWatchClosed { namespace, name, gone } => {
+                if gone {
+                    self.hit(Probe::SecretWatchGone);
+                }
                 let ask = self.secrets.on_closed(&(namespace, name), gone, now);
                 self.secret_next(ask, out);
             }
             Input::Api { call, reply } => match self.calls.remove(&call) {
                 Some(CallOwner::ListPods) => self.on_pod_list(reply, now, out),
                 Some(CallOwner::WatchPods) => {
-                    let next = self.reflector.on_watch_reply(watch_result(reply), now);
+                    let result = watch_result(reply);
+                    match &result {
+                        Err(ApiError::Gone) => self.hit(Probe::ReflectorWatchGone),
+                        Err(_) => self.hit(Probe::ReflectorWatchFailed),
+                        Ok(()) => {}
+                    }
+                    let next = self.reflector.on_watch_reply(result, now);
                     self.pods_next(next, out);
                 }
                 Some(CallOwner::ListSecret(key, generation)) => {
@@ -717,7 +750,11 @@ impl Kubelet {
                     }
                 }
                 Some(CallOwner::WatchSecret(key, generation)) => {
-                    let ask = self.secrets.on_watch_reply(&key, generation, watch_result(reply), now);
+                    let result = watch_result(reply);
+                    if result == Err(ApiError::Gone) {
+                        self.hit(Probe::SecretWatchGone);
+                    }
+                    let ask = self.secrets.on_watch_reply(&key, generation, result, now);
                     self.secret_next(ask, out);
                 }
                 Some(CallOwner::Worker(uid)) => self.on_reply(&uid, call, Reply::Api(reply), now, out),
@@ -842,6 +879,7 @@ impl Kubelet {
 
     fn on_pod_list(&mut self, reply: ApiReply, now: Millis, out: &mut Vec<Output>) {
         let ApiReply::PodList { pods, resource_version } = reply else {
+            self.hit(Probe::ReflectorListFailed);
             let next = self.reflector.on_list(None, now);
             self.pods_next(next, out);
             return;
@@ -914,6 +952,7 @@ impl Kubelet {
     fn pod_gone(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
         w.in_api = false;
+        self.probes_hit.hit(Probe::TerminateRemovedFromApi);
         self.secrets.unregister_pod(uid);
         self.request_termination(uid, now, out);
     }
@@ -988,7 +1027,11 @@ impl Kubelet {
         let Some(w) = self.workers.get_mut(uid) else { return };
         match w.state {
             WorkerState::Syncing => {
+                if w.in_api {
+                    self.probes_hit.hit(Probe::TerminateGracefulDelete);
+                }
                 if w.sync.is_some() {
+                    self.probes_hit.hit(Probe::TerminateDuringSync);
                     w.terminate_requested = true;
                 } else {
                     self.enter(uid, WorkerState::Terminating, out);
@@ -1051,7 +1094,10 @@ impl Kubelet {
         self.pleg.in_flight = false;
         let sandboxes = self.pleg.sandboxes.take();
         let containers = self.pleg.containers.take();
-        let (Some(sandboxes), Some(containers)) = (sandboxes, containers) else { return };
+        let (Some(sandboxes), Some(containers)) = (sandboxes, containers) else {
+            self.hit(Probe::PlegRelistFailed);
+            return;
+        };
         // Each pod's runtime objects (ids and states), compared with the last relist's.
         let mut seen: BTreeMap<&str, (PlegRecord, &PodRef)> = BTreeMap::new();
         for sb in &sandboxes {
@@ -1204,6 +1250,7 @@ impl Kubelet {
         if run.kind == WorkerState::Terminated && run.error.is_none() && !w.terminal_only && !w.in_api {
             // Everything of the pod is gone and so is its API object: forget it.
             self.workers.remove(uid);
+            self.hit(Probe::TerminateForgotten);
             self.restart_backoff.reset_prefix(&format!("{uid}/"));
             self.image_backoff.reset_prefix(&format!("{uid}/"));
             return;
@@ -1334,6 +1381,9 @@ impl Kubelet {
                 // Every sandbox of the pod is stopped (killPodWithSyncResult); stopping a sandbox whose
                 // pause process died still tears down its network.
                 let sandboxes: Vec<String> = run.runtime.sandboxes.iter().map(|s| s.id.clone()).collect();
+                if run.kind == WorkerState::Terminating && !stops.is_empty() {
+                    self.probes_hit.hit(Probe::TerminateKillRunning);
+                }
                 // Containers stop before their sandbox.
                 let run = self.workers.get_mut(uid).and_then(|w| w.sync.as_mut()).expect("in a sync");
                 run.queue.push_front(Step::StopSandboxes(sandboxes));
@@ -1387,6 +1437,7 @@ impl Kubelet {
                 let key = image_key(&pod, &image);
                 if self.image_backoff.backoff_end_since_update(&key, now).is_some() {
                     // `ErrImagePullBackOff`: an error like any other (no `BackoffError`).
+                    self.hit(Probe::ImagePullWaiting);
                     self.event_pull_back_off(uid, (kind, index), now, out);
                     let message =
                         format!("Back-off pulling image {:?}", events::apply_default_image_tag(&image));
@@ -1473,6 +1524,7 @@ impl Kubelet {
         if let Some(next) = w.status_pending.take() {
             self.send_status(uid, next, out);
         } else if !ok {
+            self.probes_hit.hit(Probe::StatusWriteFailed);
             w.status_failed = sent;
             let timer = Timer::StatusRetry { pod_uid: uid.to_string() };
             out.push(Output::SetTimer { at: now + STATUS_SYNC_PERIOD, timer });
@@ -1503,11 +1555,13 @@ impl Kubelet {
         };
         let status = generate_api_pod_status(&w.pod, &run.runtime, &context);
         let terminal = status.phase.is_terminal();
+        let first_sync = w.last_status.is_none();
         if w.last_status.as_ref() != Some(&status) {
             w.last_status = Some(status.clone());
             // The status manager writes one status of a pod at a time, newest last: a write waits
             // for the one in flight, so an older status can never land after a newer one.
             if w.status_in_flight.is_some() {
+                self.probes_hit.hit(Probe::StatusWriteQueued);
                 w.status_pending = Some(status);
             } else {
                 self.send_status(uid, status, out);
@@ -1516,6 +1570,7 @@ impl Kubelet {
         let w = self.workers.get_mut(uid).expect("known pod");
         if terminal && !w.is_deleted() {
             // Succeeded or Failed: nothing will run again; stop the sandbox and release its volumes.
+            self.probes_hit.hit(Probe::TerminateTerminalPod);
             w.terminal_only = true;
             w.terminate_requested = true;
             return;
@@ -1526,13 +1581,17 @@ impl Kubelet {
         // The kubelet's gates decide the plan (restart-all is refused when a scenario is read).
         let options = PlanOptions { gates: self.config.feature_gates, restart_all_containers: false };
         let actions = compute_pod_actions_opts(&w.pod, &run.runtime, probes, &options);
+        record_plan_probes(&w.pod, &run.runtime, &options, &actions, &mut self.probes_hit);
+        if first_sync && adopts_running(&run.runtime, &actions) {
+            self.probes_hit.hit(Probe::StartupAdoptedRunning);
+        }
         if !actions.is_noop() {
             out.push(Output::Decision(Decision::Planned {
                 pod_uid: uid.to_string(),
                 actions: actions.clone(),
             }));
         }
-        let steps = runtime_steps(&w.pod, &run.runtime, &actions);
+        let steps = runtime_steps(&w.pod, &run.runtime, &actions, &mut self.probes_hit);
         run.sandbox_id = actions.sandbox_id.clone();
         run.attempt = actions.attempt;
         for step in steps.into_iter().rev() {
@@ -1567,6 +1626,7 @@ impl Kubelet {
             let key = restart_key(&w.pod, container);
             let finished = exited.finished_at.unwrap_or(exited.created_at);
             if let Some(end) = self.restart_backoff.backoff_end(&key, finished, now) {
+                self.probes_hit.hit(Probe::CrashLoopWaiting);
                 // doBackOff's message for the status (the backoff as Go prints a duration).
                 let status_message = format!(
                     "back-off {} restarting failed container={} pod={}",
@@ -1600,7 +1660,12 @@ impl Kubelet {
                 );
                 return;
             }
-            self.restart_backoff.next(&key, finished, now);
+            let bump = self.restart_backoff.next(&key, finished, now);
+            self.probes_hit.hit(match bump {
+                Bump::Started => Probe::CrashLoopFirst,
+                Bump::Doubled => Probe::CrashLoopDoubled,
+                Bump::Reset => Probe::CrashLoopReset,
+            });
         }
         let next = match container.image_pull_policy {
             PullPolicy::Always => Step::PullImage(kind, index),
@@ -1644,6 +1709,11 @@ impl Kubelet {
         });
         if let Some(error) = config_error {
             let now = run.now;
+            self.hit(if error.starts_with("failed to sync") {
+                Probe::SyncFailSecretNotSynced
+            } else {
+                Probe::SyncFailSecretMissing
+            });
             self.failed_event(uid, (kind, index), &error, now, out);
             self.start_failed(uid, kind, index, (reason::CREATE_CONTAINER_CONFIG_ERROR, error), None, out);
             return;
@@ -1690,6 +1760,7 @@ impl Kubelet {
         }
         if plain_init {
             run.abort_starts();
+            self.probes_hit.hit(Probe::SyncInitStartAborted);
         }
         out.push(Output::Decision(Decision::NotStarted {
             pod_uid: uid.to_string(),
@@ -1717,6 +1788,7 @@ impl Kubelet {
         let pod = w.pod.clone();
         match (step, reply) {
             (Step::MakeDataDir, Reply::Node(NodeReply::Err(e))) => {
+                self.hit(Probe::SyncFailDataDir);
                 self.fail(uid, format!("make data directory: {e}"));
                 self.event_data_dir_failed(uid, &e, now, out);
             }
@@ -1724,6 +1796,7 @@ impl Kubelet {
                 let volume = run.subjects.remove(&call).unwrap_or_default();
                 match r {
                     NodeReply::Err(e) => {
+                        self.probes_hit.hit(Probe::SyncFailMount);
                         self.fail(uid, format!("MountVolume.SetUp failed for volume {volume:?}: {e}"));
                         self.event_mount_failed(uid, &volume, &e, now, out);
                     }
@@ -1751,10 +1824,17 @@ impl Kubelet {
                 run.read_containers = Some(c);
                 assemble_runtime(run, &pod.uid);
             }
-            (Step::ReadRuntime, Reply::Cri(other)) => self.fail(uid, format!("read runtime: {other:?}")),
-            (Step::StopContainers(_) | Step::StopSandboxes(_), Reply::Cri(r))
+            (Step::ReadRuntime, Reply::Cri(other)) => {
+                self.hit(Probe::SyncFailReadRuntime);
+                self.fail(uid, format!("read runtime: {other:?}"))
+            }
+            (step @ (Step::StopContainers(_) | Step::StopSandboxes(_)), Reply::Cri(r))
                 if !matches!(r, CriReply::Ok | CriReply::Err(CriError::NotFound)) =>
             {
+                self.probes_hit.hit(match step {
+                    Step::StopContainers(_) => Probe::SyncFailStopContainer,
+                    _ => Probe::SyncFailStopSandbox,
+                });
                 // killPodWithSyncResult's results: a container's name, or the pod for a sandbox.
                 let container = run.subjects.remove(&call);
                 if run.kind == WorkerState::Terminating && w.in_api {
@@ -1765,12 +1845,16 @@ impl Kubelet {
             (Step::StopContainers(_) | Step::StopSandboxes(_), Reply::Cri(r))
             | (Step::RemoveContainers(_) | Step::RemoveSandboxes(_), Reply::Cri(r)) => match r {
                 CriReply::Ok | CriReply::Err(CriError::NotFound) => {}
-                other => self.fail(uid, format!("stop or remove: {other:?}")),
+                other => {
+                    self.hit(Probe::SyncFailRemove);
+                    self.fail(uid, format!("stop or remove: {other:?}"))
+                }
             },
             (Step::RunSandbox { .. }, Reply::Cri(CriReply::SandboxCreated { sandbox_id })) => {
                 run.sandbox_id = sandbox_id;
             }
             (Step::RunSandbox { .. }, Reply::Cri(other)) => {
+                self.hit(Probe::SyncFailRunSandbox);
                 self.fail(uid, format!("create pod sandbox: {other:?}"));
                 self.event_sandbox_failed(uid, &other, now, out);
             }
@@ -1780,6 +1864,7 @@ impl Kubelet {
                     self.event_image_present(uid, (kind, index), now, out);
                     self.queue_create(uid, kind, index);
                 } else if container.image_pull_policy == PullPolicy::Never {
+                    self.probes_hit.hit(Probe::SyncFailNeverPull);
                     self.event_never_pull(uid, (kind, index), now, out);
                     let message = format!(
                         "Container image {:?} is not present with pull policy of Never",
@@ -1792,6 +1877,7 @@ impl Kubelet {
             }
             (Step::ImageStatus(kind, index), Reply::Cri(r)) => {
                 // EnsureImageExists: the image could not be inspected (images.ErrImageInspect).
+                self.hit(Probe::SyncFailImageStatus);
                 self.event_inspect_failed(uid, (kind, index), &r, now, out);
                 let message = format!("Failed to inspect image \"\": {}", event_sites::error_text(&r));
                 self.start_failed(uid, kind, index, (reason::IMAGE_INSPECT_ERROR, message), None, out);
@@ -1804,7 +1890,12 @@ impl Kubelet {
             (Step::PullImage(kind, index), Reply::Cri(r)) => {
                 let image = container_of(&pod, kind, index).image().to_string();
                 let key = image_key(&pod, &image);
-                self.image_backoff.next(&key, now, now);
+                let bump = self.image_backoff.next(&key, now, now);
+                self.hit(Probe::SyncFailPull);
+                self.hit(match bump {
+                    Bump::Started | Bump::Reset => Probe::ImagePullFirst,
+                    Bump::Doubled => Probe::ImagePullDoubled,
+                });
                 self.event_pull_failed(uid, (kind, index), &r, now, out);
                 // pullImage: the status's message is the pull's error (evalCRIPullErr).
                 self.start_failed(
@@ -1822,6 +1913,7 @@ impl Kubelet {
             }
             (Step::CreateContainer(kind, index), Reply::Cri(r)) => {
                 // startContainer: CreateContainer failed (kuberuntime ErrCreateContainer).
+                self.hit(Probe::SyncFailCreateContainer);
                 self.event_runtime_failed(uid, (kind, index), "", &r, now, out);
                 let message = event_sites::error_message(&r);
                 self.start_failed(uid, kind, index, (reason::CREATE_CONTAINER_ERROR, message), None, out);
@@ -1832,20 +1924,26 @@ impl Kubelet {
                 self.event_started(uid, (kind, index), now, out);
             }
             (Step::StartContainer(kind, index, container_id), Reply::Cri(r)) => {
+                self.hit(Probe::SyncFailStartContainer);
                 self.event_runtime_failed(uid, (kind, index), &container_id, &r, now, out);
                 let message = event_sites::error_message(&r);
                 self.start_failed(uid, kind, index, (reason::RUN_CONTAINER_ERROR, message), None, out);
             }
             (Step::RemoveDataDir, Reply::Node(NodeReply::Err(e))) => {
+                self.hit(Probe::SyncFailRemoveDataDir);
                 self.fail(uid, format!("remove data directory: {e}"))
             }
             (Step::Release, Reply::Api(ApiReply::Ok | ApiReply::Err(ApiError::NotFound))) => {
                 self.released.insert(uid.to_string());
+                self.hit(Probe::TerminateReleased);
                 if let Some(w) = self.workers.get_mut(uid) {
                     w.in_api = false;
                 }
             }
-            (Step::Release, Reply::Api(other)) => self.fail(uid, format!("release pod: {other:?}")),
+            (Step::Release, Reply::Api(other)) => {
+                self.hit(Probe::SyncFailRelease);
+                self.fail(uid, format!("release pod: {other:?}"))
+            }
             _ => {}
         }
         self.advance(uid, now, out);
@@ -1905,7 +2003,12 @@ fn watch_result(reply: ApiReply) -> Result<(), ApiError> {
 
 /// The runtime half of `SyncPod` for a plan: kill, purge, sandbox, then starts (ephemeral, init,
 /// regular).
-fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) -> Vec<Step> {
+fn runtime_steps(
+    pod: &Pod,
+    runtime: &RuntimePodStatus,
+    actions: &PodActions,
+    probes: &mut Probes,
+) -> Vec<Step> {
     let mut steps = Vec::new();
     // Container garbage collection (MaxPerPodContainer = 1): keep only the newest exited instance of
     // each container, which carries its restart count and when it finished.
@@ -1919,6 +2022,7 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
         .map(|c| c.id.clone())
         .collect();
     if !dead.is_empty() {
+        probes.hit(Probe::GcDeadContainers);
         steps.push(Step::RemoveContainers(dead));
     }
     // Sandbox garbage collection (evictSandboxes): a sandbox that is not ready, not the newest, and
@@ -1932,6 +2036,7 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
         .map(|s| s.id.clone())
         .collect();
     if !old_sandboxes.is_empty() {
+        probes.hit(Probe::GcOldSandboxes);
         steps.push(Step::RemoveSandboxes(old_sandboxes));
     }
     let grace = pod.grace_period_seconds().max(MINIMUM_GRACE_PERIOD_SECONDS);
@@ -1946,6 +2051,7 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
                 .map(|c| c.id.clone())
                 .collect();
             if !init_ids.is_empty() {
+                probes.hit(Probe::GcInitPurged);
                 steps.push(Step::RemoveContainers(init_ids));
             }
         }
@@ -1974,4 +2080,13 @@ fn runtime_steps(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) ->
     steps.extend(actions.next_init_container_to_start.map(|i| Step::Start(ContainerKind::Init, i)));
     steps.extend(actions.containers_to_start.iter().map(|&i| Step::Start(ContainerKind::Regular, i)));
     steps
+}
+
+/// A worker's first sync finds containers running (a kubelet restarted under them) and the plan keeps
+/// them: no new sandbox, no kill of the pod, and some running container not among the kills.
+fn adopts_running(runtime: &RuntimePodStatus, actions: &PodActions) -> bool {
+    !actions.kill_pod
+        && runtime.containers.iter().any(|c| {
+            c.state == ContainerState::Running && !actions.containers_to_kill.iter().any(|k| k.id == c.id)
+        })
 }

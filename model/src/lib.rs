@@ -10,6 +10,7 @@
 //! - [`runtime`]: the runtime's view of a pod (sandboxes, containers) and probe results.
 //! - [`actions`]: `computePodActions` and the rules it is made of.
 //! - [`backoff`]: the restart (CrashLoopBackOff) and image pull backoff.
+//! - [`coverage`]: the named probes at the model's decisions (rule coverage).
 //! - [`gates`]: the kubelet feature gates that change pod-management decisions.
 //! - [`status`]: the pod status the kubelet reports (container states and reasons, phase,
 //!   conditions); [`pod_status_manifest`] reads a Pod with its status as `kubectl get -o yaml` prints it.
@@ -22,6 +23,7 @@
 
 pub mod actions;
 pub mod backoff;
+pub mod coverage;
 pub mod events;
 pub mod gates;
 pub mod hash;

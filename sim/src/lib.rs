@@ -10,6 +10,7 @@
 pub mod apiserver;
 pub mod checker;
 pub mod containerd;
+pub mod coverage;
 pub mod etcd;
 pub mod events;
 pub mod expect;

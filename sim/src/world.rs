@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use podsim_model::backoff::Jitter;
+use podsim_model::coverage::Probes;
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, CallId, CriReply, CriRequest, Decision, Input, NodeRequest, Output,
     Timer, WatchEvent,
@@ -150,6 +151,10 @@ pub struct Outcome {
     pub starts: crate::report::StartLog,
     /// The Kubernetes Events the API server holds at the end, in order of creation.
     pub kube_events: Vec<crate::events::EventRecord>,
+    /// How often each of the kubelet model's decisions was reached, over every kubelet of the run
+    /// (rule coverage; `podsim explore --coverage`).
+    #[serde(skip)]
+    pub probes: Probes,
 }
 
 /// The liveness check of a run, apart from its end state.
@@ -218,6 +223,8 @@ pub struct World {
     liveness: bool,
     /// The scenario's expectations, judged as the run goes (when they are checked).
     judge: Option<Judge>,
+    /// The probes reached by the kubelets that crashed (each restart starts a new one at zero).
+    probes: Probes,
 }
 
 impl World {
@@ -304,6 +311,7 @@ impl World {
             permanent_faults,
             check_expectations: !random_faults || scenario.random_faults.is_some(),
             liveness_checked: false,
+            probes: Probes::new(),
             applied_faults: Vec::new(),
             retries: BTreeMap::new(),
             secret_calls: BTreeMap::new(),
@@ -433,6 +441,10 @@ impl World {
         }
         let simulated = self.now;
         let violations = self.checker.take_violations();
+        let mut probes = self.probes;
+        if let Some(kubelet) = &self.kubelet {
+            probes.add(&kubelet.probes());
+        }
         for v in &violations {
             let text = format!("{:?}: {}", v.rule, v.detail);
             self.trace.record(v.t, TraceKind::Violation, || text);
@@ -466,6 +478,7 @@ impl World {
             applied_faults: std::mem::take(&mut self.applied_faults),
             starts: std::mem::take(&mut self.starts),
             kube_events,
+            probes,
         };
         (outcome, self.trace, history)
     }
@@ -1021,7 +1034,8 @@ impl World {
     }
 
     fn kubelet_crash(&mut self) {
-        if self.kubelet.take().is_some() {
+        if let Some(kubelet) = self.kubelet.take() {
+            self.probes.add(&kubelet.probes());
             self.trace.record(self.now, TraceKind::Kubelet, || "kubelet crashed".into());
         }
         self.incarnation += 1;

@@ -22,6 +22,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::coverage::Probe;
 use crate::io::{Decision, NodeReply, Output, PodRef, WorkerState};
 use crate::pod::Pod;
 use crate::runtime::Millis;
@@ -61,6 +62,7 @@ impl Kubelet {
         let mut stub = Pod::new(pod_ref.name, uid.clone(), self.config.node_name.clone());
         stub.namespace = pod_ref.namespace;
         stub.spec.termination_grace_period_seconds = 0;
+        self.hit(Probe::CleanupOrphanRuntimePod);
         self.add_stub_worker(stub, WorkerState::Terminating, out);
         self.start_sync(&uid, now, out);
     }
@@ -77,6 +79,7 @@ impl Kubelet {
         for uid in orphans {
             // No name is known: the directory is all there is of the pod.
             let stub = Pod::new(uid.clone(), uid.clone(), self.config.node_name.clone());
+            self.hit(Probe::CleanupOrphanPodDir);
             self.add_stub_worker(stub, WorkerState::Terminated, out);
             self.start_sync(&uid, now, out);
         }
@@ -95,7 +98,11 @@ impl Kubelet {
     /// The volumes the disk showed mounted for a pod, handed to its new worker (the volume manager's
     /// actual state of the world); the directory is the worker's from now on.
     pub(super) fn claim_reconstructed_mounts(&mut self, uid: &str) -> BTreeSet<String> {
-        self.disk.as_mut().and_then(|d| d.remove(uid)).unwrap_or_default()
+        let mounts = self.disk.as_mut().and_then(|d| d.remove(uid)).unwrap_or_default();
+        if !mounts.is_empty() {
+            self.hit(Probe::StartupMountsReconstructed);
+        }
+        mounts
     }
 
     /// The node listed its pod directories: the volume manager's reconstruction. Workers that exist
@@ -110,6 +117,9 @@ impl Kubelet {
             dirs.into_iter().map(|d| (d.pod_uid, d.volumes.into_iter().collect())).collect();
         for (uid, worker) in self.workers.iter_mut() {
             if let Some(volumes) = disk.remove(uid) {
+                if !volumes.is_empty() {
+                    self.probes_hit.hit(Probe::StartupMountsReconstructed);
+                }
                 worker.mounted.extend(volumes);
             }
         }

@@ -45,6 +45,7 @@ use std::collections::{BTreeSet, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use super::{CallOwner, Kubelet, KubeletConfig, Reply};
+use crate::coverage::Probe;
 use crate::io::{CallId, CriError, CriReply, CriRequest, Output, WorkerState};
 use crate::runtime::Millis;
 
@@ -164,6 +165,9 @@ impl Kubelet {
         }
         self.puller.push(PullRequest { call, pod_uid: uid.to_string(), image });
         self.start_pulls(now, out);
+        if self.puller.waiting() > 0 {
+            self.hit(Probe::PullerWaited);
+        }
     }
 
     /// A CRI reply arrived: if it answers a pull, the pull's slot is free for the next.
@@ -179,12 +183,16 @@ impl Kubelet {
         let mut cancelled = Vec::new();
         while let Some(request) = self.puller.start_next() {
             if self.pull_cancelled(&request) {
+                self.hit(Probe::PullerCancelled);
                 self.puller.finish(request.call);
                 cancelled.push(request);
                 continue;
             }
             let PullRequest { call, image, .. } = request;
             out.push(Output::Cri { call, request: CriRequest::PullImage { image } });
+            if self.puller.in_flight() > 1 {
+                self.hit(Probe::PullerParallel);
+            }
         }
         for request in cancelled {
             self.calls.remove(&request.call);

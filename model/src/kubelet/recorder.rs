@@ -23,6 +23,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::{Probe, Probes};
 use crate::events::{Event, KubeletEvent};
 use crate::runtime::Millis;
 
@@ -107,6 +108,8 @@ pub struct Recorder {
     correlator: Correlator,
     /// Events dropped: a full queue, the spam filter, the last try failed, or refused.
     dropped: u64,
+    /// The recorder's decisions reached (rule coverage).
+    probes: Probes,
 }
 
 impl Recorder {
@@ -120,6 +123,7 @@ impl Recorder {
             sleeping: false,
             correlator: Correlator::default(),
             dropped: 0,
+            probes: Probes::new(),
         }
     }
 
@@ -128,6 +132,7 @@ impl Recorder {
         let event = self.make_event(now, e);
         if self.queue.len() >= QUEUE_LIMIT {
             self.dropped += 1;
+            self.probes.hit(Probe::EventQueueFull);
             return;
         }
         self.queue.push_back(event);
@@ -156,6 +161,11 @@ impl Recorder {
         self.queue.len()
     }
 
+    /// The recorder's decisions reached so far (rule coverage).
+    pub fn probes(&self) -> &Probes {
+        &self.probes
+    }
+
     /// Events dropped so far.
     pub fn dropped(&self) -> u64 {
         self.dropped
@@ -175,8 +185,17 @@ impl Recorder {
         while let Some(event) = self.queue.pop_front() {
             self.seq += 1;
             match self.correlator.correlate(now, event, self.seq) {
-                Correlated::Skip => self.dropped += 1,
+                Correlated::Skip => {
+                    self.dropped += 1;
+                    self.probes.hit(Probe::EventSpamFiltered);
+                }
                 Correlated::Write { event, patch } => {
+                    if patch {
+                        self.probes.hit(Probe::EventCountedUp);
+                    }
+                    if event.message.starts_with(AGGREGATE_PREFIX) {
+                        self.probes.hit(Probe::EventAggregated);
+                    }
                     let delivery = Delivery { event, patch, tries: 0, creating: false };
                     let write = delivery.write();
                     self.current = Some(delivery);
@@ -199,12 +218,14 @@ impl Recorder {
             WriteResult::NotFound if d.patch && !d.creating => {
                 // "Update can fail because the event may have been removed": create it.
                 d.creating = true;
+                self.probes.hit(Probe::EventPatchMissing);
                 AfterReply::Write(SinkWrite::Create(d.event.clone()))
             }
             WriteResult::NotFound | WriteResult::Refused => {
                 // "Server rejected event (will not retry!)".
                 self.current = None;
                 self.dropped += 1;
+                self.probes.hit(Probe::EventRefused);
                 AfterReply::Done
             }
             WriteResult::Transport => {
@@ -214,9 +235,11 @@ impl Recorder {
                     // "Unable to write event (retry limit exceeded!)".
                     self.current = None;
                     self.dropped += 1;
+                    self.probes.hit(Probe::EventRetryLimit);
                     return AfterReply::Done;
                 }
                 self.sleeping = true;
+                self.probes.hit(Probe::EventRetry);
                 // "Randomize the first sleep so that various clients won't all be synced up".
                 AfterReply::Sleep { delay: SLEEP, random: d.tries == 1 }
             }

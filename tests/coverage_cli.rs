@@ -1,0 +1,63 @@
+//! `podsim explore --coverage` as a user runs it: per probe, the runs that reached it and the first
+//! run that did; the probes never reached.
+
+use assert_cmd::Command;
+
+fn podsim() -> Command {
+    Command::cargo_bin("podsim").expect("the podsim binary is built")
+}
+
+fn probe<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["probes"].as_array().expect("a list").iter().find(|p| p["name"] == name).expect("the probe")
+}
+
+#[test]
+fn coverage_json_names_the_first_run_of_each_probe_and_the_gaps() {
+    let out = podsim()
+        .args(["explore", "scenarios/events-aggregated.yaml", "--coverage", "--seeds", "3..5", "--json"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&out).expect("one JSON value");
+    // The scenario as written, then seeds 3 and 4 with random faults.
+    assert_eq!(report["runs"], 3);
+    let aggregated = probe(&report, "events.aggregated");
+    assert_eq!(aggregated["reach"], "world");
+    assert!(aggregated["runs"].as_u64().expect("a count") >= 1);
+    assert_eq!(
+        aggregated["first"],
+        serde_json::json!({"scenario": "scenarios/events-aggregated.yaml", "seed": 0, "randomFaults": false})
+    );
+    // One pod that runs: no init container, so no init probe; the gap is listed, a probe the world
+    // cannot reach is not.
+    assert_eq!(probe(&report, "plan.init.start")["runs"], 0);
+    let gaps: Vec<&str> = report["neverReached"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|g| g.as_str().expect("a name"))
+        .collect();
+    assert!(gaps.contains(&"plan.init.start"), "{gaps:?}");
+    assert!(!gaps.contains(&"events.aggregated"));
+    assert!(!gaps.contains(&"plan.kill.liveness"), "outside the world: no gap");
+    assert_eq!(probe(&report, "plan.kill.liveness")["reach"], "outsideWorld");
+}
+
+#[test]
+fn coverage_text_lists_every_probe_and_the_probes_never_reached() {
+    let out = podsim()
+        .args(["explore", "scenarios/pod-runs.yaml", "--coverage", "--seeds", "0..1", "--jobs", "1"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).expect("utf-8");
+    assert!(text.starts_with("2 runs, 0 failed"), "{text}");
+    assert!(text.contains("plan.sandbox.first"), "{text}");
+    assert!(text.contains("first: scenarios/pod-runs.yaml as written"), "{text}");
+    assert!(text.contains("never reached ("), "{text}");
+    assert!(text.contains("  events.aggregated: EventAggregator"), "{text}");
+}
