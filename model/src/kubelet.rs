@@ -647,11 +647,6 @@ impl Kubelet {
         self.workers.get(uid).and_then(|w| w.last_status.as_ref())
     }
 
-    /// Whether it has released a pod's API object.
-    pub fn has_released(&self, uid: &str) -> bool {
-        self.released.contains(uid)
-    }
-
     /// How often each of its decisions was reached since it started (rule coverage): its own and its
     /// event recorder's.
     pub fn probes(&self) -> Probes {
