@@ -288,7 +288,7 @@ impl Judge {
         }
         self.failed[i] = true;
         let when = s.when;
-        let at = podsim_model_time(now);
+        let at = crate::scenario::duration::human(now);
         for text in texts {
             let detail = match when {
                 When::At(_) => format!("{when}: {text}"),
@@ -297,8 +297,4 @@ impl Judge {
             self.violations.push(Violation { t: now, rule: Rule::Expectation, detail });
         }
     }
-}
-
-fn podsim_model_time(t: Millis) -> String {
-    crate::scenario::duration::human(t)
 }
