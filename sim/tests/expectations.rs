@@ -184,6 +184,12 @@ fn conditions_and_readiness() {
         "  pods: {web: {containers: {app: {ready: true}}}}\n",
         &["expected ready=true, found ready=false"],
     );
+    rejects(
+        CRASHER,
+        "  pods: {web: {containers: {app: {started: true}}}}\n",
+        &["expected started=true, found started=false"],
+    );
+    accepts(CRASHER, "  pods: {web: {containers: {app: {started: false}}}}\n");
 }
 
 #[test]
@@ -314,6 +320,17 @@ fn plans_syncs_and_timeline_happenings() {
         PARTITIONED,
         "  happened:\n  - {what: update web, count: 1}\n",
         &["expected 1 of `update web`, found 0"],
+    );
+    rejects(
+        PARTITIONED,
+        "  happened:\n  - {what: deleteSecret db, count: 1}\n",
+        &["expected 1 of `deleteSecret db`, found 0"],
+    );
+    accepts(CRASHER, "  happened:\n  - {what: sandbox web, count: 1}\n  - {what: pullFailed, count: 0}\n");
+    rejects(
+        CRASHER,
+        "  happened:\n  - {what: sandbox web, count: 2}\n",
+        &["expected 2 of `sandbox web`, found 1"],
     );
 }
 
