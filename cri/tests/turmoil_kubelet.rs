@@ -56,6 +56,11 @@ enum Trouble {
 /// runtime's final state.
 fn run_with(trouble: Trouble) -> (RealOutcome, SimCri) {
     let scenario = Scenario::parse("turmoil-network.yaml", SCENARIO).expect("the scenario parses");
+    // The simulated runtime makes each sandbox's log folder, as containerd does: one folder a run,
+    // removed at its end, so that the test leaves nothing behind.
+    let log_root =
+        std::env::temp_dir().join(format!("podsim-turmoil-logs-{}", podsim_cri::labels::new_run_id()));
+    let logs = log_root.clone();
     let mut sim = turmoil::Builder::new()
         .rng_seed(SEED)
         .simulation_duration(Duration::from_secs(600))
@@ -77,7 +82,7 @@ fn run_with(trouble: Trouble) -> (RealOutcome, SimCri) {
         let channel = turmoil_channel("containerd", PORT, Duration::from_secs(2)).await;
         let run = RunContext {
             run_id: "turmoil".into(),
-            log_root: std::env::temp_dir().join("podsim-turmoil-logs"),
+            log_root: logs,
             cgroup_parent: "/podsim-turmoil".into(),
             clock_origin_unix_nanos: 0,
         };
@@ -114,6 +119,7 @@ fn run_with(trouble: Trouble) -> (RealOutcome, SimCri) {
         }
     }
     sim.run().expect("the simulation finishes");
+    let _ = std::fs::remove_dir_all(&log_root);
     let done = outcome.lock().expect("outcome lock").take().expect("the kubelet host finished");
     (done, cri)
 }
