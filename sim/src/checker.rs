@@ -927,21 +927,8 @@ fn phase_word(status: Option<&podsim_model::PodStatusReport>) -> String {
 /// The node as the expectations see it, in the simulator.
 impl crate::expect::RuntimeView for View<'_> {
     fn sandboxes_of(&self, pod_uid: &str) -> Vec<crate::expect::SandboxFact> {
-        let mut found: Vec<&crate::containerd::SandboxRecord> = self
-            .containerd
-            .sandboxes()
-            .filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod_uid))
-            .collect();
-        // Newest first, as ListPodSandbox answers.
-        found.sort_by_key(|s| std::cmp::Reverse((s.status.created_at, s.status.attempt)));
-        found
-            .into_iter()
-            .map(|s| crate::expect::SandboxFact {
-                id: s.status.id.clone(),
-                attempt: s.status.attempt,
-                ready: s.status.state == SandboxState::Ready,
-            })
-            .collect()
+        let of_pod = self.containerd.sandboxes().filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod_uid));
+        crate::expect::SandboxFact::newest_first(of_pod.map(|s| &s.status))
     }
 
     fn has_data_dir(&self, pod_uid: &str) -> bool {

@@ -101,21 +101,9 @@ pub struct ListedView<'a> {
 
 impl RuntimeView for ListedView<'_> {
     fn sandboxes_of(&self, pod_uid: &str) -> Vec<SandboxFact> {
-        let mut found: Vec<&SandboxInfo> = self
-            .runtime
-            .sandboxes
-            .values()
-            .filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod_uid))
-            .collect();
-        found.sort_by_key(|s| std::cmp::Reverse((s.status.created_at, s.status.attempt)));
-        found
-            .into_iter()
-            .map(|s| SandboxFact {
-                id: s.status.id.clone(),
-                attempt: s.status.attempt,
-                ready: s.status.state == SandboxState::Ready,
-            })
-            .collect()
+        let of_pod =
+            self.runtime.sandboxes.values().filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == pod_uid));
+        SandboxFact::newest_first(of_pod.map(|s| &s.status))
     }
 
     fn has_data_dir(&self, pod_uid: &str) -> bool {

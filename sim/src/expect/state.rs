@@ -350,6 +350,24 @@ pub struct SandboxFact {
     pub ready: bool,
 }
 
+impl SandboxFact {
+    /// A pod's sandboxes as facts, newest first (as `ListPodSandbox` answers).
+    pub fn newest_first<'a>(
+        sandboxes: impl Iterator<Item = &'a podsim_model::SandboxStatus>,
+    ) -> Vec<SandboxFact> {
+        let mut found: Vec<&podsim_model::SandboxStatus> = sandboxes.collect();
+        found.sort_by_key(|s| std::cmp::Reverse((s.created_at, s.attempt)));
+        found
+            .into_iter()
+            .map(|s| SandboxFact {
+                id: s.id.clone(),
+                attempt: s.attempt,
+                ready: s.state == podsim_model::SandboxState::Ready,
+            })
+            .collect()
+    }
+}
+
 /// The node as the expectations see it: each backend provides it (the simulated containerd and
 /// node; on a real containerd, the runtime as the kubelet last listed it).
 pub trait RuntimeView {
