@@ -5,7 +5,7 @@ use std::io::Write;
 use std::ops::Range;
 
 use podsim_model::coverage::Reach;
-use podsim_sim::coverage::{measure, CoverageReport, Subject};
+use podsim_sim::coverage::{measure, CoverageReport, FailedRun, Subject};
 use podsim_sim::scenario::duration;
 
 use crate::run::{replay_command, Loaded};
@@ -18,12 +18,26 @@ pub fn explore_coverage(scenarios: &[Loaded], seeds: Range<u64>, jobs: usize) ->
     measure(&subjects, seeds, jobs)
 }
 
+/// The command that replays a failed run of `scenarios`.
+pub fn replay_of<'a>(scenarios: &'a [Loaded]) -> impl Fn(&FailedRun) -> String + 'a {
+    move |f| {
+        let loaded = scenarios.iter().find(|l| l.path == f.scenario).expect("a scenario of the run");
+        replay_command(loaded, f.seed, f.random_faults)
+    }
+}
+
+/// The command that replays a failed generated world: `explore --generate` of its one seed, which
+/// writes the world as a file and says how to run it.
+pub fn replay_generated(f: &FailedRun) -> String {
+    format!("podsim explore --generate --seeds {}", f.seed)
+}
+
 /// Prints the report: a line per probe (runs that reached it, the first seed and scenario), then the
-/// probes never reached and the failed runs with their replay commands.
+/// probes never reached and the failed runs with the command (`replay`) that replays each.
 pub fn print_coverage(
     out: &mut impl Write,
     report: &CoverageReport,
-    scenarios: &[Loaded],
+    replay: &dyn Fn(&FailedRun) -> String,
     wall_millis: u64,
 ) -> std::io::Result<()> {
     let reached = report.probes.iter().filter(|l| l.runs > 0).count();
@@ -55,9 +69,8 @@ pub fn print_coverage(
         }
     }
     for f in report.failed.iter().take(50) {
-        let loaded = scenarios.iter().find(|l| l.path == f.scenario).expect("a scenario of the run");
         writeln!(out, "FAIL {} seed {}", f.scenario, f.seed)?;
-        writeln!(out, "  replay: {}", replay_command(loaded, f.seed, f.random_faults))?;
+        writeln!(out, "  replay: {}", replay(f))?;
     }
     if report.failed.len() > 50 {
         writeln!(out, "... and {} more failures (see --json)", report.failed.len() - 50)?;

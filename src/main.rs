@@ -134,7 +134,7 @@ every sandbox and container labelled by podsim in that containerd (nothing else 
 (each seed enables its own subset of fault kinds, swarm-testing style, and every fault heals by a time \
 so the node can converge). Prints a summary and, for each failing run, the one command that replays it. \
 Without scenario arguments it explores the shipped scenarios/ folder.",
-        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json\n  podsim explore --generate --seeds 0..2000 --out failures/\n  podsim explore --coverage --seeds 0..5"
+        after_help = "Examples:\n  podsim explore\n  podsim explore scenarios/churn-random-faults.yaml --seeds 0..1000 --jobs 2\n  podsim explore --json > failures.json\n  podsim explore --generate --seeds 0..2000 --out failures/\n  podsim explore --coverage --seeds 0..5\n  podsim explore --generate --coverage --seeds 0..200"
     )]
     Explore {
         /// Scenario files or directories (default: scenarios/)
@@ -372,9 +372,14 @@ fn main() -> ExitCode {
                 other => Err(other),
             })
         }
-        Command::Explore { generate: true, coverage: true, .. } => Err(Failure::Usage(
-            "--coverage measures the scenario files; with --generate it is not supported yet".into(),
+        Command::Explore { generate: true, coverage: true, out: Some(_), .. } => Err(Failure::Usage(
+            "--out writes the failing worlds of `explore --generate`; with --coverage, replay a failing \
+             seed with `podsim explore --generate --seeds N --out DIR`"
+                .into(),
         )),
+        Command::Explore { generate: true, coverage: true, seeds, jobs, json, .. } => {
+            run_explore_generated_coverage(seeds, jobs, json)
+        }
         Command::Explore { generate: true, seeds, jobs, json, out, .. } => {
             run_explore_generated(seeds, jobs, json, out.as_deref())
         }
@@ -539,8 +544,38 @@ fn run_explore_coverage(
         print_json(&report)?;
     } else {
         let wall = started.elapsed().as_millis() as u64;
-        coverage::print_coverage(&mut std::io::stdout().lock(), &report, &scenarios, wall)?;
+        coverage::print_coverage(
+            &mut std::io::stdout().lock(),
+            &report,
+            &coverage::replay_of(&scenarios),
+            wall,
+        )?;
     }
+    coverage_verdict(&report)
+}
+
+/// `explore --generate --coverage`: the generated worlds of `seeds`, reported per probe. Exit 1 if a
+/// world failed.
+fn run_explore_generated_coverage(
+    seeds: std::ops::Range<u64>,
+    jobs: Option<usize>,
+    json: bool,
+) -> Result<(), Failure> {
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let started = std::time::Instant::now();
+    let options = podsim_sim::generate::GenerateOptions::default();
+    let report = podsim_sim::coverage::measure_generated(seeds, &options, jobs);
+    if json {
+        print_json(&report)?;
+    } else {
+        let wall = started.elapsed().as_millis() as u64;
+        coverage::print_coverage(&mut std::io::stdout().lock(), &report, &coverage::replay_generated, wall)?;
+    }
+    coverage_verdict(&report)
+}
+
+/// Exit 1 when a run of a coverage report failed.
+fn coverage_verdict(report: &podsim_sim::coverage::CoverageReport) -> Result<(), Failure> {
     if report.failed.is_empty() {
         Ok(())
     } else {

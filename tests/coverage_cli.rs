@@ -61,3 +61,41 @@ fn coverage_text_lists_every_probe_and_the_probes_never_reached() {
     assert!(text.contains("never reached ("), "{text}");
     assert!(text.contains("  events.aggregated: EventAggregator"), "{text}");
 }
+
+/// `--generate --coverage`: the generated worlds of the seeds, one run each, reported per probe with
+/// the first seed that reached it; the report is the same whatever the number of threads.
+#[test]
+fn coverage_of_generated_worlds_names_the_first_seed_of_each_probe() {
+    let report = |jobs: &str| -> serde_json::Value {
+        let out = podsim()
+            .args(["explore", "--generate", "--coverage", "--seeds", "0..12", "--jobs", jobs, "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        serde_json::from_slice(&out).expect("one JSON value")
+    };
+    let one = report("1");
+    assert_eq!(one["runs"], 12, "one run a seed");
+    assert_eq!(one["failed"], serde_json::json!([]));
+    // Every generated world starts a pod: the first seed made a first sandbox.
+    assert_eq!(
+        probe(&one, "plan.sandbox.first")["first"],
+        serde_json::json!({"scenario": "generated world", "seed": 0, "randomFaults": true})
+    );
+    assert_eq!(probe(&one, "plan.sandbox.first")["runs"], 12);
+    let reached = one["probes"].as_array().expect("a list").iter().filter(|p| p["runs"] != 0).count();
+    assert!(reached > 20, "generated worlds reach many decisions, not {reached}");
+    assert_eq!(report("2"), one, "the threads do not change the report");
+}
+
+#[test]
+fn coverage_of_generated_worlds_refuses_out() {
+    let assert = podsim()
+        .args(["explore", "--generate", "--coverage", "--seeds", "0..1", "--out", "x"])
+        .assert()
+        .code(2);
+    let err = String::from_utf8(assert.get_output().stderr.clone()).expect("utf-8");
+    assert!(err.contains("--out writes the failing worlds"), "{err}");
+}

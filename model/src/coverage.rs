@@ -85,8 +85,8 @@ probes! {
     PlanSandboxNotRecreatedDone = ("plan.sandbox.not_recreated_done", OutsideWorld,
         "computePodActions: the sandbox changed but nothing is left to run and the pod was initialised: kill only (not in the world: such a pod's phase is terminal, and SyncPod ends a terminal pod before it plans)"),
     // ---- computePodActions: the pod ----------------------------------------------------------------
-    PlanKillPodDone = ("plan.kill_pod.done", OutsideWorld,
-        "computePodActions: every container finished and none is to start: kill the pod, sidecars too (not in the world: such a pod's phase is terminal, and SyncPod ends a terminal pod before it plans)"),
+    PlanKillPodDone = ("plan.kill_pod.done", World,
+        "computePodActions: every regular container finished and none is to start: kill the pod, sidecars too (a running sidecar keeps the phase Running, so SyncPod plans)"),
     PlanKillPodInitFailed = ("plan.kill_pod.init_failed", OutsideWorld,
         "computePodActions: a plain init container failed and is not restarted (Never): kill the pod (not in the world: the pod is Failed, and SyncPod ends a terminal pod before it plans)"),
     // ---- computePodActions: kills ------------------------------------------------------------------

@@ -6,6 +6,7 @@
 //! [`measure`] runs each scenario once as written (as `podsim run` does: the behaviour it was written
 //! for, with its expectations) and then over each seed with random faults, as `podsim explore` does,
 //! on several threads; the result does not depend on how the threads took the runs.
+//! [`measure_generated`] does the same over the generated worlds of `explore --generate`.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +16,7 @@ use serde::Serialize;
 
 use podsim_model::coverage::{Probe, Probes, Reach};
 
+use crate::generate::{generate, GenerateOptions};
 use crate::scenario::Scenario;
 use crate::world::World;
 
@@ -175,6 +177,50 @@ impl Coverage {
 pub fn measure(subjects: &[Subject<'_>], seeds: Range<u64>, jobs: usize) -> CoverageReport {
     let per_subject = 1 + seeds.end.saturating_sub(seeds.start);
     let total = per_subject.saturating_mul(subjects.len() as u64);
+    let names: Vec<&str> = subjects.iter().map(|s| s.name).collect();
+    tally(total, jobs, &names, |i| {
+        let index = (i / per_subject) as usize;
+        let scenario = subjects[index].scenario;
+        let run = match i % per_subject {
+            // As `podsim run` runs it: its own seed and faults.
+            0 => Run { random_faults: scenario.random_faults.is_some(), seed: scenario.seed.unwrap_or(0) },
+            k => Run { random_faults: true, seed: seeds.start + k - 1 },
+        };
+        let (outcome, _) = World::new(scenario, run.seed, run.random_faults, false).run();
+        (index, run, outcome.probes, outcome.passed())
+    })
+}
+
+/// How a coverage report over generated worlds names them (a single subject: the seed tells them
+/// apart).
+pub const GENERATED: &str = "generated world";
+
+/// Runs the generated world of every seed once, with its random faults (as `podsim explore
+/// --generate` does), on `jobs` threads, and reports which probes the runs reached. A seed whose
+/// world the generator could not make (a bug of the generator) counts as a failed run.
+pub fn measure_generated(seeds: Range<u64>, options: &GenerateOptions, jobs: usize) -> CoverageReport {
+    let total = seeds.end.saturating_sub(seeds.start);
+    tally(total, jobs, &[GENERATED], |i| {
+        let run = Run { random_faults: true, seed: seeds.start + i };
+        match generate(run.seed, options) {
+            Ok(world) => {
+                let (outcome, _) = World::new(&world, run.seed, true, false).run();
+                (0, run, outcome.probes, outcome.passed())
+            }
+            Err(_) => (0, run, Probes::new(), false),
+        }
+    })
+}
+
+/// Makes runs `0..total` on `jobs` threads (`one(i)` makes run `i` and says which subject and run it
+/// was, the probes it reached and whether it passed), and reports them under `names`. The report does
+/// not depend on how the threads took the runs.
+fn tally(
+    total: u64,
+    jobs: usize,
+    names: &[&str],
+    one: impl Fn(u64) -> (usize, Run, Probes, bool) + Sync,
+) -> CoverageReport {
     let next = AtomicU64::new(0);
     let coverage = Mutex::new(Coverage::new());
     std::thread::scope(|scope| {
@@ -184,24 +230,13 @@ pub fn measure(subjects: &[Subject<'_>], seeds: Range<u64>, jobs: usize) -> Cove
                 if i >= total {
                     break;
                 }
-                let index = (i / per_subject) as usize;
-                let scenario = subjects[index].scenario;
-                let run = match i % per_subject {
-                    // As `podsim run` runs it: its own seed and faults.
-                    0 => Run {
-                        random_faults: scenario.random_faults.is_some(),
-                        seed: scenario.seed.unwrap_or(0),
-                    },
-                    k => Run { random_faults: true, seed: seeds.start + k - 1 },
-                };
-                let (outcome, _) = World::new(scenario, run.seed, run.random_faults, false).run();
+                let (index, run, probes, passed) = one(i);
                 let mut c = coverage.lock().expect("no thread panics holding it");
-                c.record(index, run, &outcome.probes, outcome.passed());
+                c.record(index, run, &probes, passed);
             });
         }
     });
-    let names: Vec<&str> = subjects.iter().map(|s| s.name).collect();
-    coverage.into_inner().expect("no thread panicked").report(&names)
+    coverage.into_inner().expect("no thread panicked").report(names)
 }
 
 #[cfg(test)]

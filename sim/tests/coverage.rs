@@ -8,6 +8,7 @@
 
 use std::path::Path;
 
+use podsim_model::coverage::Reach;
 use podsim_sim::coverage::{measure, Subject};
 use podsim_sim::scenario::Scenario;
 
@@ -50,6 +51,19 @@ fn assert_every_probe_reached(scenarios: &[(String, Scenario)], seeds: std::ops:
         })
         .collect();
     assert!(gaps.is_empty(), "no scenario reaches these probes:\n  {}", gaps.join("\n  "));
+    // Both ways: a probe marked outside the world that a run reaches is mislabelled (its description
+    // says why the world cannot reach it, and that reason is wrong).
+    let mislabelled: Vec<String> = report
+        .probes
+        .iter()
+        .filter(|l| l.reach == Reach::OutsideWorld && l.runs > 0)
+        .map(|l| format!("{} (first: {:?}): {}", l.name, l.first, l.description))
+        .collect();
+    assert!(
+        mislabelled.is_empty(),
+        "runs reach probes marked outside the world:\n  {}",
+        mislabelled.join("\n  ")
+    );
 }
 
 /// Generated worlds added to the library's scenarios (`podsim explore --generate`'s first seeds).
