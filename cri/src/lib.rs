@@ -5,7 +5,9 @@
 //!   run's label and reading back only what carries it.
 //! - [`image`]: podsim's own images (a static pause and a static workload binary), packed as OCI image
 //!   layouts and imported, with no registry.
-//! - [`daemon`]: a private containerd in a temporary folder, started and stopped by podsim.
+//! - [`run_dir`]: the layout of a run on the machine (its folder, `run.json`, its cgroup parent).
+//! - [`process`]: the machine's processes, found in /proc and signalled; [`mounts`]: its mounts.
+//! - [`daemon`]: a private containerd in a run folder, started and stopped by podsim.
 //! - [`clean`]: removes what a killed podsim left behind.
 //! - [`preset`]: a scenario's `node.runtime`, created through the CRI before the kubelet starts.
 //! - [`real`]: the real world: the in-process API server and the kubelet model on the wall clock,
@@ -14,10 +16,11 @@
 //! - [`sim_server`]: a CRI server over the simulator's containerd (for deterministic tests of the
 //!   client's network path under turmoil).
 //!
-//! Everything but [`labels`] needs the `containerd` cargo feature (the CRI bindings are generated at
+//! Everything but [`labels`] and [`run_dir`] needs the `containerd` cargo feature (the CRI bindings are generated at
 //! build time with protoc: Debian's protobuf-compiler).
 
 pub mod labels;
+pub mod run_dir;
 
 #[cfg(feature = "containerd")]
 pub mod clean;
@@ -30,7 +33,11 @@ pub mod daemon;
 #[cfg(feature = "containerd")]
 pub mod image;
 #[cfg(feature = "containerd")]
+pub mod mounts;
+#[cfg(feature = "containerd")]
 pub mod preset;
+#[cfg(feature = "containerd")]
+pub mod process;
 #[cfg(feature = "containerd")]
 pub mod real;
 #[cfg(feature = "containerd")]
