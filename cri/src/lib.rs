@@ -1,6 +1,8 @@
 //! podsim's real-runtime backend: the same scenarios replayed on a real containerd, through the CRI
 //! (runtime.v1) API that the kubelet itself uses.
 //!
+//! - [`convert`]: the model's CRI requests, replies and statuses and the CRI's protobuf types, both
+//!   ways (for the client and for the simulated server).
 //! - [`client`]: carries out the kubelet model's CRI calls on containerd, tagging everything with the
 //!   run's label and reading back only what carries it.
 //! - [`image`]: podsim's own images (a static pause and a static workload binary), packed as OCI image
@@ -28,6 +30,8 @@ pub mod clean;
 pub mod client;
 #[cfg(feature = "containerd")]
 pub mod conform;
+#[cfg(feature = "containerd")]
+pub mod convert;
 #[cfg(feature = "containerd")]
 pub mod daemon;
 #[cfg(feature = "containerd")]
