@@ -18,8 +18,8 @@
 //! - [`sim_server`]: a CRI server over the simulator's containerd (for deterministic tests of the
 //!   client's network path under turmoil).
 //!
-//! Everything but [`labels`] and [`run_dir`] needs the `containerd` cargo feature (the CRI bindings are generated at
-//! build time with protoc: Debian's protobuf-compiler).
+//! Everything but [`labels`] and [`run_dir`] needs the `containerd` cargo feature (the CRI bindings
+//! are generated at build time with protoc: Debian's protobuf-compiler).
 
 pub mod labels;
 pub mod run_dir;
