@@ -274,8 +274,8 @@ fn tokio_runtime() -> Result<tokio::runtime::Runtime, RealError> {
 fn client(socket: &Path, run_id: &str) -> podsim_cri::client::CriClient {
     let run = podsim_cri::client::RunContext {
         run_id: run_id.to_string(),
-        log_root: podsim_cri::labels::state_root().join(run_id).join("logs"),
-        cgroup_parent: podsim_cri::labels::cgroup_parent(run_id),
+        log_root: podsim_cri::run_dir::state_root().join(run_id).join("logs"),
+        cgroup_parent: podsim_cri::run_dir::cgroup_parent(run_id),
         clock_origin_unix_nanos: 0,
     };
     podsim_cri::client::CriClient::unix(socket, run, podsim_cri::client::ClientOptions::default())

@@ -42,7 +42,7 @@ fn main() {
     let run = RunContext {
         run_id: run_id.clone(),
         log_root: daemon.dir().join("logs"),
-        cgroup_parent: podsim_cri::labels::cgroup_parent(&run_id),
+        cgroup_parent: podsim_cri::run_dir::cgroup_parent(&run_id),
         clock_origin_unix_nanos: 0,
     };
     let client = CriClient::unix(daemon.socket(), run, ClientOptions::default());

@@ -12,9 +12,10 @@
 //! - Pods run in the node's network namespace whatever their spec says (no CNI plugin on the node):
 //!   the network mode the kubelet asked for is kept in an annotation and reported back, and a
 //!   pod-network sandbox is reported with the node's loopback address as its IP.
+//! - What is sent and what is read back is converted in [`crate::convert`].
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,38 +24,23 @@ use k8s_cri::v1::image_service_client::ImageServiceClient;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
 use tonic::transport::{Channel, Endpoint};
 
-use podsim_model::io::{
-    ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
-};
-use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
+use podsim_model::io::{ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, SandboxConfig};
+use podsim_model::{ContainerState, ContainerStatus};
 
+use crate::convert::call;
+use crate::convert::container::{container_status_of, cri_container_config};
+use crate::convert::error::cri_error;
+use crate::convert::image::{image_present, image_spec};
+use crate::convert::pod::pod_of_labels;
+use crate::convert::sandbox::{cri_sandbox_config, sandbox_info};
+use crate::convert::state::container_state;
 use crate::labels;
 
-/// podsim's annotation of the network mode the kubelet asked a sandbox for.
-pub const HOST_NETWORK_ANNOTATION: &str = "podsim.host-network";
-/// The IP reported for a sandbox that asked for a pod network (it runs in the node's).
-pub const STAND_IN_POD_IP: &str = "127.0.0.1";
+/// What a run tags its objects with (defined with the conversions that use it).
+pub use crate::convert::RunContext;
+
 /// The largest message the client accepts (ListContainers of a busy node).
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
-
-/// `NamespaceMode` values of the CRI.
-mod namespace_mode {
-    pub const CONTAINER: i32 = 1;
-    pub const NODE: i32 = 2;
-}
-
-/// What a run tags its objects with and where it keeps their logs.
-#[derive(Clone, Debug)]
-pub struct RunContext {
-    /// The run id, written in every object's [`labels::RUN_ID`] label.
-    pub run_id: String,
-    /// Pod log folders go under this folder (one per sandbox).
-    pub log_root: PathBuf,
-    /// The cgroup parent of the run's sandboxes.
-    pub cgroup_parent: String,
-    /// The runtime's timestamps (Unix nanoseconds) minus this are the model's milliseconds.
-    pub clock_origin_unix_nanos: i64,
-}
 
 /// Deadlines and retries of the client.
 #[derive(Clone, Copy, Debug)]
@@ -150,7 +136,7 @@ impl CriClient {
             CriRequest::StopPodSandbox { sandbox_id } => {
                 let id = sandbox_id.clone();
                 self.once(self.options.call_timeout, |mut rt| async move {
-                    rt.stop_pod_sandbox(cri::StopPodSandboxRequest { pod_sandbox_id: id }).await
+                    rt.stop_pod_sandbox(call::stop_pod_sandbox(&id)).await
                 })
                 .await
                 .map_or_else(CriReply::Err, |_| CriReply::Ok)
@@ -159,7 +145,7 @@ impl CriClient {
                 let id = sandbox_id.clone();
                 let reply = self
                     .once(self.options.call_timeout, |mut rt| async move {
-                        rt.remove_pod_sandbox(cri::RemovePodSandboxRequest { pod_sandbox_id: id }).await
+                        rt.remove_pod_sandbox(call::remove_pod_sandbox(&id)).await
                     })
                     .await;
                 if reply.is_ok() {
@@ -169,12 +155,10 @@ impl CriClient {
             }
             CriRequest::ImageStatus { image } => self.image_status(image).await,
             CriRequest::PullImage { image } => {
-                let spec = image_spec(image);
-                self.images_once(|mut im| async move {
-                    im.pull_image(cri::PullImageRequest { image: Some(spec), ..Default::default() }).await
-                })
-                .await
-                .map_or_else(CriReply::Err, |_| CriReply::Ok)
+                let pull = call::pull_image(image);
+                self.images_once(|mut im| async move { im.pull_image(pull).await })
+                    .await
+                    .map_or_else(CriReply::Err, |_| CriReply::Ok)
             }
             CriRequest::CreateContainer { sandbox_id, config } => {
                 self.create_container(sandbox_id, config).await
@@ -182,7 +166,7 @@ impl CriClient {
             CriRequest::StartContainer { container_id } => {
                 let id = container_id.clone();
                 self.once(self.options.call_timeout, |mut rt| async move {
-                    rt.start_container(cri::StartContainerRequest { container_id: id }).await
+                    rt.start_container(call::start_container(&id)).await
                 })
                 .await
                 .map_or_else(CriReply::Err, |_| CriReply::Ok)
@@ -192,7 +176,7 @@ impl CriClient {
                 let timeout = *timeout_seconds;
                 let deadline = self.options.call_timeout + Duration::from_secs(timeout.max(0) as u64);
                 self.once(deadline, |mut rt| async move {
-                    rt.stop_container(cri::StopContainerRequest { container_id: id, timeout }).await
+                    rt.stop_container(call::stop_container(&id, timeout)).await
                 })
                 .await
                 .map_or_else(CriReply::Err, |_| CriReply::Ok)
@@ -201,7 +185,7 @@ impl CriClient {
                 let id = container_id.clone();
                 let reply = self
                     .once(self.options.call_timeout, |mut rt| async move {
-                        rt.remove_container(cri::RemoveContainerRequest { container_id: id }).await
+                        rt.remove_container(call::remove_container(&id)).await
                     })
                     .await;
                 if reply.is_ok() {
@@ -267,12 +251,12 @@ impl CriClient {
             let id = c.id.clone();
             let _ = self
                 .once(self.options.call_timeout, |mut rt| async move {
-                    rt.stop_container(cri::StopContainerRequest { container_id: id, timeout: 0 }).await
+                    rt.stop_container(call::stop_container(&id, 0)).await
                 })
                 .await;
             let id = c.id.clone();
             self.once(self.options.call_timeout, |mut rt| async move {
-                rt.remove_container(cri::RemoveContainerRequest { container_id: id }).await
+                rt.remove_container(call::remove_container(&id)).await
             })
             .await?;
         }
@@ -281,12 +265,12 @@ impl CriClient {
             let id = s.id.clone();
             let _ = self
                 .once(self.options.call_timeout, |mut rt| async move {
-                    rt.stop_pod_sandbox(cri::StopPodSandboxRequest { pod_sandbox_id: id }).await
+                    rt.stop_pod_sandbox(call::stop_pod_sandbox(&id)).await
                 })
                 .await;
             let id = s.id.clone();
             self.once(self.options.call_timeout, |mut rt| async move {
-                rt.remove_pod_sandbox(cri::RemovePodSandboxRequest { pod_sandbox_id: id }).await
+                rt.remove_pod_sandbox(call::remove_pod_sandbox(&id)).await
             })
             .await?;
         }
@@ -322,22 +306,18 @@ impl CriClient {
             Err(e) => CriReply::Err(e),
             Ok(mut items) => {
                 items.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
-                CriReply::Sandboxes(items.iter().map(|s| self.sandbox_info(s)).collect())
+                let origin = self.run.clock_origin_unix_nanos;
+                CriReply::Sandboxes(items.iter().map(|s| sandbox_info(s, origin)).collect())
             }
         }
     }
 
     async fn list_raw_sandboxes(&self, pod_uid: Option<&str>) -> Result<Vec<cri::PodSandbox>, CriError> {
-        let selector = self.selector(pod_uid);
+        let list = call::list_pod_sandbox(&self.run.run_id, pod_uid);
         let reply = self
             .read(|mut rt| {
-                let label_selector = selector.clone();
-                async move {
-                    rt.list_pod_sandbox(cri::ListPodSandboxRequest {
-                        filter: Some(cri::PodSandboxFilter { label_selector, ..Default::default() }),
-                    })
-                    .await
-                }
+                let list = list.clone();
+                async move { rt.list_pod_sandbox(list).await }
             })
             .await?;
         // The server filtered on the run label; a server that ignores filters must not make podsim
@@ -345,38 +325,12 @@ impl CriClient {
         Ok(reply.items.into_iter().filter(|s| self.is_ours(&s.labels)).collect())
     }
 
-    fn sandbox_info(&self, s: &cri::PodSandbox) -> SandboxInfo {
-        let meta = s.metadata.clone().unwrap_or_default();
-        let host_network = s.annotations.get(HOST_NETWORK_ANNOTATION).is_some_and(|v| v == "true");
-        let state = if s.state == cri::PodSandboxState::SandboxReady as i32 {
-            SandboxState::Ready
-        } else {
-            SandboxState::NotReady
-        };
-        SandboxInfo {
-            pod: pod_ref(&s.labels),
-            status: SandboxStatus {
-                id: s.id.clone(),
-                state,
-                attempt: meta.attempt,
-                ip: if host_network { String::new() } else { STAND_IN_POD_IP.to_string() },
-                host_network,
-                created_at: self.millis(s.created_at),
-            },
-        }
-    }
-
     async fn list_raw_containers(&self, pod_uid: Option<&str>) -> Result<Vec<cri::Container>, CriError> {
-        let selector = self.selector(pod_uid);
+        let list = call::list_containers(&self.run.run_id, pod_uid);
         let reply = self
             .read(|mut rt| {
-                let label_selector = selector.clone();
-                async move {
-                    rt.list_containers(cri::ListContainersRequest {
-                        filter: Some(cri::ContainerFilter { label_selector, ..Default::default() }),
-                    })
-                    .await
-                }
+                let list = list.clone();
+                async move { rt.list_containers(list).await }
             })
             .await?;
         Ok(reply.containers.into_iter().filter(|c| self.is_ours(&c.labels)).collect())
@@ -391,7 +345,7 @@ impl CriClient {
         let mut infos = Vec::with_capacity(items.len());
         for c in &items {
             match self.container_status(c).await {
-                Ok(status) => infos.push(ContainerInfo { pod: pod_ref(&c.labels), status }),
+                Ok(status) => infos.push(ContainerInfo { pod: pod_of_labels(&c.labels), status }),
                 // Removed between the list and the status: it is gone.
                 Err(CriError::NotFound) => {}
                 Err(e) => return CriReply::Err(e),
@@ -419,52 +373,18 @@ impl CriClient {
             })
             .await?;
         let Some(s) = reply.status else { return Err(CriError::NotFound) };
-        let status = self.status_of(c, &s);
+        let status = container_status_of(c, &s, self.run.clock_origin_unix_nanos);
         let is_final = status.state == ContainerState::Exited;
         self.cache.lock().expect("cache lock").containers.insert(c.id.clone(), (status.clone(), is_final));
         Ok(status)
     }
 
-    fn status_of(&self, c: &cri::Container, s: &cri::ContainerStatus) -> ContainerStatus {
-        let name = c
-            .labels
-            .get(labels::CONTAINER_NAME)
-            .cloned()
-            .or_else(|| c.metadata.as_ref().map(|m| m.name.clone()))
-            .unwrap_or_default();
-        let state = container_state(s.state);
-        ContainerStatus {
-            id: c.id.clone(),
-            name,
-            state,
-            exit_code: s.exit_code,
-            reason: s.reason.clone(),
-            hash: c
-                .annotations
-                .get(labels::CONTAINER_HASH)
-                .and_then(|h| podsim_model::parse_hash(h))
-                .unwrap_or(0),
-            restart_count: c
-                .annotations
-                .get(labels::CONTAINER_RESTART_COUNT)
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0),
-            sandbox_id: c.pod_sandbox_id.clone(),
-            image: c.image.as_ref().map(|i| i.image.clone()).unwrap_or_default(),
-            created_at: self.millis(s.created_at),
-            started_at: (s.started_at > 0).then(|| self.millis(s.started_at)),
-            finished_at: (s.finished_at > 0).then(|| self.millis(s.finished_at)),
-            resources: None,
-        }
-    }
-
     async fn run_pod_sandbox(&self, config: &SandboxConfig) -> CriReply {
         let sandbox = self.sandbox_config(config);
-        let request =
-            cri::RunPodSandboxRequest { config: Some(sandbox.clone()), runtime_handler: String::new() };
+        let run = cri::RunPodSandboxRequest { config: Some(sandbox.clone()), runtime_handler: String::new() };
         let _ = std::fs::create_dir_all(&sandbox.log_directory);
         match self
-            .once(self.options.call_timeout, |mut rt| async move { rt.run_pod_sandbox(request).await })
+            .once(self.options.call_timeout, |mut rt| async move { rt.run_pod_sandbox(run).await })
             .await
         {
             Ok(reply) => {
@@ -473,7 +393,7 @@ impl CriClient {
                     .expect("cache lock")
                     .sandbox_configs
                     .insert(reply.pod_sandbox_id.clone(), sandbox);
-                CriReply::SandboxCreated { sandbox_id: reply.pod_sandbox_id }
+                call::sandbox_created(reply)
             }
             Err(e) => CriReply::Err(e),
         }
@@ -481,43 +401,7 @@ impl CriClient {
 
     /// The CRI `PodSandboxConfig` this client sends for the model's sandbox config.
     pub fn sandbox_config(&self, config: &SandboxConfig) -> cri::PodSandboxConfig {
-        let pod = &config.pod;
-        let mut labels = self.pod_labels(pod);
-        labels.insert(labels::RUN_ID.into(), self.run.run_id.clone());
-        let annotations =
-            HashMap::from([(HOST_NETWORK_ANNOTATION.to_string(), config.host_network.to_string())]);
-        let log_directory = self
-            .run
-            .log_root
-            .join(format!("{}_{}_{}", pod.namespace, pod.name, pod.uid))
-            .to_string_lossy()
-            .into_owned();
-        cri::PodSandboxConfig {
-            metadata: Some(cri::PodSandboxMetadata {
-                name: pod.name.clone(),
-                uid: pod.uid.clone(),
-                namespace: pod.namespace.clone(),
-                attempt: config.attempt,
-            }),
-            // The sandbox shares the node's UTS namespace (host network): no hostname of its own.
-            hostname: String::new(),
-            log_directory,
-            labels,
-            annotations,
-            linux: Some(cri::LinuxPodSandboxConfig {
-                cgroup_parent: self.run.cgroup_parent.clone(),
-                security_context: Some(cri::LinuxSandboxSecurityContext {
-                    namespace_options: Some(cri::NamespaceOption {
-                        network: namespace_mode::NODE,
-                        pid: namespace_mode::CONTAINER,
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+        cri_sandbox_config(config, &self.run)
     }
 
     async fn create_container(&self, sandbox_id: &str, config: &ContainerConfig) -> CriReply {
@@ -528,100 +412,44 @@ impl CriClient {
         let sandbox_config = sandbox_config.unwrap_or_else(|| {
             self.sandbox_config(&SandboxConfig { pod: config.pod.clone(), attempt: 0, host_network: true })
         });
-        let request = cri::CreateContainerRequest {
+        let create = cri::CreateContainerRequest {
             pod_sandbox_id: sandbox_id.to_string(),
             config: Some(self.container_config(config)),
             sandbox_config: Some(sandbox_config),
         };
         match self
-            .once(self.options.call_timeout, |mut rt| async move { rt.create_container(request).await })
+            .once(self.options.call_timeout, |mut rt| async move { rt.create_container(create).await })
             .await
         {
-            Ok(reply) => CriReply::ContainerCreated { container_id: reply.container_id },
+            Ok(reply) => call::container_created(reply),
             Err(e) => CriReply::Err(e),
         }
     }
 
     /// The CRI `ContainerConfig` this client sends for the model's container config.
     pub fn container_config(&self, config: &ContainerConfig) -> cri::ContainerConfig {
-        let mut labels = self.pod_labels(&config.pod);
-        labels.insert(labels::RUN_ID.into(), self.run.run_id.clone());
-        labels.insert(labels::CONTAINER_NAME.into(), config.name.clone());
-        let kind = match config.kind {
-            ContainerKind::Init => "init",
-            ContainerKind::Regular => "regular",
-            ContainerKind::Ephemeral => "ephemeral",
-        };
-        let annotations = HashMap::from([
-            (labels::CONTAINER_HASH.to_string(), podsim_model::format_hash(config.hash)),
-            (labels::CONTAINER_RESTART_COUNT.to_string(), config.restart_count.to_string()),
-            (labels::CONTAINER_KIND.to_string(), kind.to_string()),
-        ]);
-        cri::ContainerConfig {
-            metadata: Some(cri::ContainerMetadata { name: config.name.clone(), attempt: config.attempt }),
-            image: Some(image_spec(&config.image)),
-            command: config.command.clone(),
-            args: config.args.clone(),
-            labels,
-            annotations,
-            log_path: format!("{}/{}.log", config.name, config.attempt),
-            linux: Some(cri::LinuxContainerConfig {
-                security_context: Some(cri::LinuxContainerSecurityContext {
-                    namespace_options: Some(cri::NamespaceOption {
-                        network: namespace_mode::NODE,
-                        pid: namespace_mode::CONTAINER,
-                        ..Default::default()
-                    }),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }
+        cri_container_config(config, &self.run.run_id)
     }
 
     async fn image_status(&self, image: &str) -> CriReply {
-        let spec = image_spec(image);
+        let status = call::image_status(image);
         let reply = self
             .images_read(|mut im| {
-                let spec = spec.clone();
-                async move {
-                    im.image_status(cri::ImageStatusRequest { image: Some(spec), verbose: false }).await
-                }
+                let status = status.clone();
+                async move { im.image_status(status).await }
             })
             .await;
         match reply {
-            Ok(r) => CriReply::ImagePresent(r.image.is_some()),
+            Ok(r) => CriReply::ImagePresent(image_present(&r)),
             Err(e) => CriReply::Err(e),
         }
     }
 
     // --- plumbing ---
 
-    fn pod_labels(&self, pod: &PodRef) -> HashMap<String, String> {
-        HashMap::from([
-            (labels::POD_UID.to_string(), pod.uid.clone()),
-            (labels::POD_NAME.to_string(), pod.name.clone()),
-            (labels::POD_NAMESPACE.to_string(), pod.namespace.clone()),
-        ])
-    }
-
     /// Whether an object with these labels is this run's.
     fn is_ours(&self, object_labels: &HashMap<String, String>) -> bool {
         object_labels.get(labels::RUN_ID) == Some(&self.run.run_id)
-    }
-
-    fn selector(&self, pod_uid: Option<&str>) -> HashMap<String, String> {
-        let mut selector = HashMap::from([(labels::RUN_ID.to_string(), self.run.run_id.clone())]);
-        if let Some(uid) = pod_uid {
-            selector.insert(labels::POD_UID.to_string(), uid.to_string());
-        }
-        selector
-    }
-
-    /// The model's milliseconds of a runtime timestamp (Unix nanoseconds).
-    fn millis(&self, unix_nanos: i64) -> Millis {
-        (unix_nanos.saturating_sub(self.run.clock_origin_unix_nanos).max(0) / 1_000_000) as Millis
     }
 
     /// One runtime call with a deadline, not retried.
@@ -700,42 +528,6 @@ async fn within<T>(
     }
 }
 
-/// The model's error for a gRPC status.
-pub fn cri_error(status: &tonic::Status) -> CriError {
-    match status.code() {
-        tonic::Code::NotFound => CriError::NotFound,
-        tonic::Code::Unavailable => CriError::Unavailable,
-        tonic::Code::DeadlineExceeded | tonic::Code::Cancelled => CriError::DeadlineExceeded,
-        // A transport failure (connection refused, reset) surfaces as Unknown with a transport source.
-        tonic::Code::Unknown if status.message().contains("transport") => CriError::Unavailable,
-        _ => CriError::Failed(status.message().to_string()),
-    }
-}
-
-/// The image reference as the CRI takes it.
-fn image_spec(image: &str) -> cri::ImageSpec {
-    cri::ImageSpec { image: image.to_string(), ..Default::default() }
-}
-
-/// The model's state of a CRI `ContainerState`.
-fn container_state(state: i32) -> ContainerState {
-    match cri::ContainerState::try_from(state) {
-        Ok(cri::ContainerState::ContainerCreated) => ContainerState::Created,
-        Ok(cri::ContainerState::ContainerRunning) => ContainerState::Running,
-        Ok(cri::ContainerState::ContainerExited) => ContainerState::Exited,
-        _ => ContainerState::Unknown,
-    }
-}
-
-/// The pod of an object, from the kubelet's labels.
-fn pod_ref(labels: &HashMap<String, String>) -> Option<PodRef> {
-    Some(PodRef {
-        uid: labels.get(labels::POD_UID)?.clone(),
-        name: labels.get(labels::POD_NAME)?.clone(),
-        namespace: labels.get(labels::POD_NAMESPACE)?.clone(),
-    })
-}
-
 /// The `pid` in a verbose status's `info` JSON (containerd's CRI plugin writes it there).
 fn pid_from_info(info: &HashMap<String, String>) -> Option<i32> {
     let text = info.get("info")?;
@@ -748,24 +540,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn errors_map_to_the_models() {
-        assert_eq!(cri_error(&tonic::Status::not_found("x")), CriError::NotFound);
-        assert_eq!(cri_error(&tonic::Status::unavailable("x")), CriError::Unavailable);
-        assert_eq!(cri_error(&tonic::Status::deadline_exceeded("x")), CriError::DeadlineExceeded);
-        assert_eq!(cri_error(&tonic::Status::unknown("boom")), CriError::Failed("boom".into()));
-    }
-
-    #[test]
     fn pid_is_read_from_the_verbose_info() {
         let info = HashMap::from([("info".to_string(), r#"{"pid": 4242, "sandboxID": "x"}"#.to_string())]);
         assert_eq!(pid_from_info(&info), Some(4242));
         assert_eq!(pid_from_info(&HashMap::from([("info".to_string(), r#"{"pid": 0}"#.to_string())])), None);
         assert_eq!(pid_from_info(&HashMap::new()), None);
-    }
-
-    #[test]
-    fn objects_without_the_kubelet_labels_belong_to_no_pod() {
-        let labels = HashMap::from([(labels::POD_UID.to_string(), "u".to_string())]);
-        assert_eq!(pod_ref(&labels), None);
     }
 }

@@ -2,8 +2,8 @@
 //! state, socket and runc root, so that nothing collides with another run or with the machine's
 //! containerd.
 //!
-//! The run folder also holds `run.json` (a [`RunRecord`]), which lets [`crate::clean`] find and remove
-//! what a run left even after podsim was killed.
+//! The run folder ([`crate::run_dir`]) also holds `run.json` (a [`RunRecord`]), which lets
+//! [`crate::clean`] find and remove what a run left even after podsim was killed.
 
 use std::fs;
 use std::io::Read;
@@ -12,60 +12,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::clean::CleanReport;
-
-/// The file in a run folder that describes the run (a [`RunRecord`] as JSON).
-pub const RUN_RECORD_FILE: &str = "run.json";
-/// containerd's config file in a run folder.
-pub const CONFIG_FILE: &str = "config.toml";
-/// containerd's socket in a run folder.
-pub const SOCKET_FILE: &str = "containerd.sock";
-/// containerd's stdout and stderr in a run folder (appended to across restarts).
-pub const LOG_FILE: &str = "containerd.log";
-/// The runc root in a run folder; runc keeps one sub-folder per containerd namespace under it.
-pub const RUNC_ROOT_DIR: &str = "runc";
+use crate::clean::{self, CleanReport};
+use crate::process::{self, POLL_INTERVAL};
+use crate::run_dir::{
+    self, RunRecord, CONFIG_FILE, LOG_FILE, ROOT_DIR, RUNC_ROOT_DIR, SOCKET_FILE, STATE_DIR,
+};
 
 /// How long [`PrivateContainerd::start`] waits for the socket to answer.
 const SOCKET_WAIT_LIMIT: Duration = Duration::from_secs(10);
 /// How long containerd gets to stop after SIGTERM before it is SIGKILLed.
 const STOP_GRACE: Duration = Duration::from_secs(5);
-/// How often the socket and the process are polled while waiting.
-const POLL_INTERVAL: Duration = Duration::from_millis(5);
 /// How many lines of containerd's log an error message quotes.
 const LOG_TAIL_LINES: usize = 20;
-
-/// What a run folder's `run.json` says about its run, for `podsim clean`.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct RunRecord {
-    /// The run's id (also the folder's name and the value of the run label).
-    pub run_id: String,
-    /// The podsim process that owns the run; the run is live while it is.
-    pub podsim_pid: u32,
-    /// The run's containerd, when it is running (0 while it is not started).
-    pub containerd_pid: u32,
-    /// containerd's socket.
-    pub socket: PathBuf,
-    /// When the run was created, in seconds since the Unix epoch.
-    pub created: u64,
-}
-
-impl RunRecord {
-    /// Reads a run folder's `run.json`.
-    pub fn read(dir: &Path) -> Result<RunRecord, String> {
-        let path = dir.join(RUN_RECORD_FILE);
-        let text = fs::read_to_string(&path).map_err(|e| format!("reading {}: {e}", path.display()))?;
-        serde_json::from_str(&text).map_err(|e| format!("parsing {}: {e}", path.display()))
-    }
-
-    /// Writes a run folder's `run.json` (through a temporary file, so a reader never sees half of it).
-    pub fn write(&self, dir: &Path) -> Result<(), String> {
-        let path = dir.join(RUN_RECORD_FILE);
-        let partial = dir.join(format!("{RUN_RECORD_FILE}.partial"));
-        let text = serde_json::to_string_pretty(self).map_err(|e| format!("encoding run record: {e}"))?;
-        fs::write(&partial, text).map_err(|e| format!("writing {}: {e}", partial.display()))?;
-        fs::rename(&partial, &path).map_err(|e| format!("writing {}: {e}", path.display()))
-    }
-}
 
 /// A containerd of podsim's own, in `<state_root>/<run_id>/`.
 pub struct PrivateContainerd {
@@ -83,26 +41,20 @@ impl PrivateContainerd {
     /// `dir/containerd.log`), waiting (at most 10 s) until the socket answers. Errors say what failed,
     /// with the tail of the log.
     pub fn start(run_id: &str, pause_image: &str) -> Result<PrivateContainerd, String> {
-        PrivateContainerd::start_in(&crate::labels::state_root(), run_id, pause_image)
+        PrivateContainerd::start_in(&run_dir::state_root(), run_id, pause_image)
     }
 
     /// [`PrivateContainerd::start`] with the run folder under `state_root` instead of
-    /// [`crate::labels::state_root`].
+    /// [`run_dir::state_root`].
     pub fn start_in(state_root: &Path, run_id: &str, pause_image: &str) -> Result<PrivateContainerd, String> {
-        assert!(is_valid_run_id(run_id), "a run id is a non-empty file name, not {run_id:?}");
+        assert!(run_dir::is_valid_run_id(run_id), "a run id is a non-empty file name, not {run_id:?}");
         let dir = state_root.join(run_id);
         if dir.exists() {
             return Err(format!("run folder {} already exists", dir.display()));
         }
         fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
         let dir = dir.canonicalize().map_err(|e| format!("resolving {}: {e}", dir.display()))?;
-        let record = RunRecord {
-            run_id: run_id.to_string(),
-            podsim_pid: std::process::id(),
-            containerd_pid: 0,
-            socket: dir.join(SOCKET_FILE),
-            created: unix_now(),
-        };
+        let record = RunRecord::new(run_id, dir.join(SOCKET_FILE));
         record.write(&dir)?;
         let config = dir.join(CONFIG_FILE);
         fs::write(&config, containerd_config(&dir, pause_image))
@@ -147,7 +99,7 @@ impl PrivateContainerd {
         self.launch()
     }
 
-    /// Stops containerd and removes everything this run left (see [`crate::clean::clean_run_dir`]).
+    /// Stops containerd and removes everything this run left (see [`clean::clean_run_dir`]).
     pub fn stop(mut self) -> Result<CleanReport, String> {
         self.stop_and_clean()
     }
@@ -155,7 +107,7 @@ impl PrivateContainerd {
     /// Stops containerd, then cleans the run folder; afterwards `self` owns nothing.
     fn stop_and_clean(&mut self) -> Result<CleanReport, String> {
         let stopped = self.terminate();
-        let report = crate::clean::clean_run_dir(&self.dir);
+        let report = clean::clean_run_dir(&self.dir);
         self.dir = PathBuf::new();
         let mut report = report?;
         if stopped? {
@@ -230,7 +182,7 @@ impl PrivateContainerd {
         if let Ok(Some(_)) = child.try_wait() {
             return Ok(false);
         }
-        signal(child.id(), libc::SIGTERM);
+        process::signal(child.id(), libc::SIGTERM);
         let deadline = Instant::now() + STOP_GRACE;
         while Instant::now() < deadline {
             match child.try_wait() {
@@ -268,11 +220,6 @@ impl Drop for PrivateContainerd {
     }
 }
 
-/// Whether `run_id` can name a run folder (one path component, no separators, not `.`/`..`).
-pub fn is_valid_run_id(run_id: &str) -> bool {
-    !run_id.is_empty() && run_id != "." && run_id != ".." && !run_id.contains('/') && !run_id.contains('\0')
-}
-
 /// containerd's config (version 2) for a run folder: everything under the folder, the CRI plugin set
 /// up for this machine (see CONTAINERD-NOTES.md), plugins podsim does not need disabled.
 pub fn containerd_config(dir: &Path, pause_image: &str) -> String {
@@ -280,8 +227,8 @@ pub fn containerd_config(dir: &Path, pause_image: &str) -> String {
     format!(
         r#"# podsim's private containerd (written by podsim-cri; removed with the run folder)
 version = 2
-root = "{dir}/root"
-state = "{dir}/state"
+root = "{dir}/{ROOT_DIR}"
+state = "{dir}/{STATE_DIR}"
 disabled_plugins = [
   "io.containerd.internal.v1.opt",
   "io.containerd.snapshotter.v1.aufs",
@@ -329,21 +276,4 @@ disabled_plugins = [
     conf_dir = "{dir}/cni/conf"
 "#
     )
-}
-
-/// Sends `signal` to `pid` (errors such as "no such process" are ignored: the caller checks).
-pub(crate) fn signal(pid: u32, signal: libc::c_int) {
-    let Ok(pid) = libc::pid_t::try_from(pid) else { return };
-    if pid <= 0 {
-        return;
-    }
-    // SAFETY: kill(2) has no memory-safety preconditions.
-    unsafe {
-        libc::kill(pid, signal);
-    }
-}
-
-/// Seconds since the Unix epoch.
-fn unix_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -34,20 +34,6 @@ pub fn new_run_id() -> String {
     format!("{:x}{:04x}{nth:x}", (nanos / 1_000_000) & 0xff_ffff_ffff, std::process::id() & 0xffff)
 }
 
-/// Where podsim keeps the folders of its real-runtime runs (`$PODSIM_STATE_DIR`, else
-/// `<temp dir>/podsim`): one folder per run id, which `podsim clean` walks.
-pub fn state_root() -> std::path::PathBuf {
-    match std::env::var_os("PODSIM_STATE_DIR") {
-        Some(dir) if !dir.is_empty() => std::path::PathBuf::from(dir),
-        _ => std::env::temp_dir().join("podsim"),
-    }
-}
-
-/// The cgroup parent of a run's sandboxes (cgroupfs driver, path style).
-pub fn cgroup_parent(run_id: &str) -> String {
-    format!("/podsim-{run_id}")
-}
-
 #[cfg(test)]
 mod tests {
     /// Two runs started by one process in the same millisecond (conform --jobs 2) get two ids.

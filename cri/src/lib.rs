@@ -1,11 +1,15 @@
 //! podsim's real-runtime backend: the same scenarios replayed on a real containerd, through the CRI
 //! (runtime.v1) API that the kubelet itself uses.
 //!
+//! - [`convert`]: the model's CRI requests, replies and statuses and the CRI's protobuf types, both
+//!   ways (for the client and for the simulated server).
 //! - [`client`]: carries out the kubelet model's CRI calls on containerd, tagging everything with the
 //!   run's label and reading back only what carries it.
 //! - [`image`]: podsim's own images (a static pause and a static workload binary), packed as OCI image
 //!   layouts and imported, with no registry.
-//! - [`daemon`]: a private containerd in a temporary folder, started and stopped by podsim.
+//! - [`run_dir`]: the layout of a run on the machine (its folder, `run.json`, its cgroup parent).
+//! - [`process`]: the machine's processes, found in /proc and signalled; [`mounts`]: its mounts.
+//! - [`daemon`]: a private containerd in a run folder, started and stopped by podsim.
 //! - [`clean`]: removes what a killed podsim left behind.
 //! - [`preset`]: a scenario's `node.runtime`, created through the CRI before the kubelet starts.
 //! - [`real`]: the real world: the in-process API server and the kubelet model on the wall clock,
@@ -14,10 +18,11 @@
 //! - [`sim_server`]: a CRI server over the simulator's containerd (for deterministic tests of the
 //!   client's network path under turmoil).
 //!
-//! Everything but [`labels`] needs the `containerd` cargo feature (the CRI bindings are generated at
-//! build time with protoc: Debian's protobuf-compiler).
+//! Everything but [`labels`] and [`run_dir`] needs the `containerd` cargo feature (the CRI bindings
+//! are generated at build time with protoc: Debian's protobuf-compiler).
 
 pub mod labels;
+pub mod run_dir;
 
 #[cfg(feature = "containerd")]
 pub mod clean;
@@ -26,11 +31,17 @@ pub mod client;
 #[cfg(feature = "containerd")]
 pub mod conform;
 #[cfg(feature = "containerd")]
+pub mod convert;
+#[cfg(feature = "containerd")]
 pub mod daemon;
 #[cfg(feature = "containerd")]
 pub mod image;
 #[cfg(feature = "containerd")]
+pub mod mounts;
+#[cfg(feature = "containerd")]
 pub mod preset;
+#[cfg(feature = "containerd")]
+pub mod process;
 #[cfg(feature = "containerd")]
 pub mod real;
 #[cfg(feature = "containerd")]

@@ -963,10 +963,10 @@ pub fn run_on_containerd(
             (Some(Arc::new(Mutex::new(daemon))), socket, dir)
         }
         Runtime::Address(socket) => {
-            let dir = crate::labels::state_root().join(&run_id);
+            let dir = crate::run_dir::state_root().join(&run_id);
             std::fs::create_dir_all(&dir).map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
             // So that `podsim clean` knows the folder is a run's, and whether its podsim still runs.
-            let record = crate::daemon::RunRecord {
+            let record = crate::run_dir::RunRecord {
                 run_id: run_id.clone(),
                 podsim_pid: std::process::id(),
                 containerd_pid: 0,
@@ -987,7 +987,7 @@ pub fn run_on_containerd(
             run_id: run_id.clone(),
             log_root: dir.join("logs"),
             // Another containerd keeps its own cgroup layout (it may use the systemd driver).
-            cgroup_parent: if private { crate::labels::cgroup_parent(&run_id) } else { String::new() },
+            cgroup_parent: if private { crate::run_dir::cgroup_parent(&run_id) } else { String::new() },
             clock_origin_unix_nanos: unix_nanos_now(),
         };
         let client = crate::client::CriClient::unix(&socket, run, crate::client::ClientOptions::default());

@@ -10,6 +10,7 @@
 //!
 //! The CRI carries more than the model does (labels, annotations, metadata as sent); the server keeps
 //! it per sandbox and container id, and reads it back verbatim in lists and statuses, filtering on it.
+//! Requests and answers are converted in [`crate::convert`].
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -22,17 +23,20 @@ use std::time::Duration;
 use k8s_cri::v1 as cri;
 use k8s_cri::v1::image_service_server::{ImageService, ImageServiceServer};
 use k8s_cri::v1::runtime_service_server::{RuntimeService, RuntimeServiceServer};
-use podsim_model::io::{
-    ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
-};
-use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
+use podsim_model::io::{ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxInfo};
+use podsim_model::{ContainerStatus, Millis, SandboxStatus};
 use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::codegen::tokio_stream::Stream;
 use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status};
 
-use crate::labels;
+use crate::convert::call;
+use crate::convert::container::{container_config_of, cri_container, cri_container_status, ContainerMeta};
+use crate::convert::error::grpc_status;
+use crate::convert::image::{cri_image, image_id, image_of_spec, image_status_response};
+use crate::convert::pod::{labels_match, pod_of_labels, pod_of_metadata};
+use crate::convert::sandbox::{cri_sandbox, cri_sandbox_status, sandbox_config_of, SandboxMeta};
 
 /// How often [`SimCri::serve_with_incoming`] fires the runtime's due timers between calls.
 pub const ADVANCE_PERIOD: Duration = Duration::from_millis(100);
@@ -46,10 +50,8 @@ pub const RUNTIME_VERSION: &str = "podsim-simulated";
 pub const RUNTIME_API_VERSION: &str = "v1";
 /// The most timers one [`SimCri::advance`] fires (a bound, not an expected figure).
 const MAX_TIMERS_PER_ADVANCE: usize = 1_000_000;
-/// The exit reason containerd reports for an exit code 0 when the runtime gave none.
-const COMPLETED_REASON: &str = "Completed";
-/// The exit reason containerd reports for a non-zero exit code when the runtime gave none.
-const ERROR_REASON: &str = "Error";
+/// The Unix time of the server clock's 0: CRI timestamps are that clock in nanoseconds.
+const CLOCK_ORIGIN_UNIX_NANOS: i64 = 0;
 
 /// The simulator's containerd behind a CRI server: one shared state, its clock read from tokio's (so
 /// under turmoil it is turmoil's simulated time). Clones share the state, so a host that serves a
@@ -80,23 +82,6 @@ struct State {
 struct Clock {
     start: Option<tokio::time::Instant>,
     last: Millis,
-}
-
-/// What a sandbox was created with that the model does not keep.
-#[derive(Clone)]
-struct SandboxMeta {
-    metadata: cri::PodSandboxMetadata,
-    labels: HashMap<String, String>,
-    annotations: HashMap<String, String>,
-}
-
-/// What a container was created with that the model does not keep.
-#[derive(Clone)]
-struct ContainerMeta {
-    metadata: cri::ContainerMetadata,
-    image: cri::ImageSpec,
-    labels: HashMap<String, String>,
-    annotations: HashMap<String, String>,
 }
 
 /// A reply computed under the lock, to be sent after the runtime's delay.
@@ -250,7 +235,7 @@ impl SimCri {
         let mut state = self.lock();
         let outcome = state.handle(request);
         let result = match outcome.reply {
-            CriReply::Err(error) => Err(status_of(error)),
+            CriReply::Err(error) => Err(grpc_status(error)),
             reply => read(&mut state, reply),
         };
         Answer { delay: outcome.delay, result }
@@ -261,7 +246,7 @@ impl SimCri {
         let mut state = self.lock();
         let now = state.clock.now();
         if !state.containerd.is_up(now) {
-            return Answer::at_once(Err(status_of(CriError::Unavailable)));
+            return Answer::at_once(Err(grpc_status(CriError::Unavailable)));
         }
         Answer::at_once(read(&mut state))
     }
@@ -319,109 +304,40 @@ impl State {
         self.images.iter().find(|name| *name == reference || image_id(name) == reference).cloned()
     }
 
-    /// The CRI image of a name on the node.
-    fn cri_image(&self, name: &str) -> cri::Image {
-        cri::Image {
-            id: image_id(name),
-            repo_tags: vec![name.to_string()],
-            spec: Some(cri::ImageSpec { image: name.to_string(), ..Default::default() }),
-            ..Default::default()
-        }
-    }
-
     /// The CRI view of a sandbox, with what it was created with.
     fn cri_sandbox(&self, status: &SandboxStatus) -> cri::PodSandbox {
-        let meta = self.sandboxes.get(&status.id);
-        cri::PodSandbox {
-            id: status.id.clone(),
-            metadata: meta.map(|m| m.metadata.clone()),
-            state: cri_sandbox_state(status.state) as i32,
-            created_at: nanos(status.created_at),
-            labels: meta.map(|m| m.labels.clone()).unwrap_or_default(),
-            annotations: meta.map(|m| m.annotations.clone()).unwrap_or_default(),
-            runtime_handler: String::new(),
-        }
+        cri_sandbox(status, self.sandboxes.get(&status.id), CLOCK_ORIGIN_UNIX_NANOS)
     }
 
     /// `PodSandboxStatus` of a sandbox.
     fn cri_sandbox_status(&self, status: &SandboxStatus) -> cri::PodSandboxStatus {
-        let sandbox = self.cri_sandbox(status);
-        let network_mode =
-            if status.host_network { cri::NamespaceMode::Node } else { cri::NamespaceMode::Pod };
-        let options = cri::NamespaceOption { network: network_mode as i32, ..Default::default() };
-        cri::PodSandboxStatus {
-            id: sandbox.id,
-            metadata: sandbox.metadata,
-            state: sandbox.state,
-            created_at: sandbox.created_at,
-            network: Some(cri::PodSandboxNetworkStatus { ip: status.ip.clone(), additional_ips: Vec::new() }),
-            linux: Some(cri::LinuxPodSandboxStatus {
-                namespaces: Some(cri::Namespace { options: Some(options) }),
-            }),
-            labels: sandbox.labels,
-            annotations: sandbox.annotations,
-            runtime_handler: sandbox.runtime_handler,
-        }
+        cri_sandbox_status(status, self.sandboxes.get(&status.id), CLOCK_ORIGIN_UNIX_NANOS)
     }
 
     /// The CRI view of a container, with what it was created with.
     fn cri_container(&self, status: &ContainerStatus) -> cri::Container {
-        let meta = self.container_meta(status);
-        cri::Container {
-            id: status.id.clone(),
-            pod_sandbox_id: status.sandbox_id.clone(),
-            metadata: Some(meta.metadata),
-            image: Some(meta.image),
-            image_ref: image_id(&status.image),
-            state: cri_container_state(status.state) as i32,
-            created_at: nanos(status.created_at),
-            labels: meta.labels,
-            annotations: meta.annotations,
-            image_id: image_id(&status.image),
-        }
+        cri_container(status, &self.container_meta(status), CLOCK_ORIGIN_UNIX_NANOS)
     }
 
-    /// `ContainerStatus` of a container, as containerd reports it (an exited container without a
-    /// reason gets `Completed` or `Error`, from its exit code).
+    /// `ContainerStatus` of a container, as containerd reports it.
     fn cri_container_status(&self, status: &ContainerStatus) -> cri::ContainerStatus {
-        let meta = self.container_meta(status);
-        cri::ContainerStatus {
-            id: status.id.clone(),
-            metadata: Some(meta.metadata),
-            state: cri_container_state(status.state) as i32,
-            created_at: nanos(status.created_at),
-            started_at: status.started_at.map_or(0, nanos),
-            finished_at: status.finished_at.map_or(0, nanos),
-            exit_code: status.exit_code,
-            image: Some(cri::ImageSpec { image: status.image.clone(), ..Default::default() }),
-            image_ref: image_id(&status.image),
-            reason: exit_reason(status),
-            labels: meta.labels,
-            annotations: meta.annotations,
-            image_id: image_id(&status.image),
-            ..Default::default()
-        }
+        cri_container_status(status, &self.container_meta(status), CLOCK_ORIGIN_UNIX_NANOS)
     }
 
     /// What a container was created with (for one the server did not create: its name alone).
     fn container_meta(&self, status: &ContainerStatus) -> ContainerMeta {
-        self.containers.get(&status.id).cloned().unwrap_or_else(|| ContainerMeta {
-            metadata: cri::ContainerMetadata { name: status.name.clone(), attempt: 0 },
-            image: cri::ImageSpec { image: status.image.clone(), ..Default::default() },
-            labels: HashMap::new(),
-            annotations: HashMap::new(),
-        })
+        self.containers.get(&status.id).cloned().unwrap_or_else(|| ContainerMeta::of_status(status))
     }
 
     /// The pod a container created in `sandbox_id` belongs to: its pod labels if it has them all,
     /// else its sandbox's metadata (what containerd reserves the container's name with).
     fn container_pod(&self, sandbox_id: &str, labels: &HashMap<String, String>) -> PodRef {
-        if let Some(pod) = pod_from_labels(labels) {
+        if let Some(pod) = pod_of_labels(labels) {
             return pod;
         }
         match self.sandboxes.get(sandbox_id) {
-            Some(meta) => pod_from_metadata(&meta.metadata),
-            None => PodRef { uid: String::new(), name: String::new(), namespace: String::new() },
+            Some(meta) => pod_of_metadata(&meta.metadata),
+            None => no_pod(),
         }
     }
 }
@@ -455,21 +371,11 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::RunPodSandboxRequest>,
     ) -> Result<Response<cri::RunPodSandboxResponse>, Status> {
-        let config = request.into_inner().config.unwrap_or_default();
-        let Some(metadata) = config.metadata.clone() else {
-            return Err(Status::invalid_argument("sandbox config must include metadata"));
-        };
-        let model_config = SandboxConfig {
-            pod: pod_from_labels(&config.labels).unwrap_or_else(|| pod_from_metadata(&metadata)),
-            attempt: metadata.attempt,
-            host_network: is_host_network(&config),
-        };
-        let meta = SandboxMeta { metadata, labels: config.labels, annotations: config.annotations };
-        let request = CriRequest::RunPodSandbox { config: model_config };
-        let answer = self.cri.call(request, |state, reply| match reply {
+        let (config, meta) = sandbox_config_of(request.into_inner().config.unwrap_or_default())?;
+        let answer = self.cri.call(CriRequest::RunPodSandbox { config }, |state, reply| match reply {
             CriReply::SandboxCreated { sandbox_id } => {
                 state.sandboxes.insert(sandbox_id.clone(), meta);
-                Ok(cri::RunPodSandboxResponse { pod_sandbox_id: sandbox_id })
+                Ok(call::run_pod_sandbox_response(sandbox_id))
             }
             other => Err(unexpected(other)),
         });
@@ -480,8 +386,7 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StopPodSandboxRequest>,
     ) -> Result<Response<cri::StopPodSandboxResponse>, Status> {
-        let sandbox_id = request.into_inner().pod_sandbox_id;
-        let answer = self.cri.call(CriRequest::StopPodSandbox { sandbox_id }, |_, reply| {
+        let answer = self.cri.call(call::stop_pod_sandbox_of(request.into_inner()), |_, reply| {
             expect_ok(reply).map(|()| cri::StopPodSandboxResponse {})
         });
         answer.send().await
@@ -491,8 +396,7 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::RemovePodSandboxRequest>,
     ) -> Result<Response<cri::RemovePodSandboxResponse>, Status> {
-        let sandbox_id = request.into_inner().pod_sandbox_id;
-        let answer = self.cri.call(CriRequest::RemovePodSandbox { sandbox_id }, |state, reply| {
+        let answer = self.cri.call(call::remove_pod_sandbox_of(request.into_inner()), |state, reply| {
             state.forget_removed();
             expect_ok(reply).map(|()| cri::RemovePodSandboxResponse {})
         });
@@ -539,36 +443,17 @@ impl RuntimeService for SimRuntimeService {
     ) -> Result<Response<cri::CreateContainerResponse>, Status> {
         let request = request.into_inner();
         let config = request.config.unwrap_or_default();
-        let Some(metadata) = config.metadata.clone() else {
-            return Err(Status::invalid_argument("container config must include metadata"));
-        };
-        let kind = container_kind(&config.annotations)?;
-        let image = config.image.clone().unwrap_or_default();
-        let meta = ContainerMeta {
-            metadata: metadata.clone(),
-            image: image.clone(),
-            labels: config.labels.clone(),
-            annotations: config.annotations.clone(),
-        };
+        // The config is read (or refused) first; its pod is found under the lock (`call_with_pod`).
+        let (model, meta) = container_config_of(&config, no_pod())?;
         let sandbox_id = request.pod_sandbox_id;
         let answer = self.cri.call_with_pod(&sandbox_id, &config.labels, |pod| CriRequest::CreateContainer {
             sandbox_id: sandbox_id.clone(),
-            config: ContainerConfig {
-                pod,
-                name: metadata.name.clone(),
-                kind,
-                image: image.image.clone(),
-                command: config.command.clone(),
-                args: config.args.clone(),
-                hash: annotation_hash(&config.annotations),
-                restart_count: annotation_restart_count(&config.annotations),
-                attempt: metadata.attempt,
-            },
+            config: ContainerConfig { pod, ..model },
         });
         let answer = answer.then(|state, reply| match reply {
             CriReply::ContainerCreated { container_id } => {
                 state.containers.insert(container_id.clone(), meta);
-                Ok(cri::CreateContainerResponse { container_id })
+                Ok(call::create_container_response(container_id))
             }
             other => Err(unexpected(other)),
         });
@@ -579,8 +464,7 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StartContainerRequest>,
     ) -> Result<Response<cri::StartContainerResponse>, Status> {
-        let container_id = request.into_inner().container_id;
-        let answer = self.cri.call(CriRequest::StartContainer { container_id }, |_, reply| {
+        let answer = self.cri.call(call::start_container_of(request.into_inner()), |_, reply| {
             expect_ok(reply).map(|()| cri::StartContainerResponse {})
         });
         answer.send().await
@@ -590,11 +474,7 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StopContainerRequest>,
     ) -> Result<Response<cri::StopContainerResponse>, Status> {
-        let request = request.into_inner();
-        let call = CriRequest::StopContainer {
-            container_id: request.container_id,
-            timeout_seconds: request.timeout,
-        };
+        let call = call::stop_container_of(request.into_inner());
         let answer = self.cri.call(call, |_, reply| expect_ok(reply).map(|()| cri::StopContainerResponse {}));
         answer.send().await
     }
@@ -603,8 +483,7 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::RemoveContainerRequest>,
     ) -> Result<Response<cri::RemoveContainerResponse>, Status> {
-        let container_id = request.into_inner().container_id;
-        let answer = self.cri.call(CriRequest::RemoveContainer { container_id }, |state, reply| {
+        let answer = self.cri.call(call::remove_container_of(request.into_inner()), |state, reply| {
             state.forget_removed();
             expect_ok(reply).map(|()| cri::RemoveContainerResponse {})
         });
@@ -783,7 +662,7 @@ impl ImageService for SimImageService {
                 .iter()
                 .filter(|name| state.containerd.has_image(name))
                 .filter(|name| wanted.is_empty() || state.image_name(&wanted).as_ref() == Some(*name))
-                .map(|name| state.cri_image(name))
+                .map(|name| cri_image(name))
                 .collect();
             Ok(cri::ListImagesResponse { images })
         });
@@ -794,16 +673,12 @@ impl ImageService for SimImageService {
         &self,
         request: Request<cri::ImageStatusRequest>,
     ) -> Result<Response<cri::ImageStatusResponse>, Status> {
-        let reference = request.into_inner().image.unwrap_or_default().image;
+        let reference = image_of_spec(request.into_inner().image);
         let name = self.cri.lock().image_name(&reference).unwrap_or(reference);
-        let answer =
-            self.cri.call(CriRequest::ImageStatus { image: name.clone() }, |state, reply| match reply {
-                CriReply::ImagePresent(present) => Ok(cri::ImageStatusResponse {
-                    image: present.then(|| state.cri_image(&name)),
-                    info: HashMap::new(),
-                }),
-                other => Err(unexpected(other)),
-            });
+        let answer = self.cri.call(CriRequest::ImageStatus { image: name.clone() }, |_, reply| match reply {
+            CriReply::ImagePresent(present) => Ok(image_status_response(&name, present)),
+            other => Err(unexpected(other)),
+        });
         answer.send().await
     }
 
@@ -811,9 +686,9 @@ impl ImageService for SimImageService {
         &self,
         request: Request<cri::PullImageRequest>,
     ) -> Result<Response<cri::PullImageResponse>, Status> {
-        let image = request.into_inner().image.unwrap_or_default().image;
-        let image_ref = image_id(&image);
-        let answer = self.cri.call(CriRequest::PullImage { image }, |_, reply| {
+        let pull = request.into_inner();
+        let image_ref = image_id(&image_of_spec(pull.image.clone()));
+        let answer = self.cri.call(call::pull_image_of(pull), |_, reply| {
             expect_ok(reply).map(|()| cri::PullImageResponse { image_ref })
         });
         answer.send().await
@@ -823,7 +698,7 @@ impl ImageService for SimImageService {
         &self,
         request: Request<cri::RemoveImageRequest>,
     ) -> Result<Response<cri::RemoveImageResponse>, Status> {
-        let reference = request.into_inner().image.unwrap_or_default().image;
+        let reference = image_of_spec(request.into_inner().image);
         let answer = self.cri.inspect(|state| {
             if let Some(name) = state.image_name(&reference) {
                 state.containerd.remove_image(&name);
@@ -867,23 +742,18 @@ impl PendingCall<'_> {
     /// Reads the reply with `read` (an error reply answers for itself), releasing the lock.
     fn then<T>(mut self, read: impl FnOnce(&mut State, CriReply) -> Result<T, Status>) -> Answer<T> {
         let result = match self.outcome.reply {
-            CriReply::Err(error) => Err(status_of(error)),
+            CriReply::Err(error) => Err(grpc_status(error)),
             reply => read(&mut self.state, reply),
         };
         Answer { delay: self.outcome.delay, result }
     }
 }
 
-// --- translations between the CRI and the model ---
+// --- answers and filters ---
 
-/// The gRPC status of a runtime error.
-fn status_of(error: CriError) -> Status {
-    match error {
-        CriError::NotFound => Status::not_found("not found"),
-        CriError::Unavailable => Status::unavailable("containerd is not running"),
-        CriError::DeadlineExceeded => Status::deadline_exceeded("the runtime did not answer in time"),
-        CriError::Failed(message) => Status::unknown(message),
-    }
+/// The pod of a container whose labels and sandbox name none.
+fn no_pod() -> PodRef {
+    PodRef { uid: String::new(), name: String::new(), namespace: String::new() }
 }
 
 /// containerd's `NotFound` for an id it does not know.
@@ -905,100 +775,6 @@ fn expect_ok(reply: CriReply) -> Result<(), Status> {
         CriReply::Ok => Ok(()),
         other => Err(unexpected(other)),
     }
-}
-
-/// The pod named by the kubelet's pod labels, if all three are there.
-fn pod_from_labels(labels: &HashMap<String, String>) -> Option<PodRef> {
-    Some(PodRef {
-        uid: labels.get(labels::POD_UID)?.clone(),
-        name: labels.get(labels::POD_NAME)?.clone(),
-        namespace: labels.get(labels::POD_NAMESPACE)?.clone(),
-    })
-}
-
-/// The pod named by a sandbox's metadata.
-fn pod_from_metadata(metadata: &cri::PodSandboxMetadata) -> PodRef {
-    PodRef { uid: metadata.uid.clone(), name: metadata.name.clone(), namespace: metadata.namespace.clone() }
-}
-
-/// Whether the sandbox is asked to share the node's network namespace
-/// (`linux.security_context.namespace_options.network == NODE`).
-fn is_host_network(config: &cri::PodSandboxConfig) -> bool {
-    let network = config
-        .linux
-        .as_ref()
-        .and_then(|linux| linux.security_context.as_ref())
-        .and_then(|context| context.namespace_options.as_ref())
-        .map(|options| options.network);
-    network == Some(cri::NamespaceMode::Node as i32)
-}
-
-/// The container's kind from podsim's annotation (`init`, `regular`, `ephemeral`, in any case;
-/// regular without it).
-fn container_kind(annotations: &HashMap<String, String>) -> Result<ContainerKind, Status> {
-    let Some(kind) = annotations.get(labels::CONTAINER_KIND) else { return Ok(ContainerKind::Regular) };
-    match kind.to_ascii_lowercase().as_str() {
-        "init" => Ok(ContainerKind::Init),
-        "regular" => Ok(ContainerKind::Regular),
-        "ephemeral" => Ok(ContainerKind::Ephemeral),
-        _ => Err(Status::invalid_argument(format!(
-            "annotation {} must be init, regular or ephemeral, not {kind:?}",
-            labels::CONTAINER_KIND
-        ))),
-    }
-}
-
-/// The spec hash the kubelet wrote (hex); 0 when missing or unreadable, as the kubelet reads it.
-fn annotation_hash(annotations: &HashMap<String, String>) -> u64 {
-    annotations.get(labels::CONTAINER_HASH).and_then(|hex| u64::from_str_radix(hex, 16).ok()).unwrap_or(0)
-}
-
-/// The restart count the kubelet wrote; 0 when missing or unreadable, as the kubelet reads it.
-fn annotation_restart_count(annotations: &HashMap<String, String>) -> u32 {
-    annotations.get(labels::CONTAINER_RESTART_COUNT).and_then(|count| count.parse().ok()).unwrap_or(0)
-}
-
-fn cri_sandbox_state(state: SandboxState) -> cri::PodSandboxState {
-    match state {
-        SandboxState::Ready => cri::PodSandboxState::SandboxReady,
-        SandboxState::NotReady => cri::PodSandboxState::SandboxNotready,
-    }
-}
-
-fn cri_container_state(state: ContainerState) -> cri::ContainerState {
-    match state {
-        ContainerState::Created => cri::ContainerState::ContainerCreated,
-        ContainerState::Running => cri::ContainerState::ContainerRunning,
-        ContainerState::Exited => cri::ContainerState::ContainerExited,
-        ContainerState::Unknown => cri::ContainerState::ContainerUnknown,
-    }
-}
-
-/// The reason containerd reports: the runtime's, else, once exited, `Completed` (code 0) or `Error`.
-fn exit_reason(status: &ContainerStatus) -> String {
-    match (status.state, status.reason.is_empty()) {
-        (ContainerState::Exited, true) if status.exit_code == 0 => COMPLETED_REASON.to_string(),
-        (ContainerState::Exited, true) => ERROR_REASON.to_string(),
-        _ => status.reason.clone(),
-    }
-}
-
-/// Milliseconds of the server's clock in the CRI's nanoseconds.
-fn nanos(ms: Millis) -> i64 {
-    i64::try_from(ms).unwrap_or(i64::MAX).saturating_mul(1_000_000)
-}
-
-/// A stable, content-address-shaped id for an image name (`sha256:` and 64 hex digits; FNV-1a of
-/// the name, as the simulator has no image content to digest).
-pub fn image_id(name: &str) -> String {
-    let hash =
-        name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3));
-    format!("sha256:{hash:064x}")
-}
-
-/// Whether every label of the selector is on the object with the same value.
-fn labels_match(labels: &HashMap<String, String>, selector: &HashMap<String, String>) -> bool {
-    selector.iter().all(|(key, value)| labels.get(key) == Some(value))
 }
 
 /// `PodSandboxFilter`: id, state and label selector, each only if set.

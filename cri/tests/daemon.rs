@@ -9,9 +9,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use podsim_cri::clean::{clean_all_in, leftovers_in};
-use podsim_cri::daemon::{PrivateContainerd, RunRecord};
+use podsim_cri::daemon::PrivateContainerd;
 use podsim_cri::image::import_images;
 use podsim_cri::labels;
+use podsim_cri::run_dir::RunRecord;
 
 const SKIPPED: &str = "skipped: containerd not installed (apt-get install containerd runc)";
 /// The sandbox image named in the config (never pulled by these tests).
@@ -61,7 +62,7 @@ fn import_workload_image(daemon: &PrivateContainerd) {
 /// Starts a container of the workload image (`workload run`, until stopped) with ctr, in the run's runc root and cgroup; returns its pid.
 fn run_sleeper(daemon: &PrivateContainerd, id: &str) -> u32 {
     let runc_root = daemon.dir().join("runc");
-    let cgroup = format!("{}/{id}", labels::cgroup_parent(daemon.run_id()));
+    let cgroup = format!("{}/{id}", podsim_cri::run_dir::cgroup_parent(daemon.run_id()));
     ctr(
         daemon.socket(),
         &["run", "-d", "--runc-root", runc_root.to_str().unwrap(), "--cgroup", &cgroup, WORKLOAD_IMAGE, id],

@@ -100,7 +100,7 @@ fn podsim_images_import_and_the_workload_runs() {
 
     // Under the run's runc root and cgroup parent, so that stopping the run cleans up after it.
     let runc_root = containerd.dir().join("runc").join("ctr");
-    let cgroup = format!("{}/workload", podsim_cri::labels::cgroup_parent(&run_id));
+    let cgroup = format!("{}/workload", podsim_cri::run_dir::cgroup_parent(&run_id));
     let ran = ctr(
         &socket,
         &[

@@ -32,7 +32,7 @@ fn client(daemon: &PrivateContainerd, run_id: &str) -> CriClient {
     let run = RunContext {
         run_id: run_id.to_string(),
         log_root: daemon.dir().join("logs").join(run_id),
-        cgroup_parent: podsim_cri::labels::cgroup_parent(daemon.run_id()),
+        cgroup_parent: podsim_cri::run_dir::cgroup_parent(daemon.run_id()),
         clock_origin_unix_nanos: 0,
     };
     CriClient::unix(daemon.socket(), run, ClientOptions::default())
