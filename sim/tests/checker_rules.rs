@@ -19,8 +19,7 @@ use podsim_model::{
 use podsim_sim::apiserver::ApiServer;
 use podsim_sim::checker::rules::{registry, Settings};
 use podsim_sim::checker::{
-    check_convergence, check_expectations, Checker, Rule, RuntimeContainer, RuntimeFacts, RuntimeSandbox,
-    View, Violation,
+    check_convergence, check_expectations, Checker, CriListing, Rule, View, Violation,
 };
 use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
 use podsim_sim::node::Node;
@@ -1530,26 +1529,12 @@ fn reports_a_restart_in_a_new_sandbox_before_the_backoff_of_the_last_crash_ended
 
 // ---- OwnObjectsOnly, on a runtime read from CRI listings --------------------------------------------
 
-/// A runtime as a real containerd's CRI `ListPodSandbox` and `ListContainers` show it: what the
-/// containerd driver hands the checker through [`RuntimeFacts`] (newest first, as listed).
+/// A runtime as a real containerd's CRI `ListPodSandbox` and `ListContainers` show it, built up as
+/// listed (each new object first): what the containerd driver hands the checker as a [`CriListing`].
 #[derive(Default)]
 struct Listed {
     sandboxes: Vec<SandboxInfo>,
     containers: Vec<ContainerInfo>,
-}
-
-impl RuntimeFacts for Listed {
-    fn sandboxes(&self) -> Box<dyn Iterator<Item = RuntimeSandbox<'_>> + '_> {
-        Box::new(self.sandboxes.iter().map(|s| RuntimeSandbox { pod: s.pod.as_ref(), status: &s.status }))
-    }
-
-    fn containers(&self) -> Box<dyn Iterator<Item = RuntimeContainer<'_>> + '_> {
-        Box::new(self.containers.iter().map(|c| RuntimeContainer { pod: c.pod.as_ref(), status: &c.status }))
-    }
-
-    fn has_image(&self, _image: &str) -> bool {
-        true
-    }
 }
 
 impl Listed {
@@ -1579,20 +1564,25 @@ impl Listed {
             restart_count: 0,
             sandbox_id: sandbox_id.into(),
             image: IMAGE.into(),
-            created_at: 0,
+            created_at: (self.sandboxes.len() + self.containers.len()) as Millis,
             started_at: Some(0),
             finished_at: None,
             resources: None,
         };
-        self.containers.insert(0, ContainerInfo { pod: pod.map(PodRef::of), status });
+        self.containers.push(ContainerInfo { pod: pod.map(PodRef::of), status });
         self
+    }
+
+    /// The listing the checker reads.
+    fn listing(self) -> CriListing {
+        CriListing::new(self.sandboxes, self.containers, [IMAGE.to_string()])
     }
 }
 
 /// The kubelet's CRI calls against a listed runtime, judged as the world judges them; the violations.
-fn judge_calls_on(runtime: &Listed, calls: &[CriRequest]) -> Vec<Violation> {
-    let (api, node) = (ApiServer::new(), Node::new());
-    let view = View { api: &api, containerd: runtime, node: &node, node_name: NODE };
+fn judge_calls_on(runtime: Listed, calls: &[CriRequest]) -> Vec<Violation> {
+    let (api, node, listing) = (ApiServer::new(), Node::new(), runtime.listing());
+    let view = View { api: &api, containerd: &listing, node: &node, node_name: NODE };
     let mut checker = Checker::new(NODE);
     for call in calls {
         checker.before_cri(0, call, &view);
@@ -1608,7 +1598,7 @@ fn reports_a_foreign_sandbox_stopped_and_removed() {
         CriRequest::StopPodSandbox { sandbox_id: "sandbox-9".into() },
         CriRequest::RemovePodSandbox { sandbox_id: "sandbox-9".into() },
     ];
-    let found = judge_calls_on(&runtime, &calls);
+    let found = judge_calls_on(runtime, &calls);
     let told: Vec<(Rule, Option<&str>, &str)> =
         found.iter().map(|v| (v.rule, v.pod.as_deref(), v.detail.as_str())).collect();
     assert_eq!(
@@ -1633,7 +1623,7 @@ fn accepts_an_own_sandbox_stopped_and_removed_next_to_a_foreign_one() {
         CriRequest::StopPodSandbox { sandbox_id: "sandbox-1".into() },
         CriRequest::RemovePodSandbox { sandbox_id: "sandbox-1".into() },
     ];
-    assert_eq!(judge_calls_on(&runtime, &calls), []);
+    assert_eq!(judge_calls_on(runtime, &calls), []);
 }
 
 /// The same rule judges a runtime read from CRI listings as the simulated containerd: a container of
@@ -1647,7 +1637,7 @@ fn reports_a_sandbox_stopped_while_its_container_runs_on_a_listed_runtime() {
         "sandbox-1",
         Some(&gone),
     );
-    let found = judge_calls_on(&runtime, &[CriRequest::StopPodSandbox { sandbox_id: "sandbox-1".into() }]);
+    let found = judge_calls_on(runtime, &[CriRequest::StopPodSandbox { sandbox_id: "sandbox-1".into() }]);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(found[0].rule, Rule::ContainersStopBeforeSandbox);
     assert_eq!(found[0].pod.as_deref(), Some("default/gone"));
@@ -1720,4 +1710,15 @@ fn a_violation_carries_its_pod_into_json() {
     b.checker.on_livelock(b.now, 10);
     let json = serde_json::to_value(b.violations().last().expect("one more")).expect("serialises");
     assert_eq!(json["pod"], serde_json::Value::Null);
+}
+
+/// The README's table of the checker's rules says what the registry says, word for word.
+#[test]
+fn the_readme_lists_every_rule_with_its_words() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md is there");
+    for rule in registry(&Settings { restart_backoff: Backoff::kubelet_default() }) {
+        let row = format!("| `{:?}` | {} |", rule.rule(), rule.words());
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
 }

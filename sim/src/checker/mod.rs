@@ -27,7 +27,7 @@ use crate::scenario::Expectations;
 pub use memory::Memory;
 pub use observation::{Observation, ObservationKind};
 pub use rules::{Check, Context, Finding, Settings};
-pub use runtime::{RuntimeContainer, RuntimeFacts, RuntimeSandbox};
+pub use runtime::{CriListing, RuntimeContainer, RuntimeFacts, RuntimeSandbox};
 
 /// The rules the checker guards (each one unit in [`rules`], listed in [`rules::registry`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

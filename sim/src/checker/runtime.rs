@@ -4,7 +4,10 @@
 //! labels and kubelet annotations ([`SandboxInfo`](podsim_model::io::SandboxInfo),
 //! [`ContainerInfo`](podsim_model::io::ContainerInfo)).
 
-use podsim_model::io::PodRef;
+use std::cmp::Reverse;
+use std::collections::BTreeSet;
+
+use podsim_model::io::{ContainerInfo, PodRef, SandboxInfo};
 use podsim_model::workload::Workload;
 use podsim_model::{ContainerState, ContainerStatus, SandboxState, SandboxStatus};
 
@@ -111,5 +114,77 @@ impl RuntimeFacts for Containerd {
     fn container(&self, container_id: &str) -> Option<RuntimeContainer<'_>> {
         Containerd::container(self, container_id)
             .map(|c| RuntimeContainer { pod: c.pod.as_ref(), status: &c.status })
+    }
+}
+
+/// The runtime as CRI lists show it: what a driver of a real containerd builds from the replies of
+/// `ListPodSandbox`, `ListContainers` (or `ContainerStatus`) and `ListImages`, so that the same
+/// rules judge it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CriListing {
+    /// Newest first.
+    sandboxes: Vec<SandboxInfo>,
+    /// Newest first.
+    containers: Vec<ContainerInfo>,
+    /// The image store.
+    images: BTreeSet<String>,
+}
+
+impl CriListing {
+    /// The listing of these sandboxes, containers and images, in any order: kept newest first (by
+    /// creation, then attempt or restart count, as the kubelet orders what it lists).
+    pub fn new(
+        mut sandboxes: Vec<SandboxInfo>,
+        mut containers: Vec<ContainerInfo>,
+        images: impl IntoIterator<Item = String>,
+    ) -> CriListing {
+        sandboxes.sort_by_key(|s| Reverse((s.status.created_at, s.status.attempt)));
+        containers.sort_by_key(|c| Reverse((c.status.created_at, c.status.restart_count)));
+        CriListing { sandboxes, containers, images: images.into_iter().collect() }
+    }
+}
+
+impl RuntimeFacts for CriListing {
+    fn sandboxes(&self) -> Box<dyn Iterator<Item = RuntimeSandbox<'_>> + '_> {
+        Box::new(self.sandboxes.iter().map(|s| RuntimeSandbox { pod: s.pod.as_ref(), status: &s.status }))
+    }
+
+    fn containers(&self) -> Box<dyn Iterator<Item = RuntimeContainer<'_>> + '_> {
+        Box::new(self.containers.iter().map(|c| RuntimeContainer { pod: c.pod.as_ref(), status: &c.status }))
+    }
+
+    fn has_image(&self, image: &str) -> bool {
+        self.images.contains(image)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use podsim_model::io::PodRef;
+
+    fn sandbox(id: &str, created_at: u64, attempt: u32) -> SandboxInfo {
+        let status = SandboxStatus {
+            id: id.into(),
+            state: SandboxState::Ready,
+            attempt,
+            ip: String::new(),
+            host_network: false,
+            created_at,
+        };
+        SandboxInfo {
+            pod: Some(PodRef { uid: "u".into(), name: "web".into(), namespace: "default".into() }),
+            status,
+        }
+    }
+
+    #[test]
+    fn a_listing_is_read_newest_first_whatever_order_the_runtime_listed_it_in() {
+        let listed = vec![sandbox("old", 1_000, 0), sandbox("new", 5_000, 1), sandbox("mid", 3_000, 0)];
+        let listing = CriListing::new(listed, Vec::new(), ["podsim/workload:1".to_string()]);
+        let ids: Vec<&str> = listing.sandboxes().map(|s| s.status.id.as_str()).collect();
+        assert_eq!(ids, ["new", "mid", "old"]);
+        assert_eq!(listing.sandbox("mid").map(|s| s.is_of("u")), Some(true));
+        assert!(listing.has_image("podsim/workload:1") && !listing.has_image("other:1"));
     }
 }

@@ -20,7 +20,7 @@ impl Check for RestartPolicyHonoured {
     }
 
     fn words(&self) -> &'static str {
-        "Never restarts no container that exited on its own, OnFailure none that exited 0 (the container's own policy and rules first)."
+        "Under restartPolicy Never no container that exited on its own is created again, under OnFailure none that exited 0 (the container's own policy and rules count first)."
     }
 
     fn observes(&self) -> &'static [ObservationKind] {
