@@ -1722,3 +1722,20 @@ fn the_readme_lists_every_rule_with_its_words() {
         assert!(readme.contains(&row), "README.md lacks the row {row}");
     }
 }
+
+/// Every rule has its section in this file, with a case that breaks it (`reports_...`) and one that
+/// honours it (`accepts_...`): a rule is only as good as the assertions made of it both ways.
+#[test]
+fn every_rule_has_a_section_here_that_reports_it_and_accepts() {
+    let this = include_str!("checker_rules.rs");
+    let sections: Vec<&str> = this.split("\n// ---- ").skip(1).collect();
+    for rule in registry(&Settings { restart_backoff: Backoff::kubelet_default() }) {
+        let name = format!("{:?}", rule.rule());
+        let own = sections
+            .iter()
+            .find(|s| s.starts_with(&format!("{name} ")) || s.starts_with(&format!("{name},")));
+        let Some(section) = own else { panic!("no section `// ---- {name}` in checker_rules.rs") };
+        assert!(section.contains("\nfn reports_"), "{name}: no case that reports it");
+        assert!(section.contains("\nfn accepts_"), "{name}: no case that accepts");
+    }
+}
