@@ -1,5 +1,6 @@
-//! The kubelet touches only runtime objects it made: those with its pod labels
-//! (`io.kubernetes.pod.uid`, labels.go `newPodLabels`); the kubelet's runtime lists filter by them.
+//! The kubelet touches only runtime objects it made: those that carry its pod labels (labels.go
+//! `newPodLabels`, `newContainerLabels`: `io.kubernetes.pod.uid` and the pod's name and namespace), by
+//! which it groups what the runtime lists into pods (`getContainerInfoFromLabels`).
 
 use podsim_model::io::CriRequest;
 

@@ -1,5 +1,5 @@
 //! Restart k of a container comes no sooner than the CrashLoopBackOff allows (`doBackOff` in
-//! kuberuntime_container.go: the key is pod, container name and spec hash; the delay starts at the
+//! kuberuntime_manager.go: the key is pod, container name and spec hash; the delay starts at the
 //! newest exited instance's `finishedAt`). The rule keeps its own mirror of the kubelet's backoff,
 //! which a new kubelet process starts over.
 

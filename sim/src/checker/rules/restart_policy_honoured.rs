@@ -1,6 +1,7 @@
-//! The restart policy is honoured (`ShouldContainerBeRestarted` in kuberuntime_manager.go with
-//! `podutil.ContainerShouldRestart`): Never restarts no container that exited on its own, OnFailure
-//! none that exited 0; a container's own restartPolicy and restart rules count first.
+//! The restart policy is honoured (`ShouldContainerBeRestarted` in pkg/kubelet/container/helpers.go,
+//! with `podutil.ContainerShouldRestart`): under Never no container that exited on its own is created
+//! again, under OnFailure none that exited 0; a container's own restartPolicy and restart rules count
+//! first.
 
 use podsim_model::ContainerKind;
 
