@@ -39,12 +39,24 @@ macro_rules! view {
     };
 }
 
+/// The same, with the runtime read as its CRI lists show it (what the containerd driver provides).
+macro_rules! listed_view {
+    ($b:expr, $listing:expr) => {
+        View { api: &$b.api, containerd: $listing, node: &$b.node, node_name: NODE }
+    };
+}
+
 /// A hand-driven world: the test plays the kubelet, the bench calls the checker as the world does.
+/// A twin checker is told the same, but reads the runtime from a [`CriListing`] of it made at each
+/// hook (as a containerd driver would give it); every assertion first asserts that both found the
+/// same, so each rule is shown to judge a runtime read from CRI listings as it judges the simulated
+/// containerd.
 struct Bench {
     api: ApiServer,
     containerd: Containerd,
     node: Node,
     checker: Checker,
+    twin: Checker,
     now: Millis,
     /// Runtime timers not fired yet, in the order containerd asked for them.
     timers: Vec<(Millis, RuntimeTimer)>,
@@ -67,6 +79,7 @@ impl Bench {
             containerd,
             node: Node::new(),
             checker: Checker::new(NODE),
+            twin: Checker::new(NODE),
             now: 0,
             timers: Vec::new(),
         }
@@ -77,6 +90,7 @@ impl Bench {
     /// A user creates the pod (the world shows the checker its spec first).
     fn create_pod(&mut self, pod: Pod) -> Pod {
         self.checker.on_spec(self.now, &pod);
+        self.twin.on_spec(self.now, &pod);
         self.api.create_pod(self.now, pod).expect("the pod is created")
     }
 
@@ -92,6 +106,7 @@ impl Bench {
             })
             .expect("the pod is updated");
         self.checker.on_spec(self.now, &updated);
+        self.twin.on_spec(self.now, &updated);
         updated
     }
 
@@ -101,6 +116,7 @@ impl Bench {
         self.api.delete_pod(self.now, &pod.namespace, &pod.name, grace_seconds).expect("the pod is deleted");
         if let Some(stored) = self.api.pod(&pod.namespace, &pod.name) {
             self.checker.on_kubelet_saw_pod(self.now, &stored.pod);
+            self.twin.on_kubelet_saw_pod(self.now, &stored.pod);
         }
     }
 
@@ -115,6 +131,8 @@ impl Bench {
         let reply = self.api.handle(self.now, ApiRequest::DeletePod { pod: PodRef::of(pod) });
         if reply == ApiReply::Ok {
             self.checker.on_release(self.now, &pod.uid, &view!(self));
+            let listing = self.listing();
+            self.twin.on_release(self.now, &pod.uid, &listed_view!(self, &listing));
         }
         reply
     }
@@ -139,10 +157,53 @@ impl Bench {
 
     /// One CRI call, checked as the world checks it: before the runtime carries it out, and after.
     fn cri(&mut self, request: CriRequest) -> CriReply {
+        let listing = self.listing();
         self.checker.before_cri(self.now, &request, &view!(self));
+        self.twin.before_cri(self.now, &request, &listed_view!(self, &listing));
         let outcome = self.containerd.handle(self.now, request.clone(), &mut self.timers);
+        let listing = self.listing();
         self.checker.after_cri(self.now, &request, &outcome.reply, &view!(self));
+        self.twin.after_cri(self.now, &request, &outcome.reply, &listed_view!(self, &listing));
         outcome.reply
+    }
+
+    /// A CRI call and the reply of a runtime, judged without the simulated containerd carrying it out.
+    fn judge_call(&mut self, request: &CriRequest, reply: &CriReply) {
+        let listing = self.listing();
+        self.checker.before_cri(self.now, request, &view!(self));
+        self.twin.before_cri(self.now, request, &listed_view!(self, &listing));
+        self.checker.after_cri(self.now, request, reply, &view!(self));
+        self.twin.after_cri(self.now, request, reply, &listed_view!(self, &listing));
+    }
+
+    /// The runtime as its CRI lists show it now.
+    fn listing(&self) -> CriListing {
+        let sandboxes =
+            self.containerd.sandboxes().map(|s| SandboxInfo { pod: s.pod.clone(), status: s.status.clone() });
+        let containers = self
+            .containerd
+            .containers()
+            .map(|c| ContainerInfo { pod: c.pod.clone(), status: c.status.clone() });
+        let images = [IMAGE, IMAGE_2].into_iter().filter(|i| self.containerd.has_image(i)).map(String::from);
+        CriListing::new(sandboxes.collect(), containers.collect(), images)
+    }
+
+    /// A new kubelet process starts.
+    fn kubelet_starts(&mut self) {
+        self.checker.on_kubelet_start();
+        self.twin.on_kubelet_start();
+    }
+
+    /// The world stops the run past its limit of `events` events.
+    fn livelock(&mut self, events: u64) {
+        self.checker.on_livelock(self.now, events);
+        self.twin.on_livelock(self.now, events);
+    }
+
+    /// Forgets what both checkers found so far.
+    fn forget_violations(&mut self) {
+        self.checker.take_violations();
+        self.twin.take_violations();
     }
 
     /// `RunPodSandbox` for the pod; the new sandbox's id.
@@ -207,7 +268,7 @@ impl Bench {
             self.timers.extend(more);
             if let (Some(id), true) = (exiting, was_running) {
                 if !self.running(&id) {
-                    self.checker.on_exit(self.now, &id, &view!(self));
+                    self.exited(&id);
                 }
             }
         }
@@ -217,7 +278,14 @@ impl Bench {
     /// The container's process crashes with `exit_code` (the `containerCrash` fault).
     fn crash(&mut self, container_id: &str, exit_code: i32) {
         assert!(self.containerd.crash_container(self.now, container_id, exit_code), "{container_id} runs");
+        self.exited(container_id);
+    }
+
+    /// Tells both checkers that the container's process ended.
+    fn exited(&mut self, container_id: &str) {
         self.checker.on_exit(self.now, container_id, &view!(self));
+        let listing = self.listing();
+        self.twin.on_exit(self.now, container_id, &listed_view!(self, &listing));
     }
 
     fn running(&self, container_id: &str) -> bool {
@@ -231,15 +299,25 @@ impl Bench {
     /// Liveness, as the world judges it at the end of a run that settled at `since`.
     fn judge_convergence(&mut self, since: Millis) {
         check_convergence(&mut self.checker, self.now, since, 60_000, &view!(self));
+        let listing = self.listing();
+        check_convergence(&mut self.twin, self.now, since, 60_000, &listed_view!(self, &listing));
     }
 
     /// The scenario's expectations, as the world judges them at the end of a run.
     fn judge_expectations(&mut self, expect: &Expectations) {
         let now = self.now;
         check_expectations(&mut self.checker, now, expect, &view!(self));
+        let listing = self.listing();
+        check_expectations(&mut self.twin, now, expect, &listed_view!(self, &listing));
     }
 
+    /// What the checker found; first asserts that its twin, reading CRI listings, found the same.
     fn violations(&self) -> &[Violation] {
+        assert_eq!(
+            self.twin.violations(),
+            self.checker.violations(),
+            "the rules judge the runtime as its CRI lists show it as they judge the simulated containerd"
+        );
         self.checker.violations()
     }
 
@@ -374,8 +452,7 @@ fn reports_a_container_a_runtime_made_in_a_sandbox_that_is_not_ready() {
     let request =
         CriRequest::CreateContainer { sandbox_id: sandbox.clone(), config: config_of(&p, "app", 0) };
     let made = CriReply::ContainerCreated { container_id: "container-99".into() };
-    b.checker.before_cri(b.now, &request, &view!(b));
-    b.checker.after_cri(b.now, &request, &made, &view!(b));
+    b.judge_call(&request, &made);
     b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", &sandbox, "not ready"]);
     b.assert_only(Rule::ContainerInOwnReadySandbox);
     b.assert_pod(Rule::ContainerInOwnReadySandbox, Some("default/web"));
@@ -388,8 +465,7 @@ fn reports_a_container_a_runtime_made_in_an_unknown_sandbox() {
     let request =
         CriRequest::CreateContainer { sandbox_id: "sandbox-77".into(), config: config_of(&p, "app", 0) };
     let made = CriReply::ContainerCreated { container_id: "container-99".into() };
-    b.checker.before_cri(b.now, &request, &view!(b));
-    b.checker.after_cri(b.now, &request, &made, &view!(b));
+    b.judge_call(&request, &made);
     b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", "unknown sandbox sandbox-77"]);
     b.assert_only(Rule::ContainerInOwnReadySandbox);
 }
@@ -844,7 +920,7 @@ fn accepts_an_immediate_restart_by_a_new_kubelet_process() {
     let second = b.run(&sandbox, &p, "app", 1);
     b.advance(4_000);
     b.crash(&second, 1);
-    b.checker.on_kubelet_start();
+    b.kubelet_starts();
     b.advance(4_100);
     b.run(&sandbox, &p, "app", 2);
     b.assert_clean();
@@ -1023,7 +1099,7 @@ fn reports_a_container_created_for_a_pod_bound_to_another_node() {
     b.create_pod(p.clone());
     b.prepare(&p);
     let sandbox = b.run_sandbox(&p, 0);
-    b.checker.take_violations();
+    b.forget_violations();
     b.created(&sandbox, &p, "app", 0);
     b.assert_reported(Rule::OwnNodeOnly, &["default/elsewhere/app", "bound to node-2"]);
     b.assert_only(Rule::OwnNodeOnly);
@@ -1649,7 +1725,7 @@ fn reports_a_sandbox_stopped_while_its_container_runs_on_a_listed_runtime() {
 fn reports_a_run_stopped_past_its_event_limit_as_a_livelock() {
     let mut b = Bench::new();
     b.advance(7_000);
-    b.checker.on_livelock(b.now, 5_000_000);
+    b.livelock(5_000_000);
     b.assert_reported(Rule::Livelock, &["more than 5000000 events", "livelock"]);
     b.assert_only(Rule::Livelock);
     b.assert_pod(Rule::Livelock, None);
@@ -1707,7 +1783,7 @@ fn a_violation_carries_its_pod_into_json() {
     let json = serde_json::to_value(&b.violations()[0]).expect("serialises");
     assert_eq!(json["rule"], "MatchingContainerKept");
     assert_eq!(json["pod"], "default/web");
-    b.checker.on_livelock(b.now, 10);
+    b.livelock(10);
     let json = serde_json::to_value(b.violations().last().expect("one more")).expect("serialises");
     assert_eq!(json["pod"], serde_json::Value::Null);
 }
