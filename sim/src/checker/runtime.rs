@@ -1,8 +1,7 @@
 //! What the checker's rules read of the container runtime: one view that both drivers provide. The
 //! simulator's containerd gives its own records; a real containerd gives what its CRI
 //! `ListPodSandbox` and `ListContainers` (and their statuses) return, which carry the same pod
-//! labels and kubelet annotations ([`SandboxInfo`](podsim_model::io::SandboxInfo),
-//! [`ContainerInfo`](podsim_model::io::ContainerInfo)).
+//! labels and kubelet annotations ([`SandboxInfo`], [`ContainerInfo`]).
 
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
