@@ -7,6 +7,15 @@
 //! shows (the API server's objects, the runtime through [`RuntimeFacts`], the node), never from the
 //! kubelet's memory. Each hook below turns what happened into one [`Observation`], hands it to every
 //! registered rule that reacts to its kind, then takes it into the shared [`Memory`].
+//!
+//! A driver tells the checker, with a [`View`] of the world at that moment (its `containerd` is any
+//! [`RuntimeFacts`]: the simulated containerd, or a [`CriListing`] made from fresh CRI lists):
+//! every pod version the API server stores ([`Checker::on_spec`]) and every one the kubelet is shown
+//! ([`Checker::on_kubelet_saw_pod`]); each Secret read ([`Checker::on_kubelet_saw_secret`]); each
+//! kubelet start; a reboot before it kills the processes; each exit after it; each CRI call before the
+//! runtime carries it out and after it answered ([`Checker::before_cri`], [`Checker::after_cri`]);
+//! each release of a pod after the API server accepted it; a livelock; and once the world settled and
+//! the bound passed, [`check_convergence`].
 
 pub mod liveness;
 pub mod memory;
