@@ -341,7 +341,7 @@ impl RealWorld {
         );
         if let Some(mut judge) = self.judge.take() {
             for v in judge.finish(&self.api, &self.listed.view(&self.node)) {
-                checker.violate(v.t, v.rule, v.detail);
+                checker.record(v);
             }
         }
         let sandboxes = match self.client.call(&CriRequest::ListPodSandbox { pod_uid: None }).await {

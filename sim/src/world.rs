@@ -18,7 +18,7 @@ use podsim_model::io::{
 use podsim_model::{Kubelet, Millis, SandboxState};
 
 use crate::apiserver::ApiServer;
-use crate::checker::{Checker, Rule, View};
+use crate::checker::{Checker, View};
 use crate::containerd::{Containerd, CriMethod, PullFailure, RegistryImage, RuntimeTimer};
 use crate::expect::Judge;
 use crate::faults::{Direction, DrawnFaults, Fault, FaultKind};
@@ -400,7 +400,7 @@ impl World {
         let mut happenings = Vec::new();
         if let Some(mut judge) = self.judge.take() {
             for v in judge.finish(&self.api, &view!(self)) {
-                self.checker.violate(v.t, v.rule, v.detail);
+                self.checker.record(v);
             }
             happenings = judge.happenings();
         }
@@ -454,12 +454,11 @@ impl World {
             h.end = simulated;
             h.events = kube_events.clone();
             for v in &violations {
-                let pod = h.pods.values().map(|l| l.name.clone()).find(|n| names_pod(&v.detail, n));
                 h.violations.push(crate::history::ViolationMark {
                     t: v.t,
                     rule: format!("{:?}", v.rule),
                     detail: v.detail.clone(),
-                    pod,
+                    pod: v.pod.clone(),
                 });
             }
         }
@@ -1260,11 +1259,7 @@ impl World {
             self.now = at;
             self.events += 1;
             if self.events > MAX_EVENTS {
-                self.checker.violate(
-                    self.now,
-                    Rule::Convergence,
-                    format!("more than {MAX_EVENTS} events: a livelock"),
-                );
+                self.checker.on_livelock(self.now, MAX_EVENTS);
                 return false;
             }
             self.dispatch(event);
@@ -1277,22 +1272,6 @@ impl World {
         }
         true
     }
-}
-
-/// Whether a violation's text names the pod `namespace/name` (a pod of the default namespace may be
-/// named by its name alone, as expectations do).
-fn names_pod(detail: &str, full_name: &str) -> bool {
-    if detail.contains(full_name) {
-        return true;
-    }
-    let Some(short) = full_name.strip_prefix("default/") else { return false };
-    let bounded = |i: usize| {
-        let before = detail[..i].chars().next_back();
-        let after = detail[i + short.len()..].chars().next();
-        let edge = |c: Option<char>| c.is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '.'));
-        edge(before) && edge(after)
-    };
-    detail.match_indices(short).any(|(i, _)| bounded(i))
 }
 
 /// The default window for random faults: the run less the liveness bound and a minute of heal time.

@@ -8,16 +8,19 @@ use std::collections::BTreeMap;
 
 use podsim_model::backoff::Backoff;
 use podsim_model::io::{
-    ApiReply, ApiRequest, ContainerConfig, CriReply, CriRequest, NodeReply, NodeRequest, PodRef,
-    SandboxConfig,
+    ApiReply, ApiRequest, ContainerConfig, ContainerInfo, CriReply, CriRequest, NodeReply, NodeRequest,
+    PodRef, SandboxConfig, SandboxInfo,
 };
 use podsim_model::pod::{EnvSource, EnvVar, Volume, VolumeMount, VolumeSource};
 use podsim_model::{
-    Container, ContainerStateReport, ContainerStatusReport, Millis, Pod, PodPhase, PodStatusReport,
-    RestartPolicy,
+    Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, Millis, Pod,
+    PodPhase, PodStatusReport, RestartPolicy, SandboxState, SandboxStatus,
 };
 use podsim_sim::apiserver::ApiServer;
-use podsim_sim::checker::{check_convergence, check_expectations, Checker, Rule, View, Violation};
+use podsim_sim::checker::rules::{registry, Settings};
+use podsim_sim::checker::{
+    check_convergence, check_expectations, Checker, CriListing, Rule, View, Violation,
+};
 use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
 use podsim_sim::node::Node;
 use podsim_sim::scenario::{ContainerExpectation, CountRange, Expectations, PodExpectation, StateName};
@@ -36,12 +39,24 @@ macro_rules! view {
     };
 }
 
+/// The same, with the runtime read as its CRI lists show it (what the containerd driver provides).
+macro_rules! listed_view {
+    ($b:expr, $listing:expr) => {
+        View { api: &$b.api, containerd: $listing, node: &$b.node, node_name: NODE }
+    };
+}
+
 /// A hand-driven world: the test plays the kubelet, the bench calls the checker as the world does.
+/// A twin checker is told the same, but reads the runtime from a [`CriListing`] of it made at each
+/// hook (as a containerd driver would give it); every assertion first asserts that both found the
+/// same, so each rule is shown to judge a runtime read from CRI listings as it judges the simulated
+/// containerd.
 struct Bench {
     api: ApiServer,
     containerd: Containerd,
     node: Node,
     checker: Checker,
+    twin: Checker,
     now: Millis,
     /// Runtime timers not fired yet, in the order containerd asked for them.
     timers: Vec<(Millis, RuntimeTimer)>,
@@ -64,6 +79,7 @@ impl Bench {
             containerd,
             node: Node::new(),
             checker: Checker::new(NODE),
+            twin: Checker::new(NODE),
             now: 0,
             timers: Vec::new(),
         }
@@ -74,6 +90,7 @@ impl Bench {
     /// A user creates the pod (the world shows the checker its spec first).
     fn create_pod(&mut self, pod: Pod) -> Pod {
         self.checker.on_spec(self.now, &pod);
+        self.twin.on_spec(self.now, &pod);
         self.api.create_pod(self.now, pod).expect("the pod is created")
     }
 
@@ -89,6 +106,7 @@ impl Bench {
             })
             .expect("the pod is updated");
         self.checker.on_spec(self.now, &updated);
+        self.twin.on_spec(self.now, &updated);
         updated
     }
 
@@ -98,6 +116,7 @@ impl Bench {
         self.api.delete_pod(self.now, &pod.namespace, &pod.name, grace_seconds).expect("the pod is deleted");
         if let Some(stored) = self.api.pod(&pod.namespace, &pod.name) {
             self.checker.on_kubelet_saw_pod(self.now, &stored.pod);
+            self.twin.on_kubelet_saw_pod(self.now, &stored.pod);
         }
     }
 
@@ -112,6 +131,8 @@ impl Bench {
         let reply = self.api.handle(self.now, ApiRequest::DeletePod { pod: PodRef::of(pod) });
         if reply == ApiReply::Ok {
             self.checker.on_release(self.now, &pod.uid, &view!(self));
+            let listing = self.listing();
+            self.twin.on_release(self.now, &pod.uid, &listed_view!(self, &listing));
         }
         reply
     }
@@ -136,10 +157,53 @@ impl Bench {
 
     /// One CRI call, checked as the world checks it: before the runtime carries it out, and after.
     fn cri(&mut self, request: CriRequest) -> CriReply {
+        let listing = self.listing();
         self.checker.before_cri(self.now, &request, &view!(self));
+        self.twin.before_cri(self.now, &request, &listed_view!(self, &listing));
         let outcome = self.containerd.handle(self.now, request.clone(), &mut self.timers);
+        let listing = self.listing();
         self.checker.after_cri(self.now, &request, &outcome.reply, &view!(self));
+        self.twin.after_cri(self.now, &request, &outcome.reply, &listed_view!(self, &listing));
         outcome.reply
+    }
+
+    /// A CRI call and the reply of a runtime, judged without the simulated containerd carrying it out.
+    fn judge_call(&mut self, request: &CriRequest, reply: &CriReply) {
+        let listing = self.listing();
+        self.checker.before_cri(self.now, request, &view!(self));
+        self.twin.before_cri(self.now, request, &listed_view!(self, &listing));
+        self.checker.after_cri(self.now, request, reply, &view!(self));
+        self.twin.after_cri(self.now, request, reply, &listed_view!(self, &listing));
+    }
+
+    /// The runtime as its CRI lists show it now.
+    fn listing(&self) -> CriListing {
+        let sandboxes =
+            self.containerd.sandboxes().map(|s| SandboxInfo { pod: s.pod.clone(), status: s.status.clone() });
+        let containers = self
+            .containerd
+            .containers()
+            .map(|c| ContainerInfo { pod: c.pod.clone(), status: c.status.clone() });
+        let images = [IMAGE, IMAGE_2].into_iter().filter(|i| self.containerd.has_image(i)).map(String::from);
+        CriListing::new(sandboxes.collect(), containers.collect(), images)
+    }
+
+    /// A new kubelet process starts.
+    fn kubelet_starts(&mut self) {
+        self.checker.on_kubelet_start();
+        self.twin.on_kubelet_start();
+    }
+
+    /// The world stops the run past its limit of `events` events.
+    fn livelock(&mut self, events: u64) {
+        self.checker.on_livelock(self.now, events);
+        self.twin.on_livelock(self.now, events);
+    }
+
+    /// Forgets what both checkers found so far.
+    fn forget_violations(&mut self) {
+        self.checker.take_violations();
+        self.twin.take_violations();
     }
 
     /// `RunPodSandbox` for the pod; the new sandbox's id.
@@ -204,7 +268,7 @@ impl Bench {
             self.timers.extend(more);
             if let (Some(id), true) = (exiting, was_running) {
                 if !self.running(&id) {
-                    self.checker.on_exit(self.now, &id, &view!(self));
+                    self.exited(&id);
                 }
             }
         }
@@ -214,7 +278,14 @@ impl Bench {
     /// The container's process crashes with `exit_code` (the `containerCrash` fault).
     fn crash(&mut self, container_id: &str, exit_code: i32) {
         assert!(self.containerd.crash_container(self.now, container_id, exit_code), "{container_id} runs");
+        self.exited(container_id);
+    }
+
+    /// Tells both checkers that the container's process ended.
+    fn exited(&mut self, container_id: &str) {
         self.checker.on_exit(self.now, container_id, &view!(self));
+        let listing = self.listing();
+        self.twin.on_exit(self.now, container_id, &listed_view!(self, &listing));
     }
 
     fn running(&self, container_id: &str) -> bool {
@@ -228,15 +299,25 @@ impl Bench {
     /// Liveness, as the world judges it at the end of a run that settled at `since`.
     fn judge_convergence(&mut self, since: Millis) {
         check_convergence(&mut self.checker, self.now, since, 60_000, &view!(self));
+        let listing = self.listing();
+        check_convergence(&mut self.twin, self.now, since, 60_000, &listed_view!(self, &listing));
     }
 
     /// The scenario's expectations, as the world judges them at the end of a run.
     fn judge_expectations(&mut self, expect: &Expectations) {
         let now = self.now;
         check_expectations(&mut self.checker, now, expect, &view!(self));
+        let listing = self.listing();
+        check_expectations(&mut self.twin, now, expect, &listed_view!(self, &listing));
     }
 
+    /// What the checker found; first asserts that its twin, reading CRI listings, found the same.
     fn violations(&self) -> &[Violation] {
+        assert_eq!(
+            self.twin.violations(),
+            self.checker.violations(),
+            "the rules judge the runtime as its CRI lists show it as they judge the simulated containerd"
+        );
         self.checker.violations()
     }
 
@@ -252,6 +333,15 @@ impl Bench {
         assert!(!self.violations().is_empty(), "expected {rule:?}, got nothing");
         let others: Vec<&Violation> = self.violations().iter().filter(|v| v.rule != rule).collect();
         assert!(others.is_empty(), "expected only {rule:?}, also got {others:#?}");
+    }
+
+    /// Asserts that every violation of `rule` names `pod` (`namespace/name`) as the one it concerns.
+    fn assert_pod(&self, rule: Rule, pod: Option<&str>) {
+        let of_rule: Vec<&Violation> = self.violations().iter().filter(|v| v.rule == rule).collect();
+        assert!(!of_rule.is_empty(), "expected {rule:?}, got {:#?}", self.violations());
+        for v in of_rule {
+            assert_eq!(v.pod.as_deref(), pod, "the pod of {v:#?}");
+        }
     }
 
     fn assert_clean(&self) {
@@ -348,6 +438,7 @@ fn reports_a_container_created_in_another_pods_sandbox() {
         &["default/b/app", "another pod's sandbox", &sandbox_of_a],
     );
     b.assert_only(Rule::ContainerInOwnReadySandbox);
+    b.assert_pod(Rule::ContainerInOwnReadySandbox, Some("default/b"));
 }
 
 /// The simulated containerd refuses a container in a sandbox that is not ready (or unknown), so a
@@ -361,10 +452,10 @@ fn reports_a_container_a_runtime_made_in_a_sandbox_that_is_not_ready() {
     let request =
         CriRequest::CreateContainer { sandbox_id: sandbox.clone(), config: config_of(&p, "app", 0) };
     let made = CriReply::ContainerCreated { container_id: "container-99".into() };
-    b.checker.before_cri(b.now, &request, &view!(b));
-    b.checker.after_cri(b.now, &request, &made, &view!(b));
+    b.judge_call(&request, &made);
     b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", &sandbox, "not ready"]);
     b.assert_only(Rule::ContainerInOwnReadySandbox);
+    b.assert_pod(Rule::ContainerInOwnReadySandbox, Some("default/web"));
 }
 
 #[test]
@@ -374,8 +465,7 @@ fn reports_a_container_a_runtime_made_in_an_unknown_sandbox() {
     let request =
         CriRequest::CreateContainer { sandbox_id: "sandbox-77".into(), config: config_of(&p, "app", 0) };
     let made = CriReply::ContainerCreated { container_id: "container-99".into() };
-    b.checker.before_cri(b.now, &request, &view!(b));
-    b.checker.after_cri(b.now, &request, &made, &view!(b));
+    b.judge_call(&request, &made);
     b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", "unknown sandbox sandbox-77"]);
     b.assert_only(Rule::ContainerInOwnReadySandbox);
 }
@@ -427,6 +517,7 @@ fn reports_a_container_created_before_its_pods_data_directory() {
     b.created(&sandbox, &p, "app", 0);
     b.assert_reported(Rule::PrerequisitesFirst, &["default/web/app", "data directory"]);
     b.assert_only(Rule::PrerequisitesFirst);
+    b.assert_pod(Rule::PrerequisitesFirst, Some("default/web"));
 }
 
 #[test]
@@ -440,6 +531,7 @@ fn reports_a_container_created_before_its_volume_is_mounted() {
     b.created(&sandbox, &p, "app", 0);
     b.assert_reported(Rule::PrerequisitesFirst, &["default/web/app", "volume \"data\""]);
     b.assert_only(Rule::PrerequisitesFirst);
+    b.assert_pod(Rule::PrerequisitesFirst, Some("default/web"));
 }
 
 #[test]
@@ -452,6 +544,7 @@ fn reports_a_container_created_while_its_secret_is_missing() {
     b.created(&sandbox, &p, "app", 0);
     b.assert_reported(Rule::PrerequisitesFirst, &["default/web/app", "Secret \"db\" is missing"]);
     b.assert_only(Rule::PrerequisitesFirst);
+    b.assert_pod(Rule::PrerequisitesFirst, Some("default/web"));
 }
 
 #[test]
@@ -485,6 +578,7 @@ fn reports_a_running_container_with_a_matching_hash_stopped_in_its_ready_sandbox
     b.stop(&id, 30);
     b.assert_reported(Rule::MatchingContainerKept, &["default/web/app", "matching hash"]);
     b.assert_only(Rule::MatchingContainerKept);
+    b.assert_pod(Rule::MatchingContainerKept, Some("default/web"));
 }
 
 #[test]
@@ -563,6 +657,7 @@ fn reports_a_container_restarted_against_its_own_restart_policy() {
     let b = restart_after_exit(&p, 1);
     b.assert_reported(Rule::RestartPolicyHonoured, &["default/web/app", "restartPolicy Never", "exited 1"]);
     b.assert_only(Rule::RestartPolicyHonoured);
+    b.assert_pod(Rule::RestartPolicyHonoured, Some("default/web"));
 }
 
 /// ... and its rules before its policy: exit code 42 is retried although the policy is Never.
@@ -660,6 +755,7 @@ fn reports_a_regular_container_created_before_the_init_containers_completed() {
         &["default/web/app", "before init container second completed"],
     );
     b.assert_only(Rule::InitContainersInOrder);
+    b.assert_pod(Rule::InitContainersInOrder, Some("default/web"));
 }
 
 #[test]
@@ -672,6 +768,7 @@ fn reports_an_init_container_created_before_the_previous_one_completed() {
         &["default/web/second", "before init container first completed"],
     );
     b.assert_only(Rule::InitContainersInOrder);
+    b.assert_pod(Rule::InitContainersInOrder, Some("default/web"));
 }
 
 #[test]
@@ -686,6 +783,7 @@ fn reports_an_init_container_created_while_another_runs() {
         &["default/web/second", "while init container first runs"],
     );
     b.assert_only(Rule::InitContainersInOrder);
+    b.assert_pod(Rule::InitContainersInOrder, Some("default/web"));
 }
 
 #[test]
@@ -778,6 +876,7 @@ fn reports_a_restart_started_before_its_backoff_ended() {
         &["web/app", "restart 2", "started at 5000 ms", "ended at 14000 ms"],
     );
     b.assert_only(Rule::RestartBackoff);
+    b.assert_pod(Rule::RestartBackoff, Some("default/web"));
 }
 
 #[test]
@@ -821,7 +920,7 @@ fn accepts_an_immediate_restart_by_a_new_kubelet_process() {
     let second = b.run(&sandbox, &p, "app", 1);
     b.advance(4_000);
     b.crash(&second, 1);
-    b.checker.on_kubelet_start();
+    b.kubelet_starts();
     b.advance(4_100);
     b.run(&sandbox, &p, "app", 2);
     b.assert_clean();
@@ -839,6 +938,7 @@ fn reports_the_sandbox_of_a_deleted_pod_stopped_while_its_container_runs() {
     b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
     b.assert_reported(Rule::ContainersStopBeforeSandbox, &["default/web", "[\"app\"] still run"]);
     b.assert_only(Rule::ContainersStopBeforeSandbox);
+    b.assert_pod(Rule::ContainersStopBeforeSandbox, Some("default/web"));
 }
 
 #[test]
@@ -878,6 +978,7 @@ fn reports_a_container_of_a_deleted_pod_stopped_with_less_than_its_grace_period(
     b.stop(&id, 2);
     b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
     b.assert_only(Rule::GracePeriodHonoured);
+    b.assert_pod(Rule::GracePeriodHonoured, Some("default/web"));
 }
 
 #[test]
@@ -890,6 +991,7 @@ fn reports_a_container_stopped_with_no_grace_period() {
     b.stop(&id, 0);
     b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "no grace period"]);
     b.assert_only(Rule::GracePeriodHonoured);
+    b.assert_pod(Rule::GracePeriodHonoured, Some("default/web"));
 }
 
 #[test]
@@ -943,6 +1045,7 @@ fn reports_a_pod_released_while_its_sandbox_and_container_remain() {
     assert_eq!(b.release(&p), ApiReply::Ok);
     b.assert_reported(Rule::NothingLeftBehind, &["uid-web", "container app", &format!("sandbox {sandbox}")]);
     b.assert_only(Rule::NothingLeftBehind);
+    b.assert_pod(Rule::NothingLeftBehind, Some("default/web"));
 }
 
 #[test]
@@ -952,6 +1055,7 @@ fn reports_a_pod_released_with_a_volume_mounted_and_its_data_directory() {
     assert_eq!(b.release(&p), ApiReply::Ok);
     b.assert_reported(Rule::NothingLeftBehind, &["uid-web", "mount data", "data directory"]);
     b.assert_only(Rule::NothingLeftBehind);
+    b.assert_pod(Rule::NothingLeftBehind, Some("default/web"));
 }
 
 #[test]
@@ -985,6 +1089,7 @@ fn reports_a_sandbox_made_for_a_pod_bound_to_another_node() {
     b.run_sandbox(&p, 0);
     b.assert_reported(Rule::OwnNodeOnly, &["default/elsewhere", "bound to node-2"]);
     b.assert_only(Rule::OwnNodeOnly);
+    b.assert_pod(Rule::OwnNodeOnly, Some("default/elsewhere"));
 }
 
 #[test]
@@ -994,10 +1099,11 @@ fn reports_a_container_created_for_a_pod_bound_to_another_node() {
     b.create_pod(p.clone());
     b.prepare(&p);
     let sandbox = b.run_sandbox(&p, 0);
-    b.checker.take_violations();
+    b.forget_violations();
     b.created(&sandbox, &p, "app", 0);
     b.assert_reported(Rule::OwnNodeOnly, &["default/elsewhere/app", "bound to node-2"]);
     b.assert_only(Rule::OwnNodeOnly);
+    b.assert_pod(Rule::OwnNodeOnly, Some("default/elsewhere"));
 }
 
 #[test]
@@ -1018,6 +1124,7 @@ fn reports_a_foreign_container_stopped() {
     b.stop(&foreign, 30);
     b.assert_reported(Rule::OwnObjectsOnly, &["stopped foreign container", &foreign]);
     b.assert_only(Rule::OwnObjectsOnly);
+    b.assert_pod(Rule::OwnObjectsOnly, None);
 }
 
 #[test]
@@ -1028,6 +1135,7 @@ fn reports_a_foreign_container_removed() {
     assert_eq!(b.cri(CriRequest::RemoveContainer { container_id: foreign.clone() }), CriReply::Ok);
     b.assert_reported(Rule::OwnObjectsOnly, &["removed foreign container", &foreign]);
     b.assert_only(Rule::OwnObjectsOnly);
+    b.assert_pod(Rule::OwnObjectsOnly, None);
 }
 
 #[test]
@@ -1038,6 +1146,7 @@ fn reports_a_foreign_container_started() {
     b.start(&foreign);
     b.assert_reported(Rule::OwnObjectsOnly, &["started foreign container", &foreign]);
     b.assert_only(Rule::OwnObjectsOnly);
+    b.assert_pod(Rule::OwnObjectsOnly, None);
 }
 
 #[test]
@@ -1069,6 +1178,7 @@ fn reports_a_deleted_pod_not_released_after_the_world_settled() {
     b.judge_convergence(10_000);
     b.assert_reported(Rule::Convergence, &["default/web", "deleted but is not released 390 s"]);
     b.assert_only(Rule::Convergence);
+    b.assert_pod(Rule::Convergence, Some("default/web"));
 }
 
 /// What an earlier kubelet left of a pod the API server does not have must be gone once the world
@@ -1087,6 +1197,7 @@ fn reports_what_is_left_of_a_pod_the_api_server_does_not_have_after_the_world_se
         &[uid, "API server does not have", &sandbox, "mount data", "data directory"],
     );
     b.assert_only(Rule::Convergence);
+    b.assert_pod(Rule::Convergence, Some("default/gone"));
 }
 
 #[test]
@@ -1115,6 +1226,7 @@ fn reports_a_pod_without_a_ready_sandbox_after_the_world_settled() {
     b.judge_convergence(10_000);
     b.assert_reported(Rule::Convergence, &["default/web", "no ready sandbox"]);
     b.assert_only(Rule::Convergence);
+    b.assert_pod(Rule::Convergence, Some("default/web"));
 }
 
 #[test]
@@ -1214,6 +1326,7 @@ fn reports_a_done_pod_whose_sandbox_is_still_ready() {
     b.judge_convergence(10_000);
     b.assert_reported(Rule::Convergence, &["default/web", "is Failed but still has a ready sandbox"]);
     b.assert_only(Rule::Convergence);
+    b.assert_pod(Rule::Convergence, Some("default/web"));
 }
 
 #[test]
@@ -1225,6 +1338,7 @@ fn reports_a_done_pod_whose_status_says_running() {
     b.judge_convergence(10_000);
     b.assert_reported(Rule::StatusAgrees, &["default/web", "is Failed but the API server says Running"]);
     b.assert_only(Rule::StatusAgrees);
+    b.assert_pod(Rule::StatusAgrees, Some("default/web"));
 }
 
 /// A container that failed under OnFailure is to run again: a stopped sandbox is not converged.
@@ -1304,6 +1418,7 @@ fn reports_a_running_pod_whose_status_says_pending() {
     b.judge_convergence(10_000);
     b.assert_reported(Rule::StatusAgrees, &["default/web", "the API server says Pending"]);
     b.assert_only(Rule::StatusAgrees);
+    b.assert_pod(Rule::StatusAgrees, Some("default/web"));
 }
 
 #[test]
@@ -1354,6 +1469,7 @@ fn reports_a_pod_whose_phase_is_not_the_expected_one() {
     ));
     b.assert_reported(Rule::Expectation, &["web", "expected phase Succeeded, found Running"]);
     b.assert_only(Rule::Expectation);
+    b.assert_pod(Rule::Expectation, Some("default/web"));
 }
 
 #[test]
@@ -1485,4 +1601,217 @@ fn reports_a_restart_in_a_new_sandbox_before_the_backoff_of_the_last_crash_ended
     b.advance(5_000);
     b.run(&sandbox, &p, "app", 2);
     b.assert_reported(Rule::RestartBackoff, &["web/app", "restart 2", "ended at 14000 ms"]);
+}
+
+// ---- OwnObjectsOnly, on a runtime read from CRI listings --------------------------------------------
+
+/// A runtime as a real containerd's CRI `ListPodSandbox` and `ListContainers` show it, built up as
+/// listed (each new object first): what the containerd driver hands the checker as a [`CriListing`].
+#[derive(Default)]
+struct Listed {
+    sandboxes: Vec<SandboxInfo>,
+    containers: Vec<ContainerInfo>,
+}
+
+impl Listed {
+    /// A ready sandbox `id` of `pod` (`None`: without pod labels, not the kubelet's).
+    fn with_sandbox(mut self, id: &str, pod: Option<&Pod>) -> Listed {
+        let status = SandboxStatus {
+            id: id.into(),
+            state: SandboxState::Ready,
+            attempt: 0,
+            ip: String::new(),
+            host_network: false,
+            created_at: 0,
+        };
+        self.sandboxes.insert(0, SandboxInfo { pod: pod.map(PodRef::of), status });
+        self
+    }
+
+    /// A container `id` named `name` running in sandbox `sandbox_id` of `pod` (`None`: foreign).
+    fn with_running_container(mut self, id: &str, name: &str, sandbox_id: &str, pod: Option<&Pod>) -> Listed {
+        let status = ContainerStatus {
+            id: id.into(),
+            name: name.into(),
+            state: ContainerState::Running,
+            exit_code: 0,
+            reason: String::new(),
+            hash: 0,
+            restart_count: 0,
+            sandbox_id: sandbox_id.into(),
+            image: IMAGE.into(),
+            created_at: (self.sandboxes.len() + self.containers.len()) as Millis,
+            started_at: Some(0),
+            finished_at: None,
+            resources: None,
+        };
+        self.containers.push(ContainerInfo { pod: pod.map(PodRef::of), status });
+        self
+    }
+
+    /// The listing the checker reads.
+    fn listing(self) -> CriListing {
+        CriListing::new(self.sandboxes, self.containers, [IMAGE.to_string()])
+    }
+}
+
+/// The kubelet's CRI calls against a listed runtime, judged as the world judges them; the violations.
+fn judge_calls_on(runtime: Listed, calls: &[CriRequest]) -> Vec<Violation> {
+    let (api, node, listing) = (ApiServer::new(), Node::new(), runtime.listing());
+    let view = View { api: &api, containerd: &listing, node: &node, node_name: NODE };
+    let mut checker = Checker::new(NODE);
+    for call in calls {
+        checker.before_cri(0, call, &view);
+        checker.after_cri(0, call, &CriReply::Ok, &view);
+    }
+    checker.take_violations()
+}
+
+#[test]
+fn reports_a_foreign_sandbox_stopped_and_removed() {
+    let runtime = Listed::default().with_sandbox("sandbox-9", None);
+    let calls = [
+        CriRequest::StopPodSandbox { sandbox_id: "sandbox-9".into() },
+        CriRequest::RemovePodSandbox { sandbox_id: "sandbox-9".into() },
+    ];
+    let found = judge_calls_on(runtime, &calls);
+    let told: Vec<(Rule, Option<&str>, &str)> =
+        found.iter().map(|v| (v.rule, v.pod.as_deref(), v.detail.as_str())).collect();
+    assert_eq!(
+        told,
+        [
+            (Rule::OwnObjectsOnly, None, "stopped foreign sandbox sandbox-9"),
+            (Rule::OwnObjectsOnly, None, "removed foreign sandbox sandbox-9"),
+        ]
+    );
+}
+
+/// The kubelet's `HandlePodCleanups` stops and removes the sandbox of a pod the API server does not
+/// have, once its containers stopped: its own object, next to a foreign one.
+#[test]
+fn accepts_an_own_sandbox_stopped_and_removed_next_to_a_foreign_one() {
+    let gone = pod("gone");
+    let runtime = Listed::default()
+        .with_sandbox("sandbox-9", None)
+        .with_running_container("container-9", "agent", "sandbox-9", None)
+        .with_sandbox("sandbox-1", Some(&gone));
+    let calls = [
+        CriRequest::StopPodSandbox { sandbox_id: "sandbox-1".into() },
+        CriRequest::RemovePodSandbox { sandbox_id: "sandbox-1".into() },
+    ];
+    assert_eq!(judge_calls_on(runtime, &calls), []);
+}
+
+/// The same rule judges a runtime read from CRI listings as the simulated containerd: a container of
+/// a deleted pod's sandbox that still runs is seen there too.
+#[test]
+fn reports_a_sandbox_stopped_while_its_container_runs_on_a_listed_runtime() {
+    let gone = pod("gone");
+    let runtime = Listed::default().with_sandbox("sandbox-1", Some(&gone)).with_running_container(
+        "container-1",
+        "app",
+        "sandbox-1",
+        Some(&gone),
+    );
+    let found = judge_calls_on(runtime, &[CriRequest::StopPodSandbox { sandbox_id: "sandbox-1".into() }]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].rule, Rule::ContainersStopBeforeSandbox);
+    assert_eq!(found[0].pod.as_deref(), Some("default/gone"));
+}
+
+// ---- Livelock --------------------------------------------------------------------------------------
+
+#[test]
+fn reports_a_run_stopped_past_its_event_limit_as_a_livelock() {
+    let mut b = Bench::new();
+    b.advance(7_000);
+    b.livelock(5_000_000);
+    b.assert_reported(Rule::Livelock, &["more than 5000000 events", "livelock"]);
+    b.assert_only(Rule::Livelock);
+    b.assert_pod(Rule::Livelock, None);
+    assert_eq!(b.violations()[0].t, 7_000);
+}
+
+/// A whole run of a scenario with crash loops and restarts handles many events and comes to rest: no
+/// livelock is reported, nor anything else.
+#[test]
+fn accepts_a_run_that_comes_to_rest() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/crash-loop-backoff.yaml");
+    let text = std::fs::read_to_string(path).expect("the scenario is there");
+    let scenario = podsim_sim::scenario::Scenario::parse(path, &text).expect("it parses");
+    let (outcome, _) = podsim_sim::world::World::new(&scenario, 0, false, false).run();
+    assert!(outcome.events > 100, "a busy run: {} events", outcome.events);
+    assert!(outcome.liveness_checked, "it settled and was judged");
+    assert!(outcome.violations.is_empty(), "{:#?}", outcome.violations);
+}
+
+// ---- the registry --------------------------------------------------------------------------------
+
+/// Every variant of `Rule`, as serde knows them (its error for an unknown one lists them all).
+fn every_rule_variant() -> Vec<String> {
+    let error = serde_json::from_str::<Rule>("\"NoSuchRule\"").expect_err("no such rule").to_string();
+    let (_, listed) = error.split_once("expected one of").expect("serde lists the variants");
+    listed.split('`').skip(1).step_by(2).map(str::to_string).collect()
+}
+
+#[test]
+fn the_registry_lists_every_rule_once_with_its_words_and_observations() {
+    let rules = registry(&Settings { restart_backoff: Backoff::kubelet_default() });
+    let mut listed: Vec<String> = rules.iter().map(|r| format!("{:?}", r.rule())).collect();
+    listed.sort();
+    let mut variants = every_rule_variant();
+    variants.sort();
+    assert!(variants.len() >= 15, "serde listed {variants:?}");
+    assert_eq!(listed, variants, "each Rule variant is registered exactly once");
+    for rule in &rules {
+        let words = rule.words();
+        assert!(!words.is_empty() && !words.contains('\n'), "{:?}: one line of words", rule.rule());
+        assert!(words.ends_with('.'), "{:?}: a sentence: {words}", rule.rule());
+        assert!(!rule.observes().is_empty(), "{:?} observes something", rule.rule());
+    }
+    let told: Vec<Rule> = Checker::new(NODE).rules().into_iter().map(|(r, _)| r).collect();
+    assert_eq!(told, rules.iter().map(|r| r.rule()).collect::<Vec<_>>(), "the checker runs the registry");
+}
+
+/// A violation's pod is part of its JSON (the run's `--json` outcome), `null` when it concerns none.
+#[test]
+fn a_violation_carries_its_pod_into_json() {
+    let p = pod("web");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.stop(&id, 30);
+    let json = serde_json::to_value(&b.violations()[0]).expect("serialises");
+    assert_eq!(json["rule"], "MatchingContainerKept");
+    assert_eq!(json["pod"], "default/web");
+    b.livelock(10);
+    let json = serde_json::to_value(b.violations().last().expect("one more")).expect("serialises");
+    assert_eq!(json["pod"], serde_json::Value::Null);
+}
+
+/// The README's table of the checker's rules says what the registry says, word for word.
+#[test]
+fn the_readme_lists_every_rule_with_its_words() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md");
+    let readme = std::fs::read_to_string(path).expect("README.md is there");
+    for rule in registry(&Settings { restart_backoff: Backoff::kubelet_default() }) {
+        let row = format!("| `{:?}` | {} |", rule.rule(), rule.words());
+        assert!(readme.contains(&row), "README.md lacks the row {row}");
+    }
+}
+
+/// Every rule has its section in this file, with a case that breaks it (`reports_...`) and one that
+/// honours it (`accepts_...`): a rule is only as good as the assertions made of it both ways.
+#[test]
+fn every_rule_has_a_section_here_that_reports_it_and_accepts() {
+    let this = include_str!("checker_rules.rs");
+    let sections: Vec<&str> = this.split("\n// ---- ").skip(1).collect();
+    for rule in registry(&Settings { restart_backoff: Backoff::kubelet_default() }) {
+        let name = format!("{:?}", rule.rule());
+        let own = sections
+            .iter()
+            .find(|s| s.starts_with(&format!("{name} ")) || s.starts_with(&format!("{name},")));
+        let Some(section) = own else { panic!("no section `// ---- {name}` in checker_rules.rs") };
+        assert!(section.contains("\nfn reports_"), "{name}: no case that reports it");
+        assert!(section.contains("\nfn accepts_"), "{name}: no case that accepts");
+    }
 }

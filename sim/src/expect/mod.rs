@@ -237,6 +237,7 @@ impl Judge {
                 self.violations.push(Violation {
                     t: end,
                     rule: Rule::Expectation,
+                    pod: Some(full_name(name)),
                     detail: format!("at the end: {text}"),
                 });
             }
@@ -244,7 +245,7 @@ impl Judge {
         let log = self.log.sorted();
         for h in &self.expect.happened {
             for text in h.failures(&log, end) {
-                self.violations.push(Violation { t: end, rule: Rule::Expectation, detail: text });
+                self.violations.push(Violation { t: end, rule: Rule::Expectation, pod: None, detail: text });
             }
         }
         let mut out = std::mem::take(&mut self.violations);
@@ -281,7 +282,8 @@ impl Judge {
         let mut texts = Vec::new();
         for (name, e) in &s.pods {
             let known = |ns: &str, n: &str| self.log.uid_of(ns, n);
-            texts.extend(state::pod_failures(name, e, now, api, runtime, &self.sandboxes_at, &known));
+            let failures = state::pod_failures(name, e, now, api, runtime, &self.sandboxes_at, &known);
+            texts.extend(failures.into_iter().map(|text| (full_name(name), text)));
         }
         if texts.is_empty() {
             return;
@@ -289,12 +291,18 @@ impl Judge {
         self.failed[i] = true;
         let when = s.when;
         let at = crate::scenario::duration::human(now);
-        for text in texts {
+        for (pod, text) in texts {
             let detail = match when {
                 When::At(_) => format!("{when}: {text}"),
                 When::During(_) => format!("{when}, at {at}: {text}"),
             };
-            self.violations.push(Violation { t: now, rule: Rule::Expectation, detail });
+            self.violations.push(Violation { t: now, rule: Rule::Expectation, pod: Some(pod), detail });
         }
     }
+}
+
+/// An expectation's pod name (`web` or `namespace/web`) as `namespace/name`.
+fn full_name(name: &str) -> String {
+    let (ns, n) = split_name(name);
+    format!("{ns}/{n}")
 }

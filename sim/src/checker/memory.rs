@@ -1,0 +1,173 @@
+//! What the checker remembers of a run, in one place the rules read: every spec a pod has had, what
+//! the kubelet was shown (deletions, Secrets), which containers the kubelet stopped and how each
+//! container last ended. Rules judge an observation on what was known before it; the memory takes the
+//! observation in afterwards.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use podsim_model::io::{CriReply, CriRequest};
+use podsim_model::Pod;
+
+use super::observation::Observation;
+use super::runtime::RuntimeFacts;
+
+/// How a container instance ended, as far as the checker saw.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ended {
+    /// It exited on its own (workload, crash, OOM), not by a stop or a reboot.
+    pub by_itself: bool,
+    /// Its exit code.
+    pub exit_code: i32,
+    /// The sandbox it ran in.
+    pub sandbox_id: String,
+}
+
+/// The checker's shared memory.
+#[derive(Clone, Debug, Default)]
+pub struct Memory {
+    /// The kubelet's node.
+    node_name: String,
+    /// Each pod's `namespace/name`, by UID, as its specs showed it.
+    names: BTreeMap<String, String>,
+    /// Every spec hash each container of each pod has had: (pod uid, container name) -> hashes.
+    spec_hashes: BTreeMap<(String, String), BTreeSet<u64>>,
+    /// Containers the kubelet asked to stop (or whose sandbox it stopped), or a reboot killed.
+    stop_requested: BTreeSet<String>,
+    /// The last ended instance of each (pod uid, container name).
+    last_end: BTreeMap<(String, String), Ended>,
+    /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more).
+    seen_deletion: BTreeMap<String, i64>,
+    /// Per Secret: whether the kubelet's latest read found it.
+    seen_secret: BTreeMap<(String, String), bool>,
+}
+
+impl Memory {
+    /// The memory of a checker of the kubelet of `node_name`.
+    pub fn new(node_name: &str) -> Memory {
+        Memory { node_name: node_name.to_string(), ..Memory::default() }
+    }
+
+    /// The kubelet's node.
+    pub fn node_name(&self) -> &str {
+        &self.node_name
+    }
+
+    /// The pod's `namespace/name`, if a spec of it was seen.
+    pub fn pod_name(&self, pod_uid: &str) -> Option<&str> {
+        self.names.get(pod_uid).map(String::as_str)
+    }
+
+    /// Whether the container of the pod has had more than one spec.
+    pub fn spec_changed(&self, pod_uid: &str, container: &str) -> bool {
+        self.spec_hashes.get(&(pod_uid.to_string(), container.to_string())).is_some_and(|h| h.len() > 1)
+    }
+
+    /// Whether the kubelet stopped the container (or its sandbox), or a reboot killed it.
+    pub fn stop_requested(&self, container_id: &str) -> bool {
+        self.stop_requested.contains(container_id)
+    }
+
+    /// How the newest ended instance of the pod's container ended.
+    pub fn last_end(&self, pod_uid: &str, container: &str) -> Option<&Ended> {
+        self.last_end.get(&(pod_uid.to_string(), container.to_string()))
+    }
+
+    /// The shortest deletion grace period the kubelet was shown for the pod, once it saw a deletion.
+    pub fn seen_deletion(&self, pod_uid: &str) -> Option<i64> {
+        self.seen_deletion.get(pod_uid).copied()
+    }
+
+    /// Whether the kubelet's latest read of the Secret found it (`None`: it never read it).
+    pub fn seen_secret(&self, namespace: &str, name: &str) -> Option<bool> {
+        self.seen_secret.get(&(namespace.to_string(), name.to_string())).copied()
+    }
+
+    /// Takes in what happened.
+    pub fn take_in(&mut self, observation: &Observation<'_>) {
+        match observation {
+            Observation::Spec(pod) => self.learn_spec(pod),
+            Observation::KubeletSawPod(pod) => self.learn_seen_pod(pod),
+            Observation::KubeletSawSecret { namespace, name, exists } => {
+                self.seen_secret.insert((namespace.to_string(), name.to_string()), *exists);
+            }
+            Observation::Reboot { view } => {
+                let running = view.containerd.containers().filter(|c| c.runs());
+                self.stop_requested.extend(running.map(|c| c.status.id.clone()));
+            }
+            Observation::Exit { container_id, view } => self.learn_exit(container_id, view.containerd),
+            Observation::BeforeCri { request, view } => self.learn_stop_request(request, view.containerd),
+            Observation::AfterCri { request, reply, view } => {
+                self.learn_stopped(request, reply, view.containerd)
+            }
+            Observation::KubeletStart
+            | Observation::Release { .. }
+            | Observation::Settled { .. }
+            | Observation::SettledPod { .. }
+            | Observation::Livelock { .. }
+            | Observation::Expectations { .. } => {}
+        }
+    }
+
+    fn learn_spec(&mut self, pod: &Pod) {
+        self.names.insert(pod.uid.clone(), pod.full_name());
+        for (_, c) in pod.all_containers() {
+            self.spec_hashes.entry((pod.uid.clone(), c.name().to_string())).or_default().insert(c.hash());
+        }
+    }
+
+    /// A pod the kubelet was shown: its spec is one the kubelet may act on, and a deletion it shows
+    /// is known to the kubelet from now on.
+    fn learn_seen_pod(&mut self, pod: &Pod) {
+        self.learn_spec(pod);
+        if pod.deletion_timestamp.is_some() {
+            let grace = pod.grace_period_seconds().max(1);
+            let e = self.seen_deletion.entry(pod.uid.clone()).or_insert(grace);
+            *e = (*e).min(grace);
+        }
+    }
+
+    /// A container stopped running: by itself, unless the kubelet asked for it.
+    fn learn_exit(&mut self, container_id: &str, runtime: &dyn RuntimeFacts) {
+        let Some(c) = runtime.container(container_id) else { return };
+        let Some(pod) = c.pod else { return };
+        let by_itself = !self.stop_requested.contains(container_id);
+        let ended =
+            Ended { by_itself, exit_code: c.status.exit_code, sandbox_id: c.status.sandbox_id.clone() };
+        self.last_end.insert((pod.uid.clone(), c.status.name.clone()), ended);
+    }
+
+    /// The kubelet stops a running container, or a sandbox with its running containers.
+    fn learn_stop_request(&mut self, request: &CriRequest, runtime: &dyn RuntimeFacts) {
+        match request {
+            // Only a running process can be stopped; stopping an exited one changes nothing.
+            CriRequest::StopContainer { container_id, .. }
+                if runtime.container(container_id).is_some_and(|c| c.runs()) =>
+            {
+                self.stop_requested.insert(container_id.clone());
+            }
+            CriRequest::StopPodSandbox { sandbox_id } => {
+                let running = runtime.containers().filter(|c| c.status.sandbox_id == *sandbox_id && c.runs());
+                self.stop_requested.extend(running.map(|c| c.status.id.clone()));
+            }
+            _ => {}
+        }
+    }
+
+    /// A SIGTERM-obeying process ended at its stop: remembered as stopped, not self-ended.
+    fn learn_stopped(&mut self, request: &CriRequest, reply: &CriReply, runtime: &dyn RuntimeFacts) {
+        let (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) = (request, reply) else { return };
+        if !self.stop_requested.contains(container_id) {
+            return;
+        }
+        let Some(c) = runtime.container(container_id) else { return };
+        let Some(pod) = c.pod.filter(|_| c.status.state == podsim_model::ContainerState::Exited) else {
+            return;
+        };
+        let ended = Ended {
+            by_itself: false,
+            exit_code: c.status.exit_code,
+            sandbox_id: c.status.sandbox_id.clone(),
+        };
+        self.last_end.insert((pod.uid.clone(), c.status.name.clone()), ended);
+    }
+}

@@ -1,0 +1,53 @@
+//! A container is stopped with a grace period: a deleted pod's with its full deletion grace period as
+//! the kubelet was shown it (`killContainer` in kuberuntime_container.go takes
+//! `pod.DeletionGracePeriodSeconds`), any other with at least one second. (The kubelet's own floor,
+//! `minimumGracePeriodInSeconds`, is 2 s; the rule asks for less, so it never reports a kubelet
+//! that keeps it.)
+
+use podsim_model::ContainerKind;
+
+use super::shared::StopRunning;
+use super::{Check, Context, Finding};
+use crate::checker::observation::{Observation, ObservationKind};
+use crate::checker::Rule;
+
+/// [`Rule::GracePeriodHonoured`].
+pub struct GracePeriodHonoured;
+
+impl Check for GracePeriodHonoured {
+    fn rule(&self) -> Rule {
+        Rule::GracePeriodHonoured
+    }
+
+    fn words(&self) -> &'static str {
+        "A container of a deleted pod gets its full grace period before SIGKILL; no container is stopped without one."
+    }
+
+    fn observes(&self) -> &'static [ObservationKind] {
+        &[ObservationKind::BeforeCri]
+    }
+
+    fn check(&mut self, observation: &Observation<'_>, context: &Context<'_>) -> Vec<Finding> {
+        let Some(stop) = StopRunning::before(observation) else { return Vec::new() };
+        let pod = &stop.stored.pod;
+        let timeout = stop.timeout_seconds;
+        let mut details = Vec::new();
+        if let Some(seen) = context.memory.seen_deletion(&pod.uid) {
+            // Judged on the deletion the kubelet was shown: a stop it issued for a sync just before
+            // the deletion reached it may use the pod's own grace period.
+            let required = seen.min(pod.grace_period_seconds().max(1));
+            if timeout < required {
+                details.push(format!(
+                    "{} of a deleted pod stopped with {timeout}s, less than its grace period {required}s",
+                    stop.who()
+                ));
+            }
+        }
+        let regular =
+            matches!(pod.find_container(&stop.container.status.name), Some((ContainerKind::Regular, _)));
+        if pod.deletion_timestamp.is_none() && regular && timeout < 1 {
+            details.push(format!("{} stopped with no grace period", stop.who()));
+        }
+        details.into_iter().map(|d| Finding::of_pod(stop.pod_name(), d)).collect()
+    }
+}
