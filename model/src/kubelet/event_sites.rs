@@ -143,7 +143,13 @@ impl Kubelet {
             ApiReply::Ok => WriteResult::Ok,
             ApiReply::Err(ApiError::NotFound) => WriteResult::NotFound,
             ApiReply::Err(ApiError::Unavailable) => WriteResult::Transport,
-            _ => WriteResult::Refused,
+            ApiReply::Err(ApiError::Gone | ApiError::Conflict | ApiError::Invalid(_)) => WriteResult::Refused,
+            // A reply of another shape is no write's answer: the sink drops the event as refused.
+            ApiReply::PodList { .. }
+            | ApiReply::Watching
+            | ApiReply::Pod(_)
+            | ApiReply::Secret
+            | ApiReply::SecretList { .. } => WriteResult::Refused,
         };
         match self.recorder.on_reply(result) {
             AfterReply::Done => self.pump_events(now, out),

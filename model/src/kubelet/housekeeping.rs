@@ -27,7 +27,8 @@ use crate::io::{Decision, NodeReply, Output, PodRef, WorkerState};
 use crate::pod::Pod;
 use crate::runtime::Millis;
 
-use super::{Kubelet, PodWorker};
+use super::pod_workers::PodWorker;
+use super::Kubelet;
 
 impl Kubelet {
     /// `HandlePodCleanups`, the part about pods the kubelet does not know: terminate the runtime pods

@@ -44,7 +44,8 @@ use std::collections::{BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::{CallOwner, Kubelet, KubeletConfig, Reply};
+use super::sync_run::Reply;
+use super::{CallOwner, Kubelet, KubeletConfig};
 use crate::coverage::Probe;
 use crate::io::{CallId, CriError, CriReply, CriRequest, Output, WorkerState};
 use crate::runtime::Millis;

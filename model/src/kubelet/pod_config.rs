@@ -9,7 +9,12 @@
 //! and dispatches a sync only to fix the Ready condition of a pod with readiness gates, or to remove
 //! the dead containers of an evicted pod; podsim's pods have neither.
 
+use super::pod_workers::PodWorker;
+use super::Kubelet;
+use crate::coverage::Probe;
+use crate::io::{Decision, Output, WorkerState};
 use crate::pod::Pod;
+use crate::runtime::Millis;
 
 /// What a new version of a known pod is (`checkAndUpdatePod`'s results).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,6 +51,60 @@ pub(crate) fn check_pod(existing: &Pod, new: &Pod) -> PodChange {
         PodChange::GracefulDelete
     } else {
         PodChange::Update
+    }
+}
+
+impl Kubelet {
+    /// A version of a pod from the list or the watch: the pod config's `checkAndUpdatePod`, then the
+    /// pod manager and the pod workers (`HandlePodAdditions`, `HandlePodUpdates`, `HandlePodReconcile`).
+    pub(super) fn upsert_pod(&mut self, pod: Pod, now: Millis, out: &mut Vec<Output>) {
+        if pod.spec.node_name != self.config.node_name || self.released.contains(&pod.uid) {
+            // Bound elsewhere, or already released: not this kubelet's business.
+            return;
+        }
+        let uid = pod.uid.clone();
+        let deleted = pod.deletion_timestamp.is_some();
+        match self.workers.get_mut(&uid) {
+            Some(w) if w.in_api => match check_pod(w.latest(), &pod) {
+                PodChange::Unchanged => return,
+                PodChange::Reconcile => {
+                    // `HandlePodReconcile`: the pod manager takes the new version, no sync is dispatched
+                    // (that is only for readiness gates and evicted pods, which podsim's pods lack).
+                    w.store(pod);
+                    return;
+                }
+                PodChange::Update | PodChange::GracefulDelete => w.store(pod),
+            },
+            Some(w) => {
+                // Known only from the runtime until now.
+                w.store(pod);
+                w.in_api = true;
+            }
+            None => {
+                out.push(Output::Decision(Decision::Worker {
+                    pod_uid: uid.clone(),
+                    state: WorkerState::Syncing,
+                }));
+                let mut worker = PodWorker::new(pod, true, WorkerState::Syncing);
+                worker.mounted = self.claim_reconstructed_mounts(&uid);
+                self.workers.insert(uid.clone(), worker);
+            }
+        }
+        self.register_secrets(&uid, now, out);
+        if deleted {
+            self.request_termination(&uid, now, out);
+        } else {
+            self.request_sync(&uid, now, out);
+        }
+    }
+
+    /// The pod's API object is gone (or it was never in the API): `HandlePodRemoves`.
+    pub(super) fn pod_gone(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        w.in_api = false;
+        self.probes_hit.hit(Probe::TerminateRemovedFromApi);
+        self.secrets.unregister_pod(uid);
+        self.request_termination(uid, now, out);
     }
 }
 

@@ -1,10 +1,24 @@
-//! When a pod worker syncs a pod again after a sync (pkg/kubelet/pod_workers.go `completeWork`): the
-//! work queue entry it sets, as a base delay and a jitter factor that the world draws.
+//! The pod workers (pkg/kubelet/pod_workers.go): one worker per pod, in one of three states
+//! (syncing, terminating, terminated), running one sync at a time (`podWorkerLoop`), taking the
+//! newest version of the pod at the start of each (`UpdatePod`'s pending update), and, when a sync
+//! ends, setting when the pod syncs again (`completeWork`: the work queue entry, as a base delay and a
+//! jitter factor that the world draws).
+
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::kill::terminating_steps;
+use super::sync_pod::sync_pod_steps;
+use super::sync_run::{Step, SyncRun};
+use super::terminated::terminated_steps;
+use super::Kubelet;
 use crate::backoff::Jitter;
+use crate::coverage::Probe;
+use crate::io::{Decision, Output, Timer, WorkerState};
+use crate::pod::Pod;
 use crate::runtime::Millis;
+use crate::status::PodStatusReport;
 
 /// How the pod workers retry a sync that failed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +81,245 @@ pub(crate) fn requeue(timing: &RequeueTiming, now: Millis, end: SyncEnd) -> Requ
                 _ => timing.back_off,
             };
             Requeue { delay, jitter: timing.back_off_jitter }
+        }
+    }
+}
+
+/// One pod's worker (`podSyncStatus` with its pending and active updates).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct PodWorker {
+    /// The pod the worker syncs (the pod worker's active update; for a pod known only from the
+    /// runtime, a stub with no containers). Its UID is the worker's key.
+    pub(super) pod: Pod,
+    /// A newer version that arrived during a sync, for the next sync (the pending update).
+    pub(super) pending_pod: Option<Pod>,
+    /// Whether the API server still has the pod.
+    pub(super) in_api: bool,
+    pub(super) state: WorkerState,
+    pub(super) sync: Option<SyncRun>,
+    /// Work arrived while a sync ran: sync again when it ends.
+    pub(super) sync_requested: bool,
+    /// Deletion arrived while a sync ran: terminate when the current step ends.
+    pub(super) terminate_requested: bool,
+    /// The last start failure of each container (the kubelet's reason cache).
+    pub(super) start_failures: BTreeMap<String, (String, String)>,
+    pub(super) last_status: Option<PodStatusReport>,
+    /// The status whose write is in flight.
+    pub(super) status_in_flight: Option<PodStatusReport>,
+    /// A newer status waiting for the one in flight.
+    pub(super) status_pending: Option<PodStatusReport>,
+    /// A status whose write failed, for the status manager's next periodic sync.
+    pub(super) status_failed: Option<PodStatusReport>,
+    pub(super) mounted: BTreeSet<String>,
+    /// The pod is terminal (Succeeded/Failed) and not deleted: once terminated, only its volumes go.
+    pub(super) terminal_only: bool,
+    /// The pod's work queue entry (the generation of its [`Timer::PodSync`]).
+    pub(super) queued: Option<u64>,
+}
+
+impl PodWorker {
+    pub(super) fn new(pod: Pod, in_api: bool, state: WorkerState) -> PodWorker {
+        PodWorker {
+            pod,
+            pending_pod: None,
+            in_api,
+            state,
+            sync: None,
+            sync_requested: false,
+            terminate_requested: false,
+            start_failures: BTreeMap::new(),
+            last_status: None,
+            status_in_flight: None,
+            status_pending: None,
+            status_failed: None,
+            mounted: BTreeSet::new(),
+            terminal_only: false,
+            queued: None,
+        }
+    }
+
+    /// Deleted in the API, gone from it, or known only from the runtime.
+    pub(super) fn is_deleted(&self) -> bool {
+        !self.in_api || self.pod.deletion_timestamp.is_some()
+    }
+
+    /// The newest version of the pod the kubelet has (the pod manager's).
+    pub(super) fn latest(&self) -> &Pod {
+        self.pending_pod.as_ref().unwrap_or(&self.pod)
+    }
+
+    /// Stores a newer version: a sync in progress keeps the version it started with (as the kubelet's
+    /// pod worker does), and the next sync takes the newer one.
+    pub(super) fn store(&mut self, pod: Pod) {
+        if self.sync.is_some() || self.pending_pod.is_some() {
+            self.pending_pod = Some(pod);
+        } else {
+            self.pod = pod;
+        }
+    }
+
+    /// The steps of a sync of the worker's state: `SyncPod`, `SyncTerminatingPod` or
+    /// `SyncTerminatedPod` (with the cleanup).
+    fn steps(&self) -> Vec<Step> {
+        match self.state {
+            WorkerState::Syncing => sync_pod_steps(&self.pod),
+            WorkerState::Terminating => terminating_steps(&self.pod),
+            WorkerState::Terminated => terminated_steps(self),
+        }
+    }
+}
+
+impl Kubelet {
+    /// `UpdatePod` with work for a syncing worker: sync now, or after the sync in progress.
+    pub(super) fn request_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.sync.is_some() {
+            w.sync_requested = true;
+        } else {
+            self.start_sync(uid, now, out);
+        }
+    }
+
+    /// `UpdatePod` with a deletion (or the pod gone from the API): terminate, at once or when the
+    /// sync in progress finishes its current step.
+    pub(super) fn request_termination(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        match w.state {
+            WorkerState::Syncing => {
+                if w.in_api {
+                    self.probes_hit.hit(Probe::TerminateGracefulDelete);
+                }
+                if w.sync.is_some() {
+                    self.probes_hit.hit(Probe::TerminateDuringSync);
+                    w.terminate_requested = true;
+                } else {
+                    self.enter(uid, WorkerState::Terminating, out);
+                    self.start_sync(uid, now, out);
+                }
+            }
+            // Terminating already, or terminated: clean up (again) if it was only terminal before.
+            WorkerState::Terminating | WorkerState::Terminated => {
+                w.terminal_only = false;
+                self.request_sync(uid, now, out);
+            }
+        }
+    }
+
+    /// The worker moves to `state` (a decision the trace shows).
+    pub(super) fn enter(&mut self, uid: &str, state: WorkerState, out: &mut Vec<Output>) {
+        if let Some(w) = self.workers.get_mut(uid) {
+            if w.state != state {
+                w.state = state;
+                out.push(Output::Decision(Decision::Worker { pod_uid: uid.to_string(), state }));
+            }
+        }
+    }
+
+    /// `podWorkerLoop` takes the pending update and runs the sync of the worker's state.
+    pub(super) fn start_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        debug_assert!(w.sync.is_none(), "a pod worker runs one sync at a time");
+        if let Some(newer) = w.pending_pod.take() {
+            w.pod = newer;
+        }
+        w.sync_requested = false;
+        w.queued = None;
+        w.sync = Some(SyncRun::new(w.state, w.steps()));
+        self.advance(uid, now, out);
+    }
+
+    /// Runs steps until one waits for replies or the sync ends.
+    pub(super) fn advance(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        loop {
+            let Some(w) = self.workers.get_mut(uid) else { return };
+            let Some(run) = w.sync.as_mut() else { return };
+            run.now = now;
+            if run.is_waiting() {
+                return;
+            }
+            run.step_done();
+            if run.error.is_some() {
+                run.queue.clear();
+            }
+            if w.terminate_requested && w.state == WorkerState::Syncing {
+                // Deleted mid-sync: the current step is done, so nothing is in flight; terminate.
+                w.terminate_requested = false;
+                w.sync = None;
+                self.enter(uid, WorkerState::Terminating, out);
+                self.start_sync(uid, now, out);
+                return;
+            }
+            let Some(step) = run.queue.pop_front() else {
+                self.finish_sync(uid, now, out);
+                return;
+            };
+            self.run_step(uid, step, now, out);
+        }
+    }
+
+    /// `completeWork`: report a failure, then the next sync: a termination asked for meanwhile, a
+    /// sync asked for meanwhile, or the work queue's entry (none for a pod cleaned up).
+    fn finish_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(run) = self.workers.get_mut(uid).and_then(|w| w.sync.take()) else { return };
+        if let Some(error) = &run.error {
+            out.push(Output::Decision(Decision::SyncFailed {
+                pod_uid: uid.to_string(),
+                error: error.clone(),
+            }));
+        }
+        if !run.kill_failures.is_empty() {
+            self.event_kill_pod_failed(uid, &run.kill_failures, now, out);
+        }
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if run.kind == WorkerState::Terminated && run.error.is_none() && !w.terminal_only && !w.in_api {
+            self.forget(uid);
+            return;
+        }
+        if w.terminate_requested {
+            w.terminate_requested = false;
+            if w.state == WorkerState::Syncing {
+                self.enter(uid, WorkerState::Terminating, out);
+            }
+            self.start_sync(uid, now, out);
+            return;
+        }
+        if w.sync_requested {
+            self.start_sync(uid, now, out);
+            return;
+        }
+        if run.error.is_none() && w.state == WorkerState::Terminated {
+            // Terminated and cleaned up: nothing more until the API object changes.
+            return;
+        }
+        let entry = requeue(&self.config.requeue_timing(), now, run.end());
+        self.enqueue(uid, entry, out);
+    }
+
+    /// Sets the pod's work queue entry (`workQueue.Enqueue`), replacing any earlier one.
+    fn enqueue(&mut self, uid: &str, entry: Requeue, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        self.next_generation += 1;
+        let generation = self.next_generation;
+        w.queued = Some(generation);
+        out.push(Output::SetJitteredTimer {
+            delay: entry.delay,
+            jitter: entry.jitter,
+            timer: Timer::PodSync { pod_uid: uid.to_string(), generation },
+        });
+    }
+
+    /// The work queue's entry of a pod came due: only its newest entry counts (the queue keeps one
+    /// per pod), and only while no sync runs.
+    pub(super) fn on_pod_sync_timer(
+        &mut self,
+        uid: &str,
+        generation: u64,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let due = self.workers.get(uid).is_some_and(|w| w.sync.is_none() && w.queued == Some(generation));
+        if due {
+            self.start_sync(uid, now, out);
         }
     }
 }

@@ -7,13 +7,18 @@
 //! normally is opened again at once, without a list and without backing off.
 //!
 //! The kubelet runs one for its pods (the pod config's source) and one per Secret a pod references
-//! (the watch-based Secret manager). This state machine only decides what to ask next; the kubelet
-//! issues the requests and timers.
+//! (the watch-based Secret manager). [`ListWatch`] only decides what to ask next; the kubelet issues
+//! the requests and timers: for the pods below ([`Kubelet::pods_next`]), for Secrets in
+//! [`super::secret_manager`].
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 
-use crate::backoff::BackoffManager;
-use crate::io::ApiError;
+use super::{CallOwner, Kubelet};
+use crate::backoff::{BackoffManager, Jitter};
+use crate::coverage::Probe;
+use crate::io::{ApiError, ApiReply, ApiRequest, Output, Timer, WatchEvent};
 use crate::runtime::Millis;
 
 /// A watch that ends sooner than this after it opened, having delivered no event, is an error
@@ -144,6 +149,112 @@ impl ListWatch {
         self.watch_opened = None;
         self.waiting = true;
         Next::Wait(self.backoff.next(now))
+    }
+}
+
+/// A watch request's reply, as the reflector reads it: established, or failed (a reply of another
+/// shape is no watch either, and counts as the server being unavailable).
+pub(super) fn watch_result(reply: ApiReply) -> Result<(), ApiError> {
+    match reply {
+        ApiReply::Watching => Ok(()),
+        ApiReply::Err(e) => Err(e),
+        ApiReply::PodList { .. }
+        | ApiReply::Pod(_)
+        | ApiReply::Secret
+        | ApiReply::SecretList { .. }
+        | ApiReply::Ok => Err(ApiError::Unavailable),
+    }
+}
+
+/// The kubelet's pod source: the reflector of the pods bound to the node (pkg/kubelet/config
+/// apiserver.go `NewSourceApiserver`), which feeds the pod config.
+impl Kubelet {
+    /// Carries out what the pod reflector asks.
+    pub(super) fn pods_next(&mut self, next: Next, out: &mut Vec<Output>) {
+        let node = self.config.node_name.clone();
+        match next {
+            Next::List => {
+                let call = self.call_id(CallOwner::ListPods);
+                out.push(Output::Api { call, request: ApiRequest::ListPods { node } });
+            }
+            Next::Watch(resource_version) => {
+                let call = self.call_id(CallOwner::WatchPods);
+                out.push(Output::Api { call, request: ApiRequest::WatchPods { node, resource_version } });
+            }
+            Next::Wait(delay) => {
+                out.push(Output::SetJitteredTimer { delay, jitter: Jitter::FULL, timer: Timer::Rewatch })
+            }
+            Next::Nothing => {}
+        }
+    }
+
+    /// The pod list arrived (or failed): each pod goes to the pod config, the pods the kubelet knew
+    /// from the API that the list lacks are gone, and the source is ready for the housekeeping.
+    pub(super) fn on_pod_list(&mut self, reply: ApiReply, now: Millis, out: &mut Vec<Output>) {
+        let ApiReply::PodList { pods, resource_version } = reply else {
+            self.hit(Probe::ReflectorListFailed);
+            let next = self.reflector.on_list(None, now);
+            self.pods_next(next, out);
+            return;
+        };
+        let listed: BTreeSet<String> = pods.iter().map(|p| p.uid.clone()).collect();
+        for pod in pods {
+            self.upsert_pod(pod, now, out);
+        }
+        // Pods the kubelet knew from the API that the list no longer has are gone.
+        let gone: Vec<String> = self
+            .workers
+            .iter()
+            .filter(|(uid, w)| w.in_api && !listed.contains(*uid))
+            .map(|(u, _)| u.clone())
+            .collect();
+        for uid in gone {
+            self.pod_gone(&uid, now, out);
+        }
+        let next = self.reflector.on_list(Some(resource_version), now);
+        self.pods_next(next, out);
+        // The pod source is ready: what the runtime and the disk hold for pods it does not have can
+        // be cleaned up.
+        self.handle_pod_cleanups(now, out);
+    }
+
+    /// The pod watch was answered: established, or failed.
+    pub(super) fn on_pod_watch_reply(&mut self, reply: ApiReply, now: Millis, out: &mut Vec<Output>) {
+        let result = watch_result(reply);
+        match &result {
+            Err(ApiError::Gone) => self.hit(Probe::ReflectorWatchGone),
+            Err(_) => self.hit(Probe::ReflectorWatchFailed),
+            Ok(()) => {}
+        }
+        let next = self.reflector.on_watch_reply(result, now);
+        self.pods_next(next, out);
+    }
+
+    /// An event on the pod watch: a version of a pod, or its deletion.
+    pub(super) fn on_pod_event(
+        &mut self,
+        event: WatchEvent,
+        resource_version: u64,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        self.reflector.on_event(resource_version);
+        match event {
+            WatchEvent::Upserted(pod) => self.upsert_pod(pod, now, out),
+            WatchEvent::Deleted(pod) => self.pod_gone(&pod.uid, now, out),
+        }
+    }
+
+    /// The pod watch ended: open it again, or back off (and list again).
+    pub(super) fn on_pod_watch_closed(&mut self, gone: bool, now: Millis, out: &mut Vec<Output>) {
+        let next = self.reflector.on_closed(gone, now);
+        match next {
+            Next::Wait(_) if gone => self.hit(Probe::ReflectorWatchGone),
+            Next::Wait(_) => self.hit(Probe::ReflectorShortWatch),
+            Next::Watch(_) => self.hit(Probe::ReflectorWatchReopened),
+            Next::List | Next::Nothing => {}
+        }
+        self.pods_next(next, out);
     }
 }
 

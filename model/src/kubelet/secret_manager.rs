@@ -20,8 +20,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use super::reflector::{ListWatch, Next};
-use crate::io::ApiError;
+use super::reflector::{watch_result, ListWatch, Next};
+use super::{CallOwner, Kubelet};
+use crate::backoff::Jitter;
+use crate::coverage::Probe;
+use crate::io::{ApiError, ApiReply, ApiRequest, Output, Timer};
 use crate::runtime::Millis;
 
 /// How often the idle recycler runs (`wait.Until(store.startRecycleIdleWatch, time.Minute, ...)`).
@@ -273,6 +276,153 @@ impl SecretManager {
     #[cfg(test)]
     fn len(&self) -> usize {
         self.items.len()
+    }
+}
+
+/// A Secret's list reply as its reflector reads it: whether the Secret exists, at which version; or
+/// the list failed (an error, or a reply of another shape).
+fn secret_list(reply: ApiReply) -> Option<(bool, u64)> {
+    match reply {
+        ApiReply::SecretList { exists, resource_version } => Some((exists, resource_version)),
+        ApiReply::Err(_)
+        | ApiReply::PodList { .. }
+        | ApiReply::Watching
+        | ApiReply::Pod(_)
+        | ApiReply::Secret
+        | ApiReply::Ok => None,
+    }
+}
+
+/// The Secret manager in the kubelet: the pods' registrations, each Secret's reflector's requests,
+/// and the syncs that wait in `Get`.
+impl Kubelet {
+    /// `RegisterPod`: the Secrets the pod manager's version of the pod references.
+    pub(super) fn register_secrets(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get(uid) else { return };
+        let pod = w.latest();
+        let keys: BTreeSet<SecretKey> =
+            pod.secret_refs().into_iter().map(|(name, _)| (pod.namespace.clone(), name)).collect();
+        for ask in self.secrets.register_pod(uid, keys, now) {
+            self.secret_next(Some(ask), out);
+        }
+    }
+
+    /// Carries out what a Secret's reflector asks.
+    pub(super) fn secret_next(&mut self, ask: Option<Ask>, out: &mut Vec<Output>) {
+        let Some(Ask { key, generation, next }) = ask else { return };
+        let (namespace, name) = key.clone();
+        match next {
+            Next::List => {
+                let call = self.call_id(CallOwner::ListSecret(key, generation));
+                out.push(Output::Api { call, request: ApiRequest::ListSecret { namespace, name } });
+            }
+            Next::Watch(resource_version) => {
+                let call = self.call_id(CallOwner::WatchSecret(key, generation));
+                let request = ApiRequest::WatchSecret { namespace, name, resource_version };
+                out.push(Output::Api { call, request });
+            }
+            Next::Wait(delay) => out.push(Output::SetJitteredTimer {
+                delay,
+                jitter: Jitter::FULL,
+                timer: Timer::SecretRewatch { namespace, name, generation },
+            }),
+            Next::Nothing => {}
+        }
+    }
+
+    /// A Secret's list was answered: once its cache has filled, the syncs that waited for it go on.
+    pub(super) fn on_secret_list(
+        &mut self,
+        (key, generation): (SecretKey, u64),
+        reply: ApiReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let ask = self.secrets.on_list(&key, generation, secret_list(reply), now);
+        self.secret_next(ask, out);
+        if self.secrets.is_synced(&key) {
+            self.secret_synced(&key, now, out);
+        }
+    }
+
+    /// A Secret's watch was answered: established, or failed.
+    pub(super) fn on_secret_watch_reply(
+        &mut self,
+        (key, generation): (SecretKey, u64),
+        reply: ApiReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let result = watch_result(reply);
+        if result == Err(ApiError::Gone) {
+            self.hit(Probe::SecretWatchGone);
+        }
+        let ask = self.secrets.on_watch_reply(&key, generation, result, now);
+        self.secret_next(ask, out);
+    }
+
+    /// A Secret's watch ended.
+    pub(super) fn on_secret_watch_closed(
+        &mut self,
+        key: SecretKey,
+        gone: bool,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        if gone {
+            self.hit(Probe::SecretWatchGone);
+        }
+        let ask = self.secrets.on_closed(&key, gone, now);
+        self.secret_next(ask, out);
+    }
+
+    /// A Secret's cache filled: the syncs that waited for it go on.
+    fn secret_synced(&mut self, key: &SecretKey, now: Millis, out: &mut Vec<Output>) {
+        let waiting: Vec<String> = self
+            .workers
+            .iter_mut()
+            .filter_map(|(uid, w)| {
+                let run = w.sync.as_mut()?;
+                let waits = run.awaiting_secret.as_ref().is_some_and(|(k, _)| k == key);
+                waits.then(|| {
+                    run.awaiting_secret = None;
+                    uid.clone()
+                })
+            })
+            .collect();
+        for uid in waiting {
+            self.advance(&uid, now, out);
+        }
+    }
+
+    /// The start of the Secret manager's `Get`: record the access (starting an idle reflector again)
+    /// and, if the Secret's cache has not filled, wait for it up to a second.
+    pub(super) fn await_secret(&mut self, uid: &str, key: SecretKey, now: Millis, out: &mut Vec<Output>) {
+        let ask = self.secrets.begin_get(&key, now);
+        self.secret_next(ask, out);
+        if self.secrets.is_synced(&key) || !self.secrets.is_registered(&key) {
+            // Filled: nothing to wait for. Not registered (the pod no longer references it): `Get`
+            // fails at once.
+            return;
+        }
+        let Some(run) = self.sync_mut(uid) else { return };
+        let deadline = now + GET_SYNC_WAIT;
+        run.awaiting_secret = Some((key, deadline));
+        out.push(Output::SetTimer {
+            at: deadline,
+            timer: Timer::SecretSyncTimeout { pod_uid: uid.to_string() },
+        });
+    }
+
+    /// `wait.PollImmediate` gave up on a Secret's cache: the step that reads the Secret finds no
+    /// cache (a stale timer, of a wait that already ended, does nothing).
+    pub(super) fn on_secret_sync_timeout(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(run) = self.sync_mut(uid) else { return };
+        let timed_out = run.awaiting_secret.as_ref().is_some_and(|(_, at)| *at <= now);
+        if timed_out {
+            run.awaiting_secret = None;
+            self.advance(uid, now, out);
+        }
     }
 }
 

@@ -1,0 +1,231 @@
+//! The PLEG (pkg/kubelet/pleg/generic.go `GenericPLEG`): every relist period it lists the runtime's
+//! sandboxes and containers, compares each pod's objects with the last relist, and asks for a sync of
+//! each pod with an event worth one (`isSyncPodWorthy`). The relist also keeps what the housekeeping
+//! and the probe results need: the pods with runtime objects and the containers seen.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use super::{CallOwner, Kubelet};
+use crate::coverage::Probe;
+use crate::io::{ContainerInfo, CriReply, CriRequest, Output, PodRef, SandboxInfo, Timer};
+use crate::runtime::{ContainerState, Millis, SandboxState};
+
+/// The PLEG's relist in progress and the last state it saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Pleg {
+    in_flight: bool,
+    sandboxes: Option<Vec<SandboxInfo>>,
+    containers: Option<Vec<ContainerInfo>>,
+    failed: bool,
+    /// Per pod UID: its runtime objects at the last relist (id hash and state, sorted).
+    last: BTreeMap<String, PlegRecord>,
+    /// The containers the last relist saw (to find a container's pod).
+    seen_containers: Vec<ContainerInfo>,
+    /// The pods (by UID) that had runtime objects at the last relist, with their labels.
+    pub(super) pods: BTreeMap<String, PodRef>,
+    /// Whether a relist has completed (the runtime cache has been filled once).
+    pub(super) relisted: bool,
+}
+
+/// The PLEG's state of a runtime object (generic.go `convertState`; a sandbox counts as a container).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+enum PlegState {
+    Running,
+    Exited,
+    Unknown,
+}
+
+/// A pod's runtime objects as a relist saw them: id hash and state, sorted.
+type PlegRecord = Vec<(u64, PlegState)>;
+
+/// Which of the relist's two lists a reply answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum RelistPart {
+    Sandboxes,
+    Containers,
+}
+
+/// A runtime object's id, hashed for the PLEG's record of a pod (FNV-1a, then the splitmix64
+/// finaliser).
+fn id_hash(id: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in id.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^= h >> 30;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    h ^= h >> 27;
+    h = h.wrapping_mul(0x94d0_49bb_1331_11eb);
+    h ^ (h >> 31)
+}
+
+fn pleg_state(s: ContainerState) -> PlegState {
+    match s {
+        ContainerState::Running => PlegState::Running,
+        ContainerState::Exited => PlegState::Exited,
+        ContainerState::Created | ContainerState::Unknown => PlegState::Unknown,
+    }
+}
+
+/// A sandbox counts as a container: running while ready, exited otherwise.
+fn sandbox_pleg_state(s: SandboxState) -> PlegState {
+    match s {
+        SandboxState::Ready => PlegState::Running,
+        SandboxState::NotReady => PlegState::Exited,
+    }
+}
+
+/// Whether the PLEG's events between two relists of a pod are worth a sync (`isSyncPodWorthy`): a
+/// container started, died or changed; a container that was seen exited and is now gone is only
+/// `ContainerRemoved`, which is not. Both records are sorted by id hash.
+fn sync_worthy(old: &[(u64, PlegState)], new: &[(u64, PlegState)]) -> bool {
+    let changed = new
+        .iter()
+        .any(|(id, state)| old.binary_search_by_key(id, |(h, _)| *h).map_or(true, |i| old[i].1 != *state));
+    let vanished_alive = old
+        .iter()
+        .any(|(id, state)| *state != PlegState::Exited && new.binary_search_by_key(id, |(h, _)| *h).is_err());
+    changed || vanished_alive
+}
+
+/// Each pod's runtime objects (ids and states, sorted) with the pod's labels, from one relist.
+fn records_by_pod<'a>(
+    sandboxes: &'a [SandboxInfo],
+    containers: &'a [ContainerInfo],
+) -> BTreeMap<&'a str, (PlegRecord, &'a PodRef)> {
+    let mut seen: BTreeMap<&str, (PlegRecord, &PodRef)> = BTreeMap::new();
+    for sb in sandboxes {
+        if let Some(p) = &sb.pod {
+            let state = sandbox_pleg_state(sb.status.state);
+            seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&sb.status.id), state));
+        }
+    }
+    for c in containers {
+        if let Some(p) = &c.pod {
+            let state = pleg_state(c.status.state);
+            seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&c.status.id), state));
+        }
+    }
+    for (objects, _) in seen.values_mut() {
+        objects.sort_unstable();
+    }
+    seen
+}
+
+impl Kubelet {
+    /// `relist`, on its timer: list every sandbox and container (one relist at a time).
+    pub(super) fn relist(&mut self, now: Millis, out: &mut Vec<Output>) {
+        out.push(Output::SetTimer { at: now + self.config.relist_period, timer: Timer::Relist });
+        if self.pleg.in_flight {
+            return;
+        }
+        self.pleg.in_flight = true;
+        self.pleg.failed = false;
+        let call = self.call_id(CallOwner::RelistSandboxes);
+        out.push(Output::Cri { call, request: CriRequest::ListPodSandbox { pod_uid: None } });
+        let call = self.call_id(CallOwner::RelistContainers);
+        out.push(Output::Cri { call, request: CriRequest::ListContainers { pod_uid: None } });
+    }
+
+    /// One of the relist's lists was answered: a list of the other kind, or an error, fails the
+    /// relist (it is tried again at the next period).
+    pub(super) fn on_relist_reply(
+        &mut self,
+        part: RelistPart,
+        reply: CriReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        match (part, reply) {
+            (RelistPart::Sandboxes, CriReply::Sandboxes(s)) => self.pleg.sandboxes = Some(s),
+            (RelistPart::Containers, CriReply::Containers(c)) => self.pleg.containers = Some(c),
+            (RelistPart::Sandboxes | RelistPart::Containers, _) => self.pleg.failed = true,
+        }
+        self.finish_relist(now, out);
+    }
+
+    /// The pod whose container has this id, as the last relist saw it.
+    pub(super) fn pleg_owner_of(&self, container_id: &str) -> Option<String> {
+        self.pleg
+            .seen_containers
+            .iter()
+            .find(|c| c.status.id == container_id)
+            .and_then(|c| c.pod.as_ref())
+            .map(|p| p.uid.clone())
+    }
+
+    /// Whether one of the relist's lists is still out.
+    fn relist_waiting(&self) -> bool {
+        self.calls.values().any(|o| matches!(o, CallOwner::RelistSandboxes | CallOwner::RelistContainers))
+    }
+
+    /// Once both lists are answered: compare each pod with the last relist, sync the pods whose
+    /// events are worth it, then run the housekeeping.
+    fn finish_relist(&mut self, now: Millis, out: &mut Vec<Output>) {
+        if !self.pleg.failed && (self.pleg.sandboxes.is_none() || self.pleg.containers.is_none()) {
+            return;
+        }
+        if self.relist_waiting() {
+            return;
+        }
+        self.pleg.in_flight = false;
+        let sandboxes = self.pleg.sandboxes.take();
+        let containers = self.pleg.containers.take();
+        let (Some(sandboxes), Some(containers)) = (sandboxes, containers) else {
+            self.hit(Probe::PlegRelistFailed);
+            return;
+        };
+        let changed = self.compare_with_last_relist(&sandboxes, &containers);
+        if !self.probes.0.is_empty() {
+            // Forget probe results of containers that are gone.
+            let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
+            self.probes.0.retain(|id, _| live.contains(id.as_str()));
+        }
+        self.pleg.seen_containers = containers;
+        self.pleg.relisted = true;
+        for uid in changed {
+            if self.workers.contains_key(&uid) {
+                self.request_sync(&uid, now, out);
+            }
+        }
+        // Runtime objects of pods the kubelet does not know are terminated by the housekeeping.
+        self.handle_pod_cleanups(now, out);
+    }
+
+    /// Records this relist's objects of each pod in place of the last one's, and returns the pods
+    /// whose change is worth a sync (those seen now first, then those gone, each in UID order).
+    fn compare_with_last_relist(
+        &mut self,
+        sandboxes: &[SandboxInfo],
+        containers: &[ContainerInfo],
+    ) -> Vec<String> {
+        let mut seen = records_by_pod(sandboxes, containers);
+        let mut changed: Vec<String> = Vec::new();
+        for (uid, (objects, _)) in &seen {
+            let old = self.pleg.last.get(*uid).map_or(&[][..], Vec::as_slice);
+            if sync_worthy(old, objects) {
+                changed.push(uid.to_string());
+            }
+        }
+        for (uid, old) in &self.pleg.last {
+            if !seen.contains_key(uid.as_str()) && sync_worthy(old, &[]) {
+                changed.push(uid.clone());
+            }
+        }
+        self.pleg.last.retain(|uid, _| seen.contains_key(uid.as_str()));
+        self.pleg.pods =
+            seen.iter().map(|(uid, (_, pod_ref))| (uid.to_string(), (*pod_ref).clone())).collect();
+        for (uid, (objects, _)) in seen.iter_mut() {
+            match self.pleg.last.get_mut(*uid) {
+                Some(last) => std::mem::swap(last, objects),
+                None => {
+                    self.pleg.last.insert(uid.to_string(), std::mem::take(objects));
+                }
+            }
+        }
+        changed
+    }
+}

@@ -1,0 +1,95 @@
+//! The status manager (pkg/kubelet/status/status_manager.go) and the status a sync hands it
+//! (kubelet_pods.go `generateAPIPodStatus`).
+//!
+//! Each sync's `Plan` step generates the pod's API status from the runtime state just read
+//! (`SyncPod` → `generateAPIPodStatus` → `statusManager.SetPodStatus`). The status manager writes a
+//! changed status beside the syncs (no sync waits for the write), one write of a pod at a time with
+//! the newest last, so an older status never lands after a newer one; a failed write is sent again
+//! by its periodic sync (`syncBatch`, every [`STATUS_SYNC_PERIOD`]) unless a newer one comes first.
+
+use super::{CallOwner, Kubelet, STATUS_SYNC_PERIOD};
+use crate::coverage::Probe;
+use crate::io::{ApiReply, ApiRequest, Output, PodRef, Timer};
+use crate::runtime::Millis;
+use crate::status::{generate_api_pod_status, PodStatusReport, StatusContext};
+
+/// What the status manager was handed by a sync.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Reported {
+    /// The status's phase is Succeeded or Failed.
+    pub terminal: bool,
+    /// It is the first status the worker generated (the worker's first sync).
+    pub first: bool,
+}
+
+impl Kubelet {
+    /// `generateAPIPodStatus` for the runtime state the sync read, then `SetPodStatus`: a status
+    /// that differs from the last one is written (or waits for the write in flight).
+    pub(super) fn report_status(&mut self, uid: &str, out: &mut Vec<Output>) -> Reported {
+        let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
+        let run = w.sync.as_ref().expect("the Plan step runs within a sync");
+        let context = StatusContext {
+            reasons: &w.start_failures,
+            old_status: w.last_status.as_ref(),
+            probes: &self.probes,
+            gates: self.config.feature_gates,
+            pod_is_terminal: false,
+        };
+        let status = generate_api_pod_status(&w.pod, &run.runtime, &context);
+        let reported = Reported { terminal: status.phase.is_terminal(), first: w.last_status.is_none() };
+        if w.last_status.as_ref() != Some(&status) {
+            w.last_status = Some(status.clone());
+            if w.status_in_flight.is_some() {
+                self.probes_hit.hit(Probe::StatusWriteQueued);
+                w.status_pending = Some(status);
+            } else {
+                self.send_status(uid, status, out);
+            }
+        }
+        reported
+    }
+
+    /// The status manager writes a status (beside the sync: no sync waits for it).
+    fn send_status(&mut self, uid: &str, status: PodStatusReport, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        w.status_in_flight = Some(status.clone());
+        w.status_failed = None;
+        let pod_ref = PodRef::of(&w.pod);
+        let call = self.call_id(CallOwner::StatusUpdate(uid.to_string()));
+        out.push(Output::Api { call, request: ApiRequest::UpdatePodStatus { pod: pod_ref, status } });
+    }
+
+    /// A status write was answered (`Ok` is the only success): send the newer one that waited. A
+    /// failed write is sent again by the status manager's next periodic sync, unless a sync has a
+    /// newer status first.
+    pub(super) fn on_status_reply(
+        &mut self,
+        uid: &str,
+        reply: &ApiReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let ok = matches!(reply, ApiReply::Ok);
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let sent = w.status_in_flight.take();
+        if let Some(next) = w.status_pending.take() {
+            self.send_status(uid, next, out);
+        } else if !ok {
+            self.probes_hit.hit(Probe::StatusWriteFailed);
+            w.status_failed = sent;
+            let timer = Timer::StatusRetry { pod_uid: uid.to_string() };
+            out.push(Output::SetTimer { at: now + STATUS_SYNC_PERIOD, timer });
+        }
+    }
+
+    /// The status manager's periodic sync: a status whose write failed is written again.
+    pub(super) fn retry_status(&mut self, uid: &str, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.status_in_flight.is_some() {
+            return;
+        }
+        if let Some(status) = w.status_failed.take() {
+            self.send_status(uid, status, out);
+        }
+    }
+}
