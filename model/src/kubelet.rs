@@ -29,6 +29,8 @@ mod pod_config;
 pub mod pod_workers;
 pub mod recorder;
 mod reflector;
+// Hook (restart-all): the in-place restart of every container, KEP-5532.
+mod restart_all;
 mod secret_manager;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -294,6 +296,8 @@ enum Step {
     PullImage(ContainerKind, usize),
     CreateContainer(ContainerKind, usize),
     StartContainer(ContainerKind, usize, String),
+    /// Hook (restart-all): the reset removed the pod's containers; sync again at once.
+    RequeueAfterReset,
     /// Terminating is done: the worker becomes terminated.
     MarkTerminated,
     UnmountVolumes,
@@ -1451,6 +1455,8 @@ impl Kubelet {
             Step::StartContainer(_, _, container_id) => {
                 self.cri(uid, out, CriRequest::StartContainer { container_id });
             }
+            // Hook (restart-all).
+            Step::RequeueAfterReset => self.requeue_after_reset(uid),
             Step::MarkTerminated => {
                 let failed = self.workers[uid].sync.as_ref().is_some_and(|r| r.error.is_some());
                 if !failed {
@@ -1549,6 +1555,12 @@ impl Kubelet {
             pod_is_terminal: false,
         };
         let status = generate_api_pod_status(&w.pod, &run.runtime, &context);
+        // Hook (restart-all): Kubelet.SyncPod reads AllContainersRestarting from this status.
+        let restart_all_containers =
+            restart_all::restarting_all_containers(&self.config.feature_gates, &status);
+        if restart_all::restart_all_cleared(w.last_status.as_ref(), &status) {
+            self.probes_hit.hit(Probe::StatusRestartAllCleared);
+        }
         let terminal = status.phase.is_terminal();
         let first_sync = w.last_status.is_none();
         if w.last_status.as_ref() != Some(&status) {
@@ -1573,8 +1585,8 @@ impl Kubelet {
         let run = w.sync.as_mut().expect("in a sync");
         // Results of containers that no longer exist are dropped, as the result managers do.
         let probes = &self.probes;
-        // The kubelet's gates decide the plan (restart-all is refused when a scenario is read).
-        let options = PlanOptions { gates: self.config.feature_gates, restart_all_containers: false };
+        // The kubelet's gates decide the plan.
+        let options = PlanOptions { gates: self.config.feature_gates, restart_all_containers };
         let actions = compute_pod_actions_opts(&w.pod, &run.runtime, probes, &options);
         record_plan_probes(&w.pod, &run.runtime, &options, &actions, &mut self.probes_hit);
         if first_sync && adopts_running(&run.runtime, &actions) {
@@ -1713,8 +1725,11 @@ impl Kubelet {
             self.start_failed(uid, kind, index, (reason::CREATE_CONTAINER_CONFIG_ERROR, error), None, out);
             return;
         }
-        let restart_count =
-            run.runtime.find_container_status_by_name(container.name()).map_or(0, |c| c.restart_count + 1);
+        // Hook (restart-all): no instance left: the count the log directory gives.
+        let restart_count = run.runtime.find_container_status_by_name(container.name()).map_or_else(
+            || restart_all::restart_count_by_log_dir(w.last_status.as_ref(), container.name()),
+            |c| c.restart_count + 1,
+        );
         let config = ContainerConfig {
             pod: PodRef::of(&w.pod),
             name: container.name().to_string(),
@@ -2050,6 +2065,9 @@ fn runtime_steps(
                 steps.push(Step::RemoveContainers(init_ids));
             }
         }
+    } else if !actions.containers_to_reset.is_empty() {
+        // Hook (restart-all): kill and remove every container, keep the sandbox.
+        steps.extend(restart_all::reset_steps(actions));
     } else if !actions.containers_to_kill.is_empty() {
         steps.push(Step::StopContainers(
             actions

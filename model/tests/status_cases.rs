@@ -549,8 +549,10 @@ fn convert(
 fn test_convert_to_api_container_statuses() {
     let gates =
         FeatureGates::parse("ContainerRestartRules=true,RestartAllContainersOnContainerExits=true").unwrap();
-    let regular = ConvertOptions { has_init_containers: false, is_init_container: false, gates };
-    let init = ConvertOptions { has_init_containers: true, is_init_container: true, gates };
+    let regular =
+        ConvertOptions { has_init_containers: false, is_init_container: false, gates, pod_restarting: false };
+    let init =
+        ConvertOptions { has_init_containers: true, is_init_container: true, gates, pod_restarting: false };
     let desired = pod(RestartPolicy::Always, &[], &["containerA", "containerB"]);
     let empty = RuntimePodStatus::default();
     let previous_running = vec![running_state("containerA"), running_state("containerB")];
@@ -656,7 +658,8 @@ fn test_convert_to_api_container_statuses_init_default() {
         s[0].state.reason().to_string()
     };
     // Init container with no CRI status should be ContainerCreating (not PodInitializing).
-    let init = ConvertOptions { has_init_containers: true, is_init_container: true, gates };
+    let init =
+        ConvertOptions { has_init_containers: true, is_init_container: true, gates, pod_restarting: false };
     let statuses = convert(&with_init, &empty, &[], &with_init.spec.init_containers, init);
     assert!(statuses[0].state.is_waiting());
     assert_eq!(
@@ -666,7 +669,8 @@ fn test_convert_to_api_container_statuses_init_default() {
     );
     assert_eq!(statuses[0].image, "busybox", "a container the runtime does not know shows the spec's image");
     // Regular container during init should remain PodInitializing.
-    let regular_during_init = ConvertOptions { has_init_containers: true, is_init_container: false, gates };
+    let regular_during_init =
+        ConvertOptions { has_init_containers: true, is_init_container: false, gates, pod_restarting: false };
     let statuses = convert(&with_init, &empty, &[], &with_init.spec.containers, regular_during_init);
     assert_eq!(
         waiting_reason(&statuses),
@@ -675,7 +679,8 @@ fn test_convert_to_api_container_statuses_init_default() {
     );
     // Pod without init containers should be ContainerCreating for regular containers.
     let without_init = pod(RestartPolicy::Always, &[], &["app"]);
-    let regular = ConvertOptions { has_init_containers: false, is_init_container: false, gates };
+    let regular =
+        ConvertOptions { has_init_containers: false, is_init_container: false, gates, pod_restarting: false };
     let statuses = convert(&without_init, &empty, &[], &without_init.spec.containers, regular);
     assert_eq!(waiting_reason(&statuses), reason::CONTAINER_CREATING);
 }

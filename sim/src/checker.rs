@@ -106,6 +106,9 @@ pub struct Checker {
     seen_deletion: BTreeMap<String, i64>,
     /// Per Secret: whether the kubelet's latest read found it.
     seen_secret: BTreeMap<(String, String), bool>,
+    /// Pods one of whose containers exited on its own matching a RestartAllContainers rule, whose
+    /// in-place restart has not yet started anything again (restart_all.rs).
+    restart_all_pending: BTreeSet<String>,
 }
 
 impl Checker {
@@ -127,6 +130,7 @@ impl Checker {
             backoff: restart_backoff,
             seen_deletion: BTreeMap::new(),
             seen_secret: BTreeMap::new(),
+            restart_all_pending: BTreeSet::new(),
         }
     }
 
@@ -192,6 +196,11 @@ impl Checker {
         let by_itself = !self.stop_requested.contains(id);
         let key = (pod.uid.clone(), c.status.name.clone());
         let sandbox_id = c.status.sandbox_id.clone();
+        if by_itself
+            && crate::checker_restart_all::triggers(view, &pod.uid, &c.status.name, c.status.exit_code)
+        {
+            self.restart_all_pending.insert(pod.uid.clone());
+        }
         self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code, sandbox_id });
     }
 
@@ -326,6 +335,10 @@ impl Checker {
                 Rule::OwnNodeOnly,
                 format!("{who} created for a pod bound to {}", pod.spec.node_name),
             );
+        }
+        if self.restart_all_pending.remove(&pod.uid) {
+            // The pod restarts all its containers in place: every one may run again.
+            self.last_end.retain(|(uid, _), _| *uid != pod.uid);
         }
         if !view.node.has_data_dir(&pod.uid) {
             self.violate(
@@ -562,7 +575,8 @@ impl Checker {
         // A running container with a matching hash counts towards the kubelet's keepCount, so the pod
         // is not "finished"; only a probe failure (the container has a probe) remains.
         let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
-        if !(spec_changed || sandbox_changed || probe_failure) {
+        let restarting_all = self.restart_all_pending.contains(&pod.uid);
+        if !(spec_changed || sandbox_changed || probe_failure || restarting_all) {
             self.violate(
                 now,
                 Rule::MatchingContainerKept,
@@ -674,13 +688,13 @@ fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) ->
         .filter(|r| r.pod.as_ref().is_some_and(|p| p.uid == pod.uid))
         .find(|r| r.status.name == c.name());
     if let Some(r) = newest.filter(|r| r.status.state == ContainerState::Exited) {
-        if !container_should_restart(c, &pod.spec, r.status.exit_code) {
+        if !crate::checker_restart_all::restarts_after_exit(c, &pod.spec, r.status.exit_code) {
             return DesiredContainer::StayExited(r.status.exit_code);
         }
     }
     match view.containerd.workload_for(c.image(), &c.command, &c.args) {
         podsim_model::workload::Workload::ExitAfter { code, .. }
-            if container_should_restart(c, &pod.spec, code) =>
+            if crate::checker_restart_all::restarts_after_exit(c, &pod.spec, code) =>
         {
             DesiredContainer::Cycles
         }
@@ -741,7 +755,10 @@ pub fn check_convergence(checker: &mut Checker, now: Millis, since: Millis, _bou
             checker.violate(now, Rule::Convergence, detail);
             continue;
         }
-        if blocked_by_design(view, pod) || pod.spec.containers.is_empty() {
+        if blocked_by_design(view, pod)
+            || pod.spec.containers.is_empty()
+            || crate::checker_restart_all::cycles_by_restart_all(view, pod)
+        {
             continue;
         }
         let desired: Vec<DesiredContainer> =

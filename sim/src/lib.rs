@@ -9,6 +9,7 @@
 
 pub mod apiserver;
 pub mod checker;
+pub mod checker_restart_all;
 pub mod containerd;
 pub mod coverage;
 pub mod etcd;
