@@ -22,6 +22,15 @@
 //!   the running foo1 is killed and removed first, then init-2 and init-1, the sidecar whose exit
 //!   triggered it last), which `podsim_extras` checks as a podsim case, marked as reconstructed.
 //!
+//! A second search (this file's last revision) found, for KEP-5532, the real Go of kubelet.go's
+//! SyncPod (read_file id 54300650048), status/generate.go and its test (ids 68698090696, 3768377772,
+//! ported in restart_all_containers.rs), prober/worker.go (ids 264648198, 68556262266) and the e2e
+//! tests, but still no kuberuntime_manager_test.go newer than 1.33 (find_string on
+//! `TestComputePodActionsForRestartAllContainers` and `containerToRemoveInfo` finds only the
+//! TypeScript port), and no pkg/api/v1/pod/util.go newer than 1.34 (id 677383102, whose
+//! `ContainerShouldRestart` falls through to the container's policy on a RestartAllContainers
+//! match). So the rows below stay the TypeScript port's.
+//!
 //! Every case runs with the gates on, as the Go tests set them (podsim's defaults).
 
 mod kubelet_cases_fixtures;
