@@ -106,9 +106,9 @@ pub struct Checker {
     seen_deletion: BTreeMap<String, i64>,
     /// Per Secret: whether the kubelet's latest read found it.
     seen_secret: BTreeMap<(String, String), bool>,
-    /// Pods one of whose containers exited on its own matching a RestartAllContainers rule, whose
-    /// in-place restart has not yet started anything again (restart_all.rs).
-    restart_all_pending: BTreeSet<String>,
+    /// Per pod UID: the container that exited on its own matching a RestartAllContainers rule, while
+    /// the in-place restart it triggered has not yet created it again (checker_restart_all.rs).
+    restart_all_pending: BTreeMap<String, String>,
 }
 
 impl Checker {
@@ -130,7 +130,7 @@ impl Checker {
             backoff: restart_backoff,
             seen_deletion: BTreeMap::new(),
             seen_secret: BTreeMap::new(),
-            restart_all_pending: BTreeSet::new(),
+            restart_all_pending: BTreeMap::new(),
         }
     }
 
@@ -199,7 +199,7 @@ impl Checker {
         if by_itself
             && crate::checker_restart_all::triggers(view, &pod.uid, &c.status.name, c.status.exit_code)
         {
-            self.restart_all_pending.insert(pod.uid.clone());
+            self.restart_all_pending.insert(pod.uid.clone(), c.status.name.clone());
         }
         self.last_end.insert(key, Ended { by_itself, exit_code: c.status.exit_code, sandbox_id });
     }
@@ -336,8 +336,12 @@ impl Checker {
                 format!("{who} created for a pod bound to {}", pod.spec.node_name),
             );
         }
-        if self.restart_all_pending.remove(&pod.uid) {
-            // The pod restarts all its containers in place: every one may run again.
+        // The pod restarts all its containers in place: every one may run again. The restart is
+        // under way until its trigger is created again (a sync that began before the trigger's exit
+        // may still create others).
+        let restarting_all = self.restart_all_pending.contains_key(&pod.uid);
+        if self.restart_all_pending.get(&pod.uid) == Some(&config.name) {
+            self.restart_all_pending.remove(&pod.uid);
             self.last_end.retain(|(uid, _), _| *uid != pod.uid);
         }
         if !view.node.has_data_dir(&pod.uid) {
@@ -372,7 +376,7 @@ impl Checker {
             }
         }
         // Restart policy: only regular containers (init containers start over with a new sandbox).
-        if kind == ContainerKind::Regular {
+        if kind == ContainerKind::Regular && !restarting_all {
             let key = (pod.uid.clone(), config.name.clone());
             if let Some(end) = self.last_end.get(&key) {
                 // ShouldContainerBeRestarted: an exited container stays exited under Never (and
@@ -575,7 +579,7 @@ impl Checker {
         // A running container with a matching hash counts towards the kubelet's keepCount, so the pod
         // is not "finished"; only a probe failure (the container has a probe) remains.
         let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
-        let restarting_all = self.restart_all_pending.contains(&pod.uid);
+        let restarting_all = self.restart_all_pending.contains_key(&pod.uid);
         if !(spec_changed || sandbox_changed || probe_failure || restarting_all) {
             self.violate(
                 now,

@@ -690,6 +690,30 @@ fn reports_an_in_place_restart_after_an_exit_no_rule_matches() {
     );
 }
 
+/// A sync that began before the trigger's exit may still create a container; the reset that
+/// follows stops it, and the restart is under way until the trigger is created again.
+#[test]
+fn accepts_a_container_created_after_the_trigger_exited_and_stopped_by_the_reset() {
+    let p = pod_restarting_all("job");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let trigger = b.run(&sandbox, &p, "trigger", 0);
+    b.advance(2_000);
+    b.crash(&trigger, 42);
+    let worker = b.run(&sandbox, &p, "worker", 0);
+    b.advance(3_000);
+    b.stop(&worker, 2);
+    b.assert_clean();
+    b.cri(CriRequest::RemoveContainer { container_id: worker });
+    b.cri(CriRequest::RemoveContainer { container_id: trigger });
+    let worker = b.run(&sandbox, &p, "worker", 1);
+    b.run(&sandbox, &p, "trigger", 1);
+    b.advance(10_000);
+    b.assert_clean();
+    // The trigger runs again: the restart is over, and the worker's hash matches.
+    b.stop(&worker, 30);
+    b.assert_reported(Rule::MatchingContainerKept, &["default/job/worker", "matching hash"]);
+}
+
 /// Once the pod started over, the restart is done: stopping a matching worker again is reported.
 #[test]
 fn reports_a_matching_container_stopped_after_the_in_place_restart_is_done() {
