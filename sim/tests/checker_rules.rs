@@ -1207,6 +1207,38 @@ fn reports_a_pod_without_a_ready_sandbox_after_the_world_settled() {
     b.assert_only(Rule::Convergence);
 }
 
+/// A trigger whose exit matches its RestartAllContainers rule is to run again (the whole pod
+/// restarts), whatever its own policy: left exited, it is reported.
+#[test]
+fn reports_a_pod_whose_in_place_restart_never_came_after_the_world_settled() {
+    let p = pod_restarting_all("job");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let trigger = b.run(&sandbox, &p, "trigger", 0);
+    b.run(&sandbox, &p, "worker", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(2_000);
+    b.crash(&trigger, 42);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/job/trigger", "is not running its spec"]);
+    b.assert_only(Rule::Convergence);
+}
+
+/// ... while an exit no rule matches leaves it exited under its policy Never.
+#[test]
+fn accepts_a_trigger_left_exited_after_an_exit_no_rule_matches() {
+    let p = pod_restarting_all("job");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let trigger = b.run(&sandbox, &p, "trigger", 0);
+    b.run(&sandbox, &p, "worker", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(2_000);
+    b.crash(&trigger, 1);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
+}
+
 #[test]
 fn reports_a_container_not_running_its_spec_after_the_world_settled() {
     let p = pod("web");
