@@ -7,9 +7,9 @@
 //!    read_file id 54300650048, kubernetes after v1.35).
 //! 2. `computePodActions` then plans nothing but the reset (`containersToReset`,
 //!    actions/restart_all.rs), and SyncPod kills each running one and removes each from the runtime,
-//!    in the plan's order, keeping the sandbox. The kill skips the grace period (the KEP: "Termination
-//!    grace periods are not respected"): a zero override, which `killContainer` raises to its floor
-//!    of 2 s (`minimumGracePeriodInSeconds`).
+//!    in the plan's order, keeping the sandbox. The kill skips the grace period ("Killing containers
+//!    without grace period"): a zero override, which `killContainer` raises to its floor of 2 s
+//!    (`minimumGracePeriodInSeconds`); its Killing event's message is SyncPod's "killing".
 //! 3. A reset whose sync had no error and removed a container requeues the pod at once ("we want to
 //!    immediately trigger another sync to start the containers", kubelet.go).
 //! 4. That sync finds no container in the runtime: the condition turns False
@@ -19,9 +19,9 @@
 //!    `calcRestartCountByLogDir`), for which podsim reads the restart count of the status it last
 //!    generated (the removed instance's count + 1, as the kubelet shows it).
 //!
-//! kuberuntime_manager.go of 1.35+ is not in the search index: the kill-then-remove per container
-//! and the zero grace override follow the TypeScript port that names its Go functions (read_file id
-//! 54608654456); the requeue is kubelet.go's own.
+//! The reset is SyncPod's step 3 in kuberuntime_manager.go of
+//! OchukoWH/kubernetes@c8cba6c9cd150c14200d047bea241e23d9698dd6 (a fork after v1.35, read_file id
+//! 70641482340); the requeue is kubelet.go's (id 54300650048).
 
 use crate::coverage::Probe;
 use crate::gates::FeatureGates;
@@ -30,6 +30,9 @@ use crate::status::PodStatusReport;
 
 use super::{Kubelet, Step, StopContainer, MINIMUM_GRACE_PERIOD_SECONDS};
 use crate::actions::PodActions;
+
+/// The message SyncPod gives `killContainer` for a reset's kill (its Killing event's message).
+const KILL_MESSAGE: &str = "killing";
 
 /// `Kubelet.SyncPod`: `restartingAllContainers`, with the gate on, is the `AllContainersRestarting`
 /// condition of the status just generated.
@@ -47,7 +50,7 @@ pub(super) fn reset_steps(actions: &PodActions) -> Vec<Step> {
                 id: reset.id.clone(),
                 name: reset.name.clone(),
                 grace_seconds: MINIMUM_GRACE_PERIOD_SECONDS,
-                message: String::new(),
+                message: KILL_MESSAGE.to_string(),
             }]));
         }
         steps.push(Step::RemoveContainers(vec![reset.id.clone()]));
