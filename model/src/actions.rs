@@ -394,7 +394,7 @@ pub fn compute_pod_actions_opts_into(
     actions.reset(create_sandbox, attempt, sandbox_id);
 
     // The pod's containers are all restarting: kill and remove them, nothing else (KEP-5532).
-    if options.restart_all_containers {
+    if gates.restart_all_containers_on_container_exits && options.restart_all_containers {
         restart_all::containers_to_reset(pod, status, actions);
         return;
     }

@@ -9,10 +9,10 @@
 //! plan they returned ([`crate::actions::record_plan_probes`]), so those functions stay as they are.
 //!
 //! Some decisions cannot happen in the simulated world by design (it has no prober, its runtime
-//! reports no container resources and never an unknown state, `hostNetwork` is immutable, and a
-//! scenario with restart-all rules is refused; the kubelet ends a pod whose phase is terminal before it
-//! plans): their probes are marked [`Reach::OutsideWorld`], with the reason, and the model's unit and
-//! ported table tests (model/tests/) reach them instead.
+//! reports no container resources and never an unknown state, and `hostNetwork` is immutable; the
+//! kubelet ends a pod whose phase is terminal before it plans): their probes are marked
+//! [`Reach::OutsideWorld`], with the reason, and the model's unit and ported table tests
+//! (model/tests/) reach them instead.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -104,8 +104,8 @@ probes! {
         "computePodResizeAction: a running container's resources are updated in place (unreachable in the world: its runtime reports no resources)"),
     PlanResizeRestart = ("plan.resize.restart", OutsideWorld,
         "computePodResizeAction: the resize policy restarts a container for a resize (unreachable in the world: its runtime reports no resources)"),
-    PlanRestartAllContainers = ("plan.restart_all.reset", OutsideWorld,
-        "computePodActions: every container is killed and removed in place, KEP-5532 (unreachable in the world: restart-all scenarios are refused at load)"),
+    PlanRestartAllContainers = ("plan.restart_all.reset", World,
+        "computePodActions: AllContainersRestarting is True: every container is killed and removed in place, the sandbox kept (KEP-5532)"),
     // ---- computePodActions: init containers and sidecars --------------------------------------------
     PlanInitStart = ("plan.init.start", World,
         "computeInitContainerActions: start the next init container (the first, or the one after the last that completed)"),
@@ -178,6 +178,10 @@ probes! {
         "cleanup: the pod's directory could not be removed (not in the world: the worker unmounts every volume the disk showed first, and the simulated node fails no unmount or removal)"),
     SyncFailRelease = ("sync.fail.release", World,
         "cleanup: the final delete of the pod's API object failed"),
+    SyncRestartAllRequeued = ("sync.restart_all.requeued", World,
+        "Kubelet.SyncPod: a RestartAllContainers reset removed the containers without error: the pod is synced again at once"),
+    StatusRestartAllCleared = ("status.restart_all.cleared", World,
+        "GenerateAllContainersRestartingCondition: no container is left in the runtime (AllContainersRestartCleanedUp): the condition turns False and the pod starts over"),
     StatusWriteFailed = ("status.write_failed", World,
         "status manager: a status write failed, it is written again by the next periodic sync"),
     StatusWriteQueued = ("status.write_queued", World,

@@ -22,6 +22,19 @@
 //!   the running foo1 is killed and removed first, then init-2 and init-1, the sidecar whose exit
 //!   triggered it last), which `podsim_extras` checks as a podsim case, marked as reconstructed.
 //!
+//! A second search (this file's last revision) found, for KEP-5532, the real Go of kubelet.go's
+//! SyncPod (read_file id 54300650048), status/generate.go and its test (ids 68698090696, 3768377772,
+//! ported in restart_all_containers.rs), prober/worker.go (ids 264648198, 68556262266) and the e2e
+//! tests, but still no kuberuntime_manager_test.go newer than 1.33 (find_string on
+//! `TestComputePodActionsForRestartAllContainers` and `containerToRemoveInfo` finds only the
+//! TypeScript port), and no pkg/api/v1/pod/util.go newer than 1.34 (id 677383102, whose
+//! `ContainerShouldRestart` falls through to the container's policy on a RestartAllContainers
+//! match). So the rows below stay the TypeScript port's. The search did find the code those tables
+//! test: kuberuntime_manager.go of OchukoWH/kubernetes@c8cba6c9cd150c14200d047bea241e23d9698dd6
+//! (after v1.35, read_file id 70641482340), whose `computePodActions`/`getContainersToReset` orders
+//! the reset (regular targets, init targets in spec order, then the sources): the rows below agree
+//! with it, and `podsim_extras` checks the sidecar case against it.
+//!
 //! Every case runs with the gates on, as the Go tests set them (podsim's defaults).
 
 mod kubelet_cases_fixtures;
@@ -268,9 +281,12 @@ mod podsim_extras {
         check_under(RULES_ON, &pod, &status, &ProbeResults::none(), expected);
     }
 
-    /// Reconstructed from the kubernetes#134345 review excerpt ("sidecar container exit triggers
-    /// RestartAllContainres"): the running regular container is killed and removed first, then the
-    /// init containers from the last, the sidecar whose exit triggered the restart last of all.
+    /// The order of `computePodActions` in kuberuntime_manager.go of OchukoWH/kubernetes@c8cba6c9
+    /// (read_file id 70641482340; the Go test row "sidecar container exit triggers
+    /// RestartAllContainres" itself was not found): the running regular container is killed and
+    /// removed first, then the init containers in spec order, the sidecar whose exit triggered the
+    /// restart last of all. (The review excerpt of kubernetes#134345 showed the init containers last
+    /// first; the merged code walks them in spec order.)
     #[test]
     fn sidecar_exit_resets_regular_containers_then_init_containers_then_the_sidecar() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
@@ -282,8 +298,8 @@ mod podsim_extras {
         let expected = PodActions {
             containers_to_reset: vec![
                 reset("foo1", "id1", ContainerKind::Regular, 0, true),
-                reset("restartable-init-2", "initid2", ContainerKind::Init, 1, true),
                 reset("restartable-init-1", "initid1", ContainerKind::Init, 0, true),
+                reset("restartable-init-2", "initid2", ContainerKind::Init, 1, true),
                 reset("restartable-init-3", "initid3", ContainerKind::Init, 2, false),
             ],
             ..no_action()

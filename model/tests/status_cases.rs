@@ -3,8 +3,8 @@
 //!
 //! Ported from:
 //! - pkg/kubelet/kubelet_pods_test.go of OchukoWH/kubernetes@3669de28fe1658f1033b4296d34553d8d2e6a0d4
-//!   (index id 60756631880): TestConvertToAPIContainerStatuses (the cases that do not need
-//!   `podRestarting`), TestConvertToAPIContainerStatusesInitDefault;
+//!   (index id 60756631880): TestConvertToAPIContainerStatuses (every case, those with
+//!   `podRestarting` too), TestConvertToAPIContainerStatusesInitDefault;
 //! - pkg/kubelet/kubelet_test.go of the same commit (id 60697634115):
 //!   TestGenerateAPIPodStatusWithSortedContainers, TestGenerateAPIPodStatusWithReasonCache,
 //!   TestGenerateAPIPodStatusWithDifferentRestartPolicies;
@@ -18,13 +18,12 @@
 //! TestGeneratePodInitializedCondition (the same three, which do not change that function's result);
 //! the others run with the defaults (`FeatureGates::default()`).
 //!
-//! Not ported, because the model does not carry what they observe: the RestartAllContainers cases of
-//! TestConvertToAPIContainerStatuses that need `podRestarting` (`ShouldAllContainersRestart`),
+//! Not ported, because the model does not carry what they observe:
 //! TestGenerateAPIPodStatusWithContainerRestartPolicies (container-level restart policies reach
 //! `ShouldContainerBeRestarted`, which lives in actions.rs and reads the pod policy only),
 //! Test_generateAPIPodStatus (a fake prober manager, resources, host IPs, QoS), the resource, user,
-//! image-volume and pod-IP-sorting tests, TestGenerateAllContainersRestartingCondition and the
-//! insecure-ID conditions.
+//! image-volume and pod-IP-sorting tests, and the insecure-ID conditions.
+//! (TestGenerateAllContainersRestartingCondition is ported in restart_all_containers.rs.)
 
 use std::collections::BTreeMap;
 
@@ -40,6 +39,7 @@ use podsim_model::status::containers::{
     convert_to_api_container_statuses, ConvertOptions, INIT_CONTAINER_FORGOTTEN, UNKNOWN_WHILE_RUNNING,
     VANISHED_WHILE_RUNNING,
 };
+use podsim_model::status::restart_all::REMOVED_FOR_RESTART_MESSAGE;
 use podsim_model::status::{
     generate_api_pod_status, pod_status_report, reason, PodStatusReport, StatusContext,
 };
@@ -494,6 +494,28 @@ fn waiting_with_last_termination_unknown(name: &str, restart_count: u32) -> Cont
     }
 }
 
+/// `waitingStateWithRestartingAllContainers` with a restart count: removed by an in-place restart.
+fn removed_for_restart(name: &str, restart_count: u32) -> ContainerStatusReport {
+    ContainerStatusReport {
+        name: name.into(),
+        state: ContainerStateReport::waiting(reason::RESTARTING_ALL_CONTAINERS, REMOVED_FOR_RESTART_MESSAGE),
+        last_state: Some(ContainerStateReport::Terminated {
+            exit_code: 137,
+            reason: reason::RESTARTING_ALL_CONTAINERS.into(),
+            message: REMOVED_FOR_RESTART_MESSAGE.into(),
+            started_at: None,
+            finished_at: None,
+            container_id: String::new(),
+        }),
+        restart_count,
+        ..Default::default()
+    }
+}
+
+fn runtime_of(containers: Vec<ContainerStatus>) -> RuntimePodStatus {
+    RuntimePodStatus { sandboxes: Vec::new(), containers }
+}
+
 fn running_state(name: &str) -> ContainerStatusReport {
     ContainerStatusReport {
         name: name.into(),
@@ -549,8 +571,10 @@ fn convert(
 fn test_convert_to_api_container_statuses() {
     let gates =
         FeatureGates::parse("ContainerRestartRules=true,RestartAllContainersOnContainerExits=true").unwrap();
-    let regular = ConvertOptions { has_init_containers: false, is_init_container: false, gates };
-    let init = ConvertOptions { has_init_containers: true, is_init_container: true, gates };
+    let regular =
+        ConvertOptions { has_init_containers: false, is_init_container: false, gates, pod_restarting: false };
+    let init =
+        ConvertOptions { has_init_containers: true, is_init_container: true, gates, pod_restarting: false };
     let desired = pod(RestartPolicy::Always, &[], &["containerA", "containerB"]);
     let empty = RuntimePodStatus::default();
     let previous_running = vec![running_state("containerA"), running_state("containerB")];
@@ -608,6 +632,79 @@ fn test_convert_to_api_container_statuses() {
         &[running_state("containerA"), failed_state("containerB", 42, 0)],
         "containerB dies and triggers RestartAllContainers in place",
     );
+    // The rows with `podRestarting: true` whose containers left the runtime.
+    let restarting = ConvertOptions { pod_restarting: true, ..regular };
+    let b_failed_42 = failed_state("containerB", 42, 0);
+    let a_killed = runtime_of(vec![instance("", "containerA", ContainerState::Exited, 137)]);
+    assert_converted(
+        &convert(
+            &desired,
+            &a_killed,
+            &[running_state("containerA"), b_failed_42.clone()],
+            &desired.spec.containers,
+            restarting,
+        ),
+        &[failed_state("containerA", 137, 0), removed_for_restart("containerB", 1)],
+        "containerB dies and triggers RestartAllContainers in place, containerA killed",
+    );
+    assert_converted(
+        &convert(
+            &desired,
+            &empty,
+            &[failed_state("containerA", 137, 0), b_failed_42.clone()],
+            &desired.spec.containers,
+            restarting,
+        ),
+        &[removed_for_restart("containerA", 1), removed_for_restart("containerB", 1)],
+        "containerB dies and triggers RestartAllContainers in place, containerA killed then removed",
+    );
+    assert_converted(
+        &convert(
+            &desired,
+            &empty,
+            &[running_state("containerA"), b_failed_42.clone()],
+            &desired.spec.containers,
+            restarting,
+        ),
+        &[removed_for_restart("containerA", 1), removed_for_restart("containerB", 1)],
+        "containerB dies and triggers RestartAllContainers in place, containerA killed and removed together",
+    );
+    let a_rerun = runtime_of(vec![instance("containerA-new", "containerA", ContainerState::Running, 0)]);
+    let a_rerun_expected = ContainerStatusReport {
+        last_state: removed_for_restart("containerA", 1).last_state,
+        restart_count: 1,
+        ..running_state("containerA")
+    };
+    assert_converted(
+        &convert(
+            &desired,
+            &a_rerun,
+            &[removed_for_restart("containerA", 1), b_failed_42.clone()],
+            &desired.spec.containers,
+            restarting,
+        ),
+        &[a_rerun_expected, removed_for_restart("containerB", 1)],
+        "containerB dies and triggers RestartAllContainers in place, containerA rerun",
+    );
+    let a_running_1 = ContainerStatusReport { restart_count: 1, ..running_state("containerA") };
+    let a_succeeded = runtime_of(vec![instance("", "containerA", ContainerState::Exited, 0)]);
+    assert_converted(
+        &convert(
+            &desired,
+            &a_succeeded,
+            &[a_running_1.clone(), b_failed_42.clone()],
+            &desired.spec.containers,
+            restarting,
+        ),
+        &[failed_state("containerA", 0, 1), removed_for_restart("containerB", 1)],
+        "containerB dies and triggers RestartAllContainers in place, containerA succeeded",
+    );
+    let a_failed = runtime_of(vec![instance("", "containerA", ContainerState::Exited, 1)]);
+    assert_converted(
+        &convert(&desired, &a_failed, &[a_running_1, b_failed_42], &desired.spec.containers, restarting),
+        &[failed_state("containerA", 1, 1), removed_for_restart("containerB", 1)],
+        "containerB dies and triggers RestartAllContainers in place, containerA failed",
+    );
 
     let with_init = pod(RestartPolicy::Always, &[("init-1", false)], &["containerA"]);
     let a_running = RuntimePodStatus {
@@ -656,7 +753,8 @@ fn test_convert_to_api_container_statuses_init_default() {
         s[0].state.reason().to_string()
     };
     // Init container with no CRI status should be ContainerCreating (not PodInitializing).
-    let init = ConvertOptions { has_init_containers: true, is_init_container: true, gates };
+    let init =
+        ConvertOptions { has_init_containers: true, is_init_container: true, gates, pod_restarting: false };
     let statuses = convert(&with_init, &empty, &[], &with_init.spec.init_containers, init);
     assert!(statuses[0].state.is_waiting());
     assert_eq!(
@@ -666,7 +764,8 @@ fn test_convert_to_api_container_statuses_init_default() {
     );
     assert_eq!(statuses[0].image, "busybox", "a container the runtime does not know shows the spec's image");
     // Regular container during init should remain PodInitializing.
-    let regular_during_init = ConvertOptions { has_init_containers: true, is_init_container: false, gates };
+    let regular_during_init =
+        ConvertOptions { has_init_containers: true, is_init_container: false, gates, pod_restarting: false };
     let statuses = convert(&with_init, &empty, &[], &with_init.spec.containers, regular_during_init);
     assert_eq!(
         waiting_reason(&statuses),
@@ -675,7 +774,8 @@ fn test_convert_to_api_container_statuses_init_default() {
     );
     // Pod without init containers should be ContainerCreating for regular containers.
     let without_init = pod(RestartPolicy::Always, &[], &["app"]);
-    let regular = ConvertOptions { has_init_containers: false, is_init_container: false, gates };
+    let regular =
+        ConvertOptions { has_init_containers: false, is_init_container: false, gates, pod_restarting: false };
     let statuses = convert(&without_init, &empty, &[], &without_init.spec.containers, regular);
     assert_eq!(waiting_reason(&statuses), reason::CONTAINER_CREATING);
 }

@@ -347,9 +347,11 @@ impl<'o> Draft<'o> {
                 });
             }
         }
-        let containers: Vec<Value> = (1..=rng.between(1, self.options.max_containers))
+        let mut containers: Vec<Value> = (1..=rng.between(1, self.options.max_containers))
             .map(|j| self.draw_container(&format!("app-{j}"), &volume_names, rng))
             .collect();
+        // Hook (restart-all): a RestartAllContainers rule, drawn apart.
+        crate::generate_restart_all::maybe_add_rule(self.seed, name, policy, &mut containers);
         let mut spec = json!({
             "restartPolicy": policy,
             "terminationGracePeriodSeconds": grace,

@@ -1300,19 +1300,29 @@ fn describe_action(a: &Action) -> String {
 fn describe_decision(d: &Decision) -> String {
     match d {
         Decision::Planned { pod_uid, actions } => format!(
-            "{pod_uid}: plan killPod={} createSandbox={} attempt={} init={:?} start={:?} ephemeral={:?} kill={:?}",
+            "{pod_uid}: plan killPod={} createSandbox={} attempt={} init={:?} start={:?} ephemeral={:?} kill={:?}{}",
             actions.kill_pod,
             actions.create_sandbox,
             actions.attempt,
             actions.init_containers_to_start,
             actions.containers_to_start,
             actions.ephemeral_containers_to_start,
-            actions.containers_to_kill.iter().map(|k| k.name.as_str()).collect::<Vec<_>>()
+            actions.containers_to_kill.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+            describe_reset(actions)
         ),
         Decision::NotStarted { pod_uid, container, reason } => format!("{pod_uid}: {container} not started: {reason}"),
         Decision::Worker { pod_uid, state } => format!("{pod_uid}: worker {state:?}"),
         Decision::SyncFailed { pod_uid, error } => format!("{pod_uid}: sync failed: {error}"),
     }
+}
+
+/// The restart-all reset of a plan (KEP-5532), in the order it is carried out; "" if none.
+fn describe_reset(actions: &podsim_model::PodActions) -> String {
+    if actions.containers_to_reset.is_empty() {
+        return String::new();
+    }
+    let names: Vec<&str> = actions.containers_to_reset.iter().map(|r| r.name.as_str()).collect();
+    format!(" reset={names:?}")
 }
 
 /// One line for a jittered timer the world resolved: what for, its base delay and jitter, what was

@@ -730,6 +730,96 @@ fn accepts_a_container_recreated_under_never_after_the_kubelet_stopped_it_for_a_
     b.assert_clean();
 }
 
+// ---- RestartAllContainers (KEP-5532): MatchingContainerKept and RestartPolicyHonoured ---------------
+
+/// A restartPolicy Never pod: `trigger` (restartPolicy Never, RestartAllContainers on exit 42) and
+/// `worker`, both running until stopped.
+fn pod_restarting_all(name: &str) -> Pod {
+    let mut p = pod_with_policy(name, RestartPolicy::Never);
+    p.spec.containers[0] = container("trigger", RUN);
+    p.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
+    p.spec.containers[0].restart_policy_rules = vec![podsim_model::pod::ContainerRestartRule {
+        action: podsim_model::pod::RestartRuleAction::RestartAllContainers,
+        exit_codes: podsim_model::pod::ExitCodes {
+            operator: podsim_model::pod::ExitCodesOperator::In,
+            values: vec![42],
+        },
+    }];
+    p.spec.containers.push(container("worker", RUN));
+    p
+}
+
+/// Runs both containers of `p`, crashes `trigger` with `exit_code` after 2 s, then does what the
+/// kubelet does for an in-place restart: stops the running worker, removes both, creates both again.
+fn restart_all_after_exit(p: &Pod, exit_code: i32) -> Bench {
+    let (mut b, sandbox) = bench_with_sandbox(p);
+    let trigger = b.run(&sandbox, p, "trigger", 0);
+    let worker = b.run(&sandbox, p, "worker", 0);
+    b.advance(2_000);
+    b.crash(&trigger, exit_code);
+    b.stop(&worker, 2);
+    b.cri(CriRequest::RemoveContainer { container_id: worker });
+    b.cri(CriRequest::RemoveContainer { container_id: trigger });
+    b.run(&sandbox, p, "trigger", 1);
+    b.run(&sandbox, p, "worker", 1);
+    b
+}
+
+/// An exit matching a RestartAllContainers rule: the kubelet may stop the matching running worker
+/// and start the trigger again although its policy is Never.
+#[test]
+fn accepts_an_in_place_restart_of_every_container_after_a_matching_exit() {
+    restart_all_after_exit(&pod_restarting_all("job"), 42).assert_clean();
+}
+
+/// Any other exit restarts nothing: stopping the worker and starting the trigger again is reported.
+#[test]
+fn reports_an_in_place_restart_after_an_exit_no_rule_matches() {
+    let b = restart_all_after_exit(&pod_restarting_all("job"), 1);
+    b.assert_reported(Rule::MatchingContainerKept, &["default/job/worker", "matching hash"]);
+    b.assert_reported(
+        Rule::RestartPolicyHonoured,
+        &["default/job/trigger", "restartPolicy Never", "exited 1"],
+    );
+}
+
+/// A sync that began before the trigger's exit may still create a container; the reset that
+/// follows stops it, and the restart is under way until the trigger is created again.
+#[test]
+fn accepts_a_container_created_after_the_trigger_exited_and_stopped_by_the_reset() {
+    let p = pod_restarting_all("job");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let trigger = b.run(&sandbox, &p, "trigger", 0);
+    b.advance(2_000);
+    b.crash(&trigger, 42);
+    let worker = b.run(&sandbox, &p, "worker", 0);
+    b.advance(3_000);
+    b.stop(&worker, 2);
+    b.assert_clean();
+    b.cri(CriRequest::RemoveContainer { container_id: worker });
+    b.cri(CriRequest::RemoveContainer { container_id: trigger });
+    let worker = b.run(&sandbox, &p, "worker", 1);
+    b.run(&sandbox, &p, "trigger", 1);
+    b.advance(10_000);
+    b.assert_clean();
+    // The trigger runs again: the restart is over, and the worker's hash matches.
+    b.stop(&worker, 30);
+    b.assert_reported(Rule::MatchingContainerKept, &["default/job/worker", "matching hash"]);
+}
+
+/// Once the pod started over, the restart is done: stopping a matching worker again is reported.
+#[test]
+fn reports_a_matching_container_stopped_after_the_in_place_restart_is_done() {
+    let p = pod_restarting_all("job");
+    let mut b = restart_all_after_exit(&p, 42);
+    b.assert_clean();
+    let worker = b.containerd.containers().find(|c| c.status.name == "worker" && b.running(&c.status.id));
+    let worker = worker.expect("the new worker runs").status.id.clone();
+    b.advance(10_000);
+    b.stop(&worker, 30);
+    b.assert_reported(Rule::MatchingContainerKept, &["default/job/worker", "matching hash"]);
+}
+
 // ---- InitContainersInOrder ---------------------------------------------------------------------------
 
 /// A pod with plain init containers `first` and `second` (each exits 0 after 1 s) and `app`.
@@ -1227,6 +1317,38 @@ fn reports_a_pod_without_a_ready_sandbox_after_the_world_settled() {
     b.assert_reported(Rule::Convergence, &["default/web", "no ready sandbox"]);
     b.assert_only(Rule::Convergence);
     b.assert_pod(Rule::Convergence, Some("default/web"));
+}
+
+/// A trigger whose exit matches its RestartAllContainers rule is to run again (the whole pod
+/// restarts), whatever its own policy: left exited, it is reported.
+#[test]
+fn reports_a_pod_whose_in_place_restart_never_came_after_the_world_settled() {
+    let p = pod_restarting_all("job");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let trigger = b.run(&sandbox, &p, "trigger", 0);
+    b.run(&sandbox, &p, "worker", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(2_000);
+    b.crash(&trigger, 42);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_reported(Rule::Convergence, &["default/job/trigger", "is not running its spec"]);
+    b.assert_only(Rule::Convergence);
+}
+
+/// ... while an exit no rule matches leaves it exited under its policy Never.
+#[test]
+fn accepts_a_trigger_left_exited_after_an_exit_no_rule_matches() {
+    let p = pod_restarting_all("job");
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let trigger = b.run(&sandbox, &p, "trigger", 0);
+    b.run(&sandbox, &p, "worker", 0);
+    b.report_status(&p, running_status(&p));
+    b.advance(2_000);
+    b.crash(&trigger, 1);
+    b.advance(400_000);
+    b.judge_convergence(10_000);
+    b.assert_clean();
 }
 
 #[test]

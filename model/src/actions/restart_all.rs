@@ -28,15 +28,33 @@ pub struct ContainerToReset {
     pub kill: bool,
 }
 
-/// The containers to reset (`getContainersToReset`): every runtime instance of every regular
-/// container (in spec order), then of every init container (last first), each killed if it has not
-/// exited; the instances whose exit triggered the restart (they match a `RestartAllContainers` rule)
-/// come last. Ephemeral containers are kept.
+/// The containers to reset, as `computePodActions` orders them (kuberuntime_manager.go of
+/// OchukoWH/kubernetes@c8cba6c9cd150c14200d047bea241e23d9698dd6, after v1.35, read_file id
+/// 70641482340): the regular containers' instances that did not trigger the restart, then the init
+/// containers', then the regular instances that triggered it, then the init ones; each list in spec
+/// order, and per container in the runtime's order (`getContainersToReset`). An instance that has not
+/// exited is killed first. Ephemeral containers are kept.
 pub fn containers_to_reset(pod: &Pod, status: &RuntimePodStatus, actions: &mut PodActions) {
-    let regular = pod.spec.containers.iter().enumerate().map(|(i, c)| (ContainerKind::Regular, i, c));
-    let init = pod.spec.init_containers.iter().enumerate().rev().map(|(i, c)| (ContainerKind::Init, i, c));
-    let mut sources = Vec::new();
-    for (kind, index, container) in regular.chain(init) {
+    let (init_sources, init_targets) =
+        get_containers_to_reset(&pod.spec.init_containers, ContainerKind::Init, status);
+    let (sources, targets) = get_containers_to_reset(&pod.spec.containers, ContainerKind::Regular, status);
+    let reset = &mut actions.containers_to_reset;
+    reset.extend(targets);
+    reset.extend(init_targets);
+    reset.extend(sources);
+    reset.extend(init_sources);
+}
+
+/// `getContainersToReset`: every runtime instance of every container of the list, as
+/// `(sources, targets)`: the exited instances whose exit matches a RestartAllContainers rule, and
+/// the others (killed first if they have not exited).
+fn get_containers_to_reset(
+    containers: &[Container],
+    kind: ContainerKind,
+    status: &RuntimePodStatus,
+) -> (Vec<ContainerToReset>, Vec<ContainerToReset>) {
+    let (mut sources, mut targets) = (Vec::new(), Vec::new());
+    for (index, container) in containers.iter().enumerate() {
         for st in status.containers.iter().filter(|s| s.name == container.name()) {
             let entry = ContainerToReset {
                 id: st.id.clone(),
@@ -48,11 +66,11 @@ pub fn containers_to_reset(pod: &Pod, status: &RuntimePodStatus, actions: &mut P
             if triggers_restart_all(container, st) {
                 sources.push(entry);
             } else {
-                actions.containers_to_reset.push(entry);
+                targets.push(entry);
             }
         }
     }
-    actions.containers_to_reset.append(&mut sources);
+    (sources, targets)
 }
 
 /// The instance exited with a code that matches one of its `RestartAllContainers` rules.

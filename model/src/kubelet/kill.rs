@@ -19,16 +19,16 @@ use crate::runtime::{ContainerState, Millis};
 
 /// The kubelet never gives a container less than this to stop when it kills it during a sync
 /// (`minimumGracePeriodInSeconds`).
-const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
+pub(super) const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
 
 /// One container to stop, with the message of its Killing event ("" for the default, `Stopping
 /// container <name>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct StopContainer {
-    id: String,
-    name: String,
-    grace_seconds: i64,
-    message: String,
+    pub(super) id: String,
+    pub(super) name: String,
+    pub(super) grace_seconds: i64,
+    pub(super) message: String,
 }
 
 /// The grace period of a kill within `SyncPod` (the pod's, at least `minimumGracePeriodInSeconds`).

@@ -59,6 +59,7 @@ mod pod_config;
 pub mod pod_workers;
 pub mod recorder;
 mod reflector;
+mod restart_all;
 mod secret_manager;
 mod start;
 mod status_manager;

@@ -240,8 +240,12 @@ impl Kubelet {
         let w = &self.workers[uid];
         let run = w.sync.as_ref().expect("the CreateContainer step runs within a sync");
         let container = container_of(&w.pod, slot.0, slot.1);
-        let restart_count =
-            run.runtime.find_container_status_by_name(container.name()).map_or(0, |c| c.restart_count + 1);
+        // No instance left (an in-place restart of every container removed it): the count the log
+        // directory gives.
+        let restart_count = run.runtime.find_container_status_by_name(container.name()).map_or_else(
+            || super::restart_all::restart_count_by_log_dir(w.last_status.as_ref(), container.name()),
+            |c| c.restart_count + 1,
+        );
         let config = ContainerConfig {
             pod: PodRef::of(&w.pod),
             name: container.name().to_string(),

@@ -7,7 +7,7 @@
 //! the newest last, so an older status never lands after a newer one; a failed write is sent again
 //! by its periodic sync (`syncBatch`, every [`STATUS_SYNC_PERIOD`]) unless a newer one comes first.
 
-use super::{CallOwner, Kubelet, STATUS_SYNC_PERIOD};
+use super::{restart_all, CallOwner, Kubelet, STATUS_SYNC_PERIOD};
 use crate::coverage::Probe;
 use crate::io::{ApiReply, ApiRequest, Output, PodRef, Timer};
 use crate::runtime::Millis;
@@ -20,6 +20,9 @@ pub(super) struct Reported {
     pub terminal: bool,
     /// It is the first status the worker generated (the worker's first sync).
     pub first: bool,
+    /// `Kubelet.SyncPod`'s `restartAllContainers`: the status's `AllContainersRestarting` condition
+    /// (restart_all.rs).
+    pub restart_all_containers: bool,
 }
 
 impl Kubelet {
@@ -36,7 +39,17 @@ impl Kubelet {
             pod_is_terminal: false,
         };
         let status = generate_api_pod_status(&w.pod, &run.runtime, &context);
-        let reported = Reported { terminal: status.phase.is_terminal(), first: w.last_status.is_none() };
+        if restart_all::restart_all_cleared(w.last_status.as_ref(), &status) {
+            self.probes_hit.hit(Probe::StatusRestartAllCleared);
+        }
+        let reported = Reported {
+            terminal: status.phase.is_terminal(),
+            first: w.last_status.is_none(),
+            restart_all_containers: restart_all::restarting_all_containers(
+                &self.config.feature_gates,
+                &status,
+            ),
+        };
         if w.last_status.as_ref() != Some(&status) {
             w.last_status = Some(status.clone());
             if w.status_in_flight.is_some() {

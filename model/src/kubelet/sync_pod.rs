@@ -162,9 +162,12 @@ impl Kubelet {
             return;
         }
         let run = w.sync.as_mut().expect("the Plan step runs within a sync");
-        // Step 1: Compute sandbox and container changes. The kubelet's gates decide the plan
-        // (restart-all is refused when a scenario is read).
-        let options = PlanOptions { gates: self.config.feature_gates, restart_all_containers: false };
+        // Step 1: Compute sandbox and container changes. The kubelet's gates decide the plan, and the
+        // status just generated whether every container restarts in place.
+        let options = PlanOptions {
+            gates: self.config.feature_gates,
+            restart_all_containers: reported.restart_all_containers,
+        };
         let actions = compute_pod_actions_opts(&w.pod, &run.runtime, &self.probes, &options);
         record_plan_probes(&w.pod, &run.runtime, &options, &actions, &mut self.probes_hit);
         if reported.first && adopts_running(&run.runtime, &actions) {
@@ -238,6 +241,9 @@ fn runtime_steps(
             // A new sandbox starts initialisation over: purge the old init containers.
             steps.extend(super::gc::purge_init_containers(pod, runtime, probes));
         }
+    } else if !actions.containers_to_reset.is_empty() {
+        // Step 3 (RestartAllContainers): kill and remove every container, keep the sandbox.
+        steps.extend(super::restart_all::reset_steps(actions));
     } else if !actions.containers_to_kill.is_empty() {
         // Step 3: kill any running containers in this pod which are not to keep.
         steps.push(stop_containers_to_kill(actions, grace));

@@ -48,6 +48,9 @@ pub(super) enum Step {
     PullImage(ContainerKind, usize),
     CreateContainer(ContainerKind, usize),
     StartContainer(ContainerKind, usize, String),
+    /// The in-place restart of every container removed the pod's containers: sync again at once
+    /// (restart_all.rs).
+    RequeueAfterReset,
     /// Terminating is done: the worker becomes terminated.
     MarkTerminated,
     UnmountVolumes,
@@ -244,6 +247,7 @@ impl Kubelet {
             Step::PullImage(kind, index) => self.pull_image(uid, (kind, index), now, out),
             Step::CreateContainer(kind, index) => self.create_container(uid, (kind, index), now, out),
             Step::StartContainer(_, _, container_id) => self.start_created(uid, container_id, out),
+            Step::RequeueAfterReset => self.requeue_after_reset(uid),
             Step::MarkTerminated => self.mark_terminated(uid, out),
             Step::UnmountVolumes => self.unmount_volumes(uid, out),
             Step::RemoveDataDir => self.remove_data_dir(uid, out),
@@ -333,6 +337,7 @@ impl Kubelet {
                 | Step::KillPod { .. }
                 | Step::RemoveAll
                 | Step::Start(..)
+                | Step::RequeueAfterReset
                 | Step::MarkTerminated,
                 _,
             ) => unreachable!(

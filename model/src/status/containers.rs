@@ -33,6 +33,9 @@ pub struct ConvertOptions {
     pub is_init_container: bool,
     /// The feature gates (RestartAllContainersOnContainerExits).
     pub gates: FeatureGates,
+    /// `podRestarting`: the pod restarts all its containers in place (`ShouldAllContainersRestart`,
+    /// with the gate on).
+    pub pod_restarting: bool,
 }
 
 /// `convertStatusToAPIStatus`: the pod IP and the three container status lists.
@@ -43,8 +46,14 @@ pub(crate) fn convert_status_to_api_status(
 ) -> PodStatusReport {
     let old = context.old_status;
     let has_init_containers = !pod.spec.init_containers.is_empty();
-    let options =
-        |is_init_container| ConvertOptions { has_init_containers, is_init_container, gates: context.gates };
+    let pod_restarting = context.gates.restart_all_containers_on_container_exits
+        && super::restart_all::should_restart_all(pod, runtime, old);
+    let options = |is_init_container| ConvertOptions {
+        has_init_containers,
+        is_init_container,
+        gates: context.gates,
+        pod_restarting,
+    };
     let convert = |previous: Option<&Vec<ContainerStatusReport>>, containers: &[Container], is_init| {
         let previous = previous.map_or(&[][..], Vec::as_slice);
         convert_to_api_container_statuses(
@@ -88,7 +97,11 @@ pub fn convert_to_api_container_statuses(
     for (status, container) in statuses.iter_mut().zip(containers) {
         let known = runtime.containers.iter().any(|c| c.name == container.name());
         if !known {
-            infer_vanished(status, old_status(previous, container.name()), pod, options);
+            let old = old_status(previous, container.name());
+            if options.pod_restarting && super::restart_all::removed_for_restart(status, old) {
+                continue;
+            }
+            infer_vanished(status, old, pod, options);
         }
     }
     apply_runtime_instances(&mut statuses, runtime, previous, options);

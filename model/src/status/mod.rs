@@ -6,7 +6,8 @@
 //! - [`phase`]: `getPhase` over those API statuses (and `podutil.ContainerShouldRestart`);
 //! - [`prober`]: the prober manager's `UpdatePodStatus`: `started` and `ready`;
 //! - [`conditions`]: pkg/kubelet/status/generate.go: PodReadyToStartContainers, Initialized, Ready,
-//!   ContainersReady (and PodScheduled).
+//!   ContainersReady (and PodScheduled);
+//! - [`restart_all`]: AllContainersRestarting and the statuses of an in-place restart (KEP-5532).
 //!
 //! Ported from the kubelet at OchukoWH/kubernetes@3669de28fe1658f1033b4296d34553d8d2e6a0d4 (a fork of
 //! kubernetes master after v1.35: kubelet_pods.go with `getPhase(logger, pod, info, podIsTerminal,
@@ -17,12 +18,13 @@
 //! What the model does not carry, and so does not report: readiness probes (a running, started
 //! container is ready: the kubelet's rule for a container without a readiness probe), resources,
 //! image digests (`imageID` is empty), users, volume mount statuses, host IPs, QoS class, and the
-//! conditions the kubelet copies from elsewhere (DisruptionTarget, resize, AllContainersRestarting).
+//! conditions the kubelet copies from elsewhere (DisruptionTarget, resize).
 
 pub mod conditions;
 pub mod containers;
 pub mod phase;
 pub mod prober;
+pub mod restart_all;
 
 use std::collections::BTreeMap;
 
@@ -342,6 +344,12 @@ pub fn generate_api_pod_status(
     };
     prober::update_pod_status(pod, &mut status, context.probes);
     status.conditions = conditions::kubelet_conditions(pod, runtime, &status);
+    if let Some(initialized) =
+        status.conditions.iter_mut().find(|c| c.condition_type == conditions::INITIALIZED)
+    {
+        restart_all::keep_initialized(initialized, context.old_status, &context.gates);
+    }
+    restart_all::append_condition(pod, runtime, context.old_status, &context.gates, &mut status);
     status
 }
 

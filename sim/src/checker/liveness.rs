@@ -3,11 +3,10 @@
 //! [`StatusAgrees`](super::Rule::StatusAgrees)) hold the node and the API server to. It is derived
 //! from the pod and the runtime, never from the kubelet's memory.
 
-use podsim_model::pod::container_should_restart;
 use podsim_model::workload::Workload;
 use podsim_model::{Pod, PodPhase};
 
-use super::View;
+use super::{restart_all, View};
 
 /// What the pod's spec and restart policy ask of one regular container once the world has settled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,7 +41,10 @@ pub fn goal_of(view: &View<'_>, pod: &Pod) -> Goal {
     if pod.deletion_timestamp.is_some() {
         return Goal::Released;
     }
-    if blocked_by_design(view, pod) || pod.spec.containers.is_empty() {
+    if blocked_by_design(view, pod)
+        || pod.spec.containers.is_empty()
+        || restart_all::cycles_by_restart_all(view, pod)
+    {
         return Goal::Unjudged;
     }
     let desired: Vec<DesiredContainer> =
@@ -71,12 +73,12 @@ fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) ->
     let newest =
         view.containerd.containers().filter(|r| r.is_of(&pod.uid)).find(|r| r.status.name == c.name());
     if let Some(r) = newest.filter(|r| r.status.state == podsim_model::ContainerState::Exited) {
-        if !container_should_restart(c, &pod.spec, r.status.exit_code) {
+        if !restart_all::restarts_after_exit(c, &pod.spec, r.status.exit_code) {
             return DesiredContainer::StayExited(r.status.exit_code);
         }
     }
     match view.containerd.workload_for(c.image(), &c.command, &c.args) {
-        Workload::ExitAfter { code, .. } if container_should_restart(c, &pod.spec, code) => {
+        Workload::ExitAfter { code, .. } if restart_all::restarts_after_exit(c, &pod.spec, code) => {
             DesiredContainer::Cycles
         }
         _ => DesiredContainer::Run,

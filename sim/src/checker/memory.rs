@@ -9,7 +9,9 @@ use podsim_model::io::{CriReply, CriRequest};
 use podsim_model::Pod;
 
 use super::observation::Observation;
+use super::restart_all;
 use super::runtime::RuntimeFacts;
+use super::View;
 
 /// How a container instance ended, as far as the checker saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,6 +41,9 @@ pub struct Memory {
     seen_deletion: BTreeMap<String, i64>,
     /// Per Secret: whether the kubelet's latest read found it.
     seen_secret: BTreeMap<(String, String), bool>,
+    /// Per pod UID: the container that exited on its own matching a RestartAllContainers rule, while
+    /// the in-place restart it triggered has not yet created it again (restart_all.rs).
+    restart_all_pending: BTreeMap<String, String>,
 }
 
 impl Memory {
@@ -82,6 +87,13 @@ impl Memory {
         self.seen_secret.get(&(namespace.to_string(), name.to_string())).copied()
     }
 
+    /// Whether the pod is restarting all its containers in place: from the exit that triggered it
+    /// until that container is created again (a sync that began before the trigger's exit may still
+    /// create others). Meanwhile every container may be stopped and may run again.
+    pub fn restarting_all(&self, pod_uid: &str) -> bool {
+        self.restart_all_pending.contains_key(pod_uid)
+    }
+
     /// Takes in what happened.
     pub fn take_in(&mut self, observation: &Observation<'_>) {
         match observation {
@@ -94,8 +106,11 @@ impl Memory {
                 let running = view.containerd.containers().filter(|c| c.runs());
                 self.stop_requested.extend(running.map(|c| c.status.id.clone()));
             }
-            Observation::Exit { container_id, view } => self.learn_exit(container_id, view.containerd),
-            Observation::BeforeCri { request, view } => self.learn_stop_request(request, view.containerd),
+            Observation::Exit { container_id, view } => self.learn_exit(container_id, view),
+            Observation::BeforeCri { request, view } => {
+                self.learn_stop_request(request, view.containerd);
+                self.learn_restart_all_done(request);
+            }
             Observation::AfterCri { request, reply, view } => {
                 self.learn_stopped(request, reply, view.containerd)
             }
@@ -127,13 +142,27 @@ impl Memory {
     }
 
     /// A container stopped running: by itself, unless the kubelet asked for it.
-    fn learn_exit(&mut self, container_id: &str, runtime: &dyn RuntimeFacts) {
-        let Some(c) = runtime.container(container_id) else { return };
+    fn learn_exit(&mut self, container_id: &str, view: &View<'_>) {
+        let Some(c) = view.containerd.container(container_id) else { return };
         let Some(pod) = c.pod else { return };
         let by_itself = !self.stop_requested.contains(container_id);
+        if by_itself && restart_all::triggers(view, &pod.uid, &c.status.name, c.status.exit_code) {
+            self.restart_all_pending.insert(pod.uid.clone(), c.status.name.clone());
+        }
         let ended =
             Ended { by_itself, exit_code: c.status.exit_code, sandbox_id: c.status.sandbox_id.clone() };
         self.last_end.insert((pod.uid.clone(), c.status.name.clone()), ended);
+    }
+
+    /// The container that triggered an in-place restart is created again: the restart is over, and
+    /// the pod's containers start over (no earlier end counts against them).
+    fn learn_restart_all_done(&mut self, request: &CriRequest) {
+        let CriRequest::CreateContainer { config, .. } = request else { return };
+        let uid = &config.pod.uid;
+        if self.restart_all_pending.get(uid) == Some(&config.name) {
+            self.restart_all_pending.remove(uid);
+            self.last_end.retain(|(pod_uid, _), _| pod_uid != uid);
+        }
     }
 
     /// The kubelet stops a running container, or a sandbox with its running containers.

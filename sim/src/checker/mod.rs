@@ -20,6 +20,7 @@
 pub mod liveness;
 pub mod memory;
 pub mod observation;
+pub mod restart_all;
 pub mod rules;
 pub mod runtime;
 

@@ -242,6 +242,9 @@ pub enum ConditionType {
     ContainersReady,
     /// `Ready`.
     Ready,
+    /// `AllContainersRestarting` (RestartAllContainersOnContainerExits, a pod with a
+    /// RestartAllContainers rule).
+    AllContainersRestarting,
 }
 
 impl ConditionType {
@@ -251,6 +254,7 @@ impl ConditionType {
             ConditionType::Initialized => "Initialized",
             ConditionType::ContainersReady => "ContainersReady",
             ConditionType::Ready => "Ready",
+            ConditionType::AllContainersRestarting => "AllContainersRestarting",
         }
     }
 }

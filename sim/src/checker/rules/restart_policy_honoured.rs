@@ -37,6 +37,10 @@ impl Check for RestartPolicyHonoured {
         if !matches!(pod.find_container(name), Some((ContainerKind::Regular, _))) {
             return Vec::new();
         }
+        // The pod restarts all its containers in place: every one may run again.
+        if context.memory.restarting_all(&pod.uid) {
+            return Vec::new();
+        }
         let Some(end) = context.memory.last_end(&pod.uid, name) else { return Vec::new() };
         let container = pod.spec.containers.iter().find(|c| c.name() == name);
         // A new sandbox starts every regular container again but those that succeeded and run once
