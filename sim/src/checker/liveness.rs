@@ -67,12 +67,17 @@ pub fn goal_of(view: &View<'_>, pod: &Pod) -> Goal {
 }
 
 /// What `c`, a regular container of `pod`, should be doing: decided by its newest runtime instance
-/// and its restart policy (`podutil.ContainerShouldRestart`: its own rules and policy, else the
-/// pod's), never by the kubelet's memory.
+/// that ran and its restart policy (`podutil.ContainerShouldRestart`: its own rules and policy, else
+/// the pod's), never by the kubelet's memory. An instance that was only created (its start failed)
+/// never ran: the kubelet shows the container waiting with the termination before it as its last
+/// state (`convertToAPIContainerStatuses`), and `getPhase` judges that termination.
 fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) -> DesiredContainer {
-    let newest =
-        view.containerd.containers().filter(|r| r.is_of(&pod.uid)).find(|r| r.status.name == c.name());
-    if let Some(r) = newest.filter(|r| r.status.state == podsim_model::ContainerState::Exited) {
+    let newest_that_ran = view
+        .containerd
+        .containers()
+        .filter(|r| r.is_of(&pod.uid) && r.status.name == c.name())
+        .find(|r| r.status.state != podsim_model::ContainerState::Created);
+    if let Some(r) = newest_that_ran.filter(|r| r.status.state == podsim_model::ContainerState::Exited) {
         if !restart_all::restarts_after_exit(c, &pod.spec, r.status.exit_code) {
             return DesiredContainer::StayExited(r.status.exit_code);
         }
