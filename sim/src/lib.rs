@@ -16,6 +16,7 @@ pub mod events;
 pub mod expect;
 pub mod faults;
 pub mod generate;
+pub mod harness;
 pub mod history;
 pub mod input;
 pub mod link;
