@@ -33,6 +33,7 @@ use podsim_sim::expect::listed::{ListedRuntime, ListedView};
 use podsim_sim::expect::RuntimeView;
 use podsim_sim::faults::{DrawnFaults, Fault, FaultKind};
 use podsim_sim::harness::injected::InjectedFailures;
+use podsim_sim::harness::steps::StepLog;
 use podsim_sim::harness::{CriAnswer, Driver, Harness, HarnessOptions, Heal, TRANSIENT_FAULT_LIFETIME};
 use podsim_sim::node::Node;
 use podsim_sim::report::{PodOutcome, StartLog};
@@ -111,6 +112,9 @@ pub struct RealOutcome {
     /// (rule coverage).
     #[serde(skip)]
     pub probes: Probes,
+    /// The kubelet's steps per pod.
+    #[serde(skip)]
+    pub steps: StepLog,
 }
 
 impl RealOutcome {
@@ -217,6 +221,7 @@ impl RealWorld {
             drawn: DrawnFaults { kinds: Vec::new(), schedule: Vec::new() },
         };
         let mut h = Harness::new(scenario, options);
+        h.steps = Some(StepLog::default());
         h.boot();
         let (replies_tx, replies) = mpsc::unbounded_channel();
         let rt = RealRuntime {
@@ -315,6 +320,7 @@ impl RealWorld {
             notes,
             kube_events,
             probes,
+            steps: self.h.steps.take().unwrap_or_default(),
         };
         (outcome, self.h.trace)
     }

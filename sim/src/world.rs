@@ -67,6 +67,9 @@ pub struct Outcome {
     /// (rule coverage; `podsim explore --coverage`).
     #[serde(skip)]
     pub probes: Probes,
+    /// The kubelet's steps per pod, if [`World::with_steps`] asked for them.
+    #[serde(skip)]
+    pub steps: Option<crate::harness::steps::StepLog>,
 }
 
 /// The liveness check of a run, apart from its end state.
@@ -173,6 +176,12 @@ impl World {
         self
     }
 
+    /// Keeps the kubelet's steps per pod (for comparing the run with one on containerd).
+    pub fn with_steps(mut self) -> World {
+        self.h.steps = Some(Default::default());
+        self
+    }
+
     /// Stops the run at the scenario's end: no liveness check past it (for comparing with a real
     /// runtime over the same wall-clock span).
     pub fn without_liveness(mut self) -> World {
@@ -276,6 +285,7 @@ impl World {
             starts: h.starts,
             kube_events,
             probes,
+            steps: h.steps,
         };
         (outcome, h.trace, history)
     }

@@ -2,9 +2,10 @@
 //! CRI call and reply, the same on both backends.
 
 use podsim_model::backoff::Jitter;
-use podsim_model::io::{ApiReply, ApiRequest, CriReply, CriRequest, Decision, NodeRequest, Timer};
+use podsim_model::io::{ApiReply, ApiRequest, CallId, CriReply, CriRequest, Decision, NodeRequest, Timer};
 use podsim_model::Millis;
 
+use crate::containerd::CriMethod;
 use crate::scenario::Action;
 
 /// One line for a timeline action.
@@ -139,7 +140,7 @@ pub fn short_cri(r: &CriRequest) -> String {
         ),
         CriRequest::StartContainer { container_id } => format!("StartContainer {container_id}"),
         CriRequest::StopContainer { container_id, timeout_seconds } => {
-            format!("StopContainer {container_id} grace {timeout_seconds}s")
+            format!("StopContainer {container_id} (SIGTERM, SIGKILL after {timeout_seconds}s)")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
     }
@@ -155,5 +156,58 @@ pub fn short_cri_reply(r: &CriReply) -> String {
         CriReply::ImagePresent(p) => format!("present {p}"),
         CriReply::Ok => "ok".into(),
         CriReply::Err(e) => format!("{e:?}"),
+    }
+}
+
+/// One line for a CRI call as it is made: the call and the kubelet's call id (its reply names it).
+pub fn describe_cri_call(call: CallId, request: &CriRequest) -> String {
+    format!("{} #{}", short_cri(request), call.0)
+}
+
+/// One line for a CRI reply as it comes: the method, the call id and the reply.
+pub fn describe_cri_reply(method: CriMethod, call: CallId, reply: &CriReply) -> String {
+    format!("{method:?} #{} -> {}", call.0, short_cri_reply(reply))
+}
+
+/// One line for a container's process ending: its exit code, and the signal that ended it if the
+/// code says one did (128 + the signal's number).
+pub fn describe_exit(container_id: &str, code: i32) -> String {
+    match signal_name(code) {
+        Some(signal) => format!("container {container_id} exited with code {code} ({signal})"),
+        None => format!("container {container_id} exited with code {code}"),
+    }
+}
+
+/// The signal an exit code of 128 + N tells of, for the signals the kubelet and runtimes send.
+fn signal_name(code: i32) -> Option<&'static str> {
+    match code {
+        podsim_model::workload::SIGKILL_EXIT_CODE => Some("SIGKILL"),
+        podsim_model::workload::SIGTERM_EXIT_CODE => Some("SIGTERM"),
+        130 => Some("SIGINT"),
+        134 => Some("SIGABRT"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_exit_names_its_code_and_the_signal_it_tells_of() {
+        assert_eq!(describe_exit("c", 0), "container c exited with code 0");
+        assert_eq!(describe_exit("c", 137), "container c exited with code 137 (SIGKILL)");
+        assert_eq!(describe_exit("c", 143), "container c exited with code 143 (SIGTERM)");
+        assert_eq!(describe_exit("c", 2), "container c exited with code 2");
+    }
+
+    #[test]
+    fn a_call_and_its_reply_name_the_same_call() {
+        let stop = CriRequest::StopContainer { container_id: "c".into(), timeout_seconds: 5 };
+        assert_eq!(describe_cri_call(CallId(7), &stop), "StopContainer c (SIGTERM, SIGKILL after 5s) #7");
+        assert_eq!(
+            describe_cri_reply(CriMethod::of(&stop), CallId(7), &CriReply::Ok),
+            "StopContainer #7 -> ok"
+        );
     }
 }

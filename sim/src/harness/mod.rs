@@ -17,6 +17,7 @@ pub mod describe;
 mod faults;
 pub mod injected;
 mod link;
+pub mod steps;
 mod timeline;
 
 use std::collections::BTreeMap;
@@ -29,7 +30,7 @@ use podsim_model::{Kubelet, Millis};
 
 use crate::apiserver::ApiServer;
 use crate::checker::{Checker, Rule, View};
-use crate::containerd::Containerd;
+use crate::containerd::{Containerd, CriMethod};
 use crate::expect::{Judge, RuntimeView};
 use crate::faults::{DrawnFaults, Fault, FaultKind};
 use crate::link::Link;
@@ -221,6 +222,9 @@ pub struct Harness<E> {
     pub check_expectations: bool,
     /// Every fault injected, with its targets named, in time order.
     pub applied_faults: Vec<(Millis, Fault)>,
+    /// CRI calls in flight, by kubelet process and call id: their method (their reply's record
+    /// names it).
+    cri_calls: BTreeMap<(u32, CallId), CriMethod>,
     /// GetSecret requests in flight, to tell the checker what the kubelet learnt.
     secret_calls: BTreeMap<CallId, (String, String)>,
     /// Retries of timeline entries that failed while the API server was down.
@@ -242,6 +246,8 @@ pub struct Harness<E> {
     pub probes: Probes,
     /// Faults that could not be realised, and why.
     pub notes: Vec<String>,
+    /// The kubelet's steps per pod, for comparing two runs (kept only when asked for).
+    pub steps: Option<steps::StepLog>,
 }
 
 impl<E: Clone + std::fmt::Debug> Harness<E> {
@@ -283,6 +289,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             permanent_faults,
             check_expectations: options.check_expectations,
             applied_faults: Vec::new(),
+            cri_calls: BTreeMap::new(),
             secret_calls: BTreeMap::new(),
             retries: BTreeMap::new(),
             faults: 0,
@@ -294,6 +301,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             judge: options.check_expectations.then(|| Judge::new(&scenario.expect, scenario.duration)),
             probes: Probes::new(),
             notes: Vec::new(),
+            steps: None,
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             h.schedule(*at, Event::Timeline(i));
@@ -368,6 +376,9 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
     pub fn dispatch<D: Driver<Event = E>>(&mut self, d: &mut D, event: Event<E>) {
         match event {
             Event::Kubelet { incarnation, input } => {
+                if let Input::Cri { call, reply } = &input {
+                    self.trace_cri_reply(incarnation, *call, reply);
+                }
                 if incarnation == self.incarnation && self.kubelet.is_some() {
                     if let Input::Api { call, .. } = &input {
                         if self.pending_api.remove(call).is_none() {
@@ -419,8 +430,19 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         call: CallId,
         reply: CriReply,
     ) {
+        self.trace_cri_reply(incarnation, call, &reply);
         if incarnation == self.incarnation {
             self.deliver(d, Input::Cri { call, reply });
+        }
+    }
+
+    /// A CRI reply comes back (to the kubelet process that made the call, alive or not): its record,
+    /// stamped when it comes and naming its call.
+    fn trace_cri_reply(&mut self, incarnation: u32, call: CallId, reply: &CriReply) {
+        let Some(method) = self.cri_calls.remove(&(incarnation, call)) else { return };
+        if self.trace.enabled() {
+            let text = describe::describe_cri_reply(method, call, reply);
+            self.trace.record(self.now, TraceKind::Cri, || text);
         }
     }
 
@@ -526,6 +548,14 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
                 self.schedule(self.now, Event::Kubelet { incarnation, input: Input::Node { call, reply } });
             }
             Output::Cri { call, request } => {
+                if self.trace.enabled() {
+                    self.cri_calls.insert((incarnation, call), CriMethod::of(&request));
+                    let text = describe::describe_cri_call(call, &request);
+                    self.trace.record(self.now, TraceKind::Cri, || text);
+                }
+                if let Some(steps) = self.steps.as_mut() {
+                    steps.on_cri_call(self.now, &request);
+                }
                 if let Some(view) = checker_view!(self, d) {
                     self.checker.before_cri(self.now, &request, &view);
                 }
@@ -535,6 +565,9 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
     }
 
     fn on_decision(&mut self, d: &Decision) {
+        if let Some(steps) = self.steps.as_mut() {
+            steps.on_decision(self.now, d);
+        }
         if let (Some(judge), Decision::Planned { pod_uid, .. }) = (self.judge.as_mut(), d) {
             judge.log().on_plan(self.now, pod_uid);
         }
@@ -578,9 +611,8 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             self.checker.after_cri(self.now, request, reply, &view);
         }
         self.starts.on_cri(answered, request, reply);
-        if self.trace.enabled() {
-            let text = format!("{} -> {}", describe::short_cri(request), describe::short_cri_reply(reply));
-            self.trace.record(self.now, TraceKind::Cri, || text);
+        if let Some(steps) = self.steps.as_mut() {
+            steps.on_cri_reply(request, reply);
         }
     }
 
@@ -595,7 +627,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
     /// and the checker learn of it.
     pub fn container_exited<D: Driver<Event = E>>(&mut self, d: &D, id: &str, code: i32) {
         self.note_exit(id, code);
-        self.trace.record(self.now, TraceKind::Runtime, || format!("container {id} exited"));
+        self.trace.record(self.now, TraceKind::Runtime, || describe::describe_exit(id, code));
         if let Some(view) = checker_view!(self, d) {
             self.checker.on_exit(self.now, id, &view);
         }
