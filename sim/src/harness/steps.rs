@@ -139,7 +139,7 @@ impl StepLog {
 pub struct Divergence {
     /// The pod (UID).
     pub pod: String,
-    /// The index of the first step that differs.
+    /// The index of the first step that differs (among the steps with repeats left out).
     pub index: usize,
     /// The simulator's step there (None: it had no more).
     pub simulator: Option<Step>,
@@ -160,14 +160,18 @@ pub struct StepTolerance {
     pub restarts: u32,
 }
 
-/// The first place where the two runs' steps differ beyond the tolerance (None: they conform). The
-/// steps must agree one for one as far as both go; past that, the longer side may have made only
-/// steps within the slack of the end, or at most `restarts` container starts.
+/// The first place where the two runs' steps differ beyond the tolerance (None: they conform). A
+/// step repeated at once counts once (a plan the kubelet makes again at each sync while a backoff
+/// holds the container back: how many syncs fall in the backoff is timing). The steps must agree
+/// one for one as far as both go; past that, the longer side may have made only steps within the
+/// slack of the end, or at most `restarts` container starts.
 pub fn first_divergence(sim: &StepLog, real: &StepLog, tolerance: StepTolerance) -> Option<Divergence> {
     let pods: std::collections::BTreeSet<&String> = sim.pods.keys().chain(real.pods.keys()).collect();
     let empty = Vec::new();
     for pod in pods {
-        let (a, b) = (sim.pods.get(pod).unwrap_or(&empty), real.pods.get(pod).unwrap_or(&empty));
+        let a = without_repeats(sim.pods.get(pod).unwrap_or(&empty));
+        let b = without_repeats(real.pods.get(pod).unwrap_or(&empty));
+        let (a, b) = (&a, &b);
         let common = a.iter().zip(b).position(|(x, y)| x.what != y.what);
         let index = match common {
             Some(i) => i,
@@ -189,6 +193,17 @@ pub fn first_divergence(sim: &StepLog, real: &StepLog, tolerance: StepTolerance)
         });
     }
     None
+}
+
+/// The steps with each step repeated at once left out.
+fn without_repeats(steps: &[Step]) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::with_capacity(steps.len());
+    for s in steps {
+        if out.last().is_none_or(|last| last.what != s.what) {
+            out.push(s.clone());
+        }
+    }
+    out
 }
 
 /// Whether the steps one side made past the other's last are within the tolerance.
@@ -218,6 +233,13 @@ mod tests {
     fn the_same_steps_conform_whatever_their_times() {
         let a = log(&[(0, "RunPodSandbox attempt 0"), (5, "StartContainer app")]);
         let b = log(&[(3, "RunPodSandbox attempt 0"), (90, "StartContainer app")]);
+        assert_eq!(first_divergence(&a, &b, TOL), None);
+    }
+
+    #[test]
+    fn a_step_repeated_at_once_counts_once() {
+        let a = log(&[(0, "plan start=[0]"), (10, "plan start=[0]"), (20, "StartContainer app")]);
+        let b = log(&[(0, "plan start=[0]"), (20, "StartContainer app")]);
         assert_eq!(first_divergence(&a, &b, TOL), None);
     }
 

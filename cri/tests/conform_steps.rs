@@ -1,0 +1,117 @@
+//! `podsim conform`'s step comparison, without a real containerd: the containerd driver (the
+//! harness on tokio's clock, podsim's CRI client) runs on a turmoil host against a CRI server over
+//! the simulator's containerd, and its steps per pod — the kubelet's decisions and the runtime
+//! calls it makes — are compared with the simulator's for the same scenario. They agree; and a
+//! different kubelet input (another restart policy) is reported at the first step that parts.
+#![cfg(feature = "containerd")]
+
+use std::time::Duration;
+
+use podsim_cri::client::{ClientOptions, CriClient, RunContext};
+use podsim_cri::conform::{simulate, ORDER_SLACK};
+use podsim_cri::real::{RealConfig, RealOutcome, RealWorld};
+use podsim_cri::sim_server::{turmoil_channel, SimCri};
+use podsim_sim::harness::steps::{first_divergence, StepTolerance};
+use podsim_sim::scenario::Scenario;
+
+const IMAGE: &str = "podsim/workload:1";
+const PORT: u16 = 9000;
+const SPAN: u64 = 40_000;
+
+/// An init container, a container that fails twice a minute and one that runs, deleted at 25 s.
+fn scenario(restart_policy: &str) -> Scenario {
+    let text = format!(
+        r#"
+name: conform-steps
+description: Steps of one pod compared between the two drivers.
+duration: 40s
+images:
+- {{name: "podsim/workload:1", preloaded: true}}
+pods:
+- metadata: {{name: web}}
+  spec:
+    restartPolicy: {restart_policy}
+    terminationGracePeriodSeconds: 3
+    initContainers:
+    - {{name: init, image: "podsim/workload:1", command: [workload, exit-after, 1s, "0"]}}
+    containers:
+    - {{name: app, image: "podsim/workload:1", command: [workload, exit-after, 4s, "1"]}}
+    - {{name: helper, image: "podsim/workload:1", command: [workload, run]}}
+timeline:
+- at: 25s
+  deletePod: {{name: web}}
+"#
+    );
+    Scenario::parse("conform-steps.yaml", &text).expect("the scenario parses")
+}
+
+/// The scenario on the containerd driver, against the simulator's containerd behind a CRI server.
+fn run_on_driver(scenario: Scenario) -> RealOutcome {
+    let log_root =
+        std::env::temp_dir().join(format!("podsim-conform-steps-{}", podsim_cri::labels::new_run_id()));
+    let logs = log_root.clone();
+    let mut sim = turmoil::Builder::new()
+        .rng_seed(1)
+        .simulation_duration(Duration::from_secs(120))
+        .tick_duration(Duration::from_millis(1))
+        .build();
+    let cri = SimCri::new(&[IMAGE]);
+    sim.host("containerd", move || {
+        let server = cri.clone();
+        async move {
+            let listener = turmoil::net::TcpListener::bind(("0.0.0.0", PORT)).await?;
+            server.serve_turmoil(listener).await?;
+            Ok(())
+        }
+    });
+    let outcome = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let slot = outcome.clone();
+    sim.client("kubelet", async move {
+        let channel = turmoil_channel("containerd", PORT, Duration::from_secs(2)).await;
+        let run = RunContext {
+            run_id: "conform-steps".into(),
+            log_root: logs,
+            cgroup_parent: "/podsim-conform-steps".into(),
+            clock_origin_unix_nanos: 0,
+        };
+        let client = CriClient::new(channel, run, ClientOptions::default());
+        let config = RealConfig { duration: SPAN, trace: false, check_expectations: false };
+        let (done, _) = RealWorld::new(&scenario, config, client, None).run().await;
+        *slot.lock().expect("outcome lock") = Some(done);
+        Ok(())
+    });
+    sim.run().expect("the simulation finishes");
+    let _ = std::fs::remove_dir_all(&log_root);
+    let done = outcome.lock().expect("outcome lock").take().expect("the kubelet host finished");
+    done
+}
+
+const TOLERANCE: StepTolerance = StepTolerance { end: SPAN, slack: ORDER_SLACK, restarts: 0 };
+
+#[test]
+fn the_containerd_driver_takes_the_simulators_steps_in_the_same_order() {
+    let real = run_on_driver(scenario("OnFailure"));
+    let sim = simulate(&scenario("OnFailure"), SPAN, 0);
+    let steps = |log: &podsim_sim::harness::steps::StepLog| log.pods.values().map(Vec::len).sum::<usize>();
+    assert!(steps(&sim.steps) > 8, "the pod was started, restarted and stopped: {:#?}", sim.steps);
+    assert_eq!(
+        first_divergence(&sim.steps, &real.steps, TOLERANCE),
+        None,
+        "{:#?}\n{:#?}",
+        sim.steps,
+        real.steps
+    );
+}
+
+#[test]
+fn another_restart_policy_is_reported_at_the_first_step_that_parts() {
+    let real = run_on_driver(scenario("OnFailure"));
+    let sim = simulate(&scenario("Never"), SPAN, 0);
+    let d = first_divergence(&sim.steps, &real.steps, TOLERANCE).expect("they part");
+    let at =
+        |s: &Option<podsim_sim::harness::steps::Step>| s.as_ref().map(|s| s.what.clone()).unwrap_or_default();
+    assert!(
+        at(&d.containerd).contains("app restart 1") || at(&d.containerd).contains("start=[0]"),
+        "containerd restarted app where the simulator did not: {d:#?}"
+    );
+}
