@@ -24,8 +24,8 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use podsim_model::coverage::Probes;
-use podsim_model::io::{CallId, ContainerInfo, CriReply, CriRequest};
-use podsim_model::{ContainerState, Millis};
+use podsim_model::io::{CallId, ContainerInfo, CriReply, CriRequest, PodRef};
+use podsim_model::{ContainerState, ContainerStatus, Millis};
 use podsim_sim::apiserver::ApiServer;
 use podsim_sim::checker::Violation;
 use podsim_sim::containerd::{Containerd, CriMethod};
@@ -430,7 +430,7 @@ impl Driver for RealRuntime {
     fn resolve(&mut self, h: &mut Harness<Infallible>, fault: Fault) -> Fault {
         match fault {
             Fault::ContainerCrash { pod, container, exit_code } => {
-                let id = self.pick_container(h, pod.as_deref(), container.as_deref());
+                let id = h.pick_container(self.running(), pod.as_deref(), container.as_deref());
                 match id.and_then(|id| self.seen.get(&id)).and_then(names_of) {
                     Some((pod, container)) => {
                         Fault::ContainerCrash { pod: Some(pod), container: Some(container), exit_code }
@@ -526,24 +526,9 @@ impl RealRuntime {
         }
     }
 
-    /// A running container of a kubelet pod as last listed: the named one, or one drawn from the
-    /// seed.
-    fn pick_container(
-        &self,
-        h: &mut Harness<Infallible>,
-        pod: Option<&str>,
-        container: Option<&str>,
-    ) -> Option<String> {
-        let uid = pod.and_then(|p| h.pod_uid(p));
-        let candidates: Vec<String> = self
-            .seen
-            .values()
-            .filter(|c| self.listed.running(&c.status.id))
-            .filter(|c| c.pod.as_ref().is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
-            .filter(|c| container.is_none_or(|n| n == c.status.name))
-            .map(|c| c.status.id.clone())
-            .collect();
-        h.pick_target(&candidates, pod.is_some() || container.is_some())
+    /// The containers that ran when last listed, with their pods (fault targets).
+    fn running(&self) -> impl Iterator<Item = (Option<&PodRef>, &ContainerStatus)> {
+        self.seen.values().filter(|c| self.listed.running(&c.status.id)).map(|c| (c.pod.as_ref(), &c.status))
     }
 
     /// The ready sandboxes as last listed, of the named pod or of every pod, with their pod's name.

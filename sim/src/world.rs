@@ -7,12 +7,13 @@
 use std::collections::BTreeMap;
 
 use podsim_model::coverage::Probes;
+use podsim_model::io::PodRef;
 use podsim_model::io::{CallId, CriRequest, Input};
-use podsim_model::{Millis, SandboxState};
+use podsim_model::{ContainerStatus, Millis, SandboxState};
 
 use crate::apiserver::ApiServer;
 use crate::checker::View;
-use crate::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
+use crate::containerd::{ContainerRecord, Containerd, PullFailure, RegistryImage, RuntimeTimer};
 use crate::faults::{DrawnFaults, Fault, FaultKind};
 use crate::harness::injected::INJECTED_TIMEOUT;
 use crate::harness::{CriAnswer, Driver, Event, Harness, HarnessOptions, Heal};
@@ -372,7 +373,7 @@ impl Driver for SimRuntime {
         let name_of = |uid: &str, api: &ApiServer| api.pod_by_uid(uid).map(|p| p.pod.full_name());
         match fault {
             Fault::ContainerCrash { pod, container, exit_code } => {
-                match self.pick_container(h, pod.as_deref(), container.as_deref()) {
+                match h.pick_container(self.running(), pod.as_deref(), container.as_deref()) {
                     Some(id) => {
                         let (pod, container) = self.container_names(&id);
                         Fault::ContainerCrash { pod, container, exit_code }
@@ -381,7 +382,7 @@ impl Driver for SimRuntime {
                 }
             }
             Fault::OomKill { pod, container } => {
-                match self.pick_container(h, pod.as_deref(), container.as_deref()) {
+                match h.pick_container(self.running(), pod.as_deref(), container.as_deref()) {
                     Some(id) => {
                         let (pod, container) = self.container_names(&id);
                         Fault::OomKill { pod, container }
@@ -414,14 +415,14 @@ impl Driver for SimRuntime {
             }
             Fault::SlowPull { image, latency } => self.containerd.set_pull_latency(image, *latency),
             Fault::ContainerCrash { pod, container, exit_code } => {
-                if let Some(id) = self.pick_container(h, pod.as_deref(), container.as_deref()) {
+                if let Some(id) = h.pick_container(self.running(), pod.as_deref(), container.as_deref()) {
                     if self.containerd.crash_container(now, &id, *exit_code) {
                         self.exited_by_fault(h, &id);
                     }
                 }
             }
             Fault::OomKill { pod, container } => {
-                if let Some(id) = self.pick_container(h, pod.as_deref(), container.as_deref()) {
+                if let Some(id) = h.pick_container(self.running(), pod.as_deref(), container.as_deref()) {
                     if self.containerd.oom_kill(now, &id) {
                         self.exited_by_fault(h, &id);
                     }
@@ -513,23 +514,10 @@ impl SimRuntime {
         }
     }
 
-    /// A running container of a kubelet pod: the named one, or one drawn from the seed.
-    fn pick_container(
-        &self,
-        h: &mut Harness<RuntimeTimer>,
-        pod: Option<&str>,
-        container: Option<&str>,
-    ) -> Option<String> {
-        let uid = pod.and_then(|p| h.pod_uid(p));
-        let candidates: Vec<String> = self
-            .containerd
-            .containers()
-            .filter(|c| c.status.state == podsim_model::ContainerState::Running)
-            .filter(|c| c.pod.as_ref().is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
-            .filter(|c| container.is_none_or(|n| n == c.status.name))
-            .map(|c| c.status.id.clone())
-            .collect();
-        h.pick_target(&candidates, pod.is_some() || container.is_some())
+    /// The containers whose process runs, with their pods (fault targets).
+    fn running(&self) -> impl Iterator<Item = (Option<&PodRef>, &ContainerStatus)> {
+        let runs = |c: &&ContainerRecord| c.status.state == podsim_model::ContainerState::Running;
+        self.containerd.containers().filter(runs).map(|c| (c.pod.as_ref(), &c.status))
     }
 
     /// A ready sandbox of a kubelet pod: the named pod's, or one drawn from the seed.

@@ -4,7 +4,8 @@
 //! for both backends.
 
 use podsim_model::io::ApiError;
-use podsim_model::Millis;
+use podsim_model::io::PodRef;
+use podsim_model::{ContainerStatus, Millis};
 
 use super::{Driver, Event, Harness, TRANSIENT_FAULT_LIFETIME, WATCH_BREAK_DETECTION};
 use crate::containerd::CriMethod;
@@ -331,6 +332,24 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             FaultKind::DataDirFailure => Fault::DataDirFailure { duration: short(r) },
             FaultKind::RemoveImage => Fault::RemoveImage { image: r.pick(&images)?.clone() },
         })
+    }
+
+    /// A running container of a kubelet pod for a fault to hit, among `running` (pod and status of
+    /// each container whose process runs, as the driver sees them): of the named pod and with the
+    /// named name if the fault names them, by [`Harness::pick_target`].
+    pub fn pick_container<'a>(
+        &mut self,
+        running: impl Iterator<Item = (Option<&'a PodRef>, &'a ContainerStatus)>,
+        pod: Option<&str>,
+        container: Option<&str>,
+    ) -> Option<String> {
+        let uid = pod.and_then(|p| self.pod_uid(p));
+        let candidates: Vec<String> = running
+            .filter(|(p, _)| p.is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
+            .filter(|(_, c)| container.is_none_or(|n| n == c.name))
+            .map(|(_, c)| c.id.clone())
+            .collect();
+        self.pick_target(&candidates, pod.is_some() || container.is_some())
     }
 
     /// A target among `candidates` (ids of what the fault may hit): the first if the fault named it,
