@@ -241,6 +241,13 @@ impl RealWorld {
         RealWorld { h, rt, config, replies }
     }
 
+    /// Runs a broken variant of the kubelet instead (tests that the checker catches it on this
+    /// backend as on the simulator).
+    pub fn with_broken_kubelet(mut self, broken: podsim_sim::harness::BrokenKubelet) -> RealWorld {
+        self.h.broken_kubelet = Some(broken);
+        self
+    }
+
     /// Runs until the configured duration has passed, then reads the outcome.
     pub async fn run(mut self) -> (RealOutcome, Trace) {
         let end = self.config.duration;

@@ -2,7 +2,9 @@
 //! harness on tokio's clock, podsim's CRI client) runs on a turmoil host against a CRI server over
 //! the simulator's containerd, and its steps per pod — the kubelet's decisions and the runtime
 //! calls it makes — are compared with the simulator's for the same scenario. They agree; and a
-//! different kubelet input (another restart policy) is reported at the first step that parts.
+//! different kubelet input (another restart policy) is reported at the first step that parts. A
+//! broken kubelet variant is reported with the same rule as in the simulator (sim/tests/
+//! broken_kubelet.rs).
 #![cfg(feature = "containerd")]
 
 use std::time::Duration;
@@ -47,6 +49,11 @@ timeline:
 
 /// The scenario on the containerd driver, against the simulator's containerd behind a CRI server.
 fn run_on_driver(scenario: Scenario) -> RealOutcome {
+    run_variant(scenario, None)
+}
+
+/// The scenario on the containerd driver with a kubelet variant, if given.
+fn run_variant(scenario: Scenario, broken: Option<podsim_sim::harness::BrokenKubelet>) -> RealOutcome {
     let log_root =
         std::env::temp_dir().join(format!("podsim-conform-steps-{}", podsim_cri::labels::new_run_id()));
     let logs = log_root.clone();
@@ -76,7 +83,11 @@ fn run_on_driver(scenario: Scenario) -> RealOutcome {
         };
         let client = CriClient::new(channel, run, ClientOptions::default());
         let config = RealConfig { duration: SPAN, trace: false, check_expectations: false };
-        let (done, _) = RealWorld::new(&scenario, config, client, None).run().await;
+        let mut world = RealWorld::new(&scenario, config, client, None);
+        if let Some(broken) = broken {
+            world = world.with_broken_kubelet(broken);
+        }
+        let (done, _) = world.run().await;
         *slot.lock().expect("outcome lock") = Some(done);
         Ok(())
     });
@@ -114,4 +125,20 @@ fn another_restart_policy_is_reported_at_the_first_step_that_parts() {
         at(&d.containerd).contains("app restart 1") || at(&d.containerd).contains("start=[0]"),
         "containerd restarted app where the simulator did not: {d:#?}"
     );
+}
+
+/// The broken kubelet of sim/tests/broken_kubelet.rs: every StopContainer with no grace period.
+fn stops_without_grace(output: &mut podsim_model::io::Output) {
+    use podsim_model::io::{CriRequest, Output};
+    if let Output::Cri { request: CriRequest::StopContainer { timeout_seconds, .. }, .. } = output {
+        *timeout_seconds = 0;
+    }
+}
+
+#[test]
+#[ignore = "the checker reads no runtime on the containerd driver until it reads RuntimeFacts (branch h-rules): once merged, Driver::containerd returns the driver's CRI listing, and this runs"]
+fn a_broken_kubelet_is_reported_on_the_containerd_driver_with_the_simulators_rule() {
+    let real = run_variant(scenario("Always"), Some(stops_without_grace));
+    let rules: Vec<_> = real.violations.iter().map(|v| v.rule).collect();
+    assert!(rules.contains(&podsim_sim::checker::Rule::GracePeriodHonoured), "{:#?}", real.violations);
 }

@@ -177,6 +177,12 @@ impl World {
         self
     }
 
+    /// Runs a broken variant of the kubelet instead (tests that the checker catches it).
+    pub fn with_broken_kubelet(mut self, broken: crate::harness::BrokenKubelet) -> World {
+        self.h.broken_kubelet = Some(broken);
+        self
+    }
+
     /// Keeps the kubelet's steps per pod (for comparing the run with one on containerd).
     pub fn with_steps(mut self) -> World {
         self.h.steps = Some(Default::default());

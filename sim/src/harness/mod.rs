@@ -248,7 +248,13 @@ pub struct Harness<E> {
     pub notes: Vec<String>,
     /// The kubelet's steps per pod, for comparing two runs (kept only when asked for).
     pub steps: Option<steps::StepLog>,
+    /// A broken variant of the kubelet, for tests that the checker catches it on both backends:
+    /// each of the kubelet's outputs passes through this before it is carried out.
+    pub broken_kubelet: Option<BrokenKubelet>,
 }
+
+/// A broken variant of the kubelet: it changes what the kubelet asks for (tests only).
+pub type BrokenKubelet = fn(&mut Output);
 
 impl<E: Clone + std::fmt::Debug> Harness<E> {
     /// A harness for `scenario`: the API server holds its Secrets and ConfigMaps, the node what an
@@ -302,6 +308,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             probes: Probes::new(),
             notes: Vec::new(),
             steps: None,
+            broken_kubelet: None,
         };
         for (i, (at, _)) in scenario.timeline.iter().enumerate() {
             h.schedule(*at, Event::Timeline(i));
@@ -458,7 +465,10 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         let Some(kubelet) = self.kubelet.as_mut() else { return };
         let mut outputs = std::mem::take(&mut self.outputs);
         kubelet.handle_into(self.now, input, &mut outputs);
-        for output in outputs.drain(..) {
+        for mut output in outputs.drain(..) {
+            if let Some(broken) = self.broken_kubelet {
+                broken(&mut output);
+            }
             self.carry_out(d, output);
         }
         self.outputs = outputs;
