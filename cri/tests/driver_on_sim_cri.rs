@@ -1,10 +1,12 @@
-//! `podsim conform`'s step comparison, without a real containerd: the containerd driver (the
-//! harness on tokio's clock, podsim's CRI client) runs on a turmoil host against a CRI server over
-//! the simulator's containerd, and its steps per pod — the kubelet's decisions and the runtime
+//! The containerd driver (the harness on tokio's clock, podsim's CRI client) without a real
+//! containerd: it runs on a turmoil host against a CRI server over the simulator's containerd.
+//!
+//! `podsim conform`'s step comparison: its steps per pod — the kubelet's decisions and the runtime
 //! calls it makes — are compared with the simulator's for the same scenario. They agree; and a
 //! different kubelet input (another restart policy) is reported at the first step that parts. A
 //! broken kubelet variant is reported with the same rule as in the simulator (sim/tests/
-//! broken_kubelet.rs).
+//! broken_kubelet.rs). The drifts the shared harness fixed: an injected CRI failure expires as in
+//! the simulator, and a fault's target is recorded named.
 #![cfg(feature = "containerd")]
 
 use std::time::Duration;
@@ -49,17 +51,21 @@ timeline:
 
 /// The scenario on the containerd driver, against the simulator's containerd behind a CRI server.
 fn run_on_driver(scenario: Scenario) -> RealOutcome {
-    run_variant(scenario, None)
+    run_variant(scenario, SPAN, None)
 }
 
-/// The scenario on the containerd driver with a kubelet variant, if given.
-fn run_variant(scenario: Scenario, broken: Option<podsim_sim::harness::BrokenKubelet>) -> RealOutcome {
+/// The scenario on the containerd driver for `span`, with a kubelet variant if given.
+fn run_variant(
+    scenario: Scenario,
+    span: u64,
+    broken: Option<podsim_sim::harness::BrokenKubelet>,
+) -> RealOutcome {
     let log_root =
         std::env::temp_dir().join(format!("podsim-conform-steps-{}", podsim_cri::labels::new_run_id()));
     let logs = log_root.clone();
     let mut sim = turmoil::Builder::new()
         .rng_seed(1)
-        .simulation_duration(Duration::from_secs(120))
+        .simulation_duration(Duration::from_millis(span + 60_000))
         .tick_duration(Duration::from_millis(1))
         .build();
     let cri = SimCri::new(&[IMAGE]);
@@ -82,7 +88,7 @@ fn run_variant(scenario: Scenario, broken: Option<podsim_sim::harness::BrokenKub
             clock_origin_unix_nanos: 0,
         };
         let client = CriClient::new(channel, run, ClientOptions::default());
-        let config = RealConfig { duration: SPAN, trace: false, check_expectations: false };
+        let config = RealConfig { duration: span, trace: false, check_expectations: false };
         let mut world = RealWorld::new(&scenario, config, client, None);
         if let Some(broken) = broken {
             world = world.with_broken_kubelet(broken);
@@ -138,7 +144,61 @@ fn stops_without_grace(output: &mut podsim_model::io::Output) {
 #[test]
 #[ignore = "the checker reads no runtime on the containerd driver until it reads RuntimeFacts (branch h-rules): once merged, Driver::containerd returns the driver's CRI listing, and this runs"]
 fn a_broken_kubelet_is_reported_on_the_containerd_driver_with_the_simulators_rule() {
-    let real = run_variant(scenario("Always"), Some(stops_without_grace));
+    let real = run_variant(scenario("Always"), SPAN, Some(stops_without_grace));
     let rules: Vec<_> = real.violations.iter().map(|v| v.rule).collect();
     assert!(rules.contains(&podsim_sim::checker::Rule::GracePeriodHonoured), "{:#?}", real.violations);
+}
+
+/// One pod with one container that runs, and a fault at 5 s.
+fn with_fault(fault: &str) -> Scenario {
+    let text = format!(
+        r#"
+name: driver-drift
+description: One pod and a fault.
+duration: 90s
+images:
+- {{name: "podsim/workload:1", preloaded: true}}
+timeline:
+- at: 1s
+  fault: {fault}
+- at: 5s
+  createPod:
+    metadata: {{name: web}}
+    spec:
+      containers:
+      - {{name: app, image: "podsim/workload:1", command: [workload, run]}}
+"#
+    );
+    Scenario::parse("driver-drift.yaml", &text).expect("the scenario parses")
+}
+
+#[test]
+fn an_injected_cri_failure_expires_as_in_the_simulator() {
+    // More failures than the kubelet's retries use up in 90 s: only their expiry at 61 s lets the
+    // container start.
+    let scenario = with_fault("{kind: criFailure, method: StartContainer, count: 1000}");
+    let real = run_variant(scenario, 90_000, None);
+    let app = real.pods.iter().flat_map(|p| &p.containers).find(|c| c.name == "app").expect("app");
+    assert_eq!(app.state, "running", "the failures expired at 61 s: {:#?}", real.pods);
+}
+
+#[test]
+fn a_crash_fault_is_recorded_with_its_target_named() {
+    let scenario = with_fault("{kind: containerCrash, pod: web, exitCode: 137}");
+    let mut scenario = scenario;
+    // The crash comes once the container runs.
+    scenario.timeline.sort_by_key(|(at, _)| *at);
+    let (_, crash) = scenario.timeline.remove(0);
+    scenario.timeline.push((20_000, crash));
+    let real = run_variant(scenario, 30_000, None);
+    let crashes: Vec<_> = real.applied_faults.iter().map(|(_, f)| f.clone()).collect();
+    assert_eq!(
+        crashes,
+        [podsim_sim::faults::Fault::ContainerCrash {
+            pod: Some("default/web".into()),
+            container: Some("app".into()),
+            exit_code: 137
+        }],
+        "the target named as the simulator names it"
+    );
 }
