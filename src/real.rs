@@ -189,7 +189,7 @@ fn conform_one(loaded: &Loaded, address: Option<&Path>) -> Conformed {
         None => Runtime::Private,
     };
     let (real, _) = run_on_containerd(s, runtime, span, false)?;
-    let comparison = compare(&s.name, span, tolerance, &sim, &Side::new(real.pods, &real.starts));
+    let comparison = compare(&s.name, span, tolerance, &sim, &Side::new(real.pods, &real.starts, real.steps));
     Ok((comparison, real.notes))
 }
 

@@ -1,7 +1,11 @@
 //! `podsim conform`: one scenario in the simulator and on a real containerd, over the same span of
 //! time, and the observable outcomes compared: per pod its phase; per container its state, exit
 //! code, reason and restart count (within the scenario's tolerance); and the order in which the
-//! pod's sandbox and containers first started.
+//! pod's sandbox and containers first started; and, step by step, the order of the kubelet's
+//! decisions and runtime calls per pod ([`podsim_sim::harness::steps`]), printing where they first
+//! part. Tolerances: restart counts within the scenario's restart tolerance; steps one side made
+//! past the other's last, within [`ORDER_SLACK`] of the end or no more container starts than the
+//! restart tolerance.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -9,6 +13,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use podsim_model::Millis;
+use podsim_sim::harness::steps::{first_divergence, Divergence, StepLog, StepTolerance};
 use podsim_sim::report::{ContainerOutcome, PodOutcome, StartLog};
 use podsim_sim::scenario::Scenario;
 
@@ -19,12 +24,18 @@ pub struct Side {
     pub pods: Vec<PodOutcome>,
     /// Per pod, its sandbox and containers in the order they first started.
     pub start_order: BTreeMap<String, Vec<String>>,
+    /// The kubelet's decisions and runtime calls, per pod.
+    pub steps: StepLog,
 }
 
+/// Steps one side made past the other's last are not counted within this much of the end (a
+/// wall-clock run lags the virtual one).
+pub const ORDER_SLACK: Millis = 2_000;
+
 impl Side {
-    /// A side from a run's pods and starts.
-    pub fn new(pods: Vec<PodOutcome>, starts: &StartLog) -> Side {
-        Side { pods, start_order: starts.first_start_order() }
+    /// A side from a run's pods, starts and steps.
+    pub fn new(pods: Vec<PodOutcome>, starts: &StartLog, steps: StepLog) -> Side {
+        Side { pods, start_order: starts.first_start_order(), steps }
     }
 }
 
@@ -52,12 +63,14 @@ pub struct Comparison {
     pub restart_tolerance: u32,
     /// Every row.
     pub rows: Vec<Row>,
+    /// Where the order of the kubelet's steps first parts, if it does.
+    pub divergence: Option<Divergence>,
 }
 
 impl Comparison {
-    /// Whether every row agrees.
+    /// Whether every row agrees, and the steps go in the same order.
     pub fn agrees(&self) -> bool {
-        self.rows.iter().all(|r| r.agrees)
+        self.rows.iter().all(|r| r.agrees) && self.divergence.is_none()
     }
 
     /// Prints the rows side by side.
@@ -76,6 +89,14 @@ impl Comparison {
         for r in &self.rows {
             let mark = if r.agrees { " " } else { "≠" };
             writeln!(out, "{mark} {:width$}  {:left$}  {}", r.what, r.simulator, r.containerd)?;
+        }
+        if let Some(d) = &self.divergence {
+            let show = |s: &Option<podsim_sim::harness::steps::Step>| {
+                s.as_ref().map_or("(no more steps)".to_string(), |s| format!("at {} ms: {}", s.t, s.what))
+            };
+            writeln!(out, "≠ first divergence: pod {} step {}", d.pod, d.index + 1)?;
+            writeln!(out, "    simulator:  {}", show(&d.simulator))?;
+            writeln!(out, "    containerd: {}", show(&d.containerd))?;
         }
         Ok(())
     }
@@ -150,7 +171,15 @@ pub fn compare(scenario: &str, span: Millis, tolerance: u32, sim: &Side, real: &
             agrees: a == b,
         });
     }
-    Comparison { scenario: scenario.to_string(), span_millis: span, restart_tolerance: tolerance, rows }
+    let order = StepTolerance { end: span, slack: ORDER_SLACK, restarts: tolerance };
+    let divergence = first_divergence(&sim.steps, &real.steps, order);
+    Comparison {
+        scenario: scenario.to_string(),
+        span_millis: span,
+        restart_tolerance: tolerance,
+        rows,
+        divergence,
+    }
 }
 
 /// The span a scenario runs on a real runtime, and its restart tolerance (`None`: it is not marked
@@ -164,8 +193,9 @@ pub fn real_span(scenario: &Scenario) -> Option<(Millis, u32)> {
 pub fn simulate(scenario: &Scenario, span: Millis, seed: u64) -> Side {
     let mut cut = scenario.clone();
     cut.duration = span;
-    let (outcome, _) = podsim_sim::world::World::new(&cut, seed, false, false).without_liveness().run();
-    Side::new(outcome.pods, &outcome.starts)
+    let world = podsim_sim::world::World::new(&cut, seed, false, false).without_liveness().with_steps();
+    let (outcome, _) = world.run();
+    Side::new(outcome.pods, &outcome.starts, outcome.steps.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -196,6 +226,7 @@ mod tests {
                 "default/web".to_string(),
                 order.iter().map(|s| s.to_string()).collect(),
             )]),
+            steps: StepLog::default(),
         }
     }
 
@@ -223,7 +254,7 @@ mod tests {
         let a = side("Running", 0, &["sandbox", "app"]);
         assert!(!compare("s", 1, 0, &a, &side("Failed", 0, &["sandbox", "app"])).agrees());
         assert!(!compare("s", 1, 0, &a, &side("Running", 0, &["app", "sandbox"])).agrees());
-        let gone = Side { pods: Vec::new(), start_order: a.start_order.clone() };
+        let gone = Side { pods: Vec::new(), start_order: a.start_order.clone(), steps: StepLog::default() };
         let c = compare("s", 1, 0, &a, &gone);
         assert!(!c.agrees());
         assert!(c.rows.iter().any(|r| r.containerd == "(gone)"));

@@ -1,20 +1,21 @@
-//! The real world: the same kubelet model and the same in-process API server (over the simulated
-//! etcd) as the simulator, on the wall clock, with containerd behind the CRI instead of the
-//! simulated one.
+//! The containerd driver: the [harness](podsim_sim::harness) — the same kubelet model, in-process
+//! API server over the simulated etcd, node, timeline, faults, trace and judge as the simulator —
+//! on the wall clock, with containerd behind the CRI instead of the simulated one.
 //!
-//! The loop is the simulator's with two changes: time is read from tokio's clock (the wall clock,
-//! or turmoil's simulated one in tests), and a CRI call runs as a task whose reply comes back when
-//! the runtime answers, so that calls overlap as the kubelet's goroutines do. The kubelet's contract
-//! is kept: one reply per request.
+//! Time is read from tokio's clock (the wall clock, or turmoil's simulated one in tests), and a CRI
+//! call runs as a task whose reply comes back when the runtime answers, so that calls overlap as
+//! the kubelet's goroutines do. The kubelet's contract is kept: one reply per request.
 //!
 //! Faults that exist on a real node are realised for real: a container crash SIGKILLs the
 //! container's process, a pause death SIGKILLs the pause process, a containerd restart restarts the
-//! private containerd, a removed image is removed with the CRI. Faults between the kubelet and the
-//! API server, of the node's volumes and data directories, and injected CRI failures, are applied as
-//! the simulator applies them. Faults that only the simulator can make (OOM kills, node reboots,
-//! registry failures and slow pulls) make the scenario not runnable here: see [`unsupported_faults`].
+//! private containerd, a removed image is removed with the CRI, and injected CRI failures answer
+//! calls instead of containerd (as in the simulator, they expire). Every other fault the harness
+//! realises as on the simulator. Faults that only the simulator can make (OOM kills, node reboots,
+//! registry failures and slow pulls) make the scenario not runnable here: see
+//! [`unsupported_faults`].
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -23,23 +24,22 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use podsim_model::coverage::Probes;
-use podsim_model::io::{
-    ApiError, ApiReply, ApiRequest, CallId, CriError, CriReply, CriRequest, Input, Output,
-};
-use podsim_model::{ContainerState, Kubelet, Millis};
+use podsim_model::io::{CallId, ContainerInfo, CriReply, CriRequest, PodRef};
+use podsim_model::{ContainerState, ContainerStatus, Millis};
 use podsim_sim::apiserver::ApiServer;
-use podsim_sim::checker::{Checker, Violation};
-use podsim_sim::containerd::CriMethod;
-use podsim_sim::expect::listed::ListedRuntime;
-use podsim_sim::expect::Judge;
-use podsim_sim::faults::{Direction, Fault, FaultKind};
-use podsim_sim::link::Link;
+use podsim_sim::checker::Violation;
+use podsim_sim::containerd::{Containerd, CriMethod};
+use podsim_sim::expect::listed::{ListedRuntime, ListedView};
+use podsim_sim::expect::RuntimeView;
+use podsim_sim::faults::{DrawnFaults, Fault, FaultKind};
+use podsim_sim::harness::injected::InjectedFailures;
+use podsim_sim::harness::steps::StepLog;
+use podsim_sim::harness::{CriAnswer, Driver, Harness, HarnessOptions, Heal, TRANSIENT_FAULT_LIFETIME};
 use podsim_sim::node::Node;
 use podsim_sim::report::{PodOutcome, StartLog};
 use podsim_sim::rng::SimRng;
-use podsim_sim::scenario::{split_name, Action, Scenario};
-use podsim_sim::trace::{Trace, TraceKind};
-use podsim_sim::world::{API_TIMEOUT, BASE_LATENCY, WATCH_BREAK_DETECTION};
+use podsim_sim::scenario::{Action, Scenario};
+use podsim_sim::trace::Trace;
 
 use crate::client::CriClient;
 
@@ -48,9 +48,6 @@ pub trait RuntimeControl: Send {
     /// Stops the runtime, waits `downtime`, and starts it again. Blocks.
     fn restart(&mut self, downtime: Duration) -> Result<(), String>;
 }
-
-/// How long an injected CRI failure that times out takes to answer (as in the simulator).
-const INJECTED_TIMEOUT: Millis = 2_000;
 
 /// How a real run goes.
 #[derive(Clone, Debug)]
@@ -115,6 +112,9 @@ pub struct RealOutcome {
     /// (rule coverage).
     #[serde(skip)]
     pub probes: Probes,
+    /// The kubelet's steps per pod.
+    #[serde(skip)]
+    pub steps: StepLog,
 }
 
 impl RealOutcome {
@@ -124,27 +124,29 @@ impl RealOutcome {
     }
 }
 
+/// Why a fault cannot be realised on a real containerd (None: it can).
+fn why_not_realised(fault: &Fault) -> Option<&'static str> {
+    match fault {
+        Fault::OomKill { .. } => Some("the kernel's OOM killer cannot be made to pick a container here"),
+        Fault::NodeReboot { .. } => Some("podsim cannot reboot the machine it runs on"),
+        Fault::ContainerCrash { exit_code, .. }
+            if *exit_code != podsim_model::workload::SIGKILL_EXIT_CODE =>
+        {
+            Some("a crash is realised as SIGKILL, which exits 137: give the fault exitCode: 137")
+        }
+        Fault::ImagePullFailure { .. } | Fault::SlowPull { .. } => {
+            Some("pulls never reach a registry here (images are imported)")
+        }
+        _ => None,
+    }
+}
+
 /// The faults of a scenario that cannot be realised on a real runtime (by name), with why.
 pub fn unsupported_faults(scenario: &Scenario) -> Vec<String> {
     let mut found = Vec::new();
     for (_, action) in &scenario.timeline {
         if let Action::Fault(f) = action {
-            let why = match f {
-                Fault::OomKill { .. } => {
-                    Some("the kernel's OOM killer cannot be made to pick a container here")
-                }
-                Fault::NodeReboot { .. } => Some("podsim cannot reboot the machine it runs on"),
-                Fault::ContainerCrash { exit_code, .. }
-                    if *exit_code != podsim_model::workload::SIGKILL_EXIT_CODE =>
-                {
-                    Some("a crash is realised as SIGKILL, which exits 137: give the fault exitCode: 137")
-                }
-                Fault::ImagePullFailure { .. } | Fault::SlowPull { .. } => {
-                    Some("pulls never reach a registry here (images are imported)")
-                }
-                _ => None,
-            };
-            if let Some(why) = why {
+            if let Some(why) = why_not_realised(f) {
                 found.push(format!("{:?}: {why}", f.kind()));
             }
         }
@@ -158,67 +160,45 @@ pub fn unsupported_faults(scenario: &Scenario) -> Vec<String> {
     found
 }
 
-/// Something due at a time.
-#[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug)]
-enum Event {
-    Kubelet { incarnation: u32, input: Input },
-    ApiArrive { incarnation: u32, call: CallId, request: ApiRequest },
-    ApiTimeout { incarnation: u32, call: CallId },
-    Timeline(usize),
-    KubeletBoot,
-    HealPartition,
-    HealLatency,
-    EtcdBack,
-    SecretBack { namespace: String, name: String },
-}
-
 /// A CRI reply coming back from its task.
 struct CriDone {
     incarnation: u32,
     call: CallId,
     request: CriRequest,
     reply: CriReply,
+    /// When the call was made (run milliseconds).
+    asked: Millis,
     took: Duration,
+}
+
+/// The real runtime as the harness's driver: the CRI client, the runtime's controls, and what the
+/// kubelet last listed of it.
+struct RealRuntime {
+    client: CriClient,
+    control: Option<Arc<Mutex<dyn RuntimeControl>>>,
+    start: Instant,
+    replies_tx: mpsc::UnboundedSender<CriDone>,
+    /// Injected CRI failures (the `criFailure` fault), the simulator's rule.
+    injected: InjectedFailures,
+    stats: BTreeMap<String, CallStats>,
+    readiness: BTreeMap<String, (u64, Vec<String>, Option<u64>)>,
+    notes: Vec<String>,
+    /// Notes from tasks (a containerd restart running beside the loop).
+    late_notes: Arc<Mutex<Vec<String>>>,
+    /// The runtime as the kubelet last listed it (what the expectations read of it).
+    listed: ListedRuntime,
+    /// Every container the kubelet's listings showed, by id (fault targets are named from it).
+    seen: BTreeMap<String, ContainerInfo>,
+    /// Runtime faults to realise once the event is handled (they need calls to containerd).
+    pending: Vec<Fault>,
 }
 
 /// A run of one scenario on a real runtime.
 pub struct RealWorld {
-    scenario: Scenario,
+    h: Harness<Infallible>,
+    rt: RealRuntime,
     config: RealConfig,
-    client: CriClient,
-    control: Option<Arc<Mutex<dyn RuntimeControl>>>,
-    start: Instant,
-    seq: u64,
-    queue: BTreeMap<(Millis, u64), Event>,
-    kubelet: Option<Kubelet>,
-    incarnation: u32,
-    api: ApiServer,
-    node: Node,
-    pending_api: BTreeMap<CallId, u32>,
-    link: Link,
-    etcd_down_until: Millis,
-    /// Injected CRI failures: per method, how many calls are left to fail, and whether they time out.
-    injected: BTreeMap<CriMethod, (u32, bool)>,
-    replies_tx: mpsc::UnboundedSender<CriDone>,
     replies: mpsc::UnboundedReceiver<CriDone>,
-    trace: Trace,
-    starts: StartLog,
-    stats: BTreeMap<String, CallStats>,
-    readiness: BTreeMap<String, (u64, Vec<String>, Option<u64>)>,
-    applied_faults: Vec<(Millis, Fault)>,
-    notes: Vec<String>,
-    /// Notes from tasks (a containerd restart running beside the loop).
-    late_notes: Arc<Mutex<Vec<String>>>,
-    /// The kubelet's jitter is drawn from this, seeded with the scenario's seed (0 if none), as in
-    /// the simulator: the model draws no random numbers.
-    rng: SimRng,
-    /// The scenario's expectations, judged as the run goes (when they are checked).
-    judge: Option<Judge>,
-    /// The runtime as the kubelet last listed it (what the expectations read of it).
-    listed: ListedRuntime,
-    /// The probes reached by the kubelets that crashed (each restart starts a new one at zero).
-    probes: Probes,
 }
 
 impl RealWorld {
@@ -230,90 +210,70 @@ impl RealWorld {
         client: CriClient,
         control: Option<Arc<Mutex<dyn RuntimeControl>>>,
     ) -> RealWorld {
-        let mut api = ApiServer::new();
-        for (ns, name) in &scenario.secrets {
-            let _ = api.create_secret(ns, name);
-        }
-        for (ns, name) in &scenario.config_maps {
-            let _ = api.create_config_map(ns, name);
-        }
+        let seed = scenario.seed.unwrap_or(0);
+        let options = HarnessOptions {
+            seed,
+            // The kubelet's jitter is drawn from this, seeded with the scenario's seed (0 if none), as
+            // in the simulator: the model draws no random numbers.
+            rng: SimRng::new(seed),
+            trace: config.trace,
+            check_expectations: config.check_expectations,
+            drawn: DrawnFaults { kinds: Vec::new(), schedule: Vec::new() },
+        };
+        let mut h = Harness::new(scenario, options);
+        h.steps = Some(StepLog::default());
+        h.boot();
         let (replies_tx, replies) = mpsc::unbounded_channel();
-        let mut world = RealWorld {
-            trace: Trace::new(config.trace),
-            scenario: scenario.clone(),
+        let rt = RealRuntime {
             client,
             control,
             start: Instant::now(),
-            seq: 0,
-            queue: BTreeMap::new(),
-            kubelet: None,
-            incarnation: 0,
-            api,
-            node: Node::new(),
-            pending_api: BTreeMap::new(),
-            link: Link::new(),
-            etcd_down_until: 0,
-            injected: BTreeMap::new(),
             replies_tx,
-            replies,
-            starts: StartLog::default(),
+            injected: InjectedFailures::default(),
             stats: BTreeMap::new(),
             readiness: BTreeMap::new(),
-            applied_faults: Vec::new(),
             notes: Vec::new(),
             late_notes: Arc::new(Mutex::new(Vec::new())),
-            rng: SimRng::new(scenario.seed.unwrap_or(0)),
-            judge: config.check_expectations.then(|| Judge::new(&scenario.expect, scenario.duration)),
             listed: ListedRuntime::default(),
-            probes: Probes::new(),
-            config,
+            seen: BTreeMap::new(),
+            pending: Vec::new(),
         };
-        podsim_sim::world::preset_node(&mut world.node, &scenario.node_setup);
-        for (i, (at, _)) in scenario.timeline.iter().enumerate() {
-            world.schedule(*at, Event::Timeline(i));
-        }
-        world.schedule(0, Event::KubeletBoot);
-        world
+        RealWorld { h, rt, config, replies }
     }
 
-    fn now(&self) -> Millis {
-        self.start.elapsed().as_millis() as Millis
-    }
-
-    fn micros(&self) -> u64 {
-        self.start.elapsed().as_micros() as u64
-    }
-
-    fn schedule(&mut self, at: Millis, event: Event) {
-        self.seq += 1;
-        self.queue.insert((at, self.seq), event);
+    /// Runs a broken variant of the kubelet instead (tests that the checker catches it on this
+    /// backend as on the simulator).
+    pub fn with_broken_kubelet(mut self, broken: podsim_sim::harness::BrokenKubelet) -> RealWorld {
+        self.h.broken_kubelet = Some(broken);
+        self
     }
 
     /// Runs until the configured duration has passed, then reads the outcome.
     pub async fn run(mut self) -> (RealOutcome, Trace) {
         let end = self.config.duration;
         loop {
-            let now = self.now();
+            let now = self.rt.now();
             if now >= end {
                 break;
             }
-            if let Some((&(t, seq), _)) = self.queue.first_key_value() {
-                if t <= now {
-                    let event = self.queue.remove(&(t, seq)).expect("the first event is there");
-                    self.judge_before(now);
-                    self.dispatch(event).await;
-                    self.judge_after(now);
-                    continue;
-                }
+            if let Some((_, event)) = self.h.pop_due(now) {
+                self.h.judge_before(&self.rt, now);
+                self.h.now = now;
+                self.h.events += 1;
+                self.h.dispatch(&mut self.rt, event);
+                self.realise_pending().await;
+                self.h.judge_after(&self.rt);
+                continue;
             }
-            let next = self.queue.first_key_value().map_or(end, |(&(t, _), _)| t.min(end));
-            let wake = self.start + Duration::from_millis(next);
+            let next = self.h.next_at().map_or(end, |t| t.min(end));
+            let wake = self.rt.start + Duration::from_millis(next);
             tokio::select! {
                 Some(done) = self.replies.recv() => {
-                    let now = self.now();
-                    self.judge_before(now);
+                    let now = self.rt.now();
+                    self.h.judge_before(&self.rt, now);
+                    self.h.now = now;
                     self.on_cri_done(done);
-                    self.judge_after(now);
+                    self.h.judge_after(&self.rt);
                 }
                 _ = tokio::time::sleep_until(wake) => {}
             }
@@ -321,44 +281,28 @@ impl RealWorld {
         self.finish().await
     }
 
-    fn judge_before(&mut self, now: Millis) {
-        if let Some(judge) = self.judge.as_mut() {
-            judge.before(now, &self.api, &self.listed.view(&self.node));
-        }
-    }
-
-    fn judge_after(&mut self, now: Millis) {
-        if let Some(judge) = self.judge.as_mut() {
-            judge.after_event(now, &self.api, &self.listed.view(&self.node));
-        }
-    }
-
     async fn finish(mut self) -> (RealOutcome, Trace) {
-        let now = self.now();
-        let mut checker = Checker::with_restart_backoff(
-            &self.scenario.node,
-            self.scenario.kubelet_config().restart_backoff(),
-        );
-        if let Some(mut judge) = self.judge.take() {
-            for v in judge.finish(&self.api, &self.listed.view(&self.node)) {
-                checker.record(v);
+        let now = self.rt.now();
+        self.h.now = now;
+        if let Some(mut judge) = self.h.judge.take() {
+            let view = self.rt.listed.view(&self.h.node);
+            for v in judge.finish(&self.h.api, &view) {
+                self.h.checker.record(v);
             }
         }
-        let sandboxes = match self.client.call(&CriRequest::ListPodSandbox { pod_uid: None }).await {
+        let sandboxes = match self.rt.client.call(&CriRequest::ListPodSandbox { pod_uid: None }).await {
             CriReply::Sandboxes(list) => list,
             _ => Vec::new(),
         };
-        let pods = podsim_sim::report::pod_outcomes_with(&self.api, |uid| {
+        let pods = podsim_sim::report::pod_outcomes_with(&self.h.api, |uid| {
             sandboxes.iter().filter(|s| s.pod.as_ref().is_some_and(|p| p.uid == uid)).count()
         });
-        let violations = checker.take_violations();
-        for v in &violations {
-            let text = format!("{:?}: {}", v.rule, v.detail);
-            self.trace.record(v.t, TraceKind::Violation, || text);
-        }
-        self.api.expire_events(now);
-        let kube_events = self.api.events().cloned().collect();
+        let violations = self.h.checker.take_violations();
+        self.h.trace_violations(&violations);
+        self.h.api.expire_events(now);
+        let kube_events = self.h.api.events().cloned().collect();
         let readiness = self
+            .rt
             .readiness
             .iter()
             .map(|(pod, (created, _, ready))| PodReadiness {
@@ -367,240 +311,219 @@ impl RealWorld {
                 all_running_micros: *ready,
             })
             .collect();
+        let mut notes = std::mem::take(&mut self.h.notes);
+        notes.append(&mut self.rt.notes);
+        notes.extend(self.rt.late_notes.lock().expect("notes lock").drain(..));
+        let probes = self.h.all_probes();
         let outcome = RealOutcome {
-            run_id: self.client.run().run_id.clone(),
+            run_id: self.rt.client.run().run_id.clone(),
             wall_millis: now,
             pods,
             violations,
-            starts: std::mem::take(&mut self.starts),
-            cri_calls: std::mem::take(&mut self.stats),
+            starts: std::mem::take(&mut self.h.starts),
+            cri_calls: std::mem::take(&mut self.rt.stats),
             readiness,
-            applied_faults: std::mem::take(&mut self.applied_faults),
-            notes: {
-                let mut notes = std::mem::take(&mut self.notes);
-                notes.extend(self.late_notes.lock().expect("notes lock").drain(..));
-                notes
-            },
+            applied_faults: std::mem::take(&mut self.h.applied_faults),
+            notes,
             kube_events,
-            probes: {
-                let mut probes = self.probes;
-                if let Some(kubelet) = &self.kubelet {
-                    probes.add(&kubelet.probes());
-                }
-                probes
-            },
+            probes,
+            steps: self.h.steps.take().unwrap_or_default(),
         };
-        (outcome, self.trace)
+        (outcome, self.h.trace)
     }
 
-    async fn dispatch(&mut self, event: Event) {
-        let now = self.now();
-        match event {
-            Event::Kubelet { incarnation, input } => {
-                if incarnation != self.incarnation {
-                    return;
-                }
-                if let Input::Api { call, .. } = &input {
-                    if self.pending_api.remove(call).is_none() {
-                        return;
-                    }
-                }
-                self.deliver(input);
+    /// A CRI reply came back: the harness takes it in, and the kubelet is told.
+    fn on_cri_done(&mut self, done: CriDone) {
+        let now = self.h.now;
+        self.rt.count_call(&done);
+        // Whether a container ran is read before this reply is taken in (a StopContainer's reply
+        // says it no longer does).
+        let was_running: Vec<String> = match &done.request {
+            CriRequest::StopContainer { container_id, .. } => {
+                Some(container_id.clone()).into_iter().filter(|id| self.rt.listed.running(id)).collect()
             }
-            Event::ApiArrive { incarnation, call, request } => self.api_arrive(incarnation, call, request),
-            Event::ApiTimeout { incarnation, call } => {
-                if incarnation == self.incarnation && self.pending_api.remove(&call).is_some() {
-                    self.deliver(Input::Api { call, reply: ApiReply::Err(ApiError::Unavailable) });
-                }
-            }
-            Event::Timeline(i) => self.apply_action(i).await,
-            Event::KubeletBoot => {
-                self.incarnation += 1;
-                self.kubelet = Some(Kubelet::new(self.scenario.kubelet_config()));
-                self.trace.record(now, TraceKind::Kubelet, || "kubelet started".into());
-                self.deliver(Input::Start);
-            }
-            Event::HealPartition => {
-                if self.link.heal_partition(now) {
-                    self.note_heal(now, FaultKind::Partition);
-                }
-            }
-            Event::HealLatency => {
-                if self.link.heal_latency(now) {
-                    self.note_heal(now, FaultKind::Latency);
-                }
-            }
-            Event::EtcdBack => {
-                if now >= self.etcd_down_until {
-                    self.api.etcd_mut().set_available(true);
-                    self.note_heal(now, FaultKind::EtcdUnavailable);
-                }
-            }
-            Event::SecretBack { namespace, name } => {
-                let _ = self.api.create_secret(&namespace, &name);
-                self.note_heal(now, FaultKind::SecretMissing);
-            }
+            CriRequest::StopPodSandbox { .. } => self.rt.listed.running_ids(),
+            _ => Vec::new(),
+        };
+        let exits = self.rt.listed.on_cri(&done.request, &done.reply);
+        self.rt.see(&done.request, &done.reply);
+        let answer = CriAnswer {
+            asked: done.asked,
+            answered: now,
+            request: &done.request,
+            reply: &done.reply,
+            escalated: escalated_at(&done),
+        };
+        let recorded = self.h.starts.starts.len();
+        let running = |id: &str| was_running.iter().any(|r| r == id);
+        self.h.cri_answered(&self.rt, answer, &running, &exits);
+        if self.h.starts.starts.len() > recorded {
+            self.rt.note_readiness(&self.h.starts);
         }
+        self.h.deliver_cri_reply(&mut self.rt, done.incarnation, done.call, done.reply);
     }
 
-    fn note_heal(&mut self, now: Millis, kind: FaultKind) {
-        if let Some(judge) = self.judge.as_mut() {
-            judge.log().on_heal(now, kind);
+    /// Realises the runtime faults the last event injected (they need calls to containerd).
+    async fn realise_pending(&mut self) {
+        for fault in std::mem::take(&mut self.rt.pending) {
+            self.rt.realise_now(&self.h, fault).await;
         }
     }
+}
 
-    /// Hands an input to the kubelet and carries out what it asks.
-    fn deliver(&mut self, input: Input) {
-        let now = self.now();
-        let Some(kubelet) = self.kubelet.as_mut() else { return };
-        let outputs = kubelet.handle(now, input);
-        for output in outputs {
-            self.carry_out(now, output);
-        }
+/// containerd's StopContainer sends SIGKILL once the grace period is over, and returns when the
+/// process is gone: a call that lasted the grace period escalated then.
+fn escalated_at(done: &CriDone) -> Option<Millis> {
+    let (CriRequest::StopContainer { timeout_seconds, .. }, CriReply::Ok) = (&done.request, &done.reply)
+    else {
+        return None;
+    };
+    let grace = (*timeout_seconds).max(0) as Millis * 1_000;
+    (done.took.as_millis() as Millis >= grace).then_some(done.asked + grace)
+}
+
+impl Driver for RealRuntime {
+    type Event = Infallible;
+    type View<'a> = ListedView<'a>;
+
+    fn realises(&self, kind: FaultKind) -> bool {
+        matches!(
+            kind,
+            FaultKind::ContainerCrash
+                | FaultKind::PauseDeath
+                | FaultKind::ContainerdRestart
+                | FaultKind::CriFailure
+                | FaultKind::RemoveImage
+        )
     }
 
-    fn carry_out(&mut self, now: Millis, output: Output) {
-        let incarnation = self.incarnation;
-        match output {
-            Output::SetTimer { at, timer } => {
-                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) })
-            }
-            Output::SetJitteredTimer { delay, jitter, timer } => {
-                if let (Some(judge), podsim_model::io::Timer::PodSync { pod_uid, .. }) =
-                    (self.judge.as_mut(), &timer)
-                {
-                    judge.log().on_sync(now, pod_uid);
-                }
-                let extra = self.rng.below(jitter.max_extra(delay));
-                if self.trace.enabled() {
-                    let text = podsim_sim::world::describe_jittered_timer(&timer, delay, jitter, extra);
-                    self.trace.record(now, TraceKind::Kubelet, || text);
-                }
-                self.schedule(now + delay + extra, Event::Kubelet { incarnation, input: Input::Timer(timer) })
-            }
-            Output::SetRandomTimer { within, timer } => {
-                // client-go's `sleepDuration * rand.Float64()`, drawn from the run's rng.
-                let at = now + self.rng.below(within);
-                self.schedule(at, Event::Kubelet { incarnation, input: Input::Timer(timer) })
-            }
-            // What reaches the API server is traced there (the sink's writes).
-            Output::Event(_) => {}
-            Output::Decision(d) => {
-                if let (Some(judge), podsim_model::io::Decision::Planned { pod_uid, .. }) =
-                    (self.judge.as_mut(), &d)
-                {
-                    judge.log().on_plan(now, pod_uid);
-                }
-                if self.trace.enabled() {
-                    let text = format!("{d:?}");
-                    self.trace.record(now, TraceKind::Decision, || text);
-                }
-            }
-            Output::Api { call, request } => {
-                self.pending_api.insert(call, incarnation);
-                self.schedule(now + API_TIMEOUT, Event::ApiTimeout { incarnation, call });
-                if self.blocked(Direction::ToApiServer) {
-                    return;
-                }
-                let at = now + self.latency();
-                self.schedule(at, Event::ApiArrive { incarnation, call, request });
-            }
-            Output::Node { call, request } => {
-                let reply = self.node.handle(now, &request);
-                self.trace.record(now, TraceKind::Node, || format!("{request:?} -> {reply:?}"));
-                self.schedule(now, Event::Kubelet { incarnation, input: Input::Node { call, reply } });
-            }
-            Output::Cri { call, request } => self.start_cri_call(incarnation, call, request),
-        }
+    fn containerd(&self) -> Option<&Containerd> {
+        None
+    }
+
+    fn runtime_view<'a>(
+        &'a self,
+        _api: &'a ApiServer,
+        node: &'a Node,
+        _node_name: &'a str,
+    ) -> ListedView<'a> {
+        self.listed.view(node)
     }
 
     /// Starts a CRI call as a task (or answers it with an injected failure).
-    fn start_cri_call(&mut self, incarnation: u32, call: CallId, request: CriRequest) {
-        let tx = self.replies_tx.clone();
-        if let Some((left, timeout)) = self.injected.get_mut(&CriMethod::of(&request)) {
-            if *left > 0 {
-                *left -= 1;
-                let timeout = *timeout;
-                tokio::spawn(async move {
-                    let begun = Instant::now();
-                    let reply = if timeout {
-                        tokio::time::sleep(Duration::from_millis(INJECTED_TIMEOUT)).await;
-                        CriReply::Err(CriError::DeadlineExceeded)
-                    } else {
-                        CriReply::Err(CriError::Failed("injected failure".into()))
-                    };
-                    let _ = tx.send(CriDone { incarnation, call, request, reply, took: begun.elapsed() });
-                });
-                return;
-            }
+    fn cri_call(&mut self, h: &mut Harness<Infallible>, call: CallId, request: CriRequest) {
+        let (incarnation, asked, tx) = (h.incarnation, h.now, self.replies_tx.clone());
+        if let Some((reply, delay)) = self.injected.take(asked, CriMethod::of(&request)) {
+            tokio::spawn(async move {
+                let begun = Instant::now();
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                let _ = tx.send(CriDone { incarnation, call, request, reply, asked, took: begun.elapsed() });
+            });
+            return;
         }
         let client = self.client.clone();
         tokio::spawn(async move {
             let begun = Instant::now();
             let reply = client.call(&request).await;
-            let _ = tx.send(CriDone { incarnation, call, request, reply, took: begun.elapsed() });
+            let _ = tx.send(CriDone { incarnation, call, request, reply, asked, took: begun.elapsed() });
         });
     }
 
-    fn on_cri_done(&mut self, done: CriDone) {
-        let now = self.now();
+    fn on_event(&mut self, _h: &mut Harness<Infallible>, event: Infallible) {
+        match event {}
+    }
+
+    /// Targets are named from what the kubelet last listed, by the harness's one rule.
+    fn resolve(&mut self, h: &mut Harness<Infallible>, fault: Fault) -> Fault {
+        match fault {
+            Fault::ContainerCrash { pod, container, exit_code } => {
+                let id = h.pick_container(self.running(), pod.as_deref(), container.as_deref());
+                match id.and_then(|id| self.seen.get(&id)).and_then(names_of) {
+                    Some((pod, container)) => {
+                        Fault::ContainerCrash { pod: Some(pod), container: Some(container), exit_code }
+                    }
+                    None => Fault::ContainerCrash { pod, container, exit_code },
+                }
+            }
+            Fault::PauseDeath { pod } => {
+                let named = pod.is_some();
+                let candidates = self.ready_sandboxes(h, pod.as_deref());
+                match h.pick_target(&candidates.iter().map(|(id, _)| id.clone()).collect::<Vec<_>>(), named) {
+                    Some(id) => Fault::PauseDeath {
+                        pod: candidates.into_iter().find(|(s, _)| *s == id).map(|(_, p)| p),
+                    },
+                    None => Fault::PauseDeath { pod },
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn realise(&mut self, h: &mut Harness<Infallible>, fault: &Fault) {
+        match fault {
+            Fault::CriFailure { method, count, timeout } => {
+                let until = h.now + TRANSIENT_FAULT_LIFETIME;
+                self.injected.add(
+                    *method,
+                    *count,
+                    *timeout,
+                    podsim_sim::harness::injected::INJECTED_TIMEOUT,
+                    until,
+                );
+            }
+            other => self.pending.push(other.clone()),
+        }
+    }
+
+    fn heal(&mut self, _h: &mut Harness<Infallible>, heal: &Heal) -> String {
+        format!("{heal:?} (not realised on containerd)")
+    }
+
+    fn on_action(&mut self, _h: &Harness<Infallible>, action: &Action) {
+        if let Action::CreatePod(pod) = action {
+            let regular: Vec<String> = pod.spec.containers.iter().map(|c| c.name().to_string()).collect();
+            self.readiness.insert(pod.full_name(), (self.micros(), regular, None));
+        }
+    }
+}
+
+/// A container's pod (`namespace/name`) and name.
+fn names_of(c: &ContainerInfo) -> Option<(String, String)> {
+    let pod = c.pod.as_ref()?;
+    Some((format!("{}/{}", pod.namespace, pod.name), c.status.name.clone()))
+}
+
+impl RealRuntime {
+    fn now(&self) -> Millis {
+        self.start.elapsed().as_millis() as Millis
+    }
+
+    fn micros(&self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    fn count_call(&mut self, done: &CriDone) {
         let stats = self.stats.entry(format!("{:?}", CriMethod::of(&done.request))).or_default();
         let micros = done.took.as_micros() as u64;
         stats.calls += 1;
         stats.errors += u64::from(matches!(done.reply, CriReply::Err(_)));
         stats.total_micros += micros;
         stats.max_micros = stats.max_micros.max(micros);
-        // Whether a container ran is read before this reply is taken in (a StopContainer's reply
-        // says it no longer does).
-        let was_running: Vec<String> = match &done.request {
-            CriRequest::StopContainer { container_id, .. } => {
-                vec![container_id.clone()].into_iter().filter(|id| self.listed.running(id)).collect()
+    }
+
+    /// Keeps what a listing showed of each container (to name fault targets).
+    fn see(&mut self, request: &CriRequest, reply: &CriReply) {
+        if let (CriRequest::ListContainers { .. }, CriReply::Containers(list)) = (request, reply) {
+            for c in list {
+                self.seen.insert(c.status.id.clone(), c.clone());
             }
-            CriRequest::StopPodSandbox { .. } => self.listed.running_ids(),
-            _ => Vec::new(),
-        };
-        let exits = self.listed.on_cri(&done.request, &done.reply);
-        if let Some(judge) = self.judge.as_mut() {
-            let asked = now.saturating_sub(done.took.as_millis() as Millis);
-            let running = |id: &str| was_running.iter().any(|r| r == id);
-            judge.log().on_cri(asked, now, &done.request, &done.reply, &running);
-            // containerd's StopContainer sends SIGKILL once the grace period is over, and returns
-            // when the process is gone: a call that lasted the grace period escalated then.
-            if let (CriRequest::StopContainer { container_id, timeout_seconds }, CriReply::Ok) =
-                (&done.request, &done.reply)
-            {
-                let grace = (*timeout_seconds).max(0) as Millis * 1_000;
-                if done.took.as_millis() as Millis >= grace {
-                    judge.log().on_stop_escalated(asked + grace, container_id);
-                }
-            }
-            for (id, code) in exits {
-                judge.log().on_exit(now, &id, code);
-            }
-        }
-        let recorded = self.starts.starts.len();
-        self.starts.on_cri(now, &done.request, &done.reply);
-        if self.starts.starts.len() > recorded {
-            self.note_readiness();
-        }
-        if self.trace.enabled() {
-            let text = format!(
-                "{} -> {:?} ({} ms)",
-                podsim_sim::world::short_cri(&done.request),
-                done.reply,
-                done.took.as_millis()
-            );
-            self.trace.record(now, TraceKind::Cri, || text);
-        }
-        if done.incarnation == self.incarnation {
-            self.deliver(Input::Cri { call: done.call, reply: done.reply });
         }
     }
 
     /// Marks the start just recorded: once every regular container of a pod watched for readiness
     /// has started, the pod is ready.
-    fn note_readiness(&mut self) {
-        let Some(last) = self.starts.starts.last() else { return };
+    fn note_readiness(&mut self, starts: &StartLog) {
+        let Some(last) = starts.starts.last() else { return };
         let micros = self.micros();
         if let Some((_, waiting, ready)) = self.readiness.get_mut(&last.pod) {
             waiting.retain(|name| *name != last.what);
@@ -610,237 +533,81 @@ impl RealWorld {
         }
     }
 
-    // ---- the API server and the network to it ----
-
-    fn latency(&self) -> Millis {
-        self.link.latency(self.now())
+    /// The containers that ran when last listed, with their pods (fault targets).
+    fn running(&self) -> impl Iterator<Item = (Option<&PodRef>, &ContainerStatus)> {
+        self.seen.values().filter(|c| self.listed.running(&c.status.id)).map(|c| (c.pod.as_ref(), &c.status))
     }
 
-    fn blocked(&self, way: Direction) -> bool {
-        self.link.blocked(way)
-    }
-
-    fn api_arrive(&mut self, incarnation: u32, call: CallId, request: ApiRequest) {
-        let now = self.now();
-        let releasing = match &request {
-            ApiRequest::DeletePod { pod } => Some(pod.uid.clone()),
-            _ => None,
+    /// The ready sandboxes as last listed, of the named pod or of every pod, with their pod's name.
+    fn ready_sandboxes(&self, h: &Harness<Infallible>, pod: Option<&str>) -> Vec<(String, String)> {
+        let view = self.listed.view(&h.node);
+        let pods: Vec<(String, String)> = match pod {
+            Some(name) => h.pod_uid(name).map(|uid| (uid, name.to_string())).into_iter().collect(),
+            None => h.api.pods().iter().map(|p| (p.pod.uid.clone(), p.pod.full_name())).collect(),
         };
-        let event_name = podsim_sim::world::written_event(&request);
-        let reply = self.api.handle(now, request);
-        if let (Some(uid), ApiReply::Ok, Some(judge)) = (releasing, &reply, self.judge.as_mut()) {
-            judge.log().on_release(now, &uid);
-        }
-        if let (Some((namespace, name)), ApiReply::Ok) = (event_name, &reply) {
-            if let Some(e) = self.api.event(&namespace, &name) {
-                if let Some(judge) = self.judge.as_mut() {
-                    judge.log().on_event(now, &e.namespace, &e.pod_name, e.container.as_deref(), &e.reason);
-                }
-                self.trace.record(now, TraceKind::Event, || e.describe());
+        let mut found = Vec::new();
+        for (uid, name) in pods {
+            for s in view.sandboxes_of(&uid).into_iter().filter(|s| s.ready) {
+                found.push((s.id, name.clone()));
             }
         }
-        self.flush_watch();
-        if incarnation != self.incarnation || self.blocked(Direction::FromApiServer) {
-            return;
-        }
-        let at = self.link.arrival_from_api(self.now(), 0);
-        self.schedule(at, Event::Kubelet { incarnation, input: Input::Api { call, reply } });
+        found
     }
 
-    /// Sends the watch events of the kubelet's pods and Secrets (or breaks the watches in a
-    /// partition), as the simulator does.
-    fn flush_watch(&mut self) {
-        let events = self.api.take_watch_events();
-        let secret_events = self.api.take_secret_events();
-        let incarnation = self.incarnation;
-        for (namespace, name) in self.api.take_ended_secret_watches() {
-            let input = Input::SecretWatchClosed { namespace, name, gone: true };
-            let at = self.link.arrival_from_api(self.now(), BASE_LATENCY);
-            self.schedule(at, Event::Kubelet { incarnation, input });
-        }
-        if events.is_empty() && secret_events.is_empty() {
-            return;
-        }
-        if self.blocked(Direction::FromApiServer) {
-            self.break_watch(WATCH_BREAK_DETECTION);
-            return;
-        }
-        let at = self.link.arrival_from_api(self.now(), 0);
-        for (event, resource_version) in events {
-            self.schedule(
-                at,
-                Event::Kubelet { incarnation, input: Input::WatchEvent { event, resource_version } },
-            );
-        }
-        for (namespace, name, exists, resource_version) in secret_events {
-            let input = Input::SecretEvent { namespace, name, exists, resource_version };
-            self.schedule(at, Event::Kubelet { incarnation, input });
-        }
-    }
-
-    /// Every watch of the kubelet breaks (they share its connection); it notices after `detection`.
-    fn break_watch(&mut self, detection: Millis) {
-        let incarnation = self.incarnation;
-        let at = self.link.arrival_from_api(self.now(), detection);
-        if self.api.close_watch() {
-            self.schedule(at, Event::Kubelet { incarnation, input: Input::WatchClosed { gone: false } });
-        }
-        for (namespace, name) in self.api.close_secret_watches() {
-            let input = Input::SecretWatchClosed { namespace, name, gone: false };
-            self.schedule(at, Event::Kubelet { incarnation, input });
-        }
-    }
-
-    // ---- the timeline and faults ----
-
-    async fn apply_action(&mut self, index: usize) {
-        let now = self.now();
-        let action = self.scenario.timeline[index].1.clone();
-        self.trace.record(now, TraceKind::Timeline, || format!("{action:?}"));
-        let result = match action.clone() {
-            Action::CreatePod(pod) => {
-                let regular: Vec<String> = pod.spec.containers.iter().map(|c| c.name().to_string()).collect();
-                self.readiness.insert(pod.full_name(), (self.micros(), regular, None));
-                self.api.create_pod(now, pod).map(|_| ())
-            }
-            Action::UpdatePod(new) => self
-                .api
-                .update_pod(now, &new.namespace, &new.name, |p| {
-                    let node = p.spec.node_name.clone();
-                    p.spec = new.spec.clone();
-                    p.spec.node_name = node;
-                })
-                .map(|_| ()),
-            Action::DeletePod { namespace, name, grace_seconds } => {
-                self.api.delete_pod(now, &namespace, &name, grace_seconds)
-            }
-            Action::CreateSecret { namespace, name } => self.api.create_secret(&namespace, &name),
-            Action::DeleteSecret { namespace, name } => self.api.delete_secret(&namespace, &name),
-            Action::Fault(fault) => {
-                self.apply_fault(fault).await;
-                Ok(())
-            }
-        };
-        if let (Ok(()), Some(judge)) = (&result, self.judge.as_mut()) {
-            judge.log().on_action(now, &action);
-        }
-        if let Err(e) = result {
-            if e == ApiError::Unavailable {
-                self.schedule(now + 1_000, Event::Timeline(index));
-            }
-        }
-        self.flush_watch();
-    }
-
-    async fn apply_fault(&mut self, fault: Fault) {
-        let now = self.now();
-        self.applied_faults.push((now, fault.clone()));
-        if let Some(judge) = self.judge.as_mut() {
-            judge.log().on_fault(now, fault.kind());
-        }
-        self.trace.record(now, TraceKind::Fault, || serde_json::to_string(&fault).unwrap_or_default());
+    /// Realises a runtime fault with calls to containerd.
+    async fn realise_now(&mut self, h: &Harness<Infallible>, fault: Fault) {
+        let now = h.now;
         match fault {
-            Fault::Partition { direction, duration } => {
-                let until = self.link.partition(now, direction, duration);
-                self.break_watch(WATCH_BREAK_DETECTION);
-                self.schedule(until, Event::HealPartition);
-            }
-            Fault::DropWatch => self.break_watch(BASE_LATENCY),
-            Fault::Latency { extra, duration } => {
-                let until = self.link.slow_down(now, extra, duration);
-                self.schedule(until, Event::HealLatency);
-            }
-            Fault::ApiServerRestart { downtime } => {
-                self.api.restart(now, now + downtime);
-                self.break_watch(BASE_LATENCY);
-            }
-            Fault::EtcdCompaction => {
-                self.api.compact();
-                self.break_watch(BASE_LATENCY);
-            }
-            Fault::EtcdUnavailable { duration } => {
-                self.api.etcd_mut().set_available(false);
-                self.etcd_down_until = self.etcd_down_until.max(now + duration);
-                let until = self.etcd_down_until;
-                self.schedule(until, Event::EtcdBack);
-            }
-            Fault::SecretMissing { secret, duration } => {
-                let (namespace, name) = split_name(&secret);
-                let _ = self.api.delete_secret(&namespace, &name);
-                if duration > 0 {
-                    self.schedule(now + duration, Event::SecretBack { namespace, name });
-                }
-            }
             Fault::ContainerCrash { pod, container, .. } => {
-                match self.find_container(pod.as_deref(), container.as_deref()).await {
+                let uid = pod.as_deref().and_then(|p| h.pod_uid(p));
+                match self.find_container(uid, container.as_deref()).await {
                     Some(id) => self.kill_container(&id).await,
                     None => {
                         self.notes.push(format!("containerCrash at {now} ms: no running container to crash"))
                     }
                 }
             }
-            Fault::PauseDeath { pod } => match self.find_sandbox(pod.as_deref()).await {
-                Some(id) => match self.client.sandbox_pid(&id).await {
-                    Ok(Some(pid)) => kill(pid, &mut self.notes),
-                    other => self.notes.push(format!("pauseDeath: no pause process for {id}: {other:?}")),
-                },
-                None => self.notes.push(format!("pauseDeath at {now} ms: no ready sandbox")),
-            },
-            Fault::ContainerdRestart { downtime } => match self.control.clone() {
-                Some(control) => {
-                    let handle = tokio::task::spawn_blocking(move || {
-                        control.lock().expect("runtime control lock").restart(Duration::from_millis(downtime))
-                    });
-                    // The loop goes on while containerd is down: the kubelet's calls fail meanwhile.
-                    let notes = self.late_notes.clone();
-                    tokio::spawn(async move {
-                        if let Ok(Err(e)) = handle.await {
-                            notes.lock().expect("notes lock").push(format!("containerd restart failed: {e}"));
-                        }
-                    });
+            Fault::PauseDeath { pod } => {
+                let uid = pod.as_deref().and_then(|p| h.pod_uid(p));
+                match self.find_sandbox(uid).await {
+                    Some(id) => match self.client.sandbox_pid(&id).await {
+                        Ok(Some(pid)) => kill(pid, &mut self.notes),
+                        other => self.notes.push(format!("pauseDeath: no pause process for {id}: {other:?}")),
+                    },
+                    None => self.notes.push(format!("pauseDeath at {now} ms: no ready sandbox")),
                 }
-                None => self.notes.push("containerdRestart: this containerd is not podsim's; skipped".into()),
-            },
-            Fault::CriFailure { method, count, timeout } => {
-                self.injected.insert(method, (count, timeout));
             }
-            Fault::KubeletRestart { downtime } => {
-                if let Some(kubelet) = self.kubelet.take() {
-                    self.probes.add(&kubelet.probes());
-                    self.trace.record(now, TraceKind::Kubelet, || "kubelet crashed".into());
-                }
-                self.incarnation += 1;
-                self.pending_api.clear();
-                self.api.close_watch();
-                self.api.close_secret_watches();
-                self.schedule(now + downtime, Event::KubeletBoot);
-            }
-            Fault::MountFailure { pod, duration } => {
-                let uid = pod.and_then(|p| {
-                    let (ns, name) = split_name(&p);
-                    self.api.pod(&ns, &name).map(|s| s.pod.uid)
-                });
-                self.node.fail_mounts(uid, now + duration);
-            }
-            Fault::DataDirFailure { duration } => self.node.fail_data_dirs(now + duration),
+            Fault::ContainerdRestart { downtime } => self.restart_containerd(downtime),
             Fault::RemoveImage { image } => {
                 if let CriReply::Err(e) = self.client.remove_image(&image).await {
                     self.notes.push(format!("removeImage {image}: {e:?}"));
                 }
             }
-            other @ (Fault::OomKill { .. }
-            | Fault::NodeReboot { .. }
-            | Fault::ImagePullFailure { .. }
-            | Fault::SlowPull { .. }) => {
-                self.notes.push(format!("{:?} cannot be realised on a real runtime; skipped", other.kind()));
+            other => {
+                self.notes.push(format!("{:?} cannot be realised on a real runtime; skipped", other.kind()))
             }
         }
-        self.flush_watch();
     }
 
-    /// A running container of this run: of `pod` (by name) if given, named `container` if given.
-    async fn find_container(&self, pod: Option<&str>, container: Option<&str>) -> Option<String> {
-        let uid = self.pod_uid(pod);
+    /// Restarts podsim's private containerd beside the loop: the kubelet's calls fail meanwhile.
+    fn restart_containerd(&mut self, downtime: Millis) {
+        let Some(control) = self.control.clone() else {
+            self.notes.push("containerdRestart: this containerd is not podsim's; skipped".into());
+            return;
+        };
+        let handle = tokio::task::spawn_blocking(move || {
+            control.lock().expect("runtime control lock").restart(Duration::from_millis(downtime))
+        });
+        let notes = self.late_notes.clone();
+        tokio::spawn(async move {
+            if let Ok(Err(e)) = handle.await {
+                notes.lock().expect("notes lock").push(format!("containerd restart failed: {e}"));
+            }
+        });
+    }
+
+    /// A running container of this run: of the pod `uid` if given, named `container` if given.
+    async fn find_container(&self, uid: Option<String>, container: Option<&str>) -> Option<String> {
         let CriReply::Containers(list) = self.client.call(&CriRequest::ListContainers { pod_uid: uid }).await
         else {
             return None;
@@ -852,19 +619,13 @@ impl RealWorld {
             .map(|c| c.status.id)
     }
 
-    /// The newest ready sandbox of this run, of `pod` (by name) if given.
-    async fn find_sandbox(&self, pod: Option<&str>) -> Option<String> {
-        let uid = self.pod_uid(pod);
+    /// The newest ready sandbox of this run, of the pod `uid` if given.
+    async fn find_sandbox(&self, uid: Option<String>) -> Option<String> {
         let CriReply::Sandboxes(list) = self.client.call(&CriRequest::ListPodSandbox { pod_uid: uid }).await
         else {
             return None;
         };
         list.into_iter().find(|s| s.status.state == podsim_model::SandboxState::Ready).map(|s| s.status.id)
-    }
-
-    fn pod_uid(&self, pod: Option<&str>) -> Option<String> {
-        let (ns, name) = split_name(pod?);
-        self.api.pod(&ns, &name).map(|s| s.pod.uid)
     }
 
     async fn kill_container(&mut self, id: &str) {

@@ -264,17 +264,6 @@ pub struct PresetContainer {
     pub workload: Workload,
 }
 
-/// The next calls of one method that fail.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-struct InjectedFailure {
-    method: CriMethod,
-    count: u32,
-    timeout: bool,
-    delay: Millis,
-    /// The failure heals at this time, used up or not.
-    until: Millis,
-}
-
 /// The simulated containerd of one node.
 #[derive(Clone, Debug)]
 pub struct Containerd {
@@ -295,7 +284,7 @@ pub struct Containerd {
     /// containerd answers no call before this time.
     down_until: Millis,
     /// Injected failures, in the order they were injected.
-    injected: Vec<InjectedFailure>,
+    injected: crate::harness::injected::InjectedFailures,
 }
 
 impl Containerd {
@@ -310,7 +299,7 @@ impl Containerd {
             last_id: 0,
             ips_allocated: 0,
             down_until: 0,
-            injected: Vec::new(),
+            injected: Default::default(),
         }
     }
 
@@ -731,25 +720,12 @@ impl Containerd {
         delay: Millis,
         until: Millis,
     ) {
-        if count > 0 {
-            self.injected.push(InjectedFailure { method, count, timeout, delay, until });
-        }
+        self.injected.add(method, count, timeout, delay, until);
     }
 
     fn take_injected_failure(&mut self, now: Millis, method: CriMethod) -> Option<CriOutcome> {
-        self.injected.retain(|f| f.until > now);
-        let index = self.injected.iter().position(|f| f.method == method)?;
-        let failure = &mut self.injected[index];
-        failure.count -= 1;
-        let outcome = if failure.timeout {
-            CriOutcome::after(failure.delay, CriReply::Err(CriError::DeadlineExceeded))
-        } else {
-            CriOutcome::failed(format!("injected failure of {method:?}"))
-        };
-        if failure.count == 0 {
-            self.injected.remove(index);
-        }
-        Some(outcome)
+        let (reply, delay) = self.injected.take(now, method)?;
+        Some(CriOutcome { reply, delay })
     }
 
     /// Adds a running container not made by a kubelet (no pod labels, no sandbox), for isolation

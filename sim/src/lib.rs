@@ -17,6 +17,7 @@ pub mod expect;
 pub mod faults;
 pub mod generate;
 pub mod generate_restart_all;
+pub mod harness;
 pub mod history;
 pub mod input;
 pub mod link;
