@@ -352,6 +352,7 @@ impl<'o> Draft<'o> {
             .collect();
         // Hook (restart-all): a RestartAllContainers rule, drawn apart.
         crate::generate_restart_all::maybe_add_rule(self.seed, name, policy, &mut containers);
+        crate::generate_restart_all::maybe_add_own_policy(self.seed, name, &mut containers);
         let mut spec = json!({
             "restartPolicy": policy,
             "terminationGracePeriodSeconds": grace,
