@@ -13,12 +13,30 @@
 //!
 //! `Kubelet::has_released` -> true survived because nothing called it: it is removed.
 
+use std::collections::BTreeMap;
+
 mod common;
 
 use common::{World, NODE};
+use podsim_model::actions::{record_plan_probes, PlanOptions};
 use podsim_model::backoff::Backoff;
-use podsim_model::pod::{EnvSource, EnvVar};
-use podsim_model::{Container, Pod, PodPhase, RestartPolicy};
+use podsim_model::coverage::{Probe, Probes};
+use podsim_model::events::{Event, EventType};
+use podsim_model::io::PodRef;
+use podsim_model::kubelet::recorder::{Correlated, Correlator};
+use podsim_model::manifest::apply_gates_to_pod;
+use podsim_model::pod::{
+    ContainerRestartRule, EnvSource, EnvVar, ExitCodes, ExitCodesOperator, Quantity, RestartRuleAction,
+};
+use podsim_model::status::containers::{convert_to_api_container_statuses, ConvertOptions};
+use podsim_model::status::phase::{
+    get_phase_with_counts, PhaseContainer, PhaseOptions, PhaseSpec, PhaseStatus,
+};
+use podsim_model::status::reason;
+use podsim_model::{
+    Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, FeatureGates,
+    Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
+};
 
 fn exiting(name: &str, image: &str, code: i32) -> Container {
     let mut c = Container::new(name, image);
@@ -113,4 +131,229 @@ fn the_default_reset_period_is_twice_the_maximum() {
     assert!(b.is_in_backoff_since("k", 8_000, 8_001), "8 s (2 x 4 s) after the bump it holds");
     assert!(!b.is_in_backoff_since("k", 8_001, 8_002), "past 2 x max it is stale");
     assert_eq!(b.reset_after(), 8_000);
+}
+
+/// `Backoff::initial` and `Backoff::max` report the durations the backoff was made with.
+#[test]
+fn a_backoff_reports_its_initial_and_maximum_durations() {
+    let b = Backoff::new(1_000, 4_000);
+    assert_eq!((b.initial(), b.max()), (1_000, 4_000));
+}
+
+/// A plan that resizes the pod's cgroup keeps `updatePodResources` through JSON (`is_false` only
+/// leaves the field out while it is false).
+#[test]
+fn a_plan_that_updates_the_pod_resources_round_trips_through_json() {
+    let plan = PodActions { update_pod_resources: true, ..PodActions::default() };
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["updatePodResources"], serde_json::Value::Bool(true));
+    assert_eq!(serde_json::from_value::<PodActions>(json).unwrap(), plan);
+    let quiet = serde_json::to_value(PodActions::default()).unwrap();
+    assert!(quiet.get("updatePodResources").is_none(), "left out while false");
+}
+
+/// A regular container with `restartPolicy: Always` and a `Restart` rule is valid with
+/// ContainerRestartRules on and RestartAllContainersOnContainerExits off: only a restartable INIT
+/// container may not have rules (`apply_gates_to_pod`, validateInitContainerRestartPolicy).
+#[test]
+fn restart_rules_on_a_regular_container_whose_policy_is_always_are_kept() {
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.restart_policy = Some(RestartPolicy::Always);
+    let rule = ContainerRestartRule {
+        action: RestartRuleAction::Restart,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    };
+    c.restart_policy_rules.push(rule.clone());
+    p.spec.containers.push(c);
+    let gates = FeatureGates {
+        container_restart_rules: true,
+        restart_all_containers_on_container_exits: false,
+        ..FeatureGates::default()
+    };
+    assert_eq!(apply_gates_to_pod(&mut p, &gates), Ok(()));
+    assert_eq!(p.spec.containers[0].restart_policy_rules, vec![rule]);
+}
+
+/// `adopts_running`: a kubelet restarted under a running pod keeps its container, and its first sync
+/// of the pod counts the `startup.adopted_running` probe once; a fresh pod's first sync does not.
+#[test]
+fn a_restarted_kubelet_that_keeps_a_running_container_counts_the_adoption() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"));
+    assert_eq!(w.kubelet.probes().count(Probe::StartupAdoptedRunning), 0, "a fresh pod adopts nothing");
+    w.restart_kubelet();
+    w.run_for(30_000);
+    assert_eq!(w.instances("uid-web", "app").len(), 1, "the container is kept, not restarted");
+    assert_eq!(w.kubelet.probes().count(Probe::StartupAdoptedRunning), 1);
+}
+
+/// `ContainerStateReport::is_waiting` in `convertToAPIContainerStatuses`: an init container the runtime
+/// no longer lists after the pod initialised is reported "treated as exited normally" only while its
+/// status is the default waiting one; an old terminated status is kept whole (its container id and
+/// empty message), not replaced.
+#[test]
+fn a_forgotten_init_container_keeps_its_old_terminated_status() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.init_containers.push(Container::new("init-1", ""));
+    pod.spec.containers.push(Container::new("app", ""));
+    let runtime = RuntimePodStatus {
+        sandboxes: Vec::new(),
+        containers: vec![instance("app", ContainerState::Running, 0)],
+    };
+    let old_state = ContainerStateReport::Terminated {
+        exit_code: 0,
+        reason: reason::COMPLETED.into(),
+        message: String::new(),
+        started_at: Some(1),
+        finished_at: Some(2),
+        container_id: "init-1-id".into(),
+    };
+    let old = ContainerStatusReport { name: "init-1".into(), state: old_state.clone(), ..Default::default() };
+    let options =
+        ConvertOptions { has_init_containers: true, is_init_container: true, gates: FeatureGates::default() };
+    let reasons = BTreeMap::<String, String>::new();
+    let statuses = convert_to_api_container_statuses(
+        &pod,
+        &runtime,
+        &[old],
+        &pod.spec.init_containers,
+        &reasons,
+        &options,
+    );
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].state, old_state, "the old terminated status is kept as it was");
+}
+
+/// A runtime instance of a container, in sandbox "s1".
+fn instance(name: &str, state: ContainerState, exit_code: i32) -> ContainerStatus {
+    ContainerStatus {
+        id: format!("{name}-1"),
+        name: name.into(),
+        state,
+        exit_code,
+        reason: String::new(),
+        hash: 0,
+        restart_count: 0,
+        sandbox_id: "s1".into(),
+        image: String::new(),
+        created_at: 0,
+        started_at: None,
+        finished_at: None,
+        resources: None,
+    }
+}
+
+/// `record_plan_probes`: a pod killed because it is done, whose plain init container completed and
+/// whose sidecar failed, counts `plan.kill_pod.done`: only a failed PLAIN init container makes it
+/// `plan.kill_pod.init_failed`.
+#[test]
+fn a_pod_killed_after_its_init_container_completed_counts_as_done() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.restart_policy = RestartPolicy::Never;
+    pod.spec.init_containers.push(Container::new("init-1", ""));
+    let mut sidecar = Container::new("sidecar", "");
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    pod.spec.init_containers.push(sidecar);
+    pod.spec.containers.push(Container::new("app", ""));
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::Ready,
+        attempt: 0,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let containers = vec![
+        instance("init-1", ContainerState::Exited, 0),
+        instance("sidecar", ContainerState::Exited, 1),
+        instance("app", ContainerState::Exited, 0),
+    ];
+    let runtime = RuntimePodStatus { sandboxes: vec![sandbox], containers };
+    let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), ..PodActions::default() };
+    let options = PlanOptions { gates: FeatureGates::default(), restart_all_containers: false };
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanKillPodDone), 1);
+    assert_eq!(probes.count(Probe::PlanKillPodInitFailed), 0);
+    // The same pod whose plain init container failed: init_failed.
+    let mut failed = runtime.clone();
+    failed.containers[0].exit_code = 1;
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &failed, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanKillPodInitFailed), 1);
+}
+
+/// A container with resources keeps them through JSON (`ResourceRequirements::is_empty` leaves the
+/// field out only while there is no request and no limit).
+#[test]
+fn a_container_with_resources_round_trips_through_json() {
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse("100m").unwrap());
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["resources"]["requests"]["cpu"], serde_json::json!("100m"));
+    assert_eq!(serde_json::from_value::<Container>(json).unwrap(), c);
+    let plain = serde_json::to_value(Container::new("app", "app:1")).unwrap();
+    assert!(plain.get("resources").is_none(), "left out while empty");
+}
+
+/// `parse_nanos`: a quantity of 30 significant digits is read (resource.Quantity keeps such values);
+/// the limit is on MORE than 30.
+#[test]
+fn a_quantity_of_thirty_significant_digits_is_read() {
+    let thirty = format!("1.{}", "0".repeat(29));
+    let q = Quantity::parse(&thirty).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((q.value(), q.milli_value()), (1, 1_000));
+}
+
+/// `EventAggregatorByReasonFunc`'s key holds the reason: ten events of one pod with ten reasons (and
+/// ten messages) are ten aggregates of one message each, so none is combined (client-go's
+/// `EventAggregate` combines the tenth distinct message of ONE key).
+#[test]
+fn events_of_different_reasons_are_never_combined() {
+    let pod = PodRef { uid: "uid-web".into(), name: "web".into(), namespace: "default".into() };
+    let mut correlator = Correlator::default();
+    for i in 0..10u32 {
+        let event = Event {
+            name: format!("web.{i}"),
+            namespace: "default".into(),
+            involved_object: pod.clone(),
+            field_path: None,
+            event_type: EventType::Warning,
+            reason: format!("Reason{i}"),
+            message: format!("message {i}"),
+            count: 1,
+            first_timestamp: 1_000,
+            last_timestamp: 1_000,
+            source_host: "node-1".into(),
+        };
+        match correlator.correlate(1_000, event, u64::from(i)) {
+            Correlated::Write { event, patch } => {
+                assert_eq!(event.message, format!("message {i}"), "event {i} is written as it is");
+                assert!(!patch, "event {i} is new");
+            }
+            Correlated::Skip => panic!("event {i} was dropped"),
+        }
+    }
+}
+
+/// `getPhase`: a regular container whose status has no state at all (none of waiting, running,
+/// terminated set) is counted unknown, and the pod is Pending.
+#[test]
+fn a_container_status_without_a_state_counts_as_unknown() {
+    let spec = PhaseSpec {
+        restart_policy: RestartPolicy::Always,
+        init_containers: Vec::new(),
+        containers: vec![PhaseContainer::named("app")],
+        is_static_pod: false,
+    };
+    let status = PhaseStatus { name: "app", state: None, last_state: None, started: None };
+    let options =
+        PhaseOptions { pod_is_terminal: false, pod_has_initialized: false, gates: FeatureGates::default() };
+    let (phase, counts) = get_phase_with_counts(&spec, &[status], &options);
+    assert_eq!((phase, counts.unknown, counts.running), (PodPhase::Pending, 1, 0));
 }
