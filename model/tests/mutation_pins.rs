@@ -23,7 +23,7 @@ use podsim_model::backoff::Backoff;
 use podsim_model::coverage::{Probe, Probes};
 use podsim_model::events::{Event, EventType};
 use podsim_model::io::PodRef;
-use podsim_model::kubelet::recorder::{Correlated, Correlator};
+use podsim_model::kubelet::recorder::{Correlated, Correlator, AGGREGATE_PREFIX};
 use podsim_model::manifest::apply_gates_to_pod;
 use podsim_model::pod::{
     ContainerRestartRule, EnvSource, EnvVar, ExitCodes, ExitCodesOperator, Quantity, RestartRuleAction,
@@ -315,22 +315,9 @@ fn a_quantity_of_thirty_significant_digits_is_read() {
 /// `EventAggregate` combines the tenth distinct message of ONE key).
 #[test]
 fn events_of_different_reasons_are_never_combined() {
-    let pod = PodRef { uid: "uid-web".into(), name: "web".into(), namespace: "default".into() };
     let mut correlator = Correlator::default();
     for i in 0..10u32 {
-        let event = Event {
-            name: format!("web.{i}"),
-            namespace: "default".into(),
-            involved_object: pod.clone(),
-            field_path: None,
-            event_type: EventType::Warning,
-            reason: format!("Reason{i}"),
-            message: format!("message {i}"),
-            count: 1,
-            first_timestamp: 1_000,
-            last_timestamp: 1_000,
-            source_host: "node-1".into(),
-        };
+        let event = warning(i, &format!("Reason{i}"), 1, 1_000);
         match correlator.correlate(1_000, event, u64::from(i)) {
             Correlated::Write { event, patch } => {
                 assert_eq!(event.message, format!("message {i}"), "event {i} is written as it is");
@@ -356,4 +343,73 @@ fn a_container_status_without_a_state_counts_as_unknown() {
         PhaseOptions { pod_is_terminal: false, pod_has_initialized: false, gates: FeatureGates::default() };
     let (phase, counts) = get_phase_with_counts(&spec, &[status], &options);
     assert_eq!((phase, counts.unknown, counts.running), (PodPhase::Pending, 1, 0));
+}
+
+/// A Warning event of pod "web" made at `at`, named "web.<i>", with message "message <i>".
+fn warning(i: u32, reason: &str, count: u32, at: u64) -> Event {
+    Event {
+        name: format!("web.{i}"),
+        namespace: "default".into(),
+        involved_object: PodRef { uid: "uid-web".into(), name: "web".into(), namespace: "default".into() },
+        field_path: None,
+        event_type: EventType::Warning,
+        reason: reason.into(),
+        message: format!("message {i}"),
+        count,
+        first_timestamp: at,
+        last_timestamp: at,
+        source_host: "node-1".into(),
+    }
+}
+
+/// `EventAggregate`: the tenth distinct message of one reason within ten minutes is written as a NEW
+/// event (a new name, count 1, first and last timestamp now) whose message is the combined one; it
+/// takes nothing of the incoming event's name, count or timestamps.
+#[test]
+fn the_tenth_similar_event_is_a_new_combined_event() {
+    let mut correlator = Correlator::default();
+    let now = 5_000;
+    for i in 0..9u32 {
+        let written = correlator.correlate(now, warning(i, "BackOff", 3, 1_000), u64::from(i));
+        assert!(matches!(written, Correlated::Write { .. }), "event {i} is written");
+    }
+    let Correlated::Write { event, patch } = correlator.correlate(now, warning(9, "BackOff", 3, 1_000), 9)
+    else {
+        panic!("the tenth event is written");
+    };
+    assert_eq!(event.message, format!("{AGGREGATE_PREFIX}message 9"));
+    assert!(!patch, "the combined event is new");
+    assert_ne!(event.name, "web.9", "it has a name of its own");
+    assert!(event.name.starts_with("web."), "named after the pod: {}", event.name);
+    assert_eq!((event.count, event.first_timestamp, event.last_timestamp), (1, now, now));
+}
+
+/// `convertToAPIContainerStatuses`: a container the runtime no longer lists, whose old status was
+/// waiting, keeps the old restart count (`status.RestartCount = oldStatus.RestartCount`); a container
+/// the runtime lists reports the instance's image.
+#[test]
+fn container_statuses_carry_the_old_restart_count_and_the_instance_image() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.containers.push(Container::new("gone", "gone:1"));
+    pod.spec.containers.push(Container::new("app", "app:1"));
+    let mut app = instance("app", ContainerState::Running, 0);
+    app.image = "registry/app:1".into();
+    let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![app] };
+    let old = ContainerStatusReport {
+        name: "gone".into(),
+        state: ContainerStateReport::waiting("CrashLoopBackOff", "back-off"),
+        restart_count: 3,
+        ..Default::default()
+    };
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    let statuses =
+        convert_to_api_container_statuses(&pod, &runtime, &[old], &pod.spec.containers, &reasons, &options);
+    let by_name = |n: &str| statuses.iter().find(|s| s.name == n).unwrap();
+    assert_eq!(by_name("gone").restart_count, 3, "the old restart count carries over");
+    assert_eq!(by_name("app").image, "registry/app:1", "the instance's image");
 }
