@@ -18,24 +18,27 @@ use std::collections::BTreeMap;
 mod common;
 
 use common::{World, NODE};
+use podsim_model::actions::resize::{compute_pod_resize_action, Target};
+use podsim_model::actions::restart_all::all_containers_restart_cleaned_up;
 use podsim_model::actions::{record_plan_probes, PlanOptions};
 use podsim_model::backoff::Backoff;
 use podsim_model::coverage::{Probe, Probes};
 use podsim_model::events::{Event, EventType};
-use podsim_model::io::PodRef;
+use podsim_model::io::{Input, Output, PodRef};
 use podsim_model::kubelet::recorder::{Correlated, Correlator, AGGREGATE_PREFIX};
-use podsim_model::manifest::apply_gates_to_pod;
+use podsim_model::manifest::{apply_gates_to_pod, PodManifest};
 use podsim_model::pod::{
-    ContainerRestartRule, EnvSource, EnvVar, ExitCodes, ExitCodesOperator, Quantity, RestartRuleAction,
+    is_container_restartable, ActualResources, ContainerRestartRule, EnvSource, EnvVar, ExitCodes,
+    ExitCodesOperator, Quantity, ResourceName, RestartRuleAction,
 };
 use podsim_model::status::containers::{convert_to_api_container_statuses, ConvertOptions};
 use podsim_model::status::phase::{
     get_phase_with_counts, PhaseContainer, PhaseOptions, PhaseSpec, PhaseStatus,
 };
-use podsim_model::status::reason;
+use podsim_model::status::{pod_status_report, reason};
 use podsim_model::{
     Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, FeatureGates,
-    Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
+    KubeletConfig, Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
 };
 
 fn exiting(name: &str, image: &str, code: i32) -> Container {
@@ -412,4 +415,166 @@ fn container_statuses_carry_the_old_restart_count_and_the_instance_image() {
     let by_name = |n: &str| statuses.iter().find(|s| s.name == n).unwrap();
     assert_eq!(by_name("gone").restart_count, 3, "the old restart count carries over");
     assert_eq!(by_name("app").image, "registry/app:1", "the instance's image");
+}
+
+/// A manifest whose container has one restart rule with `values` exit codes (restartPolicy Never).
+fn manifest_with_exit_codes(api_version: &str, values: usize) -> serde_json::Value {
+    let codes: Vec<i32> = (1..).take(values).collect();
+    serde_json::json!({
+        "apiVersion": api_version,
+        "kind": "Pod",
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"restartPolicy": "Never", "containers": [{
+            "name": "app", "image": "app:1", "restartPolicy": "Never",
+            "restartPolicyRules": [{"action": "Restart", "exitCodes": {"operator": "In", "values": codes}}]
+        }]}
+    })
+}
+
+fn read_manifest(json: serde_json::Value) -> Result<Pod, String> {
+    let manifest: PodManifest = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    manifest.into_pod().map_err(|e| e.to_string())
+}
+
+/// Validation: `apiVersion: v1` is read and another version is an error; a restart rule may hold up to
+/// 255 exit codes (validateContainerRestartPolicyRules' limit), not more.
+#[test]
+fn a_manifest_of_v1_with_255_exit_codes_is_read_and_256_are_refused() {
+    let pod = read_manifest(manifest_with_exit_codes("v1", 255)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pod.spec.containers[0].restart_policy_rules[0].exit_codes.values.len(), 255);
+    let err = read_manifest(manifest_with_exit_codes("v1", 256)).unwrap_err();
+    assert!(err.contains("restartPolicyRules[0].exitCodes.values"), "{err}");
+    let err = read_manifest(manifest_with_exit_codes("v2", 1)).unwrap_err();
+    assert!(err.contains("apiVersion"), "{err}");
+}
+
+/// `podutil.IsContainerRestartable`: a container whose own policy is Always (or OnFailure) can be
+/// restarted, without any rule, even in a pod whose policy is Never; one whose own policy is Never
+/// cannot; without a policy of its own, the pod's policy decides.
+#[test]
+fn a_container_whose_own_policy_is_not_never_is_restartable() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.restart_policy = RestartPolicy::Never;
+    let mut c = Container::new("app", "app:1");
+    for (policy, restartable) in
+        [(RestartPolicy::Always, true), (RestartPolicy::OnFailure, true), (RestartPolicy::Never, false)]
+    {
+        c.restart_policy = Some(policy);
+        assert_eq!(is_container_restartable(&c, &pod.spec), restartable, "{policy:?}");
+    }
+    // Without a policy of its own, the pod's decides.
+    c.restart_policy = None;
+    for (policy, restartable) in
+        [(RestartPolicy::Always, true), (RestartPolicy::OnFailure, true), (RestartPolicy::Never, false)]
+    {
+        pod.spec.restart_policy = policy;
+        assert_eq!(is_container_restartable(&c, &pod.spec), restartable, "pod {policy:?}");
+    }
+}
+
+/// `AllContainersRestartCleanedUp`: true only once no init or regular container of the pod is left in
+/// the runtime.
+#[test]
+fn restart_all_is_cleaned_up_only_when_no_container_is_left() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.init_containers.push(Container::new("init-1", ""));
+    pod.spec.containers.push(Container::new("app", ""));
+    let empty = RuntimePodStatus::default();
+    assert!(all_containers_restart_cleaned_up(&pod, &empty));
+    let init_left = RuntimePodStatus {
+        sandboxes: Vec::new(),
+        containers: vec![instance("init-1", ContainerState::Exited, 0)],
+    };
+    assert!(!all_containers_restart_cleaned_up(&pod, &init_left));
+}
+
+/// `computePodResizeAction`'s MinShares case applies only when BOTH the desired and the current cpu
+/// request are at or below 2m: a running container at 100m whose spec now asks 1m is resized in place.
+#[test]
+fn a_cpu_request_lowered_below_min_shares_from_above_is_resized() {
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse("1m").unwrap());
+    let mut status = instance("app", ContainerState::Running, 0);
+    status.resources = Some(ActualResources {
+        cpu_request: Some(Quantity::parse("100m").unwrap()),
+        cpu_limit: None,
+        memory_limit: None,
+    });
+    let gates = FeatureGates { in_place_pod_vertical_scaling: true, ..FeatureGates::default() };
+    let mut actions = PodActions::default();
+    let target =
+        Target { kind: podsim_model::ContainerKind::Regular, index: 0, container: &c, status: &status };
+    assert!(compute_pod_resize_action(target, &gates, &mut actions), "resized in place, not restarted");
+    let cpu = actions.containers_to_update.get(&ResourceName::Cpu).expect("a cpu update is planned");
+    assert_eq!(cpu.len(), 1);
+    assert_eq!((cpu[0].current.cpu_request, cpu[0].desired.cpu_request), (100, 1), "{cpu:?}");
+}
+
+/// `generateAPIPodStatus`'s pod IP: the ready sandbox's address; none while the newest sandbox is not
+/// ready.
+#[test]
+fn the_pod_ip_is_the_ready_sandbox_address() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.containers.push(Container::new("app", "app:1"));
+    let mut sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::Ready,
+        attempt: 0,
+        ip: "10.1.0.7".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![sandbox.clone()],
+        containers: vec![instance("app", ContainerState::Running, 0)],
+    };
+    assert_eq!(pod_status_report(&pod, &runtime, &BTreeMap::new()).pod_ip, "10.1.0.7");
+    sandbox.state = SandboxState::NotReady;
+    let stopped = RuntimePodStatus { sandboxes: vec![sandbox], containers: Vec::new() };
+    assert_eq!(pod_status_report(&pod, &stopped, &BTreeMap::new()).pod_ip, "");
+}
+
+/// `serializeImagePulls` defaults to true (the kubelet's default) when a configuration leaves it out.
+#[test]
+fn a_configuration_without_serialize_image_pulls_pulls_one_image_at_a_time() {
+    let config = KubeletConfig::new(NODE);
+    assert!(config.serialize_image_pulls);
+    let mut json = serde_json::to_value(&config).unwrap();
+    json.as_object_mut().unwrap().remove("serializeImagePulls").expect("the field is written");
+    assert_eq!(serde_json::from_value::<KubeletConfig>(json).unwrap(), config);
+}
+
+/// `Kubelet::outstanding_calls`: none before the kubelet starts; after its start, one for each request
+/// it sent (the pod list, the runtime's lists), each awaiting its reply.
+#[test]
+fn a_kubelet_counts_the_requests_awaiting_a_reply() {
+    let mut kubelet = podsim_model::Kubelet::new(KubeletConfig::new(NODE));
+    assert_eq!(kubelet.outstanding_calls(), 0);
+    let out = kubelet.handle(0, Input::Start);
+    let sent = out
+        .iter()
+        .filter(|o| matches!(o, Output::Api { .. } | Output::Cri { .. } | Output::Node { .. }))
+        .count();
+    assert!(sent > 1, "{out:?}");
+    assert_eq!(kubelet.outstanding_calls(), sent);
+}
+
+/// `generateAPIPodStatus` reports the ephemeral containers' statuses in their own list.
+#[test]
+fn an_ephemeral_container_has_its_own_status_list() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.containers.push(Container::new("app", "app:1"));
+    pod.spec.ephemeral_containers.push(Container::new("debug", "busybox"));
+    let runtime = RuntimePodStatus {
+        sandboxes: Vec::new(),
+        containers: vec![
+            instance("app", ContainerState::Running, 0),
+            instance("debug", ContainerState::Running, 0),
+        ],
+    };
+    let status = pod_status_report(&pod, &runtime, &BTreeMap::new());
+    let names = |l: &[ContainerStatusReport]| l.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&status.ephemeral_container_statuses), ["debug"]);
+    assert_eq!(names(&status.container_statuses), ["app"]);
+    assert!(status.ephemeral_container_statuses[0].state.is_running());
 }
