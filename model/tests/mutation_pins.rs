@@ -23,9 +23,11 @@ use podsim_model::actions::restart_all::all_containers_restart_cleaned_up;
 use podsim_model::actions::{record_plan_probes, PlanOptions};
 use podsim_model::backoff::Backoff;
 use podsim_model::coverage::{Probe, Probes};
-use podsim_model::events::{Event, EventType};
-use podsim_model::io::{Input, Output, PodRef};
-use podsim_model::kubelet::recorder::{Correlated, Correlator, AGGREGATE_PREFIX};
+use podsim_model::events::{Event, EventType, KubeletEvent};
+use podsim_model::io::{Input, Output, PodRef, WorkerState};
+use podsim_model::kubelet::recorder::{
+    AfterReply, Correlated, Correlator, Recorder, SinkWrite, WriteResult, AGGREGATE_PREFIX,
+};
 use podsim_model::manifest::{apply_gates_to_pod, PodManifest};
 use podsim_model::pod::{
     is_container_restartable, ActualResources, ContainerRestartRule, EnvSource, EnvVar, ExitCodes,
@@ -577,4 +579,125 @@ fn an_ephemeral_container_has_its_own_status_list() {
     assert_eq!(names(&status.ephemeral_container_statuses), ["debug"]);
     assert_eq!(names(&status.container_statuses), ["app"]);
     assert!(status.ephemeral_container_statuses[0].state.is_running());
+}
+
+/// `Backoff::is_empty` and `len`: no key before the first bump, one after it.
+#[test]
+fn a_backoff_holds_a_key_once_bumped() {
+    let mut b = Backoff::new(1_000, 4_000);
+    assert!(b.is_empty());
+    b.next("k", 0, 0);
+    assert!(!b.is_empty());
+    assert_eq!(b.len(), 1);
+}
+
+/// `Kubelet::workers`: a pod the kubelet runs has a worker, listed with its state.
+#[test]
+fn a_kubelet_lists_its_pod_workers() {
+    let mut w = World::new();
+    assert_eq!(w.kubelet.workers().count(), 0);
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert_eq!(w.kubelet.workers().collect::<Vec<_>>(), [("uid-web", WorkerState::Syncing)]);
+}
+
+/// `Container::env_secret_names`: the Secrets its environment reads, and nothing else.
+#[test]
+fn a_container_names_the_secrets_its_environment_reads() {
+    let mut c = Container::new("app", "app:1");
+    assert_eq!(c.env_secret_names().count(), 0);
+    c.env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    assert_eq!(c.env_secret_names().collect::<Vec<_>>(), ["db"]);
+}
+
+/// Validation: a restartable init container (a sidecar) may not have restart rules while
+/// RestartAllContainersOnContainerExits is off.
+#[test]
+fn a_sidecar_with_restart_rules_is_refused() {
+    let json = serde_json::json!({
+        "metadata": {"name": "web"},
+        "spec": {
+            "initContainers": [{
+                "name": "sidecar", "image": "s:1", "restartPolicy": "Always",
+                "restartPolicyRules": [{"action": "Restart", "exitCodes": {"operator": "In", "values": [1]}}]
+            }],
+            "containers": [{"name": "app", "image": "app:1"}]
+        }
+    });
+    let manifest: PodManifest = serde_json::from_value(json).unwrap();
+    let gates = FeatureGates { restart_all_containers_on_container_exits: false, ..FeatureGates::default() };
+    assert!(manifest.clone().into_pod().is_ok(), "with the gate on (its default) the rules are allowed");
+    let err = manifest.into_pod_with(&gates).unwrap_err().to_string();
+    assert!(err.contains("spec.initContainers[0].restartPolicyRules"), "{err}");
+}
+
+/// `record_plan_probes`: a pod of policy Never whose sandbox died after its containers ran gets no new
+/// sandbox, counted as `plan.sandbox.not_recreated_never`.
+#[test]
+fn a_never_pod_whose_sandbox_died_is_counted_as_not_recreated_never() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.restart_policy = RestartPolicy::Never;
+    pod.spec.containers.push(Container::new("app", ""));
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::NotReady,
+        attempt: 1,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![sandbox],
+        containers: vec![instance("app", ContainerState::Exited, 0)],
+    };
+    let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), attempt: 2, ..PodActions::default() };
+    let options = PlanOptions { gates: FeatureGates::default(), restart_all_containers: false };
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 1);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 0);
+}
+
+/// `getPhase`: a sidecar with no status at all counts as unknown.
+#[test]
+fn a_sidecar_without_a_status_counts_as_unknown() {
+    let sidecar =
+        PhaseContainer { restart_policy: Some(RestartPolicy::Always), ..PhaseContainer::named("sidecar") };
+    let spec = PhaseSpec {
+        restart_policy: RestartPolicy::Always,
+        init_containers: vec![sidecar],
+        containers: vec![PhaseContainer::named("app")],
+        is_static_pod: false,
+    };
+    let running = ContainerStateReport::Running { started_at: 0 };
+    let app = PhaseStatus { name: "app", state: Some(&running), last_state: None, started: Some(true) };
+    let options =
+        PhaseOptions { pod_is_terminal: false, pod_has_initialized: true, gates: FeatureGates::default() };
+    let (_, counts) = get_phase_with_counts(&spec, &[app], &options);
+    assert_eq!((counts.unknown, counts.running), (1, 1));
+}
+
+/// client-go's `recordToSink`: a CREATE the server answers NotFound is refused and dropped (only a
+/// PATCH that finds no event is tried again as a create).
+#[test]
+fn a_created_event_answered_not_found_is_dropped() {
+    let mut recorder = Recorder::new(NODE);
+    let pod = PodRef { uid: "uid-web".into(), name: "web".into(), namespace: "default".into() };
+    let event = KubeletEvent {
+        pod,
+        field_path: None,
+        event_type: EventType::Normal,
+        reason: "Scheduled".into(),
+        message: "hello".into(),
+    };
+    recorder.record(1_000, event);
+    let write = recorder.next(1_000).expect("the event is written");
+    assert!(matches!(write, SinkWrite::Create(_)), "{write:?}");
+    assert!(matches!(recorder.on_reply(WriteResult::NotFound), AfterReply::Done));
+    assert_eq!(recorder.dropped(), 1);
 }
