@@ -1,6 +1,9 @@
 //! Behaviours that `cargo mutants` showed no test pinned (issue 13: survivors with the workspace's
 //! tests). The backoff tests fail on the mutants they name (checked by hand: `>` -> `>=` in
-//! `Backoff::expired`, `2 * max` -> `2 + max` in `Backoff::new`).
+//! `Backoff::expired`, `2 * max` -> `2 + max` in `Backoff::new`). The tests after them are one per
+//! survivor of three 1-in-32 samples of model/'s mutants (BENCHMARKS.md, "Mutation score"), each doc
+//! comment naming the function (and the kubelet function it mirrors) whose mutant it catches; each was
+//! checked to fail on its mutant by re-running cargo-mutants on it.
 //!
 //! Two named survivors are equivalent in podsim's model, and the tests below pin the behaviour around
 //! them all the same:
@@ -13,12 +16,35 @@
 //!
 //! `Kubelet::has_released` -> true survived because nothing called it: it is removed.
 
+use std::collections::BTreeMap;
+
 mod common;
 
 use common::{World, NODE};
+use podsim_model::actions::resize::{compute_pod_resize_action, Target};
+use podsim_model::actions::restart_all::all_containers_restart_cleaned_up;
+use podsim_model::actions::{record_plan_probes, PlanOptions};
 use podsim_model::backoff::Backoff;
-use podsim_model::pod::{EnvSource, EnvVar};
-use podsim_model::{Container, Pod, PodPhase, RestartPolicy};
+use podsim_model::coverage::{Probe, Probes};
+use podsim_model::events::{Event, EventType, KubeletEvent};
+use podsim_model::io::{Input, Output, PodRef, WorkerState};
+use podsim_model::kubelet::recorder::{
+    AfterReply, Correlated, Correlator, Recorder, SinkWrite, WriteResult, AGGREGATE_PREFIX,
+};
+use podsim_model::manifest::{apply_gates_to_pod, PodManifest};
+use podsim_model::pod::{
+    is_container_restartable, ActualResources, ContainerRestartRule, EnvSource, EnvVar, ExitCodes,
+    ExitCodesOperator, Quantity, ResourceName, RestartRuleAction,
+};
+use podsim_model::status::containers::{convert_to_api_container_statuses, ConvertOptions};
+use podsim_model::status::phase::{
+    get_phase_with_counts, PhaseContainer, PhaseOptions, PhaseSpec, PhaseStatus,
+};
+use podsim_model::status::{pod_status_report, reason};
+use podsim_model::{
+    Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, FeatureGates,
+    KubeletConfig, Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
+};
 
 fn exiting(name: &str, image: &str, code: i32) -> Container {
     let mut c = Container::new(name, image);
@@ -113,4 +139,568 @@ fn the_default_reset_period_is_twice_the_maximum() {
     assert!(b.is_in_backoff_since("k", 8_000, 8_001), "8 s (2 x 4 s) after the bump it holds");
     assert!(!b.is_in_backoff_since("k", 8_001, 8_002), "past 2 x max it is stale");
     assert_eq!(b.reset_after(), 8_000);
+}
+
+/// `Backoff::initial` and `Backoff::max` report the durations the backoff was made with.
+#[test]
+fn a_backoff_reports_its_initial_and_maximum_durations() {
+    let b = Backoff::new(1_000, 4_000);
+    assert_eq!((b.initial(), b.max()), (1_000, 4_000));
+}
+
+/// A plan that resizes the pod's cgroup keeps `updatePodResources` through JSON (`is_false` only
+/// leaves the field out while it is false).
+#[test]
+fn a_plan_that_updates_the_pod_resources_round_trips_through_json() {
+    let plan = PodActions { update_pod_resources: true, ..PodActions::default() };
+    let json = serde_json::to_value(&plan).unwrap();
+    assert_eq!(json["updatePodResources"], serde_json::Value::Bool(true));
+    assert_eq!(serde_json::from_value::<PodActions>(json).unwrap(), plan);
+    let quiet = serde_json::to_value(PodActions::default()).unwrap();
+    assert!(quiet.get("updatePodResources").is_none(), "left out while false");
+}
+
+/// A regular container with `restartPolicy: Always` and a `Restart` rule is valid with
+/// ContainerRestartRules on and RestartAllContainersOnContainerExits off: only a restartable INIT
+/// container may not have rules (`apply_gates_to_pod`, validateInitContainerRestartPolicy).
+#[test]
+fn restart_rules_on_a_regular_container_whose_policy_is_always_are_kept() {
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.restart_policy = Some(RestartPolicy::Always);
+    let rule = ContainerRestartRule {
+        action: RestartRuleAction::Restart,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    };
+    c.restart_policy_rules.push(rule.clone());
+    p.spec.containers.push(c);
+    let gates = FeatureGates {
+        container_restart_rules: true,
+        restart_all_containers_on_container_exits: false,
+        ..FeatureGates::default()
+    };
+    assert_eq!(apply_gates_to_pod(&mut p, &gates), Ok(()));
+    assert_eq!(p.spec.containers[0].restart_policy_rules, vec![rule]);
+}
+
+/// `adopts_running`: a kubelet restarted under a running pod keeps its container, and its first sync
+/// of the pod counts the `startup.adopted_running` probe once; a fresh pod's first sync does not.
+#[test]
+fn a_restarted_kubelet_that_keeps_a_running_container_counts_the_adoption() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"));
+    assert_eq!(w.kubelet.probes().count(Probe::StartupAdoptedRunning), 0, "a fresh pod adopts nothing");
+    w.restart_kubelet();
+    w.run_for(30_000);
+    assert_eq!(w.instances("uid-web", "app").len(), 1, "the container is kept, not restarted");
+    assert_eq!(w.kubelet.probes().count(Probe::StartupAdoptedRunning), 1);
+}
+
+/// `ContainerStateReport::is_waiting` in `convertToAPIContainerStatuses`: an init container the runtime
+/// no longer lists after the pod initialised is reported "treated as exited normally" only while its
+/// status is the default waiting one; an old terminated status is kept whole (its container id and
+/// empty message), not replaced.
+#[test]
+fn a_forgotten_init_container_keeps_its_old_terminated_status() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.init_containers.push(Container::new("init-1", ""));
+    pod.spec.containers.push(Container::new("app", ""));
+    let runtime = RuntimePodStatus {
+        sandboxes: Vec::new(),
+        containers: vec![instance("app", ContainerState::Running, 0)],
+    };
+    let old_state = ContainerStateReport::Terminated {
+        exit_code: 0,
+        reason: reason::COMPLETED.into(),
+        message: String::new(),
+        started_at: Some(1),
+        finished_at: Some(2),
+        container_id: "init-1-id".into(),
+    };
+    let old = ContainerStatusReport { name: "init-1".into(), state: old_state.clone(), ..Default::default() };
+    let options =
+        ConvertOptions { has_init_containers: true, is_init_container: true, gates: FeatureGates::default() };
+    let reasons = BTreeMap::<String, String>::new();
+    let statuses = convert_to_api_container_statuses(
+        &pod,
+        &runtime,
+        &[old],
+        &pod.spec.init_containers,
+        &reasons,
+        &options,
+    );
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].state, old_state, "the old terminated status is kept as it was");
+}
+
+/// A runtime instance of a container, in sandbox "s1".
+fn instance(name: &str, state: ContainerState, exit_code: i32) -> ContainerStatus {
+    ContainerStatus {
+        id: format!("{name}-1"),
+        name: name.into(),
+        state,
+        exit_code,
+        reason: String::new(),
+        hash: 0,
+        restart_count: 0,
+        sandbox_id: "s1".into(),
+        image: String::new(),
+        created_at: 0,
+        started_at: None,
+        finished_at: None,
+        resources: None,
+    }
+}
+
+/// `record_plan_probes`: a pod killed because it is done, whose plain init container completed and
+/// whose sidecar failed, counts `plan.kill_pod.done`: only a failed PLAIN init container makes it
+/// `plan.kill_pod.init_failed`.
+#[test]
+fn a_pod_killed_after_its_init_container_completed_counts_as_done() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.restart_policy = RestartPolicy::Never;
+    pod.spec.init_containers.push(Container::new("init-1", ""));
+    let mut sidecar = Container::new("sidecar", "");
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    pod.spec.init_containers.push(sidecar);
+    pod.spec.containers.push(Container::new("app", ""));
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::Ready,
+        attempt: 0,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let containers = vec![
+        instance("init-1", ContainerState::Exited, 0),
+        instance("sidecar", ContainerState::Exited, 1),
+        instance("app", ContainerState::Exited, 0),
+    ];
+    let runtime = RuntimePodStatus { sandboxes: vec![sandbox], containers };
+    let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), ..PodActions::default() };
+    let options = PlanOptions { gates: FeatureGates::default(), restart_all_containers: false };
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanKillPodDone), 1);
+    assert_eq!(probes.count(Probe::PlanKillPodInitFailed), 0);
+    // The same pod whose plain init container failed: init_failed.
+    let mut failed = runtime.clone();
+    failed.containers[0].exit_code = 1;
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &failed, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanKillPodInitFailed), 1);
+}
+
+/// A container with resources keeps them through JSON (`ResourceRequirements::is_empty` leaves the
+/// field out only while there is no request and no limit).
+#[test]
+fn a_container_with_resources_round_trips_through_json() {
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse("100m").unwrap());
+    let json = serde_json::to_value(&c).unwrap();
+    assert_eq!(json["resources"]["requests"]["cpu"], serde_json::json!("100m"));
+    assert_eq!(serde_json::from_value::<Container>(json).unwrap(), c);
+    let plain = serde_json::to_value(Container::new("app", "app:1")).unwrap();
+    assert!(plain.get("resources").is_none(), "left out while empty");
+}
+
+/// `parse_nanos`: a quantity of 30 significant digits is read (resource.Quantity keeps such values);
+/// the limit is on MORE than 30.
+#[test]
+fn a_quantity_of_thirty_significant_digits_is_read() {
+    let thirty = format!("1.{}", "0".repeat(29));
+    let q = Quantity::parse(&thirty).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((q.value(), q.milli_value()), (1, 1_000));
+}
+
+/// `EventAggregatorByReasonFunc`'s key holds the reason: ten events of one pod with ten reasons (and
+/// ten messages) are ten aggregates of one message each, so none is combined (client-go's
+/// `EventAggregate` combines the tenth distinct message of ONE key).
+#[test]
+fn events_of_different_reasons_are_never_combined() {
+    let mut correlator = Correlator::default();
+    for i in 0..10u32 {
+        let event = warning(i, &format!("Reason{i}"), 1, 1_000);
+        match correlator.correlate(1_000, event, u64::from(i)) {
+            Correlated::Write { event, patch } => {
+                assert_eq!(event.message, format!("message {i}"), "event {i} is written as it is");
+                assert!(!patch, "event {i} is new");
+            }
+            Correlated::Skip => panic!("event {i} was dropped"),
+        }
+    }
+}
+
+/// `getPhase`: a regular container whose status has no state at all (none of waiting, running,
+/// terminated set) is counted unknown, and the pod is Pending.
+#[test]
+fn a_container_status_without_a_state_counts_as_unknown() {
+    let spec = PhaseSpec {
+        restart_policy: RestartPolicy::Always,
+        init_containers: Vec::new(),
+        containers: vec![PhaseContainer::named("app")],
+        is_static_pod: false,
+    };
+    let status = PhaseStatus { name: "app", state: None, last_state: None, started: None };
+    let options =
+        PhaseOptions { pod_is_terminal: false, pod_has_initialized: false, gates: FeatureGates::default() };
+    let (phase, counts) = get_phase_with_counts(&spec, &[status], &options);
+    assert_eq!((phase, counts.unknown, counts.running), (PodPhase::Pending, 1, 0));
+}
+
+/// A Warning event of pod "web" made at `at`, named "web.<i>", with message "message <i>".
+fn warning(i: u32, reason: &str, count: u32, at: u64) -> Event {
+    Event {
+        name: format!("web.{i}"),
+        namespace: "default".into(),
+        involved_object: PodRef { uid: "uid-web".into(), name: "web".into(), namespace: "default".into() },
+        field_path: None,
+        event_type: EventType::Warning,
+        reason: reason.into(),
+        message: format!("message {i}"),
+        count,
+        first_timestamp: at,
+        last_timestamp: at,
+        source_host: "node-1".into(),
+    }
+}
+
+/// `EventAggregate`: the tenth distinct message of one reason within ten minutes is written as a NEW
+/// event (a new name, count 1, first and last timestamp now) whose message is the combined one; it
+/// takes nothing of the incoming event's name, count or timestamps.
+#[test]
+fn the_tenth_similar_event_is_a_new_combined_event() {
+    let mut correlator = Correlator::default();
+    let now = 5_000;
+    for i in 0..9u32 {
+        let written = correlator.correlate(now, warning(i, "BackOff", 3, 1_000), u64::from(i));
+        assert!(matches!(written, Correlated::Write { .. }), "event {i} is written");
+    }
+    let Correlated::Write { event, patch } = correlator.correlate(now, warning(9, "BackOff", 3, 1_000), 9)
+    else {
+        panic!("the tenth event is written");
+    };
+    assert_eq!(event.message, format!("{AGGREGATE_PREFIX}message 9"));
+    assert!(!patch, "the combined event is new");
+    assert_ne!(event.name, "web.9", "it has a name of its own");
+    assert!(event.name.starts_with("web."), "named after the pod: {}", event.name);
+    assert_eq!((event.count, event.first_timestamp, event.last_timestamp), (1, now, now));
+}
+
+/// `convertToAPIContainerStatuses`: a container the runtime no longer lists, whose old status was
+/// waiting, keeps the old restart count (`status.RestartCount = oldStatus.RestartCount`); a container
+/// the runtime lists reports the instance's image.
+#[test]
+fn container_statuses_carry_the_old_restart_count_and_the_instance_image() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.containers.push(Container::new("gone", "gone:1"));
+    pod.spec.containers.push(Container::new("app", "app:1"));
+    let mut app = instance("app", ContainerState::Running, 0);
+    app.image = "registry/app:1".into();
+    let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![app] };
+    let old = ContainerStatusReport {
+        name: "gone".into(),
+        state: ContainerStateReport::waiting("CrashLoopBackOff", "back-off"),
+        restart_count: 3,
+        ..Default::default()
+    };
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    let statuses =
+        convert_to_api_container_statuses(&pod, &runtime, &[old], &pod.spec.containers, &reasons, &options);
+    let by_name = |n: &str| statuses.iter().find(|s| s.name == n).unwrap();
+    assert_eq!(by_name("gone").restart_count, 3, "the old restart count carries over");
+    assert_eq!(by_name("app").image, "registry/app:1", "the instance's image");
+}
+
+/// A manifest whose container has one restart rule with `values` exit codes (restartPolicy Never).
+fn manifest_with_exit_codes(api_version: &str, values: usize) -> serde_json::Value {
+    let codes: Vec<i32> = (1..).take(values).collect();
+    serde_json::json!({
+        "apiVersion": api_version,
+        "kind": "Pod",
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"restartPolicy": "Never", "containers": [{
+            "name": "app", "image": "app:1", "restartPolicy": "Never",
+            "restartPolicyRules": [{"action": "Restart", "exitCodes": {"operator": "In", "values": codes}}]
+        }]}
+    })
+}
+
+fn read_manifest(json: serde_json::Value) -> Result<Pod, String> {
+    let manifest: PodManifest = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    manifest.into_pod().map_err(|e| e.to_string())
+}
+
+/// Validation: `apiVersion: v1` is read and another version is an error; a restart rule may hold up to
+/// 255 exit codes (validateContainerRestartPolicyRules' limit), not more.
+#[test]
+fn a_manifest_of_v1_with_255_exit_codes_is_read_and_256_are_refused() {
+    let pod = read_manifest(manifest_with_exit_codes("v1", 255)).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pod.spec.containers[0].restart_policy_rules[0].exit_codes.values.len(), 255);
+    let err = read_manifest(manifest_with_exit_codes("v1", 256)).unwrap_err();
+    assert!(err.contains("restartPolicyRules[0].exitCodes.values"), "{err}");
+    let err = read_manifest(manifest_with_exit_codes("v2", 1)).unwrap_err();
+    assert!(err.contains("apiVersion"), "{err}");
+}
+
+/// `podutil.IsContainerRestartable`: a container whose own policy is Always (or OnFailure) can be
+/// restarted, without any rule, even in a pod whose policy is Never; one whose own policy is Never
+/// cannot; without a policy of its own, the pod's policy decides.
+#[test]
+fn a_container_whose_own_policy_is_not_never_is_restartable() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.restart_policy = RestartPolicy::Never;
+    let mut c = Container::new("app", "app:1");
+    for (policy, restartable) in
+        [(RestartPolicy::Always, true), (RestartPolicy::OnFailure, true), (RestartPolicy::Never, false)]
+    {
+        c.restart_policy = Some(policy);
+        assert_eq!(is_container_restartable(&c, &pod.spec), restartable, "{policy:?}");
+    }
+    // Without a policy of its own, the pod's decides.
+    c.restart_policy = None;
+    for (policy, restartable) in
+        [(RestartPolicy::Always, true), (RestartPolicy::OnFailure, true), (RestartPolicy::Never, false)]
+    {
+        pod.spec.restart_policy = policy;
+        assert_eq!(is_container_restartable(&c, &pod.spec), restartable, "pod {policy:?}");
+    }
+}
+
+/// `AllContainersRestartCleanedUp`: true only once no init or regular container of the pod is left in
+/// the runtime.
+#[test]
+fn restart_all_is_cleaned_up_only_when_no_container_is_left() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.init_containers.push(Container::new("init-1", ""));
+    pod.spec.containers.push(Container::new("app", ""));
+    let empty = RuntimePodStatus::default();
+    assert!(all_containers_restart_cleaned_up(&pod, &empty));
+    let init_left = RuntimePodStatus {
+        sandboxes: Vec::new(),
+        containers: vec![instance("init-1", ContainerState::Exited, 0)],
+    };
+    assert!(!all_containers_restart_cleaned_up(&pod, &init_left));
+}
+
+/// `computePodResizeAction`'s MinShares case applies only when BOTH the desired and the current cpu
+/// request are at or below 2m: a running container at 100m whose spec now asks 1m is resized in place.
+#[test]
+fn a_cpu_request_lowered_below_min_shares_from_above_is_resized() {
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse("1m").unwrap());
+    let mut status = instance("app", ContainerState::Running, 0);
+    status.resources = Some(ActualResources {
+        cpu_request: Some(Quantity::parse("100m").unwrap()),
+        cpu_limit: None,
+        memory_limit: None,
+    });
+    let gates = FeatureGates { in_place_pod_vertical_scaling: true, ..FeatureGates::default() };
+    let mut actions = PodActions::default();
+    let target =
+        Target { kind: podsim_model::ContainerKind::Regular, index: 0, container: &c, status: &status };
+    assert!(compute_pod_resize_action(target, &gates, &mut actions), "resized in place, not restarted");
+    let cpu = actions.containers_to_update.get(&ResourceName::Cpu).expect("a cpu update is planned");
+    assert_eq!(cpu.len(), 1);
+    assert_eq!((cpu[0].current.cpu_request, cpu[0].desired.cpu_request), (100, 1), "{cpu:?}");
+}
+
+/// `generateAPIPodStatus`'s pod IP: the ready sandbox's address; none while the newest sandbox is not
+/// ready.
+#[test]
+fn the_pod_ip_is_the_ready_sandbox_address() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.containers.push(Container::new("app", "app:1"));
+    let mut sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::Ready,
+        attempt: 0,
+        ip: "10.1.0.7".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![sandbox.clone()],
+        containers: vec![instance("app", ContainerState::Running, 0)],
+    };
+    assert_eq!(pod_status_report(&pod, &runtime, &BTreeMap::new()).pod_ip, "10.1.0.7");
+    sandbox.state = SandboxState::NotReady;
+    let stopped = RuntimePodStatus { sandboxes: vec![sandbox], containers: Vec::new() };
+    assert_eq!(pod_status_report(&pod, &stopped, &BTreeMap::new()).pod_ip, "");
+}
+
+/// `serializeImagePulls` defaults to true (the kubelet's default) when a configuration leaves it out.
+#[test]
+fn a_configuration_without_serialize_image_pulls_pulls_one_image_at_a_time() {
+    let config = KubeletConfig::new(NODE);
+    assert!(config.serialize_image_pulls);
+    let mut json = serde_json::to_value(&config).unwrap();
+    json.as_object_mut().unwrap().remove("serializeImagePulls").expect("the field is written");
+    assert_eq!(serde_json::from_value::<KubeletConfig>(json).unwrap(), config);
+}
+
+/// `Kubelet::outstanding_calls`: none before the kubelet starts; after its start, one for each request
+/// it sent (the pod list, the runtime's lists), each awaiting its reply.
+#[test]
+fn a_kubelet_counts_the_requests_awaiting_a_reply() {
+    let mut kubelet = podsim_model::Kubelet::new(KubeletConfig::new(NODE));
+    assert_eq!(kubelet.outstanding_calls(), 0);
+    let out = kubelet.handle(0, Input::Start);
+    let sent = out
+        .iter()
+        .filter(|o| matches!(o, Output::Api { .. } | Output::Cri { .. } | Output::Node { .. }))
+        .count();
+    assert!(sent > 1, "{out:?}");
+    assert_eq!(kubelet.outstanding_calls(), sent);
+}
+
+/// `generateAPIPodStatus` reports the ephemeral containers' statuses in their own list.
+#[test]
+fn an_ephemeral_container_has_its_own_status_list() {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec.containers.push(Container::new("app", "app:1"));
+    pod.spec.ephemeral_containers.push(Container::new("debug", "busybox"));
+    let runtime = RuntimePodStatus {
+        sandboxes: Vec::new(),
+        containers: vec![
+            instance("app", ContainerState::Running, 0),
+            instance("debug", ContainerState::Running, 0),
+        ],
+    };
+    let status = pod_status_report(&pod, &runtime, &BTreeMap::new());
+    let names = |l: &[ContainerStatusReport]| l.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&status.ephemeral_container_statuses), ["debug"]);
+    assert_eq!(names(&status.container_statuses), ["app"]);
+    assert!(status.ephemeral_container_statuses[0].state.is_running());
+}
+
+/// `Backoff::is_empty` and `len`: no key before the first bump, one after it.
+#[test]
+fn a_backoff_holds_a_key_once_bumped() {
+    let mut b = Backoff::new(1_000, 4_000);
+    assert!(b.is_empty());
+    b.next("k", 0, 0);
+    assert!(!b.is_empty());
+    assert_eq!(b.len(), 1);
+}
+
+/// `Kubelet::workers`: a pod the kubelet runs has a worker, listed with its state.
+#[test]
+fn a_kubelet_lists_its_pod_workers() {
+    let mut w = World::new();
+    assert_eq!(w.kubelet.workers().count(), 0);
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert_eq!(w.kubelet.workers().collect::<Vec<_>>(), [("uid-web", WorkerState::Syncing)]);
+}
+
+/// `Container::env_secret_names`: the Secrets its environment reads, and nothing else.
+#[test]
+fn a_container_names_the_secrets_its_environment_reads() {
+    let mut c = Container::new("app", "app:1");
+    assert_eq!(c.env_secret_names().count(), 0);
+    c.env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    assert_eq!(c.env_secret_names().collect::<Vec<_>>(), ["db"]);
+}
+
+/// Validation: a restartable init container (a sidecar) may not have restart rules while
+/// RestartAllContainersOnContainerExits is off.
+#[test]
+fn a_sidecar_with_restart_rules_is_refused() {
+    let json = serde_json::json!({
+        "metadata": {"name": "web"},
+        "spec": {
+            "initContainers": [{
+                "name": "sidecar", "image": "s:1", "restartPolicy": "Always",
+                "restartPolicyRules": [{"action": "Restart", "exitCodes": {"operator": "In", "values": [1]}}]
+            }],
+            "containers": [{"name": "app", "image": "app:1"}]
+        }
+    });
+    let manifest: PodManifest = serde_json::from_value(json).unwrap();
+    let gates = FeatureGates { restart_all_containers_on_container_exits: false, ..FeatureGates::default() };
+    assert!(manifest.clone().into_pod().is_ok(), "with the gate on (its default) the rules are allowed");
+    let err = manifest.into_pod_with(&gates).unwrap_err().to_string();
+    assert!(err.contains("spec.initContainers[0].restartPolicyRules"), "{err}");
+}
+
+/// `record_plan_probes`: a pod of policy Never whose sandbox died after its containers ran gets no new
+/// sandbox, counted as `plan.sandbox.not_recreated_never`.
+#[test]
+fn a_never_pod_whose_sandbox_died_is_counted_as_not_recreated_never() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec.restart_policy = RestartPolicy::Never;
+    pod.spec.containers.push(Container::new("app", ""));
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::NotReady,
+        attempt: 1,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![sandbox],
+        containers: vec![instance("app", ContainerState::Exited, 0)],
+    };
+    let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), attempt: 2, ..PodActions::default() };
+    let options = PlanOptions { gates: FeatureGates::default(), restart_all_containers: false };
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 1);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 0);
+}
+
+/// `getPhase`: a sidecar with no status at all counts as unknown.
+#[test]
+fn a_sidecar_without_a_status_counts_as_unknown() {
+    let sidecar =
+        PhaseContainer { restart_policy: Some(RestartPolicy::Always), ..PhaseContainer::named("sidecar") };
+    let spec = PhaseSpec {
+        restart_policy: RestartPolicy::Always,
+        init_containers: vec![sidecar],
+        containers: vec![PhaseContainer::named("app")],
+        is_static_pod: false,
+    };
+    let running = ContainerStateReport::Running { started_at: 0 };
+    let app = PhaseStatus { name: "app", state: Some(&running), last_state: None, started: Some(true) };
+    let options =
+        PhaseOptions { pod_is_terminal: false, pod_has_initialized: true, gates: FeatureGates::default() };
+    let (_, counts) = get_phase_with_counts(&spec, &[app], &options);
+    assert_eq!((counts.unknown, counts.running), (1, 1));
+}
+
+/// client-go's `recordToSink`: a CREATE the server answers NotFound is refused and dropped (only a
+/// PATCH that finds no event is tried again as a create).
+#[test]
+fn a_created_event_answered_not_found_is_dropped() {
+    let mut recorder = Recorder::new(NODE);
+    let pod = PodRef { uid: "uid-web".into(), name: "web".into(), namespace: "default".into() };
+    let event = KubeletEvent {
+        pod,
+        field_path: None,
+        event_type: EventType::Normal,
+        reason: "Scheduled".into(),
+        message: "hello".into(),
+    };
+    recorder.record(1_000, event);
+    let write = recorder.next(1_000).expect("the event is written");
+    assert!(matches!(write, SinkWrite::Create(_)), "{write:?}");
+    assert!(matches!(recorder.on_reply(WriteResult::NotFound), AfterReply::Done));
+    assert_eq!(recorder.dropped(), 1);
 }
