@@ -222,8 +222,12 @@ fn a_forgotten_init_container_keeps_its_old_terminated_status() {
         container_id: "init-1-id".into(),
     };
     let old = ContainerStatusReport { name: "init-1".into(), state: old_state.clone(), ..Default::default() };
-    let options =
-        ConvertOptions { has_init_containers: true, is_init_container: true, gates: FeatureGates::default() };
+    let options = ConvertOptions {
+        has_init_containers: true,
+        is_init_container: true,
+        gates: FeatureGates::default(),
+        pod_restarting: false,
+    };
     let reasons = BTreeMap::<String, String>::new();
     let statuses = convert_to_api_container_statuses(
         &pod,
@@ -413,6 +417,7 @@ fn container_statuses_carry_the_old_restart_count_and_the_instance_image() {
         has_init_containers: false,
         is_init_container: false,
         gates: FeatureGates::default(),
+        pod_restarting: false,
     };
     let reasons = BTreeMap::<String, String>::new();
     let statuses =
