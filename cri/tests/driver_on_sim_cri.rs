@@ -142,11 +142,22 @@ fn stops_without_grace(output: &mut podsim_model::io::Output) {
 }
 
 #[test]
-#[ignore = "the checker reads no runtime on the containerd driver until it reads RuntimeFacts (branch h-rules): once merged, Driver::containerd returns the driver's CRI listing, and this runs"]
 fn a_broken_kubelet_is_reported_on_the_containerd_driver_with_the_simulators_rule() {
     let real = run_variant(scenario("Always"), SPAN, Some(stops_without_grace));
     let rules: Vec<_> = real.violations.iter().map(|v| v.rule).collect();
     assert!(rules.contains(&podsim_sim::checker::Rule::GracePeriodHonoured), "{:#?}", real.violations);
+    let mut cut = scenario("Always");
+    cut.duration = SPAN;
+    let world = podsim_sim::world::World::new(&cut, 0, false, false).without_liveness();
+    let (sim, _) = world.with_broken_kubelet(stops_without_grace).run();
+    let sim_rules: Vec<_> = sim.violations.iter().map(|v| v.rule).collect();
+    assert!(sim_rules.contains(&podsim_sim::checker::Rule::GracePeriodHonoured), "{:#?}", sim.violations);
+}
+
+#[test]
+fn the_kubelet_breaks_no_rule_on_the_containerd_driver() {
+    let real = run_on_driver(scenario("OnFailure"));
+    assert_eq!(real.violations, [], "the checker judges the run through the CRI listing");
 }
 
 /// One pod with one container that runs, and a fault at 5 s.
