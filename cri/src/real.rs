@@ -13,6 +13,18 @@
 //! realises as on the simulator. Faults that only the simulator can make (OOM kills, node reboots,
 //! registry failures and slow pulls) make the scenario not runnable here: see
 //! [`unsupported_faults`].
+//!
+//! The checker judges the run as it judges a simulated one, reading the runtime through a
+//! [`CriListing`]: what containerd's `ListPodSandbox` and `ListContainers` returned to the kubelet's
+//! own listings (its relist every second), kept up to date between them from each reply of a call
+//! that changes the runtime (a new sandbox is ready, a created container is created, a started one
+//! runs, a stopped one exited, a removed one gone), so that nothing the kubelet made since its last
+//! relist is unknown when it names it. A fresh listing after each such call would be exact, but
+//! would hold the loop 5-80 ms a call and delay the kubelet's own timers. Exits are learnt as the
+//! kubelet's PLEG learns them, at the listing that shows them (or at the stop that ended them),
+//! and the checker is told before the kubelet. Liveness is judged at the end, on a fresh listing,
+//! when the run lasted the scenario's bound past the last heal and change and no fault was
+//! permanent; otherwise a note says why it was not.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
