@@ -190,7 +190,14 @@ fn conform_one(loaded: &Loaded, address: Option<&Path>) -> Conformed {
     };
     let (real, _) = run_on_containerd(s, runtime, span, false)?;
     let comparison = compare(&s.name, span, tolerance, &sim, &Side::new(real.pods, &real.starts, real.steps));
-    Ok((comparison, real.notes))
+    // The checker judged the real run too: its findings are told with the notes.
+    let mut notes: Vec<String> = real
+        .violations
+        .iter()
+        .map(|v| format!("violation on containerd: {:?}: {}", v.rule, v.detail))
+        .collect();
+    notes.extend(real.notes);
+    Ok((comparison, notes))
 }
 
 /// Removes what killed podsim runs left behind; prints what it removed.

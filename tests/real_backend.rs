@@ -266,3 +266,54 @@ fn clean_with_an_address_removes_what_a_killed_run_left_in_that_containerd() {
     assert!(runs_in(&state).is_empty(), "podsim's own folder of the killed run is gone: {stdout}");
     daemon.stop().expect("the stand-in containerd stops");
 }
+
+/// A pod deleted at 5 s with a grace period of 10 s (as sim/tests/broken_kubelet.rs).
+const BROKEN_KUBELET_SCENARIO: &str = r#"
+name: broken-kubelet
+description: A pod deleted with a grace period of 10 s.
+duration: 15s
+images:
+- {name: "podsim/workload:1", preloaded: true}
+pods:
+- metadata: {name: web}
+  spec:
+    terminationGracePeriodSeconds: 10
+    containers:
+    - {name: app, image: "podsim/workload:1", command: [workload, run]}
+timeline:
+- at: 5s
+  deletePod: {name: web}
+"#;
+
+/// The broken kubelet: every StopContainer with no grace period.
+fn stops_without_grace(output: &mut podsim_model::io::Output) {
+    use podsim_model::io::{CriRequest, Output};
+    if let Output::Cri { request: CriRequest::StopContainer { timeout_seconds, .. }, .. } = output {
+        *timeout_seconds = 0;
+    }
+}
+
+#[test]
+fn a_broken_kubelet_is_reported_on_containerd_with_the_simulators_rule() {
+    if !containerd_available() {
+        return;
+    }
+    let scenario = podsim_sim::scenario::Scenario::parse("broken-kubelet.yaml", BROKEN_KUBELET_SCENARIO)
+        .expect("the scenario parses");
+    let (sim, _) = podsim_sim::world::World::new(&scenario, 0, false, false)
+        .without_liveness()
+        .with_broken_kubelet(stops_without_grace)
+        .run();
+    let rule = podsim_sim::checker::Rule::GracePeriodHonoured;
+    assert!(sim.violations.iter().any(|v| v.rule == rule), "{:#?}", sim.violations);
+    let (real, _) = podsim_cri::real::run_broken_on_containerd(
+        &scenario,
+        podsim_cri::real::Runtime::Private,
+        scenario.duration,
+        stops_without_grace,
+    )
+    .expect("the run on containerd ends");
+    let on_containerd: Vec<_> = real.violations.iter().filter(|v| v.rule == rule).collect();
+    assert!(!on_containerd.is_empty(), "{:#?}", real.violations);
+    assert_eq!(on_containerd[0].pod.as_deref(), Some("default/web"), "{:#?}", real.violations);
+}

@@ -13,6 +13,18 @@
 //! realises as on the simulator. Faults that only the simulator can make (OOM kills, node reboots,
 //! registry failures and slow pulls) make the scenario not runnable here: see
 //! [`unsupported_faults`].
+//!
+//! The checker judges the run as it judges a simulated one, reading the runtime through a
+//! [`CriListing`]: what containerd's `ListPodSandbox` and `ListContainers` returned to the kubelet's
+//! own listings (its relist every second), kept up to date between them from each reply of a call
+//! that changes the runtime (a new sandbox is ready, a created container is created, a started one
+//! runs, a stopped one exited, a removed one gone), so that nothing the kubelet made since its last
+//! relist is unknown when it names it. A fresh listing after each such call would be exact, but
+//! would hold the loop 5-80 ms a call and delay the kubelet's own timers. Exits are learnt as the
+//! kubelet's PLEG learns them, at the listing that shows them (or at the stop that ended them),
+//! and the checker is told before the kubelet. Liveness is judged at the end, on a fresh listing,
+//! when the run lasted the scenario's bound past the last heal and change and no fault was
+//! permanent; otherwise a note says why it was not.
 
 use std::collections::BTreeMap;
 use std::convert::Infallible;
@@ -27,8 +39,8 @@ use podsim_model::coverage::Probes;
 use podsim_model::io::{CallId, ContainerInfo, CriReply, CriRequest, PodRef};
 use podsim_model::{ContainerState, ContainerStatus, Millis};
 use podsim_sim::apiserver::ApiServer;
-use podsim_sim::checker::Violation;
-use podsim_sim::containerd::{Containerd, CriMethod};
+use podsim_sim::checker::{CriListing, RuntimeFacts, Violation};
+use podsim_sim::containerd::CriMethod;
 use podsim_sim::expect::listed::{ListedRuntime, ListedView};
 use podsim_sim::expect::RuntimeView;
 use podsim_sim::faults::{DrawnFaults, Fault, FaultKind};
@@ -94,8 +106,11 @@ pub struct RealOutcome {
     pub wall_millis: Millis,
     /// The final state of each pod.
     pub pods: Vec<PodOutcome>,
-    /// Unmet expectations.
+    /// Broken rules (safety, liveness) and unmet expectations.
     pub violations: Vec<Violation>,
+    /// Whether liveness was judged (the run lasted the bound past the last heal, and no fault was
+    /// permanent); when not, a note says why.
+    pub liveness_checked: bool,
     /// Every sandbox and container start, in order.
     pub starts: StartLog,
     /// Time spent per CRI method.
@@ -189,6 +204,10 @@ struct RealRuntime {
     listed: ListedRuntime,
     /// Every container the kubelet's listings showed, by id (fault targets are named from it).
     seen: BTreeMap<String, ContainerInfo>,
+    /// The runtime as the checker's rules read it: what containerd's `ListPodSandbox` and
+    /// `ListContainers` last returned (the kubelet's own listings, and a fresh listing after each
+    /// call that changes the runtime), and the image store.
+    facts: CriListing,
     /// Runtime faults to realise once the event is handled (they need calls to containerd).
     pending: Vec<Fault>,
 }
@@ -199,6 +218,8 @@ pub struct RealWorld {
     rt: RealRuntime,
     config: RealConfig,
     replies: mpsc::UnboundedReceiver<CriDone>,
+    /// Whether liveness was judged at the end.
+    liveness_checked: bool,
 }
 
 impl RealWorld {
@@ -236,9 +257,10 @@ impl RealWorld {
             late_notes: Arc::new(Mutex::new(Vec::new())),
             listed: ListedRuntime::default(),
             seen: BTreeMap::new(),
+            facts: CriListing::new(Vec::new(), Vec::new(), scenario_images(scenario)),
             pending: Vec::new(),
         };
-        RealWorld { h, rt, config, replies }
+        RealWorld { h, rt, config, replies, liveness_checked: false }
     }
 
     /// Runs a broken variant of the kubelet instead (tests that the checker catches it on this
@@ -284,6 +306,7 @@ impl RealWorld {
     async fn finish(mut self) -> (RealOutcome, Trace) {
         let now = self.rt.now();
         self.h.now = now;
+        self.check_liveness().await;
         if let Some(mut judge) = self.h.judge.take() {
             let view = self.rt.listed.view(&self.h.node);
             for v in judge.finish(&self.h.api, &view) {
@@ -320,6 +343,7 @@ impl RealWorld {
             wall_millis: now,
             pods,
             violations,
+            liveness_checked: self.liveness_checked,
             starts: std::mem::take(&mut self.h.starts),
             cri_calls: std::mem::take(&mut self.rt.stats),
             readiness,
@@ -332,10 +356,43 @@ impl RealWorld {
         (outcome, self.h.trace)
     }
 
-    /// A CRI reply came back: the harness takes it in, and the kubelet is told.
+    /// Liveness, VOPR style, as the simulator judges it: once the last fault has healed and the
+    /// last change was made, every pod must have reached its desired state within the scenario's
+    /// bound (`convergeWithin`). The run does not go on past its span: a span that ends before
+    /// the bound passed leaves liveness unchecked, and the outcome says so.
+    async fn check_liveness(&mut self) {
+        let settled_from = self.h.last_heal.max(self.h.last_action);
+        let bound = self.h.scenario.converge_within;
+        let why_not = if self.h.permanent_faults {
+            Some("a fault is permanent".to_string())
+        } else if self.h.now < settled_from + bound {
+            Some(format!(
+                "the run ended {} ms after the world settled at {settled_from} ms, before the bound of {bound} ms",
+                self.h.now - settled_from
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why_not {
+            self.rt.notes.push(format!("liveness not checked: {why}"));
+            return;
+        }
+        self.rt.refresh_facts().await;
+        self.liveness_checked = self.h.check_convergence(&self.rt, settled_from, bound);
+    }
+
+    /// A CRI reply came back: the runtime as the checker reads it is brought up to date with it
+    /// (a listing replaces what it lists; a call that changes the runtime changes it as its reply
+    /// says, so that what the kubelet made since its last relist is known before it names it; a
+    /// fresh listing per call would hold the loop 5-80 ms a call and delay the kubelet's timers),
+    /// the checker learns the exits it shows, the harness takes it in, and the kubelet is told.
     fn on_cri_done(&mut self, done: CriDone) {
         let now = self.h.now;
         self.rt.count_call(&done);
+        let died = self.rt.facts.take_reply(now, &done.request, &done.reply);
+        for (id, _) in &died {
+            self.h.checker_saw_exit(&self.rt, id);
+        }
         // Whether a container ran is read before this reply is taken in (a StopContainer's reply
         // says it no longer does).
         let was_running: Vec<String> = match &done.request {
@@ -397,8 +454,9 @@ impl Driver for RealRuntime {
         )
     }
 
-    fn containerd(&self) -> Option<&Containerd> {
-        None
+    /// What containerd's CRI lists and statuses last returned.
+    fn containerd(&self) -> Option<&dyn RuntimeFacts> {
+        Some(&self.facts)
     }
 
     fn runtime_view<'a>(
@@ -511,6 +569,20 @@ impl RealRuntime {
         stats.max_micros = stats.max_micros.max(micros);
     }
 
+    /// Lists every sandbox and container of the run afresh, for the checker; returns the containers
+    /// no longer running that ran at the last listing. A listing that fails (containerd is down)
+    /// leaves what was known.
+    async fn refresh_facts(&mut self) -> Vec<(String, i32)> {
+        let mut died = Vec::new();
+        for request in
+            [CriRequest::ListPodSandbox { pod_uid: None }, CriRequest::ListContainers { pod_uid: None }]
+        {
+            let reply = self.client.call(&request).await;
+            died.extend(self.facts.take_reply(self.now(), &request, &reply));
+        }
+        died
+    }
+
     /// Keeps what a listing showed of each container (to name fault targets).
     fn see(&mut self, request: &CriRequest, reply: &CriReply) {
         if let (CriRequest::ListContainers { .. }, CriReply::Containers(list)) = (request, reply) {
@@ -578,11 +650,10 @@ impl RealRuntime {
                 }
             }
             Fault::ContainerdRestart { downtime } => self.restart_containerd(downtime),
-            Fault::RemoveImage { image } => {
-                if let CriReply::Err(e) = self.client.remove_image(&image).await {
-                    self.notes.push(format!("removeImage {image}: {e:?}"));
-                }
-            }
+            Fault::RemoveImage { image } => match self.client.remove_image(&image).await {
+                CriReply::Err(e) => self.notes.push(format!("removeImage {image}: {e:?}")),
+                _ => self.facts.set_image(&image, false),
+            },
             other => {
                 self.notes.push(format!("{:?} cannot be realised on a real runtime; skipped", other.kind()))
             }
@@ -703,6 +774,27 @@ pub fn run_on_containerd(
     duration: Millis,
     trace: bool,
 ) -> Result<(RealOutcome, Trace), String> {
+    run_kubelet_on_containerd(scenario, runtime, duration, trace, None)
+}
+
+/// Runs `scenario` as [`run_on_containerd`] does, with a broken variant of the kubelet (tests that
+/// the checker reports it on a real containerd with the rule it reports in the simulator).
+pub fn run_broken_on_containerd(
+    scenario: &Scenario,
+    runtime: Runtime<'_>,
+    duration: Millis,
+    broken: podsim_sim::harness::BrokenKubelet,
+) -> Result<(RealOutcome, Trace), String> {
+    run_kubelet_on_containerd(scenario, runtime, duration, false, Some(broken))
+}
+
+fn run_kubelet_on_containerd(
+    scenario: &Scenario,
+    runtime: Runtime<'_>,
+    duration: Millis,
+    trace: bool,
+    broken: Option<podsim_sim::harness::BrokenKubelet>,
+) -> Result<(RealOutcome, Trace), String> {
     let bad = unsupported_faults(scenario);
     if !bad.is_empty() {
         return Err(format!(
@@ -778,7 +870,10 @@ pub fn run_on_containerd(
             let _ = tokio.block_on(client.remove_everything());
             return Err(e);
         }
-        let world = RealWorld::new(scenario, config, client.clone(), control);
+        let mut world = RealWorld::new(scenario, config, client.clone(), control);
+        if let Some(broken) = broken {
+            world = world.with_broken_kubelet(broken);
+        }
         let outcome = tokio.block_on(async {
             tokio::select! {
                 done = world.run() => Some(done),

@@ -142,11 +142,22 @@ fn stops_without_grace(output: &mut podsim_model::io::Output) {
 }
 
 #[test]
-#[ignore = "the checker reads no runtime on the containerd driver until it reads RuntimeFacts (branch h-rules): once merged, Driver::containerd returns the driver's CRI listing, and this runs"]
 fn a_broken_kubelet_is_reported_on_the_containerd_driver_with_the_simulators_rule() {
     let real = run_variant(scenario("Always"), SPAN, Some(stops_without_grace));
     let rules: Vec<_> = real.violations.iter().map(|v| v.rule).collect();
     assert!(rules.contains(&podsim_sim::checker::Rule::GracePeriodHonoured), "{:#?}", real.violations);
+    let mut cut = scenario("Always");
+    cut.duration = SPAN;
+    let world = podsim_sim::world::World::new(&cut, 0, false, false).without_liveness();
+    let (sim, _) = world.with_broken_kubelet(stops_without_grace).run();
+    let sim_rules: Vec<_> = sim.violations.iter().map(|v| v.rule).collect();
+    assert!(sim_rules.contains(&podsim_sim::checker::Rule::GracePeriodHonoured), "{:#?}", sim.violations);
+}
+
+#[test]
+fn the_kubelet_breaks_no_rule_on_the_containerd_driver() {
+    let real = run_on_driver(scenario("OnFailure"));
+    assert_eq!(real.violations, [], "the checker judges the run through the CRI listing");
 }
 
 /// One pod with one container that runs, and a fault at 5 s.
@@ -201,4 +212,57 @@ fn a_crash_fault_is_recorded_with_its_target_named() {
         }],
         "the target named as the simulator names it"
     );
+}
+
+/// One pod whose container runs, judged for liveness 10 s after the world settled.
+fn settles_quickly() -> Scenario {
+    let text = r#"
+name: liveness-on-the-driver
+description: One pod that runs, with a short liveness bound.
+duration: 20s
+convergeWithin: 10s
+images:
+- {name: "podsim/workload:1", preloaded: true}
+pods:
+- metadata: {name: web}
+  spec:
+    containers:
+    - {name: app, image: "podsim/workload:1", command: [workload, run]}
+"#;
+    Scenario::parse("liveness-on-the-driver.yaml", text).expect("the scenario parses")
+}
+
+/// A broken kubelet that starts no container: every StartContainer names one that is not there.
+fn starts_nothing(output: &mut podsim_model::io::Output) {
+    use podsim_model::io::{CriRequest, Output};
+    if let Output::Cri { request: CriRequest::StartContainer { container_id }, .. } = output {
+        *container_id = "no-such-container".into();
+    }
+}
+
+#[test]
+fn liveness_is_judged_on_the_containerd_driver_once_the_bound_passed() {
+    let real = run_variant(settles_quickly(), 20_000, None);
+    assert!(real.liveness_checked, "{:#?}", real.notes);
+    assert_eq!(real.violations, [], "the pod runs: it converged");
+}
+
+#[test]
+fn a_kubelet_that_never_converges_is_reported_on_the_containerd_driver_as_in_the_simulator() {
+    let real = run_variant(settles_quickly(), 20_000, Some(starts_nothing));
+    assert!(real.liveness_checked, "{:#?}", real.notes);
+    let rules: Vec<_> = real.violations.iter().map(|v| v.rule).collect();
+    assert!(rules.contains(&podsim_sim::checker::Rule::Convergence), "{:#?}", real.violations);
+    let (sim, _) = podsim_sim::world::World::new(&settles_quickly(), 0, false, false)
+        .with_broken_kubelet(starts_nothing)
+        .run();
+    let sim_rules: Vec<_> = sim.violations.iter().map(|v| v.rule).collect();
+    assert!(sim_rules.contains(&podsim_sim::checker::Rule::Convergence), "{:#?}", sim.violations);
+}
+
+#[test]
+fn a_run_shorter_than_the_bound_says_liveness_was_not_checked() {
+    let real = run_variant(settles_quickly(), 5_000, None);
+    assert!(!real.liveness_checked);
+    assert!(real.notes.iter().any(|n| n.starts_with("liveness not checked")), "{:#?}", real.notes);
 }

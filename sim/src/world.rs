@@ -322,7 +322,7 @@ impl Driver for SimRuntime {
         true
     }
 
-    fn containerd(&self) -> Option<&Containerd> {
+    fn containerd(&self) -> Option<&dyn crate::checker::RuntimeFacts> {
         Some(&self.containerd)
     }
 

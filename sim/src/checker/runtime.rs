@@ -6,9 +6,11 @@
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
-use podsim_model::io::{ContainerInfo, PodRef, SandboxInfo};
+use podsim_model::io::{
+    ContainerConfig, ContainerInfo, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
+};
 use podsim_model::workload::Workload;
-use podsim_model::{ContainerState, ContainerStatus, SandboxState, SandboxStatus};
+use podsim_model::{ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
 
 use crate::containerd::Containerd;
 
@@ -141,6 +143,155 @@ impl CriListing {
         containers.sort_by_key(|c| Reverse((c.status.created_at, c.status.restart_count)));
         CriListing { sandboxes, containers, images: images.into_iter().collect() }
     }
+
+    /// Takes in a `ListPodSandbox` reply: every sandbox (`pod_uid` None), or those of one pod.
+    pub fn take_sandboxes(&mut self, pod_uid: Option<&str>, listed: &[SandboxInfo]) {
+        self.sandboxes.retain(|s| pod_uid.is_some_and(|uid| !is_of(s.pod.as_ref(), uid)));
+        self.sandboxes.extend(listed.iter().cloned());
+        self.sandboxes.sort_by_key(|s| Reverse((s.status.created_at, s.status.attempt)));
+    }
+
+    /// Takes in a `ListContainers` reply: every container (`pod_uid` None), or those of one pod.
+    /// Returns the containers that ran in the listing before and no longer run, with their exit
+    /// codes (what the kubelet's PLEG would see as `ContainerDied`).
+    pub fn take_containers(&mut self, pod_uid: Option<&str>, listed: &[ContainerInfo]) -> Vec<(String, i32)> {
+        let exits = listed
+            .iter()
+            .filter(|c| c.status.state != ContainerState::Running)
+            .filter(|c| self.container(&c.status.id).is_some_and(|was| was.runs()))
+            .map(|c| (c.status.id.clone(), c.status.exit_code))
+            .collect();
+        self.containers.retain(|c| pod_uid.is_some_and(|uid| !is_of(c.pod.as_ref(), uid)));
+        self.containers.extend(listed.iter().cloned());
+        self.containers.sort_by_key(|c| Reverse((c.status.created_at, c.status.restart_count)));
+        exits
+    }
+
+    /// Takes in a CRI reply at `now`: a listing replaces what it lists, a pull adds its image, a
+    /// call that changes the runtime changes it as its reply says. Returns the
+    /// containers a listing shows no longer running (see [`CriListing::take_containers`]).
+    pub fn take_reply(&mut self, now: Millis, request: &CriRequest, reply: &CriReply) -> Vec<(String, i32)> {
+        match (request, reply) {
+            (CriRequest::ListPodSandbox { pod_uid }, CriReply::Sandboxes(list)) => {
+                self.take_sandboxes(pod_uid.as_deref(), list);
+                Vec::new()
+            }
+            (CriRequest::ListContainers { pod_uid }, CriReply::Containers(list)) => {
+                self.take_containers(pod_uid.as_deref(), list)
+            }
+            (CriRequest::PullImage { image }, CriReply::Ok) => {
+                self.set_image(image, true);
+                Vec::new()
+            }
+            _ => self.take_change(now, request, reply),
+        }
+    }
+
+    /// What a call that changes the runtime did, as its reply tells it (containerd's own
+    /// semantics: a new sandbox is ready, a new container created, a started one runs, a stopped
+    /// one exited, a stopped sandbox's containers are stopped with it, a removed object is gone),
+    /// so that what the kubelet made since its last listing is known before it names it again.
+    /// The next listing corrects what a reply cannot tell (exit codes, timestamps). Returns the
+    /// containers that stopped running.
+    fn take_change(&mut self, now: Millis, request: &CriRequest, reply: &CriReply) -> Vec<(String, i32)> {
+        match (request, reply) {
+            (CriRequest::RunPodSandbox { config }, CriReply::SandboxCreated { sandbox_id }) => {
+                self.sandboxes.insert(0, new_sandbox(now, config, sandbox_id));
+                Vec::new()
+            }
+            (
+                CriRequest::CreateContainer { sandbox_id, config },
+                CriReply::ContainerCreated { container_id },
+            ) => {
+                self.containers.insert(0, new_container(now, sandbox_id, config, container_id));
+                Vec::new()
+            }
+            (CriRequest::StartContainer { container_id }, CriReply::Ok) => {
+                if let Some(c) = self.containers.iter_mut().find(|c| c.status.id == *container_id) {
+                    c.status.state = ContainerState::Running;
+                    c.status.started_at = Some(now);
+                }
+                Vec::new()
+            }
+            (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) => {
+                self.stop_containers(now, |c| c.status.id == *container_id)
+            }
+            (CriRequest::StopPodSandbox { sandbox_id }, CriReply::Ok) => {
+                if let Some(s) = self.sandboxes.iter_mut().find(|s| s.status.id == *sandbox_id) {
+                    s.status.state = SandboxState::NotReady;
+                }
+                self.stop_containers(now, |c| c.status.sandbox_id == *sandbox_id)
+            }
+            (CriRequest::RemovePodSandbox { sandbox_id }, CriReply::Ok) => {
+                self.sandboxes.retain(|s| s.status.id != *sandbox_id);
+                self.containers.retain(|c| c.status.sandbox_id != *sandbox_id);
+                Vec::new()
+            }
+            (CriRequest::RemoveContainer { container_id }, CriReply::Ok) => {
+                self.containers.retain(|c| c.status.id != *container_id);
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Marks the running containers `which` picks exited at `now`; returns them.
+    fn stop_containers(&mut self, now: Millis, which: impl Fn(&ContainerInfo) -> bool) -> Vec<(String, i32)> {
+        let mut stopped = Vec::new();
+        for c in self.containers.iter_mut().filter(|c| c.status.state == ContainerState::Running && which(c))
+        {
+            c.status.state = ContainerState::Exited;
+            c.status.finished_at = Some(now);
+            stopped.push((c.status.id.clone(), c.status.exit_code));
+        }
+        stopped
+    }
+
+    /// An image arrived in the store (a pull) or left it (a removal).
+    pub fn set_image(&mut self, image: &str, present: bool) {
+        if present {
+            self.images.insert(image.to_string());
+        } else {
+            self.images.remove(image);
+        }
+    }
+}
+
+/// The sandbox `RunPodSandbox` just made: ready.
+fn new_sandbox(now: Millis, config: &SandboxConfig, id: &str) -> SandboxInfo {
+    let status = SandboxStatus {
+        id: id.to_string(),
+        state: SandboxState::Ready,
+        attempt: config.attempt,
+        ip: String::new(),
+        host_network: config.host_network,
+        created_at: now,
+    };
+    SandboxInfo { pod: Some(config.pod.clone()), status }
+}
+
+/// The container `CreateContainer` just made: created, with the kubelet's annotations.
+fn new_container(now: Millis, sandbox_id: &str, config: &ContainerConfig, id: &str) -> ContainerInfo {
+    let status = ContainerStatus {
+        id: id.to_string(),
+        name: config.name.clone(),
+        state: ContainerState::Created,
+        exit_code: 0,
+        reason: String::new(),
+        hash: config.hash,
+        restart_count: config.restart_count,
+        sandbox_id: sandbox_id.to_string(),
+        image: config.image.clone(),
+        created_at: now,
+        started_at: None,
+        finished_at: None,
+        resources: None,
+    };
+    ContainerInfo { pod: Some(config.pod.clone()), status }
+}
+
+fn is_of(pod: Option<&PodRef>, uid: &str) -> bool {
+    pod.is_some_and(|p| p.uid == uid)
 }
 
 impl RuntimeFacts for CriListing {
@@ -185,5 +336,56 @@ mod tests {
         assert_eq!(ids, ["new", "mid", "old"]);
         assert_eq!(listing.sandbox("mid").map(|s| s.is_of("u")), Some(true));
         assert!(listing.has_image("podsim/workload:1") && !listing.has_image("other:1"));
+    }
+
+    fn container(id: &str, pod_uid: &str, state: ContainerState, exit_code: i32) -> ContainerInfo {
+        let status = ContainerStatus {
+            id: id.into(),
+            name: "app".into(),
+            state,
+            exit_code,
+            reason: String::new(),
+            hash: 0,
+            restart_count: 0,
+            sandbox_id: "s".into(),
+            image: "i".into(),
+            created_at: 0,
+            started_at: None,
+            finished_at: None,
+            resources: None,
+        };
+        let pod = PodRef { uid: pod_uid.into(), name: "web".into(), namespace: "default".into() };
+        ContainerInfo { pod: Some(pod), status }
+    }
+
+    #[test]
+    fn a_container_that_ran_and_is_listed_exited_is_told_once_with_its_exit_code() {
+        let mut listing = CriListing::default();
+        assert!(listing.take_containers(None, &[container("c", "u", ContainerState::Running, 0)]).is_empty());
+        let exited = [container("c", "u", ContainerState::Exited, 3)];
+        assert_eq!(listing.take_containers(None, &exited), [("c".to_string(), 3)]);
+        assert!(listing.take_containers(None, &exited).is_empty(), "once");
+    }
+
+    #[test]
+    fn a_listing_of_one_pod_replaces_only_that_pods_objects() {
+        let mut listing = CriListing::default();
+        let both = [
+            container("a", "u", ContainerState::Running, 0),
+            container("b", "v", ContainerState::Running, 0),
+        ];
+        listing.take_containers(None, &both);
+        listing.take_containers(Some("u"), &[]);
+        let ids: Vec<&str> = listing.containers().map(|c| c.status.id.as_str()).collect();
+        assert_eq!(ids, ["b"]);
+        listing.take_sandboxes(None, &[sandbox("s1", 1, 0)]);
+        listing.take_sandboxes(Some("other"), &[]);
+        assert!(listing.sandbox("s1").is_some(), "another pod's listing keeps it");
+        listing.take_sandboxes(Some("u"), &[]);
+        assert!(listing.sandbox("s1").is_none());
+        listing.set_image("x:1", true);
+        assert!(listing.has_image("x:1"));
+        listing.set_image("x:1", false);
+        assert!(!listing.has_image("x:1"));
     }
 }

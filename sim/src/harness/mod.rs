@@ -29,8 +29,8 @@ use podsim_model::io::{
 use podsim_model::{Kubelet, Millis};
 
 use crate::apiserver::ApiServer;
-use crate::checker::{Checker, View};
-use crate::containerd::{Containerd, CriMethod};
+use crate::checker::{Checker, RuntimeFacts, View};
+use crate::containerd::CriMethod;
 use crate::expect::{Judge, RuntimeView};
 use crate::faults::{DrawnFaults, Fault, FaultKind};
 use crate::link::Link;
@@ -84,9 +84,10 @@ pub trait Driver {
     /// other kind the harness realises on both).
     fn realises(&self, kind: FaultKind) -> bool;
 
-    /// The simulated containerd, for the checker's rules that look into the runtime (None: those
-    /// rules are not checked on this backend).
-    fn containerd(&self) -> Option<&Containerd>;
+    /// The runtime as the checker's rules read it: the simulated containerd itself, or what a real
+    /// containerd's CRI lists and statuses return (None: those rules are not checked on this
+    /// backend).
+    fn containerd(&self) -> Option<&dyn RuntimeFacts>;
 
     /// The runtime with the API server and the node, as the expectations read them.
     fn runtime_view<'a>(&'a self, api: &'a ApiServer, node: &'a Node, node_name: &'a str) -> Self::View<'a>;
@@ -637,6 +638,27 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         if let Some(view) = checker_view!(self, d) {
             self.checker.on_exit(self.now, id, &view);
         }
+    }
+
+    /// The runtime was seen to no longer run a container that ran (a driver that learns exits from
+    /// CRI listings, not at the moment they happen): the checker learns of it.
+    pub fn checker_saw_exit<D: Driver<Event = E>>(&mut self, d: &D, id: &str) {
+        if let Some(view) = checker_view!(self, d) {
+            self.checker.on_exit(self.now, id, &view);
+        }
+    }
+
+    /// Liveness ([`crate::checker::check_convergence`]) at now, for a world that settled at
+    /// `settled_from`, with the bound `bound`; false if the driver's runtime cannot be looked into.
+    pub fn check_convergence<D: Driver<Event = E>>(
+        &mut self,
+        d: &D,
+        settled_from: Millis,
+        bound: Millis,
+    ) -> bool {
+        let Some(view) = checker_view!(self, d) else { return false };
+        crate::checker::check_convergence(&mut self.checker, self.now, settled_from, bound, &view);
+        true
     }
 
     /// The kubelet process dies: its calls are forgotten and its watches closed.
