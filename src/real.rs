@@ -189,15 +189,10 @@ fn conform_one(loaded: &Loaded, address: Option<&Path>) -> Conformed {
         None => Runtime::Private,
     };
     let (real, _) = run_on_containerd(s, runtime, span, false)?;
-    let comparison = compare(&s.name, span, tolerance, &sim, &Side::new(real.pods, &real.starts, real.steps));
-    // The checker judged the real run too: its findings are told with the notes.
-    let mut notes: Vec<String> = real
-        .violations
-        .iter()
-        .map(|v| format!("violation on containerd: {:?}: {}", v.rule, v.detail))
-        .collect();
-    notes.extend(real.notes);
-    Ok((comparison, notes))
+    // The checker judged both runs: a violation on either side is a difference.
+    let real_side = Side::new(real.pods, &real.starts, real.steps).with_violations(&real.violations);
+    let comparison = compare(&s.name, span, tolerance, &sim, &real_side);
+    Ok((comparison, real.notes))
 }
 
 /// Removes what killed podsim runs left behind; prints what it removed.

@@ -26,6 +26,9 @@ pub struct Side {
     pub start_order: BTreeMap<String, Vec<String>>,
     /// The kubelet's decisions and runtime calls, per pod.
     pub steps: StepLog,
+    /// The checker's findings on this side (`Rule: detail`): a run that breaks a rule does not conform
+    /// whatever the other side did.
+    pub violations: Vec<String>,
 }
 
 /// Steps one side made past the other's last are not counted within this much of the end (a
@@ -35,7 +38,13 @@ pub const ORDER_SLACK: Millis = 2_000;
 impl Side {
     /// A side from a run's pods, starts and steps.
     pub fn new(pods: Vec<PodOutcome>, starts: &StartLog, steps: StepLog) -> Side {
-        Side { pods, start_order: starts.first_start_order(), steps }
+        Side { pods, start_order: starts.first_start_order(), steps, violations: Vec::new() }
+    }
+
+    /// The side, with the checker's findings of its run.
+    pub fn with_violations(mut self, violations: &[podsim_sim::checker::Violation]) -> Side {
+        self.violations = violations.iter().map(|v| format!("{:?}: {}", v.rule, v.detail)).collect();
+        self
     }
 }
 
@@ -65,12 +74,14 @@ pub struct Comparison {
     pub rows: Vec<Row>,
     /// Where the order of the kubelet's steps first parts, if it does.
     pub divergence: Option<Divergence>,
+    /// The rules the checker found broken, on either side (`simulator: ...`, `containerd: ...`).
+    pub violations: Vec<String>,
 }
 
 impl Comparison {
-    /// Whether every row agrees, and the steps go in the same order.
+    /// Whether every row agrees, the steps go in the same order, and neither run broke a rule.
     pub fn agrees(&self) -> bool {
-        self.rows.iter().all(|r| r.agrees) && self.divergence.is_none()
+        self.rows.iter().all(|r| r.agrees) && self.divergence.is_none() && self.violations.is_empty()
     }
 
     /// Prints the rows side by side.
@@ -97,6 +108,9 @@ impl Comparison {
             writeln!(out, "≠ first divergence: pod {} step {}", d.pod, d.index + 1)?;
             writeln!(out, "    simulator:  {}", show(&d.simulator))?;
             writeln!(out, "    containerd: {}", show(&d.containerd))?;
+        }
+        for v in &self.violations {
+            writeln!(out, "≠ violation on the {v}")?;
         }
         Ok(())
     }
@@ -173,12 +187,16 @@ pub fn compare(scenario: &str, span: Millis, tolerance: u32, sim: &Side, real: &
     }
     let order = StepTolerance { end: span, slack: ORDER_SLACK, restarts: tolerance };
     let divergence = first_divergence(&sim.steps, &real.steps, order);
+    let violations = (sim.violations.iter().map(|v| format!("simulator: {v}")))
+        .chain(real.violations.iter().map(|v| format!("containerd: {v}")))
+        .collect();
     Comparison {
         scenario: scenario.to_string(),
         span_millis: span,
         restart_tolerance: tolerance,
         rows,
         divergence,
+        violations,
     }
 }
 
@@ -189,13 +207,18 @@ pub fn real_span(scenario: &Scenario) -> Option<(Millis, u32)> {
     Some((real.duration.unwrap_or(scenario.duration), real.restart_tolerance))
 }
 
-/// The simulator's side: the scenario over `span`, with no random faults and no liveness extension.
+/// The simulator's side: the scenario over `span`, with no random faults and no liveness extension;
+/// its expectations are judged only when the span is the scenario's whole duration (as on containerd).
 pub fn simulate(scenario: &Scenario, span: Millis, seed: u64) -> Side {
     let mut cut = scenario.clone();
     cut.duration = span;
-    let world = podsim_sim::world::World::new(&cut, seed, false, false).without_liveness().with_steps();
+    let mut world = podsim_sim::world::World::new(&cut, seed, false, false).without_liveness().with_steps();
+    if span < scenario.duration {
+        world = world.without_expectations();
+    }
     let (outcome, _) = world.run();
     Side::new(outcome.pods, &outcome.starts, outcome.steps.unwrap_or_default())
+        .with_violations(&outcome.violations)
 }
 
 #[cfg(test)]
@@ -227,6 +250,7 @@ mod tests {
                 order.iter().map(|s| s.to_string()).collect(),
             )]),
             steps: StepLog::default(),
+            violations: Vec::new(),
         }
     }
 
@@ -254,9 +278,47 @@ mod tests {
         let a = side("Running", 0, &["sandbox", "app"]);
         assert!(!compare("s", 1, 0, &a, &side("Failed", 0, &["sandbox", "app"])).agrees());
         assert!(!compare("s", 1, 0, &a, &side("Running", 0, &["app", "sandbox"])).agrees());
-        let gone = Side { pods: Vec::new(), start_order: a.start_order.clone(), steps: StepLog::default() };
+        let gone = Side {
+            pods: Vec::new(),
+            start_order: a.start_order.clone(),
+            steps: StepLog::default(),
+            violations: Vec::new(),
+        };
         let c = compare("s", 1, 0, &a, &gone);
         assert!(!c.agrees());
         assert!(c.rows.iter().any(|r| r.containerd == "(gone)"));
+    }
+
+    /// A run that broke a rule does not conform, on either side, and the report says which side.
+    #[test]
+    fn a_violation_on_either_side_differs() {
+        let a = side("Running", 0, &["sandbox", "app"]);
+        let broken = podsim_sim::checker::Violation {
+            t: 5,
+            rule: podsim_sim::checker::Rule::GracePeriodHonoured,
+            detail: "default/web/app stopped with 0 s".into(),
+            pod: Some("default/web".into()),
+        };
+        let b = a.clone().with_violations(std::slice::from_ref(&broken));
+        let on_real = compare("s", 1, 0, &a, &b);
+        assert!(!on_real.agrees());
+        assert_eq!(
+            on_real.violations,
+            vec!["containerd: GracePeriodHonoured: default/web/app stopped with 0 s"]
+        );
+        let on_sim = compare("s", 1, 0, &b, &a);
+        assert!(!on_sim.agrees());
+        assert_eq!(
+            on_sim.violations,
+            vec!["simulator: GracePeriodHonoured: default/web/app stopped with 0 s"]
+        );
+        let mut text = Vec::new();
+        on_real.print(&mut text).unwrap();
+        let text = String::from_utf8(text).unwrap();
+        assert!(
+            text.contains("DIFFERS") && text.contains("≠ violation on the containerd: GracePeriodHonoured"),
+            "{text}"
+        );
+        assert!(compare("s", 1, 0, &a, &a.clone()).agrees());
     }
 }

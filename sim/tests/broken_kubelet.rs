@@ -1,8 +1,9 @@
 //! A broken variant of the kubelet is caught by the checker, naming the rule it breaks: one that
 //! stops a deleted pod's containers with no grace period breaks GracePeriodHonoured (the kubelet's
 //! killContainer gives each container the pod's grace period: pkg/kubelet/kuberuntime/
-//! kuberuntime_container.go). The same variant on the containerd driver is to be reported with the
-//! same rule once the checker reads that driver's runtime (see the harness's `Driver::containerd`).
+//! kuberuntime_container.go). The same variant is reported with the same rule on the containerd
+//! driver, over the simulated CRI (cri/tests/driver_on_sim_cri.rs) and on a real containerd
+//! (tests/real_backend.rs).
 
 use podsim_model::io::{CriRequest, Output};
 use podsim_sim::checker::Rule;
