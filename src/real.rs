@@ -83,6 +83,11 @@ fn print_outcome(
     for v in &outcome.violations {
         writeln!(out, "  at {:>9}  {:?}: {}", duration::human(v.t), v.rule, v.detail)?;
     }
+    if outcome.liveness_checked {
+        let converged = !outcome.violations.iter().any(|v| v.rule == podsim_sim::checker::Rule::Convergence);
+        let verdict = if converged { "every pod converged" } else { "not converged (see violations)" };
+        writeln!(out, "  liveness: judged on containerd, {verdict}")?;
+    }
     writeln!(out, "pods:")?;
     for p in &outcome.pods {
         let phase = if p.phase.is_empty() { "no status" } else { p.phase.as_str() };
