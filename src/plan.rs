@@ -197,7 +197,7 @@ pub fn plan_input(
         pod,
         runtime: RuntimePodStatus { sandboxes, containers },
         probes: probes.unwrap_or_default(),
-        options: PlanOptions { gates: *gates, restart_all_containers },
+        options: PlanOptions { gates: *gates, restart_all_containers, bugs: Default::default() },
     })
 }
 

@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::gates::FeatureGates;
+use crate::kubelet::{KubeletBug, KubeletBugs};
 use crate::pod::{container_should_restart, Container, ContainerKind, Pod, ResourceName, RestartPolicy};
 use crate::runtime::{
     ContainerState, ContainerStatus, ProbeResult, ProbeResults, RuntimePodStatus, SandboxState,
@@ -169,6 +170,8 @@ pub struct PlanOptions {
     /// `restartAllContainers`: the pod's `AllContainersRestarting` condition is True (Kubelet.SyncPod
     /// passes it only with RestartAllContainersOnContainerExits on).
     pub restart_all_containers: bool,
+    /// The historical bugs the kubelet carries ([`crate::kubelet::bugs`]; none by default).
+    pub bugs: KubeletBugs,
 }
 
 /// `PodSandboxChanged`: whether the pod needs a new sandbox, the attempt number to use, and the id of
@@ -365,7 +368,7 @@ pub fn compute_pod_actions_with_into(
     gates: &FeatureGates,
     actions: &mut PodActions,
 ) {
-    let options = PlanOptions { gates: *gates, restart_all_containers: false };
+    let options = PlanOptions { gates: *gates, restart_all_containers: false, bugs: KubeletBugs::NONE };
     compute_pod_actions_opts_into(pod, status, probes, &options, actions);
 }
 
@@ -390,6 +393,7 @@ pub fn compute_pod_actions_opts_into(
     actions: &mut PodActions,
 ) {
     let gates = &options.gates;
+    let bugs = options.bugs;
     let (create_sandbox, attempt, sandbox_id) = sandbox_changed(pod, status);
     actions.reset(create_sandbox, attempt, sandbox_id);
 
@@ -400,7 +404,7 @@ pub fn compute_pod_actions_opts_into(
     }
     // A new sandbox means everything is killed and started again from the first init container.
     if create_sandbox {
-        new_sandbox_actions(pod, status, gates, actions);
+        new_sandbox_actions(pod, status, gates, bugs, actions);
         return;
     }
 
@@ -414,7 +418,7 @@ pub fn compute_pod_actions_opts_into(
     let initialized = if legacy::takes_legacy_path(gates) {
         legacy::init_container_actions(pod, status, actions)
     } else {
-        compute_init_container_actions(pod, status, probes, gates, actions)
+        compute_init_container_actions(pod, status, probes, (gates, bugs), actions)
     };
     if actions.kill_pod || !initialized {
         // Initialisation failed or is still in progress: regular containers wait.
@@ -433,8 +437,14 @@ pub fn compute_pod_actions_opts_into(
 
 /// The `createPodSandbox` branch of `computePodActions`: kill the pod, and unless it is finished,
 /// recreate the sandbox and start over from the first init container (or every regular container).
-fn new_sandbox_actions(pod: &Pod, status: &RuntimePodStatus, gates: &FeatureGates, actions: &mut PodActions) {
-    if !should_restart_on_failure(pod) && actions.attempt != 0 && !status.containers.is_empty() {
+fn new_sandbox_actions(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    gates: &FeatureGates,
+    bugs: KubeletBugs,
+    actions: &mut PodActions,
+) {
+    if never_pod_keeps_its_dead_sandbox(pod, status, actions.attempt, bugs) {
         // restartPolicy Never and containers already ran: do not make a new sandbox, just make sure
         // the pod is killed.
         actions.create_sandbox = false;
@@ -451,7 +461,8 @@ fn new_sandbox_actions(pod: &Pod, status: &RuntimePodStatus, gates: &FeatureGate
             actions.containers_to_start.push(i);
         }
     }
-    if actions.containers_to_start.is_empty() {
+    // kubernetes#92614 added this check; before it a finished pod got a new sandbox.
+    if actions.containers_to_start.is_empty() && !bugs.has(KubeletBug::DonePodSandboxRecreated) {
         let initialized = if legacy::takes_legacy_path(gates) {
             legacy::find_next_init_container_to_run(pod, status).done
         } else {
@@ -463,7 +474,7 @@ fn new_sandbox_actions(pod: &Pod, status: &RuntimePodStatus, gates: &FeatureGate
             return;
         }
     }
-    if !pod.spec.init_containers.is_empty() {
+    if runs_init_containers_in_new_sandbox(pod, status, bugs) {
         actions.containers_to_start.clear();
         if legacy::takes_legacy_path(gates) {
             actions.next_init_container_to_start = Some(0);
@@ -471,6 +482,38 @@ fn new_sandbox_actions(pod: &Pod, status: &RuntimePodStatus, gates: &FeatureGate
             actions.init_containers_to_start.push(0);
         }
     }
+}
+
+/// The `restartPolicy: Never` guard of the `createPodSandbox` branch: a `Never` pod whose sandbox
+/// is not its first and whose containers already ran gets no new sandbox (kubernetes#35309; "and
+/// containers already ran" is kubernetes#79451's). The bug variants take the guard away entirely
+/// (before #35309) or read the attempt alone (#68980 to #79451).
+fn never_pod_keeps_its_dead_sandbox(
+    pod: &Pod,
+    status: &RuntimePodStatus,
+    attempt: u32,
+    bugs: KubeletBugs,
+) -> bool {
+    if bugs.has(KubeletBug::NeverPodSandboxRecreated) {
+        return false;
+    }
+    let containers_ran = !status.containers.is_empty() || bugs.has(KubeletBug::NeverPodSandboxNotRetried);
+    !should_restart_on_failure(pod) && attempt != 0 && containers_ran
+}
+
+/// A new sandbox starts over from the first init container (kubernetes#47599). Before that fix the
+/// kubelet read the init containers that completed in the old sandbox as done, and started the
+/// regular containers of a recreated sandbox at once (the bug variant).
+fn runs_init_containers_in_new_sandbox(pod: &Pod, status: &RuntimePodStatus, bugs: KubeletBugs) -> bool {
+    let completed_before = || {
+        pod.spec.init_containers.iter().all(|c| {
+            status
+                .find_container_status_by_name(c.name())
+                .is_some_and(|s| s.state == ContainerState::Exited && s.exit_code == 0)
+        })
+    };
+    let skipped = bugs.has(KubeletBug::InitContainersSkippedInNewSandbox) && completed_before();
+    !pod.spec.init_containers.is_empty() && !skipped
 }
 
 /// The regular-container loop of `computePodActions`: start what should run and does not, kill what
@@ -544,7 +587,7 @@ fn compute_init_container_actions(
     pod: &Pod,
     status: &RuntimePodStatus,
     probes: &ProbeResults,
-    gates: &FeatureGates,
+    (gates, bugs): (&FeatureGates, KubeletBugs),
     actions: &mut PodActions,
 ) -> bool {
     let inits = &pod.spec.init_containers;
@@ -557,11 +600,15 @@ fn compute_init_container_actions(
     // exited one does not count: after a node reboot every container is exited and the new sandbox
     // must be initialised again.)
     let mut pod_has_initialized = pod.spec.containers.iter().any(|c| {
-        matches!(
-            status.find_container_status_by_name(c.name()).map(|s| s.state),
-            Some(ContainerState::Created | ContainerState::Running)
-        )
+        match status.find_container_status_by_name(c.name()).map(|s| s.state) {
+            Some(ContainerState::Created | ContainerState::Running) => true,
+            // kubernetes#120269 left exited ones out; 1.28.0-1.28.1 counted them.
+            Some(ContainerState::Exited) => bugs.has(KubeletBug::ExitedContainerCountsAsInitialized),
+            _ => false,
+        }
     });
+    // kubernetes#96572 added the shortcut; before it only init containers' statuses counted.
+    pod_has_initialized &= !bugs.has(KubeletBug::InitContainersRerunAfterRemoval);
     let mut is_previously_initialized = pod_has_initialized;
 
     for i in (0..inits.len()).rev() {
@@ -581,8 +628,11 @@ fn compute_init_container_actions(
 
         match st.state {
             ContainerState::Created => {
-                // The start failed after the create: start it again rather than leave it stuck.
-                actions.init_containers_to_start.push(i);
+                // The start failed after the create: start it again rather than leave it stuck
+                // (kubernetes#126543; before it, the kubelet waited for a start that never came).
+                if !bugs.has(KubeletBug::CreatedInitContainerNotRestarted) {
+                    actions.init_containers_to_start.push(i);
+                }
             }
             ContainerState::Running => {
                 if sidecar {

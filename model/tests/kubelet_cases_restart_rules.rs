@@ -54,7 +54,7 @@ const RULES_ON: &[&str] = &["ContainerRestartRules=true"];
 fn restart_all(restart_all_containers: bool) -> [PlanOptions; 1] {
     let gates =
         FeatureGates::parse("ContainerRestartRules=true,RestartAllContainersOnContainerExits=true").unwrap();
-    [PlanOptions { gates, restart_all_containers }]
+    [PlanOptions { gates, restart_all_containers, bugs: Default::default() }]
 }
 
 fn rule(action: RestartRuleAction, operator: ExitCodesOperator, values: &[i32]) -> ContainerRestartRule {

@@ -287,7 +287,11 @@ fn a_pod_killed_after_its_init_container_completed_counts_as_done() {
     ];
     let runtime = RuntimePodStatus { sandboxes: vec![sandbox], containers };
     let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), ..PodActions::default() };
-    let options = PlanOptions { gates: FeatureGates::default(), restart_all_containers: false };
+    let options = PlanOptions {
+        gates: FeatureGates::default(),
+        restart_all_containers: false,
+        bugs: Default::default(),
+    };
     let mut probes = Probes::new();
     record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
     assert_eq!(probes.count(Probe::PlanKillPodDone), 1);
@@ -664,7 +668,11 @@ fn a_never_pod_whose_sandbox_died_is_counted_as_not_recreated_never() {
         containers: vec![instance("app", ContainerState::Exited, 0)],
     };
     let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), attempt: 2, ..PodActions::default() };
-    let options = PlanOptions { gates: FeatureGates::default(), restart_all_containers: false };
+    let options = PlanOptions {
+        gates: FeatureGates::default(),
+        restart_all_containers: false,
+        bugs: Default::default(),
+    };
     let mut probes = Probes::new();
     record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
     assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 1);

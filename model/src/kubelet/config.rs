@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::bugs::KubeletBugs;
 use super::image_puller;
 use super::pod_workers::{FailedSyncRequeue, RequeueTiming};
 use crate::backoff::{Backoff, Jitter};
@@ -107,6 +108,10 @@ pub struct KubeletConfig {
     /// The feature gates that change pod-management decisions.
     #[serde(default)]
     pub feature_gates: FeatureGates,
+    /// Historical bugs re-introduced on purpose ([`super::bugs`]); none by default, and left out of
+    /// the serialised form while none.
+    #[serde(default, skip_serializing_if = "KubeletBugs::is_empty")]
+    pub bugs: KubeletBugs,
 }
 
 impl KubeletConfig {
@@ -125,6 +130,7 @@ impl KubeletConfig {
             serialize_image_pulls: true,
             max_parallel_image_pulls: None,
             feature_gates: FeatureGates::default(),
+            bugs: KubeletBugs::NONE,
         }
     }
 

@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::sync_run::Step;
-use super::{event_sites, Kubelet};
+use super::{event_sites, Kubelet, KubeletBug};
 use crate::actions::PodActions;
 use crate::coverage::Probe;
 use crate::io::{CallId, CriError, CriReply, CriRequest, Output, WorkerState};
@@ -88,7 +88,13 @@ impl Kubelet {
         let terminating = run.kind == WorkerState::Terminating;
         let killing_running = terminating && !stops.is_empty();
         // Containers stop before their sandbox.
-        run.push_next([Step::StopContainers(stops), Step::StopSandboxes(sandboxes)].into_iter());
+        let mut steps = [Step::StopContainers(stops), Step::StopSandboxes(sandboxes)];
+        if self.config.bugs.has(KubeletBug::SandboxStoppedBeforeContainers) {
+            // Before kubernetes#9765 the infra container was killed with the others, and could go first.
+            steps.reverse();
+        }
+        let run = self.sync_mut(uid).expect("the KillPod step runs within a sync");
+        run.push_next(steps.into_iter());
         if killing_running {
             self.hit(Probe::TerminateKillRunning);
         }

@@ -29,6 +29,7 @@
 //!
 //! | kubelet rule | podsim file | kubelet Go source |
 //! |---|---|---|
+//! | historical bugs re-introduced on purpose (off by default) | `bugs.rs` | (the fix PRs named there) |
 //! | settings, defaults, validation | `config.rs` | apis/config `KubeletConfiguration`, v1beta1 defaults.go, validation.go; kubelet.go constants |
 //! | pod list/watch, relist on failure with backoff | `reflector.rs` | client-go tools/cache/reflector.go; config/apiserver.go |
 //! | a pod version: update, reconcile or delete | `pod_config.rs` | config/config.go `checkAndUpdatePod`; kubelet.go `HandlePodAdditions`/`Updates`/`Reconcile`/`Removes` |
@@ -48,6 +49,7 @@
 //! | Events: reasons, messages, where recorded | `event_sites.rs` | the kubelet's `recorder.Eventf` calls (events/event.go reasons) |
 //! | the event recorder and sink | `recorder.rs` | client-go tools/record event.go, events_cache.go |
 
+pub mod bugs;
 mod config;
 mod event_sites;
 mod gc;
@@ -80,6 +82,7 @@ use crate::pod::{Container, ContainerKind, Pod};
 use crate::runtime::{Millis, ProbeResult, ProbeResults};
 use crate::status::PodStatusReport;
 
+pub use bugs::{KubeletBug, KubeletBugs};
 use config::SECRET_IDLE_SYNC_FREQUENCIES;
 pub use config::{
     BackoffBounds, CrashLoopBackOffConfig, KubeletConfig, CRASH_LOOP_INITIAL, CRASH_LOOP_MAX,

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::bugs::KubeletBugs;
 use super::kill::terminating_steps;
 use super::sync_pod::sync_pod_steps;
 use super::sync_run::{Step, SyncRun};
@@ -160,11 +161,11 @@ impl PodWorker {
 
     /// The steps of a sync of the worker's state: `SyncPod`, `SyncTerminatingPod` or
     /// `SyncTerminatedPod` (with the cleanup).
-    fn steps(&self) -> Vec<Step> {
+    fn steps(&self, bugs: KubeletBugs) -> Vec<Step> {
         match self.state {
             WorkerState::Syncing => sync_pod_steps(&self.pod),
             WorkerState::Terminating => terminating_steps(&self.pod),
-            WorkerState::Terminated => terminated_steps(self),
+            WorkerState::Terminated => terminated_steps(self, bugs),
         }
     }
 }
@@ -217,6 +218,7 @@ impl Kubelet {
 
     /// `podWorkerLoop` takes the pending update and runs the sync of the worker's state.
     pub(super) fn start_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let bugs = self.config.bugs;
         let Some(w) = self.workers.get_mut(uid) else { return };
         debug_assert!(w.sync.is_none(), "a pod worker runs one sync at a time");
         if let Some(newer) = w.pending_pod.take() {
@@ -224,7 +226,7 @@ impl Kubelet {
         }
         w.sync_requested = false;
         w.queued = None;
-        w.sync = Some(SyncRun::new(w.state, w.steps()));
+        w.sync = Some(SyncRun::new(w.state, w.steps(bugs)));
         self.advance(uid, now, out);
     }
 

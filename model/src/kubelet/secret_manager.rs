@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::reflector::{watch_result, ListWatch, Next};
-use super::{CallOwner, Kubelet};
+use super::{CallOwner, Kubelet, KubeletBug};
 use crate::backoff::Jitter;
 use crate::coverage::Probe;
 use crate::io::{ApiError, ApiReply, ApiRequest, Output, Timer};
@@ -70,7 +70,7 @@ struct Item {
 pub(crate) struct SecretManager {
     items: BTreeMap<SecretKey, Item>,
     /// The Secrets each registered pod references.
-    registered: BTreeMap<String, BTreeSet<SecretKey>>,
+    pub(crate) registered: BTreeMap<String, BTreeSet<SecretKey>>,
     next_generation: u64,
     /// When the recycler started (the kubelet's start).
     started_at: Millis,
@@ -137,7 +137,7 @@ impl SecretManager {
     }
 
     /// `DeleteReference`: an item no pod references any more is stopped and forgotten.
-    fn release(&mut self, uid: &str, key: &SecretKey) {
+    pub(crate) fn release(&mut self, uid: &str, key: &SecretKey) {
         let unused = self.items.get_mut(key).is_some_and(|item| {
             item.refs.remove(uid);
             item.refs.is_empty()
@@ -302,8 +302,19 @@ impl Kubelet {
         let pod = w.latest();
         let keys: BTreeSet<SecretKey> =
             pod.secret_refs().into_iter().map(|(name, _)| (pod.namespace.clone(), name)).collect();
+        // Before kubernetes#52044 every Secret of the previous version was released after the
+        // registration, also those the new version still references (the bug variant).
+        let released_too: Vec<SecretKey> = match self.secrets.registered.get(uid) {
+            Some(previous) if self.config.bugs.has(KubeletBug::SecretReleasedOnPodUpdate) => {
+                previous.intersection(&keys).cloned().collect()
+            }
+            _ => Vec::new(),
+        };
         for ask in self.secrets.register_pod(uid, keys, now) {
             self.secret_next(Some(ask), out);
+        }
+        for key in &released_too {
+            self.secrets.release(uid, key);
         }
     }
 

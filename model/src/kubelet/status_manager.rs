@@ -7,7 +7,7 @@
 //! the newest last, so an older status never lands after a newer one; a failed write is sent again
 //! by its periodic sync (`syncBatch`, every [`STATUS_SYNC_PERIOD`]) unless a newer one comes first.
 
-use super::{restart_all, CallOwner, Kubelet, STATUS_SYNC_PERIOD};
+use super::{restart_all, CallOwner, Kubelet, KubeletBug, STATUS_SYNC_PERIOD};
 use crate::coverage::Probe;
 use crate::io::{ApiReply, ApiRequest, Output, PodRef, Timer};
 use crate::runtime::Millis;
@@ -38,7 +38,12 @@ impl Kubelet {
             gates: self.config.feature_gates,
             pod_is_terminal: false,
         };
-        let status = generate_api_pod_status(&w.pod, &run.runtime, &context);
+        let mut status = generate_api_pod_status(&w.pod, &run.runtime, &context);
+        if self.config.bugs.has(KubeletBug::TerminalPhaseRegression) {
+            // Before kubernetes#59767: the phase `getPhase` computed, even after a terminal one.
+            let unguarded = StatusContext { old_status: None, ..context };
+            status.phase = generate_api_pod_status(&w.pod, &run.runtime, &unguarded).phase;
+        }
         if restart_all::restart_all_cleared(w.last_status.as_ref(), &status) {
             self.probes_hit.hit(Probe::StatusRestartAllCleared);
         }

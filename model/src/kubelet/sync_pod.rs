@@ -167,6 +167,7 @@ impl Kubelet {
         let options = PlanOptions {
             gates: self.config.feature_gates,
             restart_all_containers: reported.restart_all_containers,
+            bugs: self.config.bugs,
         };
         let actions = compute_pod_actions_opts(&w.pod, &run.runtime, &self.probes, &options);
         record_plan_probes(&w.pod, &run.runtime, &options, &actions, &mut self.probes_hit);

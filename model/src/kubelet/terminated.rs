@@ -10,6 +10,7 @@
 
 use std::collections::BTreeSet;
 
+use super::bugs::{KubeletBug, KubeletBugs};
 use super::pod_workers::PodWorker;
 use super::sync_run::Step;
 use super::Kubelet;
@@ -21,12 +22,15 @@ use crate::io::{
 /// `SyncTerminatedPod` and the cleanup: the volumes only, for a terminal pod not deleted; else read
 /// the runtime, remove all of it, unmount, remove the directory and, if the API has the pod,
 /// release it.
-pub(super) fn terminated_steps(w: &PodWorker) -> Vec<Step> {
+pub(super) fn terminated_steps(w: &PodWorker, bugs: KubeletBugs) -> Vec<Step> {
     if w.terminal_only {
         return vec![Step::UnmountVolumes];
     }
     let mut steps = vec![Step::ReadRuntime, Step::RemoveAll, Step::UnmountVolumes, Step::RemoveDataDir];
-    if w.in_api {
+    if w.in_api && bugs.has(KubeletBug::ReleaseBeforeCleanup) {
+        // Before kubernetes#40239: the final delete as soon as the containers stopped.
+        steps.insert(0, Step::Release);
+    } else if w.in_api {
         steps.push(Step::Release);
     }
     steps

@@ -212,7 +212,11 @@ pub fn check_under(
 ) {
     let options: Vec<PlanOptions> = gate_lists
         .iter()
-        .map(|list| PlanOptions { gates: FeatureGates::parse(list).unwrap(), restart_all_containers: false })
+        .map(|list| PlanOptions {
+            gates: FeatureGates::parse(list).unwrap(),
+            restart_all_containers: false,
+            bugs: Default::default(),
+        })
         .collect();
     check_opts(&options, pod, status, probes, expected);
 }
