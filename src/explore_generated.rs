@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
+use podsim_model::kubelet::KubeletBug;
 use podsim_sim::generate::{file_name, generate, GenerateOptions};
 use podsim_sim::input::InputError;
 use podsim_sim::scenario::duration;
@@ -31,6 +32,7 @@ pub fn explore_generated(
     jobs: usize,
     progress: bool,
     out: &Path,
+    bugs: &[KubeletBug],
 ) -> Result<ExploreSummary, InputError> {
     let started = Instant::now();
     let options = GenerateOptions::default();
@@ -39,7 +41,7 @@ pub fn explore_generated(
     let done = AtomicU64::new(0);
     let simulated = AtomicU64::new(0);
     let events = AtomicU64::new(0);
-    let failures: Mutex<Vec<(u64, SeedFailure)>> = Mutex::new(Vec::new());
+    let failures: Mutex<Vec<(u64, SeedFailure, u64)>> = Mutex::new(Vec::new());
     let bar = Progress::new(progress, total);
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
@@ -51,7 +53,9 @@ pub fn explore_generated(
                 let seed = seeds.start + i;
                 let failure = match generate(seed, &options) {
                     Err(e) => Some(SeedFailure::Invalid(e)),
-                    Ok(scenario) => {
+                    Ok(mut scenario) => {
+                        // `--kubelet-bug`: the world's kubelet carries the bugs (its file says so).
+                        scenario.kubelet.bugs = bugs.iter().fold(scenario.kubelet.bugs, |s, b| s.with(*b));
                         let (outcome, _) = World::new(&scenario, seed, true, false).run();
                         simulated.fetch_add(outcome.virtual_millis, Ordering::Relaxed);
                         events.fetch_add(outcome.events, Ordering::Relaxed);
@@ -64,7 +68,8 @@ pub fn explore_generated(
                 };
                 let failed = failure.is_some();
                 if let Some(f) = failure {
-                    failures.lock().expect("no thread panics holding it").push((seed, f));
+                    let found = started.elapsed().as_millis() as u64;
+                    failures.lock().expect("no thread panics holding it").push((seed, f, found));
                 }
                 bar.tick(done.fetch_add(1, Ordering::Relaxed) + 1, failed);
             });
@@ -72,8 +77,13 @@ pub fn explore_generated(
     });
     bar.finish();
     let mut failures = failures.into_inner().expect("no thread panicked");
-    failures.sort_by_key(|(seed, _)| *seed);
-    let failures = failures.into_iter().map(|(seed, f)| report(seed, f, out)).collect::<Result<_, _>>()?;
+    failures.sort_by_key(|(seed, _, _)| *seed);
+    let failures = failures
+        .into_iter()
+        .map(|(seed, f, found)| {
+            report(seed, f, out, bugs).map(|r| Failure { found_after_millis: found, ..r })
+        })
+        .collect::<Result<_, _>>()?;
     Ok(ExploreSummary {
         runs: done.load(Ordering::Relaxed),
         failures,
@@ -84,7 +94,7 @@ pub fn explore_generated(
 }
 
 /// Writes a failing world's file and says how to replay it.
-fn report(seed: u64, failure: SeedFailure, out: &Path) -> Result<Failure, InputError> {
+fn report(seed: u64, failure: SeedFailure, out: &Path, bugs: &[KubeletBug]) -> Result<Failure, InputError> {
     match failure {
         SeedFailure::Violated { first, count, yaml } => {
             let path = out.join(file_name(seed)).to_string_lossy().into_owned();
@@ -97,6 +107,7 @@ fn report(seed: u64, failure: SeedFailure, out: &Path) -> Result<Failure, InputE
                 seed,
                 first_violation: first,
                 violations: count,
+                found_after_millis: 0,
             })
         }
         SeedFailure::Invalid(e) => Ok(Failure {
@@ -104,7 +115,8 @@ fn report(seed: u64, failure: SeedFailure, out: &Path) -> Result<Failure, InputE
             seed,
             first_violation: format!("the generator made an invalid world (a bug of podsim): {e}"),
             violations: 1,
-            replay: format!("podsim explore --generate --seeds {seed}"),
+            replay: format!("podsim explore --generate --seeds {seed}{}", crate::run::bug_flags(bugs)),
+            found_after_millis: 0,
         }),
     }
 }
@@ -172,7 +184,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let scenario = generate(9, &GenerateOptions::default()).unwrap();
         let failure = SeedFailure::Violated { first: "at 1s X".into(), count: 2, yaml: to_yaml(&scenario) };
-        let f = report(9, failure, &dir).unwrap();
+        let f = report(9, failure, &dir, &[]).unwrap();
         let path = dir.join("generated-seed-9.yaml");
         assert_eq!(f.scenario, path.to_string_lossy());
         assert_eq!(f.replay, format!("podsim run {}", path.to_string_lossy()));
@@ -181,10 +193,11 @@ mod tests {
         assert_eq!(again.unwrap(), scenario, "the file is the world that ran");
         let deeper = dir.join("new").join("dir");
         let failure = SeedFailure::Violated { first: String::new(), count: 1, yaml: String::new() };
-        assert!(report(9, failure, &deeper).is_ok() && deeper.join("generated-seed-9.yaml").is_file());
+        assert!(report(9, failure, &deeper, &[]).is_ok() && deeper.join("generated-seed-9.yaml").is_file());
         let under_a_file = path.join("dir");
         let failure = SeedFailure::Violated { first: String::new(), count: 1, yaml: String::new() };
-        let e = report(9, failure, &under_a_file).err().expect("a directory under a file cannot be made");
+        let e =
+            report(9, failure, &under_a_file, &[]).err().expect("a directory under a file cannot be made");
         assert!(e.to_string().contains("cannot write the generated world"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }

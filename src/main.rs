@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use serde::ser::{SerializeMap, Serializer};
 
+use podsim_model::kubelet::KubeletBug;
 use podsim_model::manifest::PodManifest;
 use podsim_model::{format_hash, FeatureGates};
 
@@ -84,6 +85,8 @@ real. Needs the `containerd` build feature and root.",
         address: Option<std::path::PathBuf>,
         #[arg(long, value_name = "LIST", help = feature_gates_help())]
         feature_gates: Option<String>,
+        #[arg(long = "kubelet-bug", value_name = "NAME", value_parser = KubeletBug::parse, help = kubelet_bug_help())]
+        kubelet_bug: Vec<KubeletBug>,
     },
     /// Run scenarios in the simulator and on a real containerd, and compare their outcomes
     #[command(
@@ -159,6 +162,8 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         json: bool,
         #[arg(long, value_name = "LIST", help = feature_gates_help(), conflicts_with = "generate")]
         feature_gates: Option<String>,
+        #[arg(long = "kubelet-bug", value_name = "NAME", value_parser = KubeletBug::parse, help = kubelet_bug_help())]
+        kubelet_bug: Vec<KubeletBug>,
         /// Report rule coverage: per probe of the kubelet model, the runs that reached it and the
         /// first seed that did, and the probes never reached
         #[arg(long)]
@@ -252,6 +257,16 @@ io.kubernetes.container.hash annotation.",
     },
 }
 
+/// `--kubelet-bug`'s help: every historical bug podsim can re-introduce.
+fn kubelet_bug_help() -> String {
+    let names: Vec<&str> = KubeletBug::ALL.iter().map(|b| b.name()).collect();
+    format!(
+        "Re-introduce a historical kubelet bug into the model (repeatable; each is documented, with its \
+         upstream issue and fix, in BUGS.md): {}",
+        names.join(", ")
+    )
+}
+
 /// `--feature-gates`'s help: the syntax and every gate podsim knows, with its default.
 fn feature_gates_help() -> String {
     let gates: Vec<String> = podsim_model::gates::GATES
@@ -321,6 +336,7 @@ fn main() -> ExitCode {
             report,
             shrink,
             feature_gates,
+            kubelet_bug,
             ..
         } => {
             let simulator_only = [
@@ -334,7 +350,12 @@ fn main() -> ExitCode {
                     "{flag} is for the simulator only; a run on containerd has no seed or random faults"
                 ))),
                 None => {
-                    run_real(&scenario, feature_gates.as_deref(), address.as_deref(), trace.as_deref(), json)
+                    let real = RealOptions {
+                        feature_gates: feature_gates.as_deref(),
+                        bugs: &kubelet_bug,
+                        address: address.as_deref(),
+                    };
+                    run_real(&scenario, &real, trace.as_deref(), json)
                 }
             }
         }
@@ -356,12 +377,14 @@ fn main() -> ExitCode {
             shrink_to,
             feature_gates,
             happened,
+            kubelet_bug,
             ..
         } => {
             let options = RunOptions {
                 seed,
                 random_faults,
                 feature_gates: feature_gates.as_deref(),
+                kubelet_bugs: &kubelet_bug,
                 trace: trace.as_deref(),
                 report: report.as_deref(),
                 json,
@@ -377,20 +400,28 @@ fn main() -> ExitCode {
              seed with `podsim explore --generate --seeds N --out DIR`"
                 .into(),
         )),
+        Command::Explore { generate: true, coverage: true, kubelet_bug, .. } if !kubelet_bug.is_empty() => {
+            Err(Failure::Usage(
+                "--kubelet-bug is not measured by `explore --generate --coverage`; use `explore --generate`"
+                    .into(),
+            ))
+        }
         Command::Explore { generate: true, coverage: true, seeds, jobs, json, .. } => {
             run_explore_generated_coverage(seeds, jobs, json)
         }
-        Command::Explore { generate: true, seeds, jobs, json, out, .. } => {
-            run_explore_generated(seeds, jobs, json, out.as_deref())
+        Command::Explore { generate: true, seeds, jobs, json, out, kubelet_bug, .. } => {
+            run_explore_generated(seeds, jobs, json, out.as_deref(), &kubelet_bug)
         }
         Command::Explore { out: Some(_), .. } => {
             Err(Failure::Usage("--out is where --generate writes failing worlds; it needs --generate".into()))
         }
-        Command::Explore { paths, seeds, jobs, json, feature_gates, coverage: true, .. } => {
-            run_explore_coverage(paths, seeds, jobs, json, feature_gates.as_deref())
+        Command::Explore { paths, seeds, jobs, json, feature_gates, kubelet_bug, coverage: true, .. } => {
+            let variant = Variant { feature_gates: feature_gates.as_deref(), bugs: &kubelet_bug };
+            run_explore_coverage(paths, seeds, jobs, json, &variant)
         }
-        Command::Explore { paths, seeds, jobs, json, feature_gates, .. } => {
-            run_explore(paths, seeds, jobs, json, feature_gates.as_deref())
+        Command::Explore { paths, seeds, jobs, json, feature_gates, kubelet_bug, .. } => {
+            let variant = Variant { feature_gates: feature_gates.as_deref(), bugs: &kubelet_bug };
+            run_explore(paths, seeds, jobs, json, &variant)
         }
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
@@ -478,6 +509,8 @@ struct RunOptions<'a> {
     random_faults: bool,
     /// `--feature-gates`, over the scenario's.
     feature_gates: Option<&'a str>,
+    /// `--kubelet-bug`, over the scenario's `kubelet.bugs`.
+    kubelet_bugs: &'a [KubeletBug],
     trace: Option<&'a str>,
     report: Option<&'a str>,
     json: bool,
@@ -486,7 +519,8 @@ struct RunOptions<'a> {
 }
 
 fn run_scenario(path: &str, options: &RunOptions<'_>) -> Result<(), Failure> {
-    let loaded = run::load_with_gates(path, options.feature_gates)?;
+    let mut loaded = run::load_with_gates(path, options.feature_gates)?;
+    run::apply_bugs(&mut loaded, options.kubelet_bugs);
     let seed = options.seed.or(loaded.scenario.seed).unwrap_or(0);
     let random_faults = options.random_faults;
     let random = random_faults || loaded.scenario.random_faults.is_some();
@@ -528,15 +562,9 @@ fn run_explore_coverage(
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
     json: bool,
-    feature_gates: Option<&str>,
+    variant: &Variant<'_>,
 ) -> Result<(), Failure> {
-    let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
-    let mut scenarios = run::load_all(&paths)?;
-    if let Some(list) = feature_gates {
-        for loaded in &mut scenarios {
-            run::apply_gates(loaded, list)?;
-        }
-    }
+    let scenarios = load_variant(paths, variant)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let started = std::time::Instant::now();
     let report = coverage::explore_coverage(&scenarios, seeds, jobs);
@@ -583,20 +611,34 @@ fn coverage_verdict(report: &podsim_sim::coverage::CoverageReport) -> Result<(),
     }
 }
 
+/// The kubelet `explore` runs: `--feature-gates` and `--kubelet-bug` over each scenario's.
+struct Variant<'a> {
+    feature_gates: Option<&'a str>,
+    bugs: &'a [KubeletBug],
+}
+
+/// The scenarios of `paths` (default: scenarios/, whose subfolders such as scenarios/bugs/ are not
+/// read) with the variant applied.
+fn load_variant(paths: Vec<String>, variant: &Variant<'_>) -> Result<Vec<run::Loaded>, Failure> {
+    let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
+    let mut scenarios = run::load_all(&paths)?;
+    for loaded in &mut scenarios {
+        if let Some(list) = variant.feature_gates {
+            run::apply_gates(loaded, list)?;
+        }
+        run::apply_bugs(loaded, variant.bugs);
+    }
+    Ok(scenarios)
+}
+
 fn run_explore(
     paths: Vec<String>,
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
     json: bool,
-    feature_gates: Option<&str>,
+    variant: &Variant<'_>,
 ) -> Result<(), Failure> {
-    let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
-    let mut scenarios = run::load_all(&paths)?;
-    if let Some(list) = feature_gates {
-        for loaded in &mut scenarios {
-            run::apply_gates(loaded, list)?;
-        }
-    }
+    let scenarios = load_variant(paths, variant)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let summary = run::explore(&scenarios, seeds, jobs, !json);
     if json {
@@ -616,10 +658,11 @@ fn run_explore_generated(
     jobs: Option<usize>,
     json: bool,
     out: Option<&std::path::Path>,
+    bugs: &[KubeletBug],
 ) -> Result<(), Failure> {
     let out = out.unwrap_or(std::path::Path::new("."));
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let summary = explore_generated::explore_generated(seeds, jobs, !json, out)?;
+    let summary = explore_generated::explore_generated(seeds, jobs, !json, out, bugs)?;
     if json {
         print_json(&summary)?;
     } else {
@@ -633,7 +676,8 @@ fn run_explore_generated(
 }
 
 fn shrink_run(path: &str, options: &RunOptions<'_>, to: Option<&str>) -> Result<(), Failure> {
-    let loaded = run::load_with_gates(path, options.feature_gates)?;
+    let mut loaded = run::load_with_gates(path, options.feature_gates)?;
+    run::apply_bugs(&mut loaded, options.kubelet_bugs);
     let seed = options.seed.or(loaded.scenario.seed).unwrap_or(0);
     let random = options.random_faults || loaded.scenario.random_faults.is_some();
     eprintln!("shrinking...");
@@ -668,15 +712,17 @@ fn shrink_run(path: &str, options: &RunOptions<'_>, to: Option<&str>) -> Result<
     Err(Failure::Failed)
 }
 
-fn run_real(
-    path: &str,
-    feature_gates: Option<&str>,
-    address: Option<&std::path::Path>,
-    trace: Option<&str>,
-    json: bool,
-) -> Result<(), Failure> {
-    let loaded = run::load_with_gates(path, feature_gates)?;
-    if real::run(&loaded, address, trace, json)? {
+/// How `podsim run --runtime containerd` sets up the kubelet and where it runs.
+struct RealOptions<'a> {
+    feature_gates: Option<&'a str>,
+    bugs: &'a [KubeletBug],
+    address: Option<&'a std::path::Path>,
+}
+
+fn run_real(path: &str, options: &RealOptions<'_>, trace: Option<&str>, json: bool) -> Result<(), Failure> {
+    let mut loaded = run::load_with_gates(path, options.feature_gates)?;
+    run::apply_bugs(&mut loaded, options.bugs);
+    if real::run(&loaded, options.address, trace, json)? {
         Ok(())
     } else {
         Err(Failure::Failed)

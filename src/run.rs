@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use podsim_model::kubelet::KubeletBug;
 use podsim_sim::input::{read_source, InputError};
 use podsim_sim::scenario::{duration, Scenario};
 use podsim_sim::world::{Outcome, World};
@@ -20,13 +21,15 @@ pub struct Loaded {
     pub scenario: Scenario,
     /// The `--feature-gates` list applied over the scenario's gates, if any (replays repeat it).
     pub feature_gates: Option<String>,
+    /// The `--kubelet-bug` names added to the scenario's kubelet, if any (replays repeat them).
+    pub kubelet_bugs: Vec<KubeletBug>,
 }
 
 /// Reads one scenario file.
 pub fn load(path: &str) -> Result<Loaded, InputError> {
     let text = read_source(path)?;
     let scenario = Scenario::parse(path, &text)?;
-    Ok(Loaded { path: path.to_string(), scenario, feature_gates: None })
+    Ok(Loaded { path: path.to_string(), scenario, feature_gates: None, kubelet_bugs: Vec::new() })
 }
 
 /// Reads one scenario file and applies a `--feature-gates` list over its gates.
@@ -49,6 +52,18 @@ pub fn apply_gates(loaded: &mut Loaded, list: &str) -> Result<(), InputError> {
     })?;
     loaded.feature_gates = Some(list.to_string());
     Ok(())
+}
+
+/// Adds `--kubelet-bug` variants to a loaded scenario's kubelet (over its `kubelet.bugs`).
+pub fn apply_bugs(loaded: &mut Loaded, bugs: &[KubeletBug]) {
+    let config = &mut loaded.scenario.kubelet;
+    config.bugs = bugs.iter().fold(config.bugs, |set, bug| set.with(*bug));
+    loaded.kubelet_bugs.extend_from_slice(bugs);
+}
+
+/// ` --kubelet-bug NAME` for each bug, as a replay command repeats them.
+pub fn bug_flags(bugs: &[KubeletBug]) -> String {
+    bugs.iter().map(|b| format!(" --kubelet-bug {}", b.name())).collect()
 }
 
 /// Expands files and directories (every `*.yaml` in a directory, sorted) into scenarios.
@@ -82,7 +97,8 @@ pub fn replay_command(loaded: &Loaded, seed: u64, random_faults: bool) -> String
         Some(g) if g.contains(char::is_whitespace) => format!(" --feature-gates '{g}'"),
         Some(g) => format!(" --feature-gates {g}"),
     };
-    format!("podsim run {} --seed {seed}{faults}{gates}", loaded.path)
+    let bugs = bug_flags(&loaded.kubelet_bugs);
+    format!("podsim run {} --seed {seed}{faults}{gates}{bugs}", loaded.path)
 }
 
 /// Prints a run's human summary.
@@ -180,6 +196,9 @@ pub struct Failure {
     pub violations: usize,
     /// The command that replays it.
     pub replay: String,
+    /// Wall time from the exploration's start to the end of this run, in ms (how long the search
+    /// took to find it; BUGS.md reports the first).
+    pub found_after_millis: u64,
 }
 
 /// The summary of an exploration.
@@ -214,7 +233,7 @@ pub fn explore(
     let failed = AtomicU64::new(0);
     let simulated = AtomicU64::new(0);
     let events = AtomicU64::new(0);
-    let failures: Mutex<Vec<(usize, u64, Outcome)>> = Mutex::new(Vec::new());
+    let failures: Mutex<Vec<(usize, u64, Outcome, u64)>> = Mutex::new(Vec::new());
     let show = progress && std::io::stderr().is_terminal();
     let last_draw = Mutex::new(Instant::now());
     std::thread::scope(|scope| {
@@ -231,7 +250,11 @@ pub fn explore(
                 events.fetch_add(outcome.events, Ordering::Relaxed);
                 if !outcome.passed() {
                     failed.fetch_add(1, Ordering::Relaxed);
-                    failures.lock().expect("no thread panics holding it").push((scenario, seed, outcome));
+                    let found = started.elapsed().as_millis() as u64;
+                    failures
+                        .lock()
+                        .expect("no thread panics holding it")
+                        .push((scenario, seed, outcome, found));
                 }
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
                 if show {
@@ -257,12 +280,12 @@ pub fn explore(
         eprintln!();
     }
     let mut failures = failures.into_inner().expect("no thread panicked");
-    failures.sort_by_key(|(s, seed, _)| (*s, *seed));
+    failures.sort_by_key(|(s, seed, _, _)| (*s, *seed));
     ExploreSummary {
         runs: done.load(Ordering::Relaxed),
         failures: failures
             .iter()
-            .map(|(s, seed, outcome)| {
+            .map(|(s, seed, outcome, found)| {
                 let v = &outcome.violations[0];
                 Failure {
                     scenario: scenarios[*s].path.clone(),
@@ -270,6 +293,7 @@ pub fn explore(
                     first_violation: format!("at {} {:?}: {}", duration::human(v.t), v.rule, v.detail),
                     violations: outcome.violations.len(),
                     replay: replay_command(&scenarios[*s], *seed, true),
+                    found_after_millis: *found,
                 }
             })
             .collect(),
@@ -292,6 +316,9 @@ pub fn print_explore(out: &mut impl Write, summary: &ExploreSummary) -> std::io:
         summary.runs as f64 / wall,
         summary.virtual_millis as f64 / summary.wall_millis.max(1) as f64
     )?;
+    if let Some(first) = summary.failures.iter().map(|f| f.found_after_millis).min() {
+        writeln!(out, "first failure found after {:.2} s of wall time", first as f64 / 1000.0)?;
+    }
     for f in summary.failures.iter().take(50) {
         writeln!(
             out,

@@ -342,6 +342,7 @@ const EXPLORE_ARGS: [&str; 5] =
 /// the only thing allowed to differ between two explorations.
 fn without_wall_time(out: &str) -> String {
     out.lines()
+        .filter(|l| !l.starts_with("first failure found after "))
         .map(|l| match l.find(" of virtual time in ") {
             Some(at) if l.contains(" runs, ") => &l[..at],
             _ => l,
@@ -353,6 +354,10 @@ fn without_wall_time(out: &str) -> String {
 fn without_wall_millis(json: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(json).expect("stdout is one JSON value");
     v.as_object_mut().expect("an object").remove("wall_millis").expect("a wall_millis field");
+    for failure in v["failures"].as_array_mut().expect("a list of failures") {
+        let wall = failure.as_object_mut().expect("an object").remove("found_after_millis");
+        assert!(wall.is_some_and(|w| w.is_u64()), "each failure says when it was found");
+    }
     v
 }
 
@@ -405,6 +410,7 @@ fn explore_failures_are_the_same_whatever_the_threads_and_their_replay_command_r
     };
     let human = run("2", false);
     assert!(human.starts_with("6 runs, 6 failed; "), "{human}");
+    assert!(human.lines().nth(1).is_some_and(|l| l.starts_with("first failure found after ")), "{human}");
     assert_eq!(without_wall_time(&run("1", false)), without_wall_time(&human));
     let json = run("2", true);
     let summary = without_wall_millis(&json);

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use podsim_model::backoff::Jitter;
-use podsim_model::kubelet::{BackoffBounds, FailedSyncRequeue};
+use podsim_model::kubelet::{BackoffBounds, FailedSyncRequeue, KubeletBugs};
 use podsim_model::manifest::PodManifest;
 use podsim_model::workload::{check_pod_commands, Workload, WorkloadError};
 use podsim_model::{FeatureGates, KubeletConfig, Millis, Pod};
@@ -173,6 +173,9 @@ struct KubeletFile {
     max_parallel_image_pulls: Option<i32>,
     #[serde(default)]
     feature_gates: Option<FeatureGates>,
+    /// Historical kubelet bugs to re-introduce, by name (model/src/kubelet/bugs.rs; BUGS.md).
+    #[serde(default)]
+    bugs: Option<KubeletBugs>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -223,6 +226,7 @@ impl KubeletFile {
             .serialize_image_pulls
             .unwrap_or_else(|| KubeletConfig::default_serialize_image_pulls(self.max_parallel_image_pulls));
         c.feature_gates = self.feature_gates.unwrap_or_default();
+        c.bugs = self.bugs.unwrap_or_default();
         c
     }
 }
@@ -296,6 +300,9 @@ pub fn kubelet_block(config: &KubeletConfig) -> Option<serde_json::Value> {
     }
     if config.feature_gates != d.feature_gates {
         put("featureGates", json!(config.feature_gates));
+    }
+    if !config.bugs.is_empty() {
+        put("bugs", json!(config.bugs));
     }
     (!block.is_empty()).then_some(Value::Object(block))
 }
@@ -924,6 +931,25 @@ duration: 1m
             KUBELET.replace("{ContainerRestartRules: false}", "{KubeletCrashLoopBackOffMax: false}");
         let e = Scenario::parse("tuned.yaml", &gate_off).unwrap_err();
         assert!(e.to_string().contains("KubeletCrashLoopBackOffMax not enabled"), "{e}");
+    }
+
+    /// `kubelet.bugs` names historical bugs to re-introduce (none by default, written back by
+    /// `kubelet_block`); an unknown name is an error with its line and column.
+    #[test]
+    fn kubelet_bugs_are_read_by_name_and_unknown_names_are_errors() {
+        use podsim_model::kubelet::KubeletBug;
+        assert!(Scenario::parse("tuned.yaml", KUBELET).unwrap().kubelet.bugs.is_empty(), "none by default");
+        let with =
+            KUBELET.replace("  relistPeriod: 2s\n", "  relistPeriod: 2s\n  bugs: [release-before-cleanup]\n");
+        let s = Scenario::parse("tuned.yaml", &with).unwrap();
+        assert!(s.kubelet.bugs.has(KubeletBug::ReleaseBeforeCleanup));
+        let block = kubelet_block(&s.kubelet).unwrap();
+        assert_eq!(block["bugs"], serde_json::json!(["release-before-cleanup"]));
+        let bad = KUBELET.replace("  relistPeriod: 2s\n", "  relistPeriod: 2s\n  bugs: [no-such-bug]\n");
+        let e = Scenario::parse("tuned.yaml", &bad).unwrap_err();
+        assert!(e.to_string().contains("unknown variant `no-such-bug`"), "{e}");
+        assert!(e.to_string().contains("kubelet.bugs"), "the field is named: {e}");
+        assert!(e.location.is_some(), "with its line and column: {e}");
     }
 
     /// `serializeImagePulls` and `maxParallelImagePulls`: left out, the first follows the second
