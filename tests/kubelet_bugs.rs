@@ -124,6 +124,8 @@ fn the_kubelet_bug_flag_and_field() {
     assert!(err.contains("unknown kubelet bug \"no-such-bug\""), "{err}");
     let (code, _, err) = podsim(&["explore", "--generate", "--kubelet-bug", "no-such-bug"]);
     assert_eq!(code, 2, "{err}");
+    let (code, _, err) = podsim(&["explore", "--generate", "--coverage", "--kubelet-bug", &name]);
+    assert_eq!(code, 2, "generated coverage does not take a bug: {err}");
 
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("kubelet_bugs");
     std::fs::create_dir_all(&dir).unwrap();
