@@ -354,3 +354,20 @@ pub fn parse_seeds(text: &str) -> Result<std::ops::Range<u64>, String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `explore`'s default library is scenarios/*.yaml: the shrunk scenarios of scenarios/bugs/ (each
+    /// found with its bug on, BUGS.md) are not part of it, so a search for a bug starts clean.
+    #[test]
+    fn the_default_library_leaves_out_scenarios_bugs() {
+        assert!(Path::new("scenarios/bugs").is_dir(), "run from the package root");
+        let library = load_all(&["scenarios".to_string()]).expect("the library loads");
+        assert!(library.len() > 50, "{} scenarios", library.len());
+        assert!(library.iter().all(|l| !l.path.contains("bugs")), "no scenario of scenarios/bugs/");
+        let bugs = load_all(&["scenarios/bugs".to_string()]).expect("the bug scenarios load");
+        assert!(bugs.iter().all(|l| l.scenario.kubelet.bugs.is_empty()), "they carry no bug themselves");
+    }
+}
