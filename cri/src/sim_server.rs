@@ -26,6 +26,8 @@ use k8s_cri::v1::runtime_service_server::{RuntimeService, RuntimeServiceServer};
 use podsim_model::io::{ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxInfo};
 use podsim_model::{ContainerStatus, Millis, SandboxStatus};
 use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
+use podsim_sim::harness::describe::{short_cri, short_cri_reply};
+use podsim_sim::trace::{TraceKind, TraceRecord};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::codegen::tokio_stream::Stream;
 use tonic::transport::server::Connected;
@@ -34,9 +36,12 @@ use tonic::{Request, Response, Status};
 use crate::convert::call;
 use crate::convert::container::{container_config_of, cri_container, cri_container_status, ContainerMeta};
 use crate::convert::error::grpc_status;
-use crate::convert::image::{cri_image, image_id, image_of_spec, image_status_response};
+use crate::convert::image::image_of_spec;
 use crate::convert::pod::{labels_match, pod_of_labels, pod_of_metadata};
 use crate::convert::sandbox::{cri_sandbox, cri_sandbox_status, sandbox_config_of, SandboxMeta};
+use crate::convert::time::cri_nanos;
+use crate::sim_faults;
+use crate::sim_images::{self, ImageStore};
 
 /// How often [`SimCri::serve_with_incoming`] fires the runtime's due timers between calls.
 pub const ADVANCE_PERIOD: Duration = Duration::from_millis(100);
@@ -50,8 +55,10 @@ pub const RUNTIME_VERSION: &str = "podsim-simulated";
 pub const RUNTIME_API_VERSION: &str = "v1";
 /// The most timers one [`SimCri::advance`] fires (a bound, not an expected figure).
 const MAX_TIMERS_PER_ADVANCE: usize = 1_000_000;
-/// The Unix time of the server clock's 0: CRI timestamps are that clock in nanoseconds.
-const CLOCK_ORIGIN_UNIX_NANOS: i64 = 0;
+/// The Unix time of the server clock's 0 under turmoil: CRI timestamps are that clock in
+/// nanoseconds. On the wall clock ([`SimCriOptions::wall_clock`]) the origin is the Unix time the
+/// server started.
+const SIMULATED_CLOCK_ORIGIN_UNIX_NANOS: i64 = 0;
 
 /// The simulator's containerd behind a CRI server: one shared state, its clock read from tokio's (so
 /// under turmoil it is turmoil's simulated time). Clones share the state, so a host that serves a
@@ -67,9 +74,13 @@ pub struct SimCri {
 /// Everything behind the server's lock.
 struct State {
     containerd: Containerd,
-    /// The images the registry knows, in the order given.
+    /// The images the registry knows (normalised names), in the order given.
     images: Vec<String>,
     clock: Clock,
+    /// The Unix time (nanoseconds) of the clock's 0.
+    origin_unix_nanos: i64,
+    /// Where each call and reply is recorded, if anywhere.
+    trace: Option<TraceSink>,
     /// Wake-ups the runtime asked for, in the order asked.
     timers: Vec<(Millis, RuntimeTimer)>,
     /// What each sandbox was created with, by id.
@@ -104,6 +115,23 @@ impl<T> Answer<T> {
     }
 }
 
+/// Where a server records each call and reply (`podsim serve-cri --trace`).
+pub type TraceSink = Arc<dyn Fn(TraceRecord) + Send + Sync>;
+
+/// How a [`SimCri`] is set up.
+pub struct SimCriOptions {
+    /// Every image a pull can find (by name; names are normalised as containerd normalises
+    /// references), with how its pulls behave.
+    pub registry: BTreeMap<String, RegistryImage>,
+    /// The images on the node from the start.
+    pub preloaded: Vec<String>,
+    /// The wall clock: the server's clock starts now, and CRI timestamps are Unix time. Otherwise
+    /// (turmoil) the clock starts at its first reading and timestamps count from the Unix epoch.
+    pub wall_clock: bool,
+    /// Where each call and reply is recorded.
+    pub trace: Option<TraceSink>,
+}
+
 impl SimCri {
     /// A runtime whose registry has these images (present, or pullable): every one is on the node
     /// from the start, and a pull of it succeeds at once.
@@ -115,14 +143,34 @@ impl SimCri {
                 (name.to_string(), image)
             })
             .collect();
-        let mut containerd = Containerd::new(registry);
-        for name in images {
-            containerd.preload(name);
+        let preloaded = images.iter().map(|name| name.to_string()).collect();
+        SimCri::with_options(SimCriOptions { registry, preloaded, wall_clock: false, trace: None })
+    }
+
+    /// A runtime set up as `options` say.
+    pub fn with_options(options: SimCriOptions) -> SimCri {
+        let normal = |name: &String| sim_images::normalize(name).unwrap_or_else(|_| name.clone());
+        let registry: BTreeMap<String, RegistryImage> =
+            options.registry.iter().map(|(name, image)| (normal(name), image.clone())).collect();
+        let mut containerd = Containerd::new(registry.clone());
+        for name in &options.preloaded {
+            containerd.preload(&normal(name));
         }
+        let (start, origin_unix_nanos) = if options.wall_clock {
+            (Some(tokio::time::Instant::now()), unix_nanos_now())
+        } else {
+            (None, SIMULATED_CLOCK_ORIGIN_UNIX_NANOS)
+        };
+        let mut images: Vec<String> = options.registry.keys().map(normal).collect();
+        images.extend(options.preloaded.iter().map(normal));
+        let mut seen = std::collections::BTreeSet::new();
+        images.retain(|name| seen.insert(name.clone()));
         let state = State {
             containerd,
-            images: images.iter().map(|name| name.to_string()).collect(),
-            clock: Clock { start: None, last: 0 },
+            images,
+            clock: Clock { start, last: 0 },
+            origin_unix_nanos,
+            trace: options.trace,
             timers: Vec::new(),
             sandboxes: BTreeMap::new(),
             containers: BTreeMap::new(),
@@ -158,6 +206,31 @@ impl SimCri {
         let mut state = self.lock();
         let now = state.clock.now();
         change(&mut state.containerd, now)
+    }
+
+    /// Realises one of a scenario's runtime faults at the server's now (a target it does not name is
+    /// drawn from `rng`), and records it.
+    pub fn realise_fault(
+        &self,
+        fault: &podsim_sim::faults::Fault,
+        rng: &mut podsim_sim::rng::SimRng,
+        scenario: Option<&podsim_sim::scenario::Scenario>,
+    ) -> sim_faults::Realised {
+        let mut state = self.lock();
+        let now = state.clock.now();
+        let done = sim_faults::realise(&mut state.containerd, now, fault, rng, scenario);
+        let fault_json = serde_json::to_string(fault).unwrap_or_default();
+        state.record(now, TraceKind::Fault, format!("{fault_json}: {}", done.text));
+        done
+    }
+
+    /// Ends a fault (its heal is due), and records it.
+    pub fn heal_fault(&self, action: &sim_faults::HealAction) -> String {
+        let mut state = self.lock();
+        let now = state.clock.now();
+        let text = sim_faults::heal(&mut state.containerd, action);
+        state.record(now, TraceKind::Heal, text.clone());
+        text
     }
 
     /// A snapshot for assertions: (sandboxes, containers) as the model types, newest first.
@@ -241,14 +314,18 @@ impl SimCri {
         Answer { delay: outcome.delay, result }
     }
 
-    /// Reads the state with `read`, unless containerd is down (`Unavailable`).
-    fn inspect<T>(&self, read: impl FnOnce(&mut State) -> Result<T, Status>) -> Answer<T> {
+    /// Reads the state with `read`, unless containerd is down (`Unavailable`); records the call as
+    /// `what`.
+    fn inspect<T>(&self, what: &str, read: impl FnOnce(&mut State) -> Result<T, Status>) -> Answer<T> {
         let mut state = self.lock();
         let now = state.clock.now();
-        if !state.containerd.is_up(now) {
-            return Answer::at_once(Err(grpc_status(CriError::Unavailable)));
-        }
-        Answer::at_once(read(&mut state))
+        let result = if state.containerd.is_up(now) {
+            read(&mut state)
+        } else {
+            Err(grpc_status(CriError::Unavailable))
+        };
+        state.record_call(what, &result);
+        Answer::at_once(result)
     }
 }
 
@@ -263,13 +340,37 @@ impl Clock {
 }
 
 impl State {
-    /// Serves one request at the clock's now, keeping the wake-ups it asks for.
+    /// Serves one request at the clock's now, keeping the wake-ups it asks for, and records it.
     fn handle(&mut self, request: CriRequest) -> podsim_sim::containerd::CriOutcome {
         let now = self.clock.now();
         let mut timers = Vec::new();
+        let call = self.trace.is_some().then(|| short_cri(&request));
         let outcome = self.containerd.handle(now, request, &mut timers);
         self.timers.extend(timers);
+        if let Some(call) = call {
+            self.record(now, TraceKind::Cri, format!("{call} -> {}", short_cri_reply(&outcome.reply)));
+        }
         outcome
+    }
+
+    /// Adds a record to the trace, if one is kept.
+    fn record(&self, t: Millis, kind: TraceKind, text: String) {
+        if let Some(trace) = &self.trace {
+            trace(TraceRecord { t, kind, text });
+        }
+    }
+
+    /// Records a call the model has no request for (`what`) with its result.
+    fn record_call<T>(&mut self, what: &str, result: &Result<T, Status>) {
+        if self.trace.is_none() {
+            return;
+        }
+        let now = self.clock.now();
+        let reply = match result {
+            Ok(_) => "ok".to_string(),
+            Err(status) => format!("{:?}: {}", status.code(), status.message()),
+        };
+        self.record(now, TraceKind::Cri, format!("{what} -> {reply}"));
     }
 
     /// Fires every timer due by now, earliest first (ties in the order they were asked for), each at
@@ -299,29 +400,39 @@ impl State {
         containers.retain(|id, _| containerd.container(id).is_some());
     }
 
-    /// The registry name of an image reference: its name, or its id.
-    fn image_name(&self, reference: &str) -> Option<String> {
-        self.images.iter().find(|name| *name == reference || image_id(name) == reference).cloned()
+    /// The name on the node of the image a reference (a name, a repo digest, an id) resolves to;
+    /// else the reference normalised (containerd then fails: the image is not there).
+    fn image_name(&self, reference: &str) -> String {
+        let store = self.image_store();
+        match store.resolve(reference).and_then(|id| store.names(id).first()) {
+            Some(name) => name.clone(),
+            None => sim_images::normalize(reference).unwrap_or_else(|_| reference.to_string()),
+        }
+    }
+
+    /// The images on the node, as containerd's image store groups them.
+    fn image_store(&self) -> ImageStore {
+        ImageStore::of(self.images.iter().filter(|name| self.containerd.has_image(name)).map(String::as_str))
     }
 
     /// The CRI view of a sandbox, with what it was created with.
     fn cri_sandbox(&self, status: &SandboxStatus) -> cri::PodSandbox {
-        cri_sandbox(status, self.sandboxes.get(&status.id), CLOCK_ORIGIN_UNIX_NANOS)
+        cri_sandbox(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
     }
 
     /// `PodSandboxStatus` of a sandbox.
     fn cri_sandbox_status(&self, status: &SandboxStatus) -> cri::PodSandboxStatus {
-        cri_sandbox_status(status, self.sandboxes.get(&status.id), CLOCK_ORIGIN_UNIX_NANOS)
+        cri_sandbox_status(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
     }
 
     /// The CRI view of a container, with what it was created with.
     fn cri_container(&self, status: &ContainerStatus) -> cri::Container {
-        cri_container(status, &self.container_meta(status), CLOCK_ORIGIN_UNIX_NANOS)
+        cri_container(status, &self.container_meta(status), self.origin_unix_nanos)
     }
 
     /// `ContainerStatus` of a container, as containerd reports it.
     fn cri_container_status(&self, status: &ContainerStatus) -> cri::ContainerStatus {
-        cri_container_status(status, &self.container_meta(status), CLOCK_ORIGIN_UNIX_NANOS)
+        cri_container_status(status, &self.container_meta(status), self.origin_unix_nanos)
     }
 
     /// What a container was created with (for one the server did not create: its name alone).
@@ -364,7 +475,7 @@ impl RuntimeService for SimRuntimeService {
             runtime_version: RUNTIME_VERSION.to_string(),
             runtime_api_version: RUNTIME_API_VERSION.to_string(),
         };
-        self.cri.inspect(|_| Ok(version)).send().await
+        self.cri.inspect("Version", |_| Ok(version)).send().await
     }
 
     async fn run_pod_sandbox(
@@ -408,7 +519,8 @@ impl RuntimeService for SimRuntimeService {
         request: Request<cri::PodSandboxStatusRequest>,
     ) -> Result<Response<cri::PodSandboxStatusResponse>, Status> {
         let sandbox_id = request.into_inner().pod_sandbox_id;
-        let answer = self.cri.inspect(|state| {
+        let what = format!("PodSandboxStatus {sandbox_id}");
+        let answer = self.cri.inspect(&what, |state| {
             let Some(sandbox) = state.containerd.sandbox(&sandbox_id) else {
                 return Err(not_found("sandbox", &sandbox_id));
             };
@@ -446,10 +558,11 @@ impl RuntimeService for SimRuntimeService {
         // The config is read (or refused) first; its pod is found under the lock (`call_with_pod`).
         let (model, meta) = container_config_of(&config, no_pod())?;
         let sandbox_id = request.pod_sandbox_id;
-        let answer = self.cri.call_with_pod(&sandbox_id, &config.labels, |pod| CriRequest::CreateContainer {
-            sandbox_id: sandbox_id.clone(),
-            config: ContainerConfig { pod, ..model },
-        });
+        let answer =
+            self.cri.call_with_pod(&sandbox_id, &config.labels, |state, pod| CriRequest::CreateContainer {
+                sandbox_id: sandbox_id.clone(),
+                config: ContainerConfig { pod, image: state.image_name(&model.image), ..model },
+            });
         let answer = answer.then(|state, reply| match reply {
             CriReply::ContainerCreated { container_id } => {
                 state.containers.insert(container_id.clone(), meta);
@@ -512,7 +625,8 @@ impl RuntimeService for SimRuntimeService {
         request: Request<cri::ContainerStatusRequest>,
     ) -> Result<Response<cri::ContainerStatusResponse>, Status> {
         let container_id = request.into_inner().container_id;
-        let answer = self.cri.inspect(|state| {
+        let what = format!("ContainerStatus {container_id}");
+        let answer = self.cri.inspect(&what, |state| {
             let Some(container) = state.containerd.container(&container_id) else {
                 return Err(not_found("container", &container_id));
             };
@@ -536,7 +650,7 @@ impl RuntimeService for SimRuntimeService {
             }),
             ..Default::default()
         };
-        self.cri.inspect(|_| Ok(status)).send().await
+        self.cri.inspect("Status", |_| Ok(status)).send().await
     }
 
     async fn update_container_resources(
@@ -650,69 +764,104 @@ impl RuntimeService for SimRuntimeService {
 
 #[tonic::async_trait]
 impl ImageService for SimImageService {
+    /// containerd's `ListImages`: every image in the store, whatever the filter (containerd 1.6
+    /// ignores it: "Add image list filters after CRI defines this more clear").
     async fn list_images(
         &self,
-        request: Request<cri::ListImagesRequest>,
+        _: Request<cri::ListImagesRequest>,
     ) -> Result<Response<cri::ListImagesResponse>, Status> {
-        let wanted =
-            request.into_inner().filter.and_then(|f| f.image).map(|spec| spec.image).unwrap_or_default();
-        let answer = self.cri.inspect(|state| {
-            let images = state
-                .images
-                .iter()
-                .filter(|name| state.containerd.has_image(name))
-                .filter(|name| wanted.is_empty() || state.image_name(&wanted).as_ref() == Some(*name))
-                .map(|name| cri_image(name))
-                .collect();
-            Ok(cri::ListImagesResponse { images })
+        let answer = self.cri.inspect("ListImages", |state| {
+            Ok(cri::ListImagesResponse { images: state.image_store().cri_images() })
         });
         answer.send().await
     }
 
+    /// containerd's `ImageStatus`: the image a reference (tag, repo digest, id or id prefix)
+    /// resolves to, or none.
     async fn image_status(
         &self,
         request: Request<cri::ImageStatusRequest>,
     ) -> Result<Response<cri::ImageStatusResponse>, Status> {
         let reference = image_of_spec(request.into_inner().image);
-        let name = self.cri.lock().image_name(&reference).unwrap_or(reference);
-        let answer = self.cri.call(CriRequest::ImageStatus { image: name.clone() }, |_, reply| match reply {
-            CriReply::ImagePresent(present) => Ok(image_status_response(&name, present)),
-            other => Err(unexpected(other)),
-        });
+        let answer = {
+            let mut state = self.cri.lock();
+            let store = state.image_store();
+            let id = store.resolve(&reference).map(str::to_string);
+            let asked = match &id {
+                Some(id) => store.names(id).first().cloned().unwrap_or_default(),
+                None => sim_images::normalize(&reference).unwrap_or(reference),
+            };
+            let outcome = state.handle(CriRequest::ImageStatus { image: asked });
+            let result = match outcome.reply {
+                CriReply::Err(error) => Err(grpc_status(error)),
+                CriReply::ImagePresent(present) => Ok(cri::ImageStatusResponse {
+                    image: id.filter(|_| present).and_then(|id| store.cri_image(&id)),
+                    info: HashMap::new(),
+                }),
+                other => Err(unexpected(other)),
+            };
+            Answer { delay: outcome.delay, result }
+        };
         answer.send().await
     }
 
+    /// containerd's `PullImage`: the normalised reference from the registry; the reply names the
+    /// image's id.
     async fn pull_image(
         &self,
         request: Request<cri::PullImageRequest>,
     ) -> Result<Response<cri::PullImageResponse>, Status> {
-        let pull = request.into_inner();
-        let image_ref = image_id(&image_of_spec(pull.image.clone()));
-        let answer = self.cri.call(call::pull_image_of(pull), |_, reply| {
+        let reference = image_of_spec(request.into_inner().image);
+        let name = match sim_images::normalize(&reference) {
+            Ok(name) => name,
+            Err(message) => {
+                return Err(Status::unknown(format!("failed to parse image reference: {message}")))
+            }
+        };
+        let image_ref = sim_images::facts(&name).id;
+        let answer = self.cri.call(CriRequest::PullImage { image: name }, |_, reply| {
             expect_ok(reply).map(|()| cri::PullImageResponse { image_ref })
         });
         answer.send().await
     }
 
+    /// containerd's `RemoveImage`: every reference of the image the reference resolves to (an
+    /// image that is not there is removed already).
     async fn remove_image(
         &self,
         request: Request<cri::RemoveImageRequest>,
     ) -> Result<Response<cri::RemoveImageResponse>, Status> {
         let reference = image_of_spec(request.into_inner().image);
-        let answer = self.cri.inspect(|state| {
-            if let Some(name) = state.image_name(&reference) {
-                state.containerd.remove_image(&name);
+        let what = format!("RemoveImage {reference}");
+        let answer = self.cri.inspect(&what, |state| {
+            let store = state.image_store();
+            if let Some(id) = store.resolve(&reference) {
+                for name in store.names(id) {
+                    state.containerd.remove_image(name);
+                }
             }
             Ok(cri::RemoveImageResponse {})
         });
         answer.send().await
     }
 
+    /// containerd's `ImageFsInfo`: the snapshotter's filesystem and what the images use of it.
     async fn image_fs_info(
         &self,
         _: Request<cri::ImageFsInfoRequest>,
     ) -> Result<Response<cri::ImageFsInfoResponse>, Status> {
-        Err(unimplemented("ImageFsInfo"))
+        let answer = self.cri.inspect("ImageFsInfo", |state| {
+            let (used_bytes, inodes_used) = state.image_store().usage();
+            let now = state.clock.now();
+            let usage = cri::FilesystemUsage {
+                timestamp: cri_nanos(now, state.origin_unix_nanos),
+                fs_id: Some(cri::FilesystemIdentifier { mountpoint: sim_images::IMAGE_FS_MOUNTPOINT.into() }),
+                used_bytes: Some(cri::UInt64Value { value: used_bytes }),
+                inodes_used: Some(cri::UInt64Value { value: inodes_used }),
+            };
+            Ok(cri::ImageFsInfoResponse { image_filesystems: vec![usage], container_filesystems: Vec::new() })
+        });
+        answer.send().await
     }
 }
 
@@ -729,10 +878,11 @@ impl SimCri {
         &self,
         sandbox_id: &str,
         labels: &HashMap<String, String>,
-        make: impl FnOnce(PodRef) -> CriRequest,
+        make: impl FnOnce(&State, PodRef) -> CriRequest,
     ) -> PendingCall<'_> {
         let mut state = self.lock();
-        let request = make(state.container_pod(sandbox_id, labels));
+        let pod = state.container_pod(sandbox_id, labels);
+        let request = make(&state, pod);
         let outcome = state.handle(request);
         PendingCall { state, outcome }
     }
@@ -754,6 +904,12 @@ impl PendingCall<'_> {
 /// The pod of a container whose labels and sandbox name none.
 fn no_pod() -> PodRef {
     PodRef { uid: String::new(), name: String::new(), namespace: String::new() }
+}
+
+/// The Unix time now, in nanoseconds (the wall-clock server's origin).
+fn unix_nanos_now() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// containerd's `NotFound` for an id it does not know.
