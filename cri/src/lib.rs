@@ -53,7 +53,13 @@ pub mod sim_faults;
 #[cfg(feature = "containerd")]
 pub mod sim_images;
 #[cfg(feature = "containerd")]
+pub mod sim_logs;
+#[cfg(feature = "containerd")]
+pub mod sim_process;
+#[cfg(feature = "containerd")]
 pub mod sim_server;
+#[cfg(feature = "containerd")]
+pub mod sim_stats;
 
 /// Why the backend is not there, for commands that need it in a build without the feature.
 pub const NOT_BUILT: &str = "this podsim was built without the real-runtime backend; rebuild it with \

@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -24,7 +25,8 @@ use k8s_cri::v1 as cri;
 use k8s_cri::v1::image_service_server::{ImageService, ImageServiceServer};
 use k8s_cri::v1::runtime_service_server::{RuntimeService, RuntimeServiceServer};
 use podsim_model::io::{ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxInfo};
-use podsim_model::{ContainerStatus, Millis, SandboxStatus};
+use podsim_model::workload::Workload;
+use podsim_model::{ContainerState, ContainerStatus, Millis, SandboxStatus};
 use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
 use podsim_sim::harness::describe::{short_cri, short_cri_reply};
 use podsim_sim::trace::{TraceKind, TraceRecord};
@@ -42,6 +44,9 @@ use crate::convert::sandbox::{cri_sandbox, cri_sandbox_status, sandbox_config_of
 use crate::convert::time::cri_nanos;
 use crate::sim_faults;
 use crate::sim_images::{self, ImageStore};
+use crate::sim_logs::ContainerLog;
+use crate::sim_process;
+use crate::sim_stats;
 
 /// How often [`SimCri::serve_with_incoming`] fires the runtime's due timers between calls.
 pub const ADVANCE_PERIOD: Duration = Duration::from_millis(100);
@@ -87,6 +92,20 @@ struct State {
     sandboxes: BTreeMap<String, SandboxMeta>,
     /// What each container was created with, by id.
     containers: BTreeMap<String, ContainerMeta>,
+    /// The log directory of each sandbox, by id (containerd joins a container's log path to it).
+    sandbox_log_dirs: BTreeMap<String, String>,
+    /// What the server keeps of each container beyond the model, by id: its log and mounts.
+    container_extras: BTreeMap<String, ContainerExtras>,
+}
+
+/// What the server keeps of a container beyond the model.
+struct ContainerExtras {
+    /// Its log: what its process prints, and where it goes.
+    log: ContainerLog,
+    /// Whether the log file was opened (when the process started).
+    opened: bool,
+    /// The mounts it was created with (reported back as sent).
+    mounts: Vec<cri::Mount>,
 }
 
 /// The server's clock: milliseconds of tokio time since its first reading, never going back.
@@ -174,6 +193,8 @@ impl SimCri {
             timers: Vec::new(),
             sandboxes: BTreeMap::new(),
             containers: BTreeMap::new(),
+            sandbox_log_dirs: BTreeMap::new(),
+            container_extras: BTreeMap::new(),
         };
         SimCri { state: Arc::new(Mutex::new(state)) }
     }
@@ -295,7 +316,7 @@ impl SimCri {
     /// The state, with the runtime's due timers fired.
     fn lock(&self) -> MutexGuard<'_, State> {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.fire_due_timers();
+        state.catch_up();
         state
     }
 
@@ -307,6 +328,8 @@ impl SimCri {
     ) -> Answer<T> {
         let mut state = self.lock();
         let outcome = state.handle(request);
+        // What the call started (a process, its log) happens before the reply.
+        state.catch_up();
         let result = match outcome.reply {
             CriReply::Err(error) => Err(grpc_status(error)),
             reply => read(&mut state, reply),
@@ -373,6 +396,58 @@ impl State {
         self.record(now, TraceKind::Cri, format!("{what} -> {reply}"));
     }
 
+    /// Fires the due timers, then writes what processes printed meanwhile to their logs.
+    fn catch_up(&mut self) {
+        self.fire_due_timers();
+        let now = self.clock.now();
+        self.write_logs(now);
+    }
+
+    /// Appends to each log what its process printed by `now` (until it exited), opening the file
+    /// when the process started. Write errors are dropped, as containerd only logs them.
+    fn write_logs(&mut self, now: Millis) {
+        let Self { containerd, container_extras, origin_unix_nanos, .. } = self;
+        for (id, extras) in container_extras.iter_mut() {
+            let Some(container) = containerd.container(id) else { continue };
+            let Some(started) = container.status.started_at else { continue };
+            if !extras.opened {
+                let _ = extras.log.open();
+                extras.opened = true;
+            }
+            let ran_for = container.status.finished_at.unwrap_or(now).saturating_sub(started);
+            let _ = extras.log.write_due(cri_nanos(started, *origin_unix_nanos), ran_for);
+        }
+    }
+
+    /// Keeps what a container created from `config` in `sandbox_id` prints and where its log goes,
+    /// and, unless its image fixes its behaviour, what its process does as busybox's `sh` would run
+    /// its command ([`sim_process`]).
+    fn keep_container_extras(
+        &mut self,
+        id: &str,
+        sandbox_id: &str,
+        config: &cri::ContainerConfig,
+        image: &str,
+    ) {
+        let process = sim_process::process_of(image, &config.command, &config.args);
+        let fixed_by_image = self.containerd.workload_for(image, &config.command, &config.args)
+            != Workload::from_command(&config.command, &config.args);
+        let output = if fixed_by_image {
+            sim_process::Output::default()
+        } else {
+            self.containerd.set_workload(id, process.workload);
+            process.output
+        };
+        let log_dir = self.sandbox_log_dirs.get(sandbox_id).cloned().unwrap_or_default();
+        let path = (!config.log_path.is_empty()).then(|| Path::new(&log_dir).join(&config.log_path));
+        let extras = ContainerExtras {
+            log: ContainerLog::new(path, output),
+            opened: false,
+            mounts: config.mounts.clone(),
+        };
+        self.container_extras.insert(id.to_string(), extras);
+    }
+
     /// Fires every timer due by now, earliest first (ties in the order they were asked for), each at
     /// its own time, so that a process exit is stamped when it happened.
     fn fire_due_timers(&mut self) {
@@ -395,9 +470,11 @@ impl State {
 
     /// Drops what is kept of sandboxes and containers the runtime no longer has.
     fn forget_removed(&mut self) {
-        let Self { containerd, sandboxes, containers, .. } = self;
+        let Self { containerd, sandboxes, containers, sandbox_log_dirs, container_extras, .. } = self;
         sandboxes.retain(|id, _| containerd.sandbox(id).is_some());
+        sandbox_log_dirs.retain(|id, _| containerd.sandbox(id).is_some());
         containers.retain(|id, _| containerd.container(id).is_some());
+        container_extras.retain(|id, _| containerd.container(id).is_some());
     }
 
     /// The name on the node of the image a reference (a name, a repo digest, an id) resolves to;
@@ -425,14 +502,37 @@ impl State {
         cri_sandbox_status(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
     }
 
-    /// The CRI view of a container, with what it was created with.
+    /// The CRI view of a container, with what it was created with; its image ref is the image's
+    /// id (containerd's `ListContainers`).
     fn cri_container(&self, status: &ContainerStatus) -> cri::Container {
-        cri_container(status, &self.container_meta(status), self.origin_unix_nanos)
+        let mut listed = cri_container(status, &self.container_meta(status), self.origin_unix_nanos);
+        let id = sim_images::facts(&status.image).id;
+        listed.image_ref = id.clone();
+        listed.image_id = id;
+        listed
     }
 
-    /// `ContainerStatus` of a container, as containerd reports it.
+    /// `ContainerStatus` of a container, as containerd 1.6 reports it: while its image is on the
+    /// node, the image's first tag and first repo digest; its log path and mounts.
     fn cri_container_status(&self, status: &ContainerStatus) -> cri::ContainerStatus {
-        cri_container_status(status, &self.container_meta(status), self.origin_unix_nanos)
+        let mut reported = cri_container_status(status, &self.container_meta(status), self.origin_unix_nanos);
+        let id = sim_images::facts(&status.image).id;
+        reported.image_ref = id.clone();
+        reported.image_id = id.clone();
+        if let Some(image) = self.image_store().cri_image(&id) {
+            if let Some(tag) = image.repo_tags.first() {
+                reported.image = Some(crate::convert::image::image_spec(tag));
+            }
+            if let Some(digest) = image.repo_digests.first() {
+                reported.image_ref = digest.clone();
+            }
+        }
+        if let Some(extras) = self.container_extras.get(&status.id) {
+            reported.log_path =
+                extras.log.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            reported.mounts = extras.mounts.clone();
+        }
+        reported
     }
 
     /// What a container was created with (for one the server did not create: its name alone).
@@ -482,9 +582,12 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::RunPodSandboxRequest>,
     ) -> Result<Response<cri::RunPodSandboxResponse>, Status> {
-        let (config, meta) = sandbox_config_of(request.into_inner().config.unwrap_or_default())?;
+        let sent = request.into_inner().config.unwrap_or_default();
+        let log_directory = sent.log_directory.clone();
+        let (config, meta) = sandbox_config_of(sent)?;
         let answer = self.cri.call(CriRequest::RunPodSandbox { config }, |state, reply| match reply {
             CriReply::SandboxCreated { sandbox_id } => {
+                state.sandbox_log_dirs.insert(sandbox_id.clone(), log_directory);
                 state.sandboxes.insert(sandbox_id.clone(), meta);
                 Ok(call::run_pod_sandbox_response(sandbox_id))
             }
@@ -565,6 +668,8 @@ impl RuntimeService for SimRuntimeService {
             });
         let answer = answer.then(|state, reply| match reply {
             CriReply::ContainerCreated { container_id } => {
+                let image = state.image_name(&image_of_spec(config.image.clone()));
+                state.keep_container_extras(&container_id, &sandbox_id, &config, &image);
                 state.containers.insert(container_id.clone(), meta);
                 Ok(call::create_container_response(container_id))
             }
@@ -660,11 +765,30 @@ impl RuntimeService for SimRuntimeService {
         Err(unimplemented("UpdateContainerResources"))
     }
 
+    /// containerd's `ReopenContainerLog`: a running container's log file is opened again (created,
+    /// after the kubelet renamed it); any other container is refused.
     async fn reopen_container_log(
         &self,
-        _: Request<cri::ReopenContainerLogRequest>,
+        request: Request<cri::ReopenContainerLogRequest>,
     ) -> Result<Response<cri::ReopenContainerLogResponse>, Status> {
-        Err(unimplemented("ReopenContainerLog"))
+        let container_id = request.into_inner().container_id;
+        let what = format!("ReopenContainerLog {container_id}");
+        let answer = self.cri.inspect(&what, |state| {
+            let Some(container) = state.containerd.container(&container_id) else {
+                return Err(not_found("container", &container_id));
+            };
+            if container.status.state != ContainerState::Running {
+                return Err(Status::unknown("container is not running"));
+            }
+            if let Some(extras) = state.container_extras.get(&container_id) {
+                extras
+                    .log
+                    .open()
+                    .map_err(|e| Status::unknown(format!("failed to create and open log: {e}")))?;
+            }
+            Ok(cri::ReopenContainerLogResponse {})
+        });
+        answer.send().await
     }
 
     async fn exec_sync(
@@ -689,18 +813,62 @@ impl RuntimeService for SimRuntimeService {
         Err(unimplemented("PortForward"))
     }
 
+    /// containerd's `ContainerStats`: a running container's usage; a container without a running
+    /// process has no metrics (containerd: "unexpected metrics response").
     async fn container_stats(
         &self,
-        _: Request<cri::ContainerStatsRequest>,
+        request: Request<cri::ContainerStatsRequest>,
     ) -> Result<Response<cri::ContainerStatsResponse>, Status> {
-        Err(unimplemented("ContainerStats"))
+        let container_id = request.into_inner().container_id;
+        let what = format!("ContainerStats {container_id}");
+        let answer = self.cri.inspect(&what, |state| {
+            let Some(container) = state.containerd.container(&container_id) else {
+                return Err(not_found("container", &container_id));
+            };
+            if container.status.state != ContainerState::Running {
+                return Err(Status::unknown(format!(
+                    "unexpected metrics response: container {container_id:?} has no running task"
+                )));
+            }
+            let status = container.status.clone();
+            let now = state.clock.now();
+            let stats = sim_stats::container_stats(
+                &status,
+                &state.container_meta(&status),
+                now,
+                state.origin_unix_nanos,
+            );
+            Ok(cri::ContainerStatsResponse { stats: Some(stats) })
+        });
+        answer.send().await
     }
 
+    /// containerd's `ListContainerStats`: every container the filter selects, newest first.
     async fn list_container_stats(
         &self,
-        _: Request<cri::ListContainerStatsRequest>,
+        request: Request<cri::ListContainerStatsRequest>,
     ) -> Result<Response<cri::ListContainerStatsResponse>, Status> {
-        Err(unimplemented("ListContainerStats"))
+        let filter = request.into_inner().filter.unwrap_or_default();
+        let answer = self.cri.inspect("ListContainerStats", |state| {
+            let now = state.clock.now();
+            let stats = state
+                .containerd
+                .containers()
+                .map(|c| {
+                    let stats = sim_stats::container_stats(
+                        &c.status,
+                        &state.container_meta(&c.status),
+                        now,
+                        state.origin_unix_nanos,
+                    );
+                    (c.status.sandbox_id.clone(), stats)
+                })
+                .filter(|(sandbox_id, stats)| sim_stats::stats_pass(stats, sandbox_id, &filter))
+                .map(|(_, stats)| stats)
+                .collect();
+            Ok(cri::ListContainerStatsResponse { stats })
+        });
+        answer.send().await
     }
 
     async fn pod_sandbox_stats(
@@ -717,11 +885,15 @@ impl RuntimeService for SimRuntimeService {
         Err(unimplemented("ListPodSandboxStats"))
     }
 
+    /// containerd's `UpdateRuntimeConfig`: the kubelet hands the node's pod CIDR; with no CNI
+    /// config template (the default) containerd keeps nothing of it and answers OK.
     async fn update_runtime_config(
         &self,
-        _: Request<cri::UpdateRuntimeConfigRequest>,
+        request: Request<cri::UpdateRuntimeConfigRequest>,
     ) -> Result<Response<cri::UpdateRuntimeConfigResponse>, Status> {
-        Err(unimplemented("UpdateRuntimeConfig"))
+        let cidr = request.into_inner().runtime_config.and_then(|c| c.network_config).map(|n| n.pod_cidr);
+        let what = format!("UpdateRuntimeConfig podCIDR {}", cidr.unwrap_or_default());
+        self.cri.inspect(&what, |_| Ok(cri::UpdateRuntimeConfigResponse {})).send().await
     }
 
     async fn checkpoint_container(
