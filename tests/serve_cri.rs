@@ -107,14 +107,19 @@ impl Drop for Served {
     }
 }
 
-/// crictl against the served socket: its stdout, or a panic with its stderr.
-fn crictl(tools: &Path, served: &Served, args: &[&str]) -> String {
+/// crictl against the served socket, as it ended.
+fn crictl_output(tools: &Path, served: &Served, args: &[&str]) -> std::process::Output {
     let endpoint = served.endpoint();
-    let output = Command::new(tools.join("crictl"))
+    Command::new(tools.join("crictl"))
         .args(["--runtime-endpoint", &endpoint, "--image-endpoint", &endpoint, "--timeout", "10s"])
         .args(args)
         .output()
-        .expect("crictl runs");
+        .expect("crictl runs")
+}
+
+/// crictl against the served socket: its stdout, or a panic with its stderr.
+fn crictl(tools: &Path, served: &Served, args: &[&str]) -> String {
+    let output = crictl_output(tools, served, args);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "crictl {args:?}: {}{stdout}", String::from_utf8_lossy(&output.stderr));
     stdout
@@ -260,6 +265,15 @@ fn crictl_drives_a_pod_through_its_life() {
     assert_eq!(pods["items"][0]["state"], "SANDBOX_NOTREADY");
     crictl(&tools, &served, &["rmp", &pod_id]);
     assert_eq!(crictl(&tools, &served, &["pods", "-q"]).trim(), "");
+    let unknown = crictl_output(&tools, &served, &["stop", "nope"]);
+    let said = String::from_utf8_lossy(&unknown.stderr);
+    assert!(!unknown.status.success(), "stopping an unknown container fails");
+    assert!(
+        said.contains(
+            r#"code = NotFound desc = an error occurred when try to find container \"nope\": not found"#
+        ),
+        "{said}"
+    );
     served.stop();
 
     let trace = std::fs::read_to_string(&trace).unwrap();

@@ -125,6 +125,15 @@ impl<T> Answer<T> {
         Answer { delay: 0, result }
     }
 
+    /// containerd's `NotFound` names what it did not find (`an error occurred when try to find
+    /// container "x": not found`).
+    fn naming(mut self, what: &str, id: &str) -> Answer<T> {
+        if matches!(&self.result, Err(status) if status.code() == tonic::Code::NotFound) {
+            self.result = Err(not_found(what, id));
+        }
+        self
+    }
+
     /// Waits out the delay (tokio time), then answers.
     async fn send(self) -> Result<Response<T>, Status> {
         if self.delay > 0 {
@@ -600,10 +609,12 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StopPodSandboxRequest>,
     ) -> Result<Response<cri::StopPodSandboxResponse>, Status> {
-        let answer = self.cri.call(call::stop_pod_sandbox_of(request.into_inner()), |_, reply| {
+        let request = request.into_inner();
+        let sandbox_id = request.pod_sandbox_id.clone();
+        let answer = self.cri.call(call::stop_pod_sandbox_of(request), |_, reply| {
             expect_ok(reply).map(|()| cri::StopPodSandboxResponse {})
         });
-        answer.send().await
+        answer.naming("sandbox", &sandbox_id).send().await
     }
 
     async fn remove_pod_sandbox(
@@ -682,19 +693,23 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StartContainerRequest>,
     ) -> Result<Response<cri::StartContainerResponse>, Status> {
-        let answer = self.cri.call(call::start_container_of(request.into_inner()), |_, reply| {
+        let request = request.into_inner();
+        let container_id = request.container_id.clone();
+        let answer = self.cri.call(call::start_container_of(request), |_, reply| {
             expect_ok(reply).map(|()| cri::StartContainerResponse {})
         });
-        answer.send().await
+        answer.naming("container", &container_id).send().await
     }
 
     async fn stop_container(
         &self,
         request: Request<cri::StopContainerRequest>,
     ) -> Result<Response<cri::StopContainerResponse>, Status> {
-        let call = call::stop_container_of(request.into_inner());
+        let request = request.into_inner();
+        let container_id = request.container_id.clone();
+        let call = call::stop_container_of(request);
         let answer = self.cri.call(call, |_, reply| expect_ok(reply).map(|()| cri::StopContainerResponse {}));
-        answer.send().await
+        answer.naming("container", &container_id).send().await
     }
 
     async fn remove_container(
