@@ -299,7 +299,10 @@ fn crictl_watches_a_scenario_fault_crash_a_container() {
     assert!(example.contains("at: 20s"), "the test moves the example's fault forward");
     let scenario = dir.0.join("crash.yaml");
     std::fs::write(&scenario, example.replace("at: 20s", "at: 4s")).unwrap();
-    let served = Served::start(&dir.0, &[scenario.to_string_lossy().as_ref()]);
+    let trace = dir.0.join("trace.jsonl");
+    let (scenario, trace_arg) =
+        (scenario.to_string_lossy().into_owned(), trace.to_string_lossy().into_owned());
+    let served = Served::start(&dir.0, &[&scenario, "--trace", &trace_arg]);
     let pod = dir.0.join("pod.json");
     let pod_config = serde_json::json!({"metadata": {"name": "web", "namespace": "default", "uid": "u1"}, "log_directory": dir.0.join("logs")});
     std::fs::write(&pod, pod_config.to_string()).unwrap();
@@ -330,6 +333,10 @@ fn crictl_watches_a_scenario_fault_crash_a_container() {
     assert!(finished > started, "{started} .. {finished}");
     let stderr = served.stop();
     assert!(stderr.contains("1 faults fired"), "{stderr}");
+    let trace = std::fs::read_to_string(&trace).unwrap();
+    let fault = trace.lines().find(|l| l.contains(r#""kind":"fault""#));
+    let fault = fault.unwrap_or_else(|| panic!("no fault in {trace}"));
+    assert!(fault.contains(&format!("container {container_id} crashed with exit code 2")), "{fault}");
 }
 
 /// A path that is not a socket is never replaced: bad input, exit 2.

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -82,15 +83,16 @@ pub fn serve_cri(options: ServeOptions, ready: impl FnOnce(&Path, usize)) -> Res
             trace: trace.clone(),
         });
         ready(&options.socket, images);
-        let faults = tokio::spawn(fire_faults(cri.clone(), options.scenario.clone(), options.seed));
+        let fired = Arc::new(AtomicUsize::new(0));
+        let faults =
+            tokio::spawn(fire_faults(cri.clone(), options.scenario.clone(), options.seed, fired.clone()));
         let serving = cri.clone().serve_unix(listener);
         let outcome = tokio::select! {
             served = serving => served.map_err(|e| ServeError::Failed(format!("serving failed: {e}"))),
             signal = stop_signal() => signal,
         };
         faults.abort();
-        let realised = faults.await.ok().unwrap_or(0);
-        outcome.map(|()| ServeReport { served_for: cri.now(), faults: realised })
+        outcome.map(|()| ServeReport { served_for: cri.now(), faults: fired.load(Ordering::SeqCst) })
     });
     let removed = std::fs::remove_file(&options.socket);
     let report = result?;
@@ -160,21 +162,20 @@ fn trace_sink(path: &Path) -> Result<TraceSink, ServeError> {
     }))
 }
 
-/// Fires the scenario's runtime faults at their times, and their heals; returns how many fired.
-async fn fire_faults(cri: SimCri, scenario: Option<Scenario>, seed: u64) -> usize {
-    let Some(scenario) = scenario else { return 0 };
+/// Fires the scenario's runtime faults at their times, and their heals, counting the faults in
+/// `fired`.
+async fn fire_faults(cri: SimCri, scenario: Option<Scenario>, seed: u64, fired: Arc<AtomicUsize>) {
+    let Some(scenario) = scenario else { return };
     let mut rng = SimRng::new(seed);
     let mut heals: Vec<Heal> = Vec::new();
-    let mut fired = 0;
     for (at, fault) in sim_faults::runtime_faults(&scenario) {
         heal_due(&cri, &mut heals, at).await;
         sleep_until(&cri, at).await;
         let done = cri.realise_fault(&fault, &mut rng, Some(&scenario));
-        fired += 1;
+        fired.fetch_add(1, Ordering::SeqCst);
         heals.extend(done.heal);
     }
     heal_due(&cri, &mut heals, Millis::MAX).await;
-    fired
 }
 
 /// Carries out, in time order, the heals due before `before`.

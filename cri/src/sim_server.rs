@@ -385,6 +385,19 @@ impl State {
         outcome
     }
 
+    /// Whether a container's process runs.
+    fn is_running(&self, container_id: &str) -> bool {
+        self.containerd.container(container_id).is_some_and(|c| c.status.state == ContainerState::Running)
+    }
+
+    /// Records a process that exited by itself.
+    fn record_exit(&self, at: Millis, container_id: &str) {
+        if let Some(c) = self.containerd.container(container_id) {
+            let text = format!("container {container_id} exited with code {}", c.status.exit_code);
+            self.record(at, TraceKind::Runtime, text);
+        }
+    }
+
     /// Adds a record to the trace, if one is kept.
     fn record(&self, t: Millis, kind: TraceKind, text: String) {
         if let Some(trace) = &self.trace {
@@ -470,9 +483,18 @@ impl State {
                 .min_by_key(|(i, (at, _))| (*at, *i));
             let Some((index, _)) = due else { return };
             let (at, timer) = self.timers.remove(index);
+            let exiting = match &timer {
+                RuntimeTimer::ProcessExit { container_id, .. } if self.is_running(container_id) => {
+                    Some(container_id.clone())
+                }
+                _ => None,
+            };
             let mut more = Vec::new();
             self.containerd.on_timer(at, timer, &mut more);
             self.timers.extend(more);
+            if let Some(id) = exiting.filter(|id| !self.is_running(id)) {
+                self.record_exit(at, &id);
+            }
         }
         panic!("the runtime asked for more than {MAX_TIMERS_PER_ADVANCE} wake-ups due at once");
     }

@@ -5,13 +5,15 @@
 #![cfg(feature = "containerd")]
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use k8s_cri::v1 as cri;
 use k8s_cri::v1::image_service_client::ImageServiceClient;
 use k8s_cri::v1::runtime_service_client::RuntimeServiceClient;
-use podsim_cri::sim_server::{turmoil_channel, SimCri, SimCriOptions};
+use podsim_cri::sim_server::{turmoil_channel, SimCri, SimCriOptions, TraceSink};
 use podsim_sim::containerd::{PullFailure, RegistryImage};
+use podsim_sim::trace::{TraceKind, TraceRecord};
 use tonic::transport::Channel;
 
 const PORT: u16 = 9000;
@@ -22,10 +24,15 @@ const BUSYBOX: &str = "registry.k8s.io/e2e-test-images/busybox:1.29-2";
 
 /// A runtime whose registry has these images, none on the node.
 fn runtime(images: &[&str]) -> SimCri {
+    traced_runtime(images, None)
+}
+
+/// [`runtime`], recording its trace.
+fn traced_runtime(images: &[&str], trace: Option<TraceSink>) -> SimCri {
     let instant = || RegistryImage { pull_latency: 0, failure: PullFailure::None, workload: None };
     let registry: BTreeMap<String, RegistryImage> =
         images.iter().map(|i| (i.to_string(), instant())).collect();
-    SimCri::with_options(SimCriOptions { registry, preloaded: Vec::new(), wall_clock: false, trace: None })
+    SimCri::with_options(SimCriOptions { registry, preloaded: Vec::new(), wall_clock: false, trace })
 }
 
 fn world(cri: &SimCri) -> turmoil::Sim<'static> {
@@ -106,7 +113,10 @@ fn a_reference_without_a_tag_is_pulled_as_latest() {
 fn a_containers_output_goes_to_its_log_in_the_cri_format_and_is_reopened() {
     let dir = std::env::temp_dir().join(format!("podsim-sim-server-logs-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let cri = runtime(&[BUSYBOX]);
+    let records: Arc<Mutex<Vec<TraceRecord>>> = Arc::default();
+    let kept = records.clone();
+    let sink: TraceSink = Arc::new(move |record| kept.lock().unwrap().push(record));
+    let cri = traced_runtime(&[BUSYBOX], Some(sink));
     let mut sim = world(&cri);
     let log_dir = dir.clone();
     sim.client("kubelet", async move {
@@ -188,4 +198,10 @@ fn a_containers_output_goes_to_its_log_in_the_cri_format_and_is_reopened() {
     });
     sim.run().expect("the simulation runs to the end");
     let _ = std::fs::remove_dir_all(&dir);
+    let records = records.lock().unwrap();
+    let exits: Vec<&str> =
+        records.iter().filter(|r| r.kind == TraceKind::Runtime).map(|r| r.text.as_str()).collect();
+    assert_eq!(exits.len(), 1, "the echo exited by itself, the loop was removed: {exits:?}");
+    assert!(exits[0].ends_with("exited with code 0"), "{exits:?}");
+    assert!(records.iter().any(|r| r.kind == TraceKind::Cri && r.text.starts_with("ReopenContainerLog ")));
 }
