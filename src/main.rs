@@ -6,6 +6,7 @@ mod phase;
 mod plan;
 mod real;
 mod run;
+mod serve_cri;
 mod status;
 
 use std::io::Write;
@@ -130,6 +131,36 @@ every sandbox and container labelled by podsim in that containerd (nothing else 
         /// Print what was removed as JSON
         #[arg(long)]
         json: bool,
+    },
+    /// Serve the simulated containerd as a CRI endpoint on a unix socket (for crictl, critest, a kubelet)
+    #[command(
+        name = "serve-cri",
+        long_about = "Serve the simulated containerd's RuntimeService and ImageService (CRI runtime.v1) on a \
+unix socket, on the wall clock, until Ctrl-C or SIGTERM; then remove the socket. Point crictl \
+(--runtime-endpoint unix://PATH) or a kubelet (--container-runtime-endpoint unix://PATH) at it. The \
+registry holds the scenario's images, every --image, and the images critest pulls; the scenario's \
+runtime faults (containerCrash, oomKill, pauseDeath, containerdRestart, nodeReboot, slowPull, \
+imagePullFailure, removeImage, criFailure) fire at their times from the start; faults that do not \
+touch the runtime are skipped. Exec, attach, port-forward and networking are not simulated. Refuses a \
+path that exists and is not a socket (exit 2). Needs the `containerd` build feature.",
+        after_help = "Examples:\n  podsim serve-cri --socket /tmp/sim.sock\n  podsim serve-cri --socket /tmp/sim.sock scenarios/serve-cri-crash.yaml --trace cri.jsonl\n  crictl --runtime-endpoint unix:///tmp/sim.sock --image-endpoint unix:///tmp/sim.sock ps -a"
+    )]
+    ServeCri {
+        /// The unix socket to serve on
+        #[arg(long, value_name = "PATH")]
+        socket: std::path::PathBuf,
+        /// A scenario whose images and runtime faults the node has
+        #[arg(value_name = "SCENARIO")]
+        scenario: Option<String>,
+        /// The seed that draws the targets of faults that name none (default: the scenario's, else 0)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Write every call and reply, fault and heal as JSON lines to this file
+        #[arg(long, value_name = "FILE.jsonl")]
+        trace: Option<std::path::PathBuf>,
+        /// One more image for the registry (pullable; repeat the flag for more)
+        #[arg(long = "image", value_name = "NAME")]
+        images: Vec<String>,
     },
     /// Run scenarios over many seeds with random faults, and report failures with their replay command
     #[command(
@@ -422,6 +453,15 @@ fn main() -> ExitCode {
         Command::Explore { paths, seeds, jobs, json, feature_gates, kubelet_bug, .. } => {
             let variant = Variant { feature_gates: feature_gates.as_deref(), bugs: &kubelet_bug };
             run_explore(paths, seeds, jobs, json, &variant)
+        }
+        Command::ServeCri { socket, scenario, seed, trace, images } => {
+            serve_cri::serve(serve_cri::ServeArgs { socket, scenario, seed, trace, images }).map_err(|f| {
+                match f {
+                    serve_cri::ServeFailure::BadInput(e) => Failure::BadInput(e),
+                    serve_cri::ServeFailure::Usage(m) => Failure::Usage(m),
+                    serve_cri::ServeFailure::Failed(m) => Failure::Runtime(m),
+                }
+            })
         }
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),

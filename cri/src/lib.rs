@@ -16,7 +16,9 @@
 //!   with containerd behind the CRI.
 //! - [`conform`]: a scenario in the simulator and on containerd, compared.
 //! - [`sim_server`]: a CRI server over the simulator's containerd (for deterministic tests of the
-//!   client's network path under turmoil).
+//!   client's network path under turmoil), with its images ([`sim_images`]) and the scenario's
+//!   runtime faults ([`sim_faults`]); [`serve`]: `podsim serve-cri`, that server on a unix socket
+//!   on the wall clock, for crictl, critest and a kubelet.
 //!
 //! Everything but [`labels`] and [`run_dir`] needs the `containerd` cargo feature (the CRI bindings
 //! are generated at build time with protoc: Debian's protobuf-compiler).
@@ -45,7 +47,19 @@ pub mod process;
 #[cfg(feature = "containerd")]
 pub mod real;
 #[cfg(feature = "containerd")]
+pub mod serve;
+#[cfg(feature = "containerd")]
+pub mod sim_faults;
+#[cfg(feature = "containerd")]
+pub mod sim_images;
+#[cfg(feature = "containerd")]
+pub mod sim_logs;
+#[cfg(feature = "containerd")]
+pub mod sim_process;
+#[cfg(feature = "containerd")]
 pub mod sim_server;
+#[cfg(feature = "containerd")]
+pub mod sim_stats;
 
 /// Why the backend is not there, for commands that need it in a build without the feature.
 pub const NOT_BUILT: &str = "this podsim was built without the real-runtime backend; rebuild it with \

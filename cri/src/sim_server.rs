@@ -15,6 +15,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
@@ -24,8 +25,11 @@ use k8s_cri::v1 as cri;
 use k8s_cri::v1::image_service_server::{ImageService, ImageServiceServer};
 use k8s_cri::v1::runtime_service_server::{RuntimeService, RuntimeServiceServer};
 use podsim_model::io::{ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxInfo};
-use podsim_model::{ContainerStatus, Millis, SandboxStatus};
+use podsim_model::workload::Workload;
+use podsim_model::{ContainerState, ContainerStatus, Millis, SandboxStatus};
 use podsim_sim::containerd::{Containerd, PullFailure, RegistryImage, RuntimeTimer};
+use podsim_sim::harness::describe::{short_cri, short_cri_reply};
+use podsim_sim::trace::{TraceKind, TraceRecord};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tonic::codegen::tokio_stream::Stream;
 use tonic::transport::server::Connected;
@@ -34,9 +38,15 @@ use tonic::{Request, Response, Status};
 use crate::convert::call;
 use crate::convert::container::{container_config_of, cri_container, cri_container_status, ContainerMeta};
 use crate::convert::error::grpc_status;
-use crate::convert::image::{cri_image, image_id, image_of_spec, image_status_response};
+use crate::convert::image::image_of_spec;
 use crate::convert::pod::{labels_match, pod_of_labels, pod_of_metadata};
 use crate::convert::sandbox::{cri_sandbox, cri_sandbox_status, sandbox_config_of, SandboxMeta};
+use crate::convert::time::cri_nanos;
+use crate::sim_faults;
+use crate::sim_images::{self, ImageStore};
+use crate::sim_logs::ContainerLog;
+use crate::sim_process;
+use crate::sim_stats;
 
 /// How often [`SimCri::serve_with_incoming`] fires the runtime's due timers between calls.
 pub const ADVANCE_PERIOD: Duration = Duration::from_millis(100);
@@ -50,8 +60,10 @@ pub const RUNTIME_VERSION: &str = "podsim-simulated";
 pub const RUNTIME_API_VERSION: &str = "v1";
 /// The most timers one [`SimCri::advance`] fires (a bound, not an expected figure).
 const MAX_TIMERS_PER_ADVANCE: usize = 1_000_000;
-/// The Unix time of the server clock's 0: CRI timestamps are that clock in nanoseconds.
-const CLOCK_ORIGIN_UNIX_NANOS: i64 = 0;
+/// The Unix time of the server clock's 0 under turmoil: CRI timestamps are that clock in
+/// nanoseconds. On the wall clock ([`SimCriOptions::wall_clock`]) the origin is the Unix time the
+/// server started.
+const SIMULATED_CLOCK_ORIGIN_UNIX_NANOS: i64 = 0;
 
 /// The simulator's containerd behind a CRI server: one shared state, its clock read from tokio's (so
 /// under turmoil it is turmoil's simulated time). Clones share the state, so a host that serves a
@@ -67,15 +79,33 @@ pub struct SimCri {
 /// Everything behind the server's lock.
 struct State {
     containerd: Containerd,
-    /// The images the registry knows, in the order given.
+    /// The images the registry knows (normalised names), in the order given.
     images: Vec<String>,
     clock: Clock,
+    /// The Unix time (nanoseconds) of the clock's 0.
+    origin_unix_nanos: i64,
+    /// Where each call and reply is recorded, if anywhere.
+    trace: Option<TraceSink>,
     /// Wake-ups the runtime asked for, in the order asked.
     timers: Vec<(Millis, RuntimeTimer)>,
     /// What each sandbox was created with, by id.
     sandboxes: BTreeMap<String, SandboxMeta>,
     /// What each container was created with, by id.
     containers: BTreeMap<String, ContainerMeta>,
+    /// The log directory of each sandbox, by id (containerd joins a container's log path to it).
+    sandbox_log_dirs: BTreeMap<String, String>,
+    /// What the server keeps of each container beyond the model, by id: its log and mounts.
+    container_extras: BTreeMap<String, ContainerExtras>,
+}
+
+/// What the server keeps of a container beyond the model.
+struct ContainerExtras {
+    /// Its log: what its process prints, and where it goes.
+    log: ContainerLog,
+    /// Whether the log file was opened (when the process started).
+    opened: bool,
+    /// The mounts it was created with (reported back as sent).
+    mounts: Vec<cri::Mount>,
 }
 
 /// The server's clock: milliseconds of tokio time since its first reading, never going back.
@@ -95,6 +125,15 @@ impl<T> Answer<T> {
         Answer { delay: 0, result }
     }
 
+    /// containerd's `NotFound` names what it did not find (`an error occurred when try to find
+    /// container "x": not found`).
+    fn naming(mut self, what: &str, id: &str) -> Answer<T> {
+        if matches!(&self.result, Err(status) if status.code() == tonic::Code::NotFound) {
+            self.result = Err(not_found(what, id));
+        }
+        self
+    }
+
     /// Waits out the delay (tokio time), then answers.
     async fn send(self) -> Result<Response<T>, Status> {
         if self.delay > 0 {
@@ -102,6 +141,23 @@ impl<T> Answer<T> {
         }
         self.result.map(Response::new)
     }
+}
+
+/// Where a server records each call and reply (`podsim serve-cri --trace`).
+pub type TraceSink = Arc<dyn Fn(TraceRecord) + Send + Sync>;
+
+/// How a [`SimCri`] is set up.
+pub struct SimCriOptions {
+    /// Every image a pull can find (by name; names are normalised as containerd normalises
+    /// references), with how its pulls behave.
+    pub registry: BTreeMap<String, RegistryImage>,
+    /// The images on the node from the start.
+    pub preloaded: Vec<String>,
+    /// The wall clock: the server's clock starts now, and CRI timestamps are Unix time. Otherwise
+    /// (turmoil) the clock starts at its first reading and timestamps count from the Unix epoch.
+    pub wall_clock: bool,
+    /// Where each call and reply is recorded.
+    pub trace: Option<TraceSink>,
 }
 
 impl SimCri {
@@ -115,17 +171,39 @@ impl SimCri {
                 (name.to_string(), image)
             })
             .collect();
-        let mut containerd = Containerd::new(registry);
-        for name in images {
-            containerd.preload(name);
+        let preloaded = images.iter().map(|name| name.to_string()).collect();
+        SimCri::with_options(SimCriOptions { registry, preloaded, wall_clock: false, trace: None })
+    }
+
+    /// A runtime set up as `options` say.
+    pub fn with_options(options: SimCriOptions) -> SimCri {
+        let normal = |name: &String| sim_images::normalize(name).unwrap_or_else(|_| name.clone());
+        let registry: BTreeMap<String, RegistryImage> =
+            options.registry.iter().map(|(name, image)| (normal(name), image.clone())).collect();
+        let mut containerd = Containerd::new(registry.clone());
+        for name in &options.preloaded {
+            containerd.preload(&normal(name));
         }
+        let (start, origin_unix_nanos) = if options.wall_clock {
+            (Some(tokio::time::Instant::now()), unix_nanos_now())
+        } else {
+            (None, SIMULATED_CLOCK_ORIGIN_UNIX_NANOS)
+        };
+        let mut images: Vec<String> = options.registry.keys().map(normal).collect();
+        images.extend(options.preloaded.iter().map(normal));
+        let mut seen = std::collections::BTreeSet::new();
+        images.retain(|name| seen.insert(name.clone()));
         let state = State {
             containerd,
-            images: images.iter().map(|name| name.to_string()).collect(),
-            clock: Clock { start: None, last: 0 },
+            images,
+            clock: Clock { start, last: 0 },
+            origin_unix_nanos,
+            trace: options.trace,
             timers: Vec::new(),
             sandboxes: BTreeMap::new(),
             containers: BTreeMap::new(),
+            sandbox_log_dirs: BTreeMap::new(),
+            container_extras: BTreeMap::new(),
         };
         SimCri { state: Arc::new(Mutex::new(state)) }
     }
@@ -158,6 +236,31 @@ impl SimCri {
         let mut state = self.lock();
         let now = state.clock.now();
         change(&mut state.containerd, now)
+    }
+
+    /// Realises one of a scenario's runtime faults at the server's now (a target it does not name is
+    /// drawn from `rng`), and records it.
+    pub fn realise_fault(
+        &self,
+        fault: &podsim_sim::faults::Fault,
+        rng: &mut podsim_sim::rng::SimRng,
+        scenario: Option<&podsim_sim::scenario::Scenario>,
+    ) -> sim_faults::Realised {
+        let mut state = self.lock();
+        let now = state.clock.now();
+        let done = sim_faults::realise(&mut state.containerd, now, fault, rng, scenario);
+        let fault_json = serde_json::to_string(fault).unwrap_or_default();
+        state.record(now, TraceKind::Fault, format!("{fault_json}: {}", done.text));
+        done
+    }
+
+    /// Ends a fault (its heal is due), and records it.
+    pub fn heal_fault(&self, action: &sim_faults::HealAction) -> String {
+        let mut state = self.lock();
+        let now = state.clock.now();
+        let text = sim_faults::heal(&mut state.containerd, action);
+        state.record(now, TraceKind::Heal, text.clone());
+        text
     }
 
     /// A snapshot for assertions: (sandboxes, containers) as the model types, newest first.
@@ -222,7 +325,7 @@ impl SimCri {
     /// The state, with the runtime's due timers fired.
     fn lock(&self) -> MutexGuard<'_, State> {
         let mut state = self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        state.fire_due_timers();
+        state.catch_up();
         state
     }
 
@@ -234,6 +337,8 @@ impl SimCri {
     ) -> Answer<T> {
         let mut state = self.lock();
         let outcome = state.handle(request);
+        // What the call started (a process, its log) happens before the reply.
+        state.catch_up();
         let result = match outcome.reply {
             CriReply::Err(error) => Err(grpc_status(error)),
             reply => read(&mut state, reply),
@@ -241,14 +346,18 @@ impl SimCri {
         Answer { delay: outcome.delay, result }
     }
 
-    /// Reads the state with `read`, unless containerd is down (`Unavailable`).
-    fn inspect<T>(&self, read: impl FnOnce(&mut State) -> Result<T, Status>) -> Answer<T> {
+    /// Reads the state with `read`, unless containerd is down (`Unavailable`); records the call as
+    /// `what`.
+    fn inspect<T>(&self, what: &str, read: impl FnOnce(&mut State) -> Result<T, Status>) -> Answer<T> {
         let mut state = self.lock();
         let now = state.clock.now();
-        if !state.containerd.is_up(now) {
-            return Answer::at_once(Err(grpc_status(CriError::Unavailable)));
-        }
-        Answer::at_once(read(&mut state))
+        let result = if state.containerd.is_up(now) {
+            read(&mut state)
+        } else {
+            Err(grpc_status(CriError::Unavailable))
+        };
+        state.record_call(what, &result);
+        Answer::at_once(result)
     }
 }
 
@@ -263,13 +372,102 @@ impl Clock {
 }
 
 impl State {
-    /// Serves one request at the clock's now, keeping the wake-ups it asks for.
+    /// Serves one request at the clock's now, keeping the wake-ups it asks for, and records it.
     fn handle(&mut self, request: CriRequest) -> podsim_sim::containerd::CriOutcome {
         let now = self.clock.now();
         let mut timers = Vec::new();
+        let call = self.trace.is_some().then(|| short_cri(&request));
         let outcome = self.containerd.handle(now, request, &mut timers);
         self.timers.extend(timers);
+        if let Some(call) = call {
+            self.record(now, TraceKind::Cri, format!("{call} -> {}", short_cri_reply(&outcome.reply)));
+        }
         outcome
+    }
+
+    /// Whether a container's process runs.
+    fn is_running(&self, container_id: &str) -> bool {
+        self.containerd.container(container_id).is_some_and(|c| c.status.state == ContainerState::Running)
+    }
+
+    /// Records a process that exited by itself.
+    fn record_exit(&self, at: Millis, container_id: &str) {
+        if let Some(c) = self.containerd.container(container_id) {
+            let text = format!("container {container_id} exited with code {}", c.status.exit_code);
+            self.record(at, TraceKind::Runtime, text);
+        }
+    }
+
+    /// Adds a record to the trace, if one is kept.
+    fn record(&self, t: Millis, kind: TraceKind, text: String) {
+        if let Some(trace) = &self.trace {
+            trace(TraceRecord { t, kind, text });
+        }
+    }
+
+    /// Records a call the model has no request for (`what`) with its result.
+    fn record_call<T>(&mut self, what: &str, result: &Result<T, Status>) {
+        if self.trace.is_none() {
+            return;
+        }
+        let now = self.clock.now();
+        let reply = match result {
+            Ok(_) => "ok".to_string(),
+            Err(status) => format!("{:?}: {}", status.code(), status.message()),
+        };
+        self.record(now, TraceKind::Cri, format!("{what} -> {reply}"));
+    }
+
+    /// Fires the due timers, then writes what processes printed meanwhile to their logs.
+    fn catch_up(&mut self) {
+        self.fire_due_timers();
+        let now = self.clock.now();
+        self.write_logs(now);
+    }
+
+    /// Appends to each log what its process printed by `now` (until it exited), opening the file
+    /// when the process started. Write errors are dropped, as containerd only logs them.
+    fn write_logs(&mut self, now: Millis) {
+        let Self { containerd, container_extras, origin_unix_nanos, .. } = self;
+        for (id, extras) in container_extras.iter_mut() {
+            let Some(container) = containerd.container(id) else { continue };
+            let Some(started) = container.status.started_at else { continue };
+            if !extras.opened {
+                let _ = extras.log.open();
+                extras.opened = true;
+            }
+            let ran_for = container.status.finished_at.unwrap_or(now).saturating_sub(started);
+            let _ = extras.log.write_due(cri_nanos(started, *origin_unix_nanos), ran_for);
+        }
+    }
+
+    /// Keeps what a container created from `config` in `sandbox_id` prints and where its log goes,
+    /// and, unless its image fixes its behaviour, what its process does as busybox's `sh` would run
+    /// its command ([`sim_process`]).
+    fn keep_container_extras(
+        &mut self,
+        id: &str,
+        sandbox_id: &str,
+        config: &cri::ContainerConfig,
+        image: &str,
+    ) {
+        let process = sim_process::process_of(image, &config.command, &config.args);
+        let fixed_by_image = self.containerd.workload_for(image, &config.command, &config.args)
+            != Workload::from_command(&config.command, &config.args);
+        let output = if fixed_by_image {
+            sim_process::Output::default()
+        } else {
+            self.containerd.set_workload(id, process.workload);
+            process.output
+        };
+        let log_dir = self.sandbox_log_dirs.get(sandbox_id).cloned().unwrap_or_default();
+        let path = (!config.log_path.is_empty()).then(|| Path::new(&log_dir).join(&config.log_path));
+        let extras = ContainerExtras {
+            log: ContainerLog::new(path, output),
+            opened: false,
+            mounts: config.mounts.clone(),
+        };
+        self.container_extras.insert(id.to_string(), extras);
     }
 
     /// Fires every timer due by now, earliest first (ties in the order they were asked for), each at
@@ -285,43 +483,87 @@ impl State {
                 .min_by_key(|(i, (at, _))| (*at, *i));
             let Some((index, _)) = due else { return };
             let (at, timer) = self.timers.remove(index);
+            let exiting = match &timer {
+                RuntimeTimer::ProcessExit { container_id, .. } if self.is_running(container_id) => {
+                    Some(container_id.clone())
+                }
+                _ => None,
+            };
             let mut more = Vec::new();
             self.containerd.on_timer(at, timer, &mut more);
             self.timers.extend(more);
+            if let Some(id) = exiting.filter(|id| !self.is_running(id)) {
+                self.record_exit(at, &id);
+            }
         }
         panic!("the runtime asked for more than {MAX_TIMERS_PER_ADVANCE} wake-ups due at once");
     }
 
     /// Drops what is kept of sandboxes and containers the runtime no longer has.
     fn forget_removed(&mut self) {
-        let Self { containerd, sandboxes, containers, .. } = self;
+        let Self { containerd, sandboxes, containers, sandbox_log_dirs, container_extras, .. } = self;
         sandboxes.retain(|id, _| containerd.sandbox(id).is_some());
+        sandbox_log_dirs.retain(|id, _| containerd.sandbox(id).is_some());
         containers.retain(|id, _| containerd.container(id).is_some());
+        container_extras.retain(|id, _| containerd.container(id).is_some());
     }
 
-    /// The registry name of an image reference: its name, or its id.
-    fn image_name(&self, reference: &str) -> Option<String> {
-        self.images.iter().find(|name| *name == reference || image_id(name) == reference).cloned()
+    /// The name on the node of the image a reference (a name, a repo digest, an id) resolves to;
+    /// else the reference normalised (containerd then fails: the image is not there).
+    fn image_name(&self, reference: &str) -> String {
+        let store = self.image_store();
+        match store.resolve(reference).and_then(|id| store.names(id).first()) {
+            Some(name) => name.clone(),
+            None => sim_images::normalize(reference).unwrap_or_else(|_| reference.to_string()),
+        }
+    }
+
+    /// The images on the node, as containerd's image store groups them.
+    fn image_store(&self) -> ImageStore {
+        ImageStore::of(self.images.iter().filter(|name| self.containerd.has_image(name)).map(String::as_str))
     }
 
     /// The CRI view of a sandbox, with what it was created with.
     fn cri_sandbox(&self, status: &SandboxStatus) -> cri::PodSandbox {
-        cri_sandbox(status, self.sandboxes.get(&status.id), CLOCK_ORIGIN_UNIX_NANOS)
+        cri_sandbox(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
     }
 
     /// `PodSandboxStatus` of a sandbox.
     fn cri_sandbox_status(&self, status: &SandboxStatus) -> cri::PodSandboxStatus {
-        cri_sandbox_status(status, self.sandboxes.get(&status.id), CLOCK_ORIGIN_UNIX_NANOS)
+        cri_sandbox_status(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
     }
 
-    /// The CRI view of a container, with what it was created with.
+    /// The CRI view of a container, with what it was created with; its image ref is the image's
+    /// id (containerd's `ListContainers`).
     fn cri_container(&self, status: &ContainerStatus) -> cri::Container {
-        cri_container(status, &self.container_meta(status), CLOCK_ORIGIN_UNIX_NANOS)
+        let mut listed = cri_container(status, &self.container_meta(status), self.origin_unix_nanos);
+        let id = sim_images::facts(&status.image).id;
+        listed.image_ref = id.clone();
+        listed.image_id = id;
+        listed
     }
 
-    /// `ContainerStatus` of a container, as containerd reports it.
+    /// `ContainerStatus` of a container, as containerd 1.6 reports it: while its image is on the
+    /// node, the image's first tag and first repo digest; its log path and mounts.
     fn cri_container_status(&self, status: &ContainerStatus) -> cri::ContainerStatus {
-        cri_container_status(status, &self.container_meta(status), CLOCK_ORIGIN_UNIX_NANOS)
+        let mut reported = cri_container_status(status, &self.container_meta(status), self.origin_unix_nanos);
+        let id = sim_images::facts(&status.image).id;
+        reported.image_ref = id.clone();
+        reported.image_id = id.clone();
+        if let Some(image) = self.image_store().cri_image(&id) {
+            if let Some(tag) = image.repo_tags.first() {
+                reported.image = Some(crate::convert::image::image_spec(tag));
+            }
+            if let Some(digest) = image.repo_digests.first() {
+                reported.image_ref = digest.clone();
+            }
+        }
+        if let Some(extras) = self.container_extras.get(&status.id) {
+            reported.log_path =
+                extras.log.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+            reported.mounts = extras.mounts.clone();
+        }
+        reported
     }
 
     /// What a container was created with (for one the server did not create: its name alone).
@@ -364,16 +606,19 @@ impl RuntimeService for SimRuntimeService {
             runtime_version: RUNTIME_VERSION.to_string(),
             runtime_api_version: RUNTIME_API_VERSION.to_string(),
         };
-        self.cri.inspect(|_| Ok(version)).send().await
+        self.cri.inspect("Version", |_| Ok(version)).send().await
     }
 
     async fn run_pod_sandbox(
         &self,
         request: Request<cri::RunPodSandboxRequest>,
     ) -> Result<Response<cri::RunPodSandboxResponse>, Status> {
-        let (config, meta) = sandbox_config_of(request.into_inner().config.unwrap_or_default())?;
+        let sent = request.into_inner().config.unwrap_or_default();
+        let log_directory = sent.log_directory.clone();
+        let (config, meta) = sandbox_config_of(sent)?;
         let answer = self.cri.call(CriRequest::RunPodSandbox { config }, |state, reply| match reply {
             CriReply::SandboxCreated { sandbox_id } => {
+                state.sandbox_log_dirs.insert(sandbox_id.clone(), log_directory);
                 state.sandboxes.insert(sandbox_id.clone(), meta);
                 Ok(call::run_pod_sandbox_response(sandbox_id))
             }
@@ -386,10 +631,12 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StopPodSandboxRequest>,
     ) -> Result<Response<cri::StopPodSandboxResponse>, Status> {
-        let answer = self.cri.call(call::stop_pod_sandbox_of(request.into_inner()), |_, reply| {
+        let request = request.into_inner();
+        let sandbox_id = request.pod_sandbox_id.clone();
+        let answer = self.cri.call(call::stop_pod_sandbox_of(request), |_, reply| {
             expect_ok(reply).map(|()| cri::StopPodSandboxResponse {})
         });
-        answer.send().await
+        answer.naming("sandbox", &sandbox_id).send().await
     }
 
     async fn remove_pod_sandbox(
@@ -408,7 +655,8 @@ impl RuntimeService for SimRuntimeService {
         request: Request<cri::PodSandboxStatusRequest>,
     ) -> Result<Response<cri::PodSandboxStatusResponse>, Status> {
         let sandbox_id = request.into_inner().pod_sandbox_id;
-        let answer = self.cri.inspect(|state| {
+        let what = format!("PodSandboxStatus {sandbox_id}");
+        let answer = self.cri.inspect(&what, |state| {
             let Some(sandbox) = state.containerd.sandbox(&sandbox_id) else {
                 return Err(not_found("sandbox", &sandbox_id));
             };
@@ -446,12 +694,15 @@ impl RuntimeService for SimRuntimeService {
         // The config is read (or refused) first; its pod is found under the lock (`call_with_pod`).
         let (model, meta) = container_config_of(&config, no_pod())?;
         let sandbox_id = request.pod_sandbox_id;
-        let answer = self.cri.call_with_pod(&sandbox_id, &config.labels, |pod| CriRequest::CreateContainer {
-            sandbox_id: sandbox_id.clone(),
-            config: ContainerConfig { pod, ..model },
-        });
+        let answer =
+            self.cri.call_with_pod(&sandbox_id, &config.labels, |state, pod| CriRequest::CreateContainer {
+                sandbox_id: sandbox_id.clone(),
+                config: ContainerConfig { pod, image: state.image_name(&model.image), ..model },
+            });
         let answer = answer.then(|state, reply| match reply {
             CriReply::ContainerCreated { container_id } => {
+                let image = state.image_name(&image_of_spec(config.image.clone()));
+                state.keep_container_extras(&container_id, &sandbox_id, &config, &image);
                 state.containers.insert(container_id.clone(), meta);
                 Ok(call::create_container_response(container_id))
             }
@@ -464,19 +715,23 @@ impl RuntimeService for SimRuntimeService {
         &self,
         request: Request<cri::StartContainerRequest>,
     ) -> Result<Response<cri::StartContainerResponse>, Status> {
-        let answer = self.cri.call(call::start_container_of(request.into_inner()), |_, reply| {
+        let request = request.into_inner();
+        let container_id = request.container_id.clone();
+        let answer = self.cri.call(call::start_container_of(request), |_, reply| {
             expect_ok(reply).map(|()| cri::StartContainerResponse {})
         });
-        answer.send().await
+        answer.naming("container", &container_id).send().await
     }
 
     async fn stop_container(
         &self,
         request: Request<cri::StopContainerRequest>,
     ) -> Result<Response<cri::StopContainerResponse>, Status> {
-        let call = call::stop_container_of(request.into_inner());
+        let request = request.into_inner();
+        let container_id = request.container_id.clone();
+        let call = call::stop_container_of(request);
         let answer = self.cri.call(call, |_, reply| expect_ok(reply).map(|()| cri::StopContainerResponse {}));
-        answer.send().await
+        answer.naming("container", &container_id).send().await
     }
 
     async fn remove_container(
@@ -512,7 +767,8 @@ impl RuntimeService for SimRuntimeService {
         request: Request<cri::ContainerStatusRequest>,
     ) -> Result<Response<cri::ContainerStatusResponse>, Status> {
         let container_id = request.into_inner().container_id;
-        let answer = self.cri.inspect(|state| {
+        let what = format!("ContainerStatus {container_id}");
+        let answer = self.cri.inspect(&what, |state| {
             let Some(container) = state.containerd.container(&container_id) else {
                 return Err(not_found("container", &container_id));
             };
@@ -536,7 +792,7 @@ impl RuntimeService for SimRuntimeService {
             }),
             ..Default::default()
         };
-        self.cri.inspect(|_| Ok(status)).send().await
+        self.cri.inspect("Status", |_| Ok(status)).send().await
     }
 
     async fn update_container_resources(
@@ -546,11 +802,30 @@ impl RuntimeService for SimRuntimeService {
         Err(unimplemented("UpdateContainerResources"))
     }
 
+    /// containerd's `ReopenContainerLog`: a running container's log file is opened again (created,
+    /// after the kubelet renamed it); any other container is refused.
     async fn reopen_container_log(
         &self,
-        _: Request<cri::ReopenContainerLogRequest>,
+        request: Request<cri::ReopenContainerLogRequest>,
     ) -> Result<Response<cri::ReopenContainerLogResponse>, Status> {
-        Err(unimplemented("ReopenContainerLog"))
+        let container_id = request.into_inner().container_id;
+        let what = format!("ReopenContainerLog {container_id}");
+        let answer = self.cri.inspect(&what, |state| {
+            let Some(container) = state.containerd.container(&container_id) else {
+                return Err(not_found("container", &container_id));
+            };
+            if container.status.state != ContainerState::Running {
+                return Err(Status::unknown("container is not running"));
+            }
+            if let Some(extras) = state.container_extras.get(&container_id) {
+                extras
+                    .log
+                    .open()
+                    .map_err(|e| Status::unknown(format!("failed to create and open log: {e}")))?;
+            }
+            Ok(cri::ReopenContainerLogResponse {})
+        });
+        answer.send().await
     }
 
     async fn exec_sync(
@@ -575,18 +850,62 @@ impl RuntimeService for SimRuntimeService {
         Err(unimplemented("PortForward"))
     }
 
+    /// containerd's `ContainerStats`: a running container's usage; a container without a running
+    /// process has no metrics (containerd: "unexpected metrics response").
     async fn container_stats(
         &self,
-        _: Request<cri::ContainerStatsRequest>,
+        request: Request<cri::ContainerStatsRequest>,
     ) -> Result<Response<cri::ContainerStatsResponse>, Status> {
-        Err(unimplemented("ContainerStats"))
+        let container_id = request.into_inner().container_id;
+        let what = format!("ContainerStats {container_id}");
+        let answer = self.cri.inspect(&what, |state| {
+            let Some(container) = state.containerd.container(&container_id) else {
+                return Err(not_found("container", &container_id));
+            };
+            if container.status.state != ContainerState::Running {
+                return Err(Status::unknown(format!(
+                    "unexpected metrics response: container {container_id:?} has no running task"
+                )));
+            }
+            let status = container.status.clone();
+            let now = state.clock.now();
+            let stats = sim_stats::container_stats(
+                &status,
+                &state.container_meta(&status),
+                now,
+                state.origin_unix_nanos,
+            );
+            Ok(cri::ContainerStatsResponse { stats: Some(stats) })
+        });
+        answer.send().await
     }
 
+    /// containerd's `ListContainerStats`: every container the filter selects, newest first.
     async fn list_container_stats(
         &self,
-        _: Request<cri::ListContainerStatsRequest>,
+        request: Request<cri::ListContainerStatsRequest>,
     ) -> Result<Response<cri::ListContainerStatsResponse>, Status> {
-        Err(unimplemented("ListContainerStats"))
+        let filter = request.into_inner().filter.unwrap_or_default();
+        let answer = self.cri.inspect("ListContainerStats", |state| {
+            let now = state.clock.now();
+            let stats = state
+                .containerd
+                .containers()
+                .map(|c| {
+                    let stats = sim_stats::container_stats(
+                        &c.status,
+                        &state.container_meta(&c.status),
+                        now,
+                        state.origin_unix_nanos,
+                    );
+                    (c.status.sandbox_id.clone(), stats)
+                })
+                .filter(|(sandbox_id, stats)| sim_stats::stats_pass(stats, sandbox_id, &filter))
+                .map(|(_, stats)| stats)
+                .collect();
+            Ok(cri::ListContainerStatsResponse { stats })
+        });
+        answer.send().await
     }
 
     async fn pod_sandbox_stats(
@@ -603,11 +922,15 @@ impl RuntimeService for SimRuntimeService {
         Err(unimplemented("ListPodSandboxStats"))
     }
 
+    /// containerd's `UpdateRuntimeConfig`: the kubelet hands the node's pod CIDR; with no CNI
+    /// config template (the default) containerd keeps nothing of it and answers OK.
     async fn update_runtime_config(
         &self,
-        _: Request<cri::UpdateRuntimeConfigRequest>,
+        request: Request<cri::UpdateRuntimeConfigRequest>,
     ) -> Result<Response<cri::UpdateRuntimeConfigResponse>, Status> {
-        Err(unimplemented("UpdateRuntimeConfig"))
+        let cidr = request.into_inner().runtime_config.and_then(|c| c.network_config).map(|n| n.pod_cidr);
+        let what = format!("UpdateRuntimeConfig podCIDR {}", cidr.unwrap_or_default());
+        self.cri.inspect(&what, |_| Ok(cri::UpdateRuntimeConfigResponse {})).send().await
     }
 
     async fn checkpoint_container(
@@ -650,69 +973,104 @@ impl RuntimeService for SimRuntimeService {
 
 #[tonic::async_trait]
 impl ImageService for SimImageService {
+    /// containerd's `ListImages`: every image in the store, whatever the filter (containerd 1.6
+    /// ignores it: "Add image list filters after CRI defines this more clear").
     async fn list_images(
         &self,
-        request: Request<cri::ListImagesRequest>,
+        _: Request<cri::ListImagesRequest>,
     ) -> Result<Response<cri::ListImagesResponse>, Status> {
-        let wanted =
-            request.into_inner().filter.and_then(|f| f.image).map(|spec| spec.image).unwrap_or_default();
-        let answer = self.cri.inspect(|state| {
-            let images = state
-                .images
-                .iter()
-                .filter(|name| state.containerd.has_image(name))
-                .filter(|name| wanted.is_empty() || state.image_name(&wanted).as_ref() == Some(*name))
-                .map(|name| cri_image(name))
-                .collect();
-            Ok(cri::ListImagesResponse { images })
+        let answer = self.cri.inspect("ListImages", |state| {
+            Ok(cri::ListImagesResponse { images: state.image_store().cri_images() })
         });
         answer.send().await
     }
 
+    /// containerd's `ImageStatus`: the image a reference (tag, repo digest, id or id prefix)
+    /// resolves to, or none.
     async fn image_status(
         &self,
         request: Request<cri::ImageStatusRequest>,
     ) -> Result<Response<cri::ImageStatusResponse>, Status> {
         let reference = image_of_spec(request.into_inner().image);
-        let name = self.cri.lock().image_name(&reference).unwrap_or(reference);
-        let answer = self.cri.call(CriRequest::ImageStatus { image: name.clone() }, |_, reply| match reply {
-            CriReply::ImagePresent(present) => Ok(image_status_response(&name, present)),
-            other => Err(unexpected(other)),
-        });
+        let answer = {
+            let mut state = self.cri.lock();
+            let store = state.image_store();
+            let id = store.resolve(&reference).map(str::to_string);
+            let asked = match &id {
+                Some(id) => store.names(id).first().cloned().unwrap_or_default(),
+                None => sim_images::normalize(&reference).unwrap_or(reference),
+            };
+            let outcome = state.handle(CriRequest::ImageStatus { image: asked });
+            let result = match outcome.reply {
+                CriReply::Err(error) => Err(grpc_status(error)),
+                CriReply::ImagePresent(present) => Ok(cri::ImageStatusResponse {
+                    image: id.filter(|_| present).and_then(|id| store.cri_image(&id)),
+                    info: HashMap::new(),
+                }),
+                other => Err(unexpected(other)),
+            };
+            Answer { delay: outcome.delay, result }
+        };
         answer.send().await
     }
 
+    /// containerd's `PullImage`: the normalised reference from the registry; the reply names the
+    /// image's id.
     async fn pull_image(
         &self,
         request: Request<cri::PullImageRequest>,
     ) -> Result<Response<cri::PullImageResponse>, Status> {
-        let pull = request.into_inner();
-        let image_ref = image_id(&image_of_spec(pull.image.clone()));
-        let answer = self.cri.call(call::pull_image_of(pull), |_, reply| {
+        let reference = image_of_spec(request.into_inner().image);
+        let name = match sim_images::normalize(&reference) {
+            Ok(name) => name,
+            Err(message) => {
+                return Err(Status::unknown(format!("failed to parse image reference: {message}")))
+            }
+        };
+        let image_ref = sim_images::facts(&name).id;
+        let answer = self.cri.call(CriRequest::PullImage { image: name }, |_, reply| {
             expect_ok(reply).map(|()| cri::PullImageResponse { image_ref })
         });
         answer.send().await
     }
 
+    /// containerd's `RemoveImage`: every reference of the image the reference resolves to (an
+    /// image that is not there is removed already).
     async fn remove_image(
         &self,
         request: Request<cri::RemoveImageRequest>,
     ) -> Result<Response<cri::RemoveImageResponse>, Status> {
         let reference = image_of_spec(request.into_inner().image);
-        let answer = self.cri.inspect(|state| {
-            if let Some(name) = state.image_name(&reference) {
-                state.containerd.remove_image(&name);
+        let what = format!("RemoveImage {reference}");
+        let answer = self.cri.inspect(&what, |state| {
+            let store = state.image_store();
+            if let Some(id) = store.resolve(&reference) {
+                for name in store.names(id) {
+                    state.containerd.remove_image(name);
+                }
             }
             Ok(cri::RemoveImageResponse {})
         });
         answer.send().await
     }
 
+    /// containerd's `ImageFsInfo`: the snapshotter's filesystem and what the images use of it.
     async fn image_fs_info(
         &self,
         _: Request<cri::ImageFsInfoRequest>,
     ) -> Result<Response<cri::ImageFsInfoResponse>, Status> {
-        Err(unimplemented("ImageFsInfo"))
+        let answer = self.cri.inspect("ImageFsInfo", |state| {
+            let (used_bytes, inodes_used) = state.image_store().usage();
+            let now = state.clock.now();
+            let usage = cri::FilesystemUsage {
+                timestamp: cri_nanos(now, state.origin_unix_nanos),
+                fs_id: Some(cri::FilesystemIdentifier { mountpoint: sim_images::IMAGE_FS_MOUNTPOINT.into() }),
+                used_bytes: Some(cri::UInt64Value { value: used_bytes }),
+                inodes_used: Some(cri::UInt64Value { value: inodes_used }),
+            };
+            Ok(cri::ImageFsInfoResponse { image_filesystems: vec![usage], container_filesystems: Vec::new() })
+        });
+        answer.send().await
     }
 }
 
@@ -729,10 +1087,11 @@ impl SimCri {
         &self,
         sandbox_id: &str,
         labels: &HashMap<String, String>,
-        make: impl FnOnce(PodRef) -> CriRequest,
+        make: impl FnOnce(&State, PodRef) -> CriRequest,
     ) -> PendingCall<'_> {
         let mut state = self.lock();
-        let request = make(state.container_pod(sandbox_id, labels));
+        let pod = state.container_pod(sandbox_id, labels);
+        let request = make(&state, pod);
         let outcome = state.handle(request);
         PendingCall { state, outcome }
     }
@@ -754,6 +1113,12 @@ impl PendingCall<'_> {
 /// The pod of a container whose labels and sandbox name none.
 fn no_pod() -> PodRef {
     PodRef { uid: String::new(), name: String::new(), namespace: String::new() }
+}
+
+/// The Unix time now, in nanoseconds (the wall-clock server's origin).
+fn unix_nanos_now() -> i64 {
+    let since_epoch = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
 }
 
 /// containerd's `NotFound` for an id it does not know.

@@ -623,16 +623,11 @@ impl Containerd {
         CriOutcome::after(lands_at - now, CriReply::Ok)
     }
 
-    /// `RemoveContainer`: removes a container that is not running. Idempotent.
+    /// `RemoveContainer`: removes a container, forcibly stopping it first if it runs (containerd
+    /// 1.6 `RemoveContainer` stops a running container with a timeout of 0: SIGKILL). Idempotent.
     fn remove_container(&mut self, container_id: &str) -> CriOutcome {
-        match self.container(container_id) {
-            None => CriOutcome::at_once(CriReply::Ok),
-            Some(c) if c.is_running() => CriOutcome::failed(format!("container {container_id:?} is running")),
-            Some(_) => {
-                self.containers.retain(|c| c.status.id != container_id);
-                CriOutcome::at_once(CriReply::Ok)
-            }
-        }
+        self.containers.retain(|c| c.status.id != container_id);
+        CriOutcome::at_once(CriReply::Ok)
     }
 
     // --- faults, each applied at `now` ---
@@ -827,6 +822,19 @@ impl Containerd {
     /// The registry entry of an image, to change how its pulls behave (slow pulls, pull failures).
     pub fn registry_image_mut(&mut self, image: &str) -> Option<&mut RegistryImage> {
         self.registry.get_mut(image)
+    }
+
+    /// Sets what a created container's process will do when it starts, for a server that reads
+    /// commands beyond the workload vocabulary (`podsim serve-cri` reads busybox shell commands).
+    /// False (and nothing changes) unless the container exists and has not started.
+    pub fn set_workload(&mut self, container_id: &str, workload: Workload) -> bool {
+        match self.container_mut(container_id) {
+            Some(c) if c.status.state == ContainerState::Created => {
+                c.workload = workload;
+                true
+            }
+            _ => false,
+        }
     }
 
     // --- views for the checker and reports ---
@@ -1203,17 +1211,48 @@ mod tests {
         assert_eq!(c.handle(20, req(), &mut timers).reply, CriReply::Ok, "idempotent");
     }
 
+    /// containerd 1.6 `RemoveContainer` forcibly stops a running container (timeout 0) before it
+    /// removes it; critest's "runtime should support removing running container".
     #[test]
-    fn remove_container_refuses_a_running_one() {
+    fn remove_container_kills_a_running_one_then_removes_it() {
         let mut c = containerd();
         let mut timers = Vec::new();
-        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "ignore-sigterm"], &mut timers);
         let req = || CriRequest::RemoveContainer { container_id: id.clone() };
-        assert!(matches!(c.handle(1, req(), &mut timers).reply, CriReply::Err(CriError::Failed(_))));
-        stop(&mut c, 2, &id, 10, &mut timers);
-        assert_eq!(c.handle(3, req(), &mut timers).reply, CriReply::Ok);
+        assert_eq!(c.handle(1, req(), &mut timers), CriOutcome::at_once(CriReply::Ok));
         assert!(c.container(&id).is_none());
         assert_eq!(c.handle(4, req(), &mut timers).reply, CriReply::Ok, "idempotent");
+        let (_, stopped) = running(&mut c, 5, &pod("b"), &["workload", "run"], &mut timers);
+        stop(&mut c, 6, &stopped, 10, &mut timers);
+        let remove = CriRequest::RemoveContainer { container_id: stopped.clone() };
+        assert_eq!(c.handle(7, remove, &mut timers).reply, CriReply::Ok);
+        assert!(c.container(&stopped).is_none());
+    }
+
+    #[test]
+    fn set_workload_changes_a_created_container_only() {
+        let mut c = containerd();
+        let mut timers = Vec::new();
+        let p = pod("a");
+        let sandbox = run_sandbox(&mut c, 0, &p, true);
+        let id = created_id(create(&mut c, 0, &sandbox, config(&p, "main", APP, &["echo", "hi"], 0)));
+        let echo = Workload::ExitAfter { after: 0, code: 0 };
+        assert!(c.set_workload(&id, echo));
+        c.handle(1, CriRequest::StartContainer { container_id: id.clone() }, &mut timers);
+        assert_eq!(
+            timers,
+            vec![(
+                1,
+                RuntimeTimer::ProcessExit {
+                    container_id: id.clone(),
+                    generation: 1,
+                    exit_code: 0,
+                    reason: String::new()
+                }
+            )]
+        );
+        assert!(!c.set_workload(&id, Workload::Run), "it started");
+        assert!(!c.set_workload("container-99", Workload::Run));
     }
 
     #[test]
