@@ -2,10 +2,12 @@
 
 mod coverage;
 mod explore_generated;
+mod explore_merge;
 mod phase;
 mod plan;
 mod real;
 mod run;
+mod shard;
 mod status;
 
 use std::io::Write;
@@ -163,6 +165,10 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         /// first seed that did, and the probes never reached
         #[arg(long)]
         coverage: bool,
+        #[command(flatten)]
+        sharding: shard::ShardArgs,
+        #[command(subcommand)]
+        action: Option<ExploreAction>,
     },
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
     #[command(
@@ -250,6 +256,23 @@ io.kubernetes.container.hash annotation.",
         #[arg(value_name = "FILE")]
         file: String,
     },
+}
+
+/// `podsim explore`'s subcommands.
+#[derive(Subcommand)]
+enum ExploreAction {
+    /// Join the --json results of an exploration's shards (`explore --shard I/N --json`) into one
+    /// summary, with every failure's replay command
+    #[command(
+        long_about = "Join the --json results of the shards of one exploration (`podsim explore --shard \
+I/N --json`) into one summary: the same as the unsharded exploration's (runs, failures in (scenario, seed) \
+order with their replay commands, virtual time, events; wall time is the shards' added up), plus which \
+shards were merged. Refused (exit 2): a file that is not a shard's result, shards of different \
+explorations, the same shard twice, and an incomplete set of shards unless --allow-missing. Exit 1 if a \
+merged run failed.",
+        after_help = "Examples:\n  podsim explore merge results/\n  podsim explore merge shard-0.json shard-1.json shard-2.json --json"
+    )]
+    Merge(explore_merge::MergeArgs),
 }
 
 /// `--feature-gates`'s help: the syntax and every gate podsim knows, with its default.
@@ -372,6 +395,18 @@ fn main() -> ExitCode {
                 other => Err(other),
             })
         }
+        Command::Explore { action: Some(ExploreAction::Merge(args)), .. } => {
+            match explore_merge::run(&args) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(Failure::Failed),
+                Err(e) => Err(Failure::BadInput(e)),
+            }
+        }
+        Command::Explore { coverage: true, sharding, .. }
+            if sharding.shard.is_some() || sharding.json_file.is_some() =>
+        {
+            Err(Failure::Usage("--shard and --json-file are for `explore` without --coverage".into()))
+        }
         Command::Explore { generate: true, coverage: true, out: Some(_), .. } => Err(Failure::Usage(
             "--out writes the failing worlds of `explore --generate`; with --coverage, replay a failing \
              seed with `podsim explore --generate --seeds N --out DIR`"
@@ -380,8 +415,8 @@ fn main() -> ExitCode {
         Command::Explore { generate: true, coverage: true, seeds, jobs, json, .. } => {
             run_explore_generated_coverage(seeds, jobs, json)
         }
-        Command::Explore { generate: true, seeds, jobs, json, out, .. } => {
-            run_explore_generated(seeds, jobs, json, out.as_deref())
+        Command::Explore { generate: true, seeds, jobs, json, out, sharding, .. } => {
+            run_explore_generated(seeds, jobs, shard::Output { json, args: &sharding }, out.as_deref())
         }
         Command::Explore { out: Some(_), .. } => {
             Err(Failure::Usage("--out is where --generate writes failing worlds; it needs --generate".into()))
@@ -389,8 +424,8 @@ fn main() -> ExitCode {
         Command::Explore { paths, seeds, jobs, json, feature_gates, coverage: true, .. } => {
             run_explore_coverage(paths, seeds, jobs, json, feature_gates.as_deref())
         }
-        Command::Explore { paths, seeds, jobs, json, feature_gates, .. } => {
-            run_explore(paths, seeds, jobs, json, feature_gates.as_deref())
+        Command::Explore { paths, seeds, jobs, json, feature_gates, sharding, .. } => {
+            run_explore(paths, seeds, jobs, shard::Output { json, args: &sharding }, feature_gates.as_deref())
         }
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
@@ -587,7 +622,7 @@ fn run_explore(
     paths: Vec<String>,
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
-    json: bool,
+    output: shard::Output<'_>,
     feature_gates: Option<&str>,
 ) -> Result<(), Failure> {
     let paths = if paths.is_empty() { vec!["scenarios".to_string()] } else { paths };
@@ -598,13 +633,17 @@ fn run_explore(
         }
     }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let summary = run::explore(&scenarios, seeds, jobs, !json);
-    if json {
-        print_json(&summary)?;
-    } else {
-        run::print_explore(&mut std::io::stdout().lock(), &summary)?;
-    }
-    if summary.failures.is_empty() {
+    let exploration = shard::Exploration {
+        scenarios: scenarios.iter().map(|l| l.path.clone()).collect(),
+        generate: false,
+        pairs: (seeds.end - seeds.start).saturating_mul(scenarios.len() as u64),
+        seeds: seeds.clone(),
+        feature_gates: feature_gates.map(str::to_string),
+    };
+    let summary = run::explore(&scenarios, seeds, jobs, !output.is_json(), output.args.shard());
+    let passed = summary.failures.is_empty();
+    output.write(summary, exploration)?;
+    if passed {
         Ok(())
     } else {
         Err(Failure::Failed)
@@ -614,18 +653,23 @@ fn run_explore(
 fn run_explore_generated(
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
-    json: bool,
+    output: shard::Output<'_>,
     out: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
     let out = out.unwrap_or(std::path::Path::new("."));
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let summary = explore_generated::explore_generated(seeds, jobs, !json, out)?;
-    if json {
-        print_json(&summary)?;
-    } else {
-        run::print_explore(&mut std::io::stdout().lock(), &summary)?;
-    }
-    if summary.failures.is_empty() {
+    let exploration = shard::Exploration {
+        scenarios: Vec::new(),
+        generate: true,
+        pairs: seeds.end - seeds.start,
+        seeds: seeds.clone(),
+        feature_gates: None,
+    };
+    let summary =
+        explore_generated::explore_generated(seeds, jobs, !output.is_json(), out, output.args.shard())?;
+    let passed = summary.failures.is_empty();
+    output.write(summary, exploration)?;
+    if passed {
         Ok(())
     } else {
         Err(Failure::Failed)
