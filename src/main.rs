@@ -3,6 +3,7 @@
 mod coverage;
 mod explore_generated;
 mod explore_merge;
+mod image_build;
 mod phase;
 mod plan;
 mod real;
@@ -170,6 +171,9 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         #[command(subcommand)]
         action: Option<ExploreAction>,
     },
+    /// Build podsim's own image (the static podsim binary and the scenarios), to explore on a cluster
+    #[command(subcommand)]
+    Image(ImageAction),
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
     #[command(
         long_about = "Print what the kubelet would do for one pod, as one JSON object.\n\n\
@@ -273,6 +277,24 @@ merged run failed.",
         after_help = "Examples:\n  podsim explore merge results/\n  podsim explore merge shard-0.json shard-1.json shard-2.json --json"
     )]
     Merge(explore_merge::MergeArgs),
+}
+
+/// `podsim image`'s subcommands.
+#[derive(Subcommand)]
+enum ImageAction {
+    /// Write podsim's image: the static podsim binary at /bin/podsim (its entrypoint) and the
+    /// scenarios at /scenarios, as an OCI image layout tar
+    #[command(
+        long_about = "Write podsim's own image, to run `podsim explore --shard I/N` as a Kubernetes \
+Indexed Job (examples/explore-job/): the podsim binary at /bin/podsim (the entrypoint; default \
+arguments: explore) and every scenario of --scenarios at /scenarios (the working directory is /). \
+The binary, this podsim unless --binary names another, must be statically linked: the image holds \
+nothing else. The image is an OCI image layout tar with fixed timestamps (the same inputs give the \
+same digests), built as podsim's workload image is, with no registry and no docker; import it with \
+`ctr -n k8s.io images import FILE`, or push it with skopeo.",
+        after_help = "Examples:\n  scripts/build-image.sh --out podsim-image.tar\n  target/x86_64-unknown-linux-gnu/release/podsim image build --reference registry.example/podsim:1"
+    )]
+    Build(image_build::BuildArgs),
 }
 
 /// `--feature-gates`'s help: the syntax and every gate podsim knows, with its default.
@@ -427,6 +449,7 @@ fn main() -> ExitCode {
         Command::Explore { paths, seeds, jobs, json, feature_gates, sharding, .. } => {
             run_explore(paths, seeds, jobs, shard::Output { json, args: &sharding }, feature_gates.as_deref())
         }
+        Command::Image(ImageAction::Build(args)) => image_build::build(&args).map_err(Failure::BadInput),
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
         Command::Phase { file, feature_gates, terminal } => {
