@@ -51,8 +51,9 @@ pub fn import_images(socket: &Path, work_dir: &Path, workload_references: &[Stri
     Ok(())
 }
 
-/// `ctr --address SOCKET -n k8s.io images import FILE`, unpacked into the default snapshotter.
-fn ctr_import(socket: &Path, file: &Path) -> Result<(), String> {
+/// `ctr --address SOCKET -n k8s.io images import FILE`, unpacked into the default snapshotter (an
+/// OCI layout tar such as podsim's own image, crate::podsim_image).
+pub fn ctr_import(socket: &Path, file: &Path) -> Result<(), String> {
     ctr(socket, &["images".as_ref(), "import".as_ref(), file.as_os_str()]).map(|_| ())
 }
 
