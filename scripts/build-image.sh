@@ -13,4 +13,4 @@ target=x86_64-unknown-linux-gnu
 # --target keeps the flag off build scripts and proc-macros, which cannot be static.
 RUSTFLAGS='-C target-feature=+crt-static' CARGO_PROFILE_RELEASE_STRIP=symbols \
     cargo build --release --locked -p podsim --bin podsim --target "$target"
-exec "target/$target/release/podsim" image build "$@"
+exec "${CARGO_TARGET_DIR:-target}/$target/release/podsim" image build "$@"
