@@ -48,12 +48,16 @@ fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("not one JSON value ({e}): {json}"))
 }
 
-/// The summary without what may differ between equal explorations: the wall time, and the `shards`
+/// The summary without what may differ between equal explorations: the wall times (the whole
+/// exploration's, and each failure's `found_after_millis` where a failure has one), and the `shards`
 /// a merge adds.
 fn comparable(mut v: Value) -> Value {
     let object = v.as_object_mut().expect("an object");
     object.remove("wall_millis").expect("a wall_millis field");
     object.remove("shards");
+    for failure in object["failures"].as_array_mut().expect("failures") {
+        failure.as_object_mut().expect("a failure").remove("found_after_millis");
+    }
     v
 }
 
