@@ -4,6 +4,9 @@
 //! the feature it does nothing.
 
 use std::path::{Path, PathBuf};
+
+#[path = "src/elf.rs"]
+mod elf;
 use std::process::Command;
 
 /// The target the static binaries are built for: podsim's images are linux/amd64.
@@ -84,15 +87,10 @@ fn build_static_binaries(workspace: &Path, target_dir: &Path) {
 /// Asserts in words that `path` is a statically linked ELF executable: it has no `PT_INTERP`
 /// program header (no dynamic loader), so it runs in an image that holds nothing else.
 fn assert_statically_linked(path: &Path) {
-    let elf = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    assert!(elf.starts_with(b"\x7fELF\x02\x01"), "{} is not a 64-bit little-endian ELF", path.display());
-    let word = |at: usize, width: usize| {
-        elf[at..at + width].iter().rev().fold(0usize, |value, &byte| value << 8 | byte as usize)
-    };
-    let (table, entry_size, entries) = (word(0x20, 8), word(0x36, 2), word(0x38, 2));
-    const PT_INTERP: usize = 3;
-    let has_interpreter = (0..entries).any(|i| word(table + i * entry_size, 4) == PT_INTERP);
-    assert!(!has_interpreter, "{} is dynamically linked (it names an interpreter)", path.display());
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    if let Err(why) = elf::check_static(&bytes) {
+        panic!("{} is not a static executable: {why}", path.display());
+    }
 }
 
 fn env(variable: &str) -> String {

@@ -25,18 +25,20 @@ enum SeedFailure {
     Invalid(InputError),
 }
 
-/// Runs the world of every seed in `seeds` on `jobs` threads, and writes each failing world to
-/// `out/generated-seed-N.yaml`. Failures are reported in seed order whatever the threads did.
+/// Runs the world of every seed in `seeds` (only `shard`'s of them: src/shard.rs) on `jobs` threads,
+/// and writes each failing world to `out/generated-seed-N.yaml`. Failures are reported in seed order
+/// whatever the threads did.
 pub fn explore_generated(
     seeds: std::ops::Range<u64>,
     jobs: usize,
     progress: bool,
     out: &Path,
     bugs: &[KubeletBug],
+    shard: crate::shard::Shard,
 ) -> Result<ExploreSummary, InputError> {
     let started = Instant::now();
     let options = GenerateOptions::default();
-    let total = seeds.end - seeds.start;
+    let total = shard.len(seeds.end - seeds.start);
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
     let simulated = AtomicU64::new(0);
@@ -46,11 +48,11 @@ pub fn explore_generated(
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= total {
                     break;
                 }
-                let seed = seeds.start + i;
+                let seed = seeds.start + shard.pair(k);
                 let failure = match generate(seed, &options) {
                     Err(e) => Some(SeedFailure::Invalid(e)),
                     Ok(mut scenario) => {

@@ -2,11 +2,14 @@
 
 mod coverage;
 mod explore_generated;
+mod explore_merge;
+mod image_build;
 mod phase;
 mod plan;
 mod real;
 mod run;
 mod serve_cri;
+mod shard;
 mod status;
 
 use std::io::Write;
@@ -199,7 +202,14 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
         /// first seed that did, and the probes never reached
         #[arg(long)]
         coverage: bool,
+        #[command(flatten)]
+        sharding: shard::ShardArgs,
+        #[command(subcommand)]
+        action: Option<ExploreAction>,
     },
+    /// Build podsim's own image (the static podsim binary and the scenarios), to explore on a cluster
+    #[command(subcommand)]
+    Image(ImageAction),
     /// Print what the kubelet would do for one pod (its computePodActions), as JSON
     #[command(
         long_about = "Print what the kubelet would do for one pod, as one JSON object.\n\n\
@@ -296,6 +306,41 @@ fn kubelet_bug_help() -> String {
          upstream issue and fix, in BUGS.md): {}",
         names.join(", ")
     )
+}
+
+/// `podsim explore`'s subcommands.
+#[derive(Subcommand)]
+enum ExploreAction {
+    /// Join the --json results of an exploration's shards (`explore --shard I/N --json`) into one
+    /// summary, with every failure's replay command
+    #[command(
+        long_about = "Join the --json results of the shards of one exploration (`podsim explore --shard \
+I/N --json`) into one summary: the same as the unsharded exploration's (runs, failures in (scenario, seed) \
+order with their replay commands, virtual time, events; wall time is the shards' added up), plus which \
+shards were merged. Refused (exit 2): a file that is not a shard's result, shards of different \
+explorations, the same shard twice, and an incomplete set of shards unless --allow-missing. Exit 1 if a \
+merged run failed.",
+        after_help = "Examples:\n  podsim explore merge results/\n  podsim explore merge shard-0.json shard-1.json shard-2.json --json"
+    )]
+    Merge(explore_merge::MergeArgs),
+}
+
+/// `podsim image`'s subcommands.
+#[derive(Subcommand)]
+enum ImageAction {
+    /// Write podsim's image: the static podsim binary at /bin/podsim (its entrypoint) and the
+    /// scenarios at /scenarios, as an OCI image layout tar
+    #[command(
+        long_about = "Write podsim's own image, to run `podsim explore --shard I/N` as a Kubernetes \
+Indexed Job (examples/explore-job/): the podsim binary at /bin/podsim (the entrypoint; default \
+arguments: explore) and every scenario of --scenarios at /scenarios (the working directory is /). \
+The binary, this podsim unless --binary names another, must be statically linked: the image holds \
+nothing else. The image is an OCI image layout tar with fixed timestamps (the same inputs give the \
+same digests), built as podsim's workload image is, with no registry and no docker; import it with \
+`ctr -n k8s.io images import FILE`, or push it with skopeo.",
+        after_help = "Examples:\n  scripts/build-image.sh --out podsim-image.tar\n  target/x86_64-unknown-linux-gnu/release/podsim image build --reference registry.example/podsim:1"
+    )]
+    Build(image_build::BuildArgs),
 }
 
 /// `--feature-gates`'s help: the syntax and every gate podsim knows, with its default.
@@ -426,6 +471,18 @@ fn main() -> ExitCode {
                 other => Err(other),
             })
         }
+        Command::Explore { action: Some(ExploreAction::Merge(args)), .. } => {
+            match explore_merge::run(&args) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(Failure::Failed),
+                Err(e) => Err(Failure::BadInput(e)),
+            }
+        }
+        Command::Explore { coverage: true, sharding, .. }
+            if sharding.shard.is_some() || sharding.json_file.is_some() =>
+        {
+            Err(Failure::Usage("--shard and --json-file are for `explore` without --coverage".into()))
+        }
         Command::Explore { generate: true, coverage: true, out: Some(_), .. } => Err(Failure::Usage(
             "--out writes the failing worlds of `explore --generate`; with --coverage, replay a failing \
              seed with `podsim explore --generate --seeds N --out DIR`"
@@ -440,8 +497,14 @@ fn main() -> ExitCode {
         Command::Explore { generate: true, coverage: true, seeds, jobs, json, .. } => {
             run_explore_generated_coverage(seeds, jobs, json)
         }
-        Command::Explore { generate: true, seeds, jobs, json, out, kubelet_bug, .. } => {
-            run_explore_generated(seeds, jobs, json, out.as_deref(), &kubelet_bug)
+        Command::Explore { generate: true, seeds, jobs, json, out, sharding, kubelet_bug, .. } => {
+            run_explore_generated(
+                seeds,
+                jobs,
+                shard::Output { json, args: &sharding },
+                out.as_deref(),
+                &kubelet_bug,
+            )
         }
         Command::Explore { out: Some(_), .. } => {
             Err(Failure::Usage("--out is where --generate writes failing worlds; it needs --generate".into()))
@@ -450,9 +513,9 @@ fn main() -> ExitCode {
             let variant = Variant { feature_gates: feature_gates.as_deref(), bugs: &kubelet_bug };
             run_explore_coverage(paths, seeds, jobs, json, &variant)
         }
-        Command::Explore { paths, seeds, jobs, json, feature_gates, kubelet_bug, .. } => {
+        Command::Explore { paths, seeds, jobs, json, feature_gates, kubelet_bug, sharding, .. } => {
             let variant = Variant { feature_gates: feature_gates.as_deref(), bugs: &kubelet_bug };
-            run_explore(paths, seeds, jobs, json, &variant)
+            run_explore(paths, seeds, jobs, shard::Output { json, args: &sharding }, &variant)
         }
         Command::ServeCri { socket, scenario, seed, trace, images } => {
             serve_cri::serve(serve_cri::ServeArgs { socket, scenario, seed, trace, images }).map_err(|f| {
@@ -463,6 +526,7 @@ fn main() -> ExitCode {
                 }
             })
         }
+        Command::Image(ImageAction::Build(args)) => image_build::build(&args).map_err(Failure::BadInput),
         Command::Plan { file, feature_gates } => run_plan(&file, feature_gates.as_deref()),
         Command::Hash { file } => run_hash(&file),
         Command::Phase { file, feature_gates, terminal } => {
@@ -675,18 +739,23 @@ fn run_explore(
     paths: Vec<String>,
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
-    json: bool,
+    output: shard::Output<'_>,
     variant: &Variant<'_>,
 ) -> Result<(), Failure> {
     let scenarios = load_variant(paths, variant)?;
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let summary = run::explore(&scenarios, seeds, jobs, !json);
-    if json {
-        print_json(&summary)?;
-    } else {
-        run::print_explore(&mut std::io::stdout().lock(), &summary)?;
-    }
-    if summary.failures.is_empty() {
+    let exploration = shard::Exploration {
+        scenarios: scenarios.iter().map(|l| l.path.clone()).collect(),
+        generate: false,
+        pairs: (seeds.end - seeds.start).saturating_mul(scenarios.len() as u64),
+        seeds: seeds.clone(),
+        feature_gates: variant.feature_gates.map(str::to_string),
+        kubelet_bugs: variant.bugs.iter().map(|b| b.name().to_string()).collect(),
+    };
+    let summary = run::explore(&scenarios, seeds, jobs, !output.is_json(), output.args.shard());
+    let passed = summary.failures.is_empty();
+    output.write(summary, exploration)?;
+    if passed {
         Ok(())
     } else {
         Err(Failure::Failed)
@@ -696,19 +765,25 @@ fn run_explore(
 fn run_explore_generated(
     seeds: std::ops::Range<u64>,
     jobs: Option<usize>,
-    json: bool,
+    output: shard::Output<'_>,
     out: Option<&std::path::Path>,
     bugs: &[KubeletBug],
 ) -> Result<(), Failure> {
     let out = out.unwrap_or(std::path::Path::new("."));
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let summary = explore_generated::explore_generated(seeds, jobs, !json, out, bugs)?;
-    if json {
-        print_json(&summary)?;
-    } else {
-        run::print_explore(&mut std::io::stdout().lock(), &summary)?;
-    }
-    if summary.failures.is_empty() {
+    let exploration = shard::Exploration {
+        scenarios: Vec::new(),
+        generate: true,
+        pairs: seeds.end - seeds.start,
+        seeds: seeds.clone(),
+        feature_gates: None,
+        kubelet_bugs: bugs.iter().map(|b| b.name().to_string()).collect(),
+    };
+    let summary =
+        explore_generated::explore_generated(seeds, jobs, !output.is_json(), out, bugs, output.args.shard())?;
+    let passed = summary.failures.is_empty();
+    output.write(summary, exploration)?;
+    if passed {
         Ok(())
     } else {
         Err(Failure::Failed)

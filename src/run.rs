@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use podsim_model::kubelet::KubeletBug;
 use podsim_sim::input::{read_source, InputError};
@@ -184,7 +184,7 @@ pub fn print_happened(out: &mut impl Write, outcome: &Outcome) -> std::io::Resul
 }
 
 /// One failing run of an exploration.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct Failure {
     /// The scenario file.
     pub scenario: String,
@@ -202,7 +202,7 @@ pub struct Failure {
 }
 
 /// The summary of an exploration.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct ExploreSummary {
     /// Runs made.
     pub runs: u64,
@@ -216,18 +216,20 @@ pub struct ExploreSummary {
     pub events: u64,
 }
 
-/// Runs every scenario over every seed in `seeds`, on `jobs` threads, with random faults. Runs are
-/// numbered and each thread takes the next number, so memory does not grow with the number of runs;
-/// only failures are kept, and they are reported in (scenario, seed) order whatever the threads did.
+/// Runs every scenario over every seed in `seeds` (only `shard`'s pairs of them: src/shard.rs), on
+/// `jobs` threads, with random faults. Runs are numbered and each thread takes the next number, so
+/// memory does not grow with the number of runs; only failures are kept, and they are reported in
+/// (scenario, seed) order whatever the threads did.
 pub fn explore(
     scenarios: &[Loaded],
     seeds: std::ops::Range<u64>,
     jobs: usize,
     progress: bool,
+    shard: crate::shard::Shard,
 ) -> ExploreSummary {
     let started = Instant::now();
     let per_scenario = seeds.end - seeds.start;
-    let total = per_scenario.saturating_mul(scenarios.len() as u64);
+    let total = shard.len(per_scenario.saturating_mul(scenarios.len() as u64));
     let next = AtomicU64::new(0);
     let done = AtomicU64::new(0);
     let failed = AtomicU64::new(0);
@@ -239,10 +241,11 @@ pub fn explore(
     std::thread::scope(|scope| {
         for _ in 0..jobs.max(1) {
             scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= total {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= total {
                     break;
                 }
+                let i = shard.pair(k);
                 let scenario = (i / per_scenario) as usize;
                 let seed = seeds.start + i % per_scenario;
                 let (outcome, _) = World::new(&scenarios[scenario].scenario, seed, true, false).run();

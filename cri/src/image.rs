@@ -2,13 +2,15 @@
 //! static `pause` binary (at `/pause`), each in a one-layer OCI image, packed as an OCI image layout
 //! tar in memory and imported into containerd with `ctr images import`.
 //!
-//! Every timestamp, owner and ordering is fixed, so the same binaries give the same digests.
+//! Every timestamp, owner and ordering is fixed, so the same binaries give the same digests (the
+//! layout itself: [`crate::oci_layout`]).
 //! The workload image runs `workload run` when a container gives no command, as the simulator does.
 
 use std::path::Path;
 use std::process::Command;
 
-use sha2::{Digest, Sha256};
+pub use crate::oci_layout::normalise_reference;
+use crate::oci_layout::{layout_tar, RunConfig, TarWriter};
 
 /// The reference of podsim's pause image (the sandbox image of the private containerd).
 pub const PAUSE_IMAGE: &str = "podsim.local/pause:1";
@@ -17,54 +19,6 @@ pub const PAUSE_IMAGE: &str = "podsim.local/pause:1";
 const WORKLOAD_BINARY: &[u8] = include_bytes!(env!("PODSIM_WORKLOAD_BIN"));
 /// The static pause binary, built by `build.rs`.
 const PAUSE_BINARY: &[u8] = include_bytes!(env!("PODSIM_PAUSE_BIN"));
-
-/// The annotation of an index entry that names the image; `ctr images import` takes it as the
-/// image's name when it is a full reference.
-const REF_NAME_ANNOTATION: &str = "org.opencontainers.image.ref.name";
-
-const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
-const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
-const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
-const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar";
-
-/// The registry a reference without one belongs to, and the repository prefix of its official images.
-const DEFAULT_DOMAIN: &str = "docker.io";
-const OFFICIAL_REPOSITORY_PREFIX: &str = "library/";
-const DEFAULT_TAG: &str = "latest";
-
-/// The reference containerd stores for an image name, docker-style.
-///
-/// `podsim/workload:1` → `docker.io/podsim/workload:1`, `nginx` → `docker.io/library/nginx:latest`;
-/// a name whose first component looks like a host (`podsim.local/pause:1`, `localhost:5000/x`) keeps
-/// it; a digest (`name@sha256:…`) is kept and no tag is added.
-pub fn normalise_reference(image: &str) -> String {
-    let (name, digest) = match image.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (image, None),
-    };
-    let (domain, remainder) = match name.split_once('/') {
-        Some((first, rest)) if looks_like_a_host(first) => (first, rest.to_string()),
-        _ => (DEFAULT_DOMAIN, name.to_string()),
-    };
-    let domain = if domain == "index.docker.io" { DEFAULT_DOMAIN } else { domain };
-    let remainder = if domain == DEFAULT_DOMAIN && !remainder.contains('/') {
-        format!("{OFFICIAL_REPOSITORY_PREFIX}{remainder}")
-    } else {
-        remainder
-    };
-    let has_tag = remainder.rsplit('/').next().is_some_and(|last| last.contains(':'));
-    match digest {
-        Some(digest) => format!("{domain}/{remainder}@{digest}"),
-        None if has_tag => format!("{domain}/{remainder}"),
-        None => format!("{domain}/{remainder}:{DEFAULT_TAG}"),
-    }
-}
-
-/// Whether the first component of an image name is a registry host rather than a repository path:
-/// it has a dot or a port, or is `localhost` (docker's rule).
-fn looks_like_a_host(component: &str) -> bool {
-    component.contains('.') || component.contains(':') || component == "localhost"
-}
 
 /// The OCI layout tar of podsim's workload image, under each of these references.
 pub fn workload_image_tar(references: &[String]) -> Vec<u8> {
@@ -97,8 +51,9 @@ pub fn import_images(socket: &Path, work_dir: &Path, workload_references: &[Stri
     Ok(())
 }
 
-/// `ctr --address SOCKET -n k8s.io images import FILE`, unpacked into the default snapshotter.
-fn ctr_import(socket: &Path, file: &Path) -> Result<(), String> {
+/// `ctr --address SOCKET -n k8s.io images import FILE`, unpacked into the default snapshotter (an
+/// OCI layout tar such as podsim's own image, crate::podsim_image).
+pub fn ctr_import(socket: &Path, file: &Path) -> Result<(), String> {
     ctr(socket, &["images".as_ref(), "import".as_ref(), file.as_os_str()]).map(|_| ())
 }
 
@@ -155,29 +110,6 @@ struct ImageSpec {
     cmd: &'static [&'static str],
 }
 
-/// A blob of the layout: its bytes and their digest (`sha256:HEX`).
-struct Blob {
-    bytes: Vec<u8>,
-    digest: String,
-}
-
-impl Blob {
-    fn new(bytes: Vec<u8>) -> Blob {
-        let digest = format!("sha256:{}", hex(&Sha256::digest(&bytes)));
-        Blob { bytes, digest }
-    }
-
-    /// The blob's OCI descriptor.
-    fn descriptor(&self, media_type: &str) -> serde_json::Value {
-        serde_json::json!({ "mediaType": media_type, "digest": self.digest, "size": self.bytes.len() })
-    }
-
-    /// Its path in the layout: `blobs/sha256/HEX`.
-    fn layout_path(&self) -> String {
-        format!("blobs/{}", self.digest.replacen(':', "/", 1))
-    }
-}
-
 impl ImageSpec {
     fn workload() -> ImageSpec {
         ImageSpec {
@@ -193,156 +125,26 @@ impl ImageSpec {
     }
 
     /// The image's only layer: the root folders a container expects, a minimal /etc, and the binary.
-    fn layer(&self) -> Blob {
+    fn layer(&self) -> Vec<u8> {
         let mut layer = TarWriter::new();
-        for folder in ["bin", "dev", "etc", "proc", "sys"] {
-            layer.folder(folder, 0o755);
-        }
-        layer.folder("tmp", 0o1777);
-        layer.file("etc/passwd", b"root:x:0:0:root:/:/bin/workload\n", 0o644);
-        layer.file("etc/group", b"root:x:0:\n", 0o644);
+        layer.root_folders("/bin/workload");
         layer.file(self.binary_path, self.binary, 0o755);
-        Blob::new(layer.finish())
+        layer.finish()
     }
 
-    /// The image config: linux/amd64, how it starts, and its one layer's diff id (the layer is
-    /// uncompressed, so its diff id is its digest).
-    fn config(&self, layer: &Blob) -> Blob {
-        let config = serde_json::json!({
-            "architecture": "amd64",
-            "os": "linux",
-            "created": "1970-01-01T00:00:00Z",
-            "config": { "Env": ["PATH=/bin"], "Entrypoint": self.entrypoint, "Cmd": self.cmd, "WorkingDir": "/" },
-            "rootfs": { "type": "layers", "diff_ids": [layer.digest] },
-        });
-        Blob::new(config.to_string().into_bytes())
-    }
-
-    /// The OCI layout tar: `oci-layout`, `index.json` naming the manifest once per reference, and the
-    /// blobs (layer, config, manifest).
+    /// The OCI layout tar of the image under `references` (normalised).
     fn layout_tar(&self, references: &[String]) -> Vec<u8> {
-        let layer = self.layer();
-        let config = self.config(&layer);
-        let manifest = Blob::new(
-            serde_json::json!({
-                "schemaVersion": 2,
-                "mediaType": MANIFEST_MEDIA_TYPE,
-                "config": config.descriptor(CONFIG_MEDIA_TYPE),
-                "layers": [layer.descriptor(LAYER_MEDIA_TYPE)],
-            })
-            .to_string()
-            .into_bytes(),
-        );
-        let mut layout = TarWriter::new();
-        layout.file("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#, 0o644);
-        layout.file("index.json", index_json(&manifest, references).as_bytes(), 0o644);
-        layout.folder("blobs", 0o755);
-        layout.folder("blobs/sha256", 0o755);
-        for blob in [&layer, &config, &manifest] {
-            layout.file(&blob.layout_path(), &blob.bytes, 0o644);
-        }
-        layout.finish()
+        let run =
+            RunConfig { entrypoint: self.entrypoint, cmd: self.cmd, env: &["PATH=/bin"], working_dir: "/" };
+        layout_tar(self.layer(), &run, references)
     }
-}
-
-/// The layout's index: the manifest once per reference, each for linux/amd64 and named by the
-/// `org.opencontainers.image.ref.name` annotation.
-fn index_json(manifest: &Blob, references: &[String]) -> String {
-    let manifests: Vec<serde_json::Value> = references
-        .iter()
-        .map(|reference| {
-            let mut entry = manifest.descriptor(MANIFEST_MEDIA_TYPE);
-            entry["platform"] = serde_json::json!({ "architecture": "amd64", "os": "linux" });
-            entry["annotations"] = serde_json::json!({ REF_NAME_ANNOTATION: reference });
-            entry
-        })
-        .collect();
-    serde_json::json!({ "schemaVersion": 2, "mediaType": INDEX_MEDIA_TYPE, "manifests": manifests })
-        .to_string()
-}
-
-/// A tar archive in memory, with fixed owner (root) and time (0) so its bytes depend only on what
-/// is added.
-struct TarWriter {
-    builder: tar::Builder<Vec<u8>>,
-}
-
-impl TarWriter {
-    fn new() -> TarWriter {
-        TarWriter { builder: tar::Builder::new(Vec::new()) }
-    }
-
-    fn folder(&mut self, path: &str, mode: u32) {
-        let header = fixed_header(tar::EntryType::Directory, mode, 0);
-        self.append(header, &format!("{path}/"), &[][..]);
-    }
-
-    fn file(&mut self, path: &str, contents: &[u8], mode: u32) {
-        let header = fixed_header(tar::EntryType::Regular, mode, contents.len() as u64);
-        self.append(header, path, contents);
-    }
-
-    fn append(&mut self, mut header: tar::Header, path: &str, contents: &[u8]) {
-        // Writing into a Vec cannot fail; a path too long for ustar would be a bug here.
-        self.builder.append_data(&mut header, path, contents).expect("appending to an in-memory tar");
-    }
-
-    fn finish(self) -> Vec<u8> {
-        self.builder.into_inner().expect("finishing an in-memory tar")
-    }
-}
-
-/// A ustar header owned by root, dated 0, for an entry of `size` bytes.
-fn fixed_header(kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
-    let mut header = tar::Header::new_ustar();
-    header.set_entry_type(kind);
-    header.set_mode(mode);
-    header.set_size(size);
-    header.set_mtime(0);
-    header.set_uid(0);
-    header.set_gid(0);
-    header
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-    use std::io::Read;
-
     use super::*;
-
-    /// The entries of a tar: path → (mode, contents).
-    fn entries(tar_bytes: &[u8]) -> BTreeMap<String, (u32, Vec<u8>)> {
-        let mut archive = tar::Archive::new(tar_bytes);
-        let mut entries = BTreeMap::new();
-        for entry in archive.entries().expect("a tar") {
-            let mut entry = entry.expect("a well-formed entry");
-            let path = entry.path().expect("a path").to_string_lossy().into_owned();
-            let mode = entry.header().mode().expect("a mode");
-            assert_eq!(entry.header().mtime().expect("a time"), 0, "{path} is not dated 0");
-            let mut contents = Vec::new();
-            entry.read_to_end(&mut contents).expect("contents");
-            entries.insert(path, (mode, contents));
-        }
-        entries
-    }
-
-    fn json(bytes: &[u8]) -> serde_json::Value {
-        serde_json::from_slice(bytes).expect("JSON")
-    }
-
-    /// The blob a descriptor points to, checked against its digest and size.
-    fn blob<'a>(layout: &'a BTreeMap<String, (u32, Vec<u8>)>, descriptor: &serde_json::Value) -> &'a [u8] {
-        let digest = descriptor["digest"].as_str().expect("a digest");
-        let (_, bytes) = &layout[&format!("blobs/sha256/{}", digest.trim_start_matches("sha256:"))];
-        assert_eq!(format!("sha256:{}", hex(&Sha256::digest(bytes))), digest, "digest of {digest}");
-        assert_eq!(descriptor["size"].as_u64(), Some(bytes.len() as u64), "size of {digest}");
-        bytes
-    }
+    use crate::oci_layout::read::{blob, entries, json};
+    use crate::oci_layout::{MANIFEST_MEDIA_TYPE, REF_NAME_ANNOTATION};
 
     #[test]
     fn references_are_normalised_docker_style() {

@@ -6,7 +6,9 @@
 //! - [`client`]: carries out the kubelet model's CRI calls on containerd, tagging everything with the
 //!   run's label and reading back only what carries it.
 //! - [`image`]: podsim's own images (a static pause and a static workload binary), packed as OCI image
-//!   layouts and imported, with no registry.
+//!   layouts and imported, with no registry; [`oci_layout`]: the layout they are packed as, which
+//!   [`podsim_image`] also packs podsim itself in (its static binary and the scenarios, to explore
+//!   on a cluster), with [`elf`] telling a static binary from a dynamic one.
 //! - [`run_dir`]: the layout of a run on the machine (its folder, `run.json`, its cgroup parent).
 //! - [`process`]: the machine's processes, found in /proc and signalled; [`mounts`]: its mounts.
 //! - [`daemon`]: a private containerd in a run folder, started and stopped by podsim.
@@ -20,10 +22,13 @@
 //!   runtime faults ([`sim_faults`]); [`serve`]: `podsim serve-cri`, that server on a unix socket
 //!   on the wall clock, for crictl, critest and a kubelet.
 //!
-//! Everything but [`labels`] and [`run_dir`] needs the `containerd` cargo feature (the CRI bindings
+//! Everything but [`labels`], [`run_dir`], [`oci_layout`], [`podsim_image`] and [`elf`] needs the `containerd` cargo feature (the CRI bindings
 //! are generated at build time with protoc: Debian's protobuf-compiler).
 
+pub mod elf;
 pub mod labels;
+pub mod oci_layout;
+pub mod podsim_image;
 pub mod run_dir;
 
 #[cfg(feature = "containerd")]
