@@ -848,7 +848,8 @@ impl HappeningLog {
             }
             CriRequest::StartContainer { container_id }
             | CriRequest::StopContainer { container_id, .. }
-            | CriRequest::RemoveContainer { container_id } => {
+            | CriRequest::RemoveContainer { container_id }
+            | CriRequest::UpdateContainerResources { container_id, .. } => {
                 let (p, c) = self.container(container_id);
                 (p, c, None)
             }

@@ -153,6 +153,10 @@ pub fn short_cri(r: &CriRequest) -> String {
             format!("StopContainer {container_id} (SIGTERM, SIGKILL after {timeout_seconds}s)")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+        CriRequest::UpdateContainerResources { container_id, resources } => format!(
+            "UpdateContainerResources {container_id} cpu shares {} quota {}/{} memory limit {}",
+            resources.cpu_shares, resources.cpu_quota, resources.cpu_period, resources.memory_limit_in_bytes
+        ),
     }
 }
 
