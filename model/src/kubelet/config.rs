@@ -107,6 +107,11 @@ pub struct KubeletConfig {
     /// The feature gates that change pod-management decisions.
     #[serde(default)]
     pub feature_gates: FeatureGates,
+    /// The node's cpu and memory capacity (what cadvisor reports; podsim's nodes: 4 cpus, 8Gi). Its
+    /// allocatable, against which in-place resizes are admitted, is this less the default hard
+    /// eviction threshold of 100Mi of memory.
+    #[serde(default = "super::allocation::default_node_capacity")]
+    pub node_capacity: crate::pod::ResourceList,
 }
 
 impl KubeletConfig {
@@ -125,6 +130,7 @@ impl KubeletConfig {
             serialize_image_pulls: true,
             max_parallel_image_pulls: None,
             feature_gates: FeatureGates::default(),
+            node_capacity: super::allocation::default_node_capacity(),
         }
     }
 

@@ -257,7 +257,9 @@ impl Kubelet {
             hash: container.hash(),
             restart_count,
             attempt: restart_count,
-            resources: Some(calculate_linux_resources(&container.resources)),
+            resources: Some(calculate_linux_resources(
+                self.allocation.allocated_resources(uid, container.name()).unwrap_or(&container.resources),
+            )),
         };
         let sandbox_id = run.sandbox_id.clone();
         self.cri(uid, out, CriRequest::CreateContainer { sandbox_id, config });
