@@ -288,3 +288,64 @@ impl Kubelet {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod_requesting(uid: &str, cpu: &str, memory: &str) -> Pod {
+        let q = |t: &str| Quantity::parse(t).ok();
+        let mut p = Pod::new(uid, uid, "node-1");
+        let mut c = Container::new("app", "img");
+        c.resources.requests = ResourceList { cpu: q(cpu), memory: q(memory) };
+        p.spec.containers.push(c);
+        p
+    }
+
+    fn capacity() -> ResourceList {
+        ResourceList { cpu: Quantity::parse("2").ok(), memory: Quantity::parse("1Gi").ok() }
+    }
+
+    /// `canResizePod`: above the allocatable is Infeasible (memory named first), above what the
+    /// others leave is Deferred (cpu first), with the kubelet's messages.
+    #[test]
+    fn can_resize_pod_says_infeasible_or_deferred() {
+        let others = [pod_requesting("b", "1", "100Mi")];
+        let fit = |cpu, mem| can_resize_pod(&pod_requesting("a", cpu, mem), &others, &capacity());
+        assert_eq!(fit("500m", "100Mi"), ResizeFit::Fits);
+        assert_eq!(
+            fit("3", "2Gi"),
+            ResizeFit::Pending(
+                REASON_INFEASIBLE,
+                "Node didn't have enough capacity: memory, requested: 2147483648, capacity: 968884224".into()
+            )
+        );
+        assert_eq!(
+            fit("3", "100Mi"),
+            ResizeFit::Pending(
+                REASON_INFEASIBLE,
+                "Node didn't have enough capacity: cpu, requested: 3000, capacity: 2000".into()
+            )
+        );
+        assert_eq!(
+            fit("1500m", "100Mi"),
+            ResizeFit::Pending(
+                REASON_DEFERRED,
+                "Node didn't have enough resource: cpu, requested: 1500, used: 1000, capacity: 2000".into()
+            )
+        );
+    }
+
+    #[test]
+    fn the_allocation_covers_regular_containers_and_sidecars_only() {
+        let mut p = pod_requesting("a", "1", "100Mi");
+        let mut init = Container::new("init", "img");
+        init.resources = p.spec.containers[0].resources.clone();
+        let mut sidecar = Container::new("proxy", "img");
+        sidecar.restart_policy = Some(crate::pod::RestartPolicy::Always);
+        sidecar.resources = init.resources.clone();
+        p.spec.init_containers = vec![init, sidecar];
+        let alloc = allocation_from_pod(&p);
+        assert_eq!(alloc.keys().collect::<Vec<_>>(), ["app", "proxy"]);
+    }
+}
