@@ -126,6 +126,7 @@ async fn raw_pod(client: &CriClient, name: &str) -> Duration {
             hash: 1,
             restart_count: 0,
             attempt: 0,
+            resources: None,
         });
         let begun = Instant::now();
         let container_id = rt

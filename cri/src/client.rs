@@ -32,6 +32,7 @@ use crate::convert::container::{container_status_of, cri_container_config};
 use crate::convert::error::cri_error;
 use crate::convert::image::{image_present, image_spec};
 use crate::convert::pod::pod_of_labels;
+use crate::convert::resources;
 use crate::convert::sandbox::{cri_sandbox_config, sandbox_info};
 use crate::convert::state::container_state;
 use crate::labels;
@@ -191,6 +192,17 @@ impl CriClient {
                 if reply.is_ok() {
                     self.cache.lock().expect("cache lock").containers.remove(container_id);
                 }
+                reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
+            }
+            CriRequest::UpdateContainerResources { container_id, resources } => {
+                let update = resources::update_container_resources(container_id, resources);
+                let reply = self
+                    .once(self.options.call_timeout, |mut rt| async move {
+                        rt.update_container_resources(update).await
+                    })
+                    .await;
+                // The cached status holds the old values: read the container's status again.
+                self.cache.lock().expect("cache lock").containers.remove(container_id);
                 reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
             }
         }

@@ -17,6 +17,7 @@
 //! - [`image`]: image references, ids and `ImageStatus`;
 //! - [`sandbox`]: sandbox configs, and sandboxes as listed;
 //! - [`container`]: container configs, and containers as listed with their statuses;
+//! - [`resources`]: a container's cgroup values and `UpdateContainerResources`;
 //! - [`call`]: the requests that carry only ids (and the list requests), and the replies that carry
 //!   only an id.
 
@@ -25,6 +26,7 @@ pub mod container;
 pub mod error;
 pub mod image;
 pub mod pod;
+pub mod resources;
 pub mod sandbox;
 pub mod state;
 pub mod time;

@@ -81,6 +81,7 @@ async fn create_container(
         hash: c.hash_value(timeline),
         restart_count: c.restart_count,
         attempt: c.restart_count,
+        resources: None,
     };
     let request = CriRequest::CreateContainer { sandbox_id: sandbox_id.to_string(), config };
     let id = match client.call(&request).await {

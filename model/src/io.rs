@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::linux_resources::LinuxContainerResources;
 use crate::pod::{ContainerKind, Pod};
 use crate::runtime::{ContainerStatus, Millis, SandboxStatus};
 use crate::status::PodStatusReport;
@@ -193,6 +194,10 @@ pub struct ContainerConfig {
     pub restart_count: u32,
     /// `metadata.attempt`.
     pub attempt: u32,
+    /// `linux.resources`: the cgroup values from the container's allocated resources
+    /// (`calculateLinuxResources`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<LinuxContainerResources>,
 }
 
 /// A call to the container runtime, one per CRI method the kubelet uses.
@@ -256,6 +261,14 @@ pub enum CriRequest {
     RemoveContainer {
         /// The container.
         container_id: String,
+    },
+    /// `UpdateContainerResources`: set a running container's cgroup values (in-place resize,
+    /// `doPodResizeAction`).
+    UpdateContainerResources {
+        /// The container.
+        container_id: String,
+        /// The values to set.
+        resources: LinuxContainerResources,
     },
 }
 

@@ -16,6 +16,7 @@
 //!   conditions); [`pod_status_manifest`] reads a Pod with its status as `kubectl get -o yaml` prints it.
 //! - [`events`]: the Kubernetes Events the kubelet records, and the core/v1 Event it writes.
 //! - [`io`]: the kubelet's inputs and outputs: API requests, CRI calls, node operations, timers.
+//! - [`linux_resources`]: the cgroup values the kubelet gives a container and reads back.
 //! - [`kubelet`]: the per-node `Kubelet` with its pod workers: `handle(now, input) -> outputs`.
 //! - [`workload`]: what a container does, read from its command (shared with the real backend).
 
@@ -29,6 +30,7 @@ pub mod gates;
 pub mod hash;
 pub mod io;
 pub mod kubelet;
+pub mod linux_resources;
 pub mod manifest;
 pub mod pod;
 pub mod pod_status_manifest;

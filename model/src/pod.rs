@@ -7,8 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::hash_container;
 
+mod qos;
 mod resources;
 mod restart_rules;
+
+pub use qos::{effective_request, get_pod_qos, pod_request, QosClass};
 
 pub use resources::{
     ActualResources, ContainerResizePolicy, Quantity, ResizeRestartPolicy, ResourceList, ResourceName,

@@ -30,10 +30,10 @@
 //!   that file for why the two select the same path for these pods).
 //! - kubelet_cases_resize.rs: `TestComputePodActionsForPodResize` (10 of 10), under
 //!   `InPlacePodVerticalScaling=true`, and podsim's own resize checks.
-//! - kubelet_cases_restart_rules.rs: `TestComputePodActionsWithContainerRestartRules` (5 cases) and
-//!   `TestComputePodActionsForRestartAllContainers` (the 4 rows on regular containers), added to the
-//!   Go file in 1.34 and 1.35, after the newest version in the index; that file says where their
-//!   cases come from and which could not be found (the restart-all rows with init containers).
+//! - kubelet_cases_restart_rules.rs: `TestComputePodActionsWithContainerRestartRules` (5 of 5) and
+//!   `TestComputePodActionsForRestartAllContainers` (10 of 10), added to the Go file in 1.34 and 1.35,
+//!   after the 1.33 version above; ported from a newer version of the file (yuanwang04/kubernetes,
+//!   read_file id 59066912794), see that file's header.
 //!
 //! Not ported: the tests of the runtime side (`TestUpdatePodContainerResources`,
 //! `TestDoPodResizeAction`, `SyncPod` tests), which are the kubelet model's and the runtime's, not

@@ -1,39 +1,29 @@
 //! The kubelet's table tests of container restart rules (KEP-5307, `ContainerRestartRules`) and of
 //! restarting all containers (KEP-5532, `RestartAllContainersOnContainerExits`) in
-//! `computePodActions`.
+//! `computePodActions`, ported case for case from the real Go.
 //!
-//! Source, and what could not be ported: these tables were added to
-//! `pkg/kubelet/kuberuntime/kuberuntime_manager_test.go` in 1.34 (kubernetes#132642) and 1.35
-//! (kubernetes#134345), after the newest version of that file in the search index (1.33, read_file id
-//! 79542686, ~130k characters; the index reads the first 100k of a file and holds no later version).
-//! What was found instead:
+//! Source: `pkg/kubelet/kuberuntime/kuberuntime_manager_test.go` of yuanwang04/kubernetes at commit
+//! bca651cd7096dea0998ef1bf1b6e6b4330bee57c (read_file id 59066912794, 242,736 characters; a tree
+//! after v1.36: it already carries `InPlacePodVerticalScalingMemoryBackedVolumes` and sets the
+//! emulation version to 1.36 in `TestComputePodActionsWithInitContainers`). The two tables sit past
+//! the first 100,000 characters the string index reads, which is why earlier searches (find_string
+//! on the test names) found only a TypeScript port; the file was found with `find_files` on the
+//! path across forks and read with `read_file` at an offset. natasha41575/kubernetes@1a51be50
+//! (read_file id 58455589135, 250,259 characters) holds the same restart-rules table.
 //!
-//! - `TestComputePodActionsWithContainerRestartRules`: the Go test patch of kubernetes#134631 (the
-//!   beta promotion, read_file ids 55788843635 / 55855295617) shows the table's head and that it
-//!   opens by re-running `TestComputePodActions` and `TestComputePodActionsWithInitContainers` with
-//!   the gate on (kubelet_cases.rs runs both with the gate on and off). Its 5 cases (descriptions,
-//!   fixtures, expectations) are taken from a TypeScript port that says it models this Go test
-//!   ("Webernetes", read_file id 54563841024); they are ported here case for case (module
-//!   `with_container_restart_rules`), but could not be checked against the Go text itself.
-//! - `TestComputePodActionsForRestartAllContainers`: the same TypeScript port holds its 4 rows on
-//!   regular containers (module `for_restart_all_containers`) and says it left out the upstream rows
-//!   with init containers and restartable init containers. Those rows could not be found: only a
-//!   review excerpt of kubernetes#134345 ("sidecar container exit triggers RestartAllContainres":
-//!   the running foo1 is killed and removed first, then init-2 and init-1, the sidecar whose exit
-//!   triggered it last), which `podsim_extras` checks as a podsim case, marked as reconstructed.
-//!
-//! A second search (this file's last revision) found, for KEP-5532, the real Go of kubelet.go's
-//! SyncPod (read_file id 54300650048), status/generate.go and its test (ids 68698090696, 3768377772,
-//! ported in restart_all_containers.rs), prober/worker.go (ids 264648198, 68556262266) and the e2e
-//! tests, but still no kuberuntime_manager_test.go newer than 1.33 (find_string on
-//! `TestComputePodActionsForRestartAllContainers` and `containerToRemoveInfo` finds only the
-//! TypeScript port), and no pkg/api/v1/pod/util.go newer than 1.34 (id 677383102, whose
-//! `ContainerShouldRestart` falls through to the container's policy on a RestartAllContainers
-//! match). So the rows below stay the TypeScript port's. The search did find the code those tables
-//! test: kuberuntime_manager.go of OchukoWH/kubernetes@c8cba6c9cd150c14200d047bea241e23d9698dd6
-//! (after v1.35, read_file id 70641482340), whose `computePodActions`/`getContainersToReset` orders
-//! the reset (regular targets, init targets in spec order, then the sources): the rows below agree
-//! with it, and `podsim_extras` checks the sidecar case against it.
+//! - `TestComputePodActionsWithContainerRestartRules` (offset ~104,000): 5 of 5 cases (module
+//!   `with_container_restart_rules`). The Go test first re-runs `TestComputePodActions` and
+//!   `TestComputePodActionsWithInitContainers` with the gate on; kubelet_cases.rs runs both with the
+//!   gate on and off.
+//! - `TestComputePodActionsForRestartAllContainers` (offset ~50,500): 10 of 10 cases (module
+//!   `for_restart_all_containers`), with `ContainerRestartRules` and
+//!   `RestartAllContainersOnContainerExits` on, as the Go test sets them (its third gate,
+//!   `NodeDeclaredFeatures`, does not reach `computePodActions`). It also re-runs
+//!   `TestComputePodActions` and `TestComputePodActionsWithInitContainers` under those gates: podsim's
+//!   defaults, under which kubelet_cases.rs runs them. The Go test builds its expected
+//!   `ContainersToReset` from `containerToRemoveInfo{container, containerID, kill}` in order; here
+//!   each is a `ContainerToReset` with the container's list and index (what the Go pointer into the
+//!   spec says).
 //!
 //! Every case runs with the gates on, as the Go tests set them (podsim's defaults).
 
@@ -43,8 +33,8 @@ use kubelet_cases_fixtures::*;
 use podsim_model::actions::{ContainerToReset, PlanOptions};
 use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
 use podsim_model::{
-    ContainerKind, ContainerState, ContainerStatus, FeatureGates, KillReason, PodActions, ProbeResult,
-    ProbeResults, RestartPolicy, SandboxState,
+    ContainerKind, ContainerState, FeatureGates, KillReason, PodActions, ProbeResult, ProbeResults,
+    RestartPolicy, SandboxState,
 };
 
 /// `ContainerRestartRules` on.
@@ -153,9 +143,13 @@ mod with_container_restart_rules {
     }
 }
 
-/// `TestComputePodActionsForRestartAllContainers`: the rows on regular containers (see the header).
+/// `TestComputePodActionsForRestartAllContainers` (see the header for the source). Each case calls
+/// `computePodActions` with its `restartAllContainers` flag; the sandbox is kept, nothing is started
+/// unless the case says so.
 mod for_restart_all_containers {
     use super::*;
+
+    use ContainerKind::{Init, Regular};
 
     // "pod not marked for RestartAllContainers"
     #[test]
@@ -170,9 +164,109 @@ mod for_restart_all_containers {
         let (pod, status) = base_pod_and_status();
         let expected = PodActions {
             containers_to_reset: vec![
-                reset("foo1", "id1", ContainerKind::Regular, 0, true),
-                reset("foo2", "id2", ContainerKind::Regular, 1, true),
-                reset("foo3", "id3", ContainerKind::Regular, 2, true),
+                reset("foo1", "id1", Regular, 0, true),
+                reset("foo2", "id2", Regular, 1, true),
+                reset("foo3", "id3", Regular, 2, true),
+            ],
+            ..no_action()
+        };
+        check_opts(&restart_all(true), &pod, &status, &ProbeResults::none(), expected);
+    }
+
+    // "pod marked for RestartAllContainers with init containers"
+    #[test]
+    fn pod_marked_for_restartallcontainers_with_init_containers() {
+        let (pod, status) = base_pod_and_status_with_init_containers();
+        let expected = PodActions {
+            containers_to_reset: vec![
+                reset("init1", "initid1", Init, 0, false),
+                reset("init2", "initid2", Init, 1, false),
+                reset("init3", "initid3", Init, 2, false),
+            ],
+            ..no_action()
+        };
+        check_opts(&restart_all(true), &pod, &status, &ProbeResults::none(), expected);
+    }
+
+    // "pod marked for RestartAllContainers with restartable init containers"
+    #[test]
+    fn pod_marked_for_restartallcontainers_with_restartable_init_containers() {
+        let (pod, status) = base_pod_and_status_with_restartable_init_containers();
+        let expected = PodActions {
+            containers_to_reset: vec![
+                reset("restartable-init-1", "initid1", Init, 0, true),
+                reset("restartable-init-2", "initid2", Init, 1, true),
+                reset("restartable-init-3", "initid3", Init, 2, true),
+            ],
+            ..no_action()
+        };
+        check_opts(&restart_all(true), &pod, &status, &ProbeResults::none(), expected);
+    }
+
+    // "init container exit triggers RestartAllContainers"
+    // (Go: init3 exited and triggers it, init2 is a running sidecar: init1 is removed first, then
+    // init2 killed and removed, init3 last.)
+    #[test]
+    fn init_container_exit_triggers_restartallcontainers() {
+        let (mut pod, mut status) = base_pod_and_status_with_init_containers();
+        pod.spec.init_containers[1].restart_policy = Some(RestartPolicy::Always);
+        pod.spec.init_containers[2].restart_policy = Some(RestartPolicy::Never);
+        pod.spec.init_containers[2].restart_policy_rules = restart_all_on_1();
+        status.containers[1].state = ContainerState::Running;
+        status.containers[2].exit_code = 1;
+        let expected = PodActions {
+            containers_to_reset: vec![
+                reset("init1", "initid1", Init, 0, false),
+                reset("init2", "initid2", Init, 1, true),
+                reset("init3", "initid3", Init, 2, false),
+            ],
+            ..no_action()
+        };
+        check_opts(&restart_all(true), &pod, &status, &ProbeResults::none(), expected);
+    }
+
+    // "sidecar container exit triggers RestartAllContainres"
+    // (Go: restartable-init-3 fails and triggers it; the running foo1 is killed and removed first,
+    // then restartable-init-1 and -2, restartable-init-3 last. foo2 and foo3 have no status.)
+    #[test]
+    fn sidecar_container_exit_triggers_restartallcontainres() {
+        let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
+        pod.spec.init_containers[2].restart_policy = Some(RestartPolicy::Always);
+        pod.spec.init_containers[2].restart_policy_rules = restart_all_on_1();
+        status.containers[2].exit_code = 1;
+        status.containers[2].state = ContainerState::Exited;
+        status.containers.push(status_of("id1", &pod.spec.containers[0], ContainerState::Running));
+        let expected = PodActions {
+            containers_to_reset: vec![
+                reset("foo1", "id1", Regular, 0, true),
+                reset("restartable-init-1", "initid1", Init, 0, true),
+                reset("restartable-init-2", "initid2", Init, 1, true),
+                reset("restartable-init-3", "initid3", Init, 2, false),
+            ],
+            ..no_action()
+        };
+        check_opts(&restart_all(true), &pod, &status, &ProbeResults::none(), expected);
+    }
+
+    // "regular container exit triggers RestartAllContainers"
+    #[test]
+    fn regular_container_exit_triggers_restartallcontainers() {
+        let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
+        pod.spec.containers[2].restart_policy = Some(RestartPolicy::Never);
+        pod.spec.containers[2].restart_policy_rules = restart_all_on_1();
+        status.containers.push(status_of("id1", &pod.spec.containers[0], ContainerState::Running));
+        status.containers.push(status_of("id2", &pod.spec.containers[1], ContainerState::Running));
+        let mut foo3 = status_of("id3", &pod.spec.containers[2], ContainerState::Exited);
+        foo3.exit_code = 1;
+        status.containers.push(foo3);
+        let expected = PodActions {
+            containers_to_reset: vec![
+                reset("foo1", "id1", Regular, 0, true),
+                reset("foo2", "id2", Regular, 1, true),
+                reset("restartable-init-1", "initid1", Init, 0, true),
+                reset("restartable-init-2", "initid2", Init, 1, true),
+                reset("restartable-init-3", "initid3", Init, 2, true),
+                reset("foo3", "id3", Regular, 2, false),
             ],
             ..no_action()
         };
@@ -180,34 +274,51 @@ mod for_restart_all_containers {
     }
 
     // "removes past terminated statuses"
+    // (Go: foo3 terminated and triggers it; every container started at t0 and restarted at t1;
+    // every status is removed, foo3's triggering one last.)
     #[test]
     fn removes_past_terminated_statuses() {
         let (mut pod, mut status) = base_pod_and_status();
         pod.spec.restart_policy = RestartPolicy::Always;
         pod.spec.containers[2].restart_policy = Some(RestartPolicy::Always);
         pod.spec.containers[2].restart_policy_rules = restart_all_on_1();
-        status.containers[2].state = ContainerState::Exited;
-        status.containers[2].exit_code = 1;
+        let (t0, t1) = (60_000, 120_000);
+        status.containers[0].created_at = t1;
+        status.containers[1].created_at = t1;
+        let mut foo3 = status_of("id3", &pod.spec.containers[2], ContainerState::Exited);
+        foo3.exit_code = 1;
+        foo3.created_at = t1;
+        status.containers[2] = foo3;
         for (i, name) in ["foo1", "foo2", "foo3"].into_iter().enumerate() {
-            let mut past: ContainerStatus = status.containers[i].clone();
-            past.id = format!("id{}-past", i + 1);
+            let mut past =
+                status_of(&format!("id{}-past", i + 1), &pod.spec.containers[i], ContainerState::Exited);
             past.name = name.to_string();
-            past.state = ContainerState::Exited;
             past.exit_code = 99;
+            past.created_at = t0;
             status.containers.push(past);
         }
         let expected = PodActions {
             containers_to_reset: vec![
-                reset("foo1", "id1", ContainerKind::Regular, 0, true),
-                reset("foo1", "id1-past", ContainerKind::Regular, 0, false),
-                reset("foo2", "id2", ContainerKind::Regular, 1, true),
-                reset("foo2", "id2-past", ContainerKind::Regular, 1, false),
-                reset("foo3", "id3-past", ContainerKind::Regular, 2, false),
-                reset("foo3", "id3", ContainerKind::Regular, 2, false),
+                reset("foo1", "id1", Regular, 0, true),
+                reset("foo1", "id1-past", Regular, 0, false),
+                reset("foo2", "id2", Regular, 1, true),
+                reset("foo2", "id2-past", Regular, 1, false),
+                reset("foo3", "id3-past", Regular, 2, false),
+                reset("foo3", "id3", Regular, 2, false),
             ],
             ..no_action()
         };
         check_opts(&restart_all(true), &pod, &status, &ProbeResults::none(), expected);
+    }
+
+    // "all containers removed, start init container"
+    #[test]
+    fn all_containers_removed_start_init_container() {
+        let (pod, _) = base_pod_and_status_with_init_containers();
+        let (_, mut status) = base_pod_and_status();
+        status.containers.clear();
+        let expected = PodActions { init_containers_to_start: vec![0], ..no_action() };
+        check_opts(&restart_all(false), &pod, &status, &ProbeResults::none(), expected);
     }
 
     // "all containers removed, start regular container"
@@ -279,31 +390,5 @@ mod podsim_extras {
             vec![rule(RestartRuleAction::Restart, ExitCodesOperator::NotIn, &[0])];
         let expected = PodActions { init_containers_to_start: vec![2], ..no_action() };
         check_under(RULES_ON, &pod, &status, &ProbeResults::none(), expected);
-    }
-
-    /// The order of `computePodActions` in kuberuntime_manager.go of OchukoWH/kubernetes@c8cba6c9
-    /// (read_file id 70641482340; the Go test row "sidecar container exit triggers
-    /// RestartAllContainres" itself was not found): the running regular container is killed and
-    /// removed first, then the init containers in spec order, the sidecar whose exit triggered the
-    /// restart last of all. (The review excerpt of kubernetes#134345 showed the init containers last
-    /// first; the merged code walks them in spec order.)
-    #[test]
-    fn sidecar_exit_resets_regular_containers_then_init_containers_then_the_sidecar() {
-        let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
-        pod.spec.containers.truncate(1);
-        pod.spec.init_containers[2].restart_policy_rules = restart_all_on_1();
-        status.containers[2].state = ContainerState::Exited;
-        status.containers[2].exit_code = 1;
-        status.containers.push(base_pod_and_status().1.containers[0].clone());
-        let expected = PodActions {
-            containers_to_reset: vec![
-                reset("foo1", "id1", ContainerKind::Regular, 0, true),
-                reset("restartable-init-1", "initid1", ContainerKind::Init, 0, true),
-                reset("restartable-init-2", "initid2", ContainerKind::Init, 1, true),
-                reset("restartable-init-3", "initid3", ContainerKind::Init, 2, false),
-            ],
-            ..no_action()
-        };
-        check_opts(&restart_all(true), &pod, &status, &restartable_base_probes(), expected);
     }
 }

@@ -382,6 +382,34 @@ impl ApiServer {
         self.write_update(current, revision, pod)
     }
 
+    /// `PATCH .../pods/<name>/resize`: replaces the named containers' resources, validated as the
+    /// API server's `ValidatePodResize` does ([`crate::pod_resize`]). With `InPlacePodVerticalScaling`
+    /// off (`served` false) the subresource does not exist: NotFound.
+    pub fn resize_pod(
+        &mut self,
+        now: Millis,
+        namespace: &str,
+        name: &str,
+        containers: &[crate::scenario::ContainerResize],
+        served: bool,
+    ) -> Result<Pod, ApiError> {
+        self.check_up(now)?;
+        if !served {
+            return Err(ApiError::NotFound);
+        }
+        let (current, revision) = self.read_pod(namespace, name)?.ok_or(ApiError::NotFound)?;
+        let invalid = |e: String| ApiError::Invalid(format!("Pod {name:?} is invalid: {e}"));
+        let pod = crate::pod_resize::apply_resize(&current.pod, containers).map_err(invalid)?;
+        crate::pod_resize::validate_pod_resize(&current.pod, &pod).map_err(invalid)?;
+        if pod == current.pod {
+            return Ok(with_resource_version(&current, revision).pod);
+        }
+        let key = pod_key(namespace, name);
+        let stored = StoredPod { pod, status: current.status };
+        let revision = self.etcd.put(&key, Object::Pod(stored.clone()), Some(revision))?;
+        Ok(with_resource_version(&stored, revision).pod)
+    }
+
     /// Validates an update of `current` (at `revision`) to `pod` and writes it.
     fn write_update(&mut self, current: StoredPod, revision: u64, mut pod: Pod) -> Result<Pod, ApiError> {
         let old = &current.pod;

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use podsim_model::io::{
     ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
 };
+use podsim_model::linux_resources::{to_kube_container_resources, LinuxContainerResources};
 use podsim_model::workload::{Workload, SIGKILL_EXIT_CODE};
 use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
 
@@ -155,6 +156,8 @@ pub enum CriMethod {
     StopContainer,
     /// `RemoveContainer`.
     RemoveContainer,
+    /// `UpdateContainerResources`.
+    UpdateContainerResources,
 }
 
 impl CriMethod {
@@ -172,6 +175,7 @@ impl CriMethod {
             CriRequest::StartContainer { .. } => CriMethod::StartContainer,
             CriRequest::StopContainer { .. } => CriMethod::StopContainer,
             CriRequest::RemoveContainer { .. } => CriMethod::RemoveContainer,
+            CriRequest::UpdateContainerResources { .. } => CriMethod::UpdateContainerResources,
         }
     }
 
@@ -346,6 +350,9 @@ impl Containerd {
                 self.stop_container(now, &container_id, timeout_seconds, timers)
             }
             CriRequest::RemoveContainer { container_id } => self.remove_container(&container_id),
+            CriRequest::UpdateContainerResources { container_id, resources } => {
+                self.update_container_resources(&container_id, resources)
+            }
         }
     }
 
@@ -536,7 +543,7 @@ impl Containerd {
                 created_at: now,
                 started_at: None,
                 finished_at: None,
-                resources: None,
+                resources: config.resources.as_ref().map(to_kube_container_resources),
             },
             workload,
             generation: 0,
@@ -545,6 +552,26 @@ impl Containerd {
             kill_at: None,
         });
         CriOutcome::at_once(CriReply::ContainerCreated { container_id: id })
+    }
+
+    /// `UpdateContainerResources`: a created or running container takes the new cgroup values, which
+    /// its status reports from then on (containerd refuses it for an exited container).
+    fn update_container_resources(
+        &mut self,
+        container_id: &str,
+        resources: LinuxContainerResources,
+    ) -> CriOutcome {
+        let Some(c) = self.container_mut(container_id) else {
+            return CriOutcome::error(CriError::NotFound);
+        };
+        if !matches!(c.status.state, ContainerState::Created | ContainerState::Running) {
+            return CriOutcome::failed(format!(
+                "container {container_id:?} is in {:?} state, not created or running",
+                c.status.state
+            ));
+        }
+        c.status.resources = Some(to_kube_container_resources(&resources));
+        CriOutcome::at_once(CriReply::Ok)
     }
 
     /// `StartContainer`: a created container's process starts (and schedules its own exit, if its
@@ -978,6 +1005,7 @@ mod tests {
             hash: 42,
             restart_count: attempt,
             attempt,
+            resources: None,
         }
     }
 

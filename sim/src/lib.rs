@@ -24,6 +24,7 @@ pub mod link;
 pub mod locate;
 pub mod node;
 pub mod node_setup;
+pub mod pod_resize;
 pub mod report;
 pub mod report_html;
 pub mod rng;

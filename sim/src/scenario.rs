@@ -176,6 +176,9 @@ struct KubeletFile {
     /// Historical kubelet bugs to re-introduce, by name (model/src/kubelet/bugs.rs; BUGS.md).
     #[serde(default)]
     bugs: Option<KubeletBugs>,
+    /// The node's cpu and memory capacity (in-place resizes are admitted against it).
+    #[serde(default)]
+    node_capacity: Option<podsim_model::pod::ResourceList>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -227,6 +230,10 @@ impl KubeletFile {
             .unwrap_or_else(|| KubeletConfig::default_serialize_image_pulls(self.max_parallel_image_pulls));
         c.feature_gates = self.feature_gates.unwrap_or_default();
         c.bugs = self.bugs.unwrap_or_default();
+        if let Some(capacity) = self.node_capacity {
+            c.node_capacity.cpu = capacity.cpu.or(c.node_capacity.cpu);
+            c.node_capacity.memory = capacity.memory.or(c.node_capacity.memory);
+        }
         c
     }
 }
@@ -303,6 +310,9 @@ pub fn kubelet_block(config: &KubeletConfig) -> Option<serde_json::Value> {
     }
     if !config.bugs.is_empty() {
         put("bugs", json!(config.bugs));
+    }
+    if config.node_capacity != d.node_capacity {
+        put("nodeCapacity", json!(config.node_capacity));
     }
     (!block.is_empty()).then_some(Value::Object(block))
 }
@@ -443,7 +453,28 @@ struct TimelineEntry {
 }
 
 const TIMELINE_KEYS: &[&str] =
-    &["at", "createPod", "updatePod", "deletePod", "createSecret", "deleteSecret", "fault"];
+    &["at", "createPod", "updatePod", "resize", "deletePod", "createSecret", "deleteSecret", "fault"];
+
+/// The `resize` action: a patch of the pod's `resize` subresource with the new resources of some of
+/// its containers.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct ResizeFile {
+    name: String,
+    #[serde(default)]
+    namespace: Option<String>,
+    containers: Vec<ContainerResize>,
+}
+
+/// One container's new resources in a `resize`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ContainerResize {
+    /// The container (regular, or a sidecar).
+    pub name: String,
+    /// Its new requests and limits.
+    pub resources: podsim_model::pod::ResourceRequirements,
+}
 
 impl<'de> Deserialize<'de> for TimelineEntry {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<TimelineEntry, D::Error> {
@@ -479,6 +510,14 @@ impl<'de> Deserialize<'de> for TimelineEntry {
                     action = Some(match key.as_str() {
                         "createPod" => Action::CreatePod(map.next_value::<ScenarioPod>()?.0),
                         "updatePod" => Action::UpdatePod(map.next_value::<ScenarioPod>()?.0),
+                        "resize" => {
+                            let r: ResizeFile = map.next_value()?;
+                            Action::ResizePod {
+                                namespace: r.namespace.unwrap_or_else(|| "default".into()),
+                                name: r.name,
+                                containers: r.containers,
+                            }
+                        }
                         "deletePod" => {
                             let d: DeletePodFile = map.next_value()?;
                             Action::DeletePod {
@@ -502,8 +541,8 @@ impl<'de> Deserialize<'de> for TimelineEntry {
                 let at = at.ok_or_else(|| A::Error::missing_field("at"))?;
                 let action = action.ok_or_else(|| {
                     A::Error::custom(
-                        "a timeline entry needs one action: createPod, updatePod, deletePod, createSecret, \
-                         deleteSecret or fault",
+                        "a timeline entry needs one action: createPod, updatePod, resize, deletePod, \
+                         createSecret, deleteSecret or fault",
                     )
                 })?;
                 Ok(TimelineEntry { at, action })
@@ -529,6 +568,16 @@ pub enum Action {
     CreatePod(Pod),
     /// A user updates a pod (same namespace/name): its spec is replaced.
     UpdatePod(Pod),
+    /// A user resizes a pod in place (`kubectl patch --subresource resize`): the named containers'
+    /// requests and limits are replaced.
+    ResizePod {
+        /// Its namespace.
+        namespace: String,
+        /// Its name.
+        name: String,
+        /// The containers' new resources.
+        containers: Vec<ContainerResize>,
+    },
     /// A user deletes a pod, gracefully.
     DeletePod {
         /// Its namespace.

@@ -127,7 +127,9 @@ fn without_pods(s: &Scenario, pods: &[&(String, String)]) -> Scenario {
     };
     c.timeline.retain(|(_, a)| match a {
         Action::CreatePod(p) | Action::UpdatePod(p) => !named(&p.namespace, &p.name),
-        Action::DeletePod { namespace, name, .. } => !named(namespace, name),
+        Action::DeletePod { namespace, name, .. } | Action::ResizePod { namespace, name, .. } => {
+            !named(namespace, name)
+        }
         Action::Fault(crate::faults::Fault::ContainerCrash { pod, .. })
         | Action::Fault(crate::faults::Fault::OomKill { pod, .. })
         | Action::Fault(crate::faults::Fault::PauseDeath { pod })
@@ -203,6 +205,12 @@ fn container_manifest(c: &Container) -> Value {
     }
     if !c.args.is_empty() {
         obj.insert("args".into(), json!(c.args));
+    }
+    if !c.resources.is_empty() {
+        obj.insert("resources".into(), json!(c.resources));
+    }
+    if !c.resize_policy.is_empty() {
+        obj.insert("resizePolicy".into(), json!(c.resize_policy));
     }
     if !c.env.is_empty() {
         let env: Vec<Value> = c
@@ -351,6 +359,10 @@ pub fn to_yaml(s: &Scenario) -> String {
         .map(|(t, a)| match a {
             Action::CreatePod(p) => json!({"at": at(*t), "createPod": pod_manifest(p)}),
             Action::UpdatePod(p) => json!({"at": at(*t), "updatePod": pod_manifest(p)}),
+            Action::ResizePod { namespace, name, containers } => json!({
+                "at": at(*t),
+                "resize": {"name": name, "namespace": namespace, "containers": containers}
+            }),
             Action::DeletePod { namespace, name, grace_seconds } => {
                 let mut d = json!({"name": name, "namespace": namespace});
                 if let Some(g) = grace_seconds {

@@ -388,6 +388,7 @@ fn config_of(pod: &Pod, name: &str, restart_count: u32) -> ContainerConfig {
         hash: c.hash(),
         restart_count,
         attempt: restart_count,
+        resources: None,
     }
 }
 

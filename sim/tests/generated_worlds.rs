@@ -56,6 +56,7 @@ fn generated_worlds_keep_their_bounds_and_cover_the_vocabulary() {
                 Action::CreatePod(_) if *t > 0 => "late create".to_string(),
                 Action::CreatePod(_) => "create".to_string(),
                 Action::UpdatePod(_) => "update".to_string(),
+                Action::ResizePod { .. } => "resize".to_string(),
                 Action::DeletePod { grace_seconds: Some(_), .. } => "delete with grace".to_string(),
                 Action::DeletePod { .. } => "delete".to_string(),
                 Action::CreateSecret { .. } => "create secret".to_string(),

@@ -135,6 +135,12 @@ mod tests {
             hash: 0xabc,
             restart_count: 1,
             attempt: 1,
+            resources: Some(podsim_model::linux_resources::LinuxContainerResources {
+                cpu_period: 100_000,
+                cpu_quota: 20_000,
+                cpu_shares: 102,
+                memory_limit_in_bytes: 1 << 26,
+            }),
         };
         vec![
             CriRequest::ListPodSandbox { pod_uid: None },
@@ -148,6 +154,10 @@ mod tests {
             CriRequest::RemovePodSandbox { sandbox_id: "s1".into() },
             CriRequest::ImageStatus { image: "img:1".into() },
             CriRequest::PullImage { image: "img:1".into() },
+            CriRequest::UpdateContainerResources {
+                container_id: "c1".into(),
+                resources: container.resources.unwrap_or_default(),
+            },
             CriRequest::CreateContainer { sandbox_id: "s1".into(), config: container },
             CriRequest::StartContainer { container_id: "c1".into() },
             CriRequest::StopContainer { container_id: "c1".into(), timeout_seconds: 30 },
@@ -206,6 +216,10 @@ mod tests {
             }
             CriRequest::RemoveContainer { container_id } => {
                 remove_container_of(remove_container(container_id))
+            }
+            CriRequest::UpdateContainerResources { container_id, resources } => {
+                use crate::convert::resources::{update_container_resources, update_container_resources_of};
+                update_container_resources_of(update_container_resources(container_id, resources))
             }
         };
         read == *request

@@ -6,11 +6,13 @@ use std::collections::HashMap;
 
 use k8s_cri::v1 as cri;
 use podsim_model::io::{ContainerConfig, PodRef};
+use podsim_model::linux_resources::to_kube_container_resources;
 use podsim_model::{ContainerState, ContainerStatus};
 use tonic::Status;
 
 use super::image::{image_id, image_of_spec, image_spec};
 use super::pod::pod_labels;
+use super::resources::{cri_linux_resources, linux_resources_of};
 use super::sandbox::node_network;
 use super::state::{container_kind, container_state, cri_container_state, kind_annotation};
 use super::time::{cri_nanos, cri_nanos_if_set, model_millis, model_millis_if_set};
@@ -72,7 +74,7 @@ pub fn cri_container_config(config: &ContainerConfig, run_id: &str) -> cri::Cont
                 namespace_options: Some(node_network()),
                 ..Default::default()
             }),
-            ..Default::default()
+            resources: config.resources.as_ref().map(cri_linux_resources),
         }),
         ..Default::default()
     }
@@ -99,6 +101,7 @@ pub fn container_config_of(
         hash: annotation_hash(&config.annotations),
         restart_count: annotation_restart_count(&config.annotations),
         attempt: metadata.attempt,
+        resources: config.linux.as_ref().and_then(|l| l.resources.as_ref()).map(linux_resources_of),
     };
     let meta = ContainerMeta {
         metadata,
@@ -190,7 +193,11 @@ pub fn container_status_of(
         created_at: model_millis(status.created_at, origin_unix_nanos),
         started_at: model_millis_if_set(status.started_at, origin_unix_nanos),
         finished_at: model_millis_if_set(status.finished_at, origin_unix_nanos),
-        resources: None,
+        resources: status
+            .resources
+            .as_ref()
+            .and_then(|r| r.linux.as_ref())
+            .map(|l| to_kube_container_resources(&linux_resources_of(l))),
     }
 }
 
@@ -224,6 +231,7 @@ mod tests {
             hash: 0xdead_beef_0123_4567,
             restart_count: 3,
             attempt: 3,
+            resources: None,
         }
     }
 

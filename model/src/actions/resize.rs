@@ -9,7 +9,8 @@
 //! `MinShares` and cpu limits at or below the smallest effective quota count as equal; a memory
 //! request is never compared (cgroups do not carry it). Left out: the allocation manager's checkpoint
 //! of allocated and actuated resources (1.34+ compares the spec with the actuated resources it
-//! recorded, not with the runtime), static pods, pod-level resources, swap and the CPU/memory
+//! recorded, not with the runtime; in runs the runtime reports what the kubelet set, so the two agree
+//! once an update succeeded), static pods, pod-level resources, swap and the CPU/memory
 //! managers' exclusive CPUs, which the table does not observe.
 
 use serde::{Deserialize, Serialize};

@@ -33,7 +33,8 @@ pub struct ContainerToReset {
 /// 70641482340): the regular containers' instances that did not trigger the restart, then the init
 /// containers', then the regular instances that triggered it, then the init ones; each list in spec
 /// order, and per container in the runtime's order (`getContainersToReset`). An instance that has not
-/// exited is killed first. Ephemeral containers are kept.
+/// exited is killed first. Ephemeral containers are kept. The kubelet's own table
+/// (`TestComputePodActionsForRestartAllContainers`, kubelet_cases_restart_rules.rs) checks this order.
 pub fn containers_to_reset(pod: &Pod, status: &RuntimePodStatus, actions: &mut PodActions) {
     let (init_sources, init_targets) =
         get_containers_to_reset(&pod.spec.init_containers, ContainerKind::Init, status);

@@ -112,6 +112,11 @@ pub struct KubeletConfig {
     /// the serialised form while none.
     #[serde(default, skip_serializing_if = "KubeletBugs::is_empty")]
     pub bugs: KubeletBugs,
+    /// The node's cpu and memory capacity (what cadvisor reports; podsim's nodes: 4 cpus, 8Gi). Its
+    /// allocatable, against which in-place resizes are admitted, is this less the default hard
+    /// eviction threshold of 100Mi of memory.
+    #[serde(default = "super::allocation::default_node_capacity")]
+    pub node_capacity: crate::pod::ResourceList,
 }
 
 impl KubeletConfig {
@@ -131,6 +136,7 @@ impl KubeletConfig {
             max_parallel_image_pulls: None,
             feature_gates: FeatureGates::default(),
             bugs: KubeletBugs::NONE,
+            node_capacity: super::allocation::default_node_capacity(),
         }
     }
 

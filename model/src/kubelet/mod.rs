@@ -42,6 +42,8 @@
 //! | kill the pod, kill containers, grace periods | `kill.rs` | kuberuntime_manager.go `killPodWithSyncResult`; kuberuntime_container.go `killContainer`, `killContainersWithSyncResult` |
 //! | container and sandbox GC, purge init containers | `gc.rs` | kuberuntime_gc.go `evictContainers`, `evictSandboxes`; kuberuntime_container.go `purgeInitContainers` |
 //! | terminated: unmount, remove dir, release | `terminated.rs` | kubelet.go `SyncTerminatedPod`; pod_workers.go `completeTerminated`; status_manager.go `canBeDeleted` |
+//! | allocation, resize admission, resize conditions | `allocation.rs` | allocation/allocation_manager.go `AddPod`, `handlePodResourcesResize`, `canResizePod`, `RetryPendingResizes`, `CheckPodResizeInProgress` |
+//! | step 7: in-place resize | `resize.rs` | kuberuntime_manager.go `doPodResizeAction`, `updatePodContainerResources` |
 //! | status generation and the API write | `status_manager.rs` | kubelet_pods.go `generateAPIPodStatus`; status/status_manager.go `SetPodStatus`, `syncBatch` |
 //! | relist, sync-worthy events | `pleg.rs` | pleg/generic.go `relist`, `isSyncPodWorthy` |
 //! | Secrets for image pulls, env and volumes | `secret_manager.rs` | secret/secret_manager.go; util/manager/watch_based_manager.go |
@@ -49,6 +51,7 @@
 //! | Events: reasons, messages, where recorded | `event_sites.rs` | the kubelet's `recorder.Eventf` calls (events/event.go reasons) |
 //! | the event recorder and sink | `recorder.rs` | client-go tools/record event.go, events_cache.go |
 
+pub mod allocation;
 pub mod bugs;
 mod config;
 mod event_sites;
@@ -61,6 +64,7 @@ mod pod_config;
 pub mod pod_workers;
 pub mod recorder;
 mod reflector;
+mod resize;
 mod restart_all;
 mod secret_manager;
 mod start;
@@ -145,6 +149,8 @@ pub struct Kubelet {
     disk: Option<BTreeMap<String, BTreeSet<String>>>,
     /// The decisions reached (rule coverage; the recorder keeps its own).
     probes_hit: Probes,
+    /// The allocation manager of in-place resize.
+    allocation: allocation::Allocation,
 }
 
 fn container_of(pod: &Pod, kind: ContainerKind, index: usize) -> &Container {
@@ -178,6 +184,7 @@ impl Kubelet {
             recorder: Recorder::new(&config.node_name),
             disk: None,
             probes_hit: Probes::new(),
+            allocation: allocation::Allocation::default(),
             config,
         }
     }

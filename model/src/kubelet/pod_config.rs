@@ -73,7 +73,14 @@ impl Kubelet {
                     w.store(pod);
                     return;
                 }
-                PodChange::Update | PodChange::GracefulDelete => w.store(pod),
+                PodChange::Update => {
+                    w.store(pod);
+                    if self.config.feature_gates.in_place_pod_vertical_scaling {
+                        // `HandlePodUpdates`: a resize is handled before the pod worker's update.
+                        self.on_pod_updated_for_resize(&uid, now, out);
+                    }
+                }
+                PodChange::GracefulDelete => w.store(pod),
             },
             Some(w) => {
                 // Known only from the runtime until now.
@@ -85,6 +92,8 @@ impl Kubelet {
                     pod_uid: uid.clone(),
                     state: WorkerState::Syncing,
                 }));
+                // `HandlePodAdditions`: the allocation manager's `AddPod`.
+                self.allocate_new_pod(&pod);
                 let mut worker = PodWorker::new(pod, true, WorkerState::Syncing);
                 worker.mounted = self.claim_reconstructed_mounts(&uid);
                 self.workers.insert(uid.clone(), worker);
@@ -104,6 +113,9 @@ impl Kubelet {
         w.in_api = false;
         self.probes_hit.hit(Probe::TerminateRemovedFromApi);
         self.secrets.unregister_pod(uid);
+        // `HandlePodRemoves`: the allocation goes, and what it held may admit a deferred resize.
+        self.allocation.remove_pod(uid);
+        self.retry_pending_resizes(now, out);
         self.request_termination(uid, now, out);
     }
 }

@@ -24,6 +24,7 @@ use crate::backoff::Bump;
 use crate::coverage::Probe;
 use crate::events::{self, EventType};
 use crate::io::{ContainerConfig, CriReply, CriRequest, Decision, Output, PodRef};
+use crate::linux_resources::calculate_linux_resources;
 use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSource};
 use crate::runtime::{ContainerState, Millis};
 use crate::status::reason;
@@ -256,6 +257,9 @@ impl Kubelet {
             hash: container.hash(),
             restart_count,
             attempt: restart_count,
+            resources: Some(calculate_linux_resources(
+                self.allocation.allocated_resources(uid, container.name()).unwrap_or(&container.resources),
+            )),
         };
         let sandbox_id = run.sandbox_id.clone();
         self.cri(uid, out, CriRequest::CreateContainer { sandbox_id, config });

@@ -29,6 +29,12 @@ impl Kubelet {
     /// `generateAPIPodStatus` for the runtime state the sync read, then `SetPodStatus`: a status
     /// that differs from the last one is written (or waits for the write in flight).
     pub(super) fn report_status(&mut self, uid: &str, out: &mut Vec<Output>) -> Reported {
+        // The status manager's resize conditions (`GetPodResizeConditions`), appended last.
+        let resize_conditions = if self.config.feature_gates.in_place_pod_vertical_scaling {
+            self.allocation.conditions(uid)
+        } else {
+            Vec::new()
+        };
         let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
         let run = w.sync.as_ref().expect("the Plan step runs within a sync");
         let context = StatusContext {
@@ -44,6 +50,7 @@ impl Kubelet {
             let unguarded = StatusContext { old_status: None, ..context };
             status.phase = generate_api_pod_status(&w.pod, &run.runtime, &unguarded).phase;
         }
+        status.conditions.extend(resize_conditions);
         if restart_all::restart_all_cleared(w.last_status.as_ref(), &status) {
             self.probes_hit.hit(Probe::StatusRestartAllCleared);
         }

@@ -11,8 +11,7 @@
 //! 4. Create sandbox if necessary (`createPodSandbox`).
 //! 5. Create ephemeral containers, 6. init containers, 8. normal containers: each
 //!    `startContainer` ([`super::start`]).
-//! 7. Resize running containers: planned by `computePodActions`, not carried out (podsim's runtime
-//!    has no `UpdateContainerResources`).
+//! 7. Resize running containers in place: `UpdateContainerResources` ([`super::resize`]).
 //!
 //! podsim runs the container GC of the pod (kuberuntime_gc.go) at the start of the runtime half
 //! ([`super::gc`]).
@@ -152,6 +151,13 @@ impl Kubelet {
     /// The `Plan` step: report the status, then Step 1 of the runtime's `SyncPod`, which queues the
     /// steps 2-8.
     pub(super) fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        // The sync works from the pod with its allocated resources (`UpdatePodFromAllocation`), and
+        // first notes whether a resize is still being carried out (`CheckPodResizeInProgress`).
+        let allocated_pod = self.allocation.update_pod_from_allocation(self.pod_of(uid));
+        if self.config.feature_gates.in_place_pod_vertical_scaling {
+            let runtime = self.sync_mut(uid).map(|run| run.runtime.clone()).unwrap_or_default();
+            self.check_pod_resize_in_progress(&allocated_pod, &runtime, now, out);
+        }
         let reported = self.report_status(uid, out);
         let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
         if reported.terminal && !w.is_deleted() {
@@ -169,8 +175,8 @@ impl Kubelet {
             restart_all_containers: reported.restart_all_containers,
             bugs: self.config.bugs,
         };
-        let actions = compute_pod_actions_opts(&w.pod, &run.runtime, &self.probes, &options);
-        record_plan_probes(&w.pod, &run.runtime, &options, &actions, &mut self.probes_hit);
+        let actions = compute_pod_actions_opts(&allocated_pod, &run.runtime, &self.probes, &options);
+        record_plan_probes(&allocated_pod, &run.runtime, &options, &actions, &mut self.probes_hit);
         if reported.first && adopts_running(&run.runtime, &actions) {
             self.probes_hit.hit(Probe::StartupAdoptedRunning);
         }
@@ -180,7 +186,7 @@ impl Kubelet {
                 actions: actions.clone(),
             }));
         }
-        let steps = runtime_steps(&w.pod, &run.runtime, &actions, &mut self.probes_hit);
+        let steps = runtime_steps(&allocated_pod, &run.runtime, &actions, &mut self.probes_hit);
         run.sandbox_id = actions.sandbox_id.clone();
         run.attempt = actions.attempt;
         run.push_next(steps.into_iter());
@@ -261,7 +267,8 @@ fn runtime_steps(
     // container to start next).
     steps.extend(actions.init_containers_to_start.iter().map(|&i| Step::Start(ContainerKind::Init, i)));
     steps.extend(actions.next_init_container_to_start.map(|i| Step::Start(ContainerKind::Init, i)));
-    // Step 7: resize running containers: not carried out (see the file's doc).
+    // Step 7: resize running containers in place (`doPodResizeAction`).
+    steps.extend(super::resize::resize_steps(actions));
     // Step 8: start containers in podContainerChanges.ContainersToStart.
     steps.extend(actions.containers_to_start.iter().map(|&i| Step::Start(ContainerKind::Regular, i)));
     steps

@@ -48,6 +48,11 @@ pub(super) enum Step {
     PullImage(ContainerKind, usize),
     CreateContainer(ContainerKind, usize),
     StartContainer(ContainerKind, usize, String),
+    /// Step 7: `UpdateContainerResources` of one container (in-place resize).
+    UpdateContainerResources {
+        container_id: String,
+        resources: crate::linux_resources::LinuxContainerResources,
+    },
     /// The in-place restart of every container removed the pod's containers: sync again at once
     /// (restart_all.rs).
     RequeueAfterReset,
@@ -247,6 +252,9 @@ impl Kubelet {
             Step::PullImage(kind, index) => self.pull_image(uid, (kind, index), now, out),
             Step::CreateContainer(kind, index) => self.create_container(uid, (kind, index), now, out),
             Step::StartContainer(_, _, container_id) => self.start_created(uid, container_id, out),
+            Step::UpdateContainerResources { container_id, resources } => {
+                self.update_container_resources(uid, container_id, resources, out)
+            }
             Step::RequeueAfterReset => self.requeue_after_reset(uid),
             Step::MarkTerminated => self.mark_terminated(uid, out),
             Step::UnmountVolumes => self.unmount_volumes(uid, out),
@@ -308,6 +316,7 @@ impl Kubelet {
             (Step::StartContainer(kind, index, id), Reply::Cri(r)) => {
                 self.on_container_started(uid, (*kind, *index), id, r, now, out)
             }
+            (Step::UpdateContainerResources { .. }, Reply::Cri(r)) => self.on_resources_updated(uid, r),
             (Step::UnmountVolumes, Reply::Node(r)) => self.on_volume_unmounted(uid, call, r),
             (Step::RemoveDataDir, Reply::Node(r)) => self.on_data_dir_removed(uid, r),
             (Step::Release, Reply::Api(r)) => self.on_released(uid, r),
@@ -327,7 +336,8 @@ impl Kubelet {
                 | Step::ImageStatus(..)
                 | Step::PullImage(..)
                 | Step::CreateContainer(..)
-                | Step::StartContainer(..),
+                | Step::StartContainer(..)
+                | Step::UpdateContainerResources { .. },
                 Reply::Api(_) | Reply::Node(_),
             )
             | (Step::Release, Reply::Cri(_) | Reply::Node(_)) => {}

@@ -15,6 +15,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use podsim_model::linux_resources::{to_kube_container_resources, LinuxContainerResources};
+
 use podsim_model::events::{Event as ApiEvent, KubeletEvent};
 use podsim_model::io::{
     ApiError, ApiReply, ApiRequest, ContainerInfo, CriError, CriReply, CriRequest, Input, NodeReply,
@@ -55,6 +57,8 @@ pub struct Runtime {
     pub started: Vec<(Millis, String, String)>,
     /// Every read of one pod's runtime state (a sync's `ReadRuntime`): when, pod UID.
     pub pod_reads: Vec<(Millis, String)>,
+    /// Every `UpdateContainerResources`: when, the container, the values.
+    pub resource_updates: Vec<(Millis, String, LinuxContainerResources)>,
 }
 
 #[derive(Default)]
@@ -549,7 +553,7 @@ impl World {
                     created_at: now,
                     started_at: None,
                     finished_at: None,
-                    resources: None,
+                    resources: config.resources.as_ref().map(to_kube_container_resources),
                 };
                 self.rt.containers.insert(0, (config.pod, status, config.command));
                 CriReply::ContainerCreated { container_id: id }
@@ -579,6 +583,15 @@ impl World {
             }
             CriRequest::RemoveContainer { container_id } => {
                 self.rt.containers.retain(|(_, c, _)| c.id != container_id);
+                CriReply::Ok
+            }
+            CriRequest::UpdateContainerResources { container_id, resources } => {
+                let Some((_, c, _)) = self.rt.containers.iter_mut().find(|(_, c, _)| c.id == container_id)
+                else {
+                    return CriReply::Err(CriError::NotFound);
+                };
+                c.resources = Some(to_kube_container_resources(&resources));
+                self.rt.resource_updates.push((now, container_id, resources));
                 CriReply::Ok
             }
         }
@@ -670,6 +683,9 @@ fn describe(request: &CriRequest) -> String {
             format!("StopContainer {container_id} {timeout_seconds}s")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+        CriRequest::UpdateContainerResources { container_id, .. } => {
+            format!("UpdateContainerResources {container_id}")
+        }
     }
 }
 

@@ -135,7 +135,7 @@ enum Subject {
 }
 
 /// The CRI methods the kubelet calls, by their CRI names.
-pub const CRI_METHODS: [&str; 11] = [
+pub const CRI_METHODS: [&str; 12] = [
     "ListPodSandbox",
     "ListContainers",
     "RunPodSandbox",
@@ -147,6 +147,7 @@ pub const CRI_METHODS: [&str; 11] = [
     "StartContainer",
     "StopContainer",
     "RemoveContainer",
+    "UpdateContainerResources",
 ];
 
 /// The signals a container can be sent.
@@ -848,7 +849,8 @@ impl HappeningLog {
             }
             CriRequest::StartContainer { container_id }
             | CriRequest::StopContainer { container_id, .. }
-            | CriRequest::RemoveContainer { container_id } => {
+            | CriRequest::RemoveContainer { container_id }
+            | CriRequest::UpdateContainerResources { container_id, .. } => {
                 let (p, c) = self.container(container_id);
                 (p, c, None)
             }
@@ -999,6 +1001,9 @@ impl HappeningLog {
                 self.of_pod(t, Kind::Create, pod(&p.namespace, &p.name), None, None);
             }
             Action::UpdatePod(p) => self.of_pod(t, Kind::Update, pod(&p.namespace, &p.name), None, None),
+            Action::ResizePod { namespace, name, .. } => {
+                self.of_pod(t, Kind::Update, pod(namespace, name), None, None)
+            }
             Action::DeletePod { namespace, name, .. } => {
                 self.of_pod(t, Kind::Delete, pod(namespace, name), None, None)
             }

@@ -245,6 +245,10 @@ pub enum ConditionType {
     /// `AllContainersRestarting` (RestartAllContainersOnContainerExits, a pod with a
     /// RestartAllContainers rule).
     AllContainersRestarting,
+    /// `PodResizePending` (an in-place resize the kubelet has not admitted: Deferred or Infeasible).
+    PodResizePending,
+    /// `PodResizeInProgress` (an admitted resize not yet carried out).
+    PodResizeInProgress,
 }
 
 impl ConditionType {
@@ -255,6 +259,8 @@ impl ConditionType {
             ConditionType::ContainersReady => "ContainersReady",
             ConditionType::Ready => "Ready",
             ConditionType::AllContainersRestarting => "AllContainersRestarting",
+            ConditionType::PodResizePending => "PodResizePending",
+            ConditionType::PodResizeInProgress => "PodResizeInProgress",
         }
     }
 }

@@ -13,6 +13,10 @@ pub fn describe_action(a: &Action) -> String {
     match a {
         Action::CreatePod(p) => format!("create pod {}", p.full_name()),
         Action::UpdatePod(p) => format!("update pod {}", p.full_name()),
+        Action::ResizePod { namespace, name, containers } => format!(
+            "resize pod {namespace}/{name}: {}",
+            containers.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        ),
         Action::DeletePod { namespace, name, grace_seconds } => {
             format!("delete pod {namespace}/{name} (grace {grace_seconds:?})")
         }
@@ -26,7 +30,7 @@ pub fn describe_action(a: &Action) -> String {
 pub fn describe_decision(d: &Decision) -> String {
     match d {
         Decision::Planned { pod_uid, actions } => format!(
-            "{pod_uid}: plan killPod={} createSandbox={} attempt={} init={:?} start={:?} ephemeral={:?} kill={:?}{}",
+            "{pod_uid}: plan killPod={} createSandbox={} attempt={} init={:?} start={:?} ephemeral={:?} kill={:?}{}{}",
             actions.kill_pod,
             actions.create_sandbox,
             actions.attempt,
@@ -34,7 +38,8 @@ pub fn describe_decision(d: &Decision) -> String {
             actions.containers_to_start,
             actions.ephemeral_containers_to_start,
             actions.containers_to_kill.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
-            describe_reset(actions)
+            describe_reset(actions),
+            describe_update(actions)
         ),
         Decision::NotStarted { pod_uid, container, reason } => format!("{pod_uid}: {container} not started: {reason}"),
         Decision::Worker { pod_uid, state } => format!("{pod_uid}: worker {state:?}"),
@@ -49,6 +54,22 @@ fn describe_reset(actions: &podsim_model::PodActions) -> String {
     }
     let names: Vec<&str> = actions.containers_to_reset.iter().map(|r| r.name.as_str()).collect();
     format!(" reset={names:?}")
+}
+
+/// The in-place resize of a plan (`ContainersToUpdate`), by resource; "" if none.
+fn describe_update(actions: &podsim_model::PodActions) -> String {
+    let parts: Vec<String> = actions
+        .containers_to_update
+        .iter()
+        .map(|(name, list)| {
+            let names: Vec<&str> = list.iter().map(|u| u.name.as_str()).collect();
+            format!("{name:?}={names:?}")
+        })
+        .collect();
+    if parts.is_empty() {
+        return String::new();
+    }
+    format!(" update=[{}]", parts.join(", "))
 }
 
 /// One line for a jittered timer the world resolved: what for, its base delay and jitter, what was
@@ -153,6 +174,10 @@ pub fn short_cri(r: &CriRequest) -> String {
             format!("StopContainer {container_id} (SIGTERM, SIGKILL after {timeout_seconds}s)")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+        CriRequest::UpdateContainerResources { container_id, resources } => format!(
+            "UpdateContainerResources {container_id} cpu shares {} quota {}/{} memory limit {}",
+            resources.cpu_shares, resources.cpu_quota, resources.cpu_period, resources.memory_limit_in_bytes
+        ),
     }
 }
 

@@ -62,6 +62,14 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
                 }
                 stored.map(|_| ())
             }
+            Action::ResizePod { namespace, name, containers } => {
+                let served = self.scenario.kubelet.feature_gates.in_place_pod_vertical_scaling;
+                let stored = self.api.resize_pod(now, &namespace, &name, &containers, served);
+                if let Ok(p) = &stored {
+                    self.checker.on_spec(now, p);
+                }
+                stored.map(|_| ())
+            }
             Action::DeletePod { namespace, name, grace_seconds } => {
                 self.api.delete_pod(now, &namespace, &name, grace_seconds)
             }

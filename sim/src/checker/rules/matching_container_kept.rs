@@ -18,7 +18,7 @@ impl Check for MatchingContainerKept {
     }
 
     fn words(&self) -> &'static str {
-        "A running container whose spec hash matches is stopped only for deletion, a probe failure, a sandbox change or the pod finishing."
+        "A running container whose spec hash matches is stopped only for deletion, a probe failure, a sandbox change, a resize its resize policy restarts it for, or the pod finishing."
     }
 
     fn observes(&self) -> &'static [ObservationKind] {
@@ -43,11 +43,24 @@ impl Check for MatchingContainerKept {
         let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
         // An in-place restart of every container stops them all (KEP-5532).
         let restarting_all = context.memory.restarting_all(&pod.uid);
-        if spec_changed || sandbox_changed || probe_failure || restarting_all {
+        // An in-place resize whose resize policy asks for a restart (`computePodResizeAction`).
+        let resize_restart = resize_requires_restart(spec, c);
+        if spec_changed || sandbox_changed || probe_failure || restarting_all || resize_restart {
             return Vec::new();
         }
         let detail =
             format!("{} stopped although it runs with a matching hash in a ready sandbox", stop.who());
         vec![Finding::of_pod(stop.pod_name(), detail)]
     }
+}
+
+/// The container runs with other cgroup values than its spec asks for, and its resize policy
+/// restarts it for a resize (`RestartContainer` for cpu or memory).
+fn resize_requires_restart(spec: &podsim_model::Container, c: &podsim_model::ContainerStatus) -> bool {
+    use podsim_model::linux_resources::{calculate_linux_resources, to_kube_container_resources};
+    use podsim_model::pod::ResizeRestartPolicy;
+    let Some(actual) = &c.resources else { return false };
+    let wanted = to_kube_container_resources(&calculate_linux_resources(&spec.resources));
+    wanted != *actual
+        && spec.resize_policy.iter().any(|p| p.restart_policy == ResizeRestartPolicy::RestartContainer)
 }
