@@ -404,6 +404,11 @@ pub enum Timer {
     },
     /// The event sink's sleep between tries of one event is over (`recordToSink`).
     EventRetry,
+    /// A preStop hook or a container's wait for its turn to stop may have ended (`killContainer`).
+    KillProgress {
+        /// The pod being killed.
+        pod_uid: String,
+    },
 }
 
 /// Everything the kubelet can observe.

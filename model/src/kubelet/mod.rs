@@ -38,7 +38,9 @@
 //! | `computePodActions` | `crate::actions` | kuberuntime_manager.go `computePodActions` |
 //! | startContainer: backoff → image → config → create → start | `start.rs` | kuberuntime_container.go `startContainer`, kuberuntime_manager.go `doBackOff`, images/image_manager.go `EnsureImageExists` |
 //! | serial or parallel image pulls | `image_puller.rs` | images/puller.go |
-//! | kill the pod, kill containers, grace periods | `kill.rs` | kuberuntime_manager.go `killPodWithSyncResult`; kuberuntime_container.go `killContainer`, `killContainersWithSyncResult` |
+//! | kill the pod, kill containers, grace periods | `kill.rs` | kuberuntime_manager.go `killPodWithSyncResult`; kuberuntime_container.go `killContainer`, `executePreStopHook`, `killContainersWithSyncResult` |
+//! | sidecars stop after the regular containers, in reverse order | `termination_order.rs` | kuberuntime_termination_order.go `newTerminationOrdering`, `waitForTurn` |
+//! | running a lifecycle hook (sleep, httpGet, tcpSocket, exec) | `hooks.rs` | lifecycle/handlers.go `HandlerRunner.Run` |
 //! | container and sandbox GC, purge init containers | `gc.rs` | kuberuntime_gc.go `evictContainers`, `evictSandboxes`; kuberuntime_container.go `purgeInitContainers` |
 //! | terminated: unmount, remove dir, release | `terminated.rs` | kubelet.go `SyncTerminatedPod`; pod_workers.go `completeTerminated`; status_manager.go `canBeDeleted` |
 //! | status generation and the API write | `status_manager.rs` | kubelet_pods.go `generateAPIPodStatus`; status/status_manager.go `SetPodStatus`, `syncBatch` |
@@ -51,6 +53,7 @@
 mod config;
 mod event_sites;
 mod gc;
+mod hooks;
 mod housekeeping;
 pub mod image_puller;
 mod kill;
@@ -66,6 +69,7 @@ mod status_manager;
 mod sync_pod;
 mod sync_run;
 mod terminated;
+pub mod termination_order;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -341,6 +345,7 @@ impl Kubelet {
             }
             Timer::SecretSyncTimeout { pod_uid } => self.on_secret_sync_timeout(&pod_uid, now, out),
             Timer::StatusRetry { pod_uid } => self.retry_status(&pod_uid, out),
+            Timer::KillProgress { pod_uid } => self.on_kill_timer(&pod_uid, now, out),
             Timer::EventRetry => {
                 if let Some(write) = self.recorder.on_retry_timer() {
                     self.write_event(write, out);
