@@ -197,6 +197,8 @@ probes! {
         "SyncPod: the pod is Succeeded or Failed and not deleted: stop it, release its volumes, keep the object"),
     TerminateKillRunning = ("terminate.kill_running", World,
         "SyncTerminatingPod: running containers are stopped with the deletion's grace period"),
+    StatusActiveDeadline = ("status.active_deadline", World,
+        "generateAPIPodStatus: the pod is past its activeDeadlineSeconds: Failed, DeadlineExceeded (active deadline handler ShouldEvict)"),
     KillSidecarOrdering = ("kill.sidecar_ordering", World,
         "killContainersWithSyncResult: a pod with sidecars is killed whole: sidecars wait for the regular containers, in reverse order (terminationOrdering)"),
     KillTurnWaited = ("kill.turn_waited", World,

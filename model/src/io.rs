@@ -404,6 +404,11 @@ pub enum Timer {
     },
     /// The event sink's sleep between tries of one event is over (`recordToSink`).
     EventRetry,
+    /// The pod's active deadline passed (the sync loop's tick finds `ShouldSync`).
+    ActiveDeadline {
+        /// The pod.
+        pod_uid: String,
+    },
     /// A preStop hook or a container's wait for its turn to stop may have ended (`killContainer`).
     KillProgress {
         /// The pod being killed.

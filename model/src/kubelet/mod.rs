@@ -43,6 +43,7 @@
 //! | running a lifecycle hook (sleep, httpGet, tcpSocket, exec) | `hooks.rs` | lifecycle/handlers.go `HandlerRunner.Run` |
 //! | container and sandbox GC, purge init containers | `gc.rs` | kuberuntime_gc.go `evictContainers`, `evictSandboxes`; kuberuntime_container.go `purgeInitContainers` |
 //! | terminated: unmount, remove dir, release | `terminated.rs` | kubelet.go `SyncTerminatedPod`; pod_workers.go `completeTerminated`; status_manager.go `canBeDeleted` |
+//! | activeDeadlineSeconds: Failed, DeadlineExceeded | `active_deadline.rs` | active_deadline.go `pastActiveDeadline`, `ShouldEvict`, `ShouldSync` |
 //! | status generation and the API write | `status_manager.rs` | kubelet_pods.go `generateAPIPodStatus`; status/status_manager.go `SetPodStatus`, `syncBatch` |
 //! | relist, sync-worthy events | `pleg.rs` | pleg/generic.go `relist`, `isSyncPodWorthy` |
 //! | Secrets for image pulls, env and volumes | `secret_manager.rs` | secret/secret_manager.go; util/manager/watch_based_manager.go |
@@ -50,6 +51,7 @@
 //! | Events: reasons, messages, where recorded | `event_sites.rs` | the kubelet's `recorder.Eventf` calls (events/event.go reasons) |
 //! | the event recorder and sink | `recorder.rs` | client-go tools/record event.go, events_cache.go |
 
+mod active_deadline;
 mod config;
 mod event_sites;
 mod gc;
@@ -84,6 +86,7 @@ use crate::pod::{Container, ContainerKind, Pod};
 use crate::runtime::{Millis, ProbeResult, ProbeResults};
 use crate::status::PodStatusReport;
 
+pub use active_deadline::{DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE};
 use config::SECRET_IDLE_SYNC_FREQUENCIES;
 pub use config::{
     BackoffBounds, CrashLoopBackOffConfig, KubeletConfig, CRASH_LOOP_INITIAL, CRASH_LOOP_MAX,
@@ -146,6 +149,8 @@ pub struct Kubelet {
     disk: Option<BTreeMap<String, BTreeSet<String>>>,
     /// The decisions reached (rule coverage; the recorder keeps its own).
     probes_hit: Probes,
+    /// When the kubelet started: the phase of its one-second sync tick.
+    started_at: Millis,
 }
 
 fn container_of(pod: &Pod, kind: ContainerKind, index: usize) -> &Container {
@@ -179,6 +184,7 @@ impl Kubelet {
             recorder: Recorder::new(&config.node_name),
             disk: None,
             probes_hit: Probes::new(),
+            started_at: 0,
             config,
         }
     }
@@ -320,6 +326,7 @@ impl Kubelet {
     /// The kubelet process starts: the pod source's reflector lists, the PLEG starts relisting, and
     /// the Secret manager's idle recycler starts its minutes.
     fn start(&mut self, now: Millis, out: &mut Vec<Output>) {
+        self.started_at = now;
         self.reflector = ListWatch::new(now);
         self.secrets = SecretManager::new(now, SECRET_IDLE_SYNC_FREQUENCIES * self.config.sync_frequency);
         let next = self.reflector.start();
@@ -346,6 +353,7 @@ impl Kubelet {
             Timer::SecretSyncTimeout { pod_uid } => self.on_secret_sync_timeout(&pod_uid, now, out),
             Timer::StatusRetry { pod_uid } => self.retry_status(&pod_uid, out),
             Timer::KillProgress { pod_uid } => self.on_kill_timer(&pod_uid, now, out),
+            Timer::ActiveDeadline { pod_uid } => self.on_active_deadline(&pod_uid, now, out),
             Timer::EventRetry => {
                 if let Some(write) = self.recorder.on_retry_timer() {
                     self.write_event(write, out);
@@ -375,6 +383,18 @@ impl Kubelet {
         *slot = Some(result);
         if let Some(uid) = self.pleg_owner_of(&container_id) {
             self.request_sync(&uid, now, out);
+        }
+    }
+
+    /// The sync loop's tick after a pod's active deadline: a syncing pod past it is synced now
+    /// (`ShouldSync`), and its status turns Failed (active_deadline.rs).
+    fn on_active_deadline(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let due = self.workers.get(uid).is_some_and(|w| {
+            w.state == WorkerState::Syncing
+                && active_deadline::past_active_deadline(w.latest(), w.start_time, now)
+        });
+        if due {
+            self.request_sync(uid, now, out);
         }
     }
 

@@ -152,7 +152,7 @@ impl Kubelet {
     /// The `Plan` step: report the status, then Step 1 of the runtime's `SyncPod`, which queues the
     /// steps 2-8.
     pub(super) fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
-        let reported = self.report_status(uid, out);
+        let reported = self.report_status(uid, false, now, out);
         let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
         if reported.terminal && !w.is_deleted() {
             // Succeeded or Failed: nothing will run again; stop the sandbox and release its volumes.

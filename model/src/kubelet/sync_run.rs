@@ -55,6 +55,8 @@ pub(super) enum Step {
     /// The in-place restart of every container removed the pod's containers: sync again at once
     /// (restart_all.rs).
     RequeueAfterReset,
+    /// `SyncTerminatingPod`'s final status, from the runtime state just read (`podIsTerminal`).
+    ReportTerminalStatus,
     /// Terminating is done: the worker becomes terminated.
     MarkTerminated,
     UnmountVolumes,
@@ -259,6 +261,9 @@ impl Kubelet {
             Step::CreateContainer(kind, index) => self.create_container(uid, (kind, index), now, out),
             Step::StartContainer(_, _, container_id) => self.start_created(uid, container_id, out),
             Step::RequeueAfterReset => self.requeue_after_reset(uid),
+            Step::ReportTerminalStatus => {
+                self.report_status(uid, true, now, out);
+            }
             Step::MarkTerminated => self.mark_terminated(uid, out),
             Step::UnmountVolumes => self.unmount_volumes(uid, out),
             Step::RemoveDataDir => self.remove_data_dir(uid, out),
@@ -352,6 +357,7 @@ impl Kubelet {
                 | Step::RemoveAll
                 | Step::Start(..)
                 | Step::RequeueAfterReset
+                | Step::ReportTerminalStatus
                 | Step::MarkTerminated,
                 _,
             ) => unreachable!(

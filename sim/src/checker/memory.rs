@@ -40,6 +40,9 @@ pub struct Memory {
     /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more),
     /// and when it was first shown a deletion.
     seen_deletion: BTreeMap<String, (i64, Millis)>,
+    /// Per pod UID: when the kubelet was first shown the pod (no start time of the kubelet's can be
+    /// earlier).
+    first_seen: BTreeMap<String, Millis>,
     /// Per Secret: whether the kubelet's latest read found it.
     seen_secret: BTreeMap<(String, String), bool>,
     /// Per pod UID: the container that exited on its own matching a RestartAllContainers rule, while
@@ -81,6 +84,16 @@ impl Memory {
     /// The shortest deletion grace period the kubelet was shown for the pod, once it saw a deletion.
     pub fn seen_deletion(&self, pod_uid: &str) -> Option<i64> {
         self.seen_deletion.get(pod_uid).map(|&(grace, _)| grace)
+    }
+
+    /// Whether the pod's `activeDeadlineSeconds` may have passed: that long after the kubelet was
+    /// first shown the pod (its start time is no earlier).
+    pub fn active_deadline_may_have_passed(&self, pod: &Pod, now: Millis) -> bool {
+        let (Some(seconds), Some(&seen)) = (pod.spec.active_deadline_seconds, self.first_seen.get(&pod.uid))
+        else {
+            return false;
+        };
+        now >= seen.saturating_add(u64::try_from(seconds).unwrap_or(0).saturating_mul(1000))
     }
 
     /// When the kubelet was first shown the pod's deletion.
@@ -140,6 +153,7 @@ impl Memory {
     /// is known to the kubelet from now on.
     fn learn_seen_pod(&mut self, now: Millis, pod: &Pod) {
         self.learn_spec(pod);
+        self.first_seen.entry(pod.uid.clone()).or_insert(now);
         if pod.deletion_timestamp.is_some() {
             let grace = pod.grace_period_seconds().max(1);
             let e = self.seen_deletion.entry(pod.uid.clone()).or_insert((grace, now));

@@ -43,7 +43,7 @@ impl Check for GracePeriodHonoured {
             let due = seen_at.saturating_add(u64::try_from(required).unwrap_or(0) * 1000);
             if kill_at < due {
                 details.push(format!(
-                    "{} of a deleted pod stopped with {timeout}s at {}s, so killed before its grace period of {required}s from {}s ends",
+                    "{} of a deleted pod stopped with {timeout}s at {}s, so killed before its grace period {required}s from {}s ends",
                     stop.who(),
                     context.now / 1000,
                     seen_at / 1000

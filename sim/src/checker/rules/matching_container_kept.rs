@@ -1,6 +1,7 @@
 //! A running container whose spec hash matches is kept (`computePodActions`: a container is killed
 //! only when `containerChanged`, its liveness or startup probe failed, the sandbox changed, or the pod
-//! is finished or deleted).
+//! is finished or deleted; the active deadline handler finishes a pod past its
+//! `activeDeadlineSeconds`).
 
 use podsim_model::ContainerKind;
 
@@ -43,7 +44,9 @@ impl Check for MatchingContainerKept {
         let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
         // An in-place restart of every container stops them all (KEP-5532).
         let restarting_all = context.memory.restarting_all(&pod.uid);
-        if spec_changed || sandbox_changed || probe_failure || restarting_all {
+        // Past its active deadline the pod is Failed, and the kubelet kills it.
+        let deadline = context.memory.active_deadline_may_have_passed(pod, context.now);
+        if spec_changed || sandbox_changed || probe_failure || restarting_all || deadline {
             return Vec::new();
         }
         let detail =
