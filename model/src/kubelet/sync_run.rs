@@ -116,6 +116,8 @@ pub(super) struct SyncRun {
     pub(super) kill_failures: Vec<String>,
     /// The container kills of the current step (its hooks, turns and stops).
     pub(super) kills: Option<Kills>,
+    /// A postStart hook runs until then: `startContainer` waits for it, so the next container too.
+    pub(super) post_start_until: Option<Millis>,
 }
 
 impl SyncRun {
@@ -139,6 +141,7 @@ impl SyncRun {
             pull_started: 0,
             kill_failures: Vec::new(),
             kills: None,
+            post_start_until: None,
         }
     }
 
@@ -147,6 +150,7 @@ impl SyncRun {
         !self.waiting.is_empty()
             || self.awaiting_secret.is_some()
             || self.kills.as_ref().is_some_and(|k| !k.all_done())
+            || self.post_start_until.is_some()
     }
 
     /// The current step is done: nothing of it is outstanding.

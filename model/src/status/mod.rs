@@ -89,6 +89,8 @@ pub mod reason {
     pub const ERR_IMAGE_NEVER_PULL: &str = "ErrImageNeverPull";
     /// The container keeps exiting and its restart is backing off.
     pub const CRASH_LOOP_BACK_OFF: &str = "CrashLoopBackOff";
+    /// The container's postStart hook failed (`kubecontainer.ErrPostStartHook`).
+    pub const POST_START_HOOK_ERROR: &str = "PostStartHookError";
     /// `StartContainer` failed in the runtime (`kubecontainer.ErrRunContainer`).
     pub const RUN_CONTAINER_ERROR: &str = "RunContainerError";
     /// Exited with code 0 (containerd's `completeExitReason`).

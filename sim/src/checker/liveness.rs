@@ -115,7 +115,19 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
         .init_containers
         .iter()
         .any(|c| c.is_restartable_init_container() && sidecar_never_seen_running(workload(c)));
-    init_fails || sidecar_never_runs || config_missing(view, pod) || never_pull_missing(view, pod)
+    // A postStart hook other than a sleep always fails in podsim (model/src/kubelet/hooks.rs): its
+    // container is killed at every start.
+    let post_start_fails = pod.all_containers().any(|(_, c)| {
+        c.lifecycle
+            .post_start
+            .as_ref()
+            .is_some_and(|h| !matches!(h, podsim_model::pod::LifecycleHandler::Sleep { .. }))
+    });
+    init_fails
+        || sidecar_never_runs
+        || post_start_fails
+        || config_missing(view, pod)
+        || never_pull_missing(view, pod)
 }
 
 /// A Secret the pod needs (env or volume, not optional) that the API server does not have.
