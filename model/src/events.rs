@@ -8,8 +8,8 @@
 //! the container's name in 1.35, kubernetes/kubernetes#134043), and `SyncPod`
 //! (`kuberuntime_manager.go`: SandboxChanged, FailedCreatePodSandBox).
 //!
-//! Only what the model does emits an event: podsim has no lifecycle hooks (FailedPostStartHook,
-//! FailedPreStopHook), no probes that fail on their own (Unhealthy), no node events.
+//! Only what the model does emits an event: podsim has no probes that fail on their own
+//! (Unhealthy), no node events.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,12 @@ pub mod reason {
     pub const FAILED_CREATE_POD_SANDBOX: &str = "FailedCreatePodSandBox";
     /// `FailedToKillPod`.
     pub const FAILED_KILL_POD: &str = "FailedKillPod";
+    /// `FailedPreStopHook`.
+    pub const FAILED_PRE_STOP_HOOK: &str = "FailedPreStopHook";
+    /// `FailedPostStartHook`.
+    pub const FAILED_POST_START_HOOK: &str = "FailedPostStartHook";
+    /// The active deadline handler's reason (pkg/kubelet/active_deadline.go).
+    pub const DEADLINE_EXCEEDED: &str = "DeadlineExceeded";
 }
 
 /// What the kubelet hands its recorder (`recorder.Event(ref, type, reason, message)`): the pod the

@@ -417,6 +417,21 @@ pub enum Timer {
     },
     /// The event sink's sleep between tries of one event is over (`recordToSink`).
     EventRetry,
+    /// A postStart sleep hook of the pod's sync may have ended.
+    PostStartDone {
+        /// The pod.
+        pod_uid: String,
+    },
+    /// The pod's active deadline passed (the sync loop's tick finds `ShouldSync`).
+    ActiveDeadline {
+        /// The pod.
+        pod_uid: String,
+    },
+    /// A preStop hook or a container's wait for its turn to stop may have ended (`killContainer`).
+    KillProgress {
+        /// The pod being killed.
+        pod_uid: String,
+    },
 }
 
 /// Everything the kubelet can observe.

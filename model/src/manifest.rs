@@ -16,6 +16,9 @@ use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::gates::FeatureGates;
+use lifecycle::LifecycleM;
+
+mod lifecycle;
 use crate::pod::{
     Container, ContainerResizePolicy, ContainerRestartRule, EnvSource, EnvVar, Pod, PodSpec, PullPolicy,
     Quantity, ResourceList, ResourceRequirements, RestartPolicy, RestartRuleAction, Volume, VolumeMount,
@@ -89,6 +92,8 @@ struct SpecM {
     #[serde(default)]
     termination_grace_period_seconds: Option<i64>,
     #[serde(default)]
+    active_deadline_seconds: Option<i64>,
+    #[serde(default)]
     init_containers: Vec<ContainerM>,
     containers: Vec<ContainerM>,
     #[serde(default)]
@@ -137,13 +142,6 @@ struct ResourcesM {
     requests: BTreeMap<String, Quantity>,
     #[serde(default)]
     limits: BTreeMap<String, Quantity>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LifecycleM {
-    #[serde(default)]
-    post_start: Option<IgnoredAny>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -275,6 +273,8 @@ impl PodManifest {
             return Err(invalid("spec.containers".into(), "a pod needs at least one container"));
         }
         drop_disabled_fields(&mut s, gates);
+        let grace = s.termination_grace_period_seconds.unwrap_or(30);
+        let active_deadline_seconds = validate_active_deadline(s.active_deadline_seconds)?;
         let mut names = BTreeSet::new();
         let mut convert = |list: Vec<ContainerM>, kind: ListKind| -> Result<Vec<Container>, InvalidPod> {
             list.into_iter()
@@ -296,7 +296,7 @@ impl PodManifest {
                     validate_restart_policy(&c, kind, gates)
                         .map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))?;
                     validate_resources(&c).map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))?;
-                    Ok(c.into_container())
+                    c.into_container(grace).map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))
                 })
                 .collect()
         };
@@ -316,7 +316,8 @@ impl PodManifest {
                 node_name: s.node_name.unwrap_or_default(),
                 restart_policy: s.restart_policy.unwrap_or_default(),
                 host_network: s.host_network.unwrap_or(false),
-                termination_grace_period_seconds: s.termination_grace_period_seconds.unwrap_or(30),
+                termination_grace_period_seconds: grace,
+                active_deadline_seconds,
                 init_containers,
                 containers,
                 ephemeral_containers,
@@ -536,8 +537,20 @@ impl ResourcesM {
     }
 }
 
+/// `spec.activeDeadlineSeconds` (validation.go `ValidatePodSpec`): from 1 to 2147483647 when set.
+fn validate_active_deadline(value: Option<i64>) -> Result<Option<i64>, InvalidPod> {
+    match value {
+        Some(v) if !(1..=i64::from(i32::MAX)).contains(&v) => Err(InvalidPod {
+            path: "spec.activeDeadlineSeconds".into(),
+            message: format!("{v}: must be between 1 and 2147483647, inclusive"),
+        }),
+        v => Ok(v),
+    }
+}
+
 impl ContainerM {
-    fn into_container(self) -> Container {
+    /// The model's container; its lifecycle validated against the pod's grace period.
+    fn into_container(self, grace_period_seconds: i64) -> Result<Container, FieldError> {
         let mut c = Container::new(self.name, self.image);
         if let Some(p) = self.image_pull_policy {
             c.image_pull_policy = p;
@@ -556,8 +569,10 @@ impl ContainerM {
         c.resize_policy = self.resize_policy;
         c.has_liveness_probe = self.liveness_probe.is_some();
         c.has_startup_probe = self.startup_probe.is_some();
-        c.has_post_start_hook = self.lifecycle.is_some_and(|l| l.post_start.is_some());
-        c
+        if let Some(l) = self.lifecycle {
+            c.lifecycle = l.into_lifecycle(grace_period_seconds)?;
+        }
+        Ok(c)
     }
 }
 

@@ -7,10 +7,15 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::hash_container;
 
+mod lifecycle;
 mod qos;
 mod resources;
 mod restart_rules;
 
+pub use lifecycle::{
+    exec_hook_failed_message, http_hook_failed_message, invalid_handler_message, HookOutcome, Lifecycle,
+    LifecycleHandler,
+};
 pub use qos::{effective_request, get_pod_qos, pod_request, QosClass};
 
 pub use resources::{
@@ -57,6 +62,9 @@ pub struct PodSpec {
     pub host_network: bool,
     /// `spec.terminationGracePeriodSeconds` (default 30).
     pub termination_grace_period_seconds: i64,
+    /// `spec.activeDeadlineSeconds`: how long the pod may be active on the node, from its start time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
     /// `spec.initContainers`, in order; sidecars have `restart_policy: Some(Always)`.
     pub init_containers: Vec<Container>,
     /// `spec.containers`.
@@ -153,8 +161,8 @@ pub struct Container {
     pub has_liveness_probe: bool,
     /// Whether a startup probe is set.
     pub has_startup_probe: bool,
-    /// Whether a postStart hook is set.
-    pub has_post_start_hook: bool,
+    /// `lifecycle`: the postStart and preStop hooks.
+    pub lifecycle: Lifecycle,
 }
 
 impl Container {
@@ -177,7 +185,7 @@ impl Container {
             resize_policy: Vec::new(),
             has_liveness_probe: false,
             has_startup_probe: false,
-            has_post_start_hook: false,
+            lifecycle: Lifecycle::default(),
         }
     }
 
@@ -243,8 +251,8 @@ struct ContainerFields {
     has_liveness_probe: bool,
     #[serde(default)]
     has_startup_probe: bool,
-    #[serde(default)]
-    has_post_start_hook: bool,
+    #[serde(default, skip_serializing_if = "Lifecycle::is_empty")]
+    lifecycle: Lifecycle,
 }
 
 impl From<ContainerFields> for Container {
@@ -263,7 +271,7 @@ impl From<ContainerFields> for Container {
         c.resize_policy = f.resize_policy;
         c.has_liveness_probe = f.has_liveness_probe;
         c.has_startup_probe = f.has_startup_probe;
-        c.has_post_start_hook = f.has_post_start_hook;
+        c.lifecycle = f.lifecycle;
         c
     }
 }
@@ -284,7 +292,7 @@ impl From<Container> for ContainerFields {
             resize_policy: c.resize_policy,
             has_liveness_probe: c.has_liveness_probe,
             has_startup_probe: c.has_startup_probe,
-            has_post_start_hook: c.has_post_start_hook,
+            lifecycle: c.lifecycle,
         }
     }
 }
@@ -391,6 +399,7 @@ impl Pod {
                 restart_policy: RestartPolicy::Always,
                 host_network: false,
                 termination_grace_period_seconds: 30,
+                active_deadline_seconds: None,
                 init_containers: Vec::new(),
                 containers: Vec::new(),
                 ephemeral_containers: Vec::new(),

@@ -146,7 +146,8 @@ fn left_overs_with_stale_hashes_are_replaced_and_matching_ones_kept() {
     assert_eq!(counts, vec![3, 1, 5], "the API server hears the counts the kubelet read back");
 }
 
-/// HandlePodCleanups: a runtime pod the API server does not have is killed (grace period 1 s) and
+/// HandlePodCleanups: a runtime pod the API server does not have is killed (grace period 1 s, which
+/// `killContainer` raises to its `minimumGracePeriodInSeconds`, 2 s) and
 /// removed, also when the pod source was not ready at the first relist (its list was lost in a
 /// partition): the housekeeping looks at every runtime pod, not only at the ones that just changed.
 #[test]
@@ -161,7 +162,7 @@ fn a_runtime_pod_unknown_to_the_api_server_is_killed_once_the_source_is_ready() 
     w.run_for(30_000);
     assert!(w.api.requests.iter().filter(|(_, k)| *k == "ListPods").count() >= 2, "the first list failed");
     assert_eq!(w.anything_left_of("uid-gone"), Vec::<String>::new(), "{:?}", w.rt.calls);
-    assert!(w.rt.calls.contains(&"StopContainer orphan-c 1s".to_string()), "{:?}", w.rt.calls);
+    assert!(w.rt.calls.contains(&"StopContainer orphan-c 2s".to_string()), "{:?}", w.rt.calls);
 }
 
 /// cleanupOrphanedPodDirs: a directory of a pod nobody knows is removed, after the volume manager

@@ -704,8 +704,9 @@ const UPDATABLE_POD_SPEC_FIELDS: &str = "`spec.containers[*].image`,`spec.initCo
 
 /// `ValidatePodUpdate`'s rule for the spec (pkg/apis/core/validation): binding an unbound pod sets
 /// `nodeName`, which is then immutable; otherwise only the images of containers and init containers
-/// may change (each still non-empty), and `terminationGracePeriodSeconds` may go from negative to 1.
-/// (`activeDeadlineSeconds` and tolerations are mutable too, but the model carries neither.) Ephemeral
+/// may change (each still non-empty), `terminationGracePeriodSeconds` may go from negative to 1, and
+/// `activeDeadlineSeconds` may be set, or lowered, but neither raised nor removed (tolerations are
+/// mutable too, but the model carries none). Ephemeral
 /// containers change only through their subresource, and resources only through `resize`, never by
 /// an update. The error names the fields that changed.
 pub fn validate_pod_spec_update(old: &PodSpec, new: &PodSpec) -> Result<(), String> {
@@ -717,8 +718,10 @@ pub fn validate_pod_spec_update(old: &PodSpec, new: &PodSpec) -> Result<(), Stri
             return Err(format!("spec.{list}[{i}].image: Required value"));
         }
     }
+    validate_active_deadline_update(old.active_deadline_seconds, new.active_deadline_seconds)?;
     let mut munged = new.clone();
     munged.node_name = old.node_name.clone();
+    munged.active_deadline_seconds = old.active_deadline_seconds;
     for (mine, theirs) in
         [(&mut munged.containers, &old.containers), (&mut munged.init_containers, &old.init_containers)]
     {
@@ -738,6 +741,24 @@ pub fn validate_pod_spec_update(old: &PodSpec, new: &PodSpec) -> Result<(), Stri
         "spec: Forbidden: pod updates may not change fields other than {UPDATABLE_POD_SPEC_FIELDS} (changed: {})",
         changed_fields(old, &munged).join(", ")
     ))
+}
+
+/// `ValidatePodUpdate`'s rule for `spec.activeDeadlineSeconds`: a new value lies in 0..=2^31-1 and is
+/// at most the old one; a value once set may not be removed.
+fn validate_active_deadline_update(old: Option<i64>, new: Option<i64>) -> Result<(), String> {
+    match (old, new) {
+        (_, Some(n)) if !(0..=i64::from(i32::MAX)).contains(&n) => Err(format!(
+            "spec.activeDeadlineSeconds: Invalid value: {n}: must be between 0 and 2147483647, inclusive"
+        )),
+        (Some(o), Some(n)) if o < n => Err(format!(
+            "spec.activeDeadlineSeconds: Invalid value: {n}: must be less than or equal to previous value"
+        )),
+        (Some(_), None) => Err(
+            "spec.activeDeadlineSeconds: Invalid value: null: must not update from a positive integer to nil value"
+                .to_string(),
+        ),
+        _ => Ok(()),
+    }
 }
 
 /// The paths of the fields in which two specs differ (`spec.containers[0].args`, `spec.volumes`).
@@ -943,6 +964,31 @@ mod tests {
         assert_eq!(validate_pod_spec_update(&spec, &to_one), Ok(()));
         to_one.termination_grace_period_seconds = 2;
         assert!(validate_pod_spec_update(&spec, &to_one).is_err());
+    }
+
+    /// `ValidatePodUpdate` on `activeDeadlineSeconds`: it may be set or lowered, not raised or removed
+    /// (the cases of the API server's messages, validation.go).
+    #[test]
+    fn active_deadline_may_be_set_or_lowered_only() {
+        assert_eq!(refusal(|p| p.spec.active_deadline_seconds = Some(10)), None, "set from none");
+        let with = |v: Option<i64>| {
+            let mut s = pod_with_app("a").spec;
+            s.active_deadline_seconds = v;
+            s
+        };
+        assert_eq!(validate_pod_spec_update(&with(Some(10)), &with(Some(5))), Ok(()));
+        assert_eq!(validate_pod_spec_update(&with(Some(10)), &with(Some(10))), Ok(()));
+        assert_eq!(
+            validate_pod_spec_update(&with(Some(10)), &with(Some(20))).unwrap_err(),
+            "spec.activeDeadlineSeconds: Invalid value: 20: must be less than or equal to previous value"
+        );
+        assert_eq!(
+            validate_pod_spec_update(&with(Some(10)), &with(None)).unwrap_err(),
+            "spec.activeDeadlineSeconds: Invalid value: null: must not update from a positive integer to nil value"
+        );
+        assert!(validate_pod_spec_update(&with(None), &with(Some(3_000_000_000)))
+            .unwrap_err()
+            .contains("must be between 0 and 2147483647, inclusive"));
     }
 
     #[test]

@@ -353,12 +353,15 @@ impl<'o> Draft<'o> {
         // Hook (restart-all): a RestartAllContainers rule, drawn apart.
         crate::generate_restart_all::maybe_add_rule(self.seed, name, policy, &mut containers);
         crate::generate_restart_all::maybe_add_own_policy(self.seed, name, &mut containers);
+        // Hook (lifecycle): hooks on some containers, drawn apart.
+        crate::generate_lifecycle::maybe_add_hooks(self.seed, name, grace, [&mut init, &mut containers]);
         let mut spec = json!({
             "restartPolicy": policy,
             "terminationGracePeriodSeconds": grace,
             "containers": containers,
         });
         let obj = spec.as_object_mut().expect("an object");
+        crate::generate_lifecycle::maybe_add_deadline(self.seed, name, obj);
         if !init.is_empty() {
             obj.insert("initContainers".into(), json!(init));
         }

@@ -16,6 +16,7 @@ pub mod events;
 pub mod expect;
 pub mod faults;
 pub mod generate;
+pub mod generate_lifecycle;
 pub mod generate_restart_all;
 pub mod harness;
 pub mod history;

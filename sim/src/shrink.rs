@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use podsim_model::pod::{EnvSource, VolumeSource};
+use podsim_model::pod::{EnvSource, LifecycleHandler, VolumeSource};
 use podsim_model::{Container, Millis, Pod};
 
 use crate::checker::Rule;
@@ -168,6 +168,9 @@ pub fn pod_manifest(pod: &Pod) -> Value {
         "containers": containers(&pod.spec.containers),
     });
     let obj = spec.as_object_mut().expect("an object");
+    if let Some(deadline) = pod.spec.active_deadline_seconds {
+        obj.insert("activeDeadlineSeconds".into(), json!(deadline));
+    }
     if pod.spec.host_network {
         obj.insert("hostNetwork".into(), json!(true));
     }
@@ -245,10 +248,34 @@ fn container_manifest(c: &Container) -> Value {
     if c.has_startup_probe {
         obj.insert("startupProbe".into(), probe.clone());
     }
-    if c.has_post_start_hook {
-        obj.insert("lifecycle".into(), json!({"postStart": probe}));
+    if !c.lifecycle.is_empty() {
+        let mut lifecycle = serde_json::Map::new();
+        if let Some(h) = &c.lifecycle.post_start {
+            lifecycle.insert("postStart".into(), handler_manifest(h));
+        }
+        if let Some(h) = &c.lifecycle.pre_stop {
+            lifecycle.insert("preStop".into(), handler_manifest(h));
+        }
+        obj.insert("lifecycle".into(), Value::Object(lifecycle));
     }
     m
+}
+
+/// A hook's action as a v1 `LifecycleHandler`.
+fn handler_manifest(h: &LifecycleHandler) -> Value {
+    let port = |p: &str| p.parse::<i64>().map_or_else(|_| json!(p), |n| json!(n));
+    match h {
+        LifecycleHandler::Exec { command } => json!({"exec": {"command": command}}),
+        LifecycleHandler::HttpGet { path, port: p, host, scheme } => {
+            let mut get = json!({"path": path, "port": port(p), "scheme": scheme});
+            if !host.is_empty() {
+                get["host"] = json!(host);
+            }
+            json!({ "httpGet": get })
+        }
+        LifecycleHandler::Sleep { seconds } => json!({"sleep": {"seconds": seconds}}),
+        LifecycleHandler::TcpSocket { port: p } => json!({"tcpSocket": {"port": port(p)}}),
+    }
 }
 
 #[derive(Serialize)]

@@ -1072,6 +1072,30 @@ fn reports_a_container_of_a_deleted_pod_stopped_with_less_than_its_grace_period(
     b.assert_pod(Rule::GracePeriodHonoured, Some("default/web"));
 }
 
+/// The grace period is one budget from the deletion the kubelet saw: a container stopped later (after
+/// its preStop hook, or a sidecar after its wait for its turn) with what is left of it keeps it, and
+/// one stopped with less than is left does not (killContainer, waitForTurn).
+#[test]
+fn judges_the_grace_period_as_one_budget_from_the_deletion() {
+    let mut p = pod("web");
+    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, Some(20));
+    b.advance(23_000);
+    b.stop(&id, 2);
+    assert!(b.violations().is_empty(), "{:#?}", b.violations());
+
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.delete_pod(&p, Some(20));
+    b.advance(15_000);
+    b.stop(&id, 2);
+    b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+}
+
 #[test]
 fn reports_a_container_stopped_with_no_grace_period() {
     let p = pod("web");

@@ -368,6 +368,50 @@ impl Kubelet {
         self.emit(now, event, out);
     }
 
+    /// `startContainer` step 4: the postStart hook failed; a Warning `FailedPostStartHook`, without
+    /// the hook's output.
+    pub(super) fn event_post_start_hook_failed(
+        &mut self,
+        uid: &str,
+        name: &str,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(w) = self.workers.get(uid) else { return };
+        let Some((kind, container)) = find_container(&w.pod, name) else { return };
+        let event = KubeletEvent::container(
+            &w.pod,
+            kind,
+            container,
+            EventType::Warning,
+            reason::FAILED_POST_START_HOOK,
+            "PostStartHook failed".to_string(),
+        );
+        self.emit(now, event, out);
+    }
+
+    /// `executePreStopHook`: the hook failed; a Warning `FailedPreStopHook` whose message leaves the
+    /// hook's output out ("do not record the message in the event so that secrets won't leak").
+    pub(super) fn event_pre_stop_hook_failed(
+        &mut self,
+        uid: &str,
+        name: &str,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(w) = self.workers.get(uid) else { return };
+        let Some((kind, container)) = find_container(&w.pod, name) else { return };
+        let event = KubeletEvent::container(
+            &w.pod,
+            kind,
+            container,
+            EventType::Warning,
+            reason::FAILED_PRE_STOP_HOOK,
+            "PreStopHook failed".to_string(),
+        );
+        self.emit(now, event, out);
+    }
+
     // ---- SyncPod (kuberuntime_manager.go, kubelet.go) --------------------------------------------
 
     /// `createPodSandbox` failed (not when the pod's termination was requested meanwhile).

@@ -1,24 +1,39 @@
 //! Stopping a pod's containers and sandboxes (pkg/kubelet/kuberuntime/kuberuntime_container.go
-//! `killContainer`, `killContainersWithSyncResult`; kuberuntime_manager.go `killPodWithSyncResult`),
-//! for `SyncPod`'s steps 2 and 3 and for `SyncTerminatingPod`.
+//! `killContainer`, `executePreStopHook`, `killContainersWithSyncResult`; kuberuntime_manager.go
+//! `killPodWithSyncResult`), for `SyncPod`'s steps 2 and 3 and for `SyncTerminatingPod`.
 //!
-//! A container is stopped with its grace period (`StopContainer`'s timeout); its `Killing` event is
-//! recorded first. The pod's sandboxes are stopped after every container; stopping a sandbox whose
-//! pause process died still tears down its network. A container or sandbox already gone counts as
-//! stopped. The failed kills of a terminating pod are reported as one `FailedKillPod` event.
+//! Every container of a kill step is killed at once, as the kubelet's goroutines do, each by
+//! `killContainer`, which podsim runs as a small state machine ([`Kill`]):
+//! 1. the `Killing` event;
+//! 2. the preStop hook, if the container has one and its grace period is above zero: it may take up
+//!    to the grace period, and the whole seconds it took are taken off it (`executePreStopHook`;
+//!    see [`super::hooks`] for how each action runs);
+//! 3. with a termination ordering (a pod with sidecars killed whole, [`TerminationOrdering`]): wait
+//!    for the container's turn, at most the grace period left, and take the whole seconds waited off;
+//! 4. `StopContainer` with what is left, at least `minimumGracePeriodInSeconds` (2 s);
+//! 5. a successful stop ends the container's part of the ordering (`containerTerminated`).
+//!
+//! The pod's sandboxes are stopped after every container; stopping a sandbox whose pause process
+//! died still tears down its network. A container or sandbox already gone counts as stopped. The
+//! failed kills of a terminating pod are reported as one `FailedKillPod` event.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::event_sites::{self, find_container};
+use super::hooks::{pre_stop_start, HookRun};
 use super::sync_run::Step;
-use super::{event_sites, Kubelet, KubeletBug};
+use super::termination_order::TerminationOrdering;
+use super::{Kubelet, KubeletBug};
 use crate::actions::PodActions;
 use crate::coverage::Probe;
-use crate::io::{CallId, CriError, CriReply, CriRequest, Output, WorkerState};
+use crate::io::{CallId, CriError, CriReply, CriRequest, Output, Timer, WorkerState};
 use crate::pod::Pod;
 use crate::runtime::{ContainerState, Millis};
 
-/// The kubelet never gives a container less than this to stop when it kills it during a sync
-/// (`minimumGracePeriodInSeconds`).
+/// The kubelet never gives a container less than this to stop when it kills it
+/// (`minimumGracePeriodInSeconds`, applied by `killContainer` after the hook and the wait).
 pub(super) const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
 
 /// One container to stop, with the message of its Killing event ("" for the default, `Stopping
@@ -29,6 +44,63 @@ pub(super) struct StopContainer {
     pub(super) name: String,
     pub(super) grace_seconds: i64,
     pub(super) message: String,
+}
+
+/// Where one container's `killContainer` is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) enum KillPhase {
+    /// Its preStop hook runs (since `started`) until `until`: the hook's end or the grace period's.
+    PreStop { started: Millis, until: Millis },
+    /// It waits for its turn (since `started`) until its prerequisites exited or `deadline`.
+    Turn { started: Millis, deadline: Millis },
+    /// Its `StopContainer` is out.
+    Stopping,
+    /// Its `StopContainer` was answered.
+    Done,
+}
+
+/// One container's `killContainer` in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Kill {
+    pub(super) stop: StopContainer,
+    /// `gracePeriod` as `killContainer` lowers it.
+    pub(super) grace: i64,
+    pub(super) phase: KillPhase,
+}
+
+/// The kills of one step (`killContainersWithSyncResult`, or `SyncPod`'s containers to kill).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Kills {
+    pub(super) kills: Vec<Kill>,
+    /// The sidecar termination ordering, for a pod with sidecars killed whole.
+    pub(super) ordering: Option<TerminationOrdering>,
+    /// Which kill each outstanding `StopContainer` is for.
+    pub(super) calls: BTreeMap<CallId, usize>,
+}
+
+impl Kills {
+    /// Whether every container's kill is over.
+    pub(super) fn all_done(&self) -> bool {
+        self.kills.iter().all(|k| k.phase == KillPhase::Done)
+    }
+
+    /// The next instant a hook or a wait ends, after `now`.
+    fn next_wake(&self, now: Millis) -> Option<Millis> {
+        self.kills
+            .iter()
+            .filter_map(|k| match k.phase {
+                KillPhase::PreStop { until, .. } => Some(until),
+                KillPhase::Turn { deadline, .. } => Some(deadline),
+                KillPhase::Stopping | KillPhase::Done => None,
+            })
+            .filter(|&t| t > now)
+            .min()
+    }
+}
+
+/// Whole seconds from `started` to `now`, as Go truncates a duration's `Seconds()` to `int64`.
+fn whole_seconds(started: Millis, now: Millis) -> i64 {
+    i64::try_from(now.saturating_sub(started) / 1000).unwrap_or(i64::MAX)
 }
 
 /// The grace period of a kill within `SyncPod` (the pod's, at least `minimumGracePeriodInSeconds`).
@@ -54,10 +126,18 @@ pub(super) fn stop_containers_to_kill(actions: &PodActions, grace_seconds: i64) 
 }
 
 /// `SyncTerminatingPod`: read the runtime, kill the pod with the deletion's grace period (at least
-/// 1 s, as pod_workers.go enforces), then the worker is terminated.
-pub(super) fn terminating_steps(pod: &Pod) -> Vec<Step> {
+/// 1 s, as pod_workers.go enforces), then the worker is terminated. A pod that finished without
+/// being deleted (`terminal_only`: its object stays) then has its final status written from the
+/// runtime read again ("preserve the original status (but check for deadlines)"); podsim skips that
+/// write for a deleted pod, whose object goes.
+pub(super) fn terminating_steps(pod: &Pod, terminal_only: bool) -> Vec<Step> {
     let grace = pod.grace_period_seconds().max(1);
-    vec![Step::ReadRuntime, Step::KillPod { grace_seconds: grace }, Step::MarkTerminated]
+    let mut steps = vec![Step::ReadRuntime, Step::KillPod { grace_seconds: grace }];
+    if terminal_only {
+        steps.extend([Step::ReadRuntime, Step::ReportTerminalStatus]);
+    }
+    steps.push(Step::MarkTerminated);
+    steps
 }
 
 /// Which kind of object a stop was for.
@@ -68,8 +148,9 @@ pub(super) enum Stopped {
 }
 
 impl Kubelet {
-    /// `killPodWithSyncResult`: stop every container that may run, then every sandbox of the pod,
-    /// from the runtime state just read.
+    /// `killPodWithSyncResult`: stop every container that may run (`killContainersWithSyncResult`,
+    /// with the sidecar termination ordering if the pod has sidecars), then every sandbox of the
+    /// pod, from the runtime state just read.
     pub(super) fn kill_pod(&mut self, uid: &str, grace_seconds: i64) {
         let run = self.sync_mut(uid).expect("the KillPod step runs within a sync");
         let stops: Vec<StopContainer> = run
@@ -88,7 +169,7 @@ impl Kubelet {
         let terminating = run.kind == WorkerState::Terminating;
         let killing_running = terminating && !stops.is_empty();
         // Containers stop before their sandbox.
-        let mut steps = [Step::StopContainers(stops), Step::StopSandboxes(sandboxes)];
+        let mut steps = [Step::KillPodContainers(stops), Step::StopSandboxes(sandboxes)];
         if self.config.bugs.has(KubeletBug::SandboxStoppedBeforeContainers) {
             // Before kubernetes#9765 the infra container was killed with the others, and could go first.
             steps.reverse();
@@ -100,19 +181,114 @@ impl Kubelet {
         }
     }
 
-    /// `killContainer` of each: its event before the pre-stop hook and the stop.
+    /// `killContainer` of each, all at once: the `Killing` event, then the preStop hook, the turn
+    /// (with `ordered`: the sidecar termination ordering of the pod) and the stop.
     pub(super) fn stop_containers(
         &mut self,
         uid: &str,
         stops: Vec<StopContainer>,
+        ordered: bool,
         now: Millis,
         out: &mut Vec<Output>,
     ) {
+        let pod = self.pod_of(uid).clone();
+        let ordering = (ordered && pod.has_restartable_init_container())
+            .then(|| TerminationOrdering::new(&pod, stops.iter().map(|s| s.name.as_str())));
+        if ordering.is_some() {
+            self.hit(Probe::KillSidecarOrdering);
+        }
+        let mut kills = Vec::with_capacity(stops.len());
         for stop in stops {
             self.event_killing(uid, &stop.name, &stop.message, now, out);
-            let request =
-                CriRequest::StopContainer { container_id: stop.id, timeout_seconds: stop.grace_seconds };
-            self.call_about(uid, stop.name, out, |call| Output::Cri { call, request });
+            let grace = stop.grace_seconds;
+            let hook = find_container(&pod, &stop.name).and_then(|(_, c)| c.lifecycle.pre_stop.clone());
+            let phase = match hook.filter(|_| grace > 0) {
+                None => KillPhase::Turn { started: now, deadline: now },
+                Some(handler) => match pre_stop_start(&handler, grace, now) {
+                    HookRun::Until(until) => {
+                        self.hit(Probe::KillPreStopSleep);
+                        KillPhase::PreStop { started: now, until }
+                    }
+                    HookRun::Failed => {
+                        self.hit(Probe::KillPreStopFailed);
+                        self.event_pre_stop_hook_failed(uid, &stop.name, now, out);
+                        KillPhase::Turn { started: now, deadline: now }
+                    }
+                },
+            };
+            kills.push(Kill { stop, grace, phase });
+        }
+        // A container with no hook starts its turn at once: its deadline is its whole grace period.
+        for k in &mut kills {
+            if let KillPhase::Turn { deadline, .. } = &mut k.phase {
+                *deadline = now + k.grace.max(0) as Millis * 1000;
+            }
+        }
+        if let Some(run) = self.sync_mut(uid) {
+            run.kills = Some(Kills { kills, ordering, calls: BTreeMap::new() });
+        }
+        self.progress_kills(uid, now, out);
+    }
+
+    /// Moves every kill on as far as it can at `now`: a hook that ended gives way to the turn, a
+    /// container whose turn came (or whose wait ran out) is stopped; then a timer for the next hook
+    /// or wait to end.
+    pub(super) fn progress_kills(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(kills) = self.sync_mut(uid).and_then(|r| r.kills.as_mut()) else { return };
+        let mut to_stop = Vec::new();
+        let (mut waited, mut floored) = (false, false);
+        for (i, k) in kills.kills.iter_mut().enumerate() {
+            if let KillPhase::PreStop { started, until } = k.phase {
+                if now < until {
+                    continue;
+                }
+                // executePreStopHook: the whole seconds the hook took come off the grace period.
+                k.grace -= whole_seconds(started, now);
+                let deadline = now + k.grace.max(0) as Millis * 1000;
+                k.phase = KillPhase::Turn { started: now, deadline };
+            }
+            if let KillPhase::Turn { started, deadline } = k.phase {
+                let waits = kills.ordering.as_ref().is_some_and(|o| !o.is_turn(&k.stop.name));
+                if k.grace > 0 && waits && now < deadline {
+                    continue;
+                }
+                if kills.ordering.is_some() && k.grace > 0 {
+                    // waitForTurn: the whole seconds waited come off the grace period.
+                    let seconds = whole_seconds(started, now);
+                    waited |= seconds > 0;
+                    k.grace -= seconds;
+                }
+                floored |= k.grace < MINIMUM_GRACE_PERIOD_SECONDS;
+                k.grace = k.grace.max(MINIMUM_GRACE_PERIOD_SECONDS);
+                k.phase = KillPhase::Stopping;
+                to_stop.push((i, k.stop.id.clone(), k.stop.name.clone(), k.grace));
+            }
+        }
+        let wake = kills.next_wake(now);
+        if waited {
+            self.hit(Probe::KillTurnWaited);
+        }
+        if floored {
+            self.hit(Probe::KillMinimumGrace);
+        }
+        for (i, id, name, grace) in to_stop {
+            let request = CriRequest::StopContainer { container_id: id, timeout_seconds: grace };
+            let call = CallId(self.next_call);
+            self.call_about(uid, name, out, |call| Output::Cri { call, request });
+            if let Some(kills) = self.sync_mut(uid).and_then(|r| r.kills.as_mut()) {
+                kills.calls.insert(call, i);
+            }
+        }
+        if let Some(at) = wake {
+            out.push(Output::SetTimer { at, timer: Timer::KillProgress { pod_uid: uid.to_string() } });
+        }
+    }
+
+    /// A hook or a wait of a kill may have ended: move the kills on, and the sync if they are over.
+    pub(super) fn on_kill_timer(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        if self.sync_mut(uid).is_some_and(|r| r.kills.is_some()) {
+            self.progress_kills(uid, now, out);
+            self.advance(uid, now, out);
         }
     }
 
@@ -121,6 +297,30 @@ impl Kubelet {
         for sandbox_id in ids {
             self.cri(uid, out, CriRequest::StopPodSandbox { sandbox_id });
         }
+    }
+
+    /// A container's stop was answered: its kill is over, and a stop that succeeded lets the
+    /// containers that waited for it have their turn.
+    pub(super) fn on_container_stopped(
+        &mut self,
+        uid: &str,
+        call: CallId,
+        reply: CriReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let stopped = matches!(reply, CriReply::Ok | CriReply::Err(CriError::NotFound));
+        if let Some(kills) = self.sync_mut(uid).and_then(|r| r.kills.as_mut()) {
+            if let Some(i) = kills.calls.remove(&call) {
+                let k = &mut kills.kills[i];
+                k.phase = KillPhase::Done;
+                if let (true, Some(ordering)) = (stopped, kills.ordering.as_mut()) {
+                    ordering.container_terminated(&k.stop.name);
+                }
+            }
+        }
+        self.on_stopped(uid, call, Stopped::Container, reply);
+        self.progress_kills(uid, now, out);
     }
 
     /// A stop was answered: stopped, or gone already; otherwise the sync fails, and a terminating

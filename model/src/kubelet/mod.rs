@@ -39,11 +39,14 @@
 //! | `computePodActions` | `crate::actions` | kuberuntime_manager.go `computePodActions` |
 //! | startContainer: backoff → image → config → create → start | `start.rs` | kuberuntime_container.go `startContainer`, kuberuntime_manager.go `doBackOff`, images/image_manager.go `EnsureImageExists` |
 //! | serial or parallel image pulls | `image_puller.rs` | images/puller.go |
-//! | kill the pod, kill containers, grace periods | `kill.rs` | kuberuntime_manager.go `killPodWithSyncResult`; kuberuntime_container.go `killContainer`, `killContainersWithSyncResult` |
+//! | kill the pod, kill containers, grace periods | `kill.rs` | kuberuntime_manager.go `killPodWithSyncResult`; kuberuntime_container.go `killContainer`, `executePreStopHook`, `killContainersWithSyncResult` |
+//! | sidecars stop after the regular containers, in reverse order | `termination_order.rs` | kuberuntime_termination_order.go `newTerminationOrdering`, `waitForTurn` |
+//! | running a lifecycle hook (sleep, httpGet, tcpSocket, exec) | `hooks.rs` | lifecycle/handlers.go `HandlerRunner.Run` |
 //! | container and sandbox GC, purge init containers | `gc.rs` | kuberuntime_gc.go `evictContainers`, `evictSandboxes`; kuberuntime_container.go `purgeInitContainers` |
 //! | terminated: unmount, remove dir, release | `terminated.rs` | kubelet.go `SyncTerminatedPod`; pod_workers.go `completeTerminated`; status_manager.go `canBeDeleted` |
 //! | allocation, resize admission, resize conditions | `allocation.rs` | allocation/allocation_manager.go `AddPod`, `handlePodResourcesResize`, `canResizePod`, `RetryPendingResizes`, `CheckPodResizeInProgress` |
 //! | step 7: in-place resize | `resize.rs` | kuberuntime_manager.go `doPodResizeAction`, `updatePodContainerResources` |
+//! | activeDeadlineSeconds: Failed, DeadlineExceeded | `active_deadline.rs` | active_deadline.go `pastActiveDeadline`, `ShouldEvict`, `ShouldSync` |
 //! | status generation and the API write | `status_manager.rs` | kubelet_pods.go `generateAPIPodStatus`; status/status_manager.go `SetPodStatus`, `syncBatch` |
 //! | relist, sync-worthy events | `pleg.rs` | pleg/generic.go `relist`, `isSyncPodWorthy` |
 //! | Secrets for image pulls, env and volumes | `secret_manager.rs` | secret/secret_manager.go; util/manager/watch_based_manager.go |
@@ -51,11 +54,13 @@
 //! | Events: reasons, messages, where recorded | `event_sites.rs` | the kubelet's `recorder.Eventf` calls (events/event.go reasons) |
 //! | the event recorder and sink | `recorder.rs` | client-go tools/record event.go, events_cache.go |
 
+mod active_deadline;
 pub mod allocation;
 pub mod bugs;
 mod config;
 mod event_sites;
 mod gc;
+mod hooks;
 mod housekeeping;
 pub mod image_puller;
 mod kill;
@@ -72,6 +77,7 @@ mod status_manager;
 mod sync_pod;
 mod sync_run;
 mod terminated;
+pub mod termination_order;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -86,6 +92,7 @@ use crate::pod::{Container, ContainerKind, Pod};
 use crate::runtime::{Millis, ProbeResult, ProbeResults};
 use crate::status::PodStatusReport;
 
+pub use active_deadline::{DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE};
 pub use bugs::{KubeletBug, KubeletBugs};
 use config::SECRET_IDLE_SYNC_FREQUENCIES;
 pub use config::{
@@ -151,6 +158,8 @@ pub struct Kubelet {
     probes_hit: Probes,
     /// The allocation manager of in-place resize.
     allocation: allocation::Allocation,
+    /// When the kubelet started: the phase of its one-second sync tick.
+    started_at: Millis,
 }
 
 fn container_of(pod: &Pod, kind: ContainerKind, index: usize) -> &Container {
@@ -185,6 +194,7 @@ impl Kubelet {
             disk: None,
             probes_hit: Probes::new(),
             allocation: allocation::Allocation::default(),
+            started_at: 0,
             config,
         }
     }
@@ -326,6 +336,7 @@ impl Kubelet {
     /// The kubelet process starts: the pod source's reflector lists, the PLEG starts relisting, and
     /// the Secret manager's idle recycler starts its minutes.
     fn start(&mut self, now: Millis, out: &mut Vec<Output>) {
+        self.started_at = now;
         self.reflector = ListWatch::new(now);
         self.secrets = SecretManager::new(now, SECRET_IDLE_SYNC_FREQUENCIES * self.config.sync_frequency);
         let next = self.reflector.start();
@@ -351,6 +362,9 @@ impl Kubelet {
             }
             Timer::SecretSyncTimeout { pod_uid } => self.on_secret_sync_timeout(&pod_uid, now, out),
             Timer::StatusRetry { pod_uid } => self.retry_status(&pod_uid, out),
+            Timer::KillProgress { pod_uid } => self.on_kill_timer(&pod_uid, now, out),
+            Timer::ActiveDeadline { pod_uid } => self.on_active_deadline(&pod_uid, now, out),
+            Timer::PostStartDone { pod_uid } => self.on_post_start_timer(&pod_uid, now, out),
             Timer::EventRetry => {
                 if let Some(write) = self.recorder.on_retry_timer() {
                     self.write_event(write, out);
@@ -380,6 +394,18 @@ impl Kubelet {
         *slot = Some(result);
         if let Some(uid) = self.pleg_owner_of(&container_id) {
             self.request_sync(&uid, now, out);
+        }
+    }
+
+    /// The sync loop's tick after a pod's active deadline: a syncing pod past it is synced now
+    /// (`ShouldSync`), and its status turns Failed (active_deadline.rs).
+    fn on_active_deadline(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let due = self.workers.get(uid).is_some_and(|w| {
+            w.state == WorkerState::Syncing
+                && active_deadline::past_active_deadline(w.latest(), w.start_time, now)
+        });
+        if due {
+            self.request_sync(uid, now, out);
         }
     }
 

@@ -116,6 +116,8 @@ pub(super) struct PodWorker {
     pub(super) terminal_only: bool,
     /// The pod's work queue entry (the generation of its [`Timer::PodSync`]).
     pub(super) queued: Option<u64>,
+    /// The pod's start time: when the status manager took its first status (active_deadline.rs).
+    pub(super) start_time: Option<Millis>,
 }
 
 impl PodWorker {
@@ -136,6 +138,7 @@ impl PodWorker {
             mounted: BTreeSet::new(),
             terminal_only: false,
             queued: None,
+            start_time: None,
         }
     }
 
@@ -164,7 +167,7 @@ impl PodWorker {
     fn steps(&self, bugs: KubeletBugs) -> Vec<Step> {
         match self.state {
             WorkerState::Syncing => sync_pod_steps(&self.pod),
-            WorkerState::Terminating => terminating_steps(&self.pod),
+            WorkerState::Terminating => terminating_steps(&self.pod, self.terminal_only),
             WorkerState::Terminated => terminated_steps(self, bugs),
         }
     }

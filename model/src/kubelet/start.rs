@@ -17,13 +17,14 @@
 
 use std::collections::BTreeMap;
 
+use super::kill::StopContainer;
 use super::secret_manager::{Lookup, SecretKey};
 use super::sync_run::Step;
 use super::{container_of, event_sites, Kubelet};
 use crate::backoff::Bump;
 use crate::coverage::Probe;
 use crate::events::{self, EventType};
-use crate::io::{ContainerConfig, CriReply, CriRequest, Decision, Output, PodRef};
+use crate::io::{ContainerConfig, CriReply, CriRequest, Decision, Output, PodRef, Timer};
 use crate::linux_resources::calculate_linux_resources;
 use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSource};
 use crate::runtime::{ContainerState, Millis};
@@ -329,6 +330,7 @@ impl Kubelet {
                     w.start_failures.remove(name);
                 }
                 self.event_started(uid, slot, now, out);
+                self.run_post_start(uid, slot, container_id, now, out);
             }
             failure => {
                 self.hit(Probe::SyncFailStartContainer);
@@ -336,6 +338,64 @@ impl Kubelet {
                 let message = event_sites::error_message(&failure);
                 self.start_failed(uid, slot, (reason::RUN_CONTAINER_ERROR, message), None, out);
             }
+        }
+    }
+
+    // ---- step 4: the postStart hook ----------------------------------------------------------------
+
+    /// `startContainer` step 4: run the container's postStart hook, if it has one; the start (and so
+    /// the next container's) waits for it. A hook that fails records `FailedPostStartHook`, kills the
+    /// container (`killContainer` with the message `FailedPostStartHook` and the pod's grace period)
+    /// and fails the start with `PostStartHookError` and the hook's message.
+    fn run_post_start(
+        &mut self,
+        uid: &str,
+        slot: Slot,
+        container_id: &str,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let w = self.workers.get(uid).expect("a sync's step runs for a pod with a worker");
+        let container = container_of(&w.pod, slot.0, slot.1);
+        let Some(handler) = container.lifecycle.post_start.clone() else { return };
+        let name = container.name().to_string();
+        let run = w.sync.as_ref().expect("a start runs within a sync");
+        let pod_ip = run.runtime.sandboxes.first().map_or(String::new(), |s| s.ip.clone());
+        match super::hooks::post_start_run(&handler, &w.pod, &name, &pod_ip, now) {
+            Ok(until) => {
+                self.hit(Probe::StartPostStartSleep);
+                if let Some(run) = self.sync_mut(uid) {
+                    run.post_start_until = Some(until);
+                }
+                out.push(Output::SetTimer {
+                    at: until,
+                    timer: Timer::PostStartDone { pod_uid: uid.to_string() },
+                });
+            }
+            Err(message) => {
+                self.hit(Probe::StartPostStartFailed);
+                self.event_post_start_hook_failed(uid, &name, now, out);
+                let grace = self.pod_of(uid).grace_period_seconds();
+                let stop = StopContainer {
+                    id: container_id.to_string(),
+                    name,
+                    grace_seconds: grace,
+                    message: "FailedPostStartHook".to_string(),
+                };
+                self.start_failed(uid, slot, (reason::POST_START_HOOK_ERROR, message), None, out);
+                if let Some(run) = self.sync_mut(uid) {
+                    run.push_next([Step::StopContainers(vec![stop])].into_iter());
+                }
+            }
+        }
+    }
+
+    /// A postStart sleep may have ended: the start is over, and the sync goes on.
+    pub(super) fn on_post_start_timer(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let Some(run) = self.sync_mut(uid) else { return };
+        if run.post_start_until.is_some_and(|until| now >= until) {
+            run.post_start_until = None;
+            self.advance(uid, now, out);
         }
     }
 

@@ -7,10 +7,16 @@
 //! the newest last, so an older status never lands after a newer one; a failed write is sent again
 //! by its periodic sync (`syncBatch`, every [`STATUS_SYNC_PERIOD`]) unless a newer one comes first.
 
+use super::active_deadline::{
+    active_deadline_at, past_active_deadline, sync_tick_at_or_after, DEADLINE_EXCEEDED,
+    DEADLINE_EXCEEDED_MESSAGE,
+};
 use super::{restart_all, CallOwner, Kubelet, KubeletBug, STATUS_SYNC_PERIOD};
 use crate::coverage::Probe;
+use crate::events::EventType;
 use crate::io::{ApiReply, ApiRequest, Output, PodRef, Timer};
 use crate::runtime::Millis;
+use crate::status::PodPhase;
 use crate::status::{generate_api_pod_status, PodStatusReport, StatusContext};
 
 /// What the status manager was handed by a sync.
@@ -28,7 +34,14 @@ pub(super) struct Reported {
 impl Kubelet {
     /// `generateAPIPodStatus` for the runtime state the sync read, then `SetPodStatus`: a status
     /// that differs from the last one is written (or waits for the write in flight).
-    pub(super) fn report_status(&mut self, uid: &str, out: &mut Vec<Output>) -> Reported {
+    pub(super) fn report_status(
+        &mut self,
+        uid: &str,
+        pod_is_terminal: bool,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) -> Reported {
+        let kubelet_started = self.started_at;
         // The status manager's resize conditions (`GetPodResizeConditions`), appended last.
         let resize_conditions = if self.config.feature_gates.in_place_pod_vertical_scaling {
             self.allocation.conditions(uid)
@@ -36,13 +49,15 @@ impl Kubelet {
             Vec::new()
         };
         let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
+        // updateStatusInternal: the first status sets the pod's start time, which then never changes.
+        let start_time = *w.start_time.get_or_insert(now);
         let run = w.sync.as_ref().expect("the Plan step runs within a sync");
         let context = StatusContext {
             reasons: &w.start_failures,
             old_status: w.last_status.as_ref(),
             probes: &self.probes,
             gates: self.config.feature_gates,
-            pod_is_terminal: false,
+            pod_is_terminal,
         };
         let mut status = generate_api_pod_status(&w.pod, &run.runtime, &context);
         if self.config.bugs.has(KubeletBug::TerminalPhaseRegression) {
@@ -51,6 +66,15 @@ impl Kubelet {
             status.phase = generate_api_pod_status(&w.pod, &run.runtime, &unguarded).phase;
         }
         status.conditions.extend(resize_conditions);
+        // generateAPIPodStatus asks the pod sync handlers (the active deadline handler's
+        // ShouldEvict) last: past its deadline the pod is Failed.
+        let evict = past_active_deadline(&w.pod, Some(start_time), now);
+        if evict {
+            status.phase = PodPhase::Failed;
+            status.reason = DEADLINE_EXCEEDED.to_string();
+            status.message = DEADLINE_EXCEEDED_MESSAGE.to_string();
+        }
+        let deadline = active_deadline_at(&w.pod, Some(start_time)).filter(|&at| at > now);
         if restart_all::restart_all_cleared(w.last_status.as_ref(), &status) {
             self.probes_hit.hit(Probe::StatusRestartAllCleared);
         }
@@ -62,6 +86,17 @@ impl Kubelet {
                 &status,
             ),
         };
+        if let Some(at) = deadline {
+            // ShouldSync: the sync loop's tick dispatches a sync once the deadline passed.
+            let at = sync_tick_at_or_after(kubelet_started, at);
+            out.push(Output::SetTimer { at, timer: Timer::ActiveDeadline { pod_uid: uid.to_string() } });
+        }
+        if evict {
+            self.probes_hit.hit(Probe::StatusActiveDeadline);
+            let message = DEADLINE_EXCEEDED_MESSAGE.to_string();
+            self.pod_event(uid, EventType::Normal, DEADLINE_EXCEEDED, message, now, out);
+        }
+        let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
         if w.last_status.as_ref() != Some(&status) {
             w.last_status = Some(status.clone());
             if w.status_in_flight.is_some() {

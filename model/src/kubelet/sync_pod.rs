@@ -158,7 +158,7 @@ impl Kubelet {
             let runtime = self.sync_mut(uid).map(|run| run.runtime.clone()).unwrap_or_default();
             self.check_pod_resize_in_progress(&allocated_pod, &runtime, now, out);
         }
-        let reported = self.report_status(uid, out);
+        let reported = self.report_status(uid, false, now, out);
         let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
         if reported.terminal && !w.is_deleted() {
             // Succeeded or Failed: nothing will run again; stop the sandbox and release its volumes.

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use super::kill::{StopContainer, Stopped};
+use super::kill::{Kills, StopContainer, Stopped};
 use super::pod_workers::SyncEnd;
 use super::secret_manager::SecretKey;
 use super::{CallOwner, Kubelet};
@@ -33,7 +33,11 @@ pub(super) enum Step {
     KillPod {
         grace_seconds: i64,
     },
+    /// `killContainer` of each (`SyncPod`'s containers to kill), all at once.
     StopContainers(Vec<StopContainer>),
+    /// `killContainersWithSyncResult`: `killContainer` of each, all at once, with the sidecar
+    /// termination ordering if the pod has sidecars.
+    KillPodContainers(Vec<StopContainer>),
     StopSandboxes(Vec<String>),
     RemoveContainers(Vec<String>),
     /// Remove every container, then every sandbox, of the runtime state just read.
@@ -56,6 +60,8 @@ pub(super) enum Step {
     /// The in-place restart of every container removed the pod's containers: sync again at once
     /// (restart_all.rs).
     RequeueAfterReset,
+    /// `SyncTerminatingPod`'s final status, from the runtime state just read (`podIsTerminal`).
+    ReportTerminalStatus,
     /// Terminating is done: the worker becomes terminated.
     MarkTerminated,
     UnmountVolumes,
@@ -113,6 +119,10 @@ pub(super) struct SyncRun {
     pub(super) pull_started: Millis,
     /// The failed kills of a terminating sync, as the kubelet's sync results print them.
     pub(super) kill_failures: Vec<String>,
+    /// The container kills of the current step (its hooks, turns and stops).
+    pub(super) kills: Option<Kills>,
+    /// A postStart hook runs until then: `startContainer` waits for it, so the next container too.
+    pub(super) post_start_until: Option<Millis>,
 }
 
 impl SyncRun {
@@ -135,17 +145,23 @@ impl SyncRun {
             backoff_expiry: None,
             pull_started: 0,
             kill_failures: Vec::new(),
+            kills: None,
+            post_start_until: None,
         }
     }
 
     /// Whether the current step still waits (for replies, or for a Secret's cache).
     pub(super) fn is_waiting(&self) -> bool {
-        !self.waiting.is_empty() || self.awaiting_secret.is_some()
+        !self.waiting.is_empty()
+            || self.awaiting_secret.is_some()
+            || self.kills.as_ref().is_some_and(|k| !k.all_done())
+            || self.post_start_until.is_some()
     }
 
     /// The current step is done: nothing of it is outstanding.
     pub(super) fn step_done(&mut self) {
         self.current = None;
+        self.kills = None;
     }
 
     /// How the sync ended, for the work queue.
@@ -241,7 +257,8 @@ impl Kubelet {
             Step::ReadRuntime => self.read_runtime(uid, out),
             Step::Plan => self.plan(uid, now, out),
             Step::KillPod { grace_seconds } => self.kill_pod(uid, grace_seconds),
-            Step::StopContainers(stops) => self.stop_containers(uid, stops, now, out),
+            Step::StopContainers(stops) => self.stop_containers(uid, stops, false, now, out),
+            Step::KillPodContainers(stops) => self.stop_containers(uid, stops, true, now, out),
             Step::StopSandboxes(ids) => self.stop_sandboxes(uid, ids, out),
             Step::RemoveAll => self.remove_all(uid),
             Step::RemoveContainers(ids) => self.remove_containers(uid, ids, out),
@@ -256,6 +273,9 @@ impl Kubelet {
                 self.update_container_resources(uid, container_id, resources, out)
             }
             Step::RequeueAfterReset => self.requeue_after_reset(uid),
+            Step::ReportTerminalStatus => {
+                self.report_status(uid, true, now, out);
+            }
             Step::MarkTerminated => self.mark_terminated(uid, out),
             Step::UnmountVolumes => self.unmount_volumes(uid, out),
             Step::RemoveDataDir => self.remove_data_dir(uid, out),
@@ -301,7 +321,9 @@ impl Kubelet {
             (Step::MountVolumes, Reply::Node(r)) => self.on_volume_mounted(uid, call, r, now, out),
             (Step::ReadRuntime, Reply::Cri(r)) => self.on_runtime_read(uid, r),
             (Step::RunSandbox { .. }, Reply::Cri(r)) => self.on_sandbox_run(uid, r, now, out),
-            (Step::StopContainers(_), Reply::Cri(r)) => self.on_stopped(uid, call, Stopped::Container, r),
+            (Step::StopContainers(_) | Step::KillPodContainers(_), Reply::Cri(r)) => {
+                self.on_container_stopped(uid, call, r, now, out)
+            }
             (Step::StopSandboxes(_), Reply::Cri(r)) => self.on_stopped(uid, call, Stopped::Sandbox, r),
             (Step::RemoveContainers(_) | Step::RemoveSandboxes(_), Reply::Cri(r)) => self.on_removed(uid, r),
             (Step::ImageStatus(kind, index), Reply::Cri(r)) => {
@@ -330,6 +352,7 @@ impl Kubelet {
                 Step::ReadRuntime
                 | Step::RunSandbox { .. }
                 | Step::StopContainers(_)
+                | Step::KillPodContainers(_)
                 | Step::StopSandboxes(_)
                 | Step::RemoveContainers(_)
                 | Step::RemoveSandboxes(_)
@@ -348,6 +371,7 @@ impl Kubelet {
                 | Step::RemoveAll
                 | Step::Start(..)
                 | Step::RequeueAfterReset
+                | Step::ReportTerminalStatus
                 | Step::MarkTerminated,
                 _,
             ) => unreachable!(

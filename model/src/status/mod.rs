@@ -89,6 +89,8 @@ pub mod reason {
     pub const ERR_IMAGE_NEVER_PULL: &str = "ErrImageNeverPull";
     /// The container keeps exiting and its restart is backing off.
     pub const CRASH_LOOP_BACK_OFF: &str = "CrashLoopBackOff";
+    /// The container's postStart hook failed (`kubecontainer.ErrPostStartHook`).
+    pub const POST_START_HOOK_ERROR: &str = "PostStartHookError";
     /// `StartContainer` failed in the runtime (`kubecontainer.ErrRunContainer`).
     pub const RUN_CONTAINER_ERROR: &str = "RunContainerError";
     /// Exited with code 0 (containerd's `completeExitReason`).
@@ -241,6 +243,12 @@ impl ContainerStatusReport {
 pub struct PodStatusReport {
     /// The phase.
     pub phase: PodPhase,
+    /// `reason`: why the pod is in this phase, if the kubelet says (`DeadlineExceeded`).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    /// `message`: the reason in words.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub message: String,
     /// The kubelet-owned conditions, in the order the kubelet appends them.
     #[serde(default)]
     pub conditions: Vec<PodCondition>,
@@ -342,6 +350,11 @@ pub fn generate_api_pod_status(
         Some(old) if old.is_terminal() && !phase.is_terminal() => old,
         _ => phase,
     };
+    // The reason and message go with the phase: kept while the phase is the old one.
+    if let Some(old) = context.old_status.filter(|old| old.phase == status.phase) {
+        status.reason = old.reason.clone();
+        status.message = old.message.clone();
+    }
     prober::update_pod_status(pod, &mut status, context.probes);
     status.conditions = conditions::kubelet_conditions(pod, runtime, &status);
     if let Some(initialized) =

@@ -41,6 +41,9 @@ pub fn goal_of(view: &View<'_>, pod: &Pod) -> Goal {
     if pod.deletion_timestamp.is_some() {
         return Goal::Released;
     }
+    if past_active_deadline(view, pod) {
+        return Goal::Done(PodPhase::Failed);
+    }
     if blocked_by_design(view, pod)
         || pod.spec.containers.is_empty()
         || restart_all::cycles_by_restart_all(view, pod)
@@ -64,6 +67,15 @@ pub fn goal_of(view: &View<'_>, pod: &Pod) -> Goal {
     } else {
         Goal::Run(desired)
     }
+}
+
+/// The kubelet's active deadline handler failed the pod (`activeDeadlineSeconds` passed): its status
+/// says DeadlineExceeded, and nothing of it is to run again.
+fn past_active_deadline(view: &View<'_>, pod: &Pod) -> bool {
+    pod.spec.active_deadline_seconds.is_some()
+        && view.api.pod_by_uid(&pod.uid).and_then(|s| s.status).is_some_and(|s| {
+            s.phase == PodPhase::Failed && s.reason == podsim_model::kubelet::DEADLINE_EXCEEDED
+        })
 }
 
 /// What `c`, a regular container of `pod`, should be doing: decided by its newest runtime instance
@@ -103,7 +115,19 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
         .init_containers
         .iter()
         .any(|c| c.is_restartable_init_container() && sidecar_never_seen_running(workload(c)));
-    init_fails || sidecar_never_runs || config_missing(view, pod) || never_pull_missing(view, pod)
+    // A postStart hook other than a sleep always fails in podsim (model/src/kubelet/hooks.rs): its
+    // container is killed at every start.
+    let post_start_fails = pod.all_containers().any(|(_, c)| {
+        c.lifecycle
+            .post_start
+            .as_ref()
+            .is_some_and(|h| !matches!(h, podsim_model::pod::LifecycleHandler::Sleep { .. }))
+    });
+    init_fails
+        || sidecar_never_runs
+        || post_start_fails
+        || config_missing(view, pod)
+        || never_pull_missing(view, pod)
 }
 
 /// A Secret the pod needs (env or volume, not optional) that the API server does not have.

@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use podsim_model::io::{CriReply, CriRequest};
-use podsim_model::Pod;
+use podsim_model::{Millis, Pod};
 
 use super::observation::Observation;
 use super::restart_all;
@@ -37,8 +37,12 @@ pub struct Memory {
     stop_requested: BTreeSet<String>,
     /// The last ended instance of each (pod uid, container name).
     last_end: BTreeMap<(String, String), Ended>,
-    /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more).
-    seen_deletion: BTreeMap<String, i64>,
+    /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more),
+    /// and when it was first shown a deletion.
+    seen_deletion: BTreeMap<String, (i64, Millis)>,
+    /// Per pod UID: when the kubelet was first shown the pod (no start time of the kubelet's can be
+    /// earlier).
+    first_seen: BTreeMap<String, Millis>,
     /// Per Secret: whether the kubelet's latest read found it.
     seen_secret: BTreeMap<(String, String), bool>,
     /// Per pod UID: the container that exited on its own matching a RestartAllContainers rule, while
@@ -79,7 +83,22 @@ impl Memory {
 
     /// The shortest deletion grace period the kubelet was shown for the pod, once it saw a deletion.
     pub fn seen_deletion(&self, pod_uid: &str) -> Option<i64> {
-        self.seen_deletion.get(pod_uid).copied()
+        self.seen_deletion.get(pod_uid).map(|&(grace, _)| grace)
+    }
+
+    /// Whether the pod's `activeDeadlineSeconds` may have passed: that long after the kubelet was
+    /// first shown the pod (its start time is no earlier).
+    pub fn active_deadline_may_have_passed(&self, pod: &Pod, now: Millis) -> bool {
+        let (Some(seconds), Some(&seen)) = (pod.spec.active_deadline_seconds, self.first_seen.get(&pod.uid))
+        else {
+            return false;
+        };
+        now >= seen.saturating_add(u64::try_from(seconds).unwrap_or(0).saturating_mul(1000))
+    }
+
+    /// When the kubelet was first shown the pod's deletion.
+    pub fn seen_deletion_at(&self, pod_uid: &str) -> Option<Millis> {
+        self.seen_deletion.get(pod_uid).map(|&(_, at)| at)
     }
 
     /// Whether the kubelet's latest read of the Secret found it (`None`: it never read it).
@@ -95,10 +114,10 @@ impl Memory {
     }
 
     /// Takes in what happened.
-    pub fn take_in(&mut self, observation: &Observation<'_>) {
+    pub fn take_in(&mut self, now: Millis, observation: &Observation<'_>) {
         match observation {
             Observation::Spec(pod) => self.learn_spec(pod),
-            Observation::KubeletSawPod(pod) => self.learn_seen_pod(pod),
+            Observation::KubeletSawPod(pod) => self.learn_seen_pod(now, pod),
             Observation::KubeletSawSecret { namespace, name, exists } => {
                 self.seen_secret.insert((namespace.to_string(), name.to_string()), *exists);
             }
@@ -132,12 +151,13 @@ impl Memory {
 
     /// A pod the kubelet was shown: its spec is one the kubelet may act on, and a deletion it shows
     /// is known to the kubelet from now on.
-    fn learn_seen_pod(&mut self, pod: &Pod) {
+    fn learn_seen_pod(&mut self, now: Millis, pod: &Pod) {
         self.learn_spec(pod);
+        self.first_seen.entry(pod.uid.clone()).or_insert(now);
         if pod.deletion_timestamp.is_some() {
             let grace = pod.grace_period_seconds().max(1);
-            let e = self.seen_deletion.entry(pod.uid.clone()).or_insert(grace);
-            *e = (*e).min(grace);
+            let e = self.seen_deletion.entry(pod.uid.clone()).or_insert((grace, now));
+            e.0 = e.0.min(grace);
         }
     }
 

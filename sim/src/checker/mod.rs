@@ -179,7 +179,7 @@ impl Checker {
                 }
             }
         }
-        self.memory.take_in(observation);
+        self.memory.take_in(now, observation);
     }
 
     /// A pod version the API server stored (its hashes are all legitimate specs).

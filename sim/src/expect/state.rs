@@ -21,6 +21,12 @@ pub struct PodExpectation {
     /// Its phase as the API server has it.
     #[serde(default)]
     pub phase: Option<PodPhase>,
+    /// Its status `reason` (the kubelet's pod reasons only).
+    #[serde(default)]
+    pub reason: Option<PodReason>,
+    /// Text its status `message` contains.
+    #[serde(default)]
+    pub message: Option<String>,
     /// `true`: the pod is gone (its API object released by the kubelet).
     #[serde(default)]
     pub gone: bool,
@@ -42,6 +48,22 @@ pub struct PodExpectation {
     /// The Kubernetes Events about it the API server holds, by reason.
     #[serde(default)]
     pub events: BTreeMap<EventReason, EventExpectation>,
+}
+
+/// The reasons the kubelet gives a pod's status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PodReason {
+    /// The active deadline handler's (`activeDeadlineSeconds` passed).
+    DeadlineExceeded,
+}
+
+impl PodReason {
+    /// The API's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodReason::DeadlineExceeded => "DeadlineExceeded",
+        }
+    }
 }
 
 /// The reasons a container's state can have: the kubelet's (pkg/kubelet/kubelet_pods.go, kuberuntime)
@@ -67,8 +89,9 @@ pub const CONTAINER_REASONS: [&str; 17] = [
 ];
 
 /// The reasons of the Events the kubelet records about pods and their containers
-/// (pkg/kubelet/events/event.go); podsim records those it models (README, "Events").
-pub const KUBELET_EVENT_REASONS: [&str; 28] = [
+/// (pkg/kubelet/events/event.go, and the active deadline handler's); podsim records those it models
+/// (README, "Events").
+pub const KUBELET_EVENT_REASONS: [&str; 29] = [
     "Created",
     "Started",
     "Failed",
@@ -97,6 +120,7 @@ pub const KUBELET_EVENT_REASONS: [&str; 28] = [
     "ProbeWarning",
     "FailedPreStopHook",
     "FailedPostStartHook",
+    "DeadlineExceeded",
 ];
 
 /// A container reason as written: one of [`CONTAINER_REASONS`].
@@ -426,6 +450,18 @@ pub fn pod_failures(
         let found = status.map_or("no status".to_string(), |s| format!("{:?}", s.phase));
         if status.map(|s| s.phase) != Some(phase) {
             out.push(format!("{name}: expected phase {phase:?}, found {found}"));
+        }
+    }
+    if let Some(reason) = e.reason {
+        let found = status.map_or("", |s| s.reason.as_str());
+        if found != reason.as_str() {
+            out.push(format!("{name}: expected reason {}, found {found:?}", reason.as_str()));
+        }
+    }
+    if let Some(message) = &e.message {
+        let found = status.map_or("", |s| s.message.as_str());
+        if !found.contains(message.as_str()) {
+            out.push(format!("{name}: expected a message containing {message:?}, found {found:?}"));
         }
     }
     for (kind, want) in &e.conditions {

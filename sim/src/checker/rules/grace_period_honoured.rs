@@ -1,8 +1,9 @@
-//! A container is stopped with a grace period: a deleted pod's with its full deletion grace period as
-//! the kubelet was shown it (`killContainer` in kuberuntime_container.go takes
-//! `pod.DeletionGracePeriodSeconds`), any other with at least one second. (The kubelet's own floor,
-//! `minimumGracePeriodInSeconds`, is 2 s; the rule asks for less, so it never reports a kubelet
-//! that keeps it.)
+//! A container is stopped with a grace period: a deleted pod's so that SIGKILL comes no sooner than its
+//! full deletion grace period after the kubelet was shown the deletion (`killContainer` in
+//! kuberuntime_container.go takes `pod.DeletionGracePeriodSeconds`, then spends it on the preStop
+//! hook and, for a sidecar, on its wait for its turn, and stops the container with what is left),
+//! any other with at least one second. (The kubelet's own floor, `minimumGracePeriodInSeconds`, is
+//! 2 s; the rule asks for less, so it never reports a kubelet that keeps it.)
 
 use podsim_model::ContainerKind;
 
@@ -32,14 +33,20 @@ impl Check for GracePeriodHonoured {
         let pod = &stop.stored.pod;
         let timeout = stop.timeout_seconds;
         let mut details = Vec::new();
-        if let Some(seen) = context.memory.seen_deletion(&pod.uid) {
+        let seen = context.memory.seen_deletion(&pod.uid).zip(context.memory.seen_deletion_at(&pod.uid));
+        if let Some((seen, seen_at)) = seen {
             // Judged on the deletion the kubelet was shown: a stop it issued for a sync just before
-            // the deletion reached it may use the pod's own grace period.
+            // the deletion reached it may use the pod's own grace period. The grace period is one
+            // budget from then: a hook or a wait for its turn may have spent part of it.
             let required = seen.min(pod.grace_period_seconds().max(1));
-            if timeout < required {
+            let kill_at = context.now.saturating_add(u64::try_from(timeout.max(0)).unwrap_or(0) * 1000);
+            let due = seen_at.saturating_add(u64::try_from(required).unwrap_or(0) * 1000);
+            if kill_at < due {
                 details.push(format!(
-                    "{} of a deleted pod stopped with {timeout}s, less than its grace period {required}s",
-                    stop.who()
+                    "{} of a deleted pod stopped with {timeout}s at {}s, so killed before its grace period {required}s from {}s ends",
+                    stop.who(),
+                    context.now / 1000,
+                    seen_at / 1000
                 ));
             }
         }

@@ -1,6 +1,7 @@
 //! A running container whose spec hash matches is kept (`computePodActions`: a container is killed
 //! only when `containerChanged`, its liveness or startup probe failed, the sandbox changed, or the pod
-//! is finished or deleted).
+//! is finished or deleted; the active deadline handler finishes a pod past its
+//! `activeDeadlineSeconds`).
 
 use podsim_model::ContainerKind;
 
@@ -41,11 +42,22 @@ impl Check for MatchingContainerKept {
         // A running container with a matching hash counts towards the kubelet's keepCount, so the pod
         // is not "finished"; only a probe failure (the container has a probe) remains.
         let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
+        // A postStart hook that failed kills its container (startContainer's step 4).
+        let post_start_failure = spec.lifecycle.post_start.is_some();
         // An in-place restart of every container stops them all (KEP-5532).
         let restarting_all = context.memory.restarting_all(&pod.uid);
         // An in-place resize whose resize policy asks for a restart (`computePodResizeAction`).
         let resize_restart = resize_requires_restart(spec, c);
-        if spec_changed || sandbox_changed || probe_failure || restarting_all || resize_restart {
+        // Past its active deadline the pod is Failed, and the kubelet kills it.
+        let deadline = context.memory.active_deadline_may_have_passed(pod, context.now);
+        if spec_changed
+            || sandbox_changed
+            || probe_failure
+            || post_start_failure
+            || restarting_all
+            || deadline
+            || resize_restart
+        {
             return Vec::new();
         }
         let detail =
