@@ -290,6 +290,7 @@ mod tests {
             hash: 0,
             restart_count: 0,
             attempt: 0,
+            resources: None,
         };
         let id = match c.handle(0, CriRequest::CreateContainer { sandbox_id, config }, &mut timers).reply {
             CriReply::ContainerCreated { container_id } => container_id,
