@@ -257,6 +257,17 @@ pub enum CriRequest {
         /// The container.
         container_id: String,
     },
+    /// `ExecSync`: runs `cmd` in the running container and waits for it to exit, at most
+    /// `timeout_seconds` (0: no timeout), as the kubelet's exec prober does (`prober.runProbe` through
+    /// `RuntimeService.ExecSync`).
+    ExecSync {
+        /// The container.
+        container_id: String,
+        /// The command and its arguments.
+        cmd: Vec<String>,
+        /// The timeout.
+        timeout_seconds: i64,
+    },
 }
 
 /// A gRPC error from the runtime (or the way to it).
@@ -270,6 +281,28 @@ pub enum CriError {
     DeadlineExceeded,
     /// Any other failure, with the runtime's message.
     Failed(String),
+}
+
+/// How an `ExecSync` command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecResult {
+    /// Its exit code (meaningless when it timed out).
+    pub exit_code: i32,
+    /// Whether it outlasted its timeout (the runtime killed it and answered `DeadlineExceeded`,
+    /// which the kubelet's CRI client turns into `exec.NewTimeoutError`).
+    pub timed_out: bool,
+}
+
+impl ExecResult {
+    /// A command that exited with `exit_code`.
+    pub fn exited(exit_code: i32) -> ExecResult {
+        ExecResult { exit_code, timed_out: false }
+    }
+
+    /// A command that outlasted its timeout.
+    pub fn timed_out() -> ExecResult {
+        ExecResult { exit_code: -1, timed_out: true }
+    }
 }
 
 /// A sandbox as `ListPodSandbox` reports it.
@@ -309,6 +342,8 @@ pub enum CriReply {
     },
     /// `ImageStatus`: whether the image is present.
     ImagePresent(bool),
+    /// `ExecSync`: how the command ended.
+    Exec(ExecResult),
     /// The call succeeded with nothing to return.
     Ok,
     /// The call failed.

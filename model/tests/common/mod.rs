@@ -513,6 +513,17 @@ impl World {
                 self.rt.containers.retain(|(_, c, _)| c.sandbox_id != sandbox_id);
                 CriReply::Ok
             }
+            CriRequest::ExecSync { container_id, .. } => {
+                let running = self
+                    .rt
+                    .containers
+                    .iter()
+                    .any(|(_, c, _)| c.id == container_id && c.state == ContainerState::Running);
+                match running {
+                    true => CriReply::Exec(podsim_model::io::ExecResult::exited(0)),
+                    false => CriReply::Err(CriError::Failed("container is not running".into())),
+                }
+            }
             CriRequest::ImageStatus { image } => CriReply::ImagePresent(self.rt.images.contains(&image)),
             CriRequest::PullImage { image } => {
                 if self.rt.broken_images.contains(&image) {
@@ -670,6 +681,9 @@ fn describe(request: &CriRequest) -> String {
             format!("StopContainer {container_id} {timeout_seconds}s")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+        CriRequest::ExecSync { container_id, cmd, .. } => {
+            format!("ExecSync {container_id} {}", cmd.join(" "))
+        }
     }
 }
 

@@ -135,7 +135,7 @@ enum Subject {
 }
 
 /// The CRI methods the kubelet calls, by their CRI names.
-pub const CRI_METHODS: [&str; 11] = [
+pub const CRI_METHODS: [&str; 12] = [
     "ListPodSandbox",
     "ListContainers",
     "RunPodSandbox",
@@ -147,6 +147,7 @@ pub const CRI_METHODS: [&str; 11] = [
     "StartContainer",
     "StopContainer",
     "RemoveContainer",
+    "ExecSync",
 ];
 
 /// The signals a container can be sent.
@@ -848,7 +849,8 @@ impl HappeningLog {
             }
             CriRequest::StartContainer { container_id }
             | CriRequest::StopContainer { container_id, .. }
-            | CriRequest::RemoveContainer { container_id } => {
+            | CriRequest::RemoveContainer { container_id }
+            | CriRequest::ExecSync { container_id, .. } => {
                 let (p, c) = self.container(container_id);
                 (p, c, None)
             }

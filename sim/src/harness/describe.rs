@@ -153,6 +153,9 @@ pub fn short_cri(r: &CriRequest) -> String {
             format!("StopContainer {container_id} (SIGTERM, SIGKILL after {timeout_seconds}s)")
         }
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
+        CriRequest::ExecSync { container_id, cmd, timeout_seconds } => {
+            format!("ExecSync {container_id} {:?} (timeout {timeout_seconds}s)", cmd.join(" "))
+        }
     }
 }
 
@@ -164,6 +167,8 @@ pub fn short_cri_reply(r: &CriReply) -> String {
         CriReply::SandboxCreated { sandbox_id } => sandbox_id.clone(),
         CriReply::ContainerCreated { container_id } => container_id.clone(),
         CriReply::ImagePresent(p) => format!("present {p}"),
+        CriReply::Exec(r) if r.timed_out => "timed out".into(),
+        CriReply::Exec(r) => format!("exit {}", r.exit_code),
         CriReply::Ok => "ok".into(),
         CriReply::Err(e) => format!("{e:?}"),
     }
