@@ -439,6 +439,17 @@ pub enum Timer {
     },
     /// The event sink's sleep between tries of one event is over (`recordToSink`).
     EventRetry,
+    /// A probe worker's tick (worker.go's ticker, or its first random wait).
+    Probe {
+        /// The pod.
+        pod_uid: String,
+        /// The container's name.
+        container: String,
+        /// The probe type.
+        kind: ProbeKind,
+        /// Which timer of the worker this is (an older one is stale).
+        generation: u64,
+    },
 }
 
 /// Everything the kubelet can observe.
@@ -513,13 +524,16 @@ pub enum Input {
     },
 }
 
-/// The probes whose results `computePodActions` reads.
+/// The probe types (prober.go `probeType`): liveness and startup results are read by
+/// `computePodActions`, readiness results by the status manager.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ProbeKind {
     /// `livenessProbe`.
     Liveness,
     /// `startupProbe`.
     Startup,
+    /// `readinessProbe`.
+    Readiness,
 }
 
 /// A decision the kubelet took, recorded for traces and reports (it asks nothing of the world).

@@ -7,9 +7,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::hash::hash_container;
 
+mod probe;
 mod resources;
 mod restart_rules;
 
+pub use probe::{
+    ExecAction, GrpcAction, HttpGetAction, PortValue, Probe, ProbeHandler, TcpSocketAction,
+    DEFAULT_FAILURE_THRESHOLD, DEFAULT_PERIOD_SECONDS, DEFAULT_SUCCESS_THRESHOLD, DEFAULT_TIMEOUT_SECONDS,
+};
 pub use resources::{
     ActualResources, ContainerResizePolicy, Quantity, ResizeRestartPolicy, ResourceList, ResourceName,
     ResourceRequirements,
@@ -146,10 +151,12 @@ pub struct Container {
     pub resources: ResourceRequirements,
     /// `resizePolicy` (InPlacePodVerticalScaling); a resource without an entry is NotRequired.
     pub resize_policy: Vec<ContainerResizePolicy>,
-    /// Whether a liveness probe is set.
-    pub has_liveness_probe: bool,
-    /// Whether a startup probe is set.
-    pub has_startup_probe: bool,
+    /// `livenessProbe`.
+    pub liveness_probe: Option<Probe>,
+    /// `readinessProbe`.
+    pub readiness_probe: Option<Probe>,
+    /// `startupProbe`.
+    pub startup_probe: Option<Probe>,
     /// Whether a postStart hook is set.
     pub has_post_start_hook: bool,
 }
@@ -172,8 +179,9 @@ impl Container {
             restart_policy_rules: Vec::new(),
             resources: ResourceRequirements::default(),
             resize_policy: Vec::new(),
-            has_liveness_probe: false,
-            has_startup_probe: false,
+            liveness_probe: None,
+            readiness_probe: None,
+            startup_probe: None,
             has_post_start_hook: false,
         }
     }
@@ -197,6 +205,21 @@ impl Container {
     pub fn set_image(&mut self, image: impl Into<String>) {
         self.image = image.into();
         self.hash = hash_container(&self.name, &self.image);
+    }
+
+    /// Whether a liveness probe is set.
+    pub fn has_liveness_probe(&self) -> bool {
+        self.liveness_probe.is_some()
+    }
+
+    /// Whether a startup probe is set.
+    pub fn has_startup_probe(&self) -> bool {
+        self.startup_probe.is_some()
+    }
+
+    /// Whether a readiness probe is set.
+    pub fn has_readiness_probe(&self) -> bool {
+        self.readiness_probe.is_some()
     }
 
     /// An init container with `restartPolicy: Always`: a sidecar (`podutil.IsRestartableInitContainer`).
@@ -236,10 +259,12 @@ struct ContainerFields {
     resources: ResourceRequirements,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     resize_policy: Vec<ContainerResizePolicy>,
-    #[serde(default)]
-    has_liveness_probe: bool,
-    #[serde(default)]
-    has_startup_probe: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    liveness_probe: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    readiness_probe: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    startup_probe: Option<Probe>,
     #[serde(default)]
     has_post_start_hook: bool,
 }
@@ -258,8 +283,9 @@ impl From<ContainerFields> for Container {
         c.restart_policy_rules = f.restart_policy_rules;
         c.resources = f.resources;
         c.resize_policy = f.resize_policy;
-        c.has_liveness_probe = f.has_liveness_probe;
-        c.has_startup_probe = f.has_startup_probe;
+        c.liveness_probe = f.liveness_probe;
+        c.readiness_probe = f.readiness_probe;
+        c.startup_probe = f.startup_probe;
         c.has_post_start_hook = f.has_post_start_hook;
         c
     }
@@ -279,8 +305,9 @@ impl From<Container> for ContainerFields {
             restart_policy_rules: c.restart_policy_rules,
             resources: c.resources,
             resize_policy: c.resize_policy,
-            has_liveness_probe: c.has_liveness_probe,
-            has_startup_probe: c.has_startup_probe,
+            liveness_probe: c.liveness_probe,
+            readiness_probe: c.readiness_probe,
+            startup_probe: c.startup_probe,
             has_post_start_hook: c.has_post_start_hook,
         }
     }

@@ -346,6 +346,26 @@ pub fn check_pod_commands(pod: &Pod) -> Result<(), CommandError> {
                 field: format!("spec.{list}[{i}].{}", error.field(c.command.len(), c.args.len())),
                 error,
             })?;
+            check_exec_probes(c).map_err(|(probe, error)| CommandError {
+                field: format!("spec.{list}[{i}].{probe}.exec.command"),
+                error,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the command of each exec probe of a container with [`exec::Exec::parse`]: the first one
+/// refused, with its probe's field (`livenessProbe`).
+fn check_exec_probes(c: &crate::pod::Container) -> Result<(), (&'static str, WorkloadError)> {
+    let probes = [
+        ("livenessProbe", &c.liveness_probe),
+        ("readinessProbe", &c.readiness_probe),
+        ("startupProbe", &c.startup_probe),
+    ];
+    for (field, probe) in probes {
+        if let Some(crate::pod::ProbeHandler::Exec(e)) = probe.as_ref().map(|p| &p.handler) {
+            exec::Exec::parse(&e.command).map_err(|error| (field, error))?;
         }
     }
     Ok(())
@@ -511,6 +531,14 @@ mod tests {
         pod.spec.containers.push(container("c", &["workload", "sleep"], &[]));
         let e = check_pod_commands(&pod).unwrap_err();
         assert_eq!(e.to_string(), format!("spec.containers[2].command: {}", e.error));
+        pod.spec.containers.pop();
+        pod.spec.containers[0].readiness_probe =
+            Some(crate::pod::Probe::exec(&["workload", "check", "redy"]));
+        let e = check_pod_commands(&pod).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "spec.containers[0].readinessProbe.exec.command: workload: \"redy\" is not a check (known: live, ready, started)"
+        );
     }
 
     #[test]

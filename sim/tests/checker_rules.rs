@@ -610,7 +610,8 @@ fn accepts_a_container_stopped_after_its_sandbox_died() {
 #[test]
 fn accepts_a_container_with_a_liveness_probe_stopped() {
     let mut p = pod("web");
-    p.spec.containers[0].has_liveness_probe = true;
+    p.spec.containers[0].liveness_probe =
+        Some(podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);

@@ -35,6 +35,7 @@
 //! | one worker per pod, one sync at a time, requeue | `pod_workers.rs` | pod_workers.go `UpdatePod`, `podWorkerLoop`, `completeWork` |
 //! | a sync as steps, each step's requests and replies | `sync_run.rs` | (podsim's: where a goroutine blocks on a call) |
 //! | SyncPod steps 1-8 (data dir, volumes, runtime state, plan, sandbox) | `sync_pod.rs` | kubelet.go `SyncPod`; kuberuntime_manager.go `SyncPod`, `createPodSandbox` |
+//! | probe workers, results, ExecSync probes | `prober.rs` | prober/prober_manager.go, worker.go, prober.go; prober/results |
 //! | `computePodActions` | `crate::actions` | kuberuntime_manager.go `computePodActions` |
 //! | startContainer: backoff → image → config → create → start | `start.rs` | kuberuntime_container.go `startContainer`, kuberuntime_manager.go `doBackOff`, images/image_manager.go `EnsureImageExists` |
 //! | serial or parallel image pulls | `image_puller.rs` | images/puller.go |
@@ -57,6 +58,7 @@ mod kill;
 mod pleg;
 mod pod_config;
 pub mod pod_workers;
+pub mod prober;
 pub mod recorder;
 mod reflector;
 mod restart_all;
@@ -109,6 +111,8 @@ enum CallOwner {
     Worker(String),
     /// A write of the event sink.
     Event,
+    /// A probe worker's `ExecSync`.
+    Probe(prober::WorkerKey),
 }
 
 /// The kubelet of one node.
@@ -131,8 +135,10 @@ pub struct Kubelet {
     image_backoff: Backoff,
     /// The image puller: pulls waiting and in flight (serial or parallel).
     puller: ImagePuller,
-    /// The liveness and startup result managers: results by container id.
+    /// The liveness, startup and readiness result managers: results by container id.
     probes: ProbeResults,
+    /// The prober manager and its workers.
+    prober: prober::Prober,
     /// The last work queue generation handed out.
     next_generation: u64,
     /// The event recorder and its sink (client-go's).
@@ -171,6 +177,7 @@ impl Kubelet {
             image_backoff,
             puller,
             probes: ProbeResults::none(),
+            prober: prober::Prober::default(),
             next_generation: 0,
             recorder: Recorder::new(&config.node_name),
             disk: None,
@@ -261,7 +268,12 @@ impl Kubelet {
             Some(CallOwner::Event) => self.on_event_reply(&reply, now, out),
             // Runtime and node calls answered on the API channel: the world broke its promise of one
             // reply per request on the request's channel (crate::io); the call is dropped.
-            Some(CallOwner::RelistSandboxes | CallOwner::RelistContainers | CallOwner::ListPodDirs) => {}
+            Some(
+                CallOwner::RelistSandboxes
+                | CallOwner::RelistContainers
+                | CallOwner::ListPodDirs
+                | CallOwner::Probe(_),
+            ) => {}
             // No call of this kubelet's waits for it (a second reply): nothing to do.
             None => {}
         }
@@ -279,6 +291,7 @@ impl Kubelet {
                 self.pull_answered(call, now, out);
                 self.on_reply(&uid, call, Reply::Cri(reply), now, out)
             }
+            Some(CallOwner::Probe(key)) => self.on_probe_reply(key, reply, now, out),
             // API and node calls answered on the runtime channel: dropped (see `on_api_reply`).
             Some(
                 CallOwner::ListPods
@@ -307,7 +320,8 @@ impl Kubelet {
                 | CallOwner::StatusUpdate(_)
                 | CallOwner::Event
                 | CallOwner::RelistSandboxes
-                | CallOwner::RelistContainers,
+                | CallOwner::RelistContainers
+                | CallOwner::Probe(_),
             ) => {}
             None => {}
         }
@@ -317,6 +331,7 @@ impl Kubelet {
     /// the Secret manager's idle recycler starts its minutes.
     fn start(&mut self, now: Millis, out: &mut Vec<Output>) {
         self.reflector = ListWatch::new(now);
+        self.prober = prober::Prober::new(now);
         self.secrets = SecretManager::new(now, SECRET_IDLE_SYNC_FREQUENCIES * self.config.sync_frequency);
         let next = self.reflector.start();
         self.pods_next(next, out);
@@ -346,6 +361,10 @@ impl Kubelet {
                     self.write_event(write, out);
                 }
             }
+            Timer::Probe { pod_uid, container, kind, generation } => {
+                let key = prober::WorkerKey { pod_uid, container, kind };
+                self.on_probe_timer(key, generation, now, out)
+            }
         }
     }
 
@@ -360,10 +379,7 @@ impl Kubelet {
         out: &mut Vec<Output>,
     ) {
         let entry = self.probes.0.entry(container_id.clone()).or_default();
-        let slot = match probe {
-            ProbeKind::Liveness => &mut entry.liveness,
-            ProbeKind::Startup => &mut entry.startup,
-        };
+        let slot = entry.slot(probe);
         if *slot == Some(result) {
             return;
         }

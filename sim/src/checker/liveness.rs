@@ -86,8 +86,30 @@ fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) ->
         Workload::ExitAfter { code, .. } if restart_all::restarts_after_exit(c, &pod.spec, code) => {
             DesiredContainer::Cycles
         }
+        _ if probed_to_death_by_design(c) => DesiredContainer::Cycles,
         _ => DesiredContainer::Run,
     }
+}
+
+/// Whether a liveness or startup probe of `c` can fail by the workload's own health options (a
+/// `workload check` its health fails at some time): the kubelet kills and restarts it, over and over.
+fn probed_to_death_by_design(c: &podsim_model::Container) -> bool {
+    use podsim_model::workload::exec::Exec;
+    use podsim_model::workload::Check;
+    let (_, health) = Workload::from_command_with_health(&c.command, &c.args);
+    let can_fail = |check: Check| match check {
+        Check::Live => health.unhealthy_after.is_some(),
+        Check::Ready => health.ready_after.is_some(),
+        Check::Started => health.started_after.is_some(),
+    };
+    [&c.liveness_probe, &c.startup_probe].into_iter().flatten().any(|p| match &p.handler {
+        podsim_model::pod::ProbeHandler::Exec(e) => match Exec::from_command(&e.command) {
+            Exec::Check(check) => can_fail(check),
+            Exec::Process(w) => !matches!(w, Workload::ExitAfter { code: 0, after } if after <= (p.timeout_seconds.max(1) as u64) * 1_000),
+            Exec::FailChecks { .. } | Exec::Other => false,
+        },
+        _ => false,
+    })
 }
 
 /// Whether a pod can have no desired running state for reasons of its own making: a plain init

@@ -40,7 +40,7 @@ impl Check for MatchingContainerKept {
             || sandboxes.iter().filter(|s| s.is_ready()).count() > 1;
         // A running container with a matching hash counts towards the kubelet's keepCount, so the pod
         // is not "finished"; only a probe failure (the container has a probe) remains.
-        let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
+        let probe_failure = spec.has_liveness_probe() || spec.has_startup_probe();
         // An in-place restart of every container stops them all (KEP-5532).
         let restarting_all = context.memory.restarting_all(&pod.uid);
         if spec_changed || sandbox_changed || probe_failure || restarting_all {
