@@ -215,6 +215,11 @@ impl Kubelet {
         self.probes_hit.hit(probe);
     }
 
+    /// The liveness, startup and readiness results managers' results, by container id.
+    pub fn probe_results(&self) -> &ProbeResults {
+        &self.probes
+    }
+
     /// How many requests await a reply.
     pub fn outstanding_calls(&self) -> usize {
         self.calls.len()

@@ -55,6 +55,11 @@ pub struct Runtime {
     pub started: Vec<(Millis, String, String)>,
     /// Every read of one pod's runtime state (a sync's `ReadRuntime`): when, pod UID.
     pub pod_reads: Vec<(Millis, String)>,
+    /// What an `ExecSync` in a running container of this name exits with (default 0); `None`: the
+    /// call fails with a runtime error.
+    pub exec_exit: BTreeMap<String, Option<i32>>,
+    /// Every `ExecSync`: when, and the container's name.
+    pub execs: Vec<(Millis, String)>,
 }
 
 #[derive(Default)]
@@ -518,10 +523,15 @@ impl World {
                     .rt
                     .containers
                     .iter()
-                    .any(|(_, c, _)| c.id == container_id && c.state == ContainerState::Running);
-                match running {
-                    true => CriReply::Exec(podsim_model::io::ExecResult::exited(0)),
-                    false => CriReply::Err(CriError::Failed("container is not running".into())),
+                    .find(|(_, c, _)| c.id == container_id && c.state == ContainerState::Running)
+                    .map(|(_, c, _)| c.name.clone());
+                let Some(name) = running else {
+                    return CriReply::Err(CriError::Failed("container is not running".into()));
+                };
+                self.rt.execs.push((now, name.clone()));
+                match self.rt.exec_exit.get(&name).copied().unwrap_or(Some(0)) {
+                    Some(code) => CriReply::Exec(podsim_model::io::ExecResult::exited(code)),
+                    None => CriReply::Err(CriError::Failed("exec failed".into())),
                 }
             }
             CriRequest::ImageStatus { image } => CriReply::ImagePresent(self.rt.images.contains(&image)),

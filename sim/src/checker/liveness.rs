@@ -125,7 +125,17 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
         .init_containers
         .iter()
         .any(|c| c.is_restartable_init_container() && sidecar_never_seen_running(workload(c)));
-    init_fails || sidecar_never_runs || config_missing(view, pod) || never_pull_missing(view, pod)
+    // A sidecar that its own probes kill over and over may never start: the containers after it wait.
+    let sidecar_probed_to_death = pod
+        .spec
+        .init_containers
+        .iter()
+        .any(|c| c.is_restartable_init_container() && probed_to_death_by_design(c));
+    init_fails
+        || sidecar_never_runs
+        || sidecar_probed_to_death
+        || config_missing(view, pod)
+        || never_pull_missing(view, pod)
 }
 
 /// A Secret the pod needs (env or volume, not optional) that the API server does not have.
