@@ -248,6 +248,14 @@ impl ContainerRecord {
         !failing && self.health.passes(check, elapsed)
     }
 
+    /// `checks` fail from `now` for `duration` (or longer, if they already fail longer).
+    fn fail_checks(&mut self, now: Millis, checks: &[Check], duration: Millis) {
+        for &check in checks {
+            let until = self.failing.entry(check).or_insert(now);
+            *until = (*until).max(now.saturating_add(duration));
+        }
+    }
+
     fn process_exit(&self, exit_code: i32, reason: &str) -> RuntimeTimer {
         RuntimeTimer::ProcessExit {
             container_id: self.status.id.clone(),
@@ -684,10 +692,7 @@ impl Containerd {
         let (takes, exit_code) = match Exec::from_command(cmd) {
             Exec::Check(check) => (Some(0), if c.passes(check, now) { 0 } else { CHECK_FAILED_EXIT_CODE }),
             Exec::FailChecks { checks, duration } => {
-                for check in checks {
-                    let until = c.failing.entry(check).or_insert(now);
-                    *until = (*until).max(now.saturating_add(duration));
-                }
+                c.fail_checks(now, &checks, duration);
                 (Some(0), 0)
             }
             Exec::Process(Workload::ExitAfter { after, code }) => (Some(after), code),
@@ -724,6 +729,24 @@ impl Containerd {
         match self.container_mut(container_id) {
             Some(c) if c.is_running() => {
                 c.exit(now, exit_code, reason);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A running container fails these probe checks for `duration` (the probeFailure fault, as
+    /// `workload fail-checks` run in it does); false unless it runs.
+    pub fn fail_checks(
+        &mut self,
+        now: Millis,
+        container_id: &str,
+        checks: &[Check],
+        duration: Millis,
+    ) -> bool {
+        match self.container_mut(container_id) {
+            Some(c) if c.is_running() => {
+                c.fail_checks(now, checks, duration);
                 true
             }
             _ => false,
