@@ -41,8 +41,8 @@ fn coverage_json_names_the_first_run_of_each_probe_and_the_gaps() {
         .collect();
     assert!(gaps.contains(&"plan.init.start"), "{gaps:?}");
     assert!(!gaps.contains(&"events.aggregated"));
-    assert!(!gaps.contains(&"plan.kill.liveness"), "outside the world: no gap");
-    assert_eq!(probe(&report, "plan.kill.liveness")["reach"], "outsideWorld");
+    assert!(!gaps.contains(&"plan.sandbox.no_ip"), "outside the world: no gap");
+    assert_eq!(probe(&report, "plan.sandbox.no_ip")["reach"], "outsideWorld");
 }
 
 #[test]

@@ -205,6 +205,15 @@ impl CriClient {
                 self.cache.lock().expect("cache lock").containers.remove(container_id);
                 reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
             }
+            CriRequest::ExecSync { container_id, cmd, timeout_seconds } => {
+                let exec = call::exec_sync(container_id, cmd, *timeout_seconds);
+                // The runtime enforces the command's timeout; the call's own deadline comes on top,
+                // as the kubelet's CRI client sets it (runtime request timeout + the exec's timeout).
+                let deadline =
+                    self.options.call_timeout + Duration::from_secs((*timeout_seconds).max(0) as u64);
+                let result = self.once(deadline, |mut rt| async move { rt.exec_sync(exec).await }).await;
+                call::exec_result_of(result)
+            }
         }
     }
 

@@ -451,6 +451,7 @@ impl Driver for RealRuntime {
                 | FaultKind::ContainerdRestart
                 | FaultKind::CriFailure
                 | FaultKind::RemoveImage
+                | FaultKind::ProbeFailure
         )
     }
 
@@ -650,6 +651,21 @@ impl RealRuntime {
                 }
             }
             Fault::ContainerdRestart { downtime } => self.restart_containerd(downtime),
+            Fault::ProbeFailure { pod, container, probes, duration } => {
+                let uid = pod.as_deref().and_then(|p| h.pod_uid(p));
+                let Some(id) = self.find_container(uid, container.as_deref()).await else {
+                    self.notes.push(format!("probeFailure at {now} ms: no running container"));
+                    return;
+                };
+                // The workload in the container makes its own checks fail (`workload fail-checks`).
+                let checks: Vec<_> = probes.iter().map(|p| p.check()).collect();
+                let cmd = podsim_model::workload::exec::Exec::fail_checks_command(&checks, duration);
+                let request = CriRequest::ExecSync { container_id: id.clone(), cmd, timeout_seconds: 10 };
+                match self.client.call(&request).await {
+                    CriReply::Exec(r) if r.exit_code == 0 && !r.timed_out => {}
+                    other => self.notes.push(format!("probeFailure: fail-checks in {id}: {other:?}")),
+                }
+            }
             Fault::RemoveImage { image } => match self.client.remove_image(&image).await {
                 CriReply::Err(e) => self.notes.push(format!("removeImage {image}: {e:?}")),
                 _ => self.facts.set_image(&image, false),

@@ -731,7 +731,7 @@ fn sidecar_running_actions(
     actions: &mut PodActions,
 ) -> bool {
     let resize::Target { index: i, container, status: st, .. } = target;
-    if container.has_startup_probe {
+    if container.has_startup_probe() {
         match probes.startup(&st.id) {
             // Not probed yet, or no verdict: wait.
             None | Some(ProbeResult::Unknown) => return false,
@@ -757,7 +757,7 @@ fn sidecar_running_actions(
     }
     // A sidecar's liveness does not hold back the next init container, but a failure restarts it,
     // and no verdict yet waits (no resize).
-    if container.has_liveness_probe {
+    if container.has_liveness_probe() {
         match probes.liveness(&st.id) {
             None => return initialized,
             Some(ProbeResult::Failure) => {

@@ -8,7 +8,7 @@
 //! Decisions made inside pure functions (`computePodActions`) are recorded by their caller from the
 //! plan they returned ([`crate::actions::record_plan_probes`]), so those functions stay as they are.
 //!
-//! Some decisions cannot happen in the simulated world by design (it has no prober, its runtime
+//! Some decisions cannot happen in the simulated world by design (its runtime
 //! reports no container resources and never an unknown state, and `hostNetwork` is immutable; the
 //! kubelet ends a pod whose phase is terminal before it plans): their probes are marked
 //! [`Reach::OutsideWorld`], with the reason, and the model's unit and ported table tests
@@ -94,10 +94,10 @@ probes! {
         "containerChanged: a running regular container's spec hash changed: kill and restart it"),
     PlanKillSidecarDefinitionChanged = ("plan.kill.sidecar_definition_changed", World,
         "computeInitContainerActions: a running sidecar's spec hash changed: kill and restart it"),
-    PlanKillLiveness = ("plan.kill.liveness", OutsideWorld,
-        "computePodActions: a container failed its liveness probe: kill it (unreachable in the world: podsim has no prober)"),
-    PlanKillStartup = ("plan.kill.startup", OutsideWorld,
-        "computePodActions: a container failed its startup probe: kill it (unreachable in the world: podsim has no prober)"),
+    PlanKillLiveness = ("plan.kill.liveness", World,
+        "computePodActions: a container failed its liveness probe: kill it"),
+    PlanKillStartup = ("plan.kill.startup", World,
+        "computePodActions: a container failed its startup probe: kill it"),
     PlanKillUnknown = ("plan.kill.unknown_state", OutsideWorld,
         "computePodActions: a container in an unknown state is killed before it restarts (unreachable in the world: the simulated runtime reports exited, code 255, on recovery)"),
     PlanResizeInPlace = ("plan.resize.in_place", World,

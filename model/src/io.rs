@@ -270,6 +270,17 @@ pub enum CriRequest {
         /// The values to set.
         resources: LinuxContainerResources,
     },
+    /// `ExecSync`: runs `cmd` in the running container and waits for it to exit, at most
+    /// `timeout_seconds` (0: no timeout), as the kubelet's exec prober does (`prober.runProbe` through
+    /// `RuntimeService.ExecSync`).
+    ExecSync {
+        /// The container.
+        container_id: String,
+        /// The command and its arguments.
+        cmd: Vec<String>,
+        /// The timeout.
+        timeout_seconds: i64,
+    },
 }
 
 /// A gRPC error from the runtime (or the way to it).
@@ -283,6 +294,28 @@ pub enum CriError {
     DeadlineExceeded,
     /// Any other failure, with the runtime's message.
     Failed(String),
+}
+
+/// How an `ExecSync` command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecResult {
+    /// Its exit code (meaningless when it timed out).
+    pub exit_code: i32,
+    /// Whether it outlasted its timeout (the runtime killed it and answered `DeadlineExceeded`,
+    /// which the kubelet's CRI client turns into `exec.NewTimeoutError`).
+    pub timed_out: bool,
+}
+
+impl ExecResult {
+    /// A command that exited with `exit_code`.
+    pub fn exited(exit_code: i32) -> ExecResult {
+        ExecResult { exit_code, timed_out: false }
+    }
+
+    /// A command that outlasted its timeout.
+    pub fn timed_out() -> ExecResult {
+        ExecResult { exit_code: -1, timed_out: true }
+    }
 }
 
 /// A sandbox as `ListPodSandbox` reports it.
@@ -322,6 +355,8 @@ pub enum CriReply {
     },
     /// `ImageStatus`: whether the image is present.
     ImagePresent(bool),
+    /// `ExecSync`: how the command ended.
+    Exec(ExecResult),
     /// The call succeeded with nothing to return.
     Ok,
     /// The call failed.
@@ -432,6 +467,17 @@ pub enum Timer {
         /// The pod being killed.
         pod_uid: String,
     },
+    /// A probe worker's tick (worker.go's ticker, or its first random wait).
+    Probe {
+        /// The pod.
+        pod_uid: String,
+        /// The container's name.
+        container: String,
+        /// The probe type.
+        kind: ProbeKind,
+        /// Which timer of the worker this is (an older one is stale).
+        generation: u64,
+    },
 }
 
 /// Everything the kubelet can observe.
@@ -506,13 +552,16 @@ pub enum Input {
     },
 }
 
-/// The probes whose results `computePodActions` reads.
+/// The probe types (prober.go `probeType`): liveness and startup results are read by
+/// `computePodActions`, readiness results by the status manager.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum ProbeKind {
     /// `livenessProbe`.
     Liveness,
     /// `startupProbe`.
     Startup,
+    /// `readinessProbe`.
+    Readiness,
 }
 
 /// A decision the kubelet took, recorded for traces and reports (it asks nothing of the world).

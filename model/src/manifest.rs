@@ -15,15 +15,18 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::de::IgnoredAny;
 use serde::Deserialize;
 
+mod probe;
+
 use crate::gates::FeatureGates;
 use lifecycle::LifecycleM;
 
 mod lifecycle;
 use crate::pod::{
-    Container, ContainerResizePolicy, ContainerRestartRule, EnvSource, EnvVar, Pod, PodSpec, PullPolicy,
-    Quantity, ResourceList, ResourceRequirements, RestartPolicy, RestartRuleAction, Volume, VolumeMount,
-    VolumeSource,
+    Container, ContainerResizePolicy, ContainerRestartRule, EnvSource, EnvVar, Pod, PodSpec, Probe,
+    PullPolicy, Quantity, ResourceList, ResourceRequirements, RestartPolicy, RestartRuleAction, Volume,
+    VolumeMount, VolumeSource,
 };
+use probe::{read_probe, ProbeField, ProbeM};
 
 /// Validation's limit on `restartPolicyRules[].exitCodes.values`.
 const MAX_EXIT_CODE_VALUES: usize = 255;
@@ -128,9 +131,11 @@ struct ContainerM {
     #[serde(default)]
     resize_policy: Vec<ContainerResizePolicy>,
     #[serde(default)]
-    liveness_probe: Option<IgnoredAny>,
+    liveness_probe: Option<ProbeM>,
     #[serde(default)]
-    startup_probe: Option<IgnoredAny>,
+    readiness_probe: Option<ProbeM>,
+    #[serde(default)]
+    startup_probe: Option<ProbeM>,
     #[serde(default)]
     lifecycle: Option<LifecycleM>,
 }
@@ -296,7 +301,12 @@ impl PodManifest {
                     validate_restart_policy(&c, kind, gates)
                         .map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))?;
                     validate_resources(&c).map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))?;
-                    c.into_container(grace).map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))
+                    let probes =
+                        read_probes(&c, kind).map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))?;
+                    let mut container =
+                        c.into_container(grace).map_err(|(f, msg)| invalid(format!("{at}.{f}"), &msg))?;
+                    (container.liveness_probe, container.readiness_probe, container.startup_probe) = probes;
+                    Ok(container)
                 })
                 .collect()
         };
@@ -486,6 +496,19 @@ fn validate_restart_policy(c: &ContainerM, kind: ListKind, gates: &FeatureGates)
     Ok(())
 }
 
+/// A container's liveness, readiness and startup probes.
+type ContainerProbes = (Option<Probe>, Option<Probe>, Option<Probe>);
+
+/// A container's liveness, readiness and startup probes, defaulted and validated ([`probe`]).
+fn read_probes(c: &ContainerM, kind: ListKind) -> Result<ContainerProbes, FieldError> {
+    let restartable = kind == ListKind::Init && c.restart_policy == Some(RestartPolicy::Always);
+    Ok((
+        read_probe(c.liveness_probe.as_ref(), ProbeField::Liveness, kind, restartable)?,
+        read_probe(c.readiness_probe.as_ref(), ProbeField::Readiness, kind, restartable)?,
+        read_probe(c.startup_probe.as_ref(), ProbeField::Startup, kind, restartable)?,
+    ))
+}
+
 /// Validation of `resources` (non-negative quantities, requests at most limits) and `resizePolicy`
 /// (one entry per resource).
 fn validate_resources(c: &ContainerM) -> Result<(), FieldError> {
@@ -567,8 +590,6 @@ impl ContainerM {
         c.restart_policy_rules = self.restart_policy_rules;
         c.resources = self.resources.map(ResourcesM::into_requirements).unwrap_or_default();
         c.resize_policy = self.resize_policy;
-        c.has_liveness_probe = self.liveness_probe.is_some();
-        c.has_startup_probe = self.startup_probe.is_some();
         if let Some(l) = self.lifecycle {
             c.lifecycle = l.into_lifecycle(grace_period_seconds)?;
         }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::hash::hash_container;
 
 mod lifecycle;
+mod probe;
 mod qos;
 mod resources;
 mod restart_rules;
@@ -15,6 +16,10 @@ mod restart_rules;
 pub use lifecycle::{
     exec_hook_failed_message, http_hook_failed_message, invalid_handler_message, HookOutcome, Lifecycle,
     LifecycleHandler,
+};
+pub use probe::{
+    ExecAction, GrpcAction, HttpGetAction, PortValue, Probe, ProbeHandler, TcpSocketAction,
+    DEFAULT_FAILURE_THRESHOLD, DEFAULT_PERIOD_SECONDS, DEFAULT_SUCCESS_THRESHOLD, DEFAULT_TIMEOUT_SECONDS,
 };
 pub use qos::{effective_request, get_pod_qos, pod_request, QosClass};
 
@@ -157,10 +162,12 @@ pub struct Container {
     pub resources: ResourceRequirements,
     /// `resizePolicy` (InPlacePodVerticalScaling); a resource without an entry is NotRequired.
     pub resize_policy: Vec<ContainerResizePolicy>,
-    /// Whether a liveness probe is set.
-    pub has_liveness_probe: bool,
-    /// Whether a startup probe is set.
-    pub has_startup_probe: bool,
+    /// `livenessProbe`.
+    pub liveness_probe: Option<Probe>,
+    /// `readinessProbe`.
+    pub readiness_probe: Option<Probe>,
+    /// `startupProbe`.
+    pub startup_probe: Option<Probe>,
     /// `lifecycle`: the postStart and preStop hooks.
     pub lifecycle: Lifecycle,
 }
@@ -183,8 +190,9 @@ impl Container {
             restart_policy_rules: Vec::new(),
             resources: ResourceRequirements::default(),
             resize_policy: Vec::new(),
-            has_liveness_probe: false,
-            has_startup_probe: false,
+            liveness_probe: None,
+            readiness_probe: None,
+            startup_probe: None,
             lifecycle: Lifecycle::default(),
         }
     }
@@ -208,6 +216,21 @@ impl Container {
     pub fn set_image(&mut self, image: impl Into<String>) {
         self.image = image.into();
         self.hash = hash_container(&self.name, &self.image);
+    }
+
+    /// Whether a liveness probe is set.
+    pub fn has_liveness_probe(&self) -> bool {
+        self.liveness_probe.is_some()
+    }
+
+    /// Whether a startup probe is set.
+    pub fn has_startup_probe(&self) -> bool {
+        self.startup_probe.is_some()
+    }
+
+    /// Whether a readiness probe is set.
+    pub fn has_readiness_probe(&self) -> bool {
+        self.readiness_probe.is_some()
     }
 
     /// An init container with `restartPolicy: Always`: a sidecar (`podutil.IsRestartableInitContainer`).
@@ -247,10 +270,12 @@ struct ContainerFields {
     resources: ResourceRequirements,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     resize_policy: Vec<ContainerResizePolicy>,
-    #[serde(default)]
-    has_liveness_probe: bool,
-    #[serde(default)]
-    has_startup_probe: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    liveness_probe: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    readiness_probe: Option<Probe>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    startup_probe: Option<Probe>,
     #[serde(default, skip_serializing_if = "Lifecycle::is_empty")]
     lifecycle: Lifecycle,
 }
@@ -269,8 +294,9 @@ impl From<ContainerFields> for Container {
         c.restart_policy_rules = f.restart_policy_rules;
         c.resources = f.resources;
         c.resize_policy = f.resize_policy;
-        c.has_liveness_probe = f.has_liveness_probe;
-        c.has_startup_probe = f.has_startup_probe;
+        c.liveness_probe = f.liveness_probe;
+        c.readiness_probe = f.readiness_probe;
+        c.startup_probe = f.startup_probe;
         c.lifecycle = f.lifecycle;
         c
     }
@@ -290,8 +316,9 @@ impl From<Container> for ContainerFields {
             restart_policy_rules: c.restart_policy_rules,
             resources: c.resources,
             resize_policy: c.resize_policy,
-            has_liveness_probe: c.has_liveness_probe,
-            has_startup_probe: c.has_startup_probe,
+            liveness_probe: c.liveness_probe,
+            readiness_probe: c.readiness_probe,
+            startup_probe: c.startup_probe,
             lifecycle: c.lifecycle,
         }
     }

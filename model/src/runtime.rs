@@ -141,6 +141,25 @@ pub struct ContainerProbes {
     /// The startup manager's result, if any.
     #[serde(default)]
     pub startup: Option<ProbeResult>,
+    /// The readiness manager's result, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<ProbeResult>,
+}
+
+impl ContainerProbes {
+    /// The result of one probe type.
+    pub fn slot(&mut self, kind: crate::io::ProbeKind) -> &mut Option<ProbeResult> {
+        match kind {
+            crate::io::ProbeKind::Liveness => &mut self.liveness,
+            crate::io::ProbeKind::Startup => &mut self.startup,
+            crate::io::ProbeKind::Readiness => &mut self.readiness,
+        }
+    }
+
+    /// No result at all.
+    pub fn is_empty(&self) -> bool {
+        self.liveness.is_none() && self.startup.is_none() && self.readiness.is_none()
+    }
 }
 
 /// Probe results by container id (the kubelet's liveness and startup result managers).
@@ -162,5 +181,10 @@ impl ProbeResults {
     /// `startupManager.Get(id)`.
     pub fn startup(&self, container_id: &str) -> Option<ProbeResult> {
         self.0.get(container_id).and_then(|p| p.startup)
+    }
+
+    /// `readinessManager.Get(id)`.
+    pub fn readiness(&self, container_id: &str) -> Option<ProbeResult> {
+        self.0.get(container_id).and_then(|p| p.readiness)
     }
 }

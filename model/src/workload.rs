@@ -6,6 +6,23 @@
 //! workload exit-after DURATION CODE    exit with CODE (0 to 255) after DURATION (e.g. 2s, 500ms, 1m)
 //! workload ignore-sigterm              run until SIGKILL (exercises the grace period)
 //! ```
+//! Each of these takes health options, after its arguments, that say how the container answers the
+//! probe checks below (times from the start of the container's main process):
+//! ```text
+//! --ready-after DURATION       `check ready` fails until DURATION has passed (default: ready at once)
+//! --started-after DURATION     `check started` fails until DURATION has passed (default: at once)
+//! --unhealthy-after DURATION   `check live` fails from DURATION on (default: never)
+//! ```
+//! Commands run in a container by an exec (CRI `ExecSync`, e.g. an exec probe), read by
+//! [`exec::Exec::parse`]:
+//! ```text
+//! workload check ready|live|started        exit 0 if the check passes, 1 if not, at once
+//! workload fail-checks CHECKS DURATION     make the checks (comma-separated: live,ready,started)
+//!                                          fail for DURATION from now, then exit 0 (the driver's
+//!                                          realisation of the probeFailure fault)
+//! workload run | exit-after D C | ignore-sigterm   run as an exec as they run as a container
+//! ```
+//! `check` and `fail-checks` are exec commands: as a container's own command they are refused.
 //! The program is `workload` by name or by any path to it (`/bin/workload`). Any other program (an
 //! image podsim did not build, such as `nginx`) runs until stopped. A `workload` command with no verb,
 //! an unknown verb or bad arguments is refused by [`Workload::parse`] with a [`WorkloadError`]:
@@ -17,6 +34,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::pod::Pod;
 use crate::runtime::Millis;
+
+pub mod exec;
+pub mod health;
+
+pub use health::{Check, Health};
 
 /// A container's behaviour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -46,6 +68,8 @@ pub const MAX_EXIT_CODE: i32 = 255;
 
 /// The verbs, as the errors list them.
 const KNOWN_VERBS: &str = "run, exit-after DURATION CODE, ignore-sigterm";
+/// The health options, as the errors list them.
+const KNOWN_OPTIONS: &str = "--ready-after, --started-after, --unhealthy-after";
 
 /// Why a `workload` command is refused, and which of its words is at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,10 +97,30 @@ pub enum WorkloadErrorKind {
         /// What was given.
         given: Vec<String>,
     },
-    /// `exit-after`'s DURATION does not read as one.
-    BadDuration(String),
+    /// A verb's DURATION (`exit-after`, `fail-checks`) does not read as one.
+    BadDuration {
+        /// The verb.
+        verb: &'static str,
+        /// What was given.
+        text: String,
+    },
     /// `exit-after`'s CODE is not a number from 0 to 255.
     BadExitCode(String),
+    /// An option (`--...`) that is not one of the health options.
+    UnknownOption(String),
+    /// A health option without its DURATION, or with one that does not read as one.
+    BadOptionValue {
+        /// The option.
+        option: String,
+        /// What was given (`None`: nothing).
+        given: Option<String>,
+    },
+    /// A health option given twice.
+    RepeatedOption(String),
+    /// An exec command (`check`, `fail-checks`) given as a container's own command.
+    ExecOnly(String),
+    /// `check`'s or `fail-checks`' CHECK is not one of `live`, `ready`, `started`.
+    UnknownCheck(String),
 }
 
 impl std::fmt::Display for WorkloadError {
@@ -94,11 +138,28 @@ impl std::fmt::Display for WorkloadError {
             WorkloadErrorKind::Arguments { verb, usage, given } => {
                 write!(f, "{verb} takes {usage}, got {}", quoted(given))
             }
-            WorkloadErrorKind::BadDuration(text) => {
-                write!(f, "exit-after: {text:?} is not a duration (like 500ms, 2s, 1m)")
+            WorkloadErrorKind::BadDuration { verb, text } => {
+                write!(f, "{verb}: {text:?} is not a duration (like 500ms, 2s, 1m)")
             }
             WorkloadErrorKind::BadExitCode(text) => {
                 write!(f, "exit-after: {text:?} is not an exit code (0 to {MAX_EXIT_CODE})")
+            }
+            WorkloadErrorKind::UnknownOption(option) => {
+                write!(f, "unknown option {option:?} (known: {KNOWN_OPTIONS})")
+            }
+            WorkloadErrorKind::BadOptionValue { option, given: None } => {
+                write!(f, "{option} takes DURATION, got nothing")
+            }
+            WorkloadErrorKind::BadOptionValue { option, given: Some(text) } => {
+                write!(f, "{option}: {text:?} is not a duration (like 500ms, 2s, 1m)")
+            }
+            WorkloadErrorKind::RepeatedOption(option) => write!(f, "{option} given twice"),
+            WorkloadErrorKind::ExecOnly(verb) => write!(
+                f,
+                "{verb} is an exec command (for an exec probe), not a container's command (known: {KNOWN_VERBS})"
+            ),
+            WorkloadErrorKind::UnknownCheck(text) => {
+                write!(f, "{text:?} is not a check (known: {})", health::KNOWN_CHECKS)
             }
         }
     }
@@ -125,10 +186,19 @@ impl Workload {
     /// Reads a container's command (and args, appended) as the workload binary does: `Ok(Run)` for
     /// any other program, an error for a `workload` command outside the vocabulary.
     pub fn parse(command: &[String], args: &[String]) -> Result<Workload, WorkloadError> {
+        Workload::parse_with_health(command, args).map(|(workload, _)| workload)
+    }
+
+    /// [`Workload::parse`] with the health options: how the container answers the probe checks
+    /// ([`Health::default`] for any other program: it passes every check).
+    pub fn parse_with_health(
+        command: &[String],
+        args: &[String],
+    ) -> Result<(Workload, Health), WorkloadError> {
         let words: Vec<&str> = command.iter().chain(args).map(String::as_str).collect();
         match words.split_first() {
             Some((program, rest)) if is_workload_program(program) => parse_verb(rest),
-            _ => Ok(Workload::Run),
+            _ => Ok((Workload::Run, Health::default())),
         }
     }
 
@@ -137,6 +207,19 @@ impl Workload {
     /// one: they are checked at load.)
     pub fn from_command(command: &[String], args: &[String]) -> Workload {
         Workload::parse(command, args).unwrap_or(Workload::REFUSED)
+    }
+
+    /// [`Workload::parse_with_health`] for the simulator's containerd: a refused command behaves as
+    /// [`Workload::REFUSED`] (and never answers a check, as it is gone at once).
+    pub fn from_command_with_health(command: &[String], args: &[String]) -> (Workload, Health) {
+        Workload::parse_with_health(command, args).unwrap_or((Workload::REFUSED, Health::default()))
+    }
+
+    /// The command that means this workload with these health options.
+    pub fn to_command_with_health(self, health: Health) -> Vec<String> {
+        let mut words = self.to_command();
+        words.extend(health.to_options());
+        words
     }
 
     /// The command that means this workload (the inverse of [`Workload::parse`]).
@@ -164,20 +247,27 @@ impl Workload {
 
 /// The verb and its arguments. `words` follow the program, so `words[i]` is word `i + 1` of the
 /// command.
-fn parse_verb(words: &[&str]) -> Result<Workload, WorkloadError> {
-    let Some((verb, arguments)) = words.split_first() else {
+fn parse_verb(words: &[&str]) -> Result<(Workload, Health), WorkloadError> {
+    let Some((verb, rest)) = words.split_first() else {
         return Err(WorkloadError { word: 1, kind: WorkloadErrorKind::NoVerb });
     };
-    match *verb {
+    let options_at = rest.iter().position(|w| w.starts_with("--")).unwrap_or(rest.len());
+    let (arguments, options) = rest.split_at(options_at);
+    let workload = match *verb {
         "run" => no_arguments("run", arguments).map(|()| Workload::Run),
         "ignore-sigterm" => no_arguments("ignore-sigterm", arguments).map(|()| Workload::IgnoreSigterm),
         "exit-after" => exit_after(arguments),
+        "check" | "fail-checks" => {
+            Err(WorkloadError { word: 1, kind: WorkloadErrorKind::ExecOnly(verb.to_string()) })
+        }
         other => Err(WorkloadError { word: 1, kind: WorkloadErrorKind::UnknownVerb(other.to_string()) }),
-    }
+    }?;
+    let health = health::parse_options(options, FIRST_ARGUMENT + arguments.len())?;
+    Ok((workload, health))
 }
 
 /// The first argument is word 2 of the command (after the program and the verb).
-const FIRST_ARGUMENT: usize = 2;
+pub(crate) const FIRST_ARGUMENT: usize = 2;
 
 /// A verb that takes no arguments.
 fn no_arguments(verb: &'static str, arguments: &[&str]) -> Result<(), WorkloadError> {
@@ -194,7 +284,7 @@ fn exit_after(arguments: &[&str]) -> Result<Workload, WorkloadError> {
     };
     let after = parse_duration(duration).ok_or_else(|| WorkloadError {
         word: FIRST_ARGUMENT,
-        kind: WorkloadErrorKind::BadDuration(duration.to_string()),
+        kind: WorkloadErrorKind::BadDuration { verb: "exit-after", text: duration.to_string() },
     })?;
     let code = parse_exit_code(code).ok_or_else(|| WorkloadError {
         word: FIRST_ARGUMENT + 1,
@@ -203,7 +293,7 @@ fn exit_after(arguments: &[&str]) -> Result<Workload, WorkloadError> {
     Ok(Workload::ExitAfter { after, code })
 }
 
-fn wrong_arguments(verb: &'static str, usage: &'static str, arguments: &[&str]) -> WorkloadError {
+pub(crate) fn wrong_arguments(verb: &'static str, usage: &'static str, arguments: &[&str]) -> WorkloadError {
     let given = arguments.iter().map(|a| a.to_string()).collect();
     WorkloadError { word: FIRST_ARGUMENT, kind: WorkloadErrorKind::Arguments { verb, usage, given } }
 }
@@ -256,6 +346,26 @@ pub fn check_pod_commands(pod: &Pod) -> Result<(), CommandError> {
                 field: format!("spec.{list}[{i}].{}", error.field(c.command.len(), c.args.len())),
                 error,
             })?;
+            check_exec_probes(c).map_err(|(probe, error)| CommandError {
+                field: format!("spec.{list}[{i}].{probe}.exec.command"),
+                error,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the command of each exec probe of a container with [`exec::Exec::parse`]: the first one
+/// refused, with its probe's field (`livenessProbe`).
+fn check_exec_probes(c: &crate::pod::Container) -> Result<(), (&'static str, WorkloadError)> {
+    let probes = [
+        ("livenessProbe", &c.liveness_probe),
+        ("readinessProbe", &c.readiness_probe),
+        ("startupProbe", &c.startup_probe),
+    ];
+    for (field, probe) in probes {
+        if let Some(crate::pod::ProbeHandler::Exec(e)) = probe.as_ref().map(|p| &p.handler) {
+            exec::Exec::parse(&e.command).map_err(|error| (field, error))?;
         }
     }
     Ok(())
@@ -366,7 +476,13 @@ mod tests {
                 &["workload", "exit-after", "2 sec", "1"],
                 "workload: exit-after: \"2 sec\" is not a duration (like 500ms, 2s, 1m)".into(),
             ),
-            (&["workload", "run", "--now"], "workload: run takes no arguments, got \"--now\"".into()),
+            (&["workload", "run", "now"], "workload: run takes no arguments, got \"now\"".into()),
+            (
+                &["workload", "run", "--now"],
+                "workload: unknown option \"--now\" (known: --ready-after, --started-after, --unhealthy-after)"
+                    .into(),
+            ),
+            (&["workload", "check", "ready"], format!("workload: check is an exec command (for an exec probe), not a container's command {known}")),
             (
                 &["workload", "ignore-sigterm", "x"],
                 "workload: ignore-sigterm takes no arguments, got \"x\"".into(),
@@ -415,6 +531,14 @@ mod tests {
         pod.spec.containers.push(container("c", &["workload", "sleep"], &[]));
         let e = check_pod_commands(&pod).unwrap_err();
         assert_eq!(e.to_string(), format!("spec.containers[2].command: {}", e.error));
+        pod.spec.containers.pop();
+        pod.spec.containers[0].readiness_probe =
+            Some(crate::pod::Probe::exec(&["workload", "check", "redy"]));
+        let e = check_pod_commands(&pod).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "spec.containers[0].readinessProbe.exec.command: workload: \"redy\" is not a check (known: live, ready, started)"
+        );
     }
 
     #[test]

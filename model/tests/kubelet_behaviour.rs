@@ -292,7 +292,8 @@ fn a_pod_for_another_node_is_ignored() {
 fn a_failed_liveness_probe_restarts_the_container_and_only_it() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1"), ("other", "o:1")]);
-    p.spec.containers[0].has_liveness_probe = true;
+    p.spec.containers[0].liveness_probe =
+        Some(podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
     w.create_pod(p);
     w.run_for(5_000);
     let app = w.instances("uid-web", "app")[0].id.clone();

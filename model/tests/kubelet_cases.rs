@@ -876,7 +876,8 @@ mod with_restartable_init_containers {
         let (mut pod, status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
         pod.spec.restart_policy = RestartPolicy::Always;
-        pod.spec.init_containers[2].has_startup_probe = true;
+        pod.spec.init_containers[2].startup_probe =
+            Some(podsim_model::pod::Probe::exec(&["workload", "check", "started"]));
         set_startup(&mut probes, &status.containers[2].id, ProbeResult::Failure);
         check_under(
             GATES,

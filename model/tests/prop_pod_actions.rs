@@ -46,8 +46,8 @@ struct Case {
 
 fn container(name: String, image: usize, startup: bool, liveness: bool) -> Container {
     let mut c = Container::new(name, IMAGES[image]);
-    c.has_startup_probe = startup;
-    c.has_liveness_probe = liveness;
+    c.startup_probe = startup.then(|| podsim_model::pod::Probe::exec(&["workload", "check", "started"]));
+    c.liveness_probe = liveness.then(|| podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
     c
 }
 
@@ -160,7 +160,7 @@ fn build_case(
         let spec = specs[which];
         let id = format!("container-{i}");
         if liveness.is_some() || startup.is_some() {
-            probes.0.insert(id.clone(), ContainerProbes { liveness, startup });
+            probes.0.insert(id.clone(), ContainerProbes { liveness, startup, readiness: None });
         }
         status.containers.push(ContainerStatus {
             id,
@@ -281,9 +281,10 @@ fn initialising_case_strategy() -> impl Strategy<Value = Case> {
             case.status.containers.retain(|c| !later.contains(c.name.as_str()));
             let spec = &inits[i];
             if startup.is_some() {
-                case.probes
-                    .0
-                    .insert("container-init".to_string(), ContainerProbes { liveness: None, startup });
+                case.probes.0.insert(
+                    "container-init".to_string(),
+                    ContainerProbes { liveness: None, startup, readiness: None },
+                );
             }
             case.status.containers.insert(
                 0,
@@ -496,10 +497,10 @@ impl Runtime {
                 continue;
             }
             let probes = self.probes.0.entry(c.id.clone()).or_default();
-            if spec.has_startup_probe && probes.startup != Some(ProbeResult::Failure) {
+            if spec.has_startup_probe() && probes.startup != Some(ProbeResult::Failure) {
                 probes.startup = Some(ProbeResult::Success);
             }
-            if spec.has_liveness_probe && probes.liveness != Some(ProbeResult::Failure) {
+            if spec.has_liveness_probe() && probes.liveness != Some(ProbeResult::Failure) {
                 probes.liveness = Some(ProbeResult::Success);
             }
         }
@@ -595,8 +596,8 @@ proptest! {
         }
         for c in pod.spec.init_containers.iter().filter(|c| c.is_restartable_init_container()) {
             let id = &newest(status, c.name()).expect("checked above").id;
-            let failed = (c.has_liveness_probe && runtime.probes.liveness(id) == Some(ProbeResult::Failure))
-                || (c.has_startup_probe && runtime.probes.startup(id) == Some(ProbeResult::Failure));
+            let failed = (c.has_liveness_probe() && runtime.probes.liveness(id) == Some(ProbeResult::Failure))
+                || (c.has_startup_probe() && runtime.probes.startup(id) == Some(ProbeResult::Failure));
             prop_assert!(!failed, "no sidecar of a settled pod may keep running with a failed probe: {}", c.name());
         }
         for c in &pod.spec.ephemeral_containers {
@@ -1101,7 +1102,7 @@ proptest! {
             return Ok(());
         }
         let actions = compute_pod_actions(pod, status, &case.probes);
-        let started = !c.has_startup_probe || case.probes.startup(&st.id) == Some(ProbeResult::Success);
+        let started = !c.has_startup_probe() || case.probes.startup(&st.id) == Some(ProbeResult::Success);
         let last = i + 1 == pod.spec.init_containers.len();
         if !started {
             prop_assert!(

@@ -1202,7 +1202,8 @@ fn a_running_pod_is_ready_and_its_conditions_are_true_in_the_kubelet_order() {
 #[test]
 fn a_startup_probe_keeps_a_container_unstarted_until_it_succeeds() {
     let mut pod = pod(RestartPolicy::Always, &[], &["app"]);
-    pod.spec.containers[0].has_startup_probe = true;
+    pod.spec.containers[0].startup_probe =
+        Some(podsim_model::pod::Probe::exec(&["workload", "check", "started"]));
     let rt = runtime(vec![instance("c-1", "app", ContainerState::Running, 0)]);
     let status = generate(&pod, &rt, &BTreeMap::new(), None);
     let app = status.container("app").unwrap();
@@ -1211,7 +1212,11 @@ fn a_startup_probe_keeps_a_container_unstarted_until_it_succeeds() {
     let mut probes = ProbeResults::none();
     probes.0.insert(
         "c-1".into(),
-        podsim_model::ContainerProbes { liveness: None, startup: Some(podsim_model::ProbeResult::Success) },
+        podsim_model::ContainerProbes {
+            liveness: None,
+            startup: Some(podsim_model::ProbeResult::Success),
+            readiness: None,
+        },
     );
     let cache = BTreeMap::<String, String>::new();
     let context = StatusContext {

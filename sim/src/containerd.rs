@@ -25,11 +25,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use podsim_model::io::ExecResult;
 use podsim_model::io::{
     ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
 };
 use podsim_model::linux_resources::{to_kube_container_resources, LinuxContainerResources};
-use podsim_model::workload::{Workload, SIGKILL_EXIT_CODE};
+use podsim_model::workload::exec::{Exec, CHECK_FAILED_EXIT_CODE};
+use podsim_model::workload::{Check, Health, Workload, SIGKILL_EXIT_CODE};
 use podsim_model::{ContainerKind, ContainerState, ContainerStatus, Millis, SandboxState, SandboxStatus};
 
 /// How long the registry takes to say that it does not know an image.
@@ -48,6 +50,10 @@ pub const OOM_KILLED_REASON: &str = "OOMKilled";
 pub const ERROR_REASON: &str = "Error";
 /// The reason containerd's CRI plugin gives an exited container that has none of its own.
 pub const COMPLETED_REASON: &str = "Completed";
+
+/// How long an `ExecSync` without a timeout (0) may run before the call gives up: the kubelet's
+/// default runtime request timeout (`--runtime-request-timeout`, 2 min).
+pub const EXEC_WITHOUT_TIMEOUT_LIMIT: Millis = 120_000;
 
 /// The image of containers added by [`Containerd::add_foreign_container`].
 pub const FOREIGN_IMAGE: &str = "foreign.example/unmanaged:latest";
@@ -158,6 +164,8 @@ pub enum CriMethod {
     RemoveContainer,
     /// `UpdateContainerResources`.
     UpdateContainerResources,
+    /// `ExecSync`.
+    ExecSync,
 }
 
 impl CriMethod {
@@ -176,6 +184,7 @@ impl CriMethod {
             CriRequest::StopContainer { .. } => CriMethod::StopContainer,
             CriRequest::RemoveContainer { .. } => CriMethod::RemoveContainer,
             CriRequest::UpdateContainerResources { .. } => CriMethod::UpdateContainerResources,
+            CriRequest::ExecSync { .. } => CriMethod::ExecSync,
         }
     }
 
@@ -205,6 +214,10 @@ pub struct ContainerRecord {
     pub status: ContainerStatus,
     /// What its process does.
     pub workload: Workload,
+    /// How it answers the probe checks (its command's health options).
+    pub health: Health,
+    /// Checks made to fail until a time (`workload fail-checks`, the probeFailure fault).
+    pub failing: BTreeMap<Check, Millis>,
     /// Bumped on every change of state, so that exits scheduled before it are recognised as stale.
     pub generation: u64,
     /// Which list of the pod spec it comes from (`None`: not made by a kubelet).
@@ -229,6 +242,22 @@ impl ContainerRecord {
         self.status.finished_at = Some(now);
         self.kill_at = None;
         self.generation += 1;
+    }
+
+    /// Whether it passes `check` at `now`: as its health says from its start, unless the check is
+    /// made to fail ([`podsim_model::workload::health`]).
+    pub fn passes(&self, check: Check, now: Millis) -> bool {
+        let failing = self.failing.get(&check).is_some_and(|&until| now < until);
+        let elapsed = now.saturating_sub(self.status.started_at.unwrap_or(now));
+        !failing && self.health.passes(check, elapsed)
+    }
+
+    /// `checks` fail from `now` for `duration` (or longer, if they already fail longer).
+    fn fail_checks(&mut self, now: Millis, checks: &[Check], duration: Millis) {
+        for &check in checks {
+            let until = self.failing.entry(check).or_insert(now);
+            *until = (*until).max(now.saturating_add(duration));
+        }
     }
 
     fn process_exit(&self, exit_code: i32, reason: &str) -> RuntimeTimer {
@@ -352,6 +381,9 @@ impl Containerd {
             CriRequest::RemoveContainer { container_id } => self.remove_container(&container_id),
             CriRequest::UpdateContainerResources { container_id, resources } => {
                 self.update_container_resources(&container_id, resources)
+            }
+            CriRequest::ExecSync { container_id, cmd, timeout_seconds } => {
+                self.exec_sync(now, &container_id, &cmd, timeout_seconds)
             }
         }
     }
@@ -523,9 +555,9 @@ impl Containerd {
                 holder.status.id
             ));
         }
-        let workload = match self.registry.get(&config.image).and_then(|i| i.workload) {
-            Some(workload) => workload,
-            None => Workload::from_command(&config.command, &config.args),
+        let (workload, health) = match self.registry.get(&config.image).and_then(|i| i.workload) {
+            Some(workload) => (workload, Health::default()),
+            None => Workload::from_command_with_health(&config.command, &config.args),
         };
         let id = self.next_id("container");
         self.containers.push(ContainerRecord {
@@ -546,6 +578,8 @@ impl Containerd {
                 resources: config.resources.as_ref().map(to_kube_container_resources),
             },
             workload,
+            health,
+            failing: BTreeMap::new(),
             generation: 0,
             kind: Some(config.kind),
             attempt: config.attempt,
@@ -657,6 +691,48 @@ impl Containerd {
         CriOutcome::at_once(CriReply::Ok)
     }
 
+    /// `ExecSync`: runs `cmd` in a running container, read with the workload's vocabulary
+    /// ([`Exec`]): a check answers at once from the container's health, `fail-checks` makes checks
+    /// fail from now, a workload verb runs as that process would (`exit-after 3s 1` answers exit 1
+    /// after 3 s), any other program exits 0 at once. A command that outlasts `timeout_seconds`
+    /// answers at the timeout as timed out (containerd kills it and returns `DeadlineExceeded`); a
+    /// timeout of 0 is bounded by [`EXEC_WITHOUT_TIMEOUT_LIMIT`]. A container that is not running
+    /// fails the call as containerd's `execInternal` does: `container is in CONTAINER_EXITED state`.
+    fn exec_sync(
+        &mut self,
+        now: Millis,
+        container_id: &str,
+        cmd: &[String],
+        timeout_seconds: i64,
+    ) -> CriOutcome {
+        let Some(c) = self.container_mut(container_id) else {
+            return CriOutcome::error(CriError::NotFound);
+        };
+        if !c.is_running() {
+            return CriOutcome::failed(format!("container is in {} state", cri_state_name(c.status.state)));
+        }
+        let (takes, exit_code) = match Exec::from_command(cmd) {
+            Exec::Check(check) => (Some(0), if c.passes(check, now) { 0 } else { CHECK_FAILED_EXIT_CODE }),
+            Exec::FailChecks { checks, duration } => {
+                c.fail_checks(now, &checks, duration);
+                (Some(0), 0)
+            }
+            Exec::Process(Workload::ExitAfter { after, code }) => (Some(after), code),
+            Exec::Process(Workload::Run | Workload::IgnoreSigterm) => (None, 0),
+            Exec::Other => (Some(0), 0),
+        };
+        let limit = match timeout_seconds {
+            t if t > 0 => (t as Millis).saturating_mul(1_000),
+            _ => EXEC_WITHOUT_TIMEOUT_LIMIT,
+        };
+        match takes {
+            Some(takes) if takes <= limit => {
+                CriOutcome::after(takes, CriReply::Exec(ExecResult::exited(exit_code)))
+            }
+            _ => CriOutcome::after(limit, CriReply::Exec(ExecResult::timed_out())),
+        }
+    }
+
     // --- faults, each applied at `now` ---
 
     /// The container's process crashes with this exit code (reason `Error`); no-op (false) unless it
@@ -675,6 +751,24 @@ impl Containerd {
         match self.container_mut(container_id) {
             Some(c) if c.is_running() => {
                 c.exit(now, exit_code, reason);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A running container fails these probe checks for `duration` (the probeFailure fault, as
+    /// `workload fail-checks` run in it does); false unless it runs.
+    pub fn fail_checks(
+        &mut self,
+        now: Millis,
+        container_id: &str,
+        checks: &[Check],
+        duration: Millis,
+    ) -> bool {
+        match self.container_mut(container_id) {
+            Some(c) if c.is_running() => {
+                c.fail_checks(now, checks, duration);
                 true
             }
             _ => false,
@@ -772,6 +866,8 @@ impl Containerd {
                 resources: None,
             },
             workload: Workload::Run,
+            health: Health::default(),
+            failing: BTreeMap::new(),
             generation: 1,
             kind: None,
             attempt: 0,
@@ -819,6 +915,8 @@ impl Containerd {
                 resources: None,
             },
             workload: preset.workload,
+            health: Health::default(),
+            failing: BTreeMap::new(),
             generation: 1,
             kind: Some(preset.kind),
             attempt: preset.restart_count,
@@ -949,6 +1047,16 @@ fn sandbox_name(pod: &PodRef, attempt: u32) -> String {
 /// The name containerd reserves for a container (`k8s_<container>_<pod>_<namespace>_<uid>_<attempt>`).
 fn container_name(pod: &PodRef, name: &str, attempt: u32) -> String {
     format!("k8s_{name}_{}_{}_{}_{attempt}", pod.name, pod.namespace, pod.uid)
+}
+
+/// The CRI's name of a container state (`CONTAINER_EXITED`), as containerd's errors spell it.
+fn cri_state_name(state: ContainerState) -> &'static str {
+    match state {
+        ContainerState::Created => "CONTAINER_CREATED",
+        ContainerState::Running => "CONTAINER_RUNNING",
+        ContainerState::Exited => "CONTAINER_EXITED",
+        ContainerState::Unknown => "CONTAINER_UNKNOWN",
+    }
 }
 
 /// The reason containerd's CRI plugin reports for a container (`ContainerStatus`): its own (OOMKilled,
@@ -1116,6 +1224,74 @@ mod tests {
         assert!(timers.is_empty(), "a `run` workload never exits by itself");
         let again = c.handle(21, CriRequest::StartContainer { container_id: id }, &mut timers);
         assert!(matches!(again.reply, CriReply::Err(CriError::Failed(_))), "only a created container starts");
+    }
+
+    fn exec(c: &mut Containerd, now: Millis, id: &str, cmd: &[&str], timeout_seconds: i64) -> CriOutcome {
+        let request = CriRequest::ExecSync { container_id: id.to_string(), cmd: words(cmd), timeout_seconds };
+        c.handle(now, request, &mut Vec::new())
+    }
+
+    fn exited(delay: Millis, code: i32) -> CriOutcome {
+        CriOutcome::after(delay, CriReply::Exec(ExecResult::exited(code)))
+    }
+
+    #[test]
+    fn exec_runs_workload_verbs_within_the_timeout() {
+        let mut c = containerd();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut vec![]);
+        assert_eq!(exec(&mut c, 10, &id, &["workload", "exit-after", "3s", "1"], 5), exited(3_000, 1));
+        assert_eq!(
+            exec(&mut c, 10, &id, &["workload", "exit-after", "3s", "1"], 2),
+            CriOutcome::after(2_000, CriReply::Exec(ExecResult::timed_out())),
+            "it outlasts its timeout: answered at the timeout"
+        );
+        assert_eq!(
+            exec(&mut c, 10, &id, &["workload", "run"], 1),
+            CriOutcome::after(1_000, CriReply::Exec(ExecResult::timed_out()))
+        );
+        assert_eq!(
+            exec(&mut c, 10, &id, &["workload", "run"], 0),
+            CriOutcome::after(EXEC_WITHOUT_TIMEOUT_LIMIT, CriReply::Exec(ExecResult::timed_out()))
+        );
+        assert_eq!(exec(&mut c, 10, &id, &["cat", "/tmp/healthy"], 1), exited(0, 0), "another program");
+        assert_eq!(exec(&mut c, 10, &id, &["workload", "sleep"], 1), exited(0, 2), "refused: exit 2 at once");
+    }
+
+    #[test]
+    fn exec_in_a_container_that_does_not_run_fails_as_containerd_fails_it() {
+        let mut c = containerd();
+        let mut timers = Timers::new();
+        let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "exit-after", "1s", "0"], &mut timers);
+        fire_until(&mut c, &mut timers, 1_000);
+        assert_eq!(
+            exec(&mut c, 2_000, &id, &["workload", "check", "live"], 1).reply,
+            CriReply::Err(CriError::Failed("container is in CONTAINER_EXITED state".into()))
+        );
+        assert_eq!(
+            exec(&mut c, 2_000, "container-99", &["true"], 1).reply,
+            CriReply::Err(CriError::NotFound)
+        );
+    }
+
+    #[test]
+    fn checks_answer_from_the_start_time_and_the_health_options() {
+        let mut c = containerd();
+        let command = ["workload", "run", "--ready-after", "5s", "--unhealthy-after", "30s"];
+        let (_, id) = running(&mut c, 1_000, &pod("a"), &command, &mut vec![]);
+        let check = |c: &mut Containerd, now, word| exec(c, now, &id, &["workload", "check", word], 1);
+        assert_eq!(check(&mut c, 5_999, "ready"), exited(0, 1), "not ready before 5 s");
+        assert_eq!(check(&mut c, 6_000, "ready"), exited(0, 0));
+        assert_eq!(check(&mut c, 30_999, "live"), exited(0, 0));
+        assert_eq!(check(&mut c, 31_000, "live"), exited(0, 1), "unhealthy from 30 s on");
+        assert_eq!(check(&mut c, 1_000, "started"), exited(0, 0));
+        assert_eq!(
+            exec(&mut c, 7_000, &id, &["workload", "fail-checks", "ready,started", "10s"], 1),
+            exited(0, 0)
+        );
+        assert_eq!(check(&mut c, 16_999, "ready"), exited(0, 1), "failing until 17 s");
+        assert_eq!(check(&mut c, 16_999, "started"), exited(0, 1));
+        assert_eq!(check(&mut c, 16_999, "live"), exited(0, 0), "a check not named passes");
+        assert_eq!(check(&mut c, 17_000, "ready"), exited(0, 0), "healed");
     }
 
     #[test]

@@ -261,7 +261,7 @@ mod tests {
         assert_eq!(report.line(Probe::GcOldSandboxes).first, None);
         assert!(report.never_reached.contains(&"gc.old_sandboxes"));
         assert!(!report.never_reached.contains(&"gc.dead_containers"));
-        assert!(!report.never_reached.contains(&"plan.kill.liveness"), "a tables-only probe is no gap");
+        assert!(!report.never_reached.contains(&"plan.sandbox.no_ip"), "a tables-only probe is no gap");
         assert_eq!(
             report.failed,
             vec![FailedRun { scenario: "a.yaml".into(), seed: 7, random_faults: true }]

@@ -166,6 +166,50 @@ pub enum Fault {
         /// The image.
         image: String,
     },
+    /// A running container's probes fail for `duration`: its answers to the probe checks of these
+    /// probe types (`workload check live` for liveness, `ready` for readiness, `started` for startup)
+    /// fail, whatever its health options say; then they are as before.
+    ProbeFailure {
+        /// The pod.
+        #[serde(default)]
+        pod: Option<String>,
+        /// The container.
+        #[serde(default)]
+        container: Option<String>,
+        /// Which probe types (default: all three).
+        #[serde(default = "every_probe")]
+        probes: Vec<FaultProbe>,
+        /// How long.
+        #[serde(with = "crate::scenario::duration")]
+        duration: Millis,
+    },
+}
+
+/// A probe type a [`Fault::ProbeFailure`] fails.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum FaultProbe {
+    /// `livenessProbe`: the `live` check.
+    Liveness,
+    /// `readinessProbe`: the `ready` check.
+    Readiness,
+    /// `startupProbe`: the `started` check.
+    Startup,
+}
+
+impl FaultProbe {
+    /// The check a probe of this type runs, by podsim's convention.
+    pub fn check(self) -> podsim_model::workload::Check {
+        match self {
+            FaultProbe::Liveness => podsim_model::workload::Check::Live,
+            FaultProbe::Readiness => podsim_model::workload::Check::Ready,
+            FaultProbe::Startup => podsim_model::workload::Check::Started,
+        }
+    }
+}
+
+fn every_probe() -> Vec<FaultProbe> {
+    vec![FaultProbe::Liveness, FaultProbe::Readiness, FaultProbe::Startup]
 }
 
 fn both() -> Direction {
@@ -220,6 +264,8 @@ pub enum FaultKind {
     DataDirFailure,
     /// [`Fault::RemoveImage`].
     RemoveImage,
+    /// [`Fault::ProbeFailure`].
+    ProbeFailure,
 }
 
 impl FaultKind {
@@ -229,7 +275,7 @@ impl FaultKind {
     }
 
     /// Every kind, in catalog order.
-    pub const ALL: [FaultKind; 19] = [
+    pub const ALL: [FaultKind; 20] = [
         FaultKind::Partition,
         FaultKind::DropWatch,
         FaultKind::Latency,
@@ -249,6 +295,7 @@ impl FaultKind {
         FaultKind::MountFailure,
         FaultKind::DataDirFailure,
         FaultKind::RemoveImage,
+        FaultKind::ProbeFailure,
     ];
 }
 
@@ -275,6 +322,7 @@ impl Fault {
             Fault::MountFailure { .. } => FaultKind::MountFailure,
             Fault::DataDirFailure { .. } => FaultKind::DataDirFailure,
             Fault::RemoveImage { .. } => FaultKind::RemoveImage,
+            Fault::ProbeFailure { .. } => FaultKind::ProbeFailure,
         }
     }
 
@@ -286,6 +334,7 @@ impl Fault {
             | Fault::EtcdUnavailable { duration }
             | Fault::SecretMissing { duration, .. }
             | Fault::MountFailure { duration, .. }
+            | Fault::ProbeFailure { duration, .. }
             | Fault::DataDirFailure { duration } => *duration,
             Fault::ApiServerRestart { downtime }
             | Fault::ContainerdRestart { downtime }

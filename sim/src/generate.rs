@@ -120,6 +120,11 @@ pub struct Swarm {
     pub delete: f64,
     /// Random faults a virtual minute.
     pub fault_rate: f64,
+    /// A container has probes (exec probes of `workload check`: readiness, liveness, startup).
+    pub probes: f64,
+    /// A container's workload has health options (`--ready-after`, `--started-after`,
+    /// `--unhealthy-after`).
+    pub health: f64,
 }
 
 impl Swarm {
@@ -144,6 +149,8 @@ impl Swarm {
             update: p(rng),
             delete: p(rng),
             fault_rate: rng.pick(&options.fault_rates).copied().unwrap_or(0.0),
+            probes: p(rng),
+            health: p(rng),
         }
     }
 }
@@ -390,7 +397,12 @@ impl<'o> Draft<'o> {
         } else {
             json!(["workload", "run"])
         };
-        self.container(name, command, volumes, rng)
+        let command = with_health_options(command, self.swarm.health, rng);
+        let mut c = self.container(name, command, volumes, rng);
+        if rng.chance(self.swarm.probes) {
+            add_probes(&mut c, rng);
+        }
+        c
     }
 
     /// A container with `command`: its image and pull policy, Secret env and volume mounts.
@@ -477,6 +489,42 @@ impl<'o> Draft<'o> {
 /// `imagePullBackOff`) and the pod worker's retry after it (`podWorkerBackOff` 10 s with jitter 0.5,
 /// at most 15 s). A pod's images are pulled one after the other (sidecars before the containers,
 /// the serial puller), so a world's allowances add up.
+/// The health options a container's workload may take, and the check each one moves.
+const HEALTH_OPTIONS: [&str; 3] = ["--ready-after", "--started-after", "--unhealthy-after"];
+
+/// Adds one health option (1 to 30 s) to a workload command, with probability `chance`.
+fn with_health_options(command: Value, chance: f64, rng: &mut SimRng) -> Value {
+    if !rng.chance(chance) {
+        return command;
+    }
+    let mut words: Vec<Value> = command.as_array().cloned().unwrap_or_default();
+    let option = *rng.pick(&HEALTH_OPTIONS).expect("not empty");
+    words.push(json!(option));
+    words.push(json!(duration::format(rng.between(1, 30) * 1_000)));
+    Value::Array(words)
+}
+
+/// Adds exec probes of `workload check` (each kind with probability 1/2, at least one) with a
+/// period of 1 to 10 s and a failure threshold of 1 to 5 (a readiness probe's success threshold 1
+/// to 3).
+fn add_probes(container: &mut Value, rng: &mut SimRng) {
+    let obj = container.as_object_mut().expect("an object");
+    let kinds = [("readinessProbe", "ready"), ("livenessProbe", "live"), ("startupProbe", "started")];
+    let chosen: Vec<(&str, &str)> = kinds.iter().copied().filter(|_| rng.chance(0.5)).collect();
+    let chosen = if chosen.is_empty() { vec![kinds[rng.below(3) as usize]] } else { chosen };
+    for (field, check) in chosen {
+        let mut probe = json!({
+            "exec": {"command": ["workload", "check", check]},
+            "periodSeconds": rng.between(1, 10),
+            "failureThreshold": rng.between(1, 5),
+        });
+        if field == "readinessProbe" {
+            probe["successThreshold"] = json!(rng.between(1, 3));
+        }
+        obj.insert(field.into(), probe);
+    }
+}
+
 fn pull_allowance(latency: Millis, failures: u64) -> Millis {
     let backoffs: Millis = (0..failures).map(|k| (10_000u64 << k).min(300_000) + 15_000).sum();
     (failures + 1) * latency + backoffs

@@ -196,7 +196,6 @@ pub fn pod_manifest(pod: &Pod) -> Value {
 }
 
 fn container_manifest(c: &Container) -> Value {
-    let probe = json!({"exec": {"command": ["true"]}});
     let mut m = json!({
         "name": c.name(),
         "image": c.image(),
@@ -242,11 +241,15 @@ fn container_manifest(c: &Container) -> Value {
     if !c.restart_policy_rules.is_empty() {
         obj.insert("restartPolicyRules".into(), json!(c.restart_policy_rules));
     }
-    if c.has_liveness_probe {
-        obj.insert("livenessProbe".into(), probe.clone());
-    }
-    if c.has_startup_probe {
-        obj.insert("startupProbe".into(), probe.clone());
+    let probes = [
+        ("livenessProbe", &c.liveness_probe),
+        ("readinessProbe", &c.readiness_probe),
+        ("startupProbe", &c.startup_probe),
+    ];
+    for (field, p) in probes {
+        if let Some(p) = p {
+            obj.insert(field.into(), json!(p));
+        }
     }
     if !c.lifecycle.is_empty() {
         let mut lifecycle = serde_json::Map::new();

@@ -403,6 +403,15 @@ impl Driver for SimRuntime {
                     None => Fault::OomKill { pod, container },
                 }
             }
+            Fault::ProbeFailure { pod, container, probes, duration } => {
+                match h.pick_container(self.running(), pod.as_deref(), container.as_deref()) {
+                    Some(id) => {
+                        let (pod, container) = self.container_names(&id);
+                        Fault::ProbeFailure { pod, container, probes, duration }
+                    }
+                    None => Fault::ProbeFailure { pod, container, probes, duration },
+                }
+            }
             Fault::PauseDeath { pod } => match self.pick_sandbox(h, pod.as_deref()) {
                 Some(id) => {
                     let uid =
@@ -439,6 +448,12 @@ impl Driver for SimRuntime {
                     if self.containerd.oom_kill(now, &id) {
                         self.exited_by_fault(h, &id);
                     }
+                }
+            }
+            Fault::ProbeFailure { pod, container, probes, duration } => {
+                if let Some(id) = h.pick_container(self.running(), pod.as_deref(), container.as_deref()) {
+                    let checks: Vec<_> = probes.iter().map(|p| p.check()).collect();
+                    self.containerd.fail_checks(now, &id, &checks, *duration);
                 }
             }
             Fault::PauseDeath { pod } => {

@@ -120,6 +120,13 @@ impl Bench {
         }
     }
 
+    /// The kubelet plans, within a sync, to kill the pod's containers (all of them, or those named).
+    fn plan_kill(&mut self, pod: &Pod, whole_pod: bool, containers: &[&str]) {
+        let names: Vec<String> = containers.iter().map(|c| c.to_string()).collect();
+        self.checker.on_kill_planned(self.now, &pod.uid, whole_pod, &names);
+        self.twin.on_kill_planned(self.now, &pod.uid, whole_pod, &names);
+    }
+
     /// The kubelet writes the pod's status.
     fn report_status(&mut self, pod: &Pod, status: PodStatusReport) {
         let reply = self.api.handle(self.now, ApiRequest::UpdatePodStatus { pod: PodRef::of(pod), status });
@@ -611,7 +618,8 @@ fn accepts_a_container_stopped_after_its_sandbox_died() {
 #[test]
 fn accepts_a_container_with_a_liveness_probe_stopped() {
     let mut p = pod("web");
-    p.spec.containers[0].has_liveness_probe = true;
+    p.spec.containers[0].liveness_probe =
+        Some(podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
@@ -1094,6 +1102,55 @@ fn judges_the_grace_period_as_one_budget_from_the_deletion() {
     b.advance(15_000);
     b.stop(&id, 2);
     b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+}
+
+/// A kill the kubelet planned within a sync before the deletion reached it (a dead sandbox's pod,
+/// a changed container) runs on the budget it began with: `killContainer` spent it on the preStop
+/// hook from then. It is still judged: stopped with less than that budget leaves, it is reported.
+#[test]
+fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
+    let mut p = pod("web");
+    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    for (whole_pod, containers) in [(true, &[][..]), (false, &["app"][..])] {
+        let (mut b, sandbox) = bench_with_sandbox(&p);
+        let id = b.run(&sandbox, &p, "app", 0);
+        b.advance(5_000);
+        b.plan_kill(&p, whole_pod, containers);
+        b.advance(9_000);
+        b.delete_pod(&p, Some(20));
+        b.advance(25_000);
+        b.stop(&id, 2);
+        assert!(b.violations().is_empty(), "{:#?}", b.violations());
+    }
+
+    let (mut b, sandbox) = bench_with_sandbox(&p);
+    let id = b.run(&sandbox, &p, "app", 0);
+    b.advance(5_000);
+    b.plan_kill(&p, true, &[]);
+    b.advance(9_000);
+    b.delete_pod(&p, Some(20));
+    b.advance(20_000);
+    b.stop(&id, 2);
+    b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+
+    // A kill planned for another container, or one over (the container created again), does not count.
+    for done in [false, true] {
+        let (mut b, sandbox) = bench_with_sandbox(&p);
+        let id = b.run(&sandbox, &p, "app", 0);
+        b.advance(5_000);
+        b.plan_kill(&p, false, if done { &["app"][..] } else { &["other"][..] });
+        if done {
+            b.cri(CriRequest::CreateContainer {
+                sandbox_id: sandbox.clone(),
+                config: config_of(&p, "app", 1),
+            });
+        }
+        b.advance(9_000);
+        b.delete_pod(&p, Some(20));
+        b.advance(25_000);
+        b.stop(&id, 2);
+        b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+    }
 }
 
 #[test]

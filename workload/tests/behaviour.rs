@@ -11,11 +11,99 @@ const PATIENCE: Duration = Duration::from_secs(10);
 const SIGTERM_BIT: u64 = 1 << (libc::SIGTERM - 1);
 
 fn start(program: &str, args: &[&str]) -> Child {
-    Command::new(program).args(args).spawn().expect("the binary starts")
+    Command::new(program)
+        .args(args)
+        .env("PODSIM_WORKLOAD_DIR", state_dir())
+        .spawn()
+        .expect("the binary starts")
+}
+
+/// A state folder of this test process's own (the main process and its checks share it, as they
+/// share `/tmp` in a container), so that tests never see each other's records.
+fn state_dir() -> std::path::PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    thread_local!(static DIR: std::path::PathBuf = {
+        let n = NEXT.fetch_add(1, Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("podsim-workload-test-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("state folder");
+        dir
+    });
+    DIR.with(|d| d.clone())
 }
 
 fn workload(args: &[&str]) -> Child {
     start(env!("CARGO_BIN_EXE_workload"), args)
+}
+
+/// Runs an exec of the workload binary in the same state folder, and returns its exit code.
+fn exec(args: &[&str]) -> Option<i32> {
+    let output = Command::new(env!("CARGO_BIN_EXE_workload"))
+        .args(args)
+        .env("PODSIM_WORKLOAD_DIR", state_dir())
+        .output()
+        .expect("the binary runs");
+    output.status.code()
+}
+
+/// Waits until the main process has recorded its health.
+fn wait_for_health_record() {
+    let deadline = Instant::now() + PATIENCE;
+    while !state_dir().join("podsim-workload-health").exists() {
+        assert!(Instant::now() < deadline, "the main process never recorded its health");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Polls `check` until it exits with `code`; returns when that happened.
+fn wait_for_check(check: &str, code: i32) -> Instant {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        if exec(&["check", check]) == Some(code) {
+            return Instant::now();
+        }
+        assert!(Instant::now() < deadline, "check {check} never exited {code}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The checks answer from the main process's start and health options, as the simulator's
+/// containerd answers them from the container's start (model/src/workload/health.rs).
+#[test]
+fn checks_follow_the_health_options_of_the_main_process() {
+    let started = Instant::now();
+    let mut child = workload(&["run", "--ready-after", "1500ms", "--unhealthy-after", "3s"]);
+    wait_for_health_record();
+    assert_eq!(exec(&["check", "live"]), Some(0), "live at first");
+    assert_eq!(exec(&["check", "started"]), Some(0), "no --started-after: started at once");
+    if started.elapsed() < Duration::from_millis(1_000) {
+        assert_eq!(exec(&["check", "ready"]), Some(1), "not ready before --ready-after");
+    }
+    let ready = wait_for_check("ready", 0);
+    assert!(ready.duration_since(started) >= Duration::from_millis(1_500), "ready early");
+    let unhealthy = wait_for_check("live", 1);
+    assert!(unhealthy.duration_since(started) >= Duration::from_secs(3), "unhealthy early");
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// `fail-checks` makes a check fail for a while, then it passes again (the probeFailure fault).
+#[test]
+fn fail_checks_fails_a_check_for_its_duration() {
+    let mut child = workload(&["run"]);
+    wait_for_health_record();
+    assert_eq!(exec(&["check", "live"]), Some(0));
+    let failed_at = Instant::now();
+    assert_eq!(exec(&["fail-checks", "live,ready", "1s"]), Some(0));
+    assert_eq!(exec(&["check", "started"]), Some(0), "a check not named still passes");
+    if failed_at.elapsed() < Duration::from_millis(800) {
+        assert_eq!(exec(&["check", "live"]), Some(1), "failing");
+    }
+    let healed = wait_for_check("live", 0);
+    assert!(healed.duration_since(failed_at) >= Duration::from_secs(1), "healed early");
+    assert_eq!(exec(&["check", "healthy"]), Some(2), "a bad check word is refused");
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// One signal mask of `/proc/PID/status` (`SigCgt`: caught, `SigIgn`: ignored).

@@ -3,7 +3,7 @@
 //! (The requests that carry a config are built from [`super::sandbox`] and [`super::container`].)
 
 use k8s_cri::v1 as cri;
-use podsim_model::io::{CriReply, CriRequest};
+use podsim_model::io::{CriError, CriReply, CriRequest, ExecResult};
 
 use super::image::{image_of_spec, image_spec};
 use super::pod::label_selector;
@@ -56,6 +56,45 @@ pub fn remove_container(container_id: &str) -> cri::RemoveContainerRequest {
 /// CRI -> model: `RemoveContainer`.
 pub fn remove_container_of(request: cri::RemoveContainerRequest) -> CriRequest {
     CriRequest::RemoveContainer { container_id: request.container_id }
+}
+
+/// model -> CRI: `ExecSync` of `cmd` with its timeout in seconds.
+pub fn exec_sync(container_id: &str, cmd: &[String], timeout_seconds: i64) -> cri::ExecSyncRequest {
+    cri::ExecSyncRequest {
+        container_id: container_id.to_string(),
+        cmd: cmd.to_vec(),
+        timeout: timeout_seconds,
+    }
+}
+
+/// CRI -> model: `ExecSync`.
+pub fn exec_sync_of(request: cri::ExecSyncRequest) -> CriRequest {
+    CriRequest::ExecSync {
+        container_id: request.container_id,
+        cmd: request.cmd,
+        timeout_seconds: request.timeout,
+    }
+}
+
+/// CRI -> model: the model's reply to `ExecSync`: the exit code, or a timeout for `DeadlineExceeded`
+/// (the kubelet's CRI client turns that code into `exec.NewTimeoutError`, remote_runtime.go
+/// `ExecSync`); any other error stays an error.
+pub fn exec_result_of(result: Result<cri::ExecSyncResponse, CriError>) -> CriReply {
+    match result {
+        Ok(response) => CriReply::Exec(ExecResult::exited(response.exit_code)),
+        Err(CriError::DeadlineExceeded) => CriReply::Exec(ExecResult::timed_out()),
+        Err(e) => CriReply::Err(e),
+    }
+}
+
+/// model -> CRI: `ExecSync`'s answer (a timeout is `DeadlineExceeded`, as containerd answers it).
+pub fn exec_sync_response(reply: CriReply) -> Result<cri::ExecSyncResponse, CriError> {
+    match reply {
+        CriReply::Exec(r) if r.timed_out => Err(CriError::DeadlineExceeded),
+        CriReply::Exec(r) => Ok(cri::ExecSyncResponse { exit_code: r.exit_code, ..Default::default() }),
+        CriReply::Err(e) => Err(e),
+        other => Err(CriError::Failed(format!("unexpected reply to ExecSync: {other:?}"))),
+    }
 }
 
 /// model -> CRI: `ImageStatus` (not verbose).
@@ -163,6 +202,11 @@ mod tests {
             CriRequest::StopContainer { container_id: "c1".into(), timeout_seconds: 30 },
             CriRequest::StopContainer { container_id: "c1".into(), timeout_seconds: 0 },
             CriRequest::RemoveContainer { container_id: "c1".into() },
+            CriRequest::ExecSync {
+                container_id: "c1".into(),
+                cmd: vec!["workload".into(), "check".into(), "live".into()],
+                timeout_seconds: 1,
+            },
         ]
     }
 
@@ -221,6 +265,9 @@ mod tests {
                 use crate::convert::resources::{update_container_resources, update_container_resources_of};
                 update_container_resources_of(update_container_resources(container_id, resources))
             }
+            CriRequest::ExecSync { container_id, cmd, timeout_seconds } => {
+                exec_sync_of(exec_sync(container_id, cmd, *timeout_seconds))
+            }
         };
         read == *request
     }
@@ -229,6 +276,21 @@ mod tests {
     fn every_request_comes_back_the_same() {
         for request in every_request() {
             assert!(comes_back_the_same(&request), "{request:?}");
+        }
+    }
+
+    /// An exec's exit code comes back as it is; a timeout is `DeadlineExceeded` on the wire, which
+    /// the kubelet's CRI client reads as a timeout (remote_runtime.go `ExecSync`).
+    #[test]
+    fn exec_replies_come_back_the_same() {
+        for reply in [
+            CriReply::Exec(ExecResult::exited(0)),
+            CriReply::Exec(ExecResult::exited(1)),
+            CriReply::Exec(ExecResult::timed_out()),
+            CriReply::Err(CriError::Failed("container is in CONTAINER_EXITED state".into())),
+            CriReply::Err(CriError::NotFound),
+        ] {
+            assert_eq!(exec_result_of(exec_sync_response(reply.clone())), reply);
         }
     }
 

@@ -223,7 +223,7 @@ mod tests {
             ],
         };
         let mut results = ProbeResults::none();
-        let failed = ContainerProbes { liveness: Some(ProbeResult::Failure), startup: None };
+        let failed = ContainerProbes { liveness: Some(ProbeResult::Failure), startup: None, readiness: None };
         results.0.insert("c-app".into(), failed);
         assert_eq!(probes_of(&pod, &runtime, &results), ["plan.kill.liveness", "plan.restart.pod_policy"]);
         // Under Never, job stays exited; app's changed hash restarts it whatever the policy.

@@ -36,6 +36,7 @@
 //! | one worker per pod, one sync at a time, requeue | `pod_workers.rs` | pod_workers.go `UpdatePod`, `podWorkerLoop`, `completeWork` |
 //! | a sync as steps, each step's requests and replies | `sync_run.rs` | (podsim's: where a goroutine blocks on a call) |
 //! | SyncPod steps 1-8 (data dir, volumes, runtime state, plan, sandbox) | `sync_pod.rs` | kubelet.go `SyncPod`; kuberuntime_manager.go `SyncPod`, `createPodSandbox` |
+//! | probe workers, results, ExecSync probes | `prober.rs` | prober/prober_manager.go, worker.go, prober.go; prober/results |
 //! | `computePodActions` | `crate::actions` | kuberuntime_manager.go `computePodActions` |
 //! | startContainer: backoff → image → config → create → start | `start.rs` | kuberuntime_container.go `startContainer`, kuberuntime_manager.go `doBackOff`, images/image_manager.go `EnsureImageExists` |
 //! | serial or parallel image pulls | `image_puller.rs` | images/puller.go |
@@ -67,6 +68,7 @@ mod kill;
 mod pleg;
 mod pod_config;
 pub mod pod_workers;
+pub mod prober;
 pub mod recorder;
 mod reflector;
 mod resize;
@@ -123,6 +125,8 @@ enum CallOwner {
     Worker(String),
     /// A write of the event sink.
     Event,
+    /// A probe worker's `ExecSync`.
+    Probe(prober::WorkerKey),
 }
 
 /// The kubelet of one node.
@@ -145,8 +149,10 @@ pub struct Kubelet {
     image_backoff: Backoff,
     /// The image puller: pulls waiting and in flight (serial or parallel).
     puller: ImagePuller,
-    /// The liveness and startup result managers: results by container id.
+    /// The liveness, startup and readiness result managers: results by container id.
     probes: ProbeResults,
+    /// The prober manager and its workers.
+    prober: prober::Prober,
     /// The last work queue generation handed out.
     next_generation: u64,
     /// The event recorder and its sink (client-go's).
@@ -189,6 +195,7 @@ impl Kubelet {
             image_backoff,
             puller,
             probes: ProbeResults::none(),
+            prober: prober::Prober::default(),
             next_generation: 0,
             recorder: Recorder::new(&config.node_name),
             disk: None,
@@ -226,6 +233,11 @@ impl Kubelet {
     #[inline]
     fn hit(&mut self, probe: Probe) {
         self.probes_hit.hit(probe);
+    }
+
+    /// The liveness, startup and readiness results managers' results, by container id.
+    pub fn probe_results(&self) -> &ProbeResults {
+        &self.probes
     }
 
     /// How many requests await a reply.
@@ -281,7 +293,12 @@ impl Kubelet {
             Some(CallOwner::Event) => self.on_event_reply(&reply, now, out),
             // Runtime and node calls answered on the API channel: the world broke its promise of one
             // reply per request on the request's channel (crate::io); the call is dropped.
-            Some(CallOwner::RelistSandboxes | CallOwner::RelistContainers | CallOwner::ListPodDirs) => {}
+            Some(
+                CallOwner::RelistSandboxes
+                | CallOwner::RelistContainers
+                | CallOwner::ListPodDirs
+                | CallOwner::Probe(_),
+            ) => {}
             // No call of this kubelet's waits for it (a second reply): nothing to do.
             None => {}
         }
@@ -299,6 +316,7 @@ impl Kubelet {
                 self.pull_answered(call, now, out);
                 self.on_reply(&uid, call, Reply::Cri(reply), now, out)
             }
+            Some(CallOwner::Probe(key)) => self.on_probe_reply(key, reply, now, out),
             // API and node calls answered on the runtime channel: dropped (see `on_api_reply`).
             Some(
                 CallOwner::ListPods
@@ -327,7 +345,8 @@ impl Kubelet {
                 | CallOwner::StatusUpdate(_)
                 | CallOwner::Event
                 | CallOwner::RelistSandboxes
-                | CallOwner::RelistContainers,
+                | CallOwner::RelistContainers
+                | CallOwner::Probe(_),
             ) => {}
             None => {}
         }
@@ -338,6 +357,7 @@ impl Kubelet {
     fn start(&mut self, now: Millis, out: &mut Vec<Output>) {
         self.started_at = now;
         self.reflector = ListWatch::new(now);
+        self.prober = prober::Prober::new(now);
         self.secrets = SecretManager::new(now, SECRET_IDLE_SYNC_FREQUENCIES * self.config.sync_frequency);
         let next = self.reflector.start();
         self.pods_next(next, out);
@@ -370,6 +390,10 @@ impl Kubelet {
                     self.write_event(write, out);
                 }
             }
+            Timer::Probe { pod_uid, container, kind, generation } => {
+                let key = prober::WorkerKey { pod_uid, container, kind };
+                self.on_probe_timer(key, generation, now, out)
+            }
         }
     }
 
@@ -384,10 +408,7 @@ impl Kubelet {
         out: &mut Vec<Output>,
     ) {
         let entry = self.probes.0.entry(container_id.clone()).or_default();
-        let slot = match probe {
-            ProbeKind::Liveness => &mut entry.liveness,
-            ProbeKind::Startup => &mut entry.startup,
-        };
+        let slot = entry.slot(probe);
         if *slot == Some(result) {
             return;
         }

@@ -64,6 +64,7 @@ impl Kubelet {
         }
         let uid = pod.uid.clone();
         let deleted = pod.deletion_timestamp.is_some();
+        let added = !self.workers.get(&uid).is_some_and(|w| w.in_api);
         match self.workers.get_mut(&uid) {
             Some(w) if w.in_api => match check_pod(w.latest(), &pod) {
                 PodChange::Unchanged => return,
@@ -100,6 +101,10 @@ impl Kubelet {
             }
         }
         self.register_secrets(&uid, now, out);
+        if added && !deleted {
+            // HandlePodAdditions: `probeManager.AddPod`.
+            self.add_probe_workers(&uid, now, out);
+        }
         if deleted {
             self.request_termination(&uid, now, out);
         } else {

@@ -16,7 +16,7 @@ use super::terminated::terminated_steps;
 use super::Kubelet;
 use crate::backoff::Jitter;
 use crate::coverage::Probe;
-use crate::io::{Decision, Output, Timer, WorkerState};
+use crate::io::{Decision, Output, ProbeKind, Timer, WorkerState};
 use crate::pod::Pod;
 use crate::runtime::Millis;
 use crate::status::PodStatusReport;
@@ -215,6 +215,20 @@ impl Kubelet {
             if w.state != state {
                 w.state = state;
                 out.push(Output::Decision(Decision::Worker { pod_uid: uid.to_string(), state }));
+            }
+        }
+        // SyncTerminatingPod stops the liveness and startup probes first (`StopLivenessAndStartup`);
+        // once the pod is terminated, the readiness probes go too (`RemovePod`).
+        match state {
+            WorkerState::Syncing => {}
+            WorkerState::Terminating => {
+                self.stop_probe_workers(uid, &[ProbeKind::Liveness, ProbeKind::Startup]);
+            }
+            WorkerState::Terminated => {
+                self.stop_probe_workers(
+                    uid,
+                    &[ProbeKind::Liveness, ProbeKind::Startup, ProbeKind::Readiness],
+                );
             }
         }
     }

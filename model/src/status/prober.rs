@@ -1,9 +1,9 @@
 //! The prober manager's `UpdatePodStatus` (pkg/kubelet/prober/prober_manager.go): `started` and
 //! `ready` of each container status, after the phase is computed.
 //!
-//! The model keeps startup results (by container id) and knows which containers have a startup probe;
-//! it has no readiness probes, so a started, running container is ready, as the kubelet has it for a
-//! container without a readiness probe (`ready = !exists` of the readiness worker).
+//! The model keeps startup and readiness results (by container id, [`crate::kubelet::prober`]): a
+//! started, running container is ready when its readiness result is Success, or when it has no
+//! readiness probe (`ready = !exists` of the readiness worker).
 //! ChangeContainerStatusOnKubeletRestart is taken as off (its default): a `started` carried over from
 //! the old status counts.
 
@@ -19,7 +19,7 @@ pub fn update_pod_status(pod: &Pod, status: &mut PodStatusReport, probes: &Probe
         let started = is_container_started(spec, s, probes);
         s.started = Some(started);
         if started {
-            s.ready = s.state.is_running();
+            s.ready = s.state.is_running() && is_ready(spec, s, probes);
         }
     }
     for (i, s) in status.init_container_statuses.iter_mut().enumerate() {
@@ -34,8 +34,17 @@ pub fn update_pod_status(pod: &Pod, status: &mut PodStatusReport, probes: &Probe
             continue;
         }
         if started {
-            s.ready = s.state.is_running();
+            s.ready = s.state.is_running() && is_ready(Some(spec), s, probes);
         }
+    }
+}
+
+/// `UpdatePodStatus`'s readiness of a started, running container: the readiness result is Success,
+/// or there is no readiness probe (`ready = !exists` of its worker).
+fn is_ready(spec: Option<&Container>, status: &ContainerStatusReport, probes: &ProbeResults) -> bool {
+    match probes.readiness(&status.container_id) {
+        Some(ProbeResult::Success) => true,
+        _ => !spec.is_some_and(|c| c.has_readiness_probe()),
     }
 }
 
@@ -55,5 +64,5 @@ fn is_container_started(
         return true;
     }
     // A startup probe that has not run yet: not started.
-    !spec.is_some_and(|c| c.has_startup_probe)
+    !spec.is_some_and(|c| c.has_startup_probe())
 }

@@ -59,6 +59,11 @@ pub struct Runtime {
     pub pod_reads: Vec<(Millis, String)>,
     /// Every `UpdateContainerResources`: when, the container, the values.
     pub resource_updates: Vec<(Millis, String, LinuxContainerResources)>,
+    /// What an `ExecSync` in a running container of this name exits with (default 0); `None`: the
+    /// call fails with a runtime error.
+    pub exec_exit: BTreeMap<String, Option<i32>>,
+    /// Every `ExecSync`: when, and the container's name.
+    pub execs: Vec<(Millis, String)>,
 }
 
 #[derive(Default)]
@@ -517,6 +522,22 @@ impl World {
                 self.rt.containers.retain(|(_, c, _)| c.sandbox_id != sandbox_id);
                 CriReply::Ok
             }
+            CriRequest::ExecSync { container_id, .. } => {
+                let running = self
+                    .rt
+                    .containers
+                    .iter()
+                    .find(|(_, c, _)| c.id == container_id && c.state == ContainerState::Running)
+                    .map(|(_, c, _)| c.name.clone());
+                let Some(name) = running else {
+                    return CriReply::Err(CriError::Failed("container is not running".into()));
+                };
+                self.rt.execs.push((now, name.clone()));
+                match self.rt.exec_exit.get(&name).copied().unwrap_or(Some(0)) {
+                    Some(code) => CriReply::Exec(podsim_model::io::ExecResult::exited(code)),
+                    None => CriReply::Err(CriError::Failed("exec failed".into())),
+                }
+            }
             CriRequest::ImageStatus { image } => CriReply::ImagePresent(self.rt.images.contains(&image)),
             CriRequest::PullImage { image } => {
                 if self.rt.broken_images.contains(&image) {
@@ -685,6 +706,9 @@ fn describe(request: &CriRequest) -> String {
         CriRequest::RemoveContainer { container_id } => format!("RemoveContainer {container_id}"),
         CriRequest::UpdateContainerResources { container_id, .. } => {
             format!("UpdateContainerResources {container_id}")
+        }
+        CriRequest::ExecSync { container_id, cmd, .. } => {
+            format!("ExecSync {container_id} {}", cmd.join(" "))
         }
     }
 }

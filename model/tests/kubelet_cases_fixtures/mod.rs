@@ -83,8 +83,8 @@ pub fn base_pod_and_status_with_init_containers() -> (Pod, RuntimePodStatus) {
 pub fn sidecar(name: &str, probes: bool) -> Container {
     let mut c = Container::new(name, "bar-image");
     c.restart_policy = Some(RestartPolicy::Always);
-    c.has_liveness_probe = probes;
-    c.has_startup_probe = probes;
+    c.liveness_probe = probes.then(|| podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
+    c.startup_probe = probes.then(|| podsim_model::pod::Probe::exec(&["workload", "check", "started"]));
     c
 }
 

@@ -98,8 +98,30 @@ fn desired_container(view: &View<'_>, pod: &Pod, c: &podsim_model::Container) ->
         Workload::ExitAfter { code, .. } if restart_all::restarts_after_exit(c, &pod.spec, code) => {
             DesiredContainer::Cycles
         }
+        _ if probed_to_death_by_design(c) => DesiredContainer::Cycles,
         _ => DesiredContainer::Run,
     }
+}
+
+/// Whether a liveness or startup probe of `c` can fail by the workload's own health options (a
+/// `workload check` its health fails at some time): the kubelet kills and restarts it, over and over.
+fn probed_to_death_by_design(c: &podsim_model::Container) -> bool {
+    use podsim_model::workload::exec::Exec;
+    use podsim_model::workload::Check;
+    let (_, health) = Workload::from_command_with_health(&c.command, &c.args);
+    let can_fail = |check: Check| match check {
+        Check::Live => health.unhealthy_after.is_some(),
+        Check::Ready => health.ready_after.is_some(),
+        Check::Started => health.started_after.is_some(),
+    };
+    [&c.liveness_probe, &c.startup_probe].into_iter().flatten().any(|p| match &p.handler {
+        podsim_model::pod::ProbeHandler::Exec(e) => match Exec::from_command(&e.command) {
+            Exec::Check(check) => can_fail(check),
+            Exec::Process(w) => !matches!(w, Workload::ExitAfter { code: 0, after } if after <= (p.timeout_seconds.max(1) as u64) * 1_000),
+            Exec::FailChecks { .. } | Exec::Other => false,
+        },
+        _ => false,
+    })
 }
 
 /// Whether a pod can have no desired running state for reasons of its own making: a plain init
@@ -123,8 +145,15 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
             .as_ref()
             .is_some_and(|h| !matches!(h, podsim_model::pod::LifecycleHandler::Sleep { .. }))
     });
+    // A sidecar that its own probes kill over and over may never start: the containers after it wait.
+    let sidecar_probed_to_death = pod
+        .spec
+        .init_containers
+        .iter()
+        .any(|c| c.is_restartable_init_container() && probed_to_death_by_design(c));
     init_fails
         || sidecar_never_runs
+        || sidecar_probed_to_death
         || post_start_fails
         || config_missing(view, pod)
         || never_pull_missing(view, pod)

@@ -40,6 +40,9 @@ pub struct Memory {
     /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more),
     /// and when it was first shown a deletion.
     seen_deletion: BTreeMap<String, (i64, Millis)>,
+    /// Kills the kubelet planned within a sync and has not finished: per (pod uid, container name),
+    /// or per (pod uid, "") for the whole pod, when it planned the kill (the earliest still open).
+    kill_planned: BTreeMap<(String, String), Millis>,
     /// Per pod UID: when the kubelet was first shown the pod (no start time of the kubelet's can be
     /// earlier).
     first_seen: BTreeMap<String, Millis>,
@@ -127,14 +130,18 @@ impl Memory {
             }
             Observation::Exit { container_id, view } => self.learn_exit(container_id, view),
             Observation::BeforeCri { request, view } => {
+                self.learn_kill_done(request);
                 self.learn_stop_request(request, view.containerd);
                 self.learn_restart_all_done(request);
             }
             Observation::AfterCri { request, reply, view } => {
                 self.learn_stopped(request, reply, view.containerd)
             }
-            Observation::KubeletStart
-            | Observation::Release { .. }
+            Observation::KillPlanned { pod_uid, whole_pod, containers } => {
+                self.learn_kill_planned(now, pod_uid, *whole_pod, containers)
+            }
+            Observation::KubeletStart => self.kill_planned.clear(),
+            Observation::Release { .. }
             | Observation::Settled { .. }
             | Observation::SettledPod { .. }
             | Observation::Livelock { .. }
@@ -146,6 +153,38 @@ impl Memory {
         self.names.insert(pod.uid.clone(), pod.full_name());
         for (_, c) in pod.all_containers() {
             self.spec_hashes.entry((pod.uid.clone(), c.name().to_string())).or_default().insert(c.hash());
+        }
+    }
+
+    /// A kill planned within a sync: the earliest plan still open counts.
+    fn learn_kill_planned(&mut self, now: Millis, uid: &str, whole_pod: bool, containers: &[String]) {
+        let mut open = |name: &str| {
+            self.kill_planned.entry((uid.to_string(), name.to_string())).or_insert(now);
+        };
+        if whole_pod {
+            open("");
+        }
+        containers.iter().for_each(|c| open(c));
+    }
+
+    /// A planned kill is over once the kubelet creates what it killed again: the container (by
+    /// name), or for the whole pod a new sandbox.
+    fn learn_kill_done(&mut self, request: &CriRequest) {
+        let key = match request {
+            CriRequest::CreateContainer { config, .. } => (config.pod.uid.clone(), config.name.clone()),
+            CriRequest::RunPodSandbox { config } => (config.pod.uid.clone(), String::new()),
+            _ => return,
+        };
+        self.kill_planned.remove(&key);
+    }
+
+    /// When the kubelet planned, within a sync, the kill of this container (or of its whole pod)
+    /// that has not finished yet, if it did.
+    pub fn kill_planned_at(&self, pod_uid: &str, container: &str) -> Option<Millis> {
+        let of = |name: &str| self.kill_planned.get(&(pod_uid.to_string(), name.to_string())).copied();
+        match (of(container), of("")) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
         }
     }
 

@@ -198,6 +198,11 @@ impl Checker {
         self.observe(0, &Observation::KubeletSawSecret { namespace, name, exists });
     }
 
+    /// The kubelet planned a kill within a sync (the whole pod, or the named containers).
+    pub fn on_kill_planned(&mut self, now: Millis, pod_uid: &str, whole_pod: bool, containers: &[String]) {
+        self.observe(now, &Observation::KillPlanned { pod_uid, whole_pod, containers });
+    }
+
     /// A new kubelet process: its backoff memory is gone, so the mirror starts over.
     pub fn on_kubelet_start(&mut self) {
         self.observe(0, &Observation::KubeletStart);

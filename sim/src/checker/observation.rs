@@ -27,6 +27,17 @@ pub enum Observation<'o> {
     },
     /// A new kubelet process started (its memory is gone).
     KubeletStart,
+    /// The kubelet decided to kill a pod's containers within a sync (`computePodActions`: the whole
+    /// pod, or the named containers). A `killContainer` runs on the grace period it began with, even
+    /// if a deletion reaches the kubelet while it runs (a preStop hook, a sidecar's wait).
+    KillPlanned {
+        /// The pod's UID.
+        pod_uid: &'o str,
+        /// Every container of the pod (`killPod`).
+        whole_pod: bool,
+        /// The containers named to kill.
+        containers: &'o [String],
+    },
     /// The node reboots: every process dies, none by itself.
     Reboot {
         /// The world just before.
@@ -105,6 +116,8 @@ pub enum ObservationKind {
     KubeletSawSecret,
     /// [`Observation::KubeletStart`].
     KubeletStart,
+    /// [`Observation::KillPlanned`].
+    KillPlanned,
     /// [`Observation::Reboot`].
     Reboot,
     /// [`Observation::Exit`].
@@ -133,6 +146,7 @@ impl Observation<'_> {
             Observation::KubeletSawPod(_) => ObservationKind::KubeletSawPod,
             Observation::KubeletSawSecret { .. } => ObservationKind::KubeletSawSecret,
             Observation::KubeletStart => ObservationKind::KubeletStart,
+            Observation::KillPlanned { .. } => ObservationKind::KillPlanned,
             Observation::Reboot { .. } => ObservationKind::Reboot,
             Observation::Exit { .. } => ObservationKind::Exit,
             Observation::BeforeCri { .. } => ObservationKind::BeforeCri,

@@ -135,7 +135,7 @@ enum Subject {
 }
 
 /// The CRI methods the kubelet calls, by their CRI names.
-pub const CRI_METHODS: [&str; 12] = [
+pub const CRI_METHODS: [&str; 13] = [
     "ListPodSandbox",
     "ListContainers",
     "RunPodSandbox",
@@ -148,6 +148,7 @@ pub const CRI_METHODS: [&str; 12] = [
     "StopContainer",
     "RemoveContainer",
     "UpdateContainerResources",
+    "ExecSync",
 ];
 
 /// The signals a container can be sent.
@@ -850,7 +851,8 @@ impl HappeningLog {
             CriRequest::StartContainer { container_id }
             | CriRequest::StopContainer { container_id, .. }
             | CriRequest::RemoveContainer { container_id }
-            | CriRequest::UpdateContainerResources { container_id, .. } => {
+            | CriRequest::UpdateContainerResources { container_id, .. }
+            | CriRequest::ExecSync { container_id, .. } => {
                 let (p, c) = self.container(container_id);
                 (p, c, None)
             }

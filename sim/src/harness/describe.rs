@@ -178,6 +178,9 @@ pub fn short_cri(r: &CriRequest) -> String {
             "UpdateContainerResources {container_id} cpu shares {} quota {}/{} memory limit {}",
             resources.cpu_shares, resources.cpu_quota, resources.cpu_period, resources.memory_limit_in_bytes
         ),
+        CriRequest::ExecSync { container_id, cmd, timeout_seconds } => {
+            format!("ExecSync {container_id} {:?} (timeout {timeout_seconds}s)", cmd.join(" "))
+        }
     }
 }
 
@@ -189,6 +192,8 @@ pub fn short_cri_reply(r: &CriReply) -> String {
         CriReply::SandboxCreated { sandbox_id } => sandbox_id.clone(),
         CriReply::ContainerCreated { container_id } => container_id.clone(),
         CriReply::ImagePresent(p) => format!("present {p}"),
+        CriReply::Exec(r) if r.timed_out => "timed out".into(),
+        CriReply::Exec(r) => format!("exit {}", r.exit_code),
         CriReply::Ok => "ok".into(),
         CriReply::Err(e) => format!("{e:?}"),
     }

@@ -9,7 +9,7 @@ use podsim_model::{ContainerStatus, Millis};
 
 use super::{Driver, Event, Harness, TRANSIENT_FAULT_LIFETIME, WATCH_BREAK_DETECTION};
 use crate::containerd::CriMethod;
-use crate::faults::{Direction, Fault, FaultKind};
+use crate::faults::{Direction, Fault, FaultKind, FaultProbe};
 use crate::link::BASE_LATENCY;
 use crate::rng::SimRng;
 use crate::scenario::split_name;
@@ -82,6 +82,7 @@ pub fn touches_runtime(kind: FaultKind) -> bool {
             | FaultKind::CriFailure
             | FaultKind::NodeReboot
             | FaultKind::RemoveImage
+            | FaultKind::ProbeFailure
     )
 }
 
@@ -213,6 +214,9 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
                 let until = now + TRANSIENT_FAULT_LIFETIME;
                 self.heal_at(until, Heal::Label(FaultKind::CriFailure, "injected CRI failures expired"));
             }
+            Fault::ProbeFailure { duration, .. } => {
+                self.heal_at(now + duration, Heal::Label(FaultKind::ProbeFailure, "probe checks pass again"));
+            }
             _ => {}
         }
     }
@@ -331,6 +335,14 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             FaultKind::MountFailure => Fault::MountFailure { pod: None, duration: short(r) },
             FaultKind::DataDirFailure => Fault::DataDirFailure { duration: short(r) },
             FaultKind::RemoveImage => Fault::RemoveImage { image: r.pick(&images)?.clone() },
+            FaultKind::ProbeFailure => {
+                let all = [FaultProbe::Liveness, FaultProbe::Readiness, FaultProbe::Startup];
+                let mut probes: Vec<FaultProbe> = all.iter().copied().filter(|_| r.chance(0.5)).collect();
+                if probes.is_empty() {
+                    probes.push(*r.pick(&all)?);
+                }
+                Fault::ProbeFailure { pod: None, container: None, probes, duration: short(r) }
+            }
         })
     }
 

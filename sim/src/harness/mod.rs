@@ -578,6 +578,12 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         if let (Some(judge), Decision::Planned { pod_uid, .. }) = (self.judge.as_mut(), d) {
             judge.log().on_plan(self.now, pod_uid);
         }
+        if let Decision::Planned { pod_uid, actions } = d {
+            if actions.kill_pod || !actions.containers_to_kill.is_empty() {
+                let names: Vec<String> = actions.containers_to_kill.iter().map(|k| k.name.clone()).collect();
+                self.checker.on_kill_planned(self.now, pod_uid, actions.kill_pod, &names);
+            }
+        }
         if let Some(h) = self.history.as_mut() {
             let uid = match d {
                 Decision::Planned { pod_uid, .. }

@@ -40,7 +40,15 @@ impl Check for GracePeriodHonoured {
             // budget from then: a hook or a wait for its turn may have spent part of it.
             let required = seen.min(pod.grace_period_seconds().max(1));
             let kill_at = context.now.saturating_add(u64::try_from(timeout.max(0)).unwrap_or(0) * 1000);
-            let due = seen_at.saturating_add(u64::try_from(required).unwrap_or(0) * 1000);
+            let mut due = seen_at.saturating_add(u64::try_from(required).unwrap_or(0) * 1000);
+            // A kill the kubelet planned within a sync before the deletion reached it runs on the
+            // budget it began with (`killContainer` spends the pod's own grace period from then, on a
+            // preStop hook or a sidecar's wait for its turn).
+            let name = &stop.container.status.name;
+            if let Some(planned) = context.memory.kill_planned_at(&pod.uid, name).filter(|&p| p < seen_at) {
+                let own = u64::try_from(pod.grace_period_seconds().max(1)).unwrap_or(0) * 1000;
+                due = due.min(planned.saturating_add(own));
+            }
             if kill_at < due {
                 details.push(format!(
                     "{} of a deleted pod stopped with {timeout}s at {}s, so killed before its grace period {required}s from {}s ends",

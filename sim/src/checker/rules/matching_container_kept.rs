@@ -41,7 +41,7 @@ impl Check for MatchingContainerKept {
             || sandboxes.iter().filter(|s| s.is_ready()).count() > 1;
         // A running container with a matching hash counts towards the kubelet's keepCount, so the pod
         // is not "finished"; only a probe failure (the container has a probe) remains.
-        let probe_failure = spec.has_liveness_probe || spec.has_startup_probe;
+        let probe_failure = spec.has_liveness_probe() || spec.has_startup_probe();
         // A postStart hook that failed kills its container (startContainer's step 4).
         let post_start_failure = spec.lifecycle.post_start.is_some();
         // An in-place restart of every container stops them all (KEP-5532).
