@@ -795,11 +795,18 @@ impl RuntimeService for SimRuntimeService {
         self.cri.inspect("Status", |_| Ok(status)).send().await
     }
 
+    /// `UpdateContainerResources` (in-place resize): the container's cgroup values are set.
     async fn update_container_resources(
         &self,
-        _: Request<cri::UpdateContainerResourcesRequest>,
+        request: Request<cri::UpdateContainerResourcesRequest>,
     ) -> Result<Response<cri::UpdateContainerResourcesResponse>, Status> {
-        Err(unimplemented("UpdateContainerResources"))
+        let request = request.into_inner();
+        let container_id = request.container_id.clone();
+        let call = crate::convert::resources::update_container_resources_of(request);
+        let answer = self
+            .cri
+            .call(call, |_, reply| expect_ok(reply).map(|()| cri::UpdateContainerResourcesResponse {}));
+        answer.naming("container", &container_id).send().await
     }
 
     /// containerd's `ReopenContainerLog`: a running container's log file is opened again (created,
@@ -828,11 +835,19 @@ impl RuntimeService for SimRuntimeService {
         answer.send().await
     }
 
+    /// `ExecSync`: the command is read with the workload vocabulary (a `workload check`, a verb run
+    /// as an exec; any other program exits 0 at once) and answered when it ends, or with
+    /// `DeadlineExceeded` at its timeout, as containerd answers it. No output is produced.
     async fn exec_sync(
         &self,
-        _: Request<cri::ExecSyncRequest>,
+        request: Request<cri::ExecSyncRequest>,
     ) -> Result<Response<cri::ExecSyncResponse>, Status> {
-        Err(unimplemented("ExecSync"))
+        let request = request.into_inner();
+        let container_id = request.container_id.clone();
+        let answer = self.cri.call(call::exec_sync_of(request), |_, reply| {
+            call::exec_sync_response(reply).map_err(grpc_status)
+        });
+        answer.naming("container", &container_id).send().await
     }
 
     async fn exec(&self, _: Request<cri::ExecRequest>) -> Result<Response<cri::ExecResponse>, Status> {

@@ -205,3 +205,75 @@ fn a_containers_output_goes_to_its_log_in_the_cri_format_and_is_reopened() {
     assert!(exits[0].ends_with("exited with code 0"), "{exits:?}");
     assert!(records.iter().any(|r| r.kind == TraceKind::Cri && r.text.starts_with("ReopenContainerLog ")));
 }
+
+/// `ExecSync` runs a command of the workload vocabulary in a running container and answers when it
+/// ends (its exit code) or at its timeout (`DeadlineExceeded`); a container that does not run is
+/// refused. `UpdateContainerResources` sets a container's cgroup values; an unknown id is NotFound.
+#[test]
+fn exec_sync_answers_when_the_command_ends_and_resources_are_updated() {
+    let cri = runtime(&[BUSYBOX]);
+    let mut sim = world(&cri);
+    sim.client("kubelet", async move {
+        let (mut runtime, mut images) = clients().await;
+        pull(&mut images, BUSYBOX).await;
+        let sandbox = cri::PodSandboxConfig {
+            metadata: Some(cri::PodSandboxMetadata {
+                name: "web".into(),
+                uid: "u1".into(),
+                namespace: "default".into(),
+                attempt: 0,
+            }),
+            ..Default::default()
+        };
+        let request = cri::RunPodSandboxRequest { config: Some(sandbox.clone()), ..Default::default() };
+        let sandbox_id = runtime.run_pod_sandbox(request).await?.into_inner().pod_sandbox_id;
+        let create = |name: &str, command: &[&str]| cri::CreateContainerRequest {
+            pod_sandbox_id: sandbox_id.clone(),
+            config: Some(cri::ContainerConfig {
+                metadata: Some(cri::ContainerMetadata { name: name.into(), attempt: 0 }),
+                image: spec(BUSYBOX),
+                command: command.iter().map(|w| w.to_string()).collect(),
+                ..Default::default()
+            }),
+            sandbox_config: Some(sandbox.clone()),
+        };
+        let app =
+            runtime.create_container(create("app", &["workload", "run"])).await?.into_inner().container_id;
+        let exec = |id: &str, cmd: &[&str], timeout: i64| cri::ExecSyncRequest {
+            container_id: id.to_string(),
+            cmd: cmd.iter().map(|w| w.to_string()).collect(),
+            timeout,
+        };
+        let not_running = runtime.exec_sync(exec(&app, &["workload", "exit-after", "1s", "3"], 5)).await;
+        assert!(not_running.is_err(), "a created container runs no exec");
+        runtime.start_container(cri::StartContainerRequest { container_id: app.clone() }).await?;
+
+        let asked = tokio::time::Instant::now();
+        let done =
+            runtime.exec_sync(exec(&app, &["workload", "exit-after", "1s", "3"], 5)).await?.into_inner();
+        assert_eq!(done.exit_code, 3);
+        assert_eq!(asked.elapsed().as_secs(), 1, "answered when the command ended");
+        let asked = tokio::time::Instant::now();
+        // (1 s: within the client's own call timeout of 2 s.)
+        let late = runtime.exec_sync(exec(&app, &["workload", "run"], 1)).await.expect_err("timed out");
+        assert_eq!(late.code(), tonic::Code::DeadlineExceeded);
+        assert_eq!(asked.elapsed().as_secs(), 1, "answered at the timeout");
+
+        let resources = cri::LinuxContainerResources {
+            cpu_shares: 512,
+            memory_limit_in_bytes: 1 << 28,
+            ..Default::default()
+        };
+        let update = |id: &str| cri::UpdateContainerResourcesRequest {
+            container_id: id.to_string(),
+            linux: Some(resources.clone()),
+            ..Default::default()
+        };
+        runtime.update_container_resources(update(&app)).await?;
+        let unknown =
+            runtime.update_container_resources(update("nope")).await.expect_err("no such container");
+        assert_eq!(unknown.code(), tonic::Code::NotFound);
+        Ok(())
+    });
+    sim.run().expect("the simulation runs to the end");
+}
