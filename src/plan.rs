@@ -105,7 +105,7 @@ pub struct PlanInput {
     /// Cached probe results.
     pub probes: ProbeResults,
     /// The gates, and whether the pod's containers are all restarting.
-    pub options: PlanOptions,
+    pub options: PlanOptions<'static>,
 }
 
 /// Reads a plan document as a kubelet (and API server) with these feature gates would: the pod is
@@ -197,7 +197,12 @@ pub fn plan_input(
         pod,
         runtime: RuntimePodStatus { sandboxes, containers },
         probes: probes.unwrap_or_default(),
-        options: PlanOptions { gates: *gates, restart_all_containers, bugs: Default::default() },
+        options: PlanOptions {
+            gates: *gates,
+            restart_all_containers,
+            bugs: Default::default(),
+            actuated: None,
+        },
     })
 }
 
