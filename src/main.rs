@@ -216,7 +216,10 @@ Without scenario arguments it explores the shipped scenarios/ folder.",
 The input (YAML or JSON) has `pod:` (a v1 Pod manifest), `runtime:` (its sandboxes, newest first, and \
 its containers as the runtime reports them) and `probes:` (cached liveness/startup results by container \
 id). A runtime container may carry `resources:` (cpuRequest, cpuLimit, memoryLimit: what it runs \
-with), and the pod's `status.conditions` an AllContainersRestarting condition. The output is the \
+with), and the pod's `status.conditions` an AllContainersRestarting condition. An optional \
+`actuated:` gives the allocation manager's actuated resources by container name (requests and limits: \
+what the kubelet last started or resized it with); a resize then compares the spec with them, as the \
+1.34+ kubelet does, instead of with the runtime's resources. The output is the \
 kubelet's podActions: killPod, createSandbox, sandboxId, attempt, initContainersToStart, \
 containersToStart, ephemeralContainersToStart, containersToKill; and when set, \
 nextInitContainerToStart (the legacy init path), containersToUpdate and updatePodResources (in-place \
@@ -227,6 +230,7 @@ ContainerRestartRules, RestartAllContainersOnContainerExits (all on by default).
 an error.",
         after_help = "Examples:\n  podsim plan examples/plan/image-changed.yaml\n  podsim plan - < plan.yaml\n  \
 podsim plan examples/plan/resize-cpu.yaml\n  \
+podsim plan examples/plan/resize-actuated.yaml\n  \
 podsim plan --feature-gates InPlacePodVerticalScaling=false examples/plan/resize-cpu.yaml"
     )]
     Plan {

@@ -1,13 +1,14 @@
-//! `podsim plan`: the document it reads (a pod, its runtime state, probe results) and the JSON it
-//! prints (the kubelet's `podActions`, by container name), under the kubelet's feature gates.
+//! `podsim plan`: the document it reads (a pod, its runtime state, probe results and, optionally,
+//! the allocation manager's actuated resources) and the JSON it prints (the kubelet's `podActions`,
+//! by container name), under the kubelet's feature gates.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use podsim_model::actions::{compute_pod_actions_opts, ContainerResources, PlanOptions};
+use podsim_model::actions::{compute_pod_actions_opts, ActuatedResources, ContainerResources, PlanOptions};
 use podsim_model::manifest::PodManifest;
-use podsim_model::pod::{ActualResources, ResourceName};
+use podsim_model::pod::{ActualResources, ResourceName, ResourceRequirements};
 use podsim_model::workload::check_pod_commands;
 use podsim_model::{
     parse_hash, Container, ContainerKind, ContainerState, ContainerStatus, FeatureGates, Pod, PodActions,
@@ -28,6 +29,11 @@ pub struct PlanDocument {
     runtime: Option<RuntimeDocument>,
     #[serde(default)]
     probes: Option<ProbeResults>,
+    /// The allocation manager's actuated resources (1.34+), by container name: what the kubelet last
+    /// started or resized each container with. Without it a resize compares the spec with the
+    /// runtime's reported resources (the 1.33 kubelet).
+    #[serde(default)]
+    actuated: Option<BTreeMap<String, ResourceRequirements>>,
 }
 
 /// `runtime:` of a plan (or status) document.
@@ -105,7 +111,9 @@ pub struct PlanInput {
     /// Cached probe results.
     pub probes: ProbeResults,
     /// The gates, and whether the pod's containers are all restarting.
-    pub options: PlanOptions,
+    pub options: PlanOptions<'static>,
+    /// The actuated resources of the pod's containers, if the document gives them.
+    pub actuated: Option<ActuatedResources>,
 }
 
 /// Reads a plan document as a kubelet (and API server) with these feature gates would: the pod is
@@ -113,7 +121,33 @@ pub struct PlanInput {
 /// `AllContainersRestarting=True` and RestartAllContainersOnContainerExits is on (`Kubelet.SyncPod`).
 pub fn read_plan(file: &str, text: &str, gates: &FeatureGates) -> Result<PlanInput, InputError> {
     let doc: PlanDocument = parse_document(file, text)?;
-    plan_input(Source { file, text }, doc.pod, doc.runtime, doc.probes, gates)
+    let source = Source { file, text };
+    let mut input = plan_input(source, doc.pod, doc.runtime, doc.probes, gates)?;
+    if let Some(actuated) = doc.actuated {
+        check_actuated_names(source, &input.pod, &actuated)?;
+        input.actuated = Some(actuated);
+    }
+    Ok(input)
+}
+
+/// Each name under `actuated:` is a container the allocation manager keeps resources for: a regular
+/// container or a sidecar (`IsResizableContainer`).
+fn check_actuated_names(
+    source: Source<'_>,
+    pod: &Pod,
+    actuated: &ActuatedResources,
+) -> Result<(), InputError> {
+    let resizable = |name: &str| {
+        pod.spec.containers.iter().any(|c| c.name() == name)
+            || pod.spec.init_containers.iter().any(|c| c.name() == name && c.is_restartable_init_container())
+    };
+    match actuated.keys().find(|name| !resizable(name)) {
+        Some(name) => Err(source.error_at(
+            &format!("actuated.{name}"),
+            format!("{name:?} is not a regular container or a sidecar of the pod"),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A document as read: its file's name and its text (errors found after reading locate their field
@@ -197,7 +231,13 @@ pub fn plan_input(
         pod,
         runtime: RuntimePodStatus { sandboxes, containers },
         probes: probes.unwrap_or_default(),
-        options: PlanOptions { gates: *gates, restart_all_containers, bugs: Default::default() },
+        options: PlanOptions {
+            gates: *gates,
+            restart_all_containers,
+            bugs: Default::default(),
+            actuated: None,
+        },
+        actuated: None,
     })
 }
 
@@ -250,8 +290,8 @@ struct ResetOutput {
 
 /// Plans and renders the result by container name.
 pub fn plan(input: &PlanInput) -> PlanOutput {
-    let actions: PodActions =
-        compute_pod_actions_opts(&input.pod, &input.runtime, &input.probes, &input.options);
+    let options = PlanOptions { actuated: input.actuated.as_ref(), ..input.options };
+    let actions: PodActions = compute_pod_actions_opts(&input.pod, &input.runtime, &input.probes, &options);
     let spec = &input.pod.spec;
     let names = |list: &[Container], idx: &[usize]| -> Vec<String> {
         idx.iter().map(|&i| list[i].name().to_string()).collect()

@@ -24,7 +24,7 @@ pub mod resize;
 pub mod restart_all;
 
 pub use coverage::record_plan_probes;
-pub use resize::{ContainerResources, ContainerToUpdate};
+pub use resize::{ActuatedResources, ContainerResources, ContainerToUpdate};
 pub use restart_all::ContainerToReset;
 
 /// Why a container is to be killed (`containerKillReason`, plus the changes the kubelet leaves
@@ -164,7 +164,7 @@ impl PodActions {
 /// What the kubelet's sync passes to `computePodActions` besides the pod, its runtime status and the
 /// probe results.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct PlanOptions {
+pub struct PlanOptions<'a> {
     /// The kubelet's feature gates.
     pub gates: FeatureGates,
     /// `restartAllContainers`: the pod's `AllContainersRestarting` condition is True (Kubelet.SyncPod
@@ -172,6 +172,10 @@ pub struct PlanOptions {
     pub restart_all_containers: bool,
     /// The historical bugs the kubelet carries ([`crate::kubelet::bugs`]; none by default).
     pub bugs: KubeletBugs,
+    /// The allocation manager's actuated resources of the pod's containers (1.34+), which
+    /// `computePodResizeAction` compares the spec with; None: compare with the runtime's reported
+    /// resources, as the 1.33 kubelet did (podsim's runs keep no actuated checkpoint).
+    pub actuated: Option<&'a ActuatedResources>,
 }
 
 /// `PodSandboxChanged`: whether the pod needs a new sandbox, the attempt number to use, and the id of
@@ -368,7 +372,8 @@ pub fn compute_pod_actions_with_into(
     gates: &FeatureGates,
     actions: &mut PodActions,
 ) {
-    let options = PlanOptions { gates: *gates, restart_all_containers: false, bugs: KubeletBugs::NONE };
+    let options =
+        PlanOptions { gates: *gates, restart_all_containers: false, bugs: KubeletBugs::NONE, actuated: None };
     compute_pod_actions_opts_into(pod, status, probes, &options, actions);
 }
 
@@ -418,14 +423,14 @@ pub fn compute_pod_actions_opts_into(
     let initialized = if legacy::takes_legacy_path(gates) {
         legacy::init_container_actions(pod, status, actions)
     } else {
-        compute_init_container_actions(pod, status, probes, (gates, bugs), actions)
+        compute_init_container_actions(pod, status, probes, options, actions)
     };
     if actions.kill_pod || !initialized {
         // Initialisation failed or is still in progress: regular containers wait.
         sort_kills(actions);
         return;
     }
-    let keep_count = regular_container_actions(pod, status, probes, gates, actions);
+    let keep_count = regular_container_actions(pod, status, probes, options, actions);
     if keep_count == 0 && actions.containers_to_start.is_empty() {
         // Every container finished and none is to start: the pod is done. Sidecars must not keep
         // it alive, so they are not restarted.
@@ -523,9 +528,10 @@ fn regular_container_actions(
     pod: &Pod,
     status: &RuntimePodStatus,
     probes: &ProbeResults,
-    gates: &FeatureGates,
+    options: &PlanOptions<'_>,
     actions: &mut PodActions,
 ) -> usize {
+    let gates = &options.gates;
     let mut keep_count = 0;
     for (index, container) in pod.spec.containers.iter().enumerate() {
         let latest = status.find_container_status_by_name(container.name());
@@ -555,7 +561,13 @@ fn regular_container_actions(
         } else if probes.startup(&running.id) == Some(ProbeResult::Failure) {
             (KillReason::StartupProbe, format!("Container {} failed startup probe", container.name()))
         } else {
-            let target = resize::Target { kind: ContainerKind::Regular, index, container, status: running };
+            let target = resize::Target {
+                kind: ContainerKind::Regular,
+                index,
+                container,
+                status: running,
+                actuated: options.actuated,
+            };
             if resize::compute_pod_resize_action(target, gates, actions) {
                 keep_count += 1;
             }
@@ -587,9 +599,10 @@ fn compute_init_container_actions(
     pod: &Pod,
     status: &RuntimePodStatus,
     probes: &ProbeResults,
-    (gates, bugs): (&FeatureGates, KubeletBugs),
+    options: &PlanOptions<'_>,
     actions: &mut PodActions,
 ) -> bool {
+    let (gates, bugs) = (&options.gates, options.bugs);
     let inits = &pod.spec.init_containers;
     if inits.is_empty() {
         return true;
@@ -637,8 +650,13 @@ fn compute_init_container_actions(
             ContainerState::Running => {
                 if sidecar {
                     let progress = InitProgress { last, is_previously_initialized };
-                    let target =
-                        resize::Target { kind: ContainerKind::Init, index: i, container, status: st };
+                    let target = resize::Target {
+                        kind: ContainerKind::Init,
+                        index: i,
+                        container,
+                        status: st,
+                        actuated: options.actuated,
+                    };
                     let initialized = sidecar_running_actions(target, progress, probes, gates, actions);
                     pod_has_initialized |= initialized;
                 }

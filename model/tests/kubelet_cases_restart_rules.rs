@@ -41,10 +41,10 @@ use podsim_model::{
 const RULES_ON: &[&str] = &["ContainerRestartRules=true"];
 
 /// Both gates on, and the pod's `AllContainersRestarting` condition as given.
-fn restart_all(restart_all_containers: bool) -> [PlanOptions; 1] {
+fn restart_all(restart_all_containers: bool) -> [PlanOptions<'static>; 1] {
     let gates =
         FeatureGates::parse("ContainerRestartRules=true,RestartAllContainersOnContainerExits=true").unwrap();
-    [PlanOptions { gates, restart_all_containers, bugs: Default::default() }]
+    [PlanOptions { gates, restart_all_containers, bugs: Default::default(), actuated: None }]
 }
 
 fn rule(action: RestartRuleAction, operator: ExitCodesOperator, values: &[i32]) -> ContainerRestartRule {

@@ -291,6 +291,7 @@ fn a_pod_killed_after_its_init_container_completed_counts_as_done() {
         gates: FeatureGates::default(),
         restart_all_containers: false,
         bugs: Default::default(),
+        actuated: None,
     };
     let mut probes = Probes::new();
     record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
@@ -516,8 +517,13 @@ fn a_cpu_request_lowered_below_min_shares_from_above_is_resized() {
     });
     let gates = FeatureGates { in_place_pod_vertical_scaling: true, ..FeatureGates::default() };
     let mut actions = PodActions::default();
-    let target =
-        Target { kind: podsim_model::ContainerKind::Regular, index: 0, container: &c, status: &status };
+    let target = Target {
+        kind: podsim_model::ContainerKind::Regular,
+        index: 0,
+        container: &c,
+        status: &status,
+        actuated: None,
+    };
     assert!(compute_pod_resize_action(target, &gates, &mut actions), "resized in place, not restarted");
     let cpu = actions.containers_to_update.get(&ResourceName::Cpu).expect("a cpu update is planned");
     assert_eq!(cpu.len(), 1);
@@ -672,6 +678,7 @@ fn a_never_pod_whose_sandbox_died_is_counted_as_not_recreated_never() {
         gates: FeatureGates::default(),
         restart_all_containers: false,
         bugs: Default::default(),
+        actuated: None,
     };
     let mut probes = Probes::new();
     record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);

@@ -174,6 +174,8 @@ impl Kubelet {
             gates: self.config.feature_gates,
             restart_all_containers: reported.restart_all_containers,
             bugs: self.config.bugs,
+            // podsim's kubelet keeps no actuated checkpoint: resizes compare with the runtime.
+            actuated: None,
         };
         let actions = compute_pod_actions_opts(&allocated_pod, &run.runtime, &self.probes, &options);
         record_plan_probes(&allocated_pod, &run.runtime, &options, &actions, &mut self.probes_hit);

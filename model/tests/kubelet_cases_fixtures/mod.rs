@@ -216,6 +216,7 @@ pub fn check_under(
             gates: FeatureGates::parse(list).unwrap(),
             restart_all_containers: false,
             bugs: Default::default(),
+            actuated: None,
         })
         .collect();
     check_opts(&options, pod, status, probes, expected);
