@@ -12,7 +12,7 @@
 //! [`ActuatedResources`] (`PlanOptions::actuated`). The runtime status carries no resources: the
 //! kubelet no longer reads them here.
 //!
-//! Ported: 12 of its 18 cases. Not ported, each needs pod-level resources (`pod.Spec.Resources`
+//! Ported: 13 of its 18 cases. Not ported, each needs pod-level resources (`pod.Spec.Resources`
 //! and `InPlacePodLevelResourcesVerticalScaling` on, `UpdatePodLevelResources` in the plan), which
 //! podsim's pods, gates and plans do not have:
 //! - "Update pod-level CPU and memory resources"
