@@ -126,3 +126,62 @@ pub(super) fn pre_stop_start(handler: &LifecycleHandler, grace_seconds: i64, now
         LifecycleHandler::HttpGet { .. } | LifecycleHandler::TcpSocket { .. } => HookRun::Failed,
     }
 }
+
+/// Ports of pkg/kubelet/lifecycle/handlers_test.go's exec cases (read_file id 52349694872, the
+/// Kubernetes 1.3x version with `LifecycleHandler` and `ctx`). The Go tests fake the command runner;
+/// here the runner is the CRI's `ExecSync`, so each case is the command a hook runs and the reply
+/// it gets.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io::ExecResult;
+
+    fn pod_foo() -> Pod {
+        let mut pod = Pod::new("podFoo", "uid-foo", "node");
+        pod.namespace = "nsFoo".to_string();
+        pod
+    }
+
+    fn command(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    /// TestRunHandlerExec: an exec postStart runs its command in the container, and an exit 0 is no
+    /// error.
+    #[test]
+    fn run_handler_exec() {
+        let cmd = command(&["ls", "-a"]);
+        let handler = LifecycleHandler::Exec { command: cmd.clone() };
+        let run = post_start_run(&handler, &pod_foo(), "containerFoo", "", 0);
+        assert_eq!(run, PostStartRun::Exec(cmd.clone()));
+        let ok = CriReply::Exec(ExecResult::exited(0));
+        assert_eq!(exec_hook_error(&cmd, &ok, &pod_foo(), "containerFoo"), None);
+        assert_eq!(pre_stop_start(&handler, 30, 0), HookRun::Exec(cmd));
+    }
+
+    /// TestRunHandlerExecFailure: the runner's error fails the hook with `Run`'s message. podsim's
+    /// replies carry no output, so the message's output is empty; the error is the CRI client's.
+    #[test]
+    fn run_handler_exec_failure() {
+        let cmd = command(&["ls", "--a"]);
+        let failed = CriReply::Err(CriError::Failed("invalid command".to_string()));
+        assert_eq!(
+            exec_hook_error(&cmd, &failed, &pod_foo(), "containerFoo").as_deref(),
+            Some(
+                "Exec lifecycle hook ([ls --a]) for Container \"containerFoo\" in Pod \"podFoo_nsFoo(uid-foo)\" failed - error: rpc error: code = Unknown desc = invalid command, message: \"\""
+            )
+        );
+        // A non-zero exit is remote_runtime.go's CodeExitError.
+        let exited = CriReply::Exec(ExecResult::exited(1));
+        assert_eq!(
+            exec_hook_error(&cmd, &exited, &pod_foo(), "containerFoo").as_deref(),
+            Some(
+                "Exec lifecycle hook ([ls --a]) for Container \"containerFoo\" in Pod \"podFoo_nsFoo(uid-foo)\" failed - error: command 'ls --a' exited with 1: , message: \"\""
+            )
+        );
+        // A timeout is the client's timeout error.
+        let timed_out = CriReply::Exec(ExecResult::timed_out());
+        let message = exec_hook_error(&cmd, &timed_out, &pod_foo(), "containerFoo").unwrap();
+        assert!(message.contains("error: command \"ls --a\" timed out, message"), "{message}");
+    }
+}
