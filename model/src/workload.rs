@@ -350,6 +350,10 @@ pub fn check_pod_commands(pod: &Pod) -> Result<(), CommandError> {
                 field: format!("spec.{list}[{i}].{probe}.exec.command"),
                 error,
             })?;
+            check_exec_hooks(c).map_err(|(hook, error)| CommandError {
+                field: format!("spec.{list}[{i}].lifecycle.{hook}.exec.command"),
+                error,
+            })?;
         }
     }
     Ok(())
@@ -366,6 +370,18 @@ fn check_exec_probes(c: &crate::pod::Container) -> Result<(), (&'static str, Wor
     for (field, probe) in probes {
         if let Some(crate::pod::ProbeHandler::Exec(e)) = probe.as_ref().map(|p| &p.handler) {
             exec::Exec::parse(&e.command).map_err(|error| (field, error))?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks the command of each exec lifecycle hook of a container with [`exec::Exec::parse`], as the
+/// exec probes' are: the first one refused, with its hook's field (`postStart`).
+fn check_exec_hooks(c: &crate::pod::Container) -> Result<(), (&'static str, WorkloadError)> {
+    let hooks = [("postStart", &c.lifecycle.post_start), ("preStop", &c.lifecycle.pre_stop)];
+    for (field, hook) in hooks {
+        if let Some(crate::pod::LifecycleHandler::Exec { command }) = hook {
+            exec::Exec::parse(command).map_err(|error| (field, error))?;
         }
     }
     Ok(())

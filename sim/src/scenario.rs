@@ -680,7 +680,6 @@ impl Scenario {
     pub fn parse(file: &str, text: &str) -> Result<Scenario, InputError> {
         let mut f: ScenarioFile = parse_document(file, text)?;
         check_workload_commands(file, text, &f)?;
-        check_exec_hooks(file, text, &f)?;
         let node = std::mem::take(&mut f.node);
         let whole = |message: String| InputError::whole_file(file, message);
         if f.name.trim().is_empty() {
@@ -810,40 +809,6 @@ fn check_workload_commands(file: &str, text: &str, f: &ScenarioFile) -> Result<(
                 FieldPath::parse(&e.field).map_or(path.clone(), |relative| path.clone().join(&relative));
             refused(field, e.error)
         })?;
-    }
-    Ok(())
-}
-
-/// Refuses exec lifecycle hooks: they run through the CRI's `ExecSync`, which this build's runtimes do
-/// not have yet (model/src/kubelet/hooks.rs), so a run could not mean what the file says.
-fn check_exec_hooks(file: &str, text: &str, f: &ScenarioFile) -> Result<(), InputError> {
-    let pods = f.pods.iter().enumerate().map(|(i, p)| (FieldPath::root().key("pods").index(i), &p.0));
-    let timeline = f.timeline.iter().enumerate().filter_map(|(i, entry)| match &entry.action {
-        Action::CreatePod(pod) => Some((FieldPath::root().key("timeline").index(i).key("createPod"), pod)),
-        Action::UpdatePod(pod) => Some((FieldPath::root().key("timeline").index(i).key("updatePod"), pod)),
-        _ => None,
-    });
-    for (path, pod) in pods.chain(timeline) {
-        let lists = [("initContainers", &pod.spec.init_containers), ("containers", &pod.spec.containers)];
-        for (list, containers) in lists {
-            for (i, c) in containers.iter().enumerate() {
-                let hooks = [("postStart", &c.lifecycle.post_start), ("preStop", &c.lifecycle.pre_stop)];
-                for (hook, handler) in hooks {
-                    if let Some(podsim_model::pod::LifecycleHandler::Exec { .. }) = handler {
-                        let relative = format!("spec.{list}[{i}].lifecycle.{hook}.exec");
-                        let field =
-                            FieldPath::parse(&relative).map_or(path.clone(), |r| path.clone().join(&r));
-                        return Err(InputError::at_field(
-                            file,
-                            text,
-                            &field,
-                            "an exec hook runs through the CRI's ExecSync, which this build of podsim does not have yet (use sleep)"
-                                .to_string(),
-                        ));
-                    }
-                }
-            }
-        }
     }
     Ok(())
 }

@@ -165,3 +165,15 @@ fn runs_alike(s: &Scenario) -> bool {
     let (b, tb) = World::new(&again, 0, false, true).run();
     ta.to_jsonl() == tb.to_jsonl() && a.violations.len() == b.violations.len()
 }
+
+/// Seed 855 (with exec hooks drawn): a container exits by itself as its sandbox dies; the kubelet's
+/// sync read it running, killed it and restarted it in the new sandbox without a backoff bump (it
+/// never saw the exit), so its next crash restarts at once. The RestartBackoff rule's mirror once
+/// bumped at that start and reported the next restart as too early.
+#[test]
+fn a_container_stopped_after_it_exited_bumps_no_backoff_in_the_mirror() {
+    let seed = 855;
+    let scenario = generate(seed, &GenerateOptions::default()).unwrap();
+    let (outcome, _) = World::new(&scenario, seed, true, false).run();
+    assert!(outcome.passed(), "seed {seed} failed: {:?}", outcome.violations);
+}

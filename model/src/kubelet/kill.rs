@@ -22,14 +22,14 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::event_sites::{self, find_container};
-use super::hooks::{pre_stop_start, HookRun};
+use super::hooks::{exec_hook_error, pre_stop_start, HookRun};
 use super::sync_run::Step;
 use super::termination_order::TerminationOrdering;
-use super::{Kubelet, KubeletBug};
+use super::{CallOwner, Kubelet, KubeletBug};
 use crate::actions::PodActions;
 use crate::coverage::Probe;
 use crate::io::{CallId, CriError, CriReply, CriRequest, Output, Timer, WorkerState};
-use crate::pod::Pod;
+use crate::pod::{LifecycleHandler, Pod};
 use crate::runtime::{ContainerState, Millis};
 
 /// The kubelet never gives a container less than this to stop when it kills it
@@ -76,6 +76,9 @@ pub(super) struct Kills {
     pub(super) ordering: Option<TerminationOrdering>,
     /// Which kill each outstanding `StopContainer` is for.
     pub(super) calls: BTreeMap<CallId, usize>,
+    /// Which kill each preStop exec's outstanding `ExecSync` is for (the kill does not wait on it
+    /// past its grace period: an abandoned hook's entry is dropped, and its reply ignored).
+    pub(super) hook_calls: BTreeMap<CallId, usize>,
 }
 
 impl Kills {
@@ -198,6 +201,7 @@ impl Kubelet {
             self.hit(Probe::KillSidecarOrdering);
         }
         let mut kills = Vec::with_capacity(stops.len());
+        let mut hook_execs = Vec::new();
         for stop in stops {
             self.event_killing(uid, &stop.name, &stop.message, now, out);
             let grace = stop.grace_seconds;
@@ -208,6 +212,11 @@ impl Kubelet {
                     HookRun::Until(until) => {
                         self.hit(Probe::KillPreStopSleep);
                         KillPhase::PreStop { started: now, until }
+                    }
+                    HookRun::Exec(cmd) => {
+                        self.hit(Probe::KillPreStopExec);
+                        hook_execs.push((kills.len(), stop.id.clone(), cmd));
+                        KillPhase::PreStop { started: now, until: now + grace as Millis * 1000 }
                     }
                     HookRun::Failed => {
                         self.hit(Probe::KillPreStopFailed);
@@ -224,10 +233,63 @@ impl Kubelet {
                 *deadline = now + k.grace.max(0) as Millis * 1000;
             }
         }
+        let hook_calls = self.run_pre_stop_execs(uid, hook_execs, out);
         if let Some(run) = self.sync_mut(uid) {
-            run.kills = Some(Kills { kills, ordering, calls: BTreeMap::new() });
+            run.kills = Some(Kills { kills, ordering, calls: BTreeMap::new(), hook_calls });
         }
         self.progress_kills(uid, now, out);
+    }
+
+    /// `HandlerRunner.Run`'s exec case for each preStop exec: an `ExecSync` of the hook's command in
+    /// the container, with no timeout of its own (0). `executePreStopHook` runs it in a goroutine
+    /// and waits at most the grace period, so the kill's step does not wait on the call itself.
+    fn run_pre_stop_execs(
+        &mut self,
+        uid: &str,
+        execs: Vec<(usize, String, Vec<String>)>,
+        out: &mut Vec<Output>,
+    ) -> BTreeMap<CallId, usize> {
+        let mut calls = BTreeMap::new();
+        for (i, container_id, cmd) in execs {
+            let call = self.call_id(CallOwner::PreStopHook(uid.to_string()));
+            out.push(Output::Cri {
+                call,
+                request: CriRequest::ExecSync { container_id, cmd, timeout_seconds: 0 },
+            });
+            calls.insert(call, i);
+        }
+        calls
+    }
+
+    /// A preStop exec's `ExecSync` answered: if its kill still waits for it, the hook is over now
+    /// (a failure records `FailedPreStopHook`, without the hook's output), and the kill goes on.
+    pub(super) fn on_pre_stop_exec(
+        &mut self,
+        uid: &str,
+        call: CallId,
+        reply: CriReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let Some(kills) = self.sync_mut(uid).and_then(|r| r.kills.as_mut()) else { return };
+        let Some(i) = kills.hook_calls.remove(&call) else { return };
+        let k = &mut kills.kills[i];
+        let KillPhase::PreStop { started, .. } = k.phase else { return };
+        k.phase = KillPhase::PreStop { started, until: now };
+        let name = k.stop.name.clone();
+        let pod = self.pod_of(uid);
+        let failed = find_container(pod, &name).is_some_and(|(_, c)| match &c.lifecycle.pre_stop {
+            Some(LifecycleHandler::Exec { command }) => {
+                exec_hook_error(command, &reply, pod, &name).is_some()
+            }
+            _ => false,
+        });
+        if failed {
+            self.hit(Probe::KillPreStopFailed);
+            self.event_pre_stop_hook_failed(uid, &name, now, out);
+        }
+        self.progress_kills(uid, now, out);
+        self.advance(uid, now, out);
     }
 
     /// Moves every kill on as far as it can at `now`: a hook that ended gives way to the turn, a
@@ -236,13 +298,17 @@ impl Kubelet {
     pub(super) fn progress_kills(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(kills) = self.sync_mut(uid).and_then(|r| r.kills.as_mut()) else { return };
         let mut to_stop = Vec::new();
-        let (mut waited, mut floored) = (false, false);
+        let (mut waited, mut floored, mut abandoned) = (false, false, false);
         for (i, k) in kills.kills.iter_mut().enumerate() {
             if let KillPhase::PreStop { started, until } = k.phase {
                 if now < until {
                     continue;
                 }
-                // executePreStopHook: the whole seconds the hook took come off the grace period.
+                // executePreStopHook: a hook still running at the end of the grace period is left
+                // behind; the whole seconds the hook took come off the grace period.
+                let before = kills.hook_calls.len();
+                kills.hook_calls.retain(|_, kill| *kill != i);
+                abandoned |= kills.hook_calls.len() < before;
                 k.grace -= whole_seconds(started, now);
                 let deadline = now + k.grace.max(0) as Millis * 1000;
                 k.phase = KillPhase::Turn { started: now, deadline };
@@ -270,6 +336,9 @@ impl Kubelet {
         }
         if floored {
             self.hit(Probe::KillMinimumGrace);
+        }
+        if abandoned {
+            self.hit(Probe::KillPreStopAbandoned);
         }
         for (i, id, name, grace) in to_stop {
             let request = CriRequest::StopContainer { container_id: id, timeout_seconds: grace };

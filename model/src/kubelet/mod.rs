@@ -127,6 +127,8 @@ enum CallOwner {
     Event,
     /// A probe worker's `ExecSync`.
     Probe(prober::WorkerKey),
+    /// The `ExecSync` of a pod's preStop exec hook (its kill waits for it at most the grace period).
+    PreStopHook(String),
 }
 
 /// The kubelet of one node.
@@ -297,7 +299,8 @@ impl Kubelet {
                 CallOwner::RelistSandboxes
                 | CallOwner::RelistContainers
                 | CallOwner::ListPodDirs
-                | CallOwner::Probe(_),
+                | CallOwner::Probe(_)
+                | CallOwner::PreStopHook(_),
             ) => {}
             // No call of this kubelet's waits for it (a second reply): nothing to do.
             None => {}
@@ -317,6 +320,7 @@ impl Kubelet {
                 self.on_reply(&uid, call, Reply::Cri(reply), now, out)
             }
             Some(CallOwner::Probe(key)) => self.on_probe_reply(key, reply, now, out),
+            Some(CallOwner::PreStopHook(uid)) => self.on_pre_stop_exec(&uid, call, reply, now, out),
             // API and node calls answered on the runtime channel: dropped (see `on_api_reply`).
             Some(
                 CallOwner::ListPods
@@ -346,7 +350,8 @@ impl Kubelet {
                 | CallOwner::Event
                 | CallOwner::RelistSandboxes
                 | CallOwner::RelistContainers
-                | CallOwner::Probe(_),
+                | CallOwner::Probe(_)
+                | CallOwner::PreStopHook(_),
             ) => {}
             None => {}
         }

@@ -17,6 +17,7 @@
 
 use std::collections::BTreeMap;
 
+use super::hooks::PostStartRun;
 use super::kill::StopContainer;
 use super::secret_manager::{Lookup, SecretKey};
 use super::sync_run::Step;
@@ -26,7 +27,7 @@ use crate::coverage::Probe;
 use crate::events::{self, EventType};
 use crate::io::{ContainerConfig, CriReply, CriRequest, Decision, Output, PodRef, Timer};
 use crate::linux_resources::calculate_linux_resources;
-use crate::pod::{Container, ContainerKind, EnvSource, Pod, PullPolicy, VolumeSource};
+use crate::pod::{Container, ContainerKind, EnvSource, LifecycleHandler, Pod, PullPolicy, VolumeSource};
 use crate::runtime::{ContainerState, Millis};
 use crate::status::reason;
 
@@ -362,7 +363,7 @@ impl Kubelet {
         let run = w.sync.as_ref().expect("a start runs within a sync");
         let pod_ip = run.runtime.sandboxes.first().map_or(String::new(), |s| s.ip.clone());
         match super::hooks::post_start_run(&handler, &w.pod, &name, &pod_ip, now) {
-            Ok(until) => {
+            PostStartRun::Until(until) => {
                 self.hit(Probe::StartPostStartSleep);
                 if let Some(run) = self.sync_mut(uid) {
                     run.post_start_until = Some(until);
@@ -372,21 +373,74 @@ impl Kubelet {
                     timer: Timer::PostStartDone { pod_uid: uid.to_string() },
                 });
             }
-            Err(message) => {
-                self.hit(Probe::StartPostStartFailed);
-                self.event_post_start_hook_failed(uid, &name, now, out);
-                let grace = self.pod_of(uid).grace_period_seconds();
-                let stop = StopContainer {
-                    id: container_id.to_string(),
-                    name,
-                    grace_seconds: grace,
-                    message: "FailedPostStartHook".to_string(),
-                };
-                self.start_failed(uid, slot, (reason::POST_START_HOOK_ERROR, message), None, out);
+            PostStartRun::Exec(_) => {
                 if let Some(run) = self.sync_mut(uid) {
-                    run.push_next([Step::StopContainers(vec![stop])].into_iter());
+                    run.queue.push_front(Step::PostStartExec(slot.0, slot.1, container_id.to_string()));
                 }
             }
+            PostStartRun::Failed(message) => {
+                self.post_start_failed(uid, slot, container_id, message, now, out)
+            }
+        }
+    }
+
+    /// A postStart hook failed: `FailedPostStartHook`, the kill of the container, and the start fails
+    /// with `PostStartHookError` and the hook's message.
+    fn post_start_failed(
+        &mut self,
+        uid: &str,
+        slot: Slot,
+        container_id: &str,
+        message: String,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        self.hit(Probe::StartPostStartFailed);
+        let name = container_of(self.pod_of(uid), slot.0, slot.1).name().to_string();
+        self.event_post_start_hook_failed(uid, &name, now, out);
+        let grace = self.pod_of(uid).grace_period_seconds();
+        let stop = StopContainer {
+            id: container_id.to_string(),
+            name,
+            grace_seconds: grace,
+            message: "FailedPostStartHook".to_string(),
+        };
+        self.start_failed(uid, slot, (reason::POST_START_HOOK_ERROR, message), None, out);
+        if let Some(run) = self.sync_mut(uid) {
+            run.push_next([Step::StopContainers(vec![stop])].into_iter());
+        }
+    }
+
+    /// The `PostStartExec` step: `HandlerRunner.Run`'s exec case, an `ExecSync` of the hook's command
+    /// in the container with no timeout (0); the start, and so the next container's, waits for it.
+    pub(super) fn post_start_exec(
+        &mut self,
+        uid: &str,
+        slot: Slot,
+        container_id: String,
+        out: &mut Vec<Output>,
+    ) {
+        let container = container_of(self.pod_of(uid), slot.0, slot.1);
+        let Some(LifecycleHandler::Exec { command }) = container.lifecycle.post_start.clone() else { return };
+        self.hit(Probe::StartPostStartExec);
+        self.cri(uid, out, CriRequest::ExecSync { container_id, cmd: command, timeout_seconds: 0 });
+    }
+
+    /// The postStart hook's `ExecSync` answered: exit 0 ends the start; anything else fails the hook.
+    pub(super) fn on_post_start_exec(
+        &mut self,
+        uid: &str,
+        slot: Slot,
+        container_id: &str,
+        reply: CriReply,
+        now: Millis,
+        out: &mut Vec<Output>,
+    ) {
+        let pod = self.pod_of(uid);
+        let container = container_of(pod, slot.0, slot.1);
+        let Some(LifecycleHandler::Exec { command }) = &container.lifecycle.post_start else { return };
+        if let Some(message) = super::hooks::exec_hook_error(command, &reply, pod, container.name()) {
+            self.post_start_failed(uid, slot, container_id, message, now, out);
         }
     }
 

@@ -52,6 +52,8 @@ pub(super) enum Step {
     PullImage(ContainerKind, usize),
     CreateContainer(ContainerKind, usize),
     StartContainer(ContainerKind, usize, String),
+    /// `startContainer` step 4 for an exec postStart hook: its `ExecSync`, waited for.
+    PostStartExec(ContainerKind, usize, String),
     /// Step 7: `UpdateContainerResources` of one container (in-place resize).
     UpdateContainerResources {
         container_id: String,
@@ -81,6 +83,7 @@ impl Step {
                 | Step::AwaitSecret(..)
                 | Step::CreateContainer(..)
                 | Step::StartContainer(..)
+                | Step::PostStartExec(..)
         )
     }
 }
@@ -269,6 +272,9 @@ impl Kubelet {
             Step::PullImage(kind, index) => self.pull_image(uid, (kind, index), now, out),
             Step::CreateContainer(kind, index) => self.create_container(uid, (kind, index), now, out),
             Step::StartContainer(_, _, container_id) => self.start_created(uid, container_id, out),
+            Step::PostStartExec(kind, index, container_id) => {
+                self.post_start_exec(uid, (kind, index), container_id, out)
+            }
             Step::UpdateContainerResources { container_id, resources } => {
                 self.update_container_resources(uid, container_id, resources, out)
             }
@@ -338,6 +344,9 @@ impl Kubelet {
             (Step::StartContainer(kind, index, id), Reply::Cri(r)) => {
                 self.on_container_started(uid, (*kind, *index), id, r, now, out)
             }
+            (Step::PostStartExec(kind, index, id), Reply::Cri(r)) => {
+                self.on_post_start_exec(uid, (*kind, *index), id, r, now, out)
+            }
             (Step::UpdateContainerResources { .. }, Reply::Cri(r)) => self.on_resources_updated(uid, r),
             (Step::UnmountVolumes, Reply::Node(r)) => self.on_volume_unmounted(uid, call, r),
             (Step::RemoveDataDir, Reply::Node(r)) => self.on_data_dir_removed(uid, r),
@@ -360,6 +369,7 @@ impl Kubelet {
                 | Step::PullImage(..)
                 | Step::CreateContainer(..)
                 | Step::StartContainer(..)
+                | Step::PostStartExec(..)
                 | Step::UpdateContainerResources { .. },
                 Reply::Api(_) | Reply::Node(_),
             )

@@ -137,14 +137,9 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
         .init_containers
         .iter()
         .any(|c| c.is_restartable_init_container() && sidecar_never_seen_running(workload(c)));
-    // A postStart hook other than a sleep always fails in podsim (model/src/kubelet/hooks.rs): its
-    // container is killed at every start.
-    let post_start_fails = pod.all_containers().any(|(_, c)| {
-        c.lifecycle
-            .post_start
-            .as_ref()
-            .is_some_and(|h| !matches!(h, podsim_model::pod::LifecycleHandler::Sleep { .. }))
-    });
+    // A postStart hook that fails (model/src/kubelet/hooks.rs) kills its container at every start.
+    let post_start_fails =
+        pod.all_containers().any(|(_, c)| c.lifecycle.post_start.as_ref().is_some_and(post_start_may_fail));
     // A sidecar that its own probes kill over and over may never start: the containers after it wait.
     let sidecar_probed_to_death = pod
         .spec
@@ -157,6 +152,22 @@ fn blocked_by_design(view: &View<'_>, pod: &Pod) -> bool {
         || post_start_fails
         || config_missing(view, pod)
         || never_pull_missing(view, pod)
+}
+
+/// Whether a postStart hook may fail by design: a `tcpSocket` or `httpGet` always does; an exec
+/// unless its command exits 0 for sure (`workload exit-after D 0`, or a program podsim did not
+/// build); a sleep never.
+fn post_start_may_fail(hook: &podsim_model::pod::LifecycleHandler) -> bool {
+    use podsim_model::pod::LifecycleHandler;
+    use podsim_model::workload::exec::Exec;
+    match hook {
+        LifecycleHandler::Sleep { .. } => false,
+        LifecycleHandler::Exec { command } => !matches!(
+            Exec::from_command(command),
+            Exec::Process(Workload::ExitAfter { code: 0, .. }) | Exec::Other
+        ),
+        LifecycleHandler::HttpGet { .. } | LifecycleHandler::TcpSocket { .. } => true,
+    }
 }
 
 /// A Secret the pod needs (env or volume, not optional) that the API server does not have.

@@ -35,6 +35,8 @@ pub struct Memory {
     spec_hashes: BTreeMap<(String, String), BTreeSet<u64>>,
     /// Containers the kubelet asked to stop (or whose sandbox it stopped), or a reboot killed.
     stop_requested: BTreeSet<String>,
+    /// Containers the kubelet asked to stop after they had exited: its sync read them as running.
+    stopped_after_exit: BTreeSet<String>,
     /// The last ended instance of each (pod uid, container name).
     last_end: BTreeMap<(String, String), Ended>,
     /// Per pod UID: the deletion grace period the kubelet has been shown (it may act on no more),
@@ -77,6 +79,12 @@ impl Memory {
     /// Whether the kubelet stopped the container (or its sandbox), or a reboot killed it.
     pub fn stop_requested(&self, container_id: &str) -> bool {
         self.stop_requested.contains(container_id)
+    }
+
+    /// Whether the kubelet asked to stop the container after it had exited: the sync that did read
+    /// it as running (it kills only running containers), so its `doBackOff` saw no exit of it.
+    pub fn stopped_after_exit(&self, container_id: &str) -> bool {
+        self.stopped_after_exit.contains(container_id)
     }
 
     /// How the newest ended instance of the pod's container ended.
@@ -232,6 +240,9 @@ impl Memory {
                 if runtime.container(container_id).is_some_and(|c| c.runs()) =>
             {
                 self.stop_requested.insert(container_id.clone());
+            }
+            CriRequest::StopContainer { container_id, .. } => {
+                self.stopped_after_exit.insert(container_id.clone());
             }
             CriRequest::StopPodSandbox { sandbox_id } => {
                 let running = runtime.containers().filter(|c| c.status.sandbox_id == *sandbox_id && c.runs());

@@ -68,7 +68,11 @@ impl RestartBackoff {
             o.is_of(&pod.uid) && o.status.name == c.status.name && o.status.state == ContainerState::Exited
         });
         let Some(previous) = previous else { return Vec::new() };
-        if context.memory.stop_requested(&previous.status.id) {
+        if context.memory.stop_requested(&previous.status.id)
+            || context.memory.stopped_after_exit(&previous.status.id)
+        {
+            // (Or it asked to stop it just after it exited: its sync read it running, and the start
+            // in that sync bumped no backoff for it.)
             // The kubelet stopped the previous instance itself (a hash change, a new sandbox, a
             // probe): that is no crash, and doBackOff saw no exited container in its sync.
             return Vec::new();
