@@ -122,9 +122,14 @@ impl Bench {
 
     /// The kubelet plans, within a sync, to kill the pod's containers (all of them, or those named).
     fn plan_kill(&mut self, pod: &Pod, whole_pod: bool, containers: &[&str]) {
+        self.plan_kill_with(pod, whole_pod, containers, None);
+    }
+
+    /// [`Bench::plan_kill`] with the grace period the kill begins with, if not the pod's own.
+    fn plan_kill_with(&mut self, pod: &Pod, whole_pod: bool, containers: &[&str], grace: Option<i64>) {
         let names: Vec<String> = containers.iter().map(|c| c.to_string()).collect();
-        self.checker.on_kill_planned(self.now, &pod.uid, whole_pod, &names);
-        self.twin.on_kill_planned(self.now, &pod.uid, whole_pod, &names);
+        self.checker.on_kill_planned(self.now, &pod.uid, whole_pod, &names, grace);
+        self.twin.on_kill_planned(self.now, &pod.uid, whole_pod, &names, grace);
     }
 
     /// The kubelet writes the pod's status.
@@ -1132,6 +1137,30 @@ fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
     b.advance(20_000);
     b.stop(&id, 2);
     b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+
+    // A RestartAllContainers reset kills with the kubelet's floor: judged on that budget if it began
+    // before the deletion reached the kubelet, on the deletion's if after.
+    for reset_before_deletion in [true, false] {
+        let (mut b, sandbox) = bench_with_sandbox(&p);
+        let id = b.run(&sandbox, &p, "app", 0);
+        b.advance(5_000);
+        if reset_before_deletion {
+            b.plan_kill_with(&p, false, &["app"], Some(2));
+        }
+        b.advance(9_000);
+        b.delete_pod(&p, Some(20));
+        b.advance(10_000);
+        if !reset_before_deletion {
+            b.plan_kill_with(&p, false, &["app"], Some(2));
+        }
+        b.advance(11_000);
+        b.stop(&id, 2);
+        if reset_before_deletion {
+            assert!(b.violations().is_empty(), "{:#?}", b.violations());
+        } else {
+            b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
+        }
+    }
 
     // A kill planned for another container, or one over (the container created again), does not count.
     for done in [false, true] {

@@ -177,3 +177,15 @@ fn a_container_stopped_after_it_exited_bumps_no_backoff_in_the_mirror() {
     let (outcome, _) = World::new(&scenario, seed, true, false).run();
     assert!(outcome.passed(), "seed {seed} failed: {:?}", outcome.violations);
 }
+
+/// Seed 675: a RestartAllContainers reset kills the pod's containers with no grace period beyond the
+/// kubelet's floor (2 s) from 109 s; the pod is deleted at 111 s while a sidecar waits for its turn,
+/// and the sidecar is stopped at 113 s with 2 s. The kill began before the deletion reached the
+/// kubelet, on the floor's budget; GracePeriodHonoured once judged it from the deletion instead.
+#[test]
+fn a_reset_kill_begun_before_the_deletion_keeps_its_own_budget() {
+    let seed = 675;
+    let scenario = generate(seed, &GenerateOptions::default()).unwrap();
+    let (outcome, _) = World::new(&scenario, seed, true, false).run();
+    assert!(outcome.passed(), "seed {seed} failed: {:?}", outcome.violations);
+}

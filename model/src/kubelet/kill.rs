@@ -34,7 +34,7 @@ use crate::runtime::{ContainerState, Millis};
 
 /// The kubelet never gives a container less than this to stop when it kills it
 /// (`minimumGracePeriodInSeconds`, applied by `killContainer` after the hook and the wait).
-pub(super) const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
+pub const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
 
 /// One container to stop, with the message of its Killing event ("" for the default, `Stopping
 /// container <name>`).

@@ -103,6 +103,7 @@ pub use config::{
     REDUCED_CRASH_LOOP_MAX, RELIST_PERIOD, STATUS_SYNC_PERIOD, SYNC_FREQUENCY,
 };
 use image_puller::{ImagePuller, PullLimit};
+pub use kill::MINIMUM_GRACE_PERIOD_SECONDS;
 use pleg::{Pleg, RelistPart};
 pub use pod_workers::FailedSyncRequeue;
 use pod_workers::PodWorker;

@@ -44,7 +44,7 @@ pub struct Memory {
     seen_deletion: BTreeMap<String, (i64, Millis)>,
     /// Kills the kubelet planned within a sync and has not finished: per (pod uid, container name),
     /// or per (pod uid, "") for the whole pod, when it planned the kill (the earliest still open).
-    kill_planned: BTreeMap<(String, String), Millis>,
+    kill_planned: BTreeMap<(String, String), (Millis, Option<i64>)>,
     /// Per pod UID: when the kubelet was first shown the pod (no start time of the kubelet's can be
     /// earlier).
     first_seen: BTreeMap<String, Millis>,
@@ -145,8 +145,8 @@ impl Memory {
             Observation::AfterCri { request, reply, view } => {
                 self.learn_stopped(request, reply, view.containerd)
             }
-            Observation::KillPlanned { pod_uid, whole_pod, containers } => {
-                self.learn_kill_planned(now, pod_uid, *whole_pod, containers)
+            Observation::KillPlanned { pod_uid, whole_pod, containers, grace_seconds } => {
+                self.learn_kill_planned(now, pod_uid, *whole_pod, containers, *grace_seconds)
             }
             Observation::KubeletStart => self.kill_planned.clear(),
             Observation::Release { .. }
@@ -165,9 +165,16 @@ impl Memory {
     }
 
     /// A kill planned within a sync: the earliest plan still open counts.
-    fn learn_kill_planned(&mut self, now: Millis, uid: &str, whole_pod: bool, containers: &[String]) {
+    fn learn_kill_planned(
+        &mut self,
+        now: Millis,
+        uid: &str,
+        whole_pod: bool,
+        containers: &[String],
+        grace_seconds: Option<i64>,
+    ) {
         let mut open = |name: &str| {
-            self.kill_planned.entry((uid.to_string(), name.to_string())).or_insert(now);
+            self.kill_planned.entry((uid.to_string(), name.to_string())).or_insert((now, grace_seconds));
         };
         if whole_pod {
             open("");
@@ -187,11 +194,11 @@ impl Memory {
     }
 
     /// When the kubelet planned, within a sync, the kill of this container (or of its whole pod)
-    /// that has not finished yet, if it did.
-    pub fn kill_planned_at(&self, pod_uid: &str, container: &str) -> Option<Millis> {
+    /// that has not finished yet, if it did, with the grace period it began with if not the pod's.
+    pub fn kill_planned_at(&self, pod_uid: &str, container: &str) -> Option<(Millis, Option<i64>)> {
         let of = |name: &str| self.kill_planned.get(&(pod_uid.to_string(), name.to_string())).copied();
         match (of(container), of("")) {
-            (Some(a), Some(b)) => Some(a.min(b)),
+            (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
             (a, b) => a.or(b),
         }
     }

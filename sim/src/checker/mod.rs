@@ -199,8 +199,15 @@ impl Checker {
     }
 
     /// The kubelet planned a kill within a sync (the whole pod, or the named containers).
-    pub fn on_kill_planned(&mut self, now: Millis, pod_uid: &str, whole_pod: bool, containers: &[String]) {
-        self.observe(now, &Observation::KillPlanned { pod_uid, whole_pod, containers });
+    pub fn on_kill_planned(
+        &mut self,
+        now: Millis,
+        pod_uid: &str,
+        whole_pod: bool,
+        containers: &[String],
+        grace_seconds: Option<i64>,
+    ) {
+        self.observe(now, &Observation::KillPlanned { pod_uid, whole_pod, containers, grace_seconds });
     }
 
     /// A new kubelet process: its backoff memory is gone, so the mirror starts over.

@@ -37,6 +37,9 @@ pub enum Observation<'o> {
         whole_pod: bool,
         /// The containers named to kill.
         containers: &'o [String],
+        /// The grace period the kill began with, if not the pod's own: RestartAllContainers' reset
+        /// kills with none beyond the kubelet's floor.
+        grace_seconds: Option<i64>,
     },
     /// The node reboots: every process dies, none by itself.
     Reboot {

@@ -581,7 +581,13 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         if let Decision::Planned { pod_uid, actions } = d {
             if actions.kill_pod || !actions.containers_to_kill.is_empty() {
                 let names: Vec<String> = actions.containers_to_kill.iter().map(|k| k.name.clone()).collect();
-                self.checker.on_kill_planned(self.now, pod_uid, actions.kill_pod, &names);
+                self.checker.on_kill_planned(self.now, pod_uid, actions.kill_pod, &names, None);
+            }
+            if !actions.containers_to_reset.is_empty() {
+                // RestartAllContainers' reset kills with no grace period beyond the kubelet's floor.
+                let names: Vec<String> = actions.containers_to_reset.iter().map(|r| r.name.clone()).collect();
+                let floor = Some(podsim_model::kubelet::MINIMUM_GRACE_PERIOD_SECONDS);
+                self.checker.on_kill_planned(self.now, pod_uid, false, &names, floor);
             }
         }
         if let Some(h) = self.history.as_mut() {

@@ -45,9 +45,10 @@ impl Check for GracePeriodHonoured {
             // budget it began with (`killContainer` spends the pod's own grace period from then, on a
             // preStop hook or a sidecar's wait for its turn).
             let name = &stop.container.status.name;
-            if let Some(planned) = context.memory.kill_planned_at(&pod.uid, name).filter(|&p| p < seen_at) {
-                let own = u64::try_from(pod.grace_period_seconds().max(1)).unwrap_or(0) * 1000;
-                due = due.min(planned.saturating_add(own));
+            let planned = context.memory.kill_planned_at(&pod.uid, name).filter(|&(at, _)| at < seen_at);
+            if let Some((at, grace)) = planned {
+                let began_with = grace.unwrap_or_else(|| pod.grace_period_seconds()).max(1);
+                due = due.min(at.saturating_add(u64::try_from(began_with).unwrap_or(0) * 1000));
             }
             if kill_at < due {
                 details.push(format!(
