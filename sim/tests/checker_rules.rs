@@ -1110,12 +1110,15 @@ fn judges_the_grace_period_as_one_budget_from_the_deletion() {
 }
 
 /// A kill the kubelet planned within a sync before the deletion reached it (a dead sandbox's pod,
-/// a changed container) runs on the budget it began with: `killContainer` spent it on the preStop
-/// hook from then. It is still judged: stopped with less than that budget leaves, it is reported.
+/// a changed container) runs on the budget it began with, the spec's grace period: `killContainer`
+/// spent it on the preStop hook from then. It is still judged: stopped with less than that budget
+/// leaves, it is reported.
 #[test]
 fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
     let mut p = pod("web");
     p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    // The kubelet's copy has the spec's 10 s until the deletion (20 s) reaches it.
+    p.spec.termination_grace_period_seconds = 10;
     for (whole_pod, containers) in [(true, &[][..]), (false, &["app"][..])] {
         let (mut b, sandbox) = bench_with_sandbox(&p);
         let id = b.run(&sandbox, &p, "app", 0);
@@ -1123,7 +1126,7 @@ fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
         b.plan_kill(&p, whole_pod, containers);
         b.advance(9_000);
         b.delete_pod(&p, Some(20));
-        b.advance(25_000);
+        b.advance(13_000);
         b.stop(&id, 2);
         assert!(b.violations().is_empty(), "{:#?}", b.violations());
     }
@@ -1134,7 +1137,7 @@ fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
     b.plan_kill(&p, true, &[]);
     b.advance(9_000);
     b.delete_pod(&p, Some(20));
-    b.advance(20_000);
+    b.advance(11_000);
     b.stop(&id, 2);
     b.assert_reported(Rule::GracePeriodHonoured, &["default/web/app", "with 2s", "grace period 20s"]);
 

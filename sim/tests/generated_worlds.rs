@@ -189,3 +189,18 @@ fn a_reset_kill_begun_before_the_deletion_keeps_its_own_budget() {
     let (outcome, _) = World::new(&scenario, seed, true, false).run();
     assert!(outcome.passed(), "seed {seed} failed: {:?}", outcome.violations);
 }
+
+/// Seeds 9291 and 9334 (of `explore --generate --seeds 0..10000`): a container's kill begins before
+/// the deletion reaches the kubelet (9291: its postStart hook failed, and its preStop hook spends 4 s
+/// of the pod's 10 s; 9334: a sync's kill of a pod whose containers all ended, a sidecar's preStop
+/// spending its 6 s) and goes on with what is left of that budget. GracePeriodHonoured once judged
+/// such a stop from the deletion (9291: postStart kills were not known to the checker; 9334: the
+/// budget was taken from the deletion's grace period instead of the spec's, which the kubelet had).
+#[test]
+fn kills_begun_before_the_deletion_keep_the_budget_they_began_with() {
+    for seed in [9291, 9334] {
+        let scenario = generate(seed, &GenerateOptions::default()).unwrap();
+        let (outcome, _) = World::new(&scenario, seed, true, false).run();
+        assert!(outcome.passed(), "seed {seed} failed: {:?}", outcome.violations);
+    }
+}

@@ -578,6 +578,13 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         if let (Some(judge), Decision::Planned { pod_uid, .. }) = (self.judge.as_mut(), d) {
             judge.log().on_plan(self.now, pod_uid);
         }
+        if let Decision::NotStarted { pod_uid, container, reason } = d {
+            if reason == podsim_model::status::reason::POST_START_HOOK_ERROR {
+                // A failed postStart hook kills its container (startContainer's step 4), with the
+                // pod's grace period.
+                self.checker.on_kill_planned(self.now, pod_uid, false, std::slice::from_ref(container), None);
+            }
+        }
         if let Decision::Planned { pod_uid, actions } = d {
             if actions.kill_pod || !actions.containers_to_kill.is_empty() {
                 let names: Vec<String> = actions.containers_to_kill.iter().map(|k| k.name.clone()).collect();

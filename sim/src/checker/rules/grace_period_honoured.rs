@@ -47,7 +47,10 @@ impl Check for GracePeriodHonoured {
             let name = &stop.container.status.name;
             let planned = context.memory.kill_planned_at(&pod.uid, name).filter(|&(at, _)| at < seen_at);
             if let Some((at, grace)) = planned {
-                let began_with = grace.unwrap_or_else(|| pod.grace_period_seconds()).max(1);
+                // Before the deletion reached it, the kubelet's copy of the pod had the spec's grace
+                // period (at least `minimumGracePeriodInSeconds`), or the reset's floor.
+                let spec_grace = pod.spec.termination_grace_period_seconds.max(2);
+                let began_with = grace.unwrap_or(spec_grace).max(1);
                 due = due.min(at.saturating_add(u64::try_from(began_with).unwrap_or(0) * 1000));
             }
             if kill_at < due {
