@@ -290,7 +290,9 @@ fn runtime_errors_map_to_grpc_codes() {
             "an absent image has no status"
         );
         let exec = cri::ExecSyncRequest { container_id: "x".to_string(), ..Default::default() };
-        assert_eq!(runtime.exec_sync(exec).await.unwrap_err().code(), Code::Unimplemented);
+        assert_eq!(runtime.exec_sync(exec).await.unwrap_err().code(), Code::NotFound, "no such container");
+        let stream = cri::ExecRequest { container_id: "x".to_string(), ..Default::default() };
+        assert_eq!(runtime.exec(stream).await.unwrap_err().code(), Code::Unimplemented, "no streaming");
         Ok(())
     });
     sim.run().expect("the simulation runs to the end");
