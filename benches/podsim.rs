@@ -2,7 +2,8 @@
 //!
 //! - `compute_pod_actions`: one plan for a 3-container pod and a large pod, stable and with one
 //!   changed hash.
-//! - `resync`: planning (`compute_pod_actions` + `pod_status_report`) every pod of a node of N pods.
+//! - `resync`: planning every pod of a node of N pods (`compute_pod_actions_into` one reused plan, as
+//!   the kubelet's resync loop would, then `pod_status_report`).
 //! - `world`: one seeded run of `scenarios/churn-random-faults.yaml` with random faults.
 //!
 //! `PODSIM_BENCH_QUICK=1` takes few, short samples and skips N = 10000 (a smoke run, not figures).
@@ -13,7 +14,8 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
 use podsim_model::status::pod_status_report;
-use podsim_model::{compute_pod_actions, ProbeResults};
+use podsim_model::actions::compute_pod_actions_into;
+use podsim_model::{compute_pod_actions, PodActions, ProbeResults};
 use podsim_sim::scenario::Scenario;
 use podsim_sim::world::World;
 
@@ -63,10 +65,12 @@ fn bench_resync(c: &mut Criterion) {
         group.throughput(Throughput::Elements(n as u64));
         for (case, changed) in [("stable", false), ("10pct-changed", true)] {
             let pods = node(n, changed);
+            let mut plan = PodActions::default();
             group.bench_with_input(BenchmarkId::new(case, n), &pods, |b, pods| {
                 b.iter(|| {
                     for (pod, rt) in pods {
-                        black_box(compute_pod_actions(pod, rt, &probes));
+                        compute_pod_actions_into(pod, rt, &probes, &mut plan);
+                        black_box(&plan);
                         black_box(pod_status_report(pod, rt, &start_failures));
                     }
                 })

@@ -24,15 +24,15 @@ pub enum Drift {
 pub fn pod(index: usize, regular: usize, plain_init: usize, sidecars: usize) -> Pod {
     let mut pod = Pod::new(format!("pod-{index}"), format!("uid-{index:06}"), "node-1");
     for i in 0..plain_init {
-        pod.spec.init_containers.push(Container::new(format!("init-{i}"), "podsim/workload:1"));
+        pod.spec_mut().init_containers.push(Container::new(format!("init-{i}"), "podsim/workload:1"));
     }
     for i in 0..sidecars {
         let mut c = Container::new(format!("sidecar-{i}"), "podsim/workload:2");
         c.restart_policy = Some(RestartPolicy::Always);
-        pod.spec.init_containers.push(c);
+        pod.spec_mut().init_containers.push(c);
     }
     for i in 0..regular {
-        pod.spec.containers.push(Container::new(format!("app-{i}"), "podsim/workload:1"));
+        pod.spec_mut().containers.push(Container::new(format!("app-{i}"), "podsim/workload:1"));
     }
     pod
 }

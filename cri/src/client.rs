@@ -372,7 +372,7 @@ impl CriClient {
                 Err(e) => return CriReply::Err(e),
             }
         }
-        CriReply::Containers(infos)
+        CriReply::Containers(infos.into())
     }
 
     /// A container's status: from the cache when it cannot have changed, else `ContainerStatus`.

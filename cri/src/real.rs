@@ -314,7 +314,7 @@ impl RealWorld {
             }
         }
         let sandboxes = match self.rt.client.call(&CriRequest::ListPodSandbox { pod_uid: None }).await {
-            CriReply::Sandboxes(list) => list,
+            CriReply::Sandboxes(list) => list.to_vec(),
             _ => Vec::new(),
         };
         let pods = podsim_sim::report::pod_outcomes_with(&self.h.api, |uid| {
@@ -587,7 +587,7 @@ impl RealRuntime {
     /// Keeps what a listing showed of each container (to name fault targets).
     fn see(&mut self, request: &CriRequest, reply: &CriReply) {
         if let (CriRequest::ListContainers { .. }, CriReply::Containers(list)) = (request, reply) {
-            for c in list {
+            for c in list.iter() {
                 self.seen.insert(c.status.id.clone(), c.clone());
             }
         }
@@ -699,11 +699,11 @@ impl RealRuntime {
         else {
             return None;
         };
-        list.into_iter()
+        list.iter()
             .filter(|c| c.status.state == ContainerState::Running)
             .filter(|c| container.is_none_or(|n| c.status.name == n))
             .min_by(|a, b| a.status.id.cmp(&b.status.id))
-            .map(|c| c.status.id)
+            .map(|c| c.status.id.clone())
     }
 
     /// The newest ready sandbox of this run, of the pod `uid` if given.
@@ -712,7 +712,7 @@ impl RealRuntime {
         else {
             return None;
         };
-        list.into_iter().find(|s| s.status.state == podsim_model::SandboxState::Ready).map(|s| s.status.id)
+        list.iter().find(|s| s.status.state == podsim_model::SandboxState::Ready).map(|s| s.status.id.clone())
     }
 
     async fn kill_container(&mut self, id: &str) {

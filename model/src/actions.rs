@@ -837,7 +837,7 @@ mod tests {
         assert_eq!(pod_sandbox_changed(&pod, &kept), (false, 1, "new".to_string()));
         // The network mode changed: a new sandbox, none to reuse.
         let mut host = pod.clone();
-        host.spec.host_network = true;
+        host.spec_mut().host_network = true;
         assert_eq!(pod_sandbox_changed(&host, &kept), (true, 2, String::new()));
         // No IP.
         let mut no_ip = kept.clone();

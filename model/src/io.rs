@@ -3,6 +3,8 @@
 //! their replies. The world that delivers them (the simulator, or the real backend) promises one reply
 //! per request: a success, or an error when the call failed or timed out.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::linux_resources::LinuxContainerResources;
@@ -336,13 +338,20 @@ pub struct ContainerInfo {
     pub status: ContainerStatus,
 }
 
+/// A `ListPodSandbox` reply, newest first. Shared: a runtime that has not changed since its last
+/// listing may hand out the same list again, so a quiet relist costs a reference count.
+pub type SandboxList = Arc<[SandboxInfo]>;
+
+/// A `ListContainers` reply, newest first, shared as [`SandboxList`] is.
+pub type ContainerList = Arc<[ContainerInfo]>;
+
 /// The runtime's reply.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CriReply {
     /// Sandboxes, newest first.
-    Sandboxes(Vec<SandboxInfo>),
+    Sandboxes(SandboxList),
     /// Containers, newest first.
-    Containers(Vec<ContainerInfo>),
+    Containers(ContainerList),
     /// `RunPodSandbox` made this sandbox.
     SandboxCreated {
         /// Its id.

@@ -322,7 +322,7 @@ impl PodManifest {
             // The model keeps virtual time; a manifest's wall-clock timestamp only says "deleted".
             deletion_timestamp: m.deletion_timestamp.map(|_| 0),
             deletion_grace_period_seconds: m.deletion_grace_period_seconds,
-            spec: PodSpec {
+            spec: std::sync::Arc::new(PodSpec {
                 node_name: s.node_name.unwrap_or_default(),
                 restart_policy: s.restart_policy.unwrap_or_default(),
                 host_network: s.host_network.unwrap_or(false),
@@ -333,7 +333,7 @@ impl PodManifest {
                 ephemeral_containers,
                 volumes,
                 image_pull_secrets: s.image_pull_secrets.into_iter().map(|r| r.name).collect(),
-            },
+            }),
         })
     }
 }
@@ -390,7 +390,7 @@ fn drop_disabled_fields(s: &mut SpecM, gates: &FeatureGates) {
 /// `--feature-gates`): the fields of disabled gates are removed; a `RestartAllContainers` rule, or a
 /// rule on a sidecar, with RestartAllContainersOnContainerExits off is an error naming its field.
 pub fn apply_gates_to_pod(pod: &mut Pod, gates: &FeatureGates) -> Result<(), InvalidPod> {
-    let spec = &mut pod.spec;
+    let spec = std::sync::Arc::make_mut(&mut pod.spec);
     if !gates.sidecar_containers {
         for c in &mut spec.init_containers {
             c.restart_policy = None;

@@ -52,7 +52,7 @@ pub struct Pod {
     #[serde(default)]
     pub deletion_grace_period_seconds: Option<i64>,
     /// The desired state.
-    pub spec: PodSpec,
+    pub spec: std::sync::Arc<PodSpec>,
 }
 
 /// `pod.spec`, reduced to what the kubelet's pod management reads.
@@ -412,6 +412,12 @@ pub enum VolumeSource {
 }
 
 impl Pod {
+    /// The spec, to change: copied first if another pod shares it (pods share specs, so that a
+    /// reply or a watch event of a pod costs a reference count, not a copy of its spec).
+    pub fn spec_mut(&mut self) -> &mut PodSpec {
+        std::sync::Arc::make_mut(&mut self.spec)
+    }
+
     /// A pod with defaults everywhere: bound to `node`, restart policy Always, grace period 30 s.
     pub fn new(name: impl Into<String>, uid: impl Into<String>, node: impl Into<String>) -> Pod {
         Pod {
@@ -421,7 +427,7 @@ impl Pod {
             resource_version: String::new(),
             deletion_timestamp: None,
             deletion_grace_period_seconds: None,
-            spec: PodSpec {
+            spec: std::sync::Arc::new(PodSpec {
                 node_name: node.into(),
                 restart_policy: RestartPolicy::Always,
                 host_network: false,
@@ -432,7 +438,7 @@ impl Pod {
                 ephemeral_containers: Vec::new(),
                 volumes: Vec::new(),
                 image_pull_secrets: Vec::new(),
-            },
+            }),
         }
     }
 
@@ -537,12 +543,12 @@ mod tests {
             name: "X".into(),
             source: EnvSource::SecretKeyRef { name: "s2".into(), key: "k".into(), optional: false },
         });
-        pod.spec.containers.push(c);
-        pod.spec.volumes.push(Volume {
+        pod.spec_mut().containers.push(c);
+        pod.spec_mut().volumes.push(Volume {
             name: "v".into(),
             source: VolumeSource::Secret { secret_name: "s2".into(), optional: true },
         });
-        pod.spec.image_pull_secrets.push("s1".into());
+        pod.spec_mut().image_pull_secrets.push("s1".into());
         assert_eq!(pod.secret_refs(), vec![("s1".to_string(), true), ("s2".to_string(), false)]);
     }
 }

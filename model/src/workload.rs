@@ -537,18 +537,18 @@ mod tests {
             c
         };
         let mut pod = Pod::new("web", "uid-1", "node-1");
-        pod.spec.containers =
+        pod.spec_mut().containers =
             vec![container("a", &["workload", "run"], &[]), container("b", &["nginx"], &["-g"])];
         assert_eq!(check_pod_commands(&pod), Ok(()));
-        pod.spec.init_containers = vec![container("init", &["workload"], &["exit-after", "1s", "x"])];
+        pod.spec_mut().init_containers = vec![container("init", &["workload"], &["exit-after", "1s", "x"])];
         let e = check_pod_commands(&pod).unwrap_err();
         assert_eq!(e.field, "spec.initContainers[0].args");
-        pod.spec.init_containers.clear();
-        pod.spec.containers.push(container("c", &["workload", "sleep"], &[]));
+        pod.spec_mut().init_containers.clear();
+        pod.spec_mut().containers.push(container("c", &["workload", "sleep"], &[]));
         let e = check_pod_commands(&pod).unwrap_err();
         assert_eq!(e.to_string(), format!("spec.containers[2].command: {}", e.error));
-        pod.spec.containers.pop();
-        pod.spec.containers[0].readiness_probe =
+        pod.spec_mut().containers.pop();
+        pod.spec_mut().containers[0].readiness_probe =
             Some(crate::pod::Probe::exec(&["workload", "check", "redy"]));
         let e = check_pod_commands(&pod).unwrap_err();
         assert_eq!(

@@ -12,7 +12,7 @@ use podsim_model::{Container, KubeletConfig, Millis, Pod};
 
 fn pod(name: &str) -> Pod {
     let mut p = Pod::new(name, format!("uid-{name}"), NODE);
-    p.spec.containers.push(Container::new("app", format!("{name}:1")));
+    p.spec_mut().containers.push(Container::new("app", format!("{name}:1")));
     p
 }
 

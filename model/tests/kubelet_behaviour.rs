@@ -14,7 +14,7 @@ use podsim_model::{
 fn pod(name: &str, containers: &[(&str, &str)]) -> Pod {
     let mut p = Pod::new(name, format!("uid-{name}"), NODE);
     for (n, image) in containers {
-        p.spec.containers.push(Container::new(*n, *image));
+        p.spec_mut().containers.push(Container::new(*n, *image));
     }
     p
 }
@@ -36,7 +36,7 @@ fn waiting_reason(w: &World, uid: &str, name: &str) -> Option<String> {
 fn a_new_pod_gets_its_sandbox_before_its_containers_and_runs() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1"), ("sidecar", "log:1")]);
-    p.spec.volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    p.spec_mut().volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
     w.create_pod(p);
     w.run_for(5_000);
     assert!(w.running("uid-web", "app") && w.running("uid-web", "sidecar"), "both containers run");
@@ -58,7 +58,7 @@ fn an_image_change_restarts_only_that_container() {
     w.run_for(5_000);
     let metrics_before = w.instances("uid-web", "metrics")[0].id.clone();
     let app_before = w.instances("uid-web", "app")[0].id.clone();
-    w.update_pod("uid-web", |p| p.spec.containers[0].set_image("web:2"));
+    w.update_pod("uid-web", |p| p.spec_mut().containers[0].set_image("web:2"));
     w.run_for(5_000);
     let app = w.instances("uid-web", "app");
     assert_ne!(app[0].id, app_before, "app was replaced");
@@ -74,7 +74,7 @@ fn a_change_outside_the_hash_restarts_nothing() {
     w.create_pod(pod("web", &[("app", "web:1")]));
     w.run_for(5_000);
     let before = w.instances("uid-web", "app")[0].id.clone();
-    w.update_pod("uid-web", |p| p.spec.containers[0].args = vec!["--verbose".into()]);
+    w.update_pod("uid-web", |p| p.spec_mut().containers[0].args = vec!["--verbose".into()]);
     w.run_for(5_000);
     assert_eq!(w.instances("uid-web", "app").len(), 1, "no new instance");
     assert_eq!(w.instances("uid-web", "app")[0].id, before);
@@ -84,7 +84,7 @@ fn a_change_outside_the_hash_restarts_nothing() {
 fn a_deleted_pod_stops_containers_before_the_sandbox_and_leaves_nothing() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    p.spec_mut().volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
     w.create_pod(p);
     w.run_for(5_000);
     w.delete_pod("uid-web");
@@ -105,7 +105,7 @@ fn a_deleted_pod_stops_containers_before_the_sandbox_and_leaves_nothing() {
 fn crash_loop_backoff_doubles_from_ten_seconds() {
     let mut w = World::new();
     let mut p = Pod::new("crash", "uid-crash", NODE);
-    p.spec.containers.push(exiting("app", "app:1", 1));
+    p.spec_mut().containers.push(exiting("app", "app:1", 1));
     w.create_pod(p);
     w.run_for(230_000);
     let starts = w.start_times("uid-crash", "app");
@@ -123,8 +123,8 @@ fn crash_loop_backoff_doubles_from_ten_seconds() {
 fn restart_policy_never_does_not_restart_and_the_pod_fails() {
     let mut w = World::new();
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::Never;
-    p.spec.containers.push(exiting("app", "app:1", 3));
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    p.spec_mut().containers.push(exiting("app", "app:1", 3));
     w.create_pod(p);
     w.run_for(60_000);
     assert_eq!(w.instances("uid-job", "app").len(), 1, "never restarted");
@@ -139,9 +139,9 @@ fn restart_policy_never_does_not_restart_and_the_pod_fails() {
 fn on_failure_restarts_after_a_failure_but_not_after_success() {
     let mut w = World::new();
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::OnFailure;
-    p.spec.containers.push(exiting("ok", "ok:1", 0));
-    p.spec.containers.push(exiting("bad", "bad:1", 1));
+    p.spec_mut().restart_policy = RestartPolicy::OnFailure;
+    p.spec_mut().containers.push(exiting("ok", "ok:1", 0));
+    p.spec_mut().containers.push(exiting("bad", "bad:1", 1));
     w.create_pod(p);
     w.run_for(30_000);
     assert_eq!(w.instances("uid-job", "ok").len(), 1, "exit 0 is not restarted under OnFailure");
@@ -155,9 +155,9 @@ fn on_failure_restarts_after_a_failure_but_not_after_success() {
 fn init_containers_run_in_order_before_regular_containers() {
     let mut w = World::new();
     let mut p = Pod::new("init", "uid-init", NODE);
-    p.spec.init_containers.push(exiting("first", "i:1", 0));
-    p.spec.init_containers.push(exiting("second", "i:2", 0));
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().init_containers.push(exiting("first", "i:1", 0));
+    p.spec_mut().init_containers.push(exiting("second", "i:2", 0));
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(10_000);
     let creates: Vec<&String> = w.rt.calls.iter().filter(|c| c.starts_with("CreateContainer")).collect();
@@ -175,7 +175,7 @@ fn init_containers_run_in_order_before_regular_containers() {
 fn a_missing_secret_blocks_its_container_until_it_exists() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1"), ("other", "o:1")]);
-    p.spec.containers[0].env.push(EnvVar {
+    p.spec_mut().containers[0].env.push(EnvVar {
         name: "PASSWORD".into(),
         source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
     });
@@ -193,8 +193,12 @@ fn a_missing_secret_blocks_its_container_until_it_exists() {
 fn a_failing_mount_keeps_the_pod_creating_until_it_heals() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::HostPath { path: "/d".into() } });
-    p.spec.containers[0].volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/d".into() });
+    p.spec_mut()
+        .volumes
+        .push(Volume { name: "data".into(), source: VolumeSource::HostPath { path: "/d".into() } });
+    p.spec_mut().containers[0]
+        .volume_mounts
+        .push(VolumeMount { name: "data".into(), mount_path: "/d".into() });
     w.node.broken_volumes.insert("data".into());
     w.create_pod(p);
     w.run_for(20_000);
@@ -223,7 +227,7 @@ fn a_failing_pull_backs_off_and_recovers() {
 fn pull_policy_never_with_a_missing_image_is_err_image_never_pull() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.containers[0].image_pull_policy = podsim_model::PullPolicy::Never;
+    p.spec_mut().containers[0].image_pull_policy = podsim_model::PullPolicy::Never;
     w.create_pod(p);
     w.run_for(15_000);
     assert!(!w.rt.calls.iter().any(|c| c.starts_with("PullImage")), "Never never pulls");
@@ -282,7 +286,7 @@ fn a_dead_pause_process_gets_a_new_sandbox_with_the_next_attempt() {
 fn a_pod_for_another_node_is_ignored() {
     let mut w = World::new();
     let mut p = pod("elsewhere", &[("app", "web:1")]);
-    p.spec.node_name = "node-2".into();
+    p.spec_mut().node_name = "node-2".into();
     w.create_pod(p);
     w.run_for(5_000);
     assert!(w.rt.sandboxes.is_empty() && w.node.data_dirs.is_empty(), "nothing done for another node's pod");
@@ -292,7 +296,7 @@ fn a_pod_for_another_node_is_ignored() {
 fn a_failed_liveness_probe_restarts_the_container_and_only_it() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1"), ("other", "o:1")]);
-    p.spec.containers[0].liveness_probe =
+    p.spec_mut().containers[0].liveness_probe =
         Some(podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
     w.create_pod(p);
     w.run_for(5_000);
@@ -316,7 +320,7 @@ fn an_update_during_a_sync_waits_for_the_next_sync() {
         w.run_until(1);
         w.create_pod(pod("web", &[("app", "app:1")]));
         w.run_until(1 + at);
-        w.update_pod("uid-web", |p| p.spec.containers[0].set_image("app:2"));
+        w.update_pod("uid-web", |p| p.spec_mut().containers[0].set_image("app:2"));
         // The world asserts that every container is created from a present image.
         w.run_for(10_000);
         let app = w.instances("uid-web", "app");
@@ -332,7 +336,7 @@ fn crashing_after_ten_seconds() -> Pod {
     let mut p = Pod::new("crash", "uid-crash", NODE);
     let mut c = Container::new("app", "app:1");
     c.command = vec!["exit".into(), "1".into(), "10000".into()];
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     p
 }
 
@@ -369,7 +373,7 @@ fn a_partition_does_not_stop_restarts_of_a_pod_whose_secrets_were_seen() {
     let mut w = World::new();
     w.create_secret("db");
     let mut p = crashing_after_ten_seconds();
-    p.spec.containers[0].env.push(EnvVar {
+    p.spec_mut().containers[0].env.push(EnvVar {
         name: "PASSWORD".into(),
         source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
     });
@@ -390,7 +394,7 @@ fn a_secret_never_seen_is_a_config_error_after_waiting_a_second() {
     w.create_secret("db");
     w.run_until(100);
     let mut p = pod("web", &[("first", "f:1"), ("app", "web:1")]);
-    p.spec.containers[1].env.push(EnvVar {
+    p.spec_mut().containers[1].env.push(EnvVar {
         name: "PASSWORD".into(),
         source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
     });
@@ -416,7 +420,7 @@ fn a_deleted_secret_fails_the_next_start() {
     let mut w = World::new();
     w.create_secret("db");
     let mut p = crashing_after_ten_seconds();
-    p.spec.containers[0].env.push(EnvVar {
+    p.spec_mut().containers[0].env.push(EnvVar {
         name: "PASSWORD".into(),
         source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
     });
@@ -447,7 +451,7 @@ fn a_status_only_change_does_not_sync_the_pod() {
     w.run_for(1_000);
     assert_eq!(w.syncs_of("uid-web"), before, "a status-only change dispatched a sync");
     // A change the kubelet acts on does.
-    w.update_pod("uid-web", |p| p.spec.containers[0].args = vec!["--verbose".into()]);
+    w.update_pod("uid-web", |p| p.spec_mut().containers[0].args = vec!["--verbose".into()]);
     w.run_for(1_000);
     assert_eq!(w.syncs_of("uid-web").len(), before.len() + 1, "a spec change syncs the pod once");
 }
@@ -458,7 +462,7 @@ fn a_status_only_change_does_not_sync_the_pod() {
 fn the_first_restart_after_an_exit_comes_at_the_next_relist() {
     let mut w = World::new();
     let mut p = Pod::new("crash", "uid-crash", NODE);
-    p.spec.containers.push(exiting("app", "app:1", 1));
+    p.spec_mut().containers.push(exiting("app", "app:1", 1));
     w.create_pod(p);
     w.run_for(5_000);
     let starts = w.start_times("uid-crash", "app");
@@ -524,7 +528,7 @@ fn crash_loop_config() -> KubeletConfig {
 fn crash_loop_gaps(config: KubeletConfig, run: u64) -> Vec<u64> {
     let mut w = World::with_config(config);
     let mut p = Pod::new("crash", "uid-crash", NODE);
-    p.spec.containers.push(exiting("app", "app:1", 1));
+    p.spec_mut().containers.push(exiting("app", "app:1", 1));
     w.create_pod(p);
     w.run_for(run);
     let starts = w.start_times("uid-crash", "app");
@@ -559,7 +563,7 @@ fn up_to_1_34_a_backed_off_restart_waits_for_the_workers_retry() {
         config.failed_sync_requeue = requeue;
         let mut w = World::with_config(config);
         let mut p = Pod::new("crash", "uid-crash", NODE);
-        p.spec.containers.push(exiting("app", "app:1", 1));
+        p.spec_mut().containers.push(exiting("app", "app:1", 1));
         w.create_pod(p);
         w.run_for(40_000);
         w.start_times("uid-crash", "app").iter().map(|t| t / 1_000).collect::<Vec<u64>>()
@@ -595,8 +599,8 @@ fn the_sync_frequency_is_a_setting() {
 fn a_failed_status_write_is_written_again_by_the_status_manager() {
     let mut w = World::new();
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::Never;
-    p.spec.containers.push(exiting("app", "app:1", 0));
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    p.spec_mut().containers.push(exiting("app", "app:1", 0));
     w.create_pod(p);
     w.run_until(2);
     w.partition();

@@ -9,9 +9,9 @@ use podsim_model::{Container, Pod, ProbeResults, RestartPolicy};
 
 fn pod(policy: RestartPolicy, inits: &[&str], regular: &[&str]) -> Pod {
     let mut pod = Pod::new("web", "uid-1", "node-1");
-    pod.spec.restart_policy = policy;
-    pod.spec.init_containers = inits.iter().map(|n| Container::new(*n, "img")).collect();
-    pod.spec.containers = regular.iter().map(|n| Container::new(*n, "img")).collect();
+    pod.spec_mut().restart_policy = policy;
+    pod.spec_mut().init_containers = inits.iter().map(|n| Container::new(*n, "img")).collect();
+    pod.spec_mut().containers = regular.iter().map(|n| Container::new(*n, "img")).collect();
     pod
 }
 

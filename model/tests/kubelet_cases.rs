@@ -108,7 +108,7 @@ mod compute_pod_actions {
     #[test]
     fn restart_exited_containers_if_restartpolicy_always() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         // The first container completed, restart it.
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
@@ -128,7 +128,7 @@ mod compute_pod_actions {
     #[test]
     fn restart_failed_containers_if_restartpolicy_onfailure() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         // The first container completed, don't restart it.
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
@@ -148,7 +148,7 @@ mod compute_pod_actions {
     #[test]
     fn restart_created_but_not_started_containers_if_restartpolicy_onfailure() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         // The first container completed, don't restart it.
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
@@ -167,7 +167,7 @@ mod compute_pod_actions {
     #[test]
     fn dont_restart_containers_if_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         // Don't restart any containers.
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
@@ -180,7 +180,7 @@ mod compute_pod_actions {
     #[test]
     fn kill_pod_and_recreate_everything_if_the_pod_sandbox_is_dead_and_restartpolicy_always() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         check_under(
             GATES,
@@ -203,7 +203,7 @@ mod compute_pod_actions {
     fn kill_pod_and_recreate_all_containers_except_for_the_succeeded_one_if_the_pod_sandbox_is_dead_and_restartpolicy_onfailure(
     ) {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[1].state = ContainerState::Exited;
         status.containers[1].exit_code = 0;
@@ -247,7 +247,7 @@ mod compute_pod_actions {
     fn kill_and_recreate_the_container_if_the_containers_spec_changed() {
         let (base_pod, base_status) = base_pod_and_status();
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[1].hash = 432423432;
         check_under(
             GATES,
@@ -272,7 +272,7 @@ mod compute_pod_actions {
     fn kill_and_recreate_the_container_if_the_liveness_check_has_failed() {
         let (base_pod, base_status) = base_pod_and_status();
         let (mut pod, status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         let mut probes = ProbeResults::none();
         set_liveness(&mut probes, &status.containers[1].id, ProbeResult::Failure);
         check_under(
@@ -293,7 +293,7 @@ mod compute_pod_actions {
     fn kill_and_recreate_the_container_if_the_startup_check_has_failed() {
         let (base_pod, base_status) = base_pod_and_status();
         let (mut pod, status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         let mut probes = ProbeResults::none();
         set_startup(&mut probes, &status.containers[1].id, ProbeResult::Failure);
         check_under(
@@ -315,7 +315,7 @@ mod compute_pod_actions {
     fn verify_we_do_not_create_a_pod_sandbox_if_no_ready_sandbox_for_pod_with_restartpolicy_never_and_all_containers_exited(
     ) {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         // no ready sandbox
         status.sandboxes[0].state = SandboxState::NotReady;
         status.sandboxes[0].attempt = 1;
@@ -339,7 +339,7 @@ mod compute_pod_actions {
     fn verify_we_do_not_create_a_pod_sandbox_if_no_ready_sandbox_for_pod_with_restartpolicy_onfailure_and_all_containers_succeeded(
     ) {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         // no ready sandbox
         status.sandboxes[0].state = SandboxState::NotReady;
         status.sandboxes[0].attempt = 1;
@@ -363,7 +363,7 @@ mod compute_pod_actions {
     fn verify_we_create_a_pod_sandbox_if_no_ready_sandbox_for_pod_with_restartpolicy_never_and_no_containers_have_ever_been_created(
     ) {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         // no ready sandbox
         status.sandboxes[0].state = SandboxState::NotReady;
         status.sandboxes[0].attempt = 2;
@@ -389,7 +389,7 @@ mod compute_pod_actions {
     fn kill_and_recreate_the_container_if_the_container_is_in_unknown_state() {
         let (base_pod, base_status) = base_pod_and_status();
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[1].state = ContainerState::Unknown;
         check_under(
             GATES,
@@ -408,7 +408,7 @@ mod compute_pod_actions {
     #[test]
     fn restart_the_container_if_the_container_is_in_created_state() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[1].state = ContainerState::Created;
         check_under(
             GATES,
@@ -458,7 +458,7 @@ mod with_init_containers {
     #[test]
     fn initialization_in_progress_do_nothing() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Running;
         check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
@@ -467,7 +467,7 @@ mod with_init_containers {
     #[test]
     fn kill_pod_and_restart_the_first_init_container_if_the_pod_sandbox_is_dead() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         check_under(
             GATES,
@@ -488,7 +488,7 @@ mod with_init_containers {
     #[test]
     fn initialization_failed_restart_the_last_init_container_if_restartpolicy_always() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].exit_code = 137;
         check_under(
             GATES,
@@ -503,7 +503,7 @@ mod with_init_containers {
     #[test]
     fn initialization_failed_restart_the_last_init_container_if_restartpolicy_onfailure() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.containers[2].exit_code = 137;
         check_under(
             GATES,
@@ -518,7 +518,7 @@ mod with_init_containers {
     #[test]
     fn initialization_failed_kill_pod_if_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].exit_code = 137;
         check_under(
             GATES,
@@ -535,7 +535,7 @@ mod with_init_containers {
     fn init_container_state_unknown_kill_and_recreate_the_last_init_container_if_restartpolicy_always() {
         let (base_pod, base_status) = base_pod_and_status_with_init_containers();
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Unknown;
         check_under(
             GATES,
@@ -556,7 +556,7 @@ mod with_init_containers {
     fn init_container_state_unknown_kill_and_recreate_the_last_init_container_if_restartpolicy_onfailure() {
         let (base_pod, base_status) = base_pod_and_status_with_init_containers();
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.containers[2].state = ContainerState::Unknown;
         check_under(
             GATES,
@@ -575,7 +575,7 @@ mod with_init_containers {
     #[test]
     fn init_container_state_unknown_kill_pod_if_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Unknown;
         check_under(
             GATES,
@@ -590,7 +590,7 @@ mod with_init_containers {
     #[test]
     fn pod_sandbox_not_ready_init_container_failed_but_restartpolicy_never_kill_pod_only() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         check_under(
             GATES,
@@ -607,7 +607,7 @@ mod with_init_containers {
     fn pod_sandbox_not_ready_and_restartpolicy_never_but_no_visible_init_containers_create_a_new_pod_sandbox()
     {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.clear();
         check_under(
@@ -630,7 +630,7 @@ mod with_init_containers {
     #[test]
     fn pod_sandbox_not_ready_init_container_failed_and_restartpolicy_onfailure_create_a_new_pod_sandbox() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].exit_code = 137;
         check_under(
@@ -654,7 +654,7 @@ mod with_init_containers {
     fn some_of_the_init_container_statuses_are_missing_but_the_last_init_container_is_running_dont_restart_preceding_ones(
     ) {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Running;
         status.containers.drain(..2);
         check_under(
@@ -672,7 +672,7 @@ mod with_init_containers {
     fn an_init_container_is_in_the_created_state_due_to_an_unknown_error_when_starting_container_restart_it()
     {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Created;
         check_under(
             GATES,
@@ -732,7 +732,7 @@ mod with_restartable_init_containers {
     fn an_init_container_is_stuck_in_the_created_state_restart_it() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Created;
         check_under(
             GATES,
@@ -748,7 +748,7 @@ mod with_restartable_init_containers {
     fn restartable_init_container_has_started_start_the_next() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers.truncate(1);
         check_under(
             GATES,
@@ -764,7 +764,7 @@ mod with_restartable_init_containers {
     fn livenessprobe_has_not_been_run_start_the_nothing() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         remove_liveness(&mut probes, &status.containers[1].id);
         status.containers.truncate(2);
         check_under(
@@ -781,7 +781,7 @@ mod with_restartable_init_containers {
     fn livenessprobe_in_progress_start_the_next() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         set_liveness(&mut probes, &status.containers[1].id, ProbeResult::Unknown);
         status.containers.truncate(2);
         check_under(
@@ -798,7 +798,7 @@ mod with_restartable_init_containers {
     fn livenessprobe_has_completed_start_the_next() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers.truncate(2);
         check_under(
             GATES,
@@ -815,7 +815,7 @@ mod with_restartable_init_containers {
         let (base_pod, base_status) = base_pod_and_status_with_restartable_init_containers();
         let (mut pod, status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         set_liveness(&mut probes, &status.containers[2].id, ProbeResult::Failure);
         check_under(
             GATES,
@@ -836,7 +836,7 @@ mod with_restartable_init_containers {
     fn startupprobe_has_not_been_run_do_nothing() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         remove_startup(&mut probes, &status.containers[1].id);
         status.containers.truncate(2);
         check_under(GATES, &pod, &status, &probes, no_action());
@@ -847,7 +847,7 @@ mod with_restartable_init_containers {
     fn startupprobe_in_progress_do_nothing() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         set_startup(&mut probes, &status.containers[1].id, ProbeResult::Unknown);
         status.containers.truncate(2);
         check_under(GATES, &pod, &status, &probes, no_action());
@@ -858,7 +858,7 @@ mod with_restartable_init_containers {
     fn startupprobe_has_completed_start_the_next() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers.truncate(2);
         check_under(
             GATES,
@@ -875,8 +875,8 @@ mod with_restartable_init_containers {
         let (base_pod, base_status) = base_pod_and_status_with_restartable_init_containers();
         let (mut pod, status) = base_pod_and_status_with_restartable_init_containers();
         let mut probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
-        pod.spec.init_containers[2].startup_probe =
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
+        pod.spec_mut().init_containers[2].startup_probe =
             Some(podsim_model::pod::Probe::exec(&["workload", "check", "started"]));
         set_startup(&mut probes, &status.containers[2].id, ProbeResult::Failure);
         check_under(
@@ -898,8 +898,8 @@ mod with_restartable_init_containers {
         let (base_pod, base_status) = base_pod_and_status_with_restartable_init_containers();
         let (mut pod, status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
-        pod.spec.init_containers[2].set_image("foo-image");
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
+        pod.spec_mut().init_containers[2].set_image("foo-image");
         // Go's modifyKillMapContainerImage only swaps the image of the container the kill entry points
         // at: still init container 2, under the same id and name.
         check_under(
@@ -926,7 +926,7 @@ mod with_restartable_init_containers {
     fn restart_terminated_restartable_init_container_and_next_init_container() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[0].state = ContainerState::Exited;
         status.containers[2].state = ContainerState::Exited;
         check_under(
@@ -943,7 +943,7 @@ mod with_restartable_init_containers {
     fn restart_terminated_restartable_init_container_and_regular_containers() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[0].state = ContainerState::Exited;
         check_under(
             GATES,
@@ -964,7 +964,7 @@ mod with_restartable_init_containers {
     fn pod_sandbox_not_ready_restartable_init_container_failed_but_restartpolicy_never_kill_pod_only() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
@@ -984,7 +984,7 @@ mod with_restartable_init_containers {
     ) {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.clear();
         check_under(
@@ -1009,7 +1009,7 @@ mod with_restartable_init_containers {
     ) {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
@@ -1035,7 +1035,7 @@ mod with_restartable_init_containers {
     ) {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
@@ -1060,7 +1060,7 @@ mod with_restartable_init_containers {
     fn initialization_failed_restart_the_last_restartable_init_container_even_if_pods_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
         check_under(
@@ -1080,7 +1080,7 @@ mod with_restartable_init_containers {
         let (base_pod, base_status) = base_pod_and_status_with_restartable_init_containers();
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Unknown;
         check_under(
             GATES,
@@ -1102,7 +1102,7 @@ mod with_restartable_init_containers {
     {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Exited;
         status.containers[2].exit_code = 137;
         // all main containers are running
@@ -1121,7 +1121,7 @@ mod with_restartable_init_containers {
     fn kill_the_pod_if_all_main_containers_succeeded_if_pods_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         // all main containers succeeded
         status.containers.extend(regular_statuses(&pod, ContainerState::Exited));
         check_under(GATES, &pod, &status, &probes, PodActions { kill_pod: true, ..no_action() });
@@ -1134,7 +1134,7 @@ mod with_restartable_init_containers {
     ) {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let probes = restartable_base_probes();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers.drain(..2);
         check_under(
             GATES,
@@ -1182,7 +1182,7 @@ mod with_init_and_ephemeral_containers {
     #[test]
     fn start_second_ephemeral_container() {
         let (mut pod, status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.ephemeral_containers.push(Container::new("debug2", "busybox"));
+        pod.spec_mut().ephemeral_containers.push(Container::new("debug2", "busybox"));
         check_under(
             GATES,
             &pod,
@@ -1196,7 +1196,7 @@ mod with_init_and_ephemeral_containers {
     #[test]
     fn ephemeral_container_exited_do_not_restart() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[4].state = ContainerState::Exited;
         check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }
@@ -1222,7 +1222,7 @@ mod with_init_and_ephemeral_containers {
     fn create_a_new_pod_sandbox_if_the_pod_sandbox_is_dead_init_container_failed_and_restartpolicy_onfailure()
     {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.drain(..3);
         status.containers[0].exit_code = 137;
@@ -1245,7 +1245,7 @@ mod with_init_and_ephemeral_containers {
     #[test]
     fn kill_pod_and_do_not_restart_ephemeral_container_if_the_pod_sandbox_is_dead() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         check_under(
             GATES,
@@ -1266,7 +1266,7 @@ mod with_init_and_ephemeral_containers {
     #[test]
     fn kill_pod_if_all_containers_exited_except_ephemeral_container() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         // all regular containers exited
         for c in &mut status.containers[..3] {
             c.state = ContainerState::Exited;
@@ -1285,7 +1285,7 @@ mod with_init_and_ephemeral_containers {
     #[test]
     fn ephemeral_container_is_in_unknown_state_leave_it_alone() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[4].state = ContainerState::Unknown;
         check_under(GATES, &pod, &status, &ProbeResults::none(), no_action());
     }

@@ -58,7 +58,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn initialization_in_progress_do_nothing() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Running;
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), no_action());
     }
@@ -67,7 +67,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn kill_pod_and_restart_the_first_init_container_if_the_pod_sandbox_is_dead() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         let expected = PodActions { kill_pod: true, create_sandbox: true, attempt: 1, ..next_init(0) };
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), expected);
@@ -77,7 +77,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn initialization_failed_restart_the_last_init_container_if_restartpolicy_always() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].exit_code = 137;
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), next_init(2));
     }
@@ -86,7 +86,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn initialization_failed_restart_the_last_init_container_if_restartpolicy_onfailure() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.containers[2].exit_code = 137;
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), next_init(2));
     }
@@ -95,7 +95,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn initialization_failed_kill_pod_if_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].exit_code = 137;
         check_under(
             LEGACY,
@@ -123,7 +123,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     fn unknown_last_init_container_is_killed_and_restarted(policy: RestartPolicy) {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
         let (base_pod, base_status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = policy;
+        pod.spec_mut().restart_policy = policy;
         status.containers[2].state = ContainerState::Unknown;
         let expected = PodActions {
             containers_to_kill: vec![kill_init(&base_pod, &base_status, 2, KillReason::Unknown)],
@@ -136,7 +136,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn init_container_state_unknown_kill_pod_if_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[2].state = ContainerState::Unknown;
         check_under(
             LEGACY,
@@ -151,7 +151,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn pod_sandbox_not_ready_init_container_failed_but_restartpolicy_never_kill_pod_only() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         let expected = PodActions { kill_pod: true, create_sandbox: false, attempt: 1, ..no_action() };
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), expected);
@@ -163,7 +163,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     fn pod_sandbox_not_ready_and_restartpolicy_never_but_no_visible_init_containers_create_a_new_pod_sandbox()
     {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.clear();
         let expected = PodActions { kill_pod: true, create_sandbox: true, attempt: 1, ..next_init(0) };
@@ -175,7 +175,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     #[test]
     fn pod_sandbox_not_ready_init_container_failed_and_restartpolicy_onfailure_create_a_new_pod_sandbox() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[2].exit_code = 137;
         let expected = PodActions { kill_pod: true, create_sandbox: true, attempt: 1, ..next_init(0) };
@@ -188,7 +188,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     fn some_of_the_init_container_statuses_are_missing_but_the_last_init_container_is_running_dont_restart_preceding_ones(
     ) {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Running;
         status.containers.drain(..2);
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), no_action());
@@ -200,7 +200,7 @@ mod with_init_containers_with_legacy_sidecar_containers {
     fn an_init_container_is_in_the_created_state_due_to_an_unknown_error_when_starting_container_restart_it()
     {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[2].state = ContainerState::Created;
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), next_init(2));
     }
@@ -230,7 +230,7 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
     #[test]
     fn start_second_ephemeral_container() {
         let (mut pod, status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.ephemeral_containers.push(Container::new("debug2", "busybox"));
+        pod.spec_mut().ephemeral_containers.push(Container::new("debug2", "busybox"));
         let expected = PodActions { ephemeral_containers_to_start: vec![1], ..no_action() };
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), expected);
     }
@@ -239,7 +239,7 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
     #[test]
     fn ephemeral_container_exited_do_not_restart() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[4].state = ContainerState::Exited;
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), no_action());
     }
@@ -260,7 +260,7 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
     fn create_a_new_pod_sandbox_if_the_pod_sandbox_is_dead_init_container_failed_and_restartpolicy_onfailure()
     {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::OnFailure;
+        pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers.drain(..3);
         status.containers[0].exit_code = 137;
@@ -272,7 +272,7 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
     #[test]
     fn kill_pod_and_do_not_restart_ephemeral_container_if_the_pod_sandbox_is_dead() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         let expected = PodActions { kill_pod: true, create_sandbox: true, attempt: 1, ..next_init(0) };
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), expected);
@@ -282,7 +282,7 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
     #[test]
     fn kill_pod_if_all_containers_exited_except_ephemeral_container() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         // all regular containers exited
         for c in &mut status.containers[..3] {
             c.state = ContainerState::Exited;
@@ -296,7 +296,7 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
     #[test]
     fn ephemeral_container_is_in_unknown_state_leave_it_alone() {
         let (mut pod, mut status) = base_pod_and_status_with_init_and_ephemeral_containers();
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[4].state = ContainerState::Unknown;
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), no_action());
     }

@@ -64,7 +64,7 @@ fn policy(resource_name: ResourceName, restart_policy: ResizeRestartPolicy) -> C
 /// The Go loop's setup: `makeBasePodAndStatus`, every container NotRequired for cpu and memory.
 fn base() -> (Pod, RuntimePodStatus) {
     let (mut pod, status) = base_pod_and_status();
-    for c in &mut pod.spec.containers {
+    for c in &mut pod.spec_mut().containers {
         c.resize_policy = vec![
             policy(ResourceName::Cpu, ResizeRestartPolicy::NotRequired),
             policy(ResourceName::Memory, ResizeRestartPolicy::NotRequired),
@@ -80,7 +80,7 @@ fn set_spec(
     requests: (Option<&str>, Option<&str>),
     limits: (Option<&str>, Option<&str>),
 ) {
-    let r = &mut pod.spec.containers[i].resources;
+    let r = &mut pod.spec_mut().containers[i].resources;
     r.requests.cpu = requests.0.map(q);
     r.requests.memory = requests.1.map(q);
     r.limits.cpu = limits.0.map(q);
@@ -198,7 +198,7 @@ mod for_pod_resize {
     fn update_pod_level_cpu_and_memory_resources_pod_resize_disabled() {
         // The actuated pod-level limits (200m, 200Mi) are not read with the pod-level gate off.
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = lim("100m", "100Mi");
+        pod.spec_mut().containers[1].resources = lim("100m", "100Mi");
         let act = actuated(&[("foo2", lim("100m", "100Mi"))]);
         check_actuated(&pod, &status, &act, no_action());
     }
@@ -207,7 +207,7 @@ mod for_pod_resize {
     #[test]
     fn update_pod_level_and_container_cpu_and_memory_resources_pod_resize_disabled() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = lim("100m", "100Mi");
+        pod.spec_mut().containers[1].resources = lim("100m", "100Mi");
         let act = actuated(&[("foo2", lim("200m", "200Mi"))]);
         let u = update(&pod, 1, limits("100Mi", "100m"), limits("200Mi", "200m"));
         let expected = PodActions {
@@ -221,7 +221,7 @@ mod for_pod_resize {
     #[test]
     fn update_container_cpu_and_memory_resources() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = lim("100m", "100Mi");
+        pod.spec_mut().containers[1].resources = lim("100m", "100Mi");
         let act = actuated(&[("foo2", lim("200m", "200Mi"))]);
         let u = update(&pod, 1, limits("100Mi", "100m"), limits("200Mi", "200m"));
         let expected = PodActions {
@@ -235,7 +235,7 @@ mod for_pod_resize {
     #[test]
     fn update_container_cpu_resources() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = lim("100m", "100Mi");
+        pod.spec_mut().containers[1].resources = lim("100m", "100Mi");
         let act = actuated(&[("foo2", lim("200m", "100Mi"))]);
         let u = update(&pod, 1, limits("100Mi", "100m"), limits("100Mi", "200m"));
         let expected =
@@ -247,7 +247,7 @@ mod for_pod_resize {
     #[test]
     fn update_container_memory_resources() {
         let (mut pod, status) = base();
-        pod.spec.containers[2].resources = lim("200m", "200Mi");
+        pod.spec_mut().containers[2].resources = lim("200m", "200Mi");
         let act = actuated(&[("foo3", lim("200m", "100Mi"))]);
         let u = update(&pod, 2, limits("200Mi", "200m"), limits("100Mi", "200m"));
         let expected =
@@ -259,7 +259,7 @@ mod for_pod_resize {
     #[test]
     fn nothing_when_spec_resources_and_status_resources_are_equal() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = requirements(NONE, (Some("200m"), None));
+        pod.spec_mut().containers[1].resources = requirements(NONE, (Some("200m"), None));
         let act = actuated(&[("foo2", requirements(NONE, (Some("200m"), None)))]);
         check_actuated(&pod, &status, &act, no_action());
     }
@@ -268,7 +268,7 @@ mod for_pod_resize {
     #[test]
     fn nothing_when_spec_resources_and_status_resources_are_equal_besteffort() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = ResourceRequirements::default();
+        pod.spec_mut().containers[1].resources = ResourceRequirements::default();
         let act = actuated(&[("foo2", ResourceRequirements::default())]);
         check_actuated(&pod, &status, &act, no_action());
     }
@@ -307,9 +307,9 @@ mod for_pod_resize {
     ) {
         let (mut pod, status) = base();
         let (base_pod, base_status) = base();
-        pod.spec.containers[i].resize_policy =
+        pod.spec_mut().containers[i].resize_policy =
             vec![policy(ResourceName::Cpu, cpu), policy(ResourceName::Memory, memory)];
-        pod.spec.containers[i].resources = spec;
+        pod.spec_mut().containers[i].resources = spec;
         let act = actuated(&[(name, actuated_resources)]);
         let expected = PodActions {
             containers_to_start: vec![i],
@@ -329,11 +329,11 @@ mod for_pod_resize {
     #[test]
     fn update_container_memory_resources_with_restart_policy_for_cpu() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resize_policy = vec![
+        pod.spec_mut().containers[1].resize_policy = vec![
             policy(ResourceName::Cpu, ResizeRestartPolicy::RestartContainer),
             policy(ResourceName::Memory, ResizeRestartPolicy::NotRequired),
         ];
-        pod.spec.containers[1].resources = lim("100m", "200Mi");
+        pod.spec_mut().containers[1].resources = lim("100m", "200Mi");
         let act = actuated(&[("foo2", lim("100m", "100Mi"))]);
         let u = update(&pod, 1, limits("200Mi", "100m"), limits("100Mi", "100m"));
         let expected =
@@ -345,11 +345,11 @@ mod for_pod_resize {
     #[test]
     fn update_container_cpu_resources_with_restart_policy_for_memory() {
         let (mut pod, status) = base();
-        pod.spec.containers[2].resize_policy = vec![
+        pod.spec_mut().containers[2].resize_policy = vec![
             policy(ResourceName::Cpu, ResizeRestartPolicy::NotRequired),
             policy(ResourceName::Memory, ResizeRestartPolicy::RestartContainer),
         ];
-        pod.spec.containers[2].resources = lim("200m", "100Mi");
+        pod.spec_mut().containers[2].resources = lim("200m", "100Mi");
         let act = actuated(&[("foo3", lim("100m", "100Mi"))]);
         let u = update(&pod, 2, limits("100Mi", "200m"), limits("100Mi", "100m"));
         let expected =
@@ -361,7 +361,7 @@ mod for_pod_resize {
     #[test]
     fn update_container_memory_requests_only_with_restart_not_required_policy_for_memory() {
         let (mut pod, status) = base();
-        pod.spec.containers[2].resources =
+        pod.spec_mut().containers[2].resources =
             requirements((Some("100m"), Some("100Mi")), (Some("200m"), Some("200Mi")));
         let act =
             actuated(&[("foo3", requirements((Some("100m"), Some("200Mi")), (Some("200m"), Some("200Mi"))))]);
@@ -469,7 +469,7 @@ mod for_pod_resize_1_33 {
     fn restart_for_resize(i: usize, name: &str, cpu: ResizeRestartPolicy, memory: ResizeRestartPolicy) {
         let (mut pod, mut status) = base();
         let (base_pod, base_status) = base();
-        pod.spec.containers[i].resize_policy =
+        pod.spec_mut().containers[i].resize_policy =
             vec![policy(ResourceName::Cpu, cpu), policy(ResourceName::Memory, memory)];
         set_spec(&mut pod, i, (None, None), (Some("200m"), Some("200Mi")));
         set_actual(&mut status, name, None, Some("100m"), Some("100Mi"));
@@ -491,7 +491,7 @@ mod for_pod_resize_1_33 {
     #[test]
     fn update_container_memory_resources_with_restart_policy_for_cpu() {
         let (mut pod, mut status) = base();
-        pod.spec.containers[1].resize_policy = vec![
+        pod.spec_mut().containers[1].resize_policy = vec![
             policy(ResourceName::Cpu, ResizeRestartPolicy::RestartContainer),
             policy(ResourceName::Memory, ResizeRestartPolicy::NotRequired),
         ];
@@ -507,7 +507,7 @@ mod for_pod_resize_1_33 {
     #[test]
     fn update_container_cpu_resources_with_restart_policy_for_memory() {
         let (mut pod, mut status) = base();
-        pod.spec.containers[2].resize_policy = vec![
+        pod.spec_mut().containers[2].resize_policy = vec![
             policy(ResourceName::Cpu, ResizeRestartPolicy::NotRequired),
             policy(ResourceName::Memory, ResizeRestartPolicy::RestartContainer),
         ];
@@ -529,7 +529,7 @@ mod podsim_extras {
     #[test]
     fn a_missing_actuated_record_reads_as_zero_values() {
         let (mut pod, status) = base();
-        pod.spec.containers[0].resources = requirements((None, None), (Some("100m"), Some("100Mi")));
+        pod.spec_mut().containers[0].resources = requirements((None, None), (Some("100m"), Some("100Mi")));
         let act = actuated(&[("foo2", ResourceRequirements::default())]);
         let u = update(&pod, 0, limits("100Mi", "100m"), ContainerResources::default());
         let expected = PodActions {
@@ -544,7 +544,7 @@ mod podsim_extras {
     #[test]
     fn actuated_resources_are_compared_exactly() {
         let (mut pod, status) = base();
-        pod.spec.containers[1].resources = requirements((Some("1m"), None), (Some("1m"), None));
+        pod.spec_mut().containers[1].resources = requirements((Some("1m"), None), (Some("1m"), None));
         let act = actuated(&[("foo2", requirements((Some("2m"), None), (Some("10m"), None)))]);
         let cpu = |limit: &str, request: &str| ContainerResources {
             cpu_limit: q(limit).milli_value(),
@@ -566,7 +566,7 @@ mod podsim_extras {
     fn gate_off_never_resizes() {
         let (mut pod, mut status) = base();
         set_spec(&mut pod, 0, (None, None), (Some("200m"), Some("200Mi")));
-        pod.spec.containers[0].resize_policy =
+        pod.spec_mut().containers[0].resize_policy =
             vec![policy(ResourceName::Cpu, ResizeRestartPolicy::RestartContainer)];
         set_actual(&mut status, "foo1", None, Some("100m"), Some("100Mi"));
         check_under(&["InPlacePodVerticalScaling=false"], &pod, &status, &ProbeResults::none(), no_action());
@@ -601,7 +601,7 @@ mod podsim_extras {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
         let (base_pod, base_status) = base_pod_and_status_with_restartable_init_containers();
         status.containers.extend(base_pod_and_status().1.containers);
-        let sidecar = &mut pod.spec.init_containers[0];
+        let sidecar = &mut pod.spec_mut().init_containers[0];
         sidecar.resources.limits.memory = Some(q("64Mi"));
         sidecar.resize_policy = vec![policy(ResourceName::Memory, ResizeRestartPolicy::RestartContainer)];
         status.containers[0].resources =

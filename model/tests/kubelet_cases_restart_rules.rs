@@ -69,9 +69,9 @@ mod with_container_restart_rules {
     #[test]
     fn restart_exited_containers_if_restartpolicy_always() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.containers[0].restart_policy = Some(RestartPolicy::Always);
-        pod.spec.containers[1].restart_policy = Some(RestartPolicy::Always);
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().containers[0].restart_policy = Some(RestartPolicy::Always);
+        pod.spec_mut().containers[1].restart_policy = Some(RestartPolicy::Always);
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
         status.containers[1].state = ContainerState::Exited;
@@ -84,9 +84,9 @@ mod with_container_restart_rules {
     #[test]
     fn restart_failed_containers_if_restartpolicy_onfailure() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.containers[0].restart_policy = Some(RestartPolicy::OnFailure);
-        pod.spec.containers[1].restart_policy = Some(RestartPolicy::OnFailure);
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().containers[0].restart_policy = Some(RestartPolicy::OnFailure);
+        pod.spec_mut().containers[1].restart_policy = Some(RestartPolicy::OnFailure);
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
         status.containers[1].state = ContainerState::Exited;
@@ -99,9 +99,9 @@ mod with_container_restart_rules {
     #[test]
     fn restart_created_but_not_started_containers_if_restartpolicy_onfailure() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.containers[0].restart_policy = Some(RestartPolicy::OnFailure);
-        pod.spec.containers[1].restart_policy = Some(RestartPolicy::OnFailure);
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().containers[0].restart_policy = Some(RestartPolicy::OnFailure);
+        pod.spec_mut().containers[1].restart_policy = Some(RestartPolicy::OnFailure);
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
         status.containers[1].state = ContainerState::Created;
@@ -113,9 +113,9 @@ mod with_container_restart_rules {
     #[test]
     fn dont_restart_containers_if_restartpolicy_never() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
-        pod.spec.containers[1].restart_policy = Some(RestartPolicy::Never);
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().containers[0].restart_policy = Some(RestartPolicy::Never);
+        pod.spec_mut().containers[1].restart_policy = Some(RestartPolicy::Never);
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.containers[0].state = ContainerState::Exited;
         status.containers[0].exit_code = 0;
         status.containers[1].state = ContainerState::Exited;
@@ -127,8 +127,8 @@ mod with_container_restart_rules {
     #[test]
     fn kill_pod_and_recreate_all_containers_except_for_the_succeeded_one_if_the_pod_sandbox_is_dead() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.containers[1].restart_policy = Some(RestartPolicy::OnFailure);
-        pod.spec.restart_policy = RestartPolicy::Always;
+        pod.spec_mut().containers[1].restart_policy = Some(RestartPolicy::OnFailure);
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
         status.sandboxes[0].state = SandboxState::NotReady;
         status.containers[1].state = ContainerState::Exited;
         status.containers[1].exit_code = 0;
@@ -209,9 +209,9 @@ mod for_restart_all_containers {
     #[test]
     fn init_container_exit_triggers_restartallcontainers() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.init_containers[1].restart_policy = Some(RestartPolicy::Always);
-        pod.spec.init_containers[2].restart_policy = Some(RestartPolicy::Never);
-        pod.spec.init_containers[2].restart_policy_rules = restart_all_on_1();
+        pod.spec_mut().init_containers[1].restart_policy = Some(RestartPolicy::Always);
+        pod.spec_mut().init_containers[2].restart_policy = Some(RestartPolicy::Never);
+        pod.spec_mut().init_containers[2].restart_policy_rules = restart_all_on_1();
         status.containers[1].state = ContainerState::Running;
         status.containers[2].exit_code = 1;
         let expected = PodActions {
@@ -231,8 +231,8 @@ mod for_restart_all_containers {
     #[test]
     fn sidecar_container_exit_triggers_restartallcontainres() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
-        pod.spec.init_containers[2].restart_policy = Some(RestartPolicy::Always);
-        pod.spec.init_containers[2].restart_policy_rules = restart_all_on_1();
+        pod.spec_mut().init_containers[2].restart_policy = Some(RestartPolicy::Always);
+        pod.spec_mut().init_containers[2].restart_policy_rules = restart_all_on_1();
         status.containers[2].exit_code = 1;
         status.containers[2].state = ContainerState::Exited;
         status.containers.push(status_of("id1", &pod.spec.containers[0], ContainerState::Running));
@@ -252,8 +252,8 @@ mod for_restart_all_containers {
     #[test]
     fn regular_container_exit_triggers_restartallcontainers() {
         let (mut pod, mut status) = base_pod_and_status_with_restartable_init_containers();
-        pod.spec.containers[2].restart_policy = Some(RestartPolicy::Never);
-        pod.spec.containers[2].restart_policy_rules = restart_all_on_1();
+        pod.spec_mut().containers[2].restart_policy = Some(RestartPolicy::Never);
+        pod.spec_mut().containers[2].restart_policy_rules = restart_all_on_1();
         status.containers.push(status_of("id1", &pod.spec.containers[0], ContainerState::Running));
         status.containers.push(status_of("id2", &pod.spec.containers[1], ContainerState::Running));
         let mut foo3 = status_of("id3", &pod.spec.containers[2], ContainerState::Exited);
@@ -279,9 +279,9 @@ mod for_restart_all_containers {
     #[test]
     fn removes_past_terminated_statuses() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
-        pod.spec.containers[2].restart_policy = Some(RestartPolicy::Always);
-        pod.spec.containers[2].restart_policy_rules = restart_all_on_1();
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
+        pod.spec_mut().containers[2].restart_policy = Some(RestartPolicy::Always);
+        pod.spec_mut().containers[2].restart_policy_rules = restart_all_on_1();
         let (t0, t1) = (60_000, 120_000);
         status.containers[0].created_at = t1;
         status.containers[1].created_at = t1;
@@ -339,8 +339,8 @@ mod podsim_extras {
     #[test]
     fn a_restart_rule_overrides_the_container_policy_on_a_matching_exit() {
         let (mut pod, mut status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Never;
-        for c in &mut pod.spec.containers[..2] {
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
+        for c in &mut pod.spec_mut().containers[..2] {
             c.restart_policy = Some(RestartPolicy::Never);
             c.restart_policy_rules = vec![rule(RestartRuleAction::Restart, ExitCodesOperator::In, &[42])];
         }
@@ -360,8 +360,8 @@ mod podsim_extras {
     fn a_probe_kill_follows_the_container_policy() {
         let (mut pod, status) = base_pod_and_status();
         let (base_pod, base_status) = base_pod_and_status();
-        pod.spec.restart_policy = RestartPolicy::Always;
-        pod.spec.containers[1].restart_policy = Some(RestartPolicy::Never);
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
+        pod.spec_mut().containers[1].restart_policy = Some(RestartPolicy::Never);
         let mut probes = ProbeResults::none();
         probes.0.entry("id2".into()).or_default().liveness = Some(ProbeResult::Failure);
         let expected = PodActions {
@@ -376,8 +376,8 @@ mod podsim_extras {
     #[test]
     fn a_failed_init_container_follows_its_own_policy_and_rules() {
         let (mut pod, mut status) = base_pod_and_status_with_init_containers();
-        pod.spec.restart_policy = RestartPolicy::Always;
-        pod.spec.init_containers[2].restart_policy = Some(RestartPolicy::Never);
+        pod.spec_mut().restart_policy = RestartPolicy::Always;
+        pod.spec_mut().init_containers[2].restart_policy = Some(RestartPolicy::Never);
         status.containers[2].exit_code = 3;
         check_under(
             RULES_ON,
@@ -386,7 +386,7 @@ mod podsim_extras {
             &ProbeResults::none(),
             PodActions { kill_pod: true, ..no_action() },
         );
-        pod.spec.init_containers[2].restart_policy_rules =
+        pod.spec_mut().init_containers[2].restart_policy_rules =
             vec![rule(RestartRuleAction::Restart, ExitCodesOperator::NotIn, &[0])];
         let expected = PodActions { init_containers_to_start: vec![2], ..no_action() };
         check_under(RULES_ON, &pod, &status, &ProbeResults::none(), expected);

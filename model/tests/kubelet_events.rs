@@ -16,7 +16,7 @@ use podsim_model::{Container, ContainerState, Pod, PullPolicy};
 fn pod(name: &str, containers: &[(&str, &str)]) -> Pod {
     let mut p = Pod::new(name, format!("uid-{name}"), NODE);
     for (n, image) in containers {
-        p.spec.containers.push(Container::new(*n, *image));
+        p.spec_mut().containers.push(Container::new(*n, *image));
     }
     p
 }
@@ -76,8 +76,8 @@ fn an_image_on_the_node_is_already_present_and_an_untagged_pull_says_latest() {
     let mut p = pod("web", &[("app", "web:1"), ("cache", "redis")]);
     let mut init = Container::new("init", "web:1");
     init.command = vec!["exit".into(), "0".into()];
-    p.spec.init_containers.push(init);
-    p.spec.containers[1].image_pull_policy = PullPolicy::IfNotPresent;
+    p.spec_mut().init_containers.push(init);
+    p.spec_mut().containers[1].image_pull_policy = PullPolicy::IfNotPresent;
     w.create_pod(p);
     w.run_for(5_000);
     let got = recorded(&w, "uid-web");
@@ -95,7 +95,7 @@ fn a_crash_loop_records_back_off_warnings_counted_on_one_event() {
     let mut p = Pod::new("crash", "uid-crash", NODE);
     let mut c = Container::new("app", "app:1");
     c.command = vec!["exit".into(), "1".into()];
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     w.create_pod(p);
     w.run_for(180_000);
     let message = "Back-off restarting failed container app in pod crash_default(uid-crash)";
@@ -139,7 +139,7 @@ fn a_failing_pull_records_failed_then_back_off() {
 fn pull_policy_never_records_err_image_never_pull() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.containers[0].image_pull_policy = PullPolicy::Never;
+    p.spec_mut().containers[0].image_pull_policy = PullPolicy::Never;
     w.create_pod(p);
     w.run_for(2_000);
     assert_eq!(
@@ -160,7 +160,7 @@ fn pull_policy_never_records_err_image_never_pull() {
 fn a_missing_secret_records_the_config_error() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.containers[0].env.push(EnvVar {
+    p.spec_mut().containers[0].env.push(EnvVar {
         name: "PASSWORD".into(),
         source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
     });
@@ -175,8 +175,12 @@ fn a_missing_secret_records_the_config_error() {
 fn a_failing_mount_records_failed_mount_on_the_pod() {
     let mut w = World::new();
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::HostPath { path: "/d".into() } });
-    p.spec.containers[0].volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/d".into() });
+    p.spec_mut()
+        .volumes
+        .push(Volume { name: "data".into(), source: VolumeSource::HostPath { path: "/d".into() } });
+    p.spec_mut().containers[0]
+        .volume_mounts
+        .push(VolumeMount { name: "data".into(), mount_path: "/d".into() });
     w.node.broken_volumes.insert("data".into());
     w.create_pod(p);
     w.run_for(2_000);
@@ -209,7 +213,7 @@ fn a_changed_container_is_killed_with_the_plans_message() {
     let mut w = World::new();
     w.create_pod(pod("web", &[("app", "web:1")]));
     w.run_for(5_000);
-    w.update_pod("uid-web", |p| p.spec.containers[0].set_image("web:2"));
+    w.update_pod("uid-web", |p| p.spec_mut().containers[0].set_image("web:2"));
     w.run_for(5_000);
     let got = recorded(&w, "uid-web");
     let message = "Container app definition changed, will be restarted";
@@ -315,7 +319,7 @@ fn an_image_that_cannot_be_inspected_records_inspect_failed() {
     let mut w = World::new();
     w.rt.failing_methods.insert("ImageStatus".into());
     let mut p = pod("web", &[("app", "web:1")]);
-    p.spec.containers[0].image_pull_policy = PullPolicy::IfNotPresent;
+    p.spec_mut().containers[0].image_pull_policy = PullPolicy::IfNotPresent;
     w.create_pod(p);
     w.run_for(2_000);
     assert_eq!(

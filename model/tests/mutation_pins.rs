@@ -59,8 +59,8 @@ fn exiting(name: &str, image: &str, code: i32) -> Container {
 fn a_terminal_pod_deleted_afterwards_is_released() {
     let mut w = World::new();
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::Never;
-    p.spec.containers.push(exiting("app", "app:1", 0));
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    p.spec_mut().containers.push(exiting("app", "app:1", 0));
     w.create_pod(p);
     w.run_for(30_000);
     assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Succeeded);
@@ -77,10 +77,10 @@ fn a_terminal_pod_deleted_afterwards_is_released() {
 fn a_pod_deleted_while_it_finishes_is_released() {
     let mut w = World::new();
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::Never;
+    p.spec_mut().restart_policy = RestartPolicy::Never;
     let mut c = Container::new("app", "app:1");
     c.command = vec!["exit".into(), "0".into(), "5000".into()];
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     w.create_pod(p);
     w.run_for(4_000);
     w.delete_pod("uid-job");
@@ -100,8 +100,8 @@ fn a_plain_init_container_that_cannot_start_holds_back_the_regular_containers() 
         name: "TOKEN".into(),
         source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
     });
-    p.spec.init_containers.push(init);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().init_containers.push(init);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     assert!(w.instances("uid-web", "setup").is_empty(), "the init container waits for its Secret");
@@ -173,7 +173,7 @@ fn restart_rules_on_a_regular_container_whose_policy_is_always_are_kept() {
         exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
     };
     c.restart_policy_rules.push(rule.clone());
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     let gates = FeatureGates {
         container_restart_rules: true,
         restart_all_containers_on_container_exits: false,
@@ -189,7 +189,7 @@ fn restart_rules_on_a_regular_container_whose_policy_is_always_are_kept() {
 fn a_restarted_kubelet_that_keeps_a_running_container_counts_the_adoption() {
     let mut w = World::new();
     let mut p = Pod::new("web", "uid-web", NODE);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     assert!(w.running("uid-web", "app"));
@@ -207,8 +207,8 @@ fn a_restarted_kubelet_that_keeps_a_running_container_counts_the_adoption() {
 #[test]
 fn a_forgotten_init_container_keeps_its_old_terminated_status() {
     let mut pod = Pod::new("foo", "12345678", NODE);
-    pod.spec.init_containers.push(Container::new("init-1", ""));
-    pod.spec.containers.push(Container::new("app", ""));
+    pod.spec_mut().init_containers.push(Container::new("init-1", ""));
+    pod.spec_mut().containers.push(Container::new("app", ""));
     let runtime = RuntimePodStatus {
         sandboxes: Vec::new(),
         containers: vec![instance("app", ContainerState::Running, 0)],
@@ -266,12 +266,12 @@ fn instance(name: &str, state: ContainerState, exit_code: i32) -> ContainerStatu
 #[test]
 fn a_pod_killed_after_its_init_container_completed_counts_as_done() {
     let mut pod = Pod::new("foo", "12345678", NODE);
-    pod.spec.restart_policy = RestartPolicy::Never;
-    pod.spec.init_containers.push(Container::new("init-1", ""));
+    pod.spec_mut().restart_policy = RestartPolicy::Never;
+    pod.spec_mut().init_containers.push(Container::new("init-1", ""));
     let mut sidecar = Container::new("sidecar", "");
     sidecar.restart_policy = Some(RestartPolicy::Always);
-    pod.spec.init_containers.push(sidecar);
-    pod.spec.containers.push(Container::new("app", ""));
+    pod.spec_mut().init_containers.push(sidecar);
+    pod.spec_mut().containers.push(Container::new("app", ""));
     let sandbox = SandboxStatus {
         id: "s1".into(),
         state: SandboxState::Ready,
@@ -407,8 +407,8 @@ fn the_tenth_similar_event_is_a_new_combined_event() {
 #[test]
 fn container_statuses_carry_the_old_restart_count_and_the_instance_image() {
     let mut pod = Pod::new("foo", "12345678", NODE);
-    pod.spec.containers.push(Container::new("gone", "gone:1"));
-    pod.spec.containers.push(Container::new("app", "app:1"));
+    pod.spec_mut().containers.push(Container::new("gone", "gone:1"));
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
     let mut app = instance("app", ContainerState::Running, 0);
     app.image = "registry/app:1".into();
     let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![app] };
@@ -469,7 +469,7 @@ fn a_manifest_of_v1_with_255_exit_codes_is_read_and_256_are_refused() {
 #[test]
 fn a_container_whose_own_policy_is_not_never_is_restartable() {
     let mut pod = Pod::new("web", "uid-web", NODE);
-    pod.spec.restart_policy = RestartPolicy::Never;
+    pod.spec_mut().restart_policy = RestartPolicy::Never;
     let mut c = Container::new("app", "app:1");
     for (policy, restartable) in
         [(RestartPolicy::Always, true), (RestartPolicy::OnFailure, true), (RestartPolicy::Never, false)]
@@ -482,7 +482,7 @@ fn a_container_whose_own_policy_is_not_never_is_restartable() {
     for (policy, restartable) in
         [(RestartPolicy::Always, true), (RestartPolicy::OnFailure, true), (RestartPolicy::Never, false)]
     {
-        pod.spec.restart_policy = policy;
+        pod.spec_mut().restart_policy = policy;
         assert_eq!(is_container_restartable(&c, &pod.spec), restartable, "pod {policy:?}");
     }
 }
@@ -492,8 +492,8 @@ fn a_container_whose_own_policy_is_not_never_is_restartable() {
 #[test]
 fn restart_all_is_cleaned_up_only_when_no_container_is_left() {
     let mut pod = Pod::new("web", "uid-web", NODE);
-    pod.spec.init_containers.push(Container::new("init-1", ""));
-    pod.spec.containers.push(Container::new("app", ""));
+    pod.spec_mut().init_containers.push(Container::new("init-1", ""));
+    pod.spec_mut().containers.push(Container::new("app", ""));
     let empty = RuntimePodStatus::default();
     assert!(all_containers_restart_cleaned_up(&pod, &empty));
     let init_left = RuntimePodStatus {
@@ -535,7 +535,7 @@ fn a_cpu_request_lowered_below_min_shares_from_above_is_resized() {
 #[test]
 fn the_pod_ip_is_the_ready_sandbox_address() {
     let mut pod = Pod::new("web", "uid-web", NODE);
-    pod.spec.containers.push(Container::new("app", "app:1"));
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
     let mut sandbox = SandboxStatus {
         id: "s1".into(),
         state: SandboxState::Ready,
@@ -583,8 +583,8 @@ fn a_kubelet_counts_the_requests_awaiting_a_reply() {
 #[test]
 fn an_ephemeral_container_has_its_own_status_list() {
     let mut pod = Pod::new("web", "uid-web", NODE);
-    pod.spec.containers.push(Container::new("app", "app:1"));
-    pod.spec.ephemeral_containers.push(Container::new("debug", "busybox"));
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    pod.spec_mut().ephemeral_containers.push(Container::new("debug", "busybox"));
     let runtime = RuntimePodStatus {
         sandboxes: Vec::new(),
         containers: vec![
@@ -615,7 +615,7 @@ fn a_kubelet_lists_its_pod_workers() {
     let mut w = World::new();
     assert_eq!(w.kubelet.workers().count(), 0);
     let mut p = Pod::new("web", "uid-web", NODE);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     assert_eq!(w.kubelet.workers().collect::<Vec<_>>(), [("uid-web", WorkerState::Syncing)]);
@@ -659,8 +659,8 @@ fn a_sidecar_with_restart_rules_is_refused() {
 #[test]
 fn a_never_pod_whose_sandbox_died_is_counted_as_not_recreated_never() {
     let mut pod = Pod::new("foo", "12345678", NODE);
-    pod.spec.restart_policy = RestartPolicy::Never;
-    pod.spec.containers.push(Container::new("app", ""));
+    pod.spec_mut().restart_policy = RestartPolicy::Never;
+    pod.spec_mut().containers.push(Container::new("app", ""));
     let sandbox = SandboxStatus {
         id: "s1".into(),
         state: SandboxState::NotReady,

@@ -34,7 +34,7 @@ fn pod_with_probe(kind: ProbeKind, change: impl FnOnce(&mut Probe)) -> Pod {
         ProbeKind::Readiness => c.readiness_probe = Some(probe),
         ProbeKind::Startup => c.startup_probe = Some(probe),
     }
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     p
 }
 

@@ -90,9 +90,9 @@ impl PodGen {
     fn build(&self, i: usize) -> Pod {
         let name = pod_name(i);
         let mut pod = Pod::new(name.clone(), uid(i), NODE);
-        pod.spec.restart_policy = self.restart_policy;
+        pod.spec_mut().restart_policy = self.restart_policy;
         for v in 0..self.volumes {
-            pod.spec.volumes.push(Volume { name: format!("vol{v}"), source: VolumeSource::EmptyDir });
+            pod.spec_mut().volumes.push(Volume { name: format!("vol{v}"), source: VolumeSource::EmptyDir });
         }
         let container = |cname: String, tagged: bool, mask: u8, command: Vec<String>| {
             let image = if tagged { format!("{name}-{cname}:1") } else { format!("{name}-{cname}") };
@@ -113,14 +113,14 @@ impl PodGen {
             if init == Init::Sidecar {
                 c.restart_policy = Some(RestartPolicy::Always);
             }
-            pod.spec.init_containers.push(c);
+            pod.spec_mut().init_containers.push(c);
         }
         for (k, &(workload, tagged, mask)) in self.regulars.iter().enumerate() {
             let command = match workload {
                 Workload::Forever => vec!["serve".to_string()],
                 Workload::Exit { code, after } => exit_command(code, after),
             };
-            pod.spec.containers.push(container(format!("c{k}"), tagged, mask, command));
+            pod.spec_mut().containers.push(container(format!("c{k}"), tagged, mask, command));
         }
         pod
     }
@@ -320,10 +320,10 @@ fn advance(world: &mut World, until: Millis, check: &mut Option<StepCheck>) -> R
 }
 
 fn container_mut<'a>(pod: &'a mut Pod, name: &str) -> &'a mut Container {
-    pod.spec
-        .init_containers
+    let spec = pod.spec_mut();
+    spec.init_containers
         .iter_mut()
-        .chain(pod.spec.containers.iter_mut())
+        .chain(spec.containers.iter_mut())
         .find(|c| c.name() == name)
         .expect("a generated container name")
 }

@@ -67,21 +67,21 @@ prop_compose! {
         deletion_timestamp in option::weighted(0.25, 1u64..1_000_000),
     ) -> Pod {
         let mut pod = Pod::new("web", "uid-1", "node-1");
-        pod.spec.restart_policy = restart_policy;
-        pod.spec.host_network = host_network;
+        pod.spec_mut().restart_policy = restart_policy;
+        pod.spec_mut().host_network = host_network;
         pod.deletion_timestamp = deletion_timestamp;
         for (i, (sidecar, startup, liveness, image)) in inits.into_iter().enumerate() {
             let mut c = container(format!("init-{i}"), image, startup, liveness);
             if sidecar {
                 c.restart_policy = Some(RestartPolicy::Always);
             }
-            pod.spec.init_containers.push(c);
+            pod.spec_mut().init_containers.push(c);
         }
         for (i, (startup, liveness, image)) in regulars.into_iter().enumerate() {
-            pod.spec.containers.push(container(format!("app-{i}"), image, startup, liveness));
+            pod.spec_mut().containers.push(container(format!("app-{i}"), image, startup, liveness));
         }
         for (i, image) in ephemerals.into_iter().enumerate() {
-            pod.spec.ephemeral_containers.push(container(format!("debug-{i}"), image, false, false));
+            pod.spec_mut().ephemeral_containers.push(container(format!("debug-{i}"), image, false, false));
         }
         pod
     }
@@ -202,7 +202,7 @@ fn live_case_strategy() -> impl Strategy<Value = Case> {
 /// Pods that can be stable: restart policy Always and not being deleted.
 fn stable_case_strategy() -> impl Strategy<Value = Case> {
     live_case_strategy().prop_map(|mut case| {
-        case.pod.spec.restart_policy = RestartPolicy::Always;
+        case.pod.spec_mut().restart_policy = RestartPolicy::Always;
         case
     })
 }
@@ -748,7 +748,7 @@ proptest! {
     #[test]
     fn never_restarts_exited_container_under_never(case in case_strategy()) {
         let mut case = case;
-        case.pod.spec.restart_policy = RestartPolicy::Never;
+        case.pod.spec_mut().restart_policy = RestartPolicy::Never;
         let actions = compute_pod_actions(&case.pod, &case.status, &case.probes);
         if case.status.sandboxes.is_empty() {
             return Ok(());
@@ -769,7 +769,7 @@ proptest! {
     #[test]
     fn on_failure_never_restarts_after_exit_zero(case in case_strategy()) {
         let mut case = case;
-        case.pod.spec.restart_policy = RestartPolicy::OnFailure;
+        case.pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
         let actions = compute_pod_actions(&case.pod, &case.status, &case.probes);
         for (i, c) in case.pod.spec.containers.iter().enumerate() {
             if newest(&case.status, c.name()).is_some_and(|s| s.state == ContainerState::Exited && s.exit_code == 0) {

@@ -83,9 +83,9 @@ fn in_progress(containers: &[C]) -> bool {
             });
         }
         if c.non_sidecar_init || c.sidecar {
-            pod.spec.init_containers.push(spec);
+            pod.spec_mut().init_containers.push(spec);
         } else {
-            pod.spec.containers.push(spec);
+            pod.spec_mut().containers.push(spec);
         }
     }
     is_pod_resize_in_progress(&pod, &runtime)

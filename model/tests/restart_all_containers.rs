@@ -35,11 +35,11 @@ fn restart_all_on(code: i32) -> Vec<ContainerRestartRule> {
 /// `defaultPod`: `container1`, and `trigger` (restartPolicy Never, RestartAllContainers on 42).
 fn default_pod() -> Pod {
     let mut pod = Pod::new("p", "uid-p", NODE);
-    pod.spec.containers.push(Container::new("container1", "i:1"));
+    pod.spec_mut().containers.push(Container::new("container1", "i:1"));
     let mut trigger = Container::new("trigger", "i:1");
     trigger.restart_policy = Some(RestartPolicy::Never);
     trigger.restart_policy_rules = restart_all_on(42);
-    pod.spec.containers.push(trigger);
+    pod.spec_mut().containers.push(trigger);
     pod
 }
 
@@ -141,16 +141,16 @@ mod generate_all_containers_restarting_condition_cases {
 /// 42, exits 42 after `trigger_after` ms) and `worker` (runs).
 fn job(trigger_after: u64) -> Pod {
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::Never;
+    p.spec_mut().restart_policy = RestartPolicy::Never;
     let mut setup = Container::new("setup", "i:1");
     setup.command = vec!["exit".into(), "0".into(), "500".into()];
-    p.spec.init_containers.push(setup);
+    p.spec_mut().init_containers.push(setup);
     let mut trigger = Container::new("trigger", "t:1");
     trigger.command = vec!["exit".into(), "42".into(), trigger_after.to_string()];
     trigger.restart_policy = Some(RestartPolicy::Never);
     trigger.restart_policy_rules = restart_all_on(42);
-    p.spec.containers.push(trigger);
-    p.spec.containers.push(Container::new("worker", "w:1"));
+    p.spec_mut().containers.push(trigger);
+    p.spec_mut().containers.push(Container::new("worker", "w:1"));
     p
 }
 
@@ -223,7 +223,7 @@ fn an_exit_matching_the_rule_restarts_every_container_in_the_same_sandbox() {
 fn the_kill_of_a_reset_skips_the_grace_period_down_to_the_kubelets_floor() {
     let mut w = World::new();
     let mut p = job(5_000);
-    p.spec.termination_grace_period_seconds = 60;
+    p.spec_mut().termination_grace_period_seconds = 60;
     w.create_pod(p);
     w.run_for(9_000);
     let stops: Vec<&String> = w.rt.calls.iter().filter(|c| c.starts_with("StopContainer")).collect();

@@ -26,7 +26,7 @@ use podsim_model::{Container, ContainerState, ContainerStatus, Pod, SandboxState
 fn pod(name: &str, containers: &[&str]) -> Pod {
     let mut p = Pod::new(name, format!("uid-{name}"), NODE);
     for n in containers {
-        p.spec.containers.push(Container::new(*n, "app:1"));
+        p.spec_mut().containers.push(Container::new(*n, "app:1"));
     }
     p
 }
@@ -185,7 +185,7 @@ fn an_orphaned_pod_dir_is_removed_after_its_volumes_are_unmounted() {
 fn mounts_found_on_disk_are_the_pods_and_unmounted_with_it() {
     let mut w = World::new();
     let mut web = pod("web", &["app"]);
-    web.spec.volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    web.spec_mut().volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
     w.node.data_dirs.insert("uid-web".into());
     w.node.mounts.insert(("uid-web".into(), "cache".into()));
     w.node.mounts.insert(("uid-web".into(), "old".into()));

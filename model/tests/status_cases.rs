@@ -54,8 +54,8 @@ use podsim_model::{
 /// tests' specs.
 fn pod(policy: RestartPolicy, init: &[(&str, bool)], containers: &[&str]) -> Pod {
     let mut pod = Pod::new("foo", "12345678", "node-1");
-    pod.spec.restart_policy = policy;
-    pod.spec.init_containers = init
+    pod.spec_mut().restart_policy = policy;
+    pod.spec_mut().init_containers = init
         .iter()
         .map(|(name, sidecar)| {
             let mut c = Container::new(*name, "");
@@ -63,7 +63,7 @@ fn pod(policy: RestartPolicy, init: &[(&str, bool)], containers: &[&str]) -> Pod
             c
         })
         .collect();
-    pod.spec.containers = containers.iter().map(|n| Container::new(*n, "")).collect();
+    pod.spec_mut().containers = containers.iter().map(|n| Container::new(*n, "")).collect();
     pod
 }
 
@@ -745,8 +745,8 @@ fn test_convert_to_api_container_statuses() {
 fn test_convert_to_api_container_statuses_init_default() {
     let gates = FeatureGates::default();
     let mut with_init = pod(RestartPolicy::Always, &[("init-1", false)], &["app"]);
-    with_init.spec.init_containers[0].set_image("busybox");
-    with_init.spec.containers[0].set_image("nginx");
+    with_init.spec_mut().init_containers[0].set_image("busybox");
+    with_init.spec_mut().containers[0].set_image("nginx");
     let empty = RuntimePodStatus::default();
     let waiting_reason = |s: &[ContainerStatusReport]| {
         assert_eq!(s.len(), 1);
@@ -1122,7 +1122,7 @@ fn test_generate_pod_initialized_condition() {
 fn test_generate_pod_ready_to_start_containers_condition() {
     let plain = Pod::new("p", "u", "n");
     let mut host_network = plain.clone();
-    host_network.spec.host_network = true;
+    host_network.spec_mut().host_network = true;
     let not_ready = SandboxStatus { state: SandboxState::NotReady, ip: String::new(), ..ready_sandbox("s0") };
     let no_ip = SandboxStatus { ip: String::new(), ..ready_sandbox("s0") };
     let second = SandboxStatus { attempt: 1, ip: "10.0.0.10".into(), ..ready_sandbox("s1") };
@@ -1202,7 +1202,7 @@ fn a_running_pod_is_ready_and_its_conditions_are_true_in_the_kubelet_order() {
 #[test]
 fn a_startup_probe_keeps_a_container_unstarted_until_it_succeeds() {
     let mut pod = pod(RestartPolicy::Always, &[], &["app"]);
-    pod.spec.containers[0].startup_probe =
+    pod.spec_mut().containers[0].startup_probe =
         Some(podsim_model::pod::Probe::exec(&["workload", "check", "started"]));
     let rt = runtime(vec![instance("c-1", "app", ContainerState::Running, 0)]);
     let status = generate(&pod, &rt, &BTreeMap::new(), None);

@@ -67,8 +67,8 @@ fn sidecar(name: &str) -> Container {
 fn pod(sidecars: &[&str]) -> Pod {
     let mut pod = Pod::new("bar", "12345678", "node");
     pod.namespace = "new".into();
-    pod.spec.init_containers = sidecars.iter().map(|n| sidecar(n)).collect();
-    pod.spec.containers.push(Container::new("main", "busybox"));
+    pod.spec_mut().init_containers = sidecars.iter().map(|n| sidecar(n)).collect();
+    pod.spec_mut().containers.push(Container::new("main", "busybox"));
     pod
 }
 
@@ -118,8 +118,8 @@ fn obeys_grace() {
 #[test]
 fn plain_init_containers_and_stopped_containers_do_not_wait() {
     let mut p = pod(&["sc1"]);
-    p.spec.init_containers.insert(0, Container::new("setup", "busybox"));
-    p.spec.containers.push(Container::new("done", "busybox"));
+    p.spec_mut().init_containers.insert(0, Container::new("setup", "busybox"));
+    p.spec_mut().containers.push(Container::new("done", "busybox"));
     let ordering = TerminationOrdering::new(&p, ["sc1", "main"]);
     assert_eq!(ordering.prereqs("sc1"), ["main".to_string(), "done".to_string()]);
     assert!(ordering.prereqs("setup").is_empty());

@@ -809,7 +809,7 @@ mod tests {
     /// A pod with one container `app` of image `img:1`.
     fn pod_on(name: &str, node: &str) -> Pod {
         let mut pod = Pod::new(name, format!("uid-{name}"), node);
-        pod.spec.containers.push(podsim_model::Container::new("app", "img:1"));
+        pod.spec_mut().containers.push(podsim_model::Container::new("app", "img:1"));
         pod
     }
 
@@ -898,15 +898,16 @@ mod tests {
     fn updates_are_optimistic_and_a_stale_resource_version_conflicts() {
         let mut api = ApiServer::new();
         let created = api.create_pod(0, pod_with_app("a")).unwrap();
-        let updated = api.update_pod(0, "default", "a", |p| p.spec.containers[0].set_image("img:2")).unwrap();
+        let updated =
+            api.update_pod(0, "default", "a", |p| p.spec_mut().containers[0].set_image("img:2")).unwrap();
         assert_eq!(updated.resource_version, "3");
         assert_eq!(updated.spec.containers[0].image(), "img:2");
         // `created` is stale now.
         let mut stale = created.clone();
-        stale.spec.containers[0].set_image("img:3");
+        stale.spec_mut().containers[0].set_image("img:3");
         assert_eq!(api.update_pod_if(0, stale), Err(ApiError::Conflict));
         let mut fresh = updated.clone();
-        fresh.spec.containers[0].set_image("img:3");
+        fresh.spec_mut().containers[0].set_image("img:3");
         let written = api.update_pod_if(0, fresh).unwrap();
         assert_eq!(written.resource_version, "4");
         assert_eq!(api.pod("default", "a").unwrap().pod, written);
@@ -932,9 +933,9 @@ mod tests {
     /// `ValidatePodUpdate`: only images (and a negative grace period set to 1) may change.
     #[test]
     fn updates_may_change_only_images_as_the_api_server_allows() {
-        assert_eq!(refusal(|p| p.spec.containers[0].set_image("img:2")), None);
+        assert_eq!(refusal(|p| p.spec_mut().containers[0].set_image("img:2")), None);
         let env = refusal(|p| {
-            p.spec.containers[0].env.push(podsim_model::pod::EnvVar {
+            p.spec_mut().containers[0].env.push(podsim_model::pod::EnvVar {
                 name: "X".into(),
                 source: podsim_model::pod::EnvSource::Value("1".into()),
             })
@@ -945,19 +946,19 @@ mod tests {
             "{env}"
         );
         assert!(env.contains("changed: spec.containers[0].env"), "{env}");
-        let args = refusal(|p| p.spec.containers[0].args = vec!["--verbose".into()]).unwrap();
+        let args = refusal(|p| p.spec_mut().containers[0].args = vec!["--verbose".into()]).unwrap();
         assert!(args.contains("spec.containers[0].args"), "{args}");
         let added =
-            refusal(|p| p.spec.containers.push(podsim_model::Container::new("two", "img:1"))).unwrap();
+            refusal(|p| p.spec_mut().containers.push(podsim_model::Container::new("two", "img:1"))).unwrap();
         assert!(added.contains("changed: spec.containers"), "{added}");
-        let grace = refusal(|p| p.spec.termination_grace_period_seconds = 5).unwrap();
+        let grace = refusal(|p| p.spec_mut().termination_grace_period_seconds = 5).unwrap();
         assert!(grace.contains("spec.terminationGracePeriodSeconds"), "{grace}");
-        let policy = refusal(|p| p.spec.restart_policy = podsim_model::RestartPolicy::Never).unwrap();
+        let policy = refusal(|p| p.spec_mut().restart_policy = podsim_model::RestartPolicy::Never).unwrap();
         assert!(policy.contains("spec.restartPolicy"), "{policy}");
-        let empty = refusal(|p| p.spec.containers[0].set_image("")).unwrap();
+        let empty = refusal(|p| p.spec_mut().containers[0].set_image("")).unwrap();
         assert!(empty.contains("spec.containers[0].image: Required value"), "{empty}");
         // A negative grace period may be set to 1, nothing else.
-        let mut spec = pod_with_app("a").spec;
+        let mut spec = (*pod_with_app("a").spec).clone();
         spec.termination_grace_period_seconds = -1;
         let mut to_one = spec.clone();
         to_one.termination_grace_period_seconds = 1;
@@ -970,9 +971,9 @@ mod tests {
     /// (the cases of the API server's messages, validation.go).
     #[test]
     fn active_deadline_may_be_set_or_lowered_only() {
-        assert_eq!(refusal(|p| p.spec.active_deadline_seconds = Some(10)), None, "set from none");
+        assert_eq!(refusal(|p| p.spec_mut().active_deadline_seconds = Some(10)), None, "set from none");
         let with = |v: Option<i64>| {
-            let mut s = pod_with_app("a").spec;
+            let mut s = (*pod_with_app("a").spec).clone();
             s.active_deadline_seconds = v;
             s
         };
@@ -1007,10 +1008,10 @@ mod tests {
         api.create_pod(0, pod_on("u", "")).unwrap();
         let uid = api.update_pod(0, "default", "a", |p| p.uid = "x".into());
         assert!(matches!(&uid, Err(ApiError::Invalid(m)) if m.contains("immutable")), "{uid:?}");
-        let rebound = api.update_pod(0, "default", "a", |p| p.spec.node_name = "node-2".into());
+        let rebound = api.update_pod(0, "default", "a", |p| p.spec_mut().node_name = "node-2".into());
         assert!(matches!(&rebound, Err(ApiError::Invalid(m)) if m.contains("spec.nodeName")), "{rebound:?}");
         // Binding an unbound pod is allowed.
-        let bound = api.update_pod(0, "default", "u", |p| p.spec.node_name = NODE.into()).unwrap();
+        let bound = api.update_pod(0, "default", "u", |p| p.spec_mut().node_name = NODE.into()).unwrap();
         assert_eq!(bound.spec.node_name, NODE);
         // Deletion fields are set by deletion only.
         let kept = api.update_pod(0, "default", "a", |p| p.deletion_timestamp = Some(9)).unwrap();
@@ -1027,9 +1028,9 @@ mod tests {
         api.create_pod(0, pod_on("a", NODE)).unwrap();
         api.create_pod(0, pod_on("elsewhere", "node-2")).unwrap();
         api.create_secret("default", "s").unwrap();
-        api.update_pod(0, "default", "a", |p| p.spec.containers[0].set_image("img:2")).unwrap();
+        api.update_pod(0, "default", "a", |p| p.spec_mut().containers[0].set_image("img:2")).unwrap();
         api.create_pod(0, pod_on("unbound", "")).unwrap();
-        api.update_pod(0, "default", "unbound", |p| p.spec.node_name = NODE.into()).unwrap();
+        api.update_pod(0, "default", "unbound", |p| p.spec_mut().node_name = NODE.into()).unwrap();
         let events = api.take_watch_events();
         assert_eq!(
             names(&events),
@@ -1111,7 +1112,7 @@ mod tests {
         assert_eq!(api.etcd().revision(), 3);
         assert_eq!(api.take_watch_events(), vec![]);
         // A spec update keeps the status.
-        api.update_pod(12, "default", "a", |p| p.spec.containers[0].set_image("img:3")).unwrap();
+        api.update_pod(12, "default", "a", |p| p.spec_mut().containers[0].set_image("img:3")).unwrap();
         assert_eq!(api.pod("default", "a").unwrap().status, Some(status(PodPhase::Running)));
     }
 
@@ -1280,7 +1281,7 @@ mod tests {
         api.create_pod(0, pod_on("a", NODE)).unwrap();
         for i in 0..WATCH_BUFFER_LIMIT {
             let image = format!("img:{}", i + 2);
-            api.update_pod(0, "default", "a", |p| p.spec.containers[0].set_image(&image)).unwrap();
+            api.update_pod(0, "default", "a", |p| p.spec_mut().containers[0].set_image(&image)).unwrap();
         }
         assert_eq!(api.take_watch_events(), vec![]);
         assert!(!api.watch_is_open());

@@ -25,9 +25,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+mod records;
+use records::Records;
+
 use podsim_model::io::ExecResult;
 use podsim_model::io::{
-    ContainerConfig, ContainerInfo, CriError, CriReply, CriRequest, PodRef, SandboxConfig, SandboxInfo,
+    ContainerConfig, ContainerInfo, ContainerList, CriError, CriReply, CriRequest, PodRef, SandboxConfig,
+    SandboxInfo, SandboxList,
 };
 use podsim_model::linux_resources::{to_kube_container_resources, LinuxContainerResources};
 use podsim_model::workload::exec::{Exec, CHECK_FAILED_EXIT_CODE};
@@ -189,8 +193,22 @@ impl CriMethod {
     }
 
     /// Its name in the CRI (`StopPodSandbox`).
-    pub fn name(self) -> String {
-        format!("{self:?}")
+    pub fn name(self) -> &'static str {
+        match self {
+            CriMethod::ListPodSandbox => "ListPodSandbox",
+            CriMethod::ListContainers => "ListContainers",
+            CriMethod::RunPodSandbox => "RunPodSandbox",
+            CriMethod::StopPodSandbox => "StopPodSandbox",
+            CriMethod::RemovePodSandbox => "RemovePodSandbox",
+            CriMethod::ImageStatus => "ImageStatus",
+            CriMethod::PullImage => "PullImage",
+            CriMethod::CreateContainer => "CreateContainer",
+            CriMethod::StartContainer => "StartContainer",
+            CriMethod::StopContainer => "StopContainer",
+            CriMethod::RemoveContainer => "RemoveContainer",
+            CriMethod::UpdateContainerResources => "UpdateContainerResources",
+            CriMethod::ExecSync => "ExecSync",
+        }
     }
 }
 
@@ -306,10 +324,8 @@ pub struct Containerd {
     images: BTreeSet<String>,
     /// Pulls in flight: when each image lands (the earliest, if several pulls overlap).
     pulls: BTreeMap<String, Millis>,
-    /// Oldest first.
-    sandboxes: Vec<SandboxRecord>,
-    /// Oldest first.
-    containers: Vec<ContainerRecord>,
+    /// The sandboxes and containers, with their shared listings.
+    records: Records,
     /// The last id handed out (sandboxes and containers share it).
     last_id: u64,
     /// How many pod IPs were handed out.
@@ -327,8 +343,7 @@ impl Containerd {
             registry,
             images: BTreeSet::new(),
             pulls: BTreeMap::new(),
-            sandboxes: Vec::new(),
-            containers: Vec::new(),
+            records: Records::default(),
             last_id: 0,
             ips_allocated: 0,
             down_until: 0,
@@ -411,32 +426,35 @@ impl Containerd {
 
     // --- the CRI methods ---
 
-    /// `ListPodSandbox`: all sandboxes, or one pod's, newest first.
-    fn list_pod_sandbox(&self, pod_uid: Option<&str>) -> Vec<SandboxInfo> {
-        self.sandboxes()
-            .filter(|s| matches_pod(s.pod.as_ref(), pod_uid))
-            .map(|s| SandboxInfo { pod: s.pod.clone(), status: s.status.clone() })
-            .collect()
+    /// `ListPodSandbox`: all sandboxes (the shared listing), or one pod's, newest first.
+    fn list_pod_sandbox(&mut self, pod_uid: Option<&str>) -> SandboxList {
+        match pod_uid {
+            None => self.records.sandbox_listing(sandbox_info),
+            Some(_) => {
+                self.sandboxes().filter(|s| matches_pod(s.pod.as_ref(), pod_uid)).map(sandbox_info).collect()
+            }
+        }
     }
 
-    /// `ListContainers`: all containers, or one pod's, newest first, with the reason the CRI plugin
-    /// reports (see [`cri_reason`]).
-    fn list_containers(&self, pod_uid: Option<&str>) -> Vec<ContainerInfo> {
-        self.containers()
-            .filter(|c| matches_pod(c.pod.as_ref(), pod_uid))
-            .map(|c| {
-                let mut status = c.status.clone();
-                status.reason = cri_reason(&c.status);
-                ContainerInfo { pod: c.pod.clone(), status }
-            })
-            .collect()
+    /// `ListContainers`: all containers (the shared listing), or one pod's, newest first, with the
+    /// reason the CRI plugin reports (see [`cri_reason`]).
+    fn list_containers(&mut self, pod_uid: Option<&str>) -> ContainerList {
+        match pod_uid {
+            None => self.records.container_listing(container_info),
+            Some(_) => self
+                .containers()
+                .filter(|c| matches_pod(c.pod.as_ref(), pod_uid))
+                .map(container_info)
+                .collect(),
+        }
     }
 
     /// `RunPodSandbox`: a ready sandbox with a live pause process (the sandbox image is always on the
     /// node), unless its name (pod and attempt) is reserved by another sandbox.
     fn run_pod_sandbox(&mut self, now: Millis, config: SandboxConfig) -> CriOutcome {
         let reserved_by = self
-            .sandboxes
+            .records
+            .sandboxes()
             .iter()
             .find(|s| s.pod.as_ref() == Some(&config.pod) && s.status.attempt == config.attempt);
         if let Some(holder) = reserved_by {
@@ -448,7 +466,7 @@ impl Containerd {
         }
         let id = self.next_id("sandbox");
         let ip = if config.host_network { String::new() } else { self.next_ip() };
-        self.sandboxes.push(SandboxRecord {
+        self.records.sandboxes_mut().push(SandboxRecord {
             pod: Some(config.pod),
             status: SandboxStatus {
                 id: id.clone(),
@@ -469,7 +487,12 @@ impl Containerd {
         if self.sandbox(sandbox_id).is_none() {
             return CriOutcome::error(CriError::NotFound);
         }
-        for c in self.containers.iter_mut().filter(|c| c.status.sandbox_id == sandbox_id && c.is_running()) {
+        for c in self
+            .records
+            .containers_mut()
+            .iter_mut()
+            .filter(|c| c.status.sandbox_id == sandbox_id && c.is_running())
+        {
             c.exit(now, SIGKILL_EXIT_CODE, "");
         }
         let sandbox = self.sandbox_mut(sandbox_id).expect("the sandbox was found above");
@@ -481,8 +504,8 @@ impl Containerd {
     /// `RemovePodSandbox`: removes the sandbox and every container in it, killing what still runs
     /// (containerd stops a ready sandbox before removing it). Idempotent.
     fn remove_pod_sandbox(&mut self, sandbox_id: &str) -> CriOutcome {
-        self.containers.retain(|c| c.status.sandbox_id != sandbox_id);
-        self.sandboxes.retain(|s| s.status.id != sandbox_id);
+        self.records.containers_mut().retain(|c| c.status.sandbox_id != sandbox_id);
+        self.records.sandboxes_mut().retain(|s| s.status.id != sandbox_id);
         CriOutcome::at_once(CriReply::Ok)
     }
 
@@ -545,7 +568,7 @@ impl Containerd {
         if !self.image_present(now, &config.image) {
             return CriOutcome::failed(format!("image not found: {:?}", config.image));
         }
-        let reserved_by = self.containers.iter().find(|c| {
+        let reserved_by = self.records.containers().iter().find(|c| {
             c.pod.as_ref() == Some(&config.pod) && c.status.name == config.name && c.attempt == config.attempt
         });
         if let Some(holder) = reserved_by {
@@ -560,7 +583,7 @@ impl Containerd {
             None => Workload::from_command_with_health(&config.command, &config.args),
         };
         let id = self.next_id("container");
-        self.containers.push(ContainerRecord {
+        self.records.containers_mut().push(ContainerRecord {
             pod: Some(config.pod),
             status: ContainerStatus {
                 id: id.clone(),
@@ -687,7 +710,7 @@ impl Containerd {
     /// `RemoveContainer`: removes a container, forcibly stopping it first if it runs (containerd
     /// 1.6 `RemoveContainer` stops a running container with a timeout of 0: SIGKILL). Idempotent.
     fn remove_container(&mut self, container_id: &str) -> CriOutcome {
-        self.containers.retain(|c| c.status.id != container_id);
+        self.records.containers_mut().retain(|c| c.status.id != container_id);
         CriOutcome::at_once(CriReply::Ok)
     }
 
@@ -801,10 +824,10 @@ impl Containerd {
     /// lost), created ones stay created; every sandbox is not ready; pulls in flight are lost; images
     /// already on disk stay.
     pub fn reboot(&mut self, now: Millis, until: Millis) {
-        for c in self.containers.iter_mut().filter(|c| c.is_running()) {
+        for c in self.records.containers_mut().iter_mut().filter(|c| c.is_running()) {
             c.exit(now, UNKNOWN_EXIT_CODE, UNKNOWN_EXIT_REASON);
         }
-        for s in &mut self.sandboxes {
+        for s in self.records.sandboxes_mut() {
             s.pause_alive = false;
             s.status.state = SandboxState::NotReady;
         }
@@ -848,7 +871,7 @@ impl Containerd {
     /// tests; returns its id.
     pub fn add_foreign_container(&mut self, now: Millis, name: &str) -> String {
         let id = self.next_id("container");
-        self.containers.push(ContainerRecord {
+        self.records.containers_mut().push(ContainerRecord {
             pod: None,
             status: ContainerStatus {
                 id: id.clone(),
@@ -883,7 +906,7 @@ impl Containerd {
         let state = if ready { SandboxState::Ready } else { SandboxState::NotReady };
         let status =
             SandboxStatus { id: id.to_string(), state, attempt, ip, host_network: false, created_at: now };
-        self.sandboxes.push(SandboxRecord { pod: Some(pod), status, pause_alive: ready });
+        self.records.sandboxes_mut().push(SandboxRecord { pod: Some(pod), status, pause_alive: ready });
     }
 
     /// Adds a container an earlier kubelet made, at `now`, after every container added before it. A
@@ -925,7 +948,7 @@ impl Containerd {
         if let (true, Workload::ExitAfter { after, code }) = (running, record.workload) {
             timers.push((now.saturating_add(after), record.process_exit(code, "")));
         }
-        self.containers.push(record);
+        self.records.containers_mut().push(record);
     }
 
     /// From now on, pulls of `image` fail as `failure` says (replacing what the registry said). No-op
@@ -975,22 +998,22 @@ impl Containerd {
 
     /// Every sandbox, newest first.
     pub fn sandboxes(&self) -> impl Iterator<Item = &SandboxRecord> {
-        self.sandboxes.iter().rev()
+        self.records.sandboxes().iter().rev()
     }
 
     /// Every container, newest first.
     pub fn containers(&self) -> impl Iterator<Item = &ContainerRecord> {
-        self.containers.iter().rev()
+        self.records.containers().iter().rev()
     }
 
     /// One sandbox.
     pub fn sandbox(&self, sandbox_id: &str) -> Option<&SandboxRecord> {
-        self.sandboxes.iter().find(|s| s.status.id == sandbox_id)
+        self.records.sandboxes().iter().find(|s| s.status.id == sandbox_id)
     }
 
     /// One container.
     pub fn container(&self, container_id: &str) -> Option<&ContainerRecord> {
-        self.containers.iter().find(|c| c.status.id == container_id)
+        self.records.containers().iter().find(|c| c.status.id == container_id)
     }
 
     /// Whether the image is in the node's image store.
@@ -1006,11 +1029,11 @@ impl Containerd {
     // --- internals ---
 
     fn sandbox_mut(&mut self, sandbox_id: &str) -> Option<&mut SandboxRecord> {
-        self.sandboxes.iter_mut().find(|s| s.status.id == sandbox_id)
+        self.records.sandboxes_mut().iter_mut().find(|s| s.status.id == sandbox_id)
     }
 
     fn container_mut(&mut self, container_id: &str) -> Option<&mut ContainerRecord> {
-        self.containers.iter_mut().find(|c| c.status.id == container_id)
+        self.records.containers_mut().iter_mut().find(|c| c.status.id == container_id)
     }
 
     /// Present in the store, or a pull of it has landed by `now` (its timer may not have fired yet).
@@ -1057,6 +1080,18 @@ fn cri_state_name(state: ContainerState) -> &'static str {
         ContainerState::Exited => "CONTAINER_EXITED",
         ContainerState::Unknown => "CONTAINER_UNKNOWN",
     }
+}
+
+/// A sandbox as `ListPodSandbox` shows it.
+fn sandbox_info(s: &SandboxRecord) -> SandboxInfo {
+    SandboxInfo { pod: s.pod.clone(), status: s.status.clone() }
+}
+
+/// A container as `ListContainers` shows it, with the reason the CRI plugin reports.
+fn container_info(c: &ContainerRecord) -> ContainerInfo {
+    let mut status = c.status.clone();
+    status.reason = cri_reason(&c.status);
+    ContainerInfo { pod: c.pod.clone(), status }
 }
 
 /// The reason containerd's CRI plugin reports for a container (`ContainerStatus`): its own (OOMKilled,
@@ -1768,7 +1803,10 @@ mod tests {
             c.handle(11, list(), &mut timers),
             CriOutcome::after(2_000, CriReply::Err(CriError::DeadlineExceeded))
         );
-        assert_eq!(c.handle(12, list(), &mut timers), CriOutcome::at_once(CriReply::Sandboxes(vec![])));
+        assert_eq!(
+            c.handle(12, list(), &mut timers),
+            CriOutcome::at_once(CriReply::Sandboxes(Vec::new().into()))
+        );
         // A failed RunPodSandbox made nothing.
         c.fail_calls(CriMethod::RunPodSandbox, 1, false, 0);
         let config = SandboxConfig { pod: pod("a"), attempt: 0, host_network: false };

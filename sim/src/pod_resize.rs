@@ -14,11 +14,11 @@ use crate::scenario::ContainerResize;
 pub fn apply_resize(pod: &Pod, containers: &[ContainerResize]) -> Result<Pod, String> {
     let mut new = pod.clone();
     for change in containers {
-        let slot = new
-            .spec
+        let spec = new.spec_mut();
+        let slot = spec
             .containers
             .iter_mut()
-            .chain(new.spec.init_containers.iter_mut())
+            .chain(spec.init_containers.iter_mut())
             .find(|c| c.name() == change.name);
         match slot {
             Some(c) => c.resources = change.resources.clone(),
@@ -117,8 +117,8 @@ mod tests {
         let mut sidecar = Container::new("proxy", "img:1");
         sidecar.restart_policy = Some(RestartPolicy::Always);
         sidecar.resources = res("100m", "64Mi");
-        p.spec.containers = vec![app];
-        p.spec.init_containers = vec![init, sidecar];
+        p.spec_mut().containers = vec![app];
+        p.spec_mut().init_containers = vec![init, sidecar];
         p
     }
 
@@ -164,7 +164,7 @@ mod tests {
     fn a_plain_update_of_resources_is_refused() {
         let old = pod();
         let mut new = old.clone();
-        new.spec.containers[0].resources = res("1", "256Mi");
+        new.spec_mut().containers[0].resources = res("1", "256Mi");
         let e = crate::apiserver::validate_pod_spec_update(&old.spec, &new.spec).unwrap_err();
         assert!(e.contains("pod updates may not change fields other than"), "{e}");
     }

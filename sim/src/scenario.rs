@@ -727,7 +727,7 @@ impl Scenario {
         for (_, action) in timeline.iter_mut() {
             if let Action::CreatePod(p) | Action::UpdatePod(p) = action {
                 if p.spec.node_name.is_empty() {
-                    p.spec.node_name = node.name.clone();
+                    p.spec_mut().node_name = node.name.clone();
                 }
             }
             if let Action::CreatePod(p) = action {

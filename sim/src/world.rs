@@ -221,7 +221,7 @@ impl World {
             for v in judge.finish(&self.h.api, &view) {
                 self.h.checker.record(v);
             }
-            happenings = judge.happenings();
+            happenings = judge.into_happenings();
         }
         // What is reported is what was checked: the pods and Events at the end of the run, before any
         // extension.

@@ -100,7 +100,7 @@ impl Bench {
         let updated = self
             .api
             .update_pod(self.now, &pod.namespace, &pod.name, |p| {
-                for c in p.spec.containers.iter_mut().filter(|c| c.name() == container) {
+                for c in p.spec_mut().containers.iter_mut().filter(|c| c.name() == container) {
                     c.set_image(image);
                 }
             })
@@ -382,7 +382,7 @@ fn pod(name: &str) -> Pod {
 
 fn pod_on(name: &str, node: &str) -> Pod {
     let mut p = Pod::new(name, format!("uid-{name}"), node);
-    p.spec.containers.push(container("app", RUN));
+    p.spec_mut().containers.push(container("app", RUN));
     p
 }
 
@@ -507,8 +507,8 @@ fn accepts_a_create_the_runtime_refused_in_a_sandbox_that_is_not_ready() {
 /// A pod whose container `app` mounts the volume `data` and reads the Secret `db` (optional or not).
 fn pod_with_prerequisites(name: &str, secret_optional: bool) -> Pod {
     let mut p = pod(name);
-    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::EmptyDir });
-    let app = &mut p.spec.containers[0];
+    p.spec_mut().volumes.push(Volume { name: "data".into(), source: VolumeSource::EmptyDir });
+    let app = &mut p.spec_mut().containers[0];
     app.volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/data".into() });
     app.env.push(EnvVar {
         name: "PASSWORD".into(),
@@ -623,7 +623,7 @@ fn accepts_a_container_stopped_after_its_sandbox_died() {
 #[test]
 fn accepts_a_container_with_a_liveness_probe_stopped() {
     let mut p = pod("web");
-    p.spec.containers[0].liveness_probe =
+    p.spec_mut().containers[0].liveness_probe =
         Some(podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
@@ -648,7 +648,7 @@ fn accepts_a_container_of_a_deleted_pod_stopped() {
 /// A pod whose container `app` runs until stopped, under `policy`.
 fn pod_with_policy(name: &str, policy: RestartPolicy) -> Pod {
     let mut p = pod(name);
-    p.spec.restart_policy = policy;
+    p.spec_mut().restart_policy = policy;
     p
 }
 
@@ -667,7 +667,7 @@ fn restart_after_exit(p: &Pod, exit_code: i32) -> Bench {
 #[test]
 fn reports_a_container_restarted_against_its_own_restart_policy() {
     let mut p = pod_with_policy("web", RestartPolicy::Always);
-    p.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
+    p.spec_mut().containers[0].restart_policy = Some(RestartPolicy::Never);
     let b = restart_after_exit(&p, 1);
     b.assert_reported(Rule::RestartPolicyHonoured, &["default/web/app", "restartPolicy Never", "exited 1"]);
     b.assert_only(Rule::RestartPolicyHonoured);
@@ -678,8 +678,8 @@ fn reports_a_container_restarted_against_its_own_restart_policy() {
 #[test]
 fn accepts_a_container_restarted_by_its_restart_rule() {
     let mut p = pod_with_policy("web", RestartPolicy::Never);
-    p.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
-    p.spec.containers[0].restart_policy_rules = vec![podsim_model::pod::ContainerRestartRule {
+    p.spec_mut().containers[0].restart_policy = Some(RestartPolicy::Never);
+    p.spec_mut().containers[0].restart_policy_rules = vec![podsim_model::pod::ContainerRestartRule {
         action: podsim_model::pod::RestartRuleAction::Restart,
         exit_codes: podsim_model::pod::ExitCodes {
             operator: podsim_model::pod::ExitCodesOperator::In,
@@ -712,7 +712,7 @@ fn reports_a_container_restarted_under_on_failure_after_it_exited_0() {
 #[test]
 fn reports_a_container_restarted_under_never_after_its_workload_completed() {
     let mut p = pod_with_policy("job", RestartPolicy::Never);
-    p.spec.containers[0].command = ["workload", "exit-after", "3s", "0"].map(String::from).to_vec();
+    p.spec_mut().containers[0].command = ["workload", "exit-after", "3s", "0"].map(String::from).to_vec();
     let (mut b, sandbox) = bench_with_sandbox(&p);
     b.run(&sandbox, &p, "app", 0);
     b.advance(20_000);
@@ -750,16 +750,16 @@ fn accepts_a_container_recreated_under_never_after_the_kubelet_stopped_it_for_a_
 /// `worker`, both running until stopped.
 fn pod_restarting_all(name: &str) -> Pod {
     let mut p = pod_with_policy(name, RestartPolicy::Never);
-    p.spec.containers[0] = container("trigger", RUN);
-    p.spec.containers[0].restart_policy = Some(RestartPolicy::Never);
-    p.spec.containers[0].restart_policy_rules = vec![podsim_model::pod::ContainerRestartRule {
+    p.spec_mut().containers[0] = container("trigger", RUN);
+    p.spec_mut().containers[0].restart_policy = Some(RestartPolicy::Never);
+    p.spec_mut().containers[0].restart_policy_rules = vec![podsim_model::pod::ContainerRestartRule {
         action: podsim_model::pod::RestartRuleAction::RestartAllContainers,
         exit_codes: podsim_model::pod::ExitCodes {
             operator: podsim_model::pod::ExitCodesOperator::In,
             values: vec![42],
         },
     }];
-    p.spec.containers.push(container("worker", RUN));
+    p.spec_mut().containers.push(container("worker", RUN));
     p
 }
 
@@ -840,8 +840,8 @@ fn reports_a_matching_container_stopped_after_the_in_place_restart_is_done() {
 fn pod_with_inits(name: &str) -> Pod {
     let mut p = pod(name);
     let exit_0 = &["workload", "exit-after", "1s", "0"];
-    p.spec.init_containers.push(container("first", exit_0));
-    p.spec.init_containers.push(container("second", exit_0));
+    p.spec_mut().init_containers.push(container("first", exit_0));
+    p.spec_mut().init_containers.push(container("second", exit_0));
     p
 }
 
@@ -925,8 +925,8 @@ fn accepts_a_plain_init_and_the_regular_container_next_to_a_running_sidecar() {
     let mut p = pod("web");
     let mut sidecar = container("proxy", RUN);
     sidecar.restart_policy = Some(RestartPolicy::Always);
-    p.spec.init_containers.push(sidecar);
-    p.spec.init_containers.push(container("migrate", &["workload", "exit-after", "1s", "0"]));
+    p.spec_mut().init_containers.push(sidecar);
+    p.spec_mut().init_containers.push(container("migrate", &["workload", "exit-after", "1s", "0"]));
     let (mut b, sandbox) = bench_with_sandbox(&p);
     b.run(&sandbox, &p, "proxy", 0);
     b.run(&sandbox, &p, "migrate", 0);
@@ -1074,7 +1074,7 @@ fn accepts_the_dead_sandbox_of_a_live_pod_stopped_with_its_container() {
 #[test]
 fn reports_a_container_of_a_deleted_pod_stopped_with_less_than_its_grace_period() {
     let mut p = pod("web");
-    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    p.spec_mut().containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
@@ -1091,7 +1091,7 @@ fn reports_a_container_of_a_deleted_pod_stopped_with_less_than_its_grace_period(
 #[test]
 fn judges_the_grace_period_as_one_budget_from_the_deletion() {
     let mut p = pod("web");
-    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    p.spec_mut().containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
@@ -1116,9 +1116,9 @@ fn judges_the_grace_period_as_one_budget_from_the_deletion() {
 #[test]
 fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
     let mut p = pod("web");
-    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    p.spec_mut().containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
     // The kubelet's copy has the spec's 10 s until the deletion (20 s) reaches it.
-    p.spec.termination_grace_period_seconds = 10;
+    p.spec_mut().termination_grace_period_seconds = 10;
     for (whole_pod, containers) in [(true, &[][..]), (false, &["app"][..])] {
         let (mut b, sandbox) = bench_with_sandbox(&p);
         let id = b.run(&sandbox, &p, "app", 0);
@@ -1201,7 +1201,7 @@ fn reports_a_container_stopped_with_no_grace_period() {
 #[test]
 fn accepts_a_container_of_a_deleted_pod_stopped_with_its_full_grace_period() {
     let mut p = pod("web");
-    p.spec.containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
+    p.spec_mut().containers[0].command = IGNORE_SIGTERM.iter().map(|w| w.to_string()).collect();
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
@@ -1232,8 +1232,10 @@ fn accepts_a_container_stopped_with_a_shortened_deletion_grace_period() {
 /// A pod with a volume, running, then deleted; the bench and its sandbox and container ids.
 fn deleted_pod_with_volume() -> (Bench, Pod, String, String) {
     let mut p = pod("web");
-    p.spec.volumes.push(Volume { name: "data".into(), source: VolumeSource::EmptyDir });
-    p.spec.containers[0].volume_mounts.push(VolumeMount { name: "data".into(), mount_path: "/data".into() });
+    p.spec_mut().volumes.push(Volume { name: "data".into(), source: VolumeSource::EmptyDir });
+    p.spec_mut().containers[0]
+        .volume_mounts
+        .push(VolumeMount { name: "data".into(), mount_path: "/data".into() });
     let (mut b, sandbox) = bench_with_sandbox(&p);
     let id = b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
@@ -1593,7 +1595,7 @@ fn reports_a_pod_failed_under_on_failure_left_without_a_sandbox() {
 #[test]
 fn accepts_a_container_that_cycles_under_always_between_restarts() {
     let mut p = pod("web");
-    p.spec.containers[0].command = ["workload", "exit-after", "1s", "1"].map(String::from).to_vec();
+    p.spec_mut().containers[0].command = ["workload", "exit-after", "1s", "1"].map(String::from).to_vec();
     let (mut b, sandbox) = bench_with_sandbox(&p);
     b.run(&sandbox, &p, "app", 0);
     b.advance(2_000);
@@ -1609,7 +1611,7 @@ fn accepts_a_container_that_cycles_under_always_between_restarts() {
 #[test]
 fn accepts_a_never_pod_stranded_without_a_sandbox_and_reports_one_still_running() {
     let mut p = pod_with_policy("web", RestartPolicy::Never);
-    p.spec.containers[0].restart_policy = Some(RestartPolicy::Always);
+    p.spec_mut().containers[0].restart_policy = Some(RestartPolicy::Always);
     let (mut b, sandbox) = bench_with_sandbox(&p);
     b.run(&sandbox, &p, "app", 0);
     assert!(b.containerd.kill_pause(b.now, &sandbox));

@@ -208,7 +208,7 @@ mod tests {
     #[test]
     fn each_plan_records_the_branches_it_took() {
         let mut pod = Pod::new("web", "u1", "node");
-        pod.spec.containers = vec![Container::new("app", "img:1"), Container::new("job", "img:1")];
+        pod.spec_mut().containers = vec![Container::new("app", "img:1"), Container::new("job", "img:1")];
         // No sandbox: the first.
         assert_eq!(
             probes_of(&pod, &RuntimePodStatus::default(), &ProbeResults::none()),
@@ -227,8 +227,8 @@ mod tests {
         results.0.insert("c-app".into(), failed);
         assert_eq!(probes_of(&pod, &runtime, &results), ["plan.kill.liveness", "plan.restart.pod_policy"]);
         // Under Never, job stays exited; app's changed hash restarts it whatever the policy.
-        pod.spec.restart_policy = RestartPolicy::Never;
-        pod.spec.containers[0] = Container::new("app", "img:2");
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
+        pod.spec_mut().containers[0] = Container::new("app", "img:2");
         assert_eq!(
             probes_of(&pod, &runtime, &ProbeResults::none()),
             ["plan.kill.definition_changed", "plan.restart.not_restarted"]

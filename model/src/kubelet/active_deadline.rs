@@ -50,7 +50,7 @@ mod tests {
 
     fn pod(deadline: Option<i64>) -> Pod {
         let mut p = Pod::new("p", "u", "n");
-        p.spec.active_deadline_seconds = deadline;
+        p.spec_mut().active_deadline_seconds = deadline;
         p
     }
 

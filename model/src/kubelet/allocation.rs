@@ -99,8 +99,11 @@ impl Allocation {
     /// the pod has no allocation).
     pub fn update_pod_from_allocation(&self, pod: &Pod) -> Pod {
         let mut out = pod.clone();
-        if let Some(alloc) = self.allocated.get(&pod.uid) {
-            for c in out.spec.containers.iter_mut().chain(out.spec.init_containers.iter_mut()) {
+        let Some(alloc) = self.allocated.get(&pod.uid) else { return out };
+        let differs = |c: &Container| alloc.get(c.name()).is_some_and(|r| *r != c.resources);
+        if pod.spec.containers.iter().chain(pod.spec.init_containers.iter()).any(differs) {
+            let spec = std::sync::Arc::make_mut(&mut out.spec);
+            for c in spec.containers.iter_mut().chain(spec.init_containers.iter_mut()) {
                 if let Some(r) = alloc.get(c.name()) {
                     c.resources = r.clone();
                 }
@@ -298,7 +301,7 @@ mod tests {
         let mut p = Pod::new(uid, uid, "node-1");
         let mut c = Container::new("app", "img");
         c.resources.requests = ResourceList { cpu: q(cpu), memory: q(memory) };
-        p.spec.containers.push(c);
+        p.spec_mut().containers.push(c);
         p
     }
 
@@ -344,7 +347,7 @@ mod tests {
         let mut sidecar = Container::new("proxy", "img");
         sidecar.restart_policy = Some(crate::pod::RestartPolicy::Always);
         sidecar.resources = init.resources.clone();
-        p.spec.init_containers = vec![init, sidecar];
+        p.spec_mut().init_containers = vec![init, sidecar];
         let alloc = allocation_from_pod(&p);
         assert_eq!(alloc.keys().collect::<Vec<_>>(), ["app", "proxy"]);
     }

@@ -62,7 +62,7 @@ impl Kubelet {
         let uid = pod_ref.uid.clone();
         let mut stub = Pod::new(pod_ref.name, uid.clone(), self.config.node_name.clone());
         stub.namespace = pod_ref.namespace;
-        stub.spec.termination_grace_period_seconds = 0;
+        std::sync::Arc::make_mut(&mut stub.spec).termination_grace_period_seconds = 0;
         self.hit(Probe::CleanupOrphanRuntimePod);
         self.add_stub_worker(stub, WorkerState::Terminating, out);
         self.start_sync(&uid, now, out);

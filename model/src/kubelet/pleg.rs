@@ -4,25 +4,30 @@
 //! and the probe results need: the pods with runtime objects and the containers seen.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use super::{CallOwner, Kubelet};
 use crate::coverage::Probe;
-use crate::io::{ContainerInfo, CriReply, CriRequest, Output, PodRef, SandboxInfo, Timer};
+use crate::io::{
+    ContainerInfo, ContainerList, CriReply, CriRequest, Output, PodRef, SandboxInfo, SandboxList, Timer,
+};
 use crate::runtime::{ContainerState, Millis, SandboxState};
 
 /// The PLEG's relist in progress and the last state it saw.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Pleg {
     in_flight: bool,
-    sandboxes: Option<Vec<SandboxInfo>>,
-    containers: Option<Vec<ContainerInfo>>,
+    sandboxes: Option<SandboxList>,
+    containers: Option<ContainerList>,
     failed: bool,
+    /// The sandboxes the last relist saw (to tell a relist that saw nothing new).
+    seen_sandboxes: SandboxList,
     /// Per pod UID: its runtime objects at the last relist (id hash and state, sorted).
     last: BTreeMap<String, PlegRecord>,
     /// The containers the last relist saw (to find a container's pod).
-    seen_containers: Vec<ContainerInfo>,
+    seen_containers: ContainerList,
     /// The pods (by UID) that had runtime objects at the last relist, with their labels.
     pub(super) pods: BTreeMap<String, PodRef>,
     /// Whether a relist has completed (the runtime cache has been filled once).
@@ -178,13 +183,19 @@ impl Kubelet {
             self.hit(Probe::PlegRelistFailed);
             return;
         };
-        let changed = self.compare_with_last_relist(&sandboxes, &containers);
-        if !self.probes.0.is_empty() {
-            // Forget probe results of containers that are gone.
-            let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
-            self.probes.0.retain(|id, _| live.contains(id.as_str()));
-        }
-        self.pleg.seen_containers = containers;
+        let changed = if self.saw_nothing_new(&sandboxes, &containers) {
+            Vec::new()
+        } else {
+            let changed = self.compare_with_last_relist(&sandboxes, &containers);
+            if !self.probes.0.is_empty() {
+                // Forget probe results of containers that are gone.
+                let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
+                self.probes.0.retain(|id, _| live.contains(id.as_str()));
+            }
+            self.pleg.seen_sandboxes = sandboxes;
+            self.pleg.seen_containers = containers;
+            changed
+        };
         self.pleg.relisted = true;
         for uid in changed {
             if self.workers.contains_key(&uid) {
@@ -193,6 +204,16 @@ impl Kubelet {
         }
         // Runtime objects of pods the kubelet does not know are terminated by the housekeeping.
         self.handle_pod_cleanups(now, out);
+    }
+
+    /// Whether this relist's lists are the last relist's (the same shared snapshot, or equal): then
+    /// no pod has an event, the records stay as they are, and no probe result is of a gone container.
+    fn saw_nothing_new(&self, sandboxes: &SandboxList, containers: &ContainerList) -> bool {
+        let same_sandboxes =
+            Arc::ptr_eq(sandboxes, &self.pleg.seen_sandboxes) || *sandboxes == self.pleg.seen_sandboxes;
+        same_sandboxes
+            && (Arc::ptr_eq(containers, &self.pleg.seen_containers)
+                || *containers == self.pleg.seen_containers)
     }
 
     /// Records this relist's objects of each pod in place of the last one's, and returns the pods

@@ -136,7 +136,7 @@ mod tests {
 
     fn pod() -> Pod {
         let mut p = Pod::new("changeable-pod-0", "uid-0", "node-1");
-        p.spec.containers.push(Container::new("ctr", "image:1"));
+        p.spec_mut().containers.push(Container::new("ctr", "image:1"));
         p.resource_version = "1".into();
         p
     }
@@ -163,7 +163,7 @@ mod tests {
     #[test]
     fn a_status_and_spec_change_is_an_update() {
         let mut new = with_status_written(&pod());
-        new.spec.containers[0] = Container::new("renamed", "image:1");
+        new.spec_mut().containers[0] = Container::new("renamed", "image:1");
         assert_eq!(check_pod(&pod(), &new), PodChange::Update);
     }
 

@@ -13,7 +13,7 @@ use super::pod_workers::SyncEnd;
 use super::secret_manager::SecretKey;
 use super::{CallOwner, Kubelet};
 use crate::io::{
-    ApiReply, CallId, ContainerInfo, CriReply, CriRequest, NodeReply, Output, SandboxInfo, WorkerState,
+    ApiReply, CallId, ContainerList, CriReply, CriRequest, NodeReply, Output, SandboxList, WorkerState,
 };
 use crate::pod::{ContainerKind, Pod};
 use crate::runtime::{Millis, RuntimePodStatus};
@@ -102,8 +102,8 @@ pub(super) struct SyncRun {
     /// The runtime's state of the pod, as read by `ReadRuntime`.
     pub(super) runtime: RuntimePodStatus,
     /// Sandboxes and containers read, before they are assembled into `runtime`.
-    pub(super) read_sandboxes: Option<Vec<SandboxInfo>>,
-    pub(super) read_containers: Option<Vec<ContainerInfo>>,
+    pub(super) read_sandboxes: Option<SandboxList>,
+    pub(super) read_containers: Option<ContainerList>,
     /// The sandbox containers start in.
     pub(super) sandbox_id: String,
     /// The attempt of that sandbox.

@@ -116,7 +116,7 @@ mod tests {
 
     fn pod_of(containers: Vec<Container>) -> Pod {
         let mut p = Pod::new("p", "uid", "node");
-        p.spec.containers = containers;
+        p.spec_mut().containers = containers;
         p
     }
 
@@ -142,9 +142,9 @@ mod tests {
         assert_eq!(pod_request(&p, ResourceName::Cpu), 300);
         let mut sidecar = with(Some("50m"), None, None, None);
         sidecar.restart_policy = Some(RestartPolicy::Always);
-        p.spec.init_containers = vec![sidecar, with(Some("1"), None, None, None)];
+        p.spec_mut().init_containers = vec![sidecar, with(Some("1"), None, None, None)];
         assert_eq!(pod_request(&p, ResourceName::Cpu), 1050, "the init container beside the sidecar");
-        p.spec.init_containers.pop();
+        p.spec_mut().init_containers.pop();
         assert_eq!(pod_request(&p, ResourceName::Cpu), 350);
     }
 }

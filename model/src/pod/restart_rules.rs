@@ -112,7 +112,7 @@ mod tests {
     #[test]
     fn rules_first_then_the_container_policy_then_the_pod_policy() {
         let mut pod = Pod::new("p", "u", "n");
-        pod.spec.restart_policy = RestartPolicy::Never;
+        pod.spec_mut().restart_policy = RestartPolicy::Never;
         let mut c = Container::new("c", "i:1");
         // No container policy: the pod's.
         assert!(!container_should_restart(&c, &pod.spec, 1));

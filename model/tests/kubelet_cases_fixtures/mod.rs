@@ -38,7 +38,7 @@ pub fn status_of(id: &str, container: &Container, state: ContainerState) -> Cont
 pub fn base_pod_and_status() -> (Pod, RuntimePodStatus) {
     let mut pod = Pod::new("foo", "12345678", "");
     pod.namespace = "foo-ns".to_string();
-    pod.spec.containers = vec![
+    pod.spec_mut().containers = vec![
         Container::new("foo1", "busybox"),
         Container::new("foo2", "busybox"),
         Container::new("foo3", "busybox"),
@@ -66,7 +66,7 @@ pub fn base_pod_and_status() -> (Pod, RuntimePodStatus) {
 /// (initid1..initid3).
 pub fn base_pod_and_status_with_init_containers() -> (Pod, RuntimePodStatus) {
     let (mut pod, mut status) = base_pod_and_status();
-    pod.spec.init_containers = vec![
+    pod.spec_mut().init_containers = vec![
         Container::new("init1", "bar-image"),
         Container::new("init2", "bar-image"),
         Container::new("init3", "bar-image"),
@@ -93,7 +93,7 @@ pub fn sidecar(name: &str, probes: bool) -> Container {
 /// by the three of them running (initid1..initid3).
 pub fn base_pod_and_status_with_restartable_init_containers() -> (Pod, RuntimePodStatus) {
     let (mut pod, mut status) = base_pod_and_status();
-    pod.spec.init_containers = vec![
+    pod.spec_mut().init_containers = vec![
         sidecar("restartable-init-1", false),
         sidecar("restartable-init-2", true),
         sidecar("restartable-init-3", true),
@@ -122,8 +122,8 @@ pub fn restartable_base_probes() -> ProbeResults {
 /// exited (initid1) and debug running (debug1).
 pub fn base_pod_and_status_with_init_and_ephemeral_containers() -> (Pod, RuntimePodStatus) {
     let (mut pod, mut status) = base_pod_and_status();
-    pod.spec.init_containers = vec![Container::new("init1", "bar-image")];
-    pod.spec.ephemeral_containers = vec![Container::new("debug", "busybox")];
+    pod.spec_mut().init_containers = vec![Container::new("init1", "bar-image")];
+    pod.spec_mut().ephemeral_containers = vec![Container::new("debug", "busybox")];
     status.containers.push(status_of("initid1", &pod.spec.init_containers[0], ContainerState::Exited));
     status.containers.push(status_of("debug1", &pod.spec.ephemeral_containers[0], ContainerState::Running));
     (pod, status)

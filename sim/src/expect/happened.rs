@@ -22,11 +22,13 @@
 //! ```
 //! A pod is `name` or `namespace/name`; a container is `pod/container`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use podsim_model::io::{CriReply, CriRequest, PodRef};
+use podsim_model::io::{ContainerList, CriReply, CriRequest, PodRef, SandboxList};
 use podsim_model::workload::SIGKILL_EXIT_CODE;
 use podsim_model::Millis;
 
@@ -166,7 +168,7 @@ pub struct Happening {
     /// Its container, if it has one.
     pub container: Option<String>,
     /// The kind's word: the CRI method, the event's reason, the fault kind, the signal.
-    pub word: Option<String>,
+    pub word: Option<Cow<'static, str>>,
     /// The image or Secret (`namespace/name`) it is about.
     pub object: Option<String>,
     /// An exit's code.
@@ -349,7 +351,7 @@ impl Selector {
         if h.kind != self.kind {
             return false;
         }
-        if self.word.is_some() && h.word != self.word {
+        if self.word.is_some() && h.word.as_deref() != self.word.as_deref() {
             return false;
         }
         if self.object.is_some() && h.object != self.object {
@@ -747,10 +749,18 @@ pub struct HappeningLog {
     stopping: BTreeSet<String>,
     /// Pods created, in order: (namespace, name, uid).
     created: Vec<(String, String, String)>,
+    /// The last listings learnt from: learning is only ever adding what is not known yet, so a
+    /// listing shared with the last one (a quiet relist) has nothing new.
+    learnt: (Option<SandboxList>, Option<ContainerList>),
 }
 
 /// The most happenings kept (a run that makes more is a livelock the checker reports anyway).
 const MAX_HAPPENINGS: usize = 1_000_000;
+
+/// Whether `list` is the very listing `last` holds (shared, not merely equal).
+fn is_same_listing<T>(last: &Option<Arc<[T]>>, list: &Arc<[T]>) -> bool {
+    last.as_ref().is_some_and(|last| Arc::ptr_eq(last, list))
+}
 
 fn pod_of(p: &PodRef) -> Option<(String, String)> {
     Some((p.namespace.clone(), p.name.clone()))
@@ -758,10 +768,14 @@ fn pod_of(p: &PodRef) -> Option<(String, String)> {
 
 impl HappeningLog {
     /// Every happening, in time order.
-    pub fn sorted(&self) -> Vec<Happening> {
-        let mut v = self.happenings.clone();
-        v.sort_by_key(|h| h.t);
-        v
+    pub fn sorted(&mut self) -> &[Happening] {
+        self.happenings.sort_by_key(|h| h.t);
+        &self.happenings
+    }
+
+    /// The happenings, in the order they are held ([`HappeningLog::sorted`] sorts them).
+    pub fn into_happenings(self) -> Vec<Happening> {
+        self.happenings
     }
 
     fn push(&mut self, h: Happening) {
@@ -778,7 +792,15 @@ impl HappeningLog {
         container: Option<String>,
         word: Option<String>,
     ) {
-        self.push(Happening { t, kind, pod, container, word, object: None, code: None });
+        self.push(Happening {
+            t,
+            kind,
+            pod,
+            container,
+            word: word.map(Cow::Owned),
+            object: None,
+            code: None,
+        });
     }
 
     fn of_object(&mut self, t: Millis, kind: Kind, object: String) {
@@ -808,13 +830,17 @@ impl HappeningLog {
     }
 
     /// Notes a runtime object the kubelet listed (left by an earlier kubelet, say).
-    pub fn know_container(&mut self, id: &str, pod: PodRef, name: &str) {
-        self.containers.entry(id.to_string()).or_insert((pod, name.to_string()));
+    pub fn know_container(&mut self, id: &str, pod: &PodRef, name: &str) {
+        if !self.containers.contains_key(id) {
+            self.containers.insert(id.to_string(), (pod.clone(), name.to_string()));
+        }
     }
 
     /// Notes a sandbox the kubelet listed.
-    pub fn know_sandbox(&mut self, id: &str, pod: PodRef) {
-        self.sandboxes.entry(id.to_string()).or_insert(pod);
+    pub fn know_sandbox(&mut self, id: &str, pod: &PodRef) {
+        if !self.sandboxes.contains_key(id) {
+            self.sandboxes.insert(id.to_string(), pod.clone());
+        }
     }
 
     fn container(&self, id: &str) -> (Option<(String, String)>, Option<String>) {
@@ -835,7 +861,7 @@ impl HappeningLog {
         running: &dyn Fn(&str) -> bool,
     ) {
         self.learn_from_listing(reply);
-        let method = crate::containerd::CriMethod::of(request).name().to_string();
+        let method = crate::containerd::CriMethod::of(request).name();
         let (pod, container, object) = match request {
             CriRequest::ListPodSandbox { .. } | CriRequest::ListContainers { .. } => (None, None, None),
             CriRequest::RunPodSandbox { config } => (pod_of(&config.pod), None, None),
@@ -857,7 +883,15 @@ impl HappeningLog {
                 (p, c, None)
             }
         };
-        self.push(Happening { t, kind: Kind::Cri, pod, container, word: Some(method), object, code: None });
+        self.push(Happening {
+            t,
+            kind: Kind::Cri,
+            pod,
+            container,
+            word: Some(Cow::Borrowed(method)),
+            object,
+            code: None,
+        });
         let ok = !matches!(reply, CriReply::Err(_));
         self.after_cri(t, replied, request, reply, ok, running);
     }
@@ -865,17 +899,21 @@ impl HappeningLog {
     /// Learns the pods of the runtime objects a listing shows (some an earlier kubelet made).
     fn learn_from_listing(&mut self, reply: &CriReply) {
         match reply {
+            CriReply::Containers(list) if is_same_listing(&self.learnt.1, list) => {}
+            CriReply::Sandboxes(list) if is_same_listing(&self.learnt.0, list) => {}
             CriReply::Containers(list) => {
-                for c in list {
+                self.learnt.1 = Some(list.clone());
+                for c in list.iter() {
                     if let Some(p) = &c.pod {
-                        self.know_container(&c.status.id, p.clone(), &c.status.name);
+                        self.know_container(&c.status.id, p, &c.status.name);
                     }
                 }
             }
             CriReply::Sandboxes(list) => {
-                for s in list {
+                self.learnt.0 = Some(list.clone());
+                for s in list.iter() {
                     if let Some(p) = &s.pod {
-                        self.know_sandbox(&s.status.id, p.clone());
+                        self.know_sandbox(&s.status.id, p);
                     }
                 }
             }

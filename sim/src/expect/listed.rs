@@ -40,7 +40,7 @@ impl ListedRuntime {
                 self.sandboxes = list.iter().map(|s| (s.status.id.clone(), s.clone())).collect();
             }
             (CriRequest::ListContainers { pod_uid }, CriReply::Containers(list)) => {
-                for c in list {
+                for c in list.iter() {
                     let now = if c.status.state == ContainerState::Running {
                         Process::Running
                     } else {
@@ -138,7 +138,7 @@ mod tests {
             resources: None,
         };
         let pod = PodRef { uid: "u".into(), name: "web".into(), namespace: "default".into() };
-        CriReply::Containers(vec![ContainerInfo { pod: Some(pod), status }])
+        CriReply::Containers(vec![ContainerInfo { pod: Some(pod), status }].into())
     }
 
     const ALL: CriRequest = CriRequest::ListContainers { pod_uid: None };
@@ -167,6 +167,6 @@ mod tests {
     fn a_container_never_seen_running_has_no_exit() {
         let mut r = ListedRuntime::default();
         assert!(r.on_cri(&ALL, &listing("c", ContainerState::Exited, 0)).is_empty());
-        assert!(r.on_cri(&ALL, &CriReply::Containers(Vec::new())).is_empty());
+        assert!(r.on_cri(&ALL, &CriReply::Containers(Vec::new().into())).is_empty());
     }
 }

@@ -244,7 +244,7 @@ impl Judge {
         }
         let log = self.log.sorted();
         for h in &self.expect.happened {
-            for text in h.failures(&log, end) {
+            for text in h.failures(log, end) {
                 self.violations.push(Violation { t: end, rule: Rule::Expectation, pod: None, detail: text });
             }
         }
@@ -253,9 +253,10 @@ impl Judge {
         out
     }
 
-    /// The happenings recorded so far, in time order.
-    pub fn happenings(&self) -> Vec<Happening> {
-        self.log.sorted()
+    /// The happenings recorded, in time order.
+    pub fn into_happenings(mut self) -> Vec<Happening> {
+        self.log.sorted();
+        self.log.into_happenings()
     }
 
     fn checkpoint(&mut self, at: Millis, api: &ApiServer, runtime: &dyn RuntimeView) {

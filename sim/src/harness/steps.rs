@@ -116,16 +116,23 @@ impl StepLog {
                 self.containers.insert(container_id.clone(), (config.pod.uid.clone(), config.name.clone()));
             }
             (_, CriReply::Containers(list)) => {
-                for c in list {
+                for c in list.iter() {
                     if let Some(p) = &c.pod {
-                        self.containers.insert(c.status.id.clone(), (p.uid.clone(), c.status.name.clone()));
+                        let known = self.containers.get(&c.status.id);
+                        if known.is_none_or(|(uid, name)| *uid != p.uid || *name != c.status.name) {
+                            self.containers
+                                .insert(c.status.id.clone(), (p.uid.clone(), c.status.name.clone()));
+                        }
                     }
                 }
             }
             (_, CriReply::Sandboxes(list)) => {
-                for s in list {
+                for s in list.iter() {
                     if let Some(p) = &s.pod {
-                        self.sandboxes.insert(s.status.id.clone(), (p.uid.clone(), s.status.attempt));
+                        let known = self.sandboxes.get(&s.status.id);
+                        if known.is_none_or(|(uid, attempt)| *uid != p.uid || *attempt != s.status.attempt) {
+                            self.sandboxes.insert(s.status.id.clone(), (p.uid.clone(), s.status.attempt));
+                        }
                     }
                 }
             }

@@ -55,7 +55,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
                 let stored = self.api.update_pod(now, &new.namespace, &new.name, |p| {
                     let node = p.spec.node_name.clone();
                     p.spec = new.spec.clone();
-                    p.spec.node_name = node;
+                    p.spec_mut().node_name = node;
                 });
                 if let Ok(p) = &stored {
                     self.checker.on_spec(now, p);
