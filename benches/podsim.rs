@@ -13,8 +13,8 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, SamplingMode, Throughput};
-use podsim_model::status::pod_status_report;
 use podsim_model::actions::compute_pod_actions_into;
+use podsim_model::status::pod_status_report;
 use podsim_model::{compute_pod_actions, PodActions, ProbeResults};
 use podsim_sim::scenario::Scenario;
 use podsim_sim::world::World;

@@ -20,7 +20,8 @@ mod link;
 pub mod steps;
 mod timeline;
 
-use std::collections::BTreeMap;
+use std::cmp::{Ordering, Reverse};
+use std::collections::{BTreeMap, BinaryHeap};
 
 use podsim_model::coverage::Probes;
 use podsim_model::io::{
@@ -154,6 +155,42 @@ pub enum Event<E> {
     Compact,
 }
 
+/// An event in the queue: due at `at`, the `seq`-th scheduled. The queue pops the earliest first, and
+/// of events due at the same time the one scheduled first (a heap keeps its capacity, so a quiet
+/// run schedules without allocating).
+struct Due<E> {
+    at: Millis,
+    seq: u64,
+    event: Event<E>,
+}
+
+impl<E> Due<E> {
+    /// The max-heap's order: the earliest (at, seq) is the greatest.
+    fn key(&self) -> Reverse<(Millis, u64)> {
+        Reverse((self.at, self.seq))
+    }
+}
+
+impl<E> PartialEq for Due<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl<E> Eq for Due<E> {}
+
+impl<E> PartialOrd for Due<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl<E> Ord for Due<E> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.key().cmp(&other.key())
+    }
+}
+
 /// How the harness of a run is set up.
 pub struct HarnessOptions {
     /// The run's seed (the kubelet's jitter, random faults and targets are drawn from `rng`).
@@ -188,7 +225,7 @@ pub struct Harness<E> {
     /// Now (virtual or wall-clock milliseconds since the run began); the driver sets it.
     pub now: Millis,
     seq: u64,
-    queue: BTreeMap<(Millis, u64), Event<E>>,
+    queue: BinaryHeap<Due<E>>,
     /// The run's one rng: the kubelet's jitter, random faults and their targets.
     pub rng: SimRng,
     /// The seed.
@@ -275,7 +312,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         let mut h = Harness {
             now: 0,
             seq: 0,
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
             rng: options.rng,
             seed: options.seed,
             scenario: scenario.clone(),
@@ -331,21 +368,20 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
     /// Queues `event` at `at` (not before now); ties keep the order they were queued in.
     pub fn schedule(&mut self, at: Millis, event: Event<E>) {
         self.seq += 1;
-        self.queue.insert((at.max(self.now), self.seq), event);
+        self.queue.push(Due { at: at.max(self.now), seq: self.seq, event });
     }
 
     /// When the next event is due.
     pub fn next_at(&self) -> Option<Millis> {
-        self.queue.first_key_value().map(|(&(at, _), _)| at)
+        self.queue.peek().map(|due| due.at)
     }
 
     /// Takes the next event if it is due by `until`.
     pub fn pop_due(&mut self, until: Millis) -> Option<(Millis, Event<E>)> {
-        let (&(at, seq), _) = self.queue.first_key_value()?;
-        if at > until {
+        if self.queue.peek()?.at > until {
             return None;
         }
-        self.queue.remove(&(at, seq)).map(|event| (at, event))
+        self.queue.pop().map(|due| (due.at, due.event))
     }
 
     /// Counts an event; false (with a violation) past [`MAX_EVENTS`].
