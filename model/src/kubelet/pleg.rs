@@ -96,28 +96,36 @@ fn sync_worthy(old: &[(u64, PlegState)], new: &[(u64, PlegState)]) -> bool {
     changed || vanished_alive
 }
 
-/// Each pod's runtime objects (ids and states, sorted) with the pod's labels, from one relist.
-fn records_by_pod<'a>(
-    sandboxes: &'a [SandboxInfo],
-    containers: &'a [ContainerInfo],
-) -> BTreeMap<&'a str, (PlegRecord, &'a PodRef)> {
-    let mut seen: BTreeMap<&str, (PlegRecord, &PodRef)> = BTreeMap::new();
-    for sb in sandboxes {
-        if let Some(p) = &sb.pod {
-            let state = sandbox_pleg_state(sb.status.state);
-            seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&sb.status.id), state));
-        }
-    }
-    for c in containers {
-        if let Some(p) = &c.pod {
-            let state = pleg_state(c.status.state);
-            seen.entry(p.uid.as_str()).or_insert((Vec::new(), p)).0.push((id_hash(&c.status.id), state));
-        }
-    }
-    for (objects, _) in seen.values_mut() {
-        objects.sort_unstable();
-    }
-    seen
+/// Every runtime object of a pod in one relist: the pod's UID, the object's id hash and state, and the
+/// pod's labels; sorted by UID, then id hash, so that each pod's objects are one run of the list.
+fn objects_by_pod<'a>(sandboxes: &'a [SandboxInfo], containers: &'a [ContainerInfo]) -> Vec<PodObject<'a>> {
+    let sandboxes = sandboxes.iter().filter_map(|sb| {
+        sb.pod.as_ref().map(|p| (p, id_hash(&sb.status.id), sandbox_pleg_state(sb.status.state)))
+    });
+    let containers = containers
+        .iter()
+        .filter_map(|c| c.pod.as_ref().map(|p| (p, id_hash(&c.status.id), pleg_state(c.status.state))));
+    let mut objects: Vec<PodObject<'a>> = sandboxes
+        .chain(containers)
+        .enumerate()
+        .map(|(order, (pod, hash, state))| PodObject { pod, hash, state, order })
+        .collect();
+    objects.sort_by(|a, b| (a.pod.uid.as_str(), a.hash, a.state).cmp(&(b.pod.uid.as_str(), b.hash, b.state)));
+    objects
+}
+
+/// One runtime object of a pod, as [`objects_by_pod`] lists it.
+struct PodObject<'a> {
+    pod: &'a PodRef,
+    hash: u64,
+    state: PlegState,
+    /// Its place in the relist (sandboxes first): a pod's labels are its first object's.
+    order: usize,
+}
+
+/// The labels of the pod of a run of objects: those of its first object in the relist.
+fn labels_of<'a>(group: &[PodObject<'a>]) -> &'a PodRef {
+    group.iter().min_by_key(|o| o.order).expect("a run of objects is never empty").pod
 }
 
 impl Kubelet {
@@ -192,10 +200,12 @@ impl Kubelet {
                 let live: BTreeSet<&str> = containers.iter().map(|c| c.status.id.as_str()).collect();
                 self.probes.0.retain(|id, _| live.contains(id.as_str()));
             }
-            self.pleg.seen_sandboxes = sandboxes;
-            self.pleg.seen_containers = containers;
             changed
         };
+        // Kept even when equal to the last ones: the next relist of an unchanged runtime is then the
+        // same shared snapshot, told apart by a pointer instead of a comparison.
+        self.pleg.seen_sandboxes = sandboxes;
+        self.pleg.seen_containers = containers;
         self.pleg.relisted = true;
         for uid in changed {
             if self.workers.contains_key(&uid) {
@@ -217,36 +227,50 @@ impl Kubelet {
     }
 
     /// Records this relist's objects of each pod in place of the last one's, and returns the pods
-    /// whose change is worth a sync (those seen now first, then those gone, each in UID order).
+    /// whose change is worth a sync (those seen now first, then those gone, each in UID order). A pod
+    /// whose objects are as the last relist saw them keeps its record untouched.
     fn compare_with_last_relist(
         &mut self,
         sandboxes: &[SandboxInfo],
         containers: &[ContainerInfo],
     ) -> Vec<String> {
-        let mut seen = records_by_pod(sandboxes, containers);
+        let objects = objects_by_pod(sandboxes, containers);
         let mut changed: Vec<String> = Vec::new();
-        for (uid, (objects, _)) in &seen {
-            let old = self.pleg.last.get(*uid).map_or(&[][..], Vec::as_slice);
-            if sync_worthy(old, objects) {
-                changed.push(uid.to_string());
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for group in objects.chunk_by(|a, b| a.pod.uid == b.pod.uid) {
+            let pod = group[0].pod;
+            seen.insert(&pod.uid);
+            let unchanged = self.pleg.last.get(&pod.uid).is_some_and(|last| {
+                last.len() == group.len() && last.iter().zip(group).all(|(l, o)| *l == (o.hash, o.state))
+            });
+            if unchanged {
+                continue;
             }
+            let record = self.pleg.last.entry(pod.uid.clone()).or_default();
+            let new: PlegRecord = group.iter().map(|o| (o.hash, o.state)).collect();
+            if sync_worthy(record, &new) {
+                changed.push(pod.uid.clone());
+            }
+            *record = new;
         }
         for (uid, old) in &self.pleg.last {
-            if !seen.contains_key(uid.as_str()) && sync_worthy(old, &[]) {
+            if !seen.contains(uid.as_str()) && sync_worthy(old, &[]) {
                 changed.push(uid.clone());
             }
         }
-        self.pleg.last.retain(|uid, _| seen.contains_key(uid.as_str()));
-        self.pleg.pods =
-            seen.iter().map(|(uid, (_, pod_ref))| (uid.to_string(), (*pod_ref).clone())).collect();
-        for (uid, (objects, _)) in seen.iter_mut() {
-            match self.pleg.last.get_mut(*uid) {
-                Some(last) => std::mem::swap(last, objects),
-                None => {
-                    self.pleg.last.insert(uid.to_string(), std::mem::take(objects));
-                }
+        self.pleg.last.retain(|uid, _| seen.contains(uid.as_str()));
+        self.record_pods(&objects, &seen);
+        changed
+    }
+
+    /// Keeps the labels of each pod with runtime objects ([`Pleg::pods`]), changing only what changed.
+    fn record_pods(&mut self, objects: &[PodObject<'_>], seen: &BTreeSet<&str>) {
+        self.pleg.pods.retain(|uid, _| seen.contains(uid.as_str()));
+        for group in objects.chunk_by(|a, b| a.pod.uid == b.pod.uid) {
+            let pod = labels_of(group);
+            if self.pleg.pods.get(&pod.uid) != Some(pod) {
+                self.pleg.pods.insert(pod.uid.clone(), pod.clone());
             }
         }
-        changed
     }
 }

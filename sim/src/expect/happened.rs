@@ -749,8 +749,8 @@ pub struct HappeningLog {
     stopping: BTreeSet<String>,
     /// Pods created, in order: (namespace, name, uid).
     created: Vec<(String, String, String)>,
-    /// The last listings learnt from: learning is only ever adding what is not known yet, so a
-    /// listing shared with the last one (a quiet relist) has nothing new.
+    /// The last listings of the whole node learnt from: learning is only ever adding what is not
+    /// known yet, so a listing shared with the last one (a quiet relist) has nothing new.
     learnt: (Option<SandboxList>, Option<ContainerList>),
 }
 
@@ -860,7 +860,7 @@ impl HappeningLog {
         reply: &CriReply,
         running: &dyn Fn(&str) -> bool,
     ) {
-        self.learn_from_listing(reply);
+        self.learn_from_listing(request, reply);
         let method = crate::containerd::CriMethod::of(request).name();
         let (pod, container, object) = match request {
             CriRequest::ListPodSandbox { .. } | CriRequest::ListContainers { .. } => (None, None, None),
@@ -897,12 +897,18 @@ impl HappeningLog {
     }
 
     /// Learns the pods of the runtime objects a listing shows (some an earlier kubelet made).
-    fn learn_from_listing(&mut self, reply: &CriReply) {
+    fn learn_from_listing(&mut self, request: &CriRequest, reply: &CriReply) {
+        let whole_node = matches!(
+            request,
+            CriRequest::ListContainers { pod_uid: None } | CriRequest::ListPodSandbox { pod_uid: None }
+        );
         match reply {
             CriReply::Containers(list) if is_same_listing(&self.learnt.1, list) => {}
             CriReply::Sandboxes(list) if is_same_listing(&self.learnt.0, list) => {}
             CriReply::Containers(list) => {
-                self.learnt.1 = Some(list.clone());
+                if whole_node {
+                    self.learnt.1 = Some(list.clone());
+                }
                 for c in list.iter() {
                     if let Some(p) = &c.pod {
                         self.know_container(&c.status.id, p, &c.status.name);
@@ -910,7 +916,9 @@ impl HappeningLog {
                 }
             }
             CriReply::Sandboxes(list) => {
-                self.learnt.0 = Some(list.clone());
+                if whole_node {
+                    self.learnt.0 = Some(list.clone());
+                }
                 for s in list.iter() {
                     if let Some(p) = &s.pod {
                         self.know_sandbox(&s.status.id, p);
