@@ -9,11 +9,13 @@ It builds nothing: build first with `cargo build --release --bin podsim`.
 Usage:
   python3 scripts/scale-curve.py [--podsim target/release/podsim] [--sizes 30,100,300,1000]
                                  [--seeds 0,1,2] [--runs 3] [--svg benches/scale-per-pod.svg]
+                                 [--baseline OTHER/podsim]
 
 For each N and seed the run is repeated --runs times and the median CPU time taken; the N's row shows
 the median over its seeds. Cost per pod per virtual minute = CPU time / (N x the run's virtual
 minutes, liveness extension included). Every run must pass (exit code 0), else the script stops
-with exit code 1.
+with exit code 1. CPU time still grows with the machine's load (other processes share the caches and
+cores): compare two builds with --baseline, whose runs alternate with --podsim's under the same load.
 """
 import argparse
 import json
@@ -48,25 +50,35 @@ def run_once(podsim, scenario, seed):
     return cpu, json.loads(proc.stdout)
 
 
-def measure(podsim, n, seeds, runs):
-    """The row of N: events, CPU ms and µs per pod per virtual minute, each the median over seeds."""
+def measure(binaries, n, seeds, runs):
+    """The rows of N, one per binary: events, CPU ms and µs per pod per virtual minute, each the
+    median over seeds. With several binaries their runs alternate, so that they share the load."""
     scenario = os.path.join("scenarios", "scale", f"churn-{n}-pods.yaml")
-    events, cpu_ms, per_pod = [], [], []
+    samples = {b: {"events": [], "cpu_ms": [], "per_pod": []} for b in binaries}
     for seed in seeds:
-        samples = [run_once(podsim, scenario, seed) for _ in range(runs)]
-        cpu = statistics.median(s[0] for s in samples)
-        outcome = samples[0][1]
-        minutes = outcome["virtual_millis"] / 60_000
-        events.append(outcome["events"])
-        cpu_ms.append(cpu * 1e3)
-        per_pod.append(cpu * 1e6 / (n * minutes))
-    return {
-        "n": n,
-        "events": statistics.median(events),
-        "cpu_ms": statistics.median(cpu_ms),
-        "per_pod": statistics.median(per_pod),
-        "per_event": statistics.median(c * 1e3 / e for c, e in zip(cpu_ms, events)),
-    }
+        cpus = {b: [] for b in binaries}
+        outcomes = {}
+        for _ in range(runs):
+            for b in binaries:
+                cpu, outcome = run_once(b, scenario, seed)
+                cpus[b].append(cpu)
+                outcomes[b] = outcome
+        for b in binaries:
+            cpu = statistics.median(cpus[b])
+            minutes = outcomes[b]["virtual_millis"] / 60_000
+            samples[b]["events"].append(outcomes[b]["events"])
+            samples[b]["cpu_ms"].append(cpu * 1e3)
+            samples[b]["per_pod"].append(cpu * 1e6 / (n * minutes))
+    rows = {}
+    for b, s in samples.items():
+        rows[b] = {
+            "n": n,
+            "events": statistics.median(s["events"]),
+            "cpu_ms": statistics.median(s["cpu_ms"]),
+            "per_pod": statistics.median(s["per_pod"]),
+            "per_event": statistics.median(c * 1e3 / e for c, e in zip(s["cpu_ms"], s["events"])),
+        }
+    return rows
 
 
 def table(rows):
@@ -137,25 +149,43 @@ def main():
     p.add_argument("--seeds", type=numbers, default=[0, 1, 2])
     p.add_argument("--runs", type=int, default=3, help="runs of each seed (the median is taken)")
     p.add_argument("--svg", help="also draw the curve to this SVG file")
+    p.add_argument(
+        "--baseline",
+        help="another podsim binary to measure in turn with --podsim (runs alternate), with a table of its own",
+    )
     args = p.parse_args()
     os.chdir(ROOT)
     if not os.path.exists(args.podsim):
         sys.exit(f"scale-curve: no {args.podsim}; build it with `cargo build --release --bin podsim`")
     if not args.sizes or not args.seeds or args.runs < 1:
         sys.exit("scale-curve: --sizes, --seeds and --runs must not be empty")
+    if args.baseline and not os.path.exists(args.baseline):
+        sys.exit(f"scale-curve: no {args.baseline}")
+    if args.baseline and os.path.realpath(args.baseline) == os.path.realpath(args.podsim):
+        sys.exit("scale-curve: --baseline is --podsim itself")
+    binaries = [args.podsim] + ([args.baseline] if args.baseline else [])
     load_before = os.getloadavg()[0]
-    rows = []
+    rows = {b: [] for b in binaries}
     for n in sorted(args.sizes):
-        rows.append(measure(args.podsim, n, args.seeds, args.runs))
+        for b, row in measure(binaries, n, args.seeds, args.runs).items():
+            rows[b].append(row)
         print(f"N = {n}: done", file=sys.stderr)
-    print(table(rows))
+    if args.baseline:
+        print(f"{args.podsim}:\n")
+    print(table(rows[args.podsim]))
+    if args.baseline:
+        print(f"\n{args.baseline} (the baseline):\n")
+        print(table(rows[args.baseline]))
+        print("\n| N | CPU of the baseline / CPU of " + args.podsim + " |\n|---:|---:|")
+        for new, old in zip(rows[args.podsim], rows[args.baseline]):
+            print(f"| {new['n']} | {old['cpu_ms'] / new['cpu_ms']:.2f} |")
     print(
         f"\nSeeds {','.join(map(str, args.seeds))}, median of {args.runs} runs each; "
         f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end."
     )
     if args.svg:
         with open(args.svg, "w") as f:
-            f.write(svg(rows, "podsim run, scenarios/scale/churn-N-pods.yaml: cost per pod"))
+            f.write(svg(rows[args.podsim], "podsim run, scenarios/scale/churn-N-pods.yaml: cost per pod"))
         print(f"wrote {args.svg}", file=sys.stderr)
 
 
