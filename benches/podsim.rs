@@ -5,8 +5,11 @@
 //! - `resync`: planning every pod of a node of N pods (`compute_pod_actions_into` one reused plan, as
 //!   the kubelet's resync loop would, then `pod_status_report`).
 //! - `world`: one seeded run of `scenarios/churn-random-faults.yaml` with random faults.
+//! - `scale`: one seeded run of `scenarios/scale/churn-N-pods.yaml`, N = 30, 100, 300, 1000
+//!   (throughput per pod; `scripts/scale-curve.py` gives the same curve per virtual minute).
 //!
-//! `PODSIM_BENCH_QUICK=1` takes few, short samples and skips N = 10000 (a smoke run, not figures).
+//! `PODSIM_BENCH_QUICK=1` takes few, short samples, skips N = 10000 of `resync` and runs `scale`
+//! at N = 30 only (a smoke run, not figures).
 
 use std::collections::BTreeMap;
 use std::hint::black_box;
@@ -96,9 +99,28 @@ fn bench_world(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_scale(c: &mut Criterion) {
+    let sizes: &[usize] = if quick() { &[30] } else { &podsim_sim::churn::SIZES };
+    let mut group = c.benchmark_group("scale");
+    // A run takes 40 ms (N = 30) to 3 s (N = 1000): flat sampling, the fewest samples criterion takes.
+    group.sampling_mode(SamplingMode::Flat).sample_size(10);
+    for &n in sizes {
+        let file = format!("{}/scenarios/scale/churn-{n}-pods.yaml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&file).expect("read the scale scenario");
+        let scenario = Scenario::parse(&file, &text).expect("parse the scale scenario");
+        let (outcome, _) = World::new(&scenario, 1, true, false).run();
+        assert!(outcome.passed(), "{file} seed 1: {:?}", outcome.violations);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::new("churn-seed-1", n), &scenario, |b, scenario| {
+            b.iter(|| World::new(black_box(scenario), 1, true, false).run())
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = bench_compute_pod_actions, bench_resync, bench_world
+    targets = bench_compute_pod_actions, bench_resync, bench_world, bench_scale
 }
 criterion_main!(benches);

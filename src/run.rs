@@ -363,13 +363,18 @@ mod tests {
     use super::*;
 
     /// `explore`'s default library is scenarios/*.yaml: the shrunk scenarios of scenarios/bugs/ (each
-    /// found with its bug on, BUGS.md) are not part of it, so a search for a bug starts clean.
+    /// found with its bug on, BUGS.md) are not part of it, so a search for a bug starts clean; nor
+    /// are the large ones of scenarios/scale/ (seconds a run), which would slow it and CI.
     #[test]
-    fn the_default_library_leaves_out_scenarios_bugs() {
+    fn the_default_library_leaves_out_scenarios_bugs_and_scale() {
         assert!(Path::new("scenarios/bugs").is_dir(), "run from the package root");
+        assert!(Path::new("scenarios/scale").is_dir(), "run from the package root");
         let library = load_all(&["scenarios".to_string()]).expect("the library loads");
         assert!(library.len() > 50, "{} scenarios", library.len());
         assert!(library.iter().all(|l| !l.path.contains("bugs")), "no scenario of scenarios/bugs/");
+        assert!(library.iter().all(|l| !l.path.contains("/scale/")), "no scenario of scenarios/scale/");
+        let scale = load_all(&["scenarios/scale".to_string()]).expect("the scale scenarios load");
+        assert_eq!(scale.len(), 4, "named, they load");
         let bugs = load_all(&["scenarios/bugs".to_string()]).expect("the bug scenarios load");
         assert!(bugs.iter().all(|l| l.scenario.kubelet.bugs.is_empty()), "they carry no bug themselves");
     }

@@ -134,6 +134,9 @@ pub struct ApiServer {
     secret_watches_ended: std::collections::BTreeSet<SecretName>,
     /// The Events the kubelet wrote.
     events: EventStore,
+    /// The key each pod was created at, by UID (a UID never moves: name, namespace and UID are
+    /// immutable), so that [`ApiServer::pod_by_uid`] need not read every pod of a crowded node.
+    pod_keys_by_uid: std::collections::BTreeMap<String, String>,
 }
 
 impl ApiServer {
@@ -345,6 +348,7 @@ impl ApiServer {
         let key = pod_key(&pod.namespace, &pod.name);
         let stored = StoredPod { pod, status: None };
         let revision = self.etcd.put(&key, Object::Pod(stored.clone()), Some(0))?;
+        self.pod_keys_by_uid.insert(stored.pod.uid.clone(), key);
         Ok(with_resource_version(&stored, revision).pod)
     }
 
@@ -656,6 +660,15 @@ impl ApiServer {
 
     /// The pod with this UID, if stored.
     pub fn pod_by_uid(&self, uid: &str) -> Option<StoredPod> {
+        let at_its_key = self
+            .pod_keys_by_uid
+            .get(uid)
+            .and_then(|key| self.etcd.inspect(key))
+            .filter(|(value, _)| as_stored_pod(value).pod.uid == uid);
+        if let Some((value, revision)) = at_its_key {
+            return Some(with_resource_version(as_stored_pod(value), revision));
+        }
+        // Not created through the API server (a test's own etcd write), or gone: read every pod.
         self.etcd
             .inspect_range(POD_PREFIX)
             .into_iter()
@@ -1225,6 +1238,26 @@ mod tests {
         assert_eq!(api.pod_by_uid("nope"), None);
         api.etcd_mut().set_available(false);
         assert_eq!(api.pods().len(), 2, "views see etcd even while it is unavailable");
+    }
+
+    /// A pod recreated under the same name has a new UID: the old UID finds nothing, the new one the
+    /// new pod, with its resource version.
+    #[test]
+    fn a_recreated_pod_is_found_by_its_new_uid_only() {
+        let mut api = ApiServer::new();
+        let first = api.create_pod(0, pod_on("a", NODE)).unwrap();
+        api.delete_pod(1, "default", "a", None).unwrap();
+        let release = ApiRequest::DeletePod { pod: PodRef::of(&first) };
+        assert_eq!(api.handle(2, release), ApiReply::Ok);
+        let mut again = pod_on("a", NODE);
+        again.uid = "uid-a2".into();
+        let second = api.create_pod(3, again).unwrap();
+        assert_eq!(api.pod_by_uid(&first.uid), None);
+        let found = api.pod_by_uid("uid-a2").expect("the new pod");
+        assert_eq!(
+            (found.pod.uid.as_str(), &found.pod.resource_version),
+            ("uid-a2", &second.resource_version)
+        );
     }
 
     #[test]

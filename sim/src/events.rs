@@ -10,7 +10,7 @@
 //! etcd, as with `--etcd-servers-overrides=/events#...`: they take no revision of it, so the pods'
 //! resource versions are the same with or without them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +103,9 @@ pub struct EventStore {
     records: BTreeMap<u64, EventRecord>,
     /// `(namespace, name)` → sequence.
     by_name: BTreeMap<(String, String), u64>,
+    /// `(written, sequence)` of every record, least recently written first: expiry and the bound
+    /// take from its front instead of scanning every record (a node of N pods keeps O(N) Events).
+    by_written: BTreeSet<(Millis, u64)>,
     next: u64,
 }
 
@@ -117,6 +120,7 @@ impl EventStore {
         self.next += 1;
         self.by_name.insert(key, self.next);
         self.records.insert(self.next, EventRecord::of(event, now));
+        self.by_written.insert((now, self.next));
         self.bound();
         ApiReply::Ok
     }
@@ -125,9 +129,14 @@ impl EventStore {
     pub fn patch(&mut self, now: Millis, event: Event) -> ApiReply {
         self.expire(now);
         let key = (event.namespace.clone(), event.name.clone());
-        let Some(record) = self.by_name.get(&key).and_then(|seq| self.records.get_mut(seq)) else {
+        let Some(&seq) = self.by_name.get(&key) else {
             return ApiReply::Err(ApiError::NotFound);
         };
+        let Some(record) = self.records.get_mut(&seq) else {
+            return ApiReply::Err(ApiError::NotFound);
+        };
+        self.by_written.remove(&(record.written, seq));
+        self.by_written.insert((now, seq));
         record.count = event.count;
         record.message = event.message;
         record.last = event.last_timestamp;
@@ -137,19 +146,19 @@ impl EventStore {
 
     /// Drops the Events whose time to live is over at `now`.
     pub fn expire(&mut self, now: Millis) {
-        let gone: Vec<u64> =
-            self.records.iter().filter(|(_, r)| r.written + EVENT_TTL <= now).map(|(seq, _)| *seq).collect();
-        for seq in gone {
-            self.remove(seq);
+        while self.by_written.first().is_some_and(|&(written, _)| written + EVENT_TTL <= now) {
+            if let Some((_, seq)) = self.by_written.pop_first() {
+                self.remove(seq);
+            }
         }
     }
 
-    /// Keeps at most [`EVENT_LIMIT`]: the least recently written go.
+    /// Keeps at most [`EVENT_LIMIT`]: the least recently written go (the first created among
+    /// those written at once).
     fn bound(&mut self) {
         while self.records.len() > EVENT_LIMIT {
-            let oldest = self.records.iter().min_by_key(|(seq, r)| (r.written, **seq)).map(|(seq, _)| *seq);
-            match oldest {
-                Some(seq) => self.remove(seq),
+            match self.by_written.pop_first() {
+                Some((_, seq)) => self.remove(seq),
                 None => return,
             }
         }
@@ -157,6 +166,7 @@ impl EventStore {
 
     fn remove(&mut self, seq: u64) {
         if let Some(r) = self.records.remove(&seq) {
+            self.by_written.remove(&(r.written, seq));
             self.by_name.remove(&(r.namespace, r.name));
         }
     }
@@ -236,6 +246,23 @@ mod tests {
         assert_eq!(s.len(), EVENT_LIMIT);
         assert!(s.get("default", "web.0").is_none() && s.get("default", "web.1").is_none());
         assert!(s.get("default", "web.2").is_some());
+    }
+
+    /// The bound drops the least recently written, so a patch keeps an old Event.
+    #[test]
+    fn at_the_limit_a_patched_event_outlives_later_ones() {
+        let mut s = EventStore::default();
+        for i in 0..EVENT_LIMIT as u64 {
+            s.create(i, event(&format!("web.{i}"), 1, i));
+        }
+        assert_eq!(s.patch(EVENT_LIMIT as u64, event("web.0", 2, EVENT_LIMIT as u64)), ApiReply::Ok);
+        s.create(EVENT_LIMIT as u64 + 1, event("web.new", 1, EVENT_LIMIT as u64 + 1));
+        assert_eq!(s.len(), EVENT_LIMIT);
+        assert!(s.get("default", "web.0").is_some(), "patched: written last but one");
+        assert!(s.get("default", "web.1").is_none(), "the least recently written");
+        s.expire(EVENT_TTL + EVENT_LIMIT as u64 - 1);
+        let left: Vec<&str> = s.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(left, ["web.0", "web.new"], "the two written after the others' hour ran out");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 pub mod apiserver;
 pub mod checker;
+pub mod churn;
 pub mod containerd;
 pub mod coverage;
 pub mod etcd;
