@@ -217,10 +217,10 @@ impl From<&PodStatusReport> for ApiPodStatus {
 impl From<&PodCondition> for ApiCondition {
     fn from(c: &PodCondition) -> ApiCondition {
         ApiCondition {
-            condition_type: c.condition_type.clone(),
+            condition_type: c.condition_type.to_string(),
             status: c.status.as_str(),
-            reason: c.reason.clone(),
-            message: c.message.clone(),
+            reason: c.reason.to_string(),
+            message: c.message.to_string(),
         }
     }
 }

@@ -74,7 +74,7 @@ fn old_restarting() -> PodStatusReport {
 }
 
 fn expected(status: ConditionStatus, reason: &str, message: &str) -> PodCondition {
-    PodCondition::new(ALL_CONTAINERS_RESTARTING, status, reason, message)
+    PodCondition::new(ALL_CONTAINERS_RESTARTING, status, reason.to_string(), message.to_string())
 }
 
 fn check(rt: &RuntimePodStatus, old: Option<&PodStatusReport>, phase: PodPhase, want: PodCondition) {

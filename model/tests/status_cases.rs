@@ -799,7 +799,7 @@ fn get_not_started_status(name: &str) -> ContainerStatusReport {
 }
 
 fn cond(kind: &str, status: ConditionStatus, reason: &str, message: &str) -> PodCondition {
-    PodCondition::new(kind, status, reason, message)
+    PodCondition::new(kind.to_string(), status, reason.to_string(), message.to_string())
 }
 
 use ConditionStatus::{False, True};
@@ -1114,7 +1114,7 @@ fn test_generate_pod_initialized_condition() {
         let refs: Option<Vec<&ContainerStatusReport>> = statuses.as_ref().map(|s| s.iter().collect());
         let condition = generate_pod_initialized_condition(pod, refs.as_deref(), *phase);
         assert_eq!(condition.condition_type, INITIALIZED, "case {i}");
-        assert_eq!((condition.status, condition.reason.as_str()), (*status, *reason), "case {i}");
+        assert_eq!((condition.status, condition.reason.as_ref()), (*status, *reason), "case {i}");
     }
 }
 
@@ -1182,7 +1182,7 @@ fn a_running_pod_is_ready_and_its_conditions_are_true_in_the_kubelet_order() {
     let status = generate(&pod, &runtime(vec![app, setup]), &BTreeMap::new(), None);
     assert_eq!(status.phase, PodPhase::Running);
     let kinds: Vec<(&str, ConditionStatus)> =
-        status.conditions.iter().map(|c| (c.condition_type.as_str(), c.status)).collect();
+        status.conditions.iter().map(|c| (c.condition_type.as_ref(), c.status)).collect();
     assert_eq!(
         kinds,
         vec![

@@ -74,7 +74,11 @@ fn checks_follow_the_health_options_of_the_main_process() {
     let started = Instant::now();
     let mut child = workload(&["run", "--ready-after", "1500ms", "--unhealthy-after", "3s"]);
     wait_for_health_record();
-    assert_eq!(exec(&["check", "live"]), Some(0), "live at first");
+    // On a loaded machine the first check may come after --unhealthy-after: only then is "live at
+    // first" not asked (the bounds below hold whatever the load).
+    if started.elapsed() < Duration::from_millis(2_500) {
+        assert_eq!(exec(&["check", "live"]), Some(0), "live at first");
+    }
     assert_eq!(exec(&["check", "started"]), Some(0), "no --started-after: started at once");
     if started.elapsed() < Duration::from_millis(1_000) {
         assert_eq!(exec(&["check", "ready"]), Some(1), "not ready before --ready-after");

@@ -57,7 +57,12 @@ impl ResizeConditions {
     pub fn to_conditions(&self) -> Vec<PodCondition> {
         let mut out = Vec::new();
         if let Some((reason, message)) = &self.pending {
-            out.push(PodCondition::new(POD_RESIZE_PENDING, ConditionStatus::True, reason, message));
+            out.push(PodCondition::new(
+                POD_RESIZE_PENDING,
+                ConditionStatus::True,
+                reason.clone(),
+                message.clone(),
+            ));
         }
         if self.in_progress {
             out.push(PodCondition::new(POD_RESIZE_IN_PROGRESS, ConditionStatus::True, "", ""));

@@ -5,6 +5,7 @@
 //! The conditions read the API container statuses; a missing list (`None`) is Go's nil slice, which
 //! the condition functions tell apart from an empty one.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
@@ -71,25 +72,31 @@ impl ConditionStatus {
 pub struct PodCondition {
     /// `type`: one of the constants above, or a readiness gate's condition type.
     #[serde(rename = "type")]
-    pub condition_type: String,
+    pub condition_type: Cow<'static, str>,
     /// `status`.
     pub status: ConditionStatus,
     /// `reason` ("" if none).
     #[serde(default)]
-    pub reason: String,
+    pub reason: Cow<'static, str>,
     /// `message` ("" if none).
     #[serde(default)]
-    pub message: String,
+    pub message: Cow<'static, str>,
 }
 
 impl PodCondition {
-    /// A condition with this type, status, reason and message.
-    pub fn new(condition_type: &str, status: ConditionStatus, reason: &str, message: &str) -> PodCondition {
+    /// A condition with this type, status, reason and message (the kubelet's own words are static
+    /// and not copied: a status report of a stable pod builds its conditions without allocating).
+    pub fn new(
+        condition_type: impl Into<Cow<'static, str>>,
+        status: ConditionStatus,
+        reason: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> PodCondition {
         PodCondition {
-            condition_type: condition_type.to_string(),
+            condition_type: condition_type.into(),
             status,
-            reason: reason.to_string(),
-            message: message.to_string(),
+            reason: reason.into(),
+            message: message.into(),
         }
     }
 }
@@ -147,7 +154,7 @@ pub fn generate_containers_ready_condition(
     if message.is_empty() {
         PodCondition::new(CONTAINERS_READY, ConditionStatus::True, "", "")
     } else {
-        PodCondition::new(CONTAINERS_READY, ConditionStatus::False, CONTAINERS_NOT_READY, &message)
+        PodCondition::new(CONTAINERS_READY, ConditionStatus::False, CONTAINERS_NOT_READY, message)
     }
 }
 
@@ -168,7 +175,7 @@ fn unready_message(unknown: &[&str], what: &str, others: &[&str]) -> String {
 
 /// `generateContainersReadyConditionForTerminalPhase` (and the Ready one): False, PodFailed or
 /// PodCompleted.
-fn terminal_condition(condition_type: &str, phase: PodPhase) -> PodCondition {
+fn terminal_condition(condition_type: &'static str, phase: PodPhase) -> PodCondition {
     let reason = match phase {
         PodPhase::Failed => condition_reason::POD_FAILED,
         PodPhase::Succeeded => condition_reason::POD_COMPLETED,
@@ -187,7 +194,7 @@ pub fn generate_pod_ready_condition(
 ) -> PodCondition {
     let containers_ready = generate_containers_ready_condition(pod, statuses, phase);
     if containers_ready.status != ConditionStatus::True {
-        return PodCondition { condition_type: READY.to_string(), ..containers_ready };
+        return PodCondition { condition_type: READY.into(), ..containers_ready };
     }
     let mut unready = Vec::new();
     for gate in readiness_gates {
@@ -205,12 +212,7 @@ pub fn generate_pod_ready_condition(
         PodCondition::new(READY, ConditionStatus::True, "", "")
     } else {
         let message = unready.join(", ");
-        PodCondition::new(
-            READY,
-            ConditionStatus::False,
-            condition_reason::READINESS_GATES_NOT_READY,
-            &message,
-        )
+        PodCondition::new(READY, ConditionStatus::False, condition_reason::READINESS_GATES_NOT_READY, message)
     }
 }
 
@@ -256,7 +258,7 @@ pub fn generate_pod_initialized_condition(
     if message.is_empty() {
         PodCondition::new(INITIALIZED, ConditionStatus::True, "", "")
     } else {
-        PodCondition::new(INITIALIZED, ConditionStatus::False, CONTAINERS_NOT_INITIALIZED, &message)
+        PodCondition::new(INITIALIZED, ConditionStatus::False, CONTAINERS_NOT_INITIALIZED, message)
     }
 }
 

@@ -75,7 +75,7 @@ pub fn generate_all_containers_restarting_condition(
     old: Option<&PodStatusReport>,
     phase: PodPhase,
 ) -> PodCondition {
-    let condition = |status, reason: &str, message: &str| {
+    let condition = |status, reason: &'static str, message: &'static str| {
         PodCondition::new(ALL_CONTAINERS_RESTARTING, status, reason, message)
     };
     match phase {
