@@ -430,9 +430,7 @@ impl Containerd {
     fn list_pod_sandbox(&mut self, pod_uid: Option<&str>) -> SandboxList {
         match pod_uid {
             None => self.records.sandbox_listing(sandbox_info),
-            Some(_) => {
-                self.sandboxes().filter(|s| matches_pod(s.pod.as_ref(), pod_uid)).map(sandbox_info).collect()
-            }
+            Some(uid) => self.records.pod_sandboxes(uid).map(sandbox_info).collect(),
         }
     }
 
@@ -441,11 +439,7 @@ impl Containerd {
     fn list_containers(&mut self, pod_uid: Option<&str>) -> ContainerList {
         match pod_uid {
             None => self.records.container_listing(container_info),
-            Some(_) => self
-                .containers()
-                .filter(|c| matches_pod(c.pod.as_ref(), pod_uid))
-                .map(container_info)
-                .collect(),
+            Some(uid) => self.records.pod_containers(uid).map(container_info).collect(),
         }
     }
 
@@ -466,7 +460,7 @@ impl Containerd {
         }
         let id = self.next_id("sandbox");
         let ip = if config.host_network { String::new() } else { self.next_ip() };
-        self.records.sandboxes_mut().push(SandboxRecord {
+        self.records.push_sandbox(SandboxRecord {
             pod: Some(config.pod),
             status: SandboxStatus {
                 id: id.clone(),
@@ -504,8 +498,8 @@ impl Containerd {
     /// `RemovePodSandbox`: removes the sandbox and every container in it, killing what still runs
     /// (containerd stops a ready sandbox before removing it). Idempotent.
     fn remove_pod_sandbox(&mut self, sandbox_id: &str) -> CriOutcome {
-        self.records.containers_mut().retain(|c| c.status.sandbox_id != sandbox_id);
-        self.records.sandboxes_mut().retain(|s| s.status.id != sandbox_id);
+        self.records.retain_containers(|c| c.status.sandbox_id != sandbox_id);
+        self.records.retain_sandboxes(|s| s.status.id != sandbox_id);
         CriOutcome::at_once(CriReply::Ok)
     }
 
@@ -583,7 +577,7 @@ impl Containerd {
             None => Workload::from_command_with_health(&config.command, &config.args),
         };
         let id = self.next_id("container");
-        self.records.containers_mut().push(ContainerRecord {
+        self.records.push_container(ContainerRecord {
             pod: Some(config.pod),
             status: ContainerStatus {
                 id: id.clone(),
@@ -710,7 +704,7 @@ impl Containerd {
     /// `RemoveContainer`: removes a container, forcibly stopping it first if it runs (containerd
     /// 1.6 `RemoveContainer` stops a running container with a timeout of 0: SIGKILL). Idempotent.
     fn remove_container(&mut self, container_id: &str) -> CriOutcome {
-        self.records.containers_mut().retain(|c| c.status.id != container_id);
+        self.records.retain_containers(|c| c.status.id != container_id);
         CriOutcome::at_once(CriReply::Ok)
     }
 
@@ -871,7 +865,7 @@ impl Containerd {
     /// tests; returns its id.
     pub fn add_foreign_container(&mut self, now: Millis, name: &str) -> String {
         let id = self.next_id("container");
-        self.records.containers_mut().push(ContainerRecord {
+        self.records.push_container(ContainerRecord {
             pod: None,
             status: ContainerStatus {
                 id: id.clone(),
@@ -906,7 +900,7 @@ impl Containerd {
         let state = if ready { SandboxState::Ready } else { SandboxState::NotReady };
         let status =
             SandboxStatus { id: id.to_string(), state, attempt, ip, host_network: false, created_at: now };
-        self.records.sandboxes_mut().push(SandboxRecord { pod: Some(pod), status, pause_alive: ready });
+        self.records.push_sandbox(SandboxRecord { pod: Some(pod), status, pause_alive: ready });
     }
 
     /// Adds a container an earlier kubelet made, at `now`, after every container added before it. A
@@ -948,7 +942,7 @@ impl Containerd {
         if let (true, Workload::ExitAfter { after, code }) = (running, record.workload) {
             timers.push((now.saturating_add(after), record.process_exit(code, "")));
         }
-        self.records.containers_mut().push(record);
+        self.records.push_container(record);
     }
 
     /// From now on, pulls of `image` fail as `failure` says (replacing what the registry said). No-op
@@ -1008,12 +1002,12 @@ impl Containerd {
 
     /// One sandbox.
     pub fn sandbox(&self, sandbox_id: &str) -> Option<&SandboxRecord> {
-        self.records.sandboxes().iter().find(|s| s.status.id == sandbox_id)
+        self.records.sandbox(sandbox_id)
     }
 
     /// One container.
     pub fn container(&self, container_id: &str) -> Option<&ContainerRecord> {
-        self.records.containers().iter().find(|c| c.status.id == container_id)
+        self.records.container(container_id)
     }
 
     /// Whether the image is in the node's image store.
@@ -1029,11 +1023,11 @@ impl Containerd {
     // --- internals ---
 
     fn sandbox_mut(&mut self, sandbox_id: &str) -> Option<&mut SandboxRecord> {
-        self.records.sandboxes_mut().iter_mut().find(|s| s.status.id == sandbox_id)
+        self.records.sandbox_mut(sandbox_id)
     }
 
     fn container_mut(&mut self, container_id: &str) -> Option<&mut ContainerRecord> {
-        self.records.containers_mut().iter_mut().find(|c| c.status.id == container_id)
+        self.records.container_mut(container_id)
     }
 
     /// Present in the store, or a pull of it has landed by `now` (its timer may not have fired yet).
@@ -1051,14 +1045,6 @@ impl Containerd {
         let k = self.ips_allocated;
         self.ips_allocated += 1;
         format!("10.88.{}.{}", (k / 253) % 256, 2 + k % 253)
-    }
-}
-
-/// Whether an object with these pod labels passes a pod UID filter.
-fn matches_pod(pod: Option<&PodRef>, pod_uid: Option<&str>) -> bool {
-    match pod_uid {
-        None => true,
-        Some(uid) => pod.is_some_and(|p| p.uid == uid),
     }
 }
 
