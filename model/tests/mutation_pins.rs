@@ -724,3 +724,219 @@ fn a_created_event_answered_not_found_is_dropped() {
     assert!(matches!(recorder.on_reply(WriteResult::NotFound), AfterReply::Done));
     assert_eq!(recorder.dropped(), 1);
 }
+
+// ---- Survivors of sample D (`--shard 24/32`) ----------------------------------------------------
+
+/// Mutant `model/src/manifest.rs:453:42: replace && with || in validate_restart_policy`: only an INIT
+/// container whose restartPolicy is Always is a sidecar. A regular container with `restartPolicy:
+/// Always` and a rule is read with ContainerRestartRules on and RestartAllContainersOnContainerExits
+/// off (the rule against rules applies to restartable init containers only), and so is an init
+/// container whose own policy is Never.
+#[test]
+fn restart_rules_of_containers_that_are_not_sidecars_are_read_with_restart_all_off() {
+    let rules = serde_json::json!([{"action": "Restart", "exitCodes": {"operator": "In", "values": [42]}}]);
+    let json = serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {
+            "initContainers": [{
+                "name": "setup", "image": "i:1", "restartPolicy": "Never", "restartPolicyRules": rules
+            }],
+            "containers": [{"name": "app", "image": "app:1", "restartPolicy": "Always", "restartPolicyRules": rules}]
+        }
+    });
+    let manifest: PodManifest = serde_json::from_value(json).unwrap();
+    let gates = FeatureGates { restart_all_containers_on_container_exits: false, ..FeatureGates::default() };
+    let pod = manifest.into_pod_with(&gates).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pod.spec.containers[0].restart_policy_rules.len(), 1);
+    assert_eq!(pod.spec.init_containers[0].restart_policy_rules.len(), 1);
+}
+
+/// Mutant `model/src/runtime.rs:161:9: replace ContainerProbes::is_empty -> bool with true`: the
+/// liveness, startup and readiness results are three managers (prober_manager.go), so
+/// `StopLivenessAndStartup` at the start of a pod's termination removes the liveness result of its
+/// container and leaves the readiness result as it was (the container stays ready while it is being
+/// stopped). Here the stop fails, so the pod stays terminating.
+#[test]
+fn stopping_the_liveness_worker_keeps_the_readiness_result() {
+    use podsim_model::pod::Probe as ProbeSpec;
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.liveness_probe = Some(ProbeSpec::exec(&["workload", "check", "live"]));
+    let mut ready = ProbeSpec::exec(&["workload", "check", "ready"]);
+    ready.period_seconds = 20;
+    c.readiness_probe = Some(ready);
+    p.spec.containers.push(c);
+    w.create_pod(p);
+    w.run_for(60_000);
+    let id = w.instances("uid-web", "app")[0].id.clone();
+    let results = w.kubelet.probe_results();
+    assert_eq!(results.liveness(&id), Some(ProbeResult::Success));
+    assert_eq!(results.readiness(&id), Some(ProbeResult::Success));
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    // Checked as soon as the termination begins (a readiness probe every 20 s would set the result
+    // again).
+    let terminating =
+        |w: &World| w.kubelet.workers().any(|(uid, s)| uid == "uid-web" && s == WorkerState::Terminating);
+    let limit = w.now + 5_000;
+    while !terminating(&w) {
+        assert!(w.now < limit, "the pod is terminating by now");
+        w.run_for(1);
+    }
+    let results = w.kubelet.probe_results();
+    assert_eq!(results.liveness(&id), None, "the liveness worker stopped, its result is gone");
+    assert_eq!(results.readiness(&id), Some(ProbeResult::Success), "the readiness result stays");
+}
+
+/// A pod whose one container `app` asks `cpu` and runs until stopped.
+fn pod_asking_cpu(cpu: &str) -> Pod {
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+    c.resources.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    p.spec.containers.push(c);
+    p
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:255:60: replace && with || in
+/// Kubelet::handle_pod_resources_resize`: `handlePodResourcesResize` weighs the resized pod against
+/// the OTHER active pods of the node (`canResizePod` with the pod removed from the list), not against
+/// its own old allocation. On the 4-cpu node, a pod of 3 cpus resized to 3500m fits, and is resized
+/// in place.
+#[test]
+fn a_resize_is_weighed_against_the_other_pods_only() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("3"));
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"));
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec.containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("3500m").unwrap());
+        r.limits.cpu = Some(Quantity::parse("3500m").unwrap());
+    });
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "the container is resized in place");
+    assert_eq!(w.instances("uid-web", "app").len(), 1, "and not restarted");
+}
+
+/// Mutant `model/src/kubelet/gc.rs:29:8: delete ! in collect_garbage`: `evictSandboxes` removes an
+/// old sandbox once it is not ready and holds no container; a pod with nothing to collect collects
+/// nothing (`gc.old_sandboxes` is not counted).
+#[test]
+fn an_old_sandbox_is_removed_once_it_holds_no_container() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(exiting("app", "app:1", 1));
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert_eq!(w.kubelet.probes().count(Probe::GcOldSandboxes), 0, "nothing to collect yet");
+    // The pause process dies: the sandbox is not ready and its container dies with it.
+    let old = w.sandboxes_of("uid-web")[0].id.clone();
+    for (_, s) in w.rt.sandboxes.iter_mut() {
+        s.state = SandboxState::NotReady;
+    }
+    for (_, c, _) in w.rt.containers.iter_mut().filter(|(_, c, _)| c.sandbox_id == old) {
+        c.state = ContainerState::Exited;
+    }
+    w.run_for(180_000);
+    let sandboxes: Vec<String> = w.sandboxes_of("uid-web").iter().map(|s| s.id.clone()).collect();
+    assert_eq!(sandboxes.len(), 1, "the old sandbox is removed: {sandboxes:?}");
+    assert_ne!(sandboxes[0], old);
+    assert!(w.kubelet.probes().count(Probe::GcOldSandboxes) >= 1);
+}
+
+/// Mutant `model/src/kubelet/kill.rs:173:43: replace && with || in Kubelet::kill_pod`:
+/// `terminate.kill_running` counts a termination that stops running containers; a pod whose
+/// containers all finished before it is torn down stops none.
+#[test]
+fn a_pod_torn_down_after_its_containers_finished_kills_nothing_running() {
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec.restart_policy = RestartPolicy::Never;
+    p.spec.containers.push(exiting("app", "app:1", 0));
+    w.create_pod(p);
+    w.run_for(30_000);
+    w.delete_pod("uid-job");
+    w.run_for(30_000);
+    assert!(w.api.released.contains("uid-job"));
+    assert_eq!(w.kubelet.probes().count(Probe::TerminateKillRunning), 0);
+    // A running pod's deletion does count it.
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    w.delete_pod("uid-web");
+    w.run_for(30_000);
+    assert_eq!(w.kubelet.probes().count(Probe::TerminateKillRunning), 1);
+}
+
+/// A pod whose container has a liveness probe on TCP port `port` (a name).
+fn manifest_with_port_name(port: &str) -> PodManifest {
+    let json = serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"containers": [{
+            "name": "app", "image": "app:1", "livenessProbe": {"tcpSocket": {"port": port}}
+        }]}
+    });
+    serde_json::from_value(json).unwrap()
+}
+
+/// Mutant `model/src/manifest/probe.rs:225:9: replace && with || in is_port_name`: apimachinery's
+/// `TestIsValidPortName` (validation_test.go, read_file id 152336943), every good and bad value,
+/// as the port name of a probe.
+#[test]
+fn is_valid_port_name_cases() {
+    for good in ["telnet", "re-mail-ck", "pop3", "a", "a-1", "1-a", "a-1-b-2-c", "1-a-2-b-3"] {
+        assert!(manifest_with_port_name(good).into_pod().is_ok(), "{good:?} is a port name");
+    }
+    let sixteen = "a".repeat(16);
+    let bad = [
+        "longerthan15characters",
+        "",
+        &sixteen,
+        "12345",
+        "1-2-3-4",
+        "-begin",
+        "end-",
+        "two--hyphens",
+        "whois++",
+    ];
+    for bad in bad {
+        let err = manifest_with_port_name(bad).into_pod().expect_err(bad).to_string();
+        assert!(err.contains("livenessProbe.tcpSocket.port"), "{bad:?}: {err}");
+    }
+}
+
+/// Mutant `model/src/pod/qos.rs:59:104: replace != with == in get_pod_qos`: `TestComputePodQOS`'s
+/// case "best-effort-hugepages" (qos_test.go, read_file id 3889081767) without the hugepages podsim
+/// does not model: requests and limits of zero cpu and memory are BestEffort (`GetPodQOS` counts a
+/// quantity only when it is above zero).
+#[test]
+fn zero_requests_and_limits_are_best_effort() {
+    let mut p = Pod::new("best-effort-hugepages", "uid", NODE);
+    let mut c = Container::new("best-effort", "i:1");
+    let zero = || Some(Quantity::parse("0").unwrap());
+    c.resources.requests.cpu = zero();
+    c.resources.requests.memory = zero();
+    c.resources.limits.cpu = zero();
+    c.resources.limits.memory = zero();
+    p.spec.containers.push(c);
+    assert_eq!(podsim_model::pod::get_pod_qos(&p), podsim_model::pod::QosClass::BestEffort);
+}
+
+/// Mutant `model/src/pod/resources.rs:129:28: replace > with == in suffix_scale`: podsim reads decimal
+/// exponents up to 27 either way (`1e-27` is below a nano-unit and rounds up to one, as
+/// resource.Quantity rounds a value below its nano scale up; `0e27` is zero), and refuses larger ones
+/// (its documented limit, `MAX_EXPONENT`).
+#[test]
+fn a_quantity_with_an_exponent_of_27_is_read_and_28_is_refused() {
+    let tiny = Quantity::parse("1e-27").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tiny.milli_value(), 1, "one nano-unit rounds up to one milli-unit");
+    assert_eq!(Quantity::parse("0e27").map(|q| q.value()), Ok(0));
+    assert!(Quantity::parse("1e-28").is_err());
+    assert!(Quantity::parse("0e28").is_err());
+}
