@@ -940,3 +940,37 @@ fn a_quantity_with_an_exponent_of_27_is_read_and_28_is_refused() {
     assert!(Quantity::parse("1e-28").is_err());
     assert!(Quantity::parse("0e28").is_err());
 }
+
+/// Mutant `model/src/kubelet/kill.rs:313:36: replace + with * in Kubelet::progress_kills`: a sidecar
+/// whose preStop hook ended waits for its turn (the regular containers stopped) at most the rest
+/// of its grace period (`killContainer`: the hook's whole seconds come off the grace period, then
+/// `waitForTurn`). Here the regular container's stop fails, so its turn never comes: the sidecar is
+/// stopped when the grace period of 30 s runs out, with the minimum grace period of 2 s.
+#[test]
+fn a_sidecar_whose_turn_never_comes_is_stopped_when_its_grace_period_ends() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut sidecar = Container::new("proxy", "proxy:1");
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    sidecar.lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 2 });
+    p.spec.init_containers.push(sidecar);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "proxy") && w.running("uid-web", "app"));
+    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
+    let stops_of_proxy = |w: &World| {
+        w.rt.calls
+            .iter()
+            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(25_000);
+    assert_eq!(stops_of_proxy(&w), Vec::<String>::new(), "the sidecar waits for its turn");
+    w.run_for(10_000);
+    assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
+}
