@@ -974,3 +974,20 @@ fn a_sidecar_whose_turn_never_comes_is_stopped_when_its_grace_period_ends() {
     w.run_for(10_000);
     assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
 }
+
+/// Mutant `model/src/workload/health.rs:81:14: replace == with != in Health::is_default`: a workload
+/// command without health options has the default health (every check passes at once); any one
+/// option makes it another.
+#[test]
+fn a_workload_without_health_options_has_the_default_health() {
+    use podsim_model::workload::{Check, Workload};
+    let words = |text: &str| text.split(' ').map(str::to_string).collect::<Vec<_>>();
+    let health = |text: &str| Workload::parse_with_health(&words(text), &[]).map(|(_, h)| h).unwrap();
+    let plain = health("workload run");
+    assert!(plain.is_default());
+    assert!(Check::ALL.iter().all(|&c| plain.passes(c, 0)), "every check passes at once");
+    for option in ["--ready-after", "--started-after", "--unhealthy-after"] {
+        let h = health(&format!("workload run {option} 5s"));
+        assert!(!h.is_default(), "{option} is not the default health");
+    }
+}
