@@ -991,3 +991,45 @@ fn a_workload_without_health_options_has_the_default_health() {
         assert!(!h.is_default(), "{option} is not the default health");
     }
 }
+
+// ---- Survivors of sample E (`--shard 4/32`) -----------------------------------------------------
+
+/// Mutant `model/src/manifest.rs:275:36: delete ! in PodManifest::into_pod_with`: a manifest's
+/// `metadata.uid` is the pod's UID; only a manifest without one (or with an empty one) gets
+/// `<namespace>-<name>`.
+#[test]
+fn a_manifest_keeps_its_uid_and_one_without_gets_namespace_and_name() {
+    let read = |metadata: serde_json::Value| {
+        let json = serde_json::json!({
+            "metadata": metadata,
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]}
+        });
+        serde_json::from_value::<PodManifest>(json).unwrap().into_pod().unwrap().uid
+    };
+    assert_eq!(read(serde_json::json!({"name": "web", "uid": "uid-web"})), "uid-web");
+    assert_eq!(read(serde_json::json!({"name": "web"})), "default-web");
+    assert_eq!(read(serde_json::json!({"name": "web", "namespace": "shop", "uid": ""})), "shop-web");
+}
+
+/// Mutant `model/src/pod_status_manifest.rs:164:47: replace > with >= in <impl TryFrom<StateS> for
+/// ApiState>::try_from`: a container status's `state` may set ONE of waiting, running and terminated
+/// (v1.ContainerState: "Only one of its members may be specified"); one is read, two are refused.
+#[test]
+fn a_container_status_with_one_state_is_read_and_two_are_refused() {
+    use podsim_model::pod_status_manifest::PodWithStatusManifest;
+    let read = |state: serde_json::Value| {
+        let json = serde_json::json!({
+            "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "app", "state": state}]}
+        });
+        serde_json::from_value::<PodWithStatusManifest>(json).map_err(|e| e.to_string())
+    };
+    let pod = read(serde_json::json!({"running": {}})).unwrap().into_api_pod().unwrap();
+    assert_eq!(pod.statuses[0].state, Some(ContainerStateReport::Running { started_at: 0 }));
+    let terminated = read(serde_json::json!({"terminated": {"exitCode": 3}})).unwrap();
+    let state = terminated.into_api_pod().unwrap().statuses[0].state.clone();
+    assert!(matches!(state, Some(ContainerStateReport::Terminated { exit_code: 3, .. })), "{state:?}");
+    let err = read(serde_json::json!({"running": {}, "terminated": {"exitCode": 0}})).unwrap_err();
+    assert!(err.contains("may not specify more than 1 state type"), "{err}");
+}
