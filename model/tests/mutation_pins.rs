@@ -823,9 +823,10 @@ fn a_resize_is_weighed_against_the_other_pods_only() {
     assert_eq!(w.instances("uid-web", "app").len(), 1, "and not restarted");
 }
 
-/// Mutant `model/src/kubelet/gc.rs:29:8: delete ! in collect_garbage`: `evictSandboxes` removes an
-/// old sandbox once it is not ready and holds no container; a pod with nothing to collect collects
-/// nothing (`gc.old_sandboxes` is not counted).
+/// Mutants `model/src/kubelet/gc.rs:29:8: delete ! in collect_garbage` and
+/// `model/src/kubelet/gc.rs:56:69: replace == with != in evictable_sandboxes`: `evictSandboxes`
+/// removes an old sandbox once it is not ready and holds no container (its last container is removed
+/// first); a pod with nothing to collect collects nothing (`gc.old_sandboxes` is not counted).
 #[test]
 fn an_old_sandbox_is_removed_once_it_holds_no_container() {
     let mut w = World::new();
@@ -842,10 +843,28 @@ fn an_old_sandbox_is_removed_once_it_holds_no_container() {
     for (_, c, _) in w.rt.containers.iter_mut().filter(|(_, c, _)| c.sandbox_id == old) {
         c.state = ContainerState::Exited;
     }
+    let old_containers: Vec<String> =
+        w.rt.containers
+            .iter()
+            .filter(|(_, c, _)| c.sandbox_id == old)
+            .map(|(_, c, _)| c.id.clone())
+            .collect();
     w.run_for(180_000);
     let sandboxes: Vec<String> = w.sandboxes_of("uid-web").iter().map(|s| s.id.clone()).collect();
     assert_eq!(sandboxes.len(), 1, "the old sandbox is removed: {sandboxes:?}");
     assert_ne!(sandboxes[0], old);
+    // evictSandboxes keeps a sandbox that still holds a container: the old sandbox's container is
+    // removed first (model/src/kubelet/gc.rs:56:69, `==` -> `!=`, removed it while it held one).
+    let position = |call: &str| w.rt.calls.iter().position(|c| c == call);
+    let sandbox_removed = position(&format!("RemovePodSandbox {old}")).expect("the old sandbox is removed");
+    for id in &old_containers {
+        let removed = position(&format!("RemoveContainer {id}"));
+        assert!(
+            removed.is_some_and(|at| at < sandbox_removed),
+            "{id} goes before its sandbox: {:?}",
+            w.rt.calls
+        );
+    }
     assert!(w.kubelet.probes().count(Probe::GcOldSandboxes) >= 1);
 }
 
@@ -1032,4 +1051,57 @@ fn a_container_status_with_one_state_is_read_and_two_are_refused() {
     assert!(matches!(state, Some(ContainerStateReport::Terminated { exit_code: 3, .. })), "{state:?}");
     let err = read(serde_json::json!({"running": {}, "terminated": {"exitCode": 0}})).unwrap_err();
     assert!(err.contains("may not specify more than 1 state type"), "{err}");
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:173:29: replace > with >= in can_resize_pod`: a resize
+/// that fills the node exactly fits (the scheduler's fit check refuses only MORE than the node
+/// has left): beside a 1-cpu pod on the 4-cpu node, a 1-cpu pod may grow to 3 cpus.
+#[test]
+fn a_resize_that_fills_the_node_exactly_fits() {
+    let mut w = World::new();
+    let mut other = pod_asking_cpu("1");
+    other.name = "other".into();
+    other.uid = "uid-other".into();
+    w.create_pod(other);
+    w.create_pod(pod_asking_cpu("1"));
+    w.run_for(30_000);
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec.containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("3").unwrap());
+        r.limits.cpu = Some(Quantity::parse("3").unwrap());
+    });
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
+
+/// Mutant `model/src/kubelet/kill.rs:233:33: replace + with * in Kubelet::stop_containers`: a sidecar
+/// without a preStop hook waits for its turn at most its whole grace period (`waitForTurn` with the
+/// grace period); here the regular container's stop fails, so the turn never comes, and the sidecar
+/// is stopped 30 s after the kill began, with the minimum grace period of 2 s.
+#[test]
+fn a_sidecar_without_a_hook_whose_turn_never_comes_is_stopped_after_its_grace_period() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut sidecar = Container::new("proxy", "proxy:1");
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    p.spec.init_containers.push(sidecar);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
+    let stops_of_proxy = |w: &World| {
+        w.rt.calls
+            .iter()
+            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(25_000);
+    assert_eq!(stops_of_proxy(&w), Vec::<String>::new(), "the sidecar waits for its turn");
+    w.run_for(10_000);
+    assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
 }
