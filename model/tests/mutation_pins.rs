@@ -1105,3 +1105,37 @@ fn a_sidecar_without_a_hook_whose_turn_never_comes_is_stopped_after_its_grace_pe
     w.run_for(10_000);
     assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
 }
+
+/// Mutant `model/src/kubelet/prober.rs:159:50: replace < with == in Kubelet::start_probe_worker`:
+/// `worker.run` waits a random part of the probe period before its first probe only while the
+/// kubelet started less than a period ago ("If kubelet restarted the probes could be started in
+/// rapid succession"); a worker started later probes at once.
+#[test]
+fn only_a_probe_worker_started_soon_after_the_kubelet_waits_a_random_part_of_its_period() {
+    use podsim_model::io::Timer;
+    use podsim_model::pod::Probe as ProbeSpec;
+    let probed = |name: &str, uid: &str| {
+        let mut p = Pod::new(name, uid, NODE);
+        let mut c = Container::new("app", "app:1");
+        let mut probe = ProbeSpec::exec(&["workload", "check", "live"]);
+        probe.period_seconds = 10;
+        c.liveness_probe = Some(probe);
+        p.spec.containers.push(c);
+        p
+    };
+    let mut w = World::new();
+    w.jitter = (1, 2);
+    w.create_pod(probed("early", "uid-early"));
+    w.run_for(60_000);
+    w.create_pod(probed("late", "uid-late"));
+    w.run_for(30_000);
+    let random_first_probes: Vec<(String, u64)> = w
+        .timers
+        .iter()
+        .filter_map(|(_, timer, _, drawn)| match timer {
+            Timer::Probe { pod_uid, .. } => Some((pod_uid.clone(), *drawn)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(random_first_probes, vec![("uid-early".to_string(), 5_000)]);
+}
