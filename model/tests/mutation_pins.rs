@@ -1139,3 +1139,44 @@ fn only_a_probe_worker_started_soon_after_the_kubelet_waits_a_random_part_of_its
         .collect();
     assert_eq!(random_first_probes, vec![("uid-early".to_string(), 5_000)]);
 }
+
+/// Mutant `model/src/kubelet/terminated.rs:86:9: replace Kubelet::on_data_dir_removed with ()`: a
+/// deleted pod whose data directory the node fails to remove is not released (the sync fails, and
+/// is tried again) until the removal succeeds; then nothing of it is left.
+#[test]
+fn a_pod_whose_data_directory_cannot_be_removed_is_released_only_once_it_is() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    w.node.stuck_data_dirs.insert("uid-web".into());
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(!w.api.released.contains("uid-web"), "not released while its directory stays");
+    assert!(w.kubelet.probes().count(Probe::SyncFailRemoveDataDir) > 0);
+    w.node.stuck_data_dirs.clear();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "released once the directory is gone");
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new());
+}
+
+/// Mutant `model/src/pod/lifecycle.rs:89:5: replace invalid_handler_message -> String with
+/// String::new()`: `HandlerRunner.Run`'s message for a hook the kubelet cannot run (a tcpSocket hook).
+#[test]
+fn a_tcp_socket_hook_is_an_invalid_handler() {
+    use podsim_model::pod::{invalid_handler_message, LifecycleHandler};
+    let hook = LifecycleHandler::TcpSocket { port: "8080".into() };
+    assert_eq!(invalid_handler_message(&hook), "Cannot run handler: invalid handler: tcpSocket");
+}
+
+/// Mutants `model/src/pod/resources.rs:29:9: replace Quantity::as_str -> &str with ""` and
+/// `model/src/pod/resources.rs:111:9: delete match arm "Pi" in suffix_scale`: a quantity keeps its
+/// text, and `Pi` is 2^50 (resource.Quantity's binary suffixes Ki to Ei).
+#[test]
+fn a_quantity_keeps_its_text_and_reads_pebibytes() {
+    let q = Quantity::parse("1Pi").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(q.as_str(), "1Pi");
+    assert_eq!(q.value(), 1 << 50);
+    assert_eq!(Quantity::parse("100m").unwrap().as_str(), "100m");
+}
