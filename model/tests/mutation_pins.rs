@@ -1180,3 +1180,37 @@ fn a_quantity_keeps_its_text_and_reads_pebibytes() {
     assert_eq!(q.value(), 1 << 50);
     assert_eq!(Quantity::parse("100m").unwrap().as_str(), "100m");
 }
+
+/// Mutant `model/src/status/restart_all.rs:65:39: replace == with != in should_restart_all`:
+/// `ShouldAllContainersRestart` reads the old API status too: a container whose old status shows an
+/// exit matching a RestartAllContainers rule restarts them all; an exit matching a plain Restart rule
+/// does not (the runtime holds no instance here).
+#[test]
+fn only_an_old_exit_matching_a_restart_all_rule_restarts_all_containers() {
+    use podsim_model::status::restart_all::should_restart_all;
+    use podsim_model::PodStatusReport;
+    let pod_with_rule = |action: RestartRuleAction| {
+        let mut p = Pod::new("web", "uid-web", NODE);
+        let mut c = Container::new("app", "app:1");
+        c.restart_policy = Some(RestartPolicy::Never);
+        c.restart_policy_rules.push(ContainerRestartRule {
+            action,
+            exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+        });
+        p.spec.containers.push(c);
+        p
+    };
+    let old = PodStatusReport {
+        container_statuses: vec![ContainerStatusReport {
+            name: "app".into(),
+            state: ContainerStateReport::terminated(42, "Error"),
+            ..ContainerStatusReport::default()
+        }],
+        ..PodStatusReport::default()
+    };
+    let runtime = RuntimePodStatus::default();
+    let all = pod_with_rule(RestartRuleAction::RestartAllContainers);
+    assert!(should_restart_all(&all, &runtime, Some(&old)));
+    let one = pod_with_rule(RestartRuleAction::Restart);
+    assert!(!should_restart_all(&one, &runtime, Some(&old)));
+}
