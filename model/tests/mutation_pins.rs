@@ -3,7 +3,13 @@
 //! `Backoff::expired`, `2 * max` -> `2 + max` in `Backoff::new`). The tests after them are one per
 //! survivor of three 1-in-32 samples of model/'s mutants (BENCHMARKS.md, "Mutation score"), each doc
 //! comment naming the function (and the kubelet function it mirrors) whose mutant it catches; each was
-//! checked to fail on its mutant by re-running cargo-mutants on it.
+//! checked to fail on its mutant by re-running cargo-mutants on it. The sections "Survivors of sample
+//! D" and "... E" at the end hold one test per tier-1 survivor of two more samples (`--shard 24/32` and
+//! `--shard 4/32` at 0e24b85), each doc comment naming its mutant as cargo-mutants names it; each was
+//! checked by applying the mutation by hand and seeing the test fail (D's first nine also by
+//! cargo-mutants). Ported Go cases: apimachinery's `TestIsValidPortName` (validation_test.go, read_file
+//! id 152336943) and one case of `TestComputePodQOS` (qos_test.go, id 3889081767, with pod-level
+//! resources: Kubernetes 1.32 and later).
 //!
 //! Two named survivors are equivalent in podsim's model, and the tests below pin the behaviour around
 //! them all the same:
