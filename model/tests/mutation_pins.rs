@@ -1220,3 +1220,33 @@ fn only_an_old_exit_matching_a_restart_all_rule_restarts_all_containers() {
     let one = pod_with_rule(RestartRuleAction::Restart);
     assert!(!should_restart_all(&one, &runtime, Some(&old)));
 }
+
+// ---- Survivors of sample F (`--shard 12/32`, the first ones, taken before its end) -----------------
+
+/// Mutant `model/src/backoff.rs:37:9: replace Jitter::per_mille -> u32 with 0`: a jitter factor
+/// reports its thousandths (wait.Jitter's factor 0.5 is 500), consistent with the largest extra delay.
+#[test]
+fn a_jitter_factor_reports_its_thousandths() {
+    use podsim_model::backoff::Jitter;
+    assert_eq!(
+        (Jitter::NONE.per_mille(), Jitter::HALF.per_mille(), Jitter::FULL.per_mille()),
+        (0, 500, 1_000)
+    );
+    assert_eq!(Jitter::HALF.max_extra(10_000), 10_000 * u64::from(Jitter::HALF.per_mille()) / 1_000);
+}
+
+/// Mutant `model/src/kubelet/mod.rs:224:9: replace Kubelet::last_status -> Option<&PodStatusReport>
+/// with Some(Box::leak(Box::new(Default::default())))`: the kubelet has no status of a pod it never
+/// ran, and the last one it reported of a pod it runs.
+#[test]
+fn a_kubelet_reports_the_last_status_of_the_pods_it_runs_only() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.kubelet.last_status("uid-other").is_none());
+    let last = w.kubelet.last_status("uid-web").expect("a status of the pod it runs");
+    assert_eq!(last.phase, PodPhase::Running);
+    assert_eq!(Some(last), w.api.statuses.get("uid-web"), "the one the API server holds");
+}
