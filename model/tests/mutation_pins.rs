@@ -1250,3 +1250,25 @@ fn a_kubelet_reports_the_last_status_of_the_pods_it_runs_only() {
     assert_eq!(last.phase, PodPhase::Running);
     assert_eq!(Some(last), w.api.statuses.get("uid-web"), "the one the API server holds");
 }
+
+/// Mutant `model/src/pod_status_manifest.rs:273:52: replace != with == in
+/// PodWithStatusManifest::into_api_pod`: a pod-with-status manifest of `kind: Pod` is read, another
+/// kind is refused.
+#[test]
+fn a_pod_with_status_manifest_must_be_of_kind_pod() {
+    use podsim_model::pod_status_manifest::PodWithStatusManifest;
+    let read = |kind: &str| {
+        let json = serde_json::json!({
+            "apiVersion": "v1", "kind": kind,
+            "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]}
+        });
+        serde_json::from_value::<PodWithStatusManifest>(json)
+            .unwrap()
+            .into_api_pod()
+            .map_err(|e| e.to_string())
+    };
+    assert!(read("Pod").is_ok());
+    let err = read("Deployment").unwrap_err();
+    assert!(err.contains("kind") && err.contains("Deployment"), "{err}");
+}
