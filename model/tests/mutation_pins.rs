@@ -3,7 +3,13 @@
 //! `Backoff::expired`, `2 * max` -> `2 + max` in `Backoff::new`). The tests after them are one per
 //! survivor of three 1-in-32 samples of model/'s mutants (BENCHMARKS.md, "Mutation score"), each doc
 //! comment naming the function (and the kubelet function it mirrors) whose mutant it catches; each was
-//! checked to fail on its mutant by re-running cargo-mutants on it.
+//! checked to fail on its mutant by re-running cargo-mutants on it. The sections "Survivors of sample
+//! D" and "... E" at the end hold one test per tier-1 survivor of two more samples (`--shard 24/32` and
+//! `--shard 4/32` at 0e24b85), each doc comment naming its mutant as cargo-mutants names it; each was
+//! checked by applying the mutation by hand and seeing the test fail (D's first nine also by
+//! cargo-mutants). Ported Go cases: apimachinery's `TestIsValidPortName` (validation_test.go, read_file
+//! id 152336943) and one case of `TestComputePodQOS` (qos_test.go, id 3889081767, with pod-level
+//! resources: Kubernetes 1.32 and later).
 //!
 //! Two named survivors are equivalent in podsim's model, and the tests below pin the behaviour around
 //! them all the same:
@@ -723,4 +729,546 @@ fn a_created_event_answered_not_found_is_dropped() {
     assert!(matches!(write, SinkWrite::Create(_)), "{write:?}");
     assert!(matches!(recorder.on_reply(WriteResult::NotFound), AfterReply::Done));
     assert_eq!(recorder.dropped(), 1);
+}
+
+// ---- Survivors of sample D (`--shard 24/32`) ----------------------------------------------------
+
+/// Mutant `model/src/manifest.rs:453:42: replace && with || in validate_restart_policy`: only an INIT
+/// container whose restartPolicy is Always is a sidecar. A regular container with `restartPolicy:
+/// Always` and a rule is read with ContainerRestartRules on and RestartAllContainersOnContainerExits
+/// off (the rule against rules applies to restartable init containers only), and so is an init
+/// container whose own policy is Never.
+#[test]
+fn restart_rules_of_containers_that_are_not_sidecars_are_read_with_restart_all_off() {
+    let rules = serde_json::json!([{"action": "Restart", "exitCodes": {"operator": "In", "values": [42]}}]);
+    let json = serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {
+            "initContainers": [{
+                "name": "setup", "image": "i:1", "restartPolicy": "Never", "restartPolicyRules": rules
+            }],
+            "containers": [{"name": "app", "image": "app:1", "restartPolicy": "Always", "restartPolicyRules": rules}]
+        }
+    });
+    let manifest: PodManifest = serde_json::from_value(json).unwrap();
+    let gates = FeatureGates { restart_all_containers_on_container_exits: false, ..FeatureGates::default() };
+    let pod = manifest.into_pod_with(&gates).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(pod.spec.containers[0].restart_policy_rules.len(), 1);
+    assert_eq!(pod.spec.init_containers[0].restart_policy_rules.len(), 1);
+}
+
+/// Mutant `model/src/runtime.rs:161:9: replace ContainerProbes::is_empty -> bool with true`: the
+/// liveness, startup and readiness results are three managers (prober_manager.go), so
+/// `StopLivenessAndStartup` at the start of a pod's termination removes the liveness result of its
+/// container and leaves the readiness result as it was (the container stays ready while it is being
+/// stopped). Here the stop fails, so the pod stays terminating.
+#[test]
+fn stopping_the_liveness_worker_keeps_the_readiness_result() {
+    use podsim_model::pod::Probe as ProbeSpec;
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.liveness_probe = Some(ProbeSpec::exec(&["workload", "check", "live"]));
+    let mut ready = ProbeSpec::exec(&["workload", "check", "ready"]);
+    ready.period_seconds = 20;
+    c.readiness_probe = Some(ready);
+    p.spec.containers.push(c);
+    w.create_pod(p);
+    w.run_for(60_000);
+    let id = w.instances("uid-web", "app")[0].id.clone();
+    let results = w.kubelet.probe_results();
+    assert_eq!(results.liveness(&id), Some(ProbeResult::Success));
+    assert_eq!(results.readiness(&id), Some(ProbeResult::Success));
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    // Checked as soon as the termination begins (a readiness probe every 20 s would set the result
+    // again).
+    let terminating =
+        |w: &World| w.kubelet.workers().any(|(uid, s)| uid == "uid-web" && s == WorkerState::Terminating);
+    let limit = w.now + 5_000;
+    while !terminating(&w) {
+        assert!(w.now < limit, "the pod is terminating by now");
+        w.run_for(1);
+    }
+    let results = w.kubelet.probe_results();
+    assert_eq!(results.liveness(&id), None, "the liveness worker stopped, its result is gone");
+    assert_eq!(results.readiness(&id), Some(ProbeResult::Success), "the readiness result stays");
+}
+
+/// A pod whose one container `app` asks `cpu` and runs until stopped.
+fn pod_asking_cpu(cpu: &str) -> Pod {
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+    c.resources.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    p.spec.containers.push(c);
+    p
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:255:60: replace && with || in
+/// Kubelet::handle_pod_resources_resize`: `handlePodResourcesResize` weighs the resized pod against
+/// the OTHER active pods of the node (`canResizePod` with the pod removed from the list), not against
+/// its own old allocation. On the 4-cpu node, a pod of 3 cpus resized to 3500m fits, and is resized
+/// in place.
+#[test]
+fn a_resize_is_weighed_against_the_other_pods_only() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("3"));
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"));
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec.containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("3500m").unwrap());
+        r.limits.cpu = Some(Quantity::parse("3500m").unwrap());
+    });
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "the container is resized in place");
+    assert_eq!(w.instances("uid-web", "app").len(), 1, "and not restarted");
+}
+
+/// Mutants `model/src/kubelet/gc.rs:29:8: delete ! in collect_garbage` and
+/// `model/src/kubelet/gc.rs:56:69: replace == with != in evictable_sandboxes`: `evictSandboxes`
+/// removes an old sandbox once it is not ready and holds no container (its last container is removed
+/// first); a pod with nothing to collect collects nothing (`gc.old_sandboxes` is not counted).
+#[test]
+fn an_old_sandbox_is_removed_once_it_holds_no_container() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(exiting("app", "app:1", 1));
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert_eq!(w.kubelet.probes().count(Probe::GcOldSandboxes), 0, "nothing to collect yet");
+    // The pause process dies: the sandbox is not ready and its container dies with it.
+    let old = w.sandboxes_of("uid-web")[0].id.clone();
+    for (_, s) in w.rt.sandboxes.iter_mut() {
+        s.state = SandboxState::NotReady;
+    }
+    for (_, c, _) in w.rt.containers.iter_mut().filter(|(_, c, _)| c.sandbox_id == old) {
+        c.state = ContainerState::Exited;
+    }
+    let old_containers: Vec<String> =
+        w.rt.containers
+            .iter()
+            .filter(|(_, c, _)| c.sandbox_id == old)
+            .map(|(_, c, _)| c.id.clone())
+            .collect();
+    w.run_for(180_000);
+    let sandboxes: Vec<String> = w.sandboxes_of("uid-web").iter().map(|s| s.id.clone()).collect();
+    assert_eq!(sandboxes.len(), 1, "the old sandbox is removed: {sandboxes:?}");
+    assert_ne!(sandboxes[0], old);
+    // evictSandboxes keeps a sandbox that still holds a container: the old sandbox's container is
+    // removed first (model/src/kubelet/gc.rs:56:69, `==` -> `!=`, removed it while it held one).
+    let position = |call: &str| w.rt.calls.iter().position(|c| c == call);
+    let sandbox_removed = position(&format!("RemovePodSandbox {old}")).expect("the old sandbox is removed");
+    for id in &old_containers {
+        let removed = position(&format!("RemoveContainer {id}"));
+        assert!(
+            removed.is_some_and(|at| at < sandbox_removed),
+            "{id} goes before its sandbox: {:?}",
+            w.rt.calls
+        );
+    }
+    assert!(w.kubelet.probes().count(Probe::GcOldSandboxes) >= 1);
+}
+
+/// Mutant `model/src/kubelet/kill.rs:173:43: replace && with || in Kubelet::kill_pod`:
+/// `terminate.kill_running` counts a termination that stops running containers; a pod whose
+/// containers all finished before it is torn down stops none.
+#[test]
+fn a_pod_torn_down_after_its_containers_finished_kills_nothing_running() {
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec.restart_policy = RestartPolicy::Never;
+    p.spec.containers.push(exiting("app", "app:1", 0));
+    w.create_pod(p);
+    w.run_for(30_000);
+    w.delete_pod("uid-job");
+    w.run_for(30_000);
+    assert!(w.api.released.contains("uid-job"));
+    assert_eq!(w.kubelet.probes().count(Probe::TerminateKillRunning), 0);
+    // A running pod's deletion does count it.
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    w.delete_pod("uid-web");
+    w.run_for(30_000);
+    assert_eq!(w.kubelet.probes().count(Probe::TerminateKillRunning), 1);
+}
+
+/// A pod whose container has a liveness probe on TCP port `port` (a name).
+fn manifest_with_port_name(port: &str) -> PodManifest {
+    let json = serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"containers": [{
+            "name": "app", "image": "app:1", "livenessProbe": {"tcpSocket": {"port": port}}
+        }]}
+    });
+    serde_json::from_value(json).unwrap()
+}
+
+/// Mutant `model/src/manifest/probe.rs:225:9: replace && with || in is_port_name`: apimachinery's
+/// `TestIsValidPortName` (validation_test.go, read_file id 152336943), every good and bad value,
+/// as the port name of a probe.
+#[test]
+fn is_valid_port_name_cases() {
+    for good in ["telnet", "re-mail-ck", "pop3", "a", "a-1", "1-a", "a-1-b-2-c", "1-a-2-b-3"] {
+        assert!(manifest_with_port_name(good).into_pod().is_ok(), "{good:?} is a port name");
+    }
+    let sixteen = "a".repeat(16);
+    let bad = [
+        "longerthan15characters",
+        "",
+        &sixteen,
+        "12345",
+        "1-2-3-4",
+        "-begin",
+        "end-",
+        "two--hyphens",
+        "whois++",
+    ];
+    for bad in bad {
+        let err = manifest_with_port_name(bad).into_pod().expect_err(bad).to_string();
+        assert!(err.contains("livenessProbe.tcpSocket.port"), "{bad:?}: {err}");
+    }
+}
+
+/// Mutant `model/src/pod/qos.rs:59:104: replace != with == in get_pod_qos`: `TestComputePodQOS`'s
+/// case "best-effort-hugepages" (qos_test.go, read_file id 3889081767) without the hugepages podsim
+/// does not model: requests and limits of zero cpu and memory are BestEffort (`GetPodQOS` counts a
+/// quantity only when it is above zero).
+#[test]
+fn zero_requests_and_limits_are_best_effort() {
+    let mut p = Pod::new("best-effort-hugepages", "uid", NODE);
+    let mut c = Container::new("best-effort", "i:1");
+    let zero = || Some(Quantity::parse("0").unwrap());
+    c.resources.requests.cpu = zero();
+    c.resources.requests.memory = zero();
+    c.resources.limits.cpu = zero();
+    c.resources.limits.memory = zero();
+    p.spec.containers.push(c);
+    assert_eq!(podsim_model::pod::get_pod_qos(&p), podsim_model::pod::QosClass::BestEffort);
+}
+
+/// Mutant `model/src/pod/resources.rs:129:28: replace > with == in suffix_scale`: podsim reads decimal
+/// exponents up to 27 either way (`1e-27` is below a nano-unit and rounds up to one, as
+/// resource.Quantity rounds a value below its nano scale up; `0e27` is zero), and refuses larger ones
+/// (its documented limit, `MAX_EXPONENT`).
+#[test]
+fn a_quantity_with_an_exponent_of_27_is_read_and_28_is_refused() {
+    let tiny = Quantity::parse("1e-27").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(tiny.milli_value(), 1, "one nano-unit rounds up to one milli-unit");
+    assert_eq!(Quantity::parse("0e27").map(|q| q.value()), Ok(0));
+    assert!(Quantity::parse("1e-28").is_err());
+    assert!(Quantity::parse("0e28").is_err());
+}
+
+/// Mutant `model/src/kubelet/kill.rs:313:36: replace + with * in Kubelet::progress_kills`: a sidecar
+/// whose preStop hook ended waits for its turn (the regular containers stopped) at most the rest
+/// of its grace period (`killContainer`: the hook's whole seconds come off the grace period, then
+/// `waitForTurn`). Here the regular container's stop fails, so its turn never comes: the sidecar is
+/// stopped when the grace period of 30 s runs out, with the minimum grace period of 2 s.
+#[test]
+fn a_sidecar_whose_turn_never_comes_is_stopped_when_its_grace_period_ends() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut sidecar = Container::new("proxy", "proxy:1");
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    sidecar.lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 2 });
+    p.spec.init_containers.push(sidecar);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "proxy") && w.running("uid-web", "app"));
+    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
+    let stops_of_proxy = |w: &World| {
+        w.rt.calls
+            .iter()
+            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(25_000);
+    assert_eq!(stops_of_proxy(&w), Vec::<String>::new(), "the sidecar waits for its turn");
+    w.run_for(10_000);
+    assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
+}
+
+/// Mutant `model/src/workload/health.rs:81:14: replace == with != in Health::is_default`: a workload
+/// command without health options has the default health (every check passes at once); any one
+/// option makes it another.
+#[test]
+fn a_workload_without_health_options_has_the_default_health() {
+    use podsim_model::workload::{Check, Workload};
+    let words = |text: &str| text.split(' ').map(str::to_string).collect::<Vec<_>>();
+    let health = |text: &str| Workload::parse_with_health(&words(text), &[]).map(|(_, h)| h).unwrap();
+    let plain = health("workload run");
+    assert!(plain.is_default());
+    assert!(Check::ALL.iter().all(|&c| plain.passes(c, 0)), "every check passes at once");
+    for option in ["--ready-after", "--started-after", "--unhealthy-after"] {
+        let h = health(&format!("workload run {option} 5s"));
+        assert!(!h.is_default(), "{option} is not the default health");
+    }
+}
+
+// ---- Survivors of sample E (`--shard 4/32`) -----------------------------------------------------
+
+/// Mutant `model/src/manifest.rs:275:36: delete ! in PodManifest::into_pod_with`: a manifest's
+/// `metadata.uid` is the pod's UID; only a manifest without one (or with an empty one) gets
+/// `<namespace>-<name>`.
+#[test]
+fn a_manifest_keeps_its_uid_and_one_without_gets_namespace_and_name() {
+    let read = |metadata: serde_json::Value| {
+        let json = serde_json::json!({
+            "metadata": metadata,
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]}
+        });
+        serde_json::from_value::<PodManifest>(json).unwrap().into_pod().unwrap().uid
+    };
+    assert_eq!(read(serde_json::json!({"name": "web", "uid": "uid-web"})), "uid-web");
+    assert_eq!(read(serde_json::json!({"name": "web"})), "default-web");
+    assert_eq!(read(serde_json::json!({"name": "web", "namespace": "shop", "uid": ""})), "shop-web");
+}
+
+/// Mutant `model/src/pod_status_manifest.rs:164:47: replace > with >= in <impl TryFrom<StateS> for
+/// ApiState>::try_from`: a container status's `state` may set ONE of waiting, running and terminated
+/// (v1.ContainerState: "Only one of its members may be specified"); one is read, two are refused.
+#[test]
+fn a_container_status_with_one_state_is_read_and_two_are_refused() {
+    use podsim_model::pod_status_manifest::PodWithStatusManifest;
+    let read = |state: serde_json::Value| {
+        let json = serde_json::json!({
+            "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]},
+            "status": {"phase": "Running", "containerStatuses": [{"name": "app", "state": state}]}
+        });
+        serde_json::from_value::<PodWithStatusManifest>(json).map_err(|e| e.to_string())
+    };
+    let pod = read(serde_json::json!({"running": {}})).unwrap().into_api_pod().unwrap();
+    assert_eq!(pod.statuses[0].state, Some(ContainerStateReport::Running { started_at: 0 }));
+    let terminated = read(serde_json::json!({"terminated": {"exitCode": 3}})).unwrap();
+    let state = terminated.into_api_pod().unwrap().statuses[0].state.clone();
+    assert!(matches!(state, Some(ContainerStateReport::Terminated { exit_code: 3, .. })), "{state:?}");
+    let err = read(serde_json::json!({"running": {}, "terminated": {"exitCode": 0}})).unwrap_err();
+    assert!(err.contains("may not specify more than 1 state type"), "{err}");
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:173:29: replace > with >= in can_resize_pod`: a resize
+/// that fills the node exactly fits (the scheduler's fit check refuses only MORE than the node
+/// has left): beside a 1-cpu pod on the 4-cpu node, a 1-cpu pod may grow to 3 cpus.
+#[test]
+fn a_resize_that_fills_the_node_exactly_fits() {
+    let mut w = World::new();
+    let mut other = pod_asking_cpu("1");
+    other.name = "other".into();
+    other.uid = "uid-other".into();
+    w.create_pod(other);
+    w.create_pod(pod_asking_cpu("1"));
+    w.run_for(30_000);
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec.containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("3").unwrap());
+        r.limits.cpu = Some(Quantity::parse("3").unwrap());
+    });
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
+
+/// Mutant `model/src/kubelet/kill.rs:233:33: replace + with * in Kubelet::stop_containers`: a sidecar
+/// without a preStop hook waits for its turn at most its whole grace period (`waitForTurn` with the
+/// grace period); here the regular container's stop fails, so the turn never comes, and the sidecar
+/// is stopped 30 s after the kill began, with the minimum grace period of 2 s.
+#[test]
+fn a_sidecar_without_a_hook_whose_turn_never_comes_is_stopped_after_its_grace_period() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut sidecar = Container::new("proxy", "proxy:1");
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    p.spec.init_containers.push(sidecar);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
+    let stops_of_proxy = |w: &World| {
+        w.rt.calls
+            .iter()
+            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(25_000);
+    assert_eq!(stops_of_proxy(&w), Vec::<String>::new(), "the sidecar waits for its turn");
+    w.run_for(10_000);
+    assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
+}
+
+/// Mutant `model/src/kubelet/prober.rs:159:50: replace < with == in Kubelet::start_probe_worker`:
+/// `worker.run` waits a random part of the probe period before its first probe only while the
+/// kubelet started less than a period ago ("If kubelet restarted the probes could be started in
+/// rapid succession"); a worker started later probes at once.
+#[test]
+fn only_a_probe_worker_started_soon_after_the_kubelet_waits_a_random_part_of_its_period() {
+    use podsim_model::io::Timer;
+    use podsim_model::pod::Probe as ProbeSpec;
+    let probed = |name: &str, uid: &str| {
+        let mut p = Pod::new(name, uid, NODE);
+        let mut c = Container::new("app", "app:1");
+        let mut probe = ProbeSpec::exec(&["workload", "check", "live"]);
+        probe.period_seconds = 10;
+        c.liveness_probe = Some(probe);
+        p.spec.containers.push(c);
+        p
+    };
+    let mut w = World::new();
+    w.jitter = (1, 2);
+    w.create_pod(probed("early", "uid-early"));
+    w.run_for(60_000);
+    w.create_pod(probed("late", "uid-late"));
+    w.run_for(30_000);
+    let random_first_probes: Vec<(String, u64)> = w
+        .timers
+        .iter()
+        .filter_map(|(_, timer, _, drawn)| match timer {
+            Timer::Probe { pod_uid, .. } => Some((pod_uid.clone(), *drawn)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(random_first_probes, vec![("uid-early".to_string(), 5_000)]);
+}
+
+/// Mutant `model/src/kubelet/terminated.rs:86:9: replace Kubelet::on_data_dir_removed with ()`: a
+/// deleted pod whose data directory the node fails to remove is not released (the sync fails, and
+/// is tried again) until the removal succeeds; then nothing of it is left.
+#[test]
+fn a_pod_whose_data_directory_cannot_be_removed_is_released_only_once_it_is() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    w.node.stuck_data_dirs.insert("uid-web".into());
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(!w.api.released.contains("uid-web"), "not released while its directory stays");
+    assert!(w.kubelet.probes().count(Probe::SyncFailRemoveDataDir) > 0);
+    w.node.stuck_data_dirs.clear();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "released once the directory is gone");
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new());
+}
+
+/// Mutant `model/src/pod/lifecycle.rs:89:5: replace invalid_handler_message -> String with
+/// String::new()`: `HandlerRunner.Run`'s message for a hook the kubelet cannot run (a tcpSocket hook).
+#[test]
+fn a_tcp_socket_hook_is_an_invalid_handler() {
+    use podsim_model::pod::{invalid_handler_message, LifecycleHandler};
+    let hook = LifecycleHandler::TcpSocket { port: "8080".into() };
+    assert_eq!(invalid_handler_message(&hook), "Cannot run handler: invalid handler: tcpSocket");
+}
+
+/// Mutants `model/src/pod/resources.rs:29:9: replace Quantity::as_str -> &str with ""` and
+/// `model/src/pod/resources.rs:111:9: delete match arm "Pi" in suffix_scale`: a quantity keeps its
+/// text, and `Pi` is 2^50 (resource.Quantity's binary suffixes Ki to Ei).
+#[test]
+fn a_quantity_keeps_its_text_and_reads_pebibytes() {
+    let q = Quantity::parse("1Pi").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(q.as_str(), "1Pi");
+    assert_eq!(q.value(), 1 << 50);
+    assert_eq!(Quantity::parse("100m").unwrap().as_str(), "100m");
+}
+
+/// Mutant `model/src/status/restart_all.rs:65:39: replace == with != in should_restart_all`:
+/// `ShouldAllContainersRestart` reads the old API status too: a container whose old status shows an
+/// exit matching a RestartAllContainers rule restarts them all; an exit matching a plain Restart rule
+/// does not (the runtime holds no instance here).
+#[test]
+fn only_an_old_exit_matching_a_restart_all_rule_restarts_all_containers() {
+    use podsim_model::status::restart_all::should_restart_all;
+    use podsim_model::PodStatusReport;
+    let pod_with_rule = |action: RestartRuleAction| {
+        let mut p = Pod::new("web", "uid-web", NODE);
+        let mut c = Container::new("app", "app:1");
+        c.restart_policy = Some(RestartPolicy::Never);
+        c.restart_policy_rules.push(ContainerRestartRule {
+            action,
+            exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+        });
+        p.spec.containers.push(c);
+        p
+    };
+    let old = PodStatusReport {
+        container_statuses: vec![ContainerStatusReport {
+            name: "app".into(),
+            state: ContainerStateReport::terminated(42, "Error"),
+            ..ContainerStatusReport::default()
+        }],
+        ..PodStatusReport::default()
+    };
+    let runtime = RuntimePodStatus::default();
+    let all = pod_with_rule(RestartRuleAction::RestartAllContainers);
+    assert!(should_restart_all(&all, &runtime, Some(&old)));
+    let one = pod_with_rule(RestartRuleAction::Restart);
+    assert!(!should_restart_all(&one, &runtime, Some(&old)));
+}
+
+// ---- Survivors of sample F (`--shard 12/32`, the first ones, taken before its end) -----------------
+
+/// Mutant `model/src/backoff.rs:37:9: replace Jitter::per_mille -> u32 with 0`: a jitter factor
+/// reports its thousandths (wait.Jitter's factor 0.5 is 500), consistent with the largest extra delay.
+#[test]
+fn a_jitter_factor_reports_its_thousandths() {
+    use podsim_model::backoff::Jitter;
+    assert_eq!(
+        (Jitter::NONE.per_mille(), Jitter::HALF.per_mille(), Jitter::FULL.per_mille()),
+        (0, 500, 1_000)
+    );
+    assert_eq!(Jitter::HALF.max_extra(10_000), 10_000 * u64::from(Jitter::HALF.per_mille()) / 1_000);
+}
+
+/// Mutant `model/src/kubelet/mod.rs:224:9: replace Kubelet::last_status -> Option<&PodStatusReport>
+/// with Some(Box::leak(Box::new(Default::default())))`: the kubelet has no status of a pod it never
+/// ran, and the last one it reported of a pod it runs.
+#[test]
+fn a_kubelet_reports_the_last_status_of_the_pods_it_runs_only() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec.containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.kubelet.last_status("uid-other").is_none());
+    let last = w.kubelet.last_status("uid-web").expect("a status of the pod it runs");
+    assert_eq!(last.phase, PodPhase::Running);
+    assert_eq!(Some(last), w.api.statuses.get("uid-web"), "the one the API server holds");
+}
+
+/// Mutant `model/src/pod_status_manifest.rs:273:52: replace != with == in
+/// PodWithStatusManifest::into_api_pod`: a pod-with-status manifest of `kind: Pod` is read, another
+/// kind is refused.
+#[test]
+fn a_pod_with_status_manifest_must_be_of_kind_pod() {
+    use podsim_model::pod_status_manifest::PodWithStatusManifest;
+    let read = |kind: &str| {
+        let json = serde_json::json!({
+            "apiVersion": "v1", "kind": kind,
+            "metadata": {"name": "web"},
+            "spec": {"containers": [{"name": "app", "image": "app:1"}]}
+        });
+        serde_json::from_value::<PodWithStatusManifest>(json)
+            .unwrap()
+            .into_api_pod()
+            .map_err(|e| e.to_string())
+    };
+    assert!(read("Pod").is_ok());
+    let err = read("Deployment").unwrap_err();
+    assert!(err.contains("kind") && err.contains("Deployment"), "{err}");
 }

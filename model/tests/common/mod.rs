@@ -98,6 +98,8 @@ pub struct Node {
     pub mounts: BTreeSet<(String, String)>,
     /// Mounts of these volume names fail.
     pub broken_volumes: BTreeSet<String>,
+    /// Removals of these pods' data directories fail (the node answers an error).
+    pub stuck_data_dirs: BTreeSet<String>,
 }
 
 pub struct World {
@@ -422,6 +424,9 @@ impl World {
             NodeRequest::UnmountVolume { pod_uid, volume } => {
                 self.node.mounts.remove(&(pod_uid, volume));
                 NodeReply::Ok
+            }
+            NodeRequest::RemoveDataDir { pod_uid } if self.node.stuck_data_dirs.contains(&pod_uid) => {
+                NodeReply::Err("device or resource busy: injected".into())
             }
             NodeRequest::RemoveDataDir { pod_uid } => {
                 assert!(
