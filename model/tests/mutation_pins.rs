@@ -773,7 +773,7 @@ fn stopping_the_liveness_worker_keeps_the_readiness_result() {
     let mut ready = ProbeSpec::exec(&["workload", "check", "ready"]);
     ready.period_seconds = 20;
     c.readiness_probe = Some(ready);
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     w.create_pod(p);
     w.run_for(60_000);
     let id = w.instances("uid-web", "app")[0].id.clone();
@@ -802,7 +802,7 @@ fn pod_asking_cpu(cpu: &str) -> Pod {
     let mut c = Container::new("app", "app:1");
     c.resources.requests.cpu = Some(Quantity::parse(cpu).unwrap());
     c.resources.limits.cpu = Some(Quantity::parse(cpu).unwrap());
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     p
 }
 
@@ -818,7 +818,7 @@ fn a_resize_is_weighed_against_the_other_pods_only() {
     w.run_for(30_000);
     assert!(w.running("uid-web", "app"));
     w.update_pod("uid-web", |p| {
-        let r = &mut p.spec.containers[0].resources;
+        let r = &mut p.spec_mut().containers[0].resources;
         r.requests.cpu = Some(Quantity::parse("3500m").unwrap());
         r.limits.cpu = Some(Quantity::parse("3500m").unwrap());
     });
@@ -837,7 +837,7 @@ fn a_resize_is_weighed_against_the_other_pods_only() {
 fn an_old_sandbox_is_removed_once_it_holds_no_container() {
     let mut w = World::new();
     let mut p = Pod::new("web", "uid-web", NODE);
-    p.spec.containers.push(exiting("app", "app:1", 1));
+    p.spec_mut().containers.push(exiting("app", "app:1", 1));
     w.create_pod(p);
     w.run_for(5_000);
     assert_eq!(w.kubelet.probes().count(Probe::GcOldSandboxes), 0, "nothing to collect yet");
@@ -881,8 +881,8 @@ fn an_old_sandbox_is_removed_once_it_holds_no_container() {
 fn a_pod_torn_down_after_its_containers_finished_kills_nothing_running() {
     let mut w = World::new();
     let mut p = Pod::new("job", "uid-job", NODE);
-    p.spec.restart_policy = RestartPolicy::Never;
-    p.spec.containers.push(exiting("app", "app:1", 0));
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    p.spec_mut().containers.push(exiting("app", "app:1", 0));
     w.create_pod(p);
     w.run_for(30_000);
     w.delete_pod("uid-job");
@@ -891,7 +891,7 @@ fn a_pod_torn_down_after_its_containers_finished_kills_nothing_running() {
     assert_eq!(w.kubelet.probes().count(Probe::TerminateKillRunning), 0);
     // A running pod's deletion does count it.
     let mut p = Pod::new("web", "uid-web", NODE);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     w.delete_pod("uid-web");
@@ -949,7 +949,7 @@ fn zero_requests_and_limits_are_best_effort() {
     c.resources.requests.memory = zero();
     c.resources.limits.cpu = zero();
     c.resources.limits.memory = zero();
-    p.spec.containers.push(c);
+    p.spec_mut().containers.push(c);
     assert_eq!(podsim_model::pod::get_pod_qos(&p), podsim_model::pod::QosClass::BestEffort);
 }
 
@@ -979,8 +979,8 @@ fn a_sidecar_whose_turn_never_comes_is_stopped_when_its_grace_period_ends() {
     let mut sidecar = Container::new("proxy", "proxy:1");
     sidecar.restart_policy = Some(RestartPolicy::Always);
     sidecar.lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 2 });
-    p.spec.init_containers.push(sidecar);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().init_containers.push(sidecar);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     assert!(w.running("uid-web", "proxy") && w.running("uid-web", "app"));
@@ -1072,7 +1072,7 @@ fn a_resize_that_fills_the_node_exactly_fits() {
     w.create_pod(pod_asking_cpu("1"));
     w.run_for(30_000);
     w.update_pod("uid-web", |p| {
-        let r = &mut p.spec.containers[0].resources;
+        let r = &mut p.spec_mut().containers[0].resources;
         r.requests.cpu = Some(Quantity::parse("3").unwrap());
         r.limits.cpu = Some(Quantity::parse("3").unwrap());
     });
@@ -1092,8 +1092,8 @@ fn a_sidecar_without_a_hook_whose_turn_never_comes_is_stopped_after_its_grace_pe
     let mut p = Pod::new("web", "uid-web", NODE);
     let mut sidecar = Container::new("proxy", "proxy:1");
     sidecar.restart_policy = Some(RestartPolicy::Always);
-    p.spec.init_containers.push(sidecar);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().init_containers.push(sidecar);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     let proxy = w.instances("uid-web", "proxy")[0].id.clone();
@@ -1126,7 +1126,7 @@ fn only_a_probe_worker_started_soon_after_the_kubelet_waits_a_random_part_of_its
         let mut probe = ProbeSpec::exec(&["workload", "check", "live"]);
         probe.period_seconds = 10;
         c.liveness_probe = Some(probe);
-        p.spec.containers.push(c);
+        p.spec_mut().containers.push(c);
         p
     };
     let mut w = World::new();
@@ -1153,7 +1153,7 @@ fn only_a_probe_worker_started_soon_after_the_kubelet_waits_a_random_part_of_its
 fn a_pod_whose_data_directory_cannot_be_removed_is_released_only_once_it_is() {
     let mut w = World::new();
     let mut p = Pod::new("web", "uid-web", NODE);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     w.node.stuck_data_dirs.insert("uid-web".into());
@@ -1203,7 +1203,7 @@ fn only_an_old_exit_matching_a_restart_all_rule_restarts_all_containers() {
             action,
             exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
         });
-        p.spec.containers.push(c);
+        p.spec_mut().containers.push(c);
         p
     };
     let old = PodStatusReport {
@@ -1242,7 +1242,7 @@ fn a_jitter_factor_reports_its_thousandths() {
 fn a_kubelet_reports_the_last_status_of_the_pods_it_runs_only() {
     let mut w = World::new();
     let mut p = Pod::new("web", "uid-web", NODE);
-    p.spec.containers.push(Container::new("app", "app:1"));
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
     assert!(w.kubelet.last_status("uid-other").is_none());
