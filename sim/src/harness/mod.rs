@@ -621,6 +621,12 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
                 self.checker.on_kill_planned(self.now, pod_uid, false, std::slice::from_ref(container), None);
             }
         }
+        if let Decision::Worker { pod_uid, state: podsim_model::io::WorkerState::Terminating } = d {
+            // `syncTerminatingPod` kills every container of the pod with the grace period the
+            // kubelet holds as it begins (the spec's, for a pod past its active deadline or
+            // evicted); a deletion it is shown later does not begin the kill again.
+            self.checker.on_kill_planned(self.now, pod_uid, true, &[], None);
+        }
         if let Decision::Planned { pod_uid, actions } = d {
             if actions.kill_pod || !actions.containers_to_kill.is_empty() {
                 let names: Vec<String> = actions.containers_to_kill.iter().map(|k| k.name.clone()).collect();
