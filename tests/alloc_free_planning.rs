@@ -7,10 +7,7 @@
 //! another thread must not allocate into the measurement. (The counter is also gated to the measuring
 //! thread, so the libtest harness's own thread cannot add to it either.)
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use podsim_model::actions::compute_pod_actions_into;
 use podsim_model::{compute_pod_actions, PodActions, ProbeResults};
@@ -20,56 +17,9 @@ mod common;
 
 use common::{runtime, small_pod, Drift};
 
-/// `System`, counting every allocation (alloc, alloc_zeroed, realloc) made while the current thread
-/// is measuring.
-struct CountingAllocator;
+mod counting_alloc;
 
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-thread_local! {
-    // Const-initialised and without a destructor: safe to read from inside the allocator.
-    static MEASURING: Cell<bool> = const { Cell::new(false) };
-}
-
-fn count() {
-    if MEASURING.with(Cell::get) {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-    }
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; counting neither allocates nor unwinds.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc(layout)
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        count();
-        System.alloc_zeroed(layout)
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        count();
-        System.realloc(ptr, layout, new_size)
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        System.dealloc(ptr, layout)
-    }
-}
-
-#[global_allocator]
-static GLOBAL: CountingAllocator = CountingAllocator;
-
-/// The allocations `f` makes on this thread.
-fn allocations_of<T>(f: impl FnOnce() -> T) -> (usize, T) {
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
-    MEASURING.with(|m| m.set(true));
-    let out = f();
-    MEASURING.with(|m| m.set(false));
-    (ALLOCATIONS.load(Ordering::Relaxed) - before, out)
-}
+use counting_alloc::allocations_of;
 
 #[test]
 fn stable_pod_planning_allocates_nothing_per_pod() {

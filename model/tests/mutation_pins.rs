@@ -984,20 +984,7 @@ fn a_sidecar_whose_turn_never_comes_is_stopped_when_its_grace_period_ends() {
     w.create_pod(p);
     w.run_for(30_000);
     assert!(w.running("uid-web", "proxy") && w.running("uid-web", "app"));
-    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
-    let stops_of_proxy = |w: &World| {
-        w.rt.calls
-            .iter()
-            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    w.rt.failing_methods.insert("StopContainer".into());
-    w.delete_pod("uid-web");
-    w.run_for(25_000);
-    assert_eq!(stops_of_proxy(&w), Vec::<String>::new(), "the sidecar waits for its turn");
-    w.run_for(10_000);
-    assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
+    assert_sidecar_stopped_when_its_turn_never_comes(&mut w);
 }
 
 /// Mutant `model/src/workload/health.rs:81:14: replace == with != in Health::is_default`: a workload
@@ -1096,20 +1083,7 @@ fn a_sidecar_without_a_hook_whose_turn_never_comes_is_stopped_after_its_grace_pe
     p.spec_mut().containers.push(Container::new("app", "app:1"));
     w.create_pod(p);
     w.run_for(30_000);
-    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
-    let stops_of_proxy = |w: &World| {
-        w.rt.calls
-            .iter()
-            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
-            .cloned()
-            .collect::<Vec<_>>()
-    };
-    w.rt.failing_methods.insert("StopContainer".into());
-    w.delete_pod("uid-web");
-    w.run_for(25_000);
-    assert_eq!(stops_of_proxy(&w), Vec::<String>::new(), "the sidecar waits for its turn");
-    w.run_for(10_000);
-    assert_eq!(stops_of_proxy(&w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
+    assert_sidecar_stopped_when_its_turn_never_comes(&mut w);
 }
 
 /// Mutant `model/src/kubelet/prober.rs:159:50: replace < with == in Kubelet::start_probe_worker`:
@@ -1271,4 +1245,24 @@ fn a_pod_with_status_manifest_must_be_of_kind_pod() {
     assert!(read("Pod").is_ok());
     let err = read("Deployment").unwrap_err();
     assert!(err.contains("kind") && err.contains("Deployment"), "{err}");
+}
+
+/// Deletes the running pod `uid-web` while every StopContainer fails, so that its regular container
+/// never stops and its sidecar `proxy`'s turn never comes: the sidecar waits (no stop in the first
+/// 25 s of the 30 s grace period), then is stopped with the minimum grace period of 2 s.
+fn assert_sidecar_stopped_when_its_turn_never_comes(w: &mut World) {
+    let proxy = w.instances("uid-web", "proxy")[0].id.clone();
+    let stops_of_proxy = |w: &World| {
+        w.rt.calls
+            .iter()
+            .filter(|c| c.starts_with(&format!("StopContainer {proxy} ")))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(25_000);
+    assert_eq!(stops_of_proxy(w), Vec::<String>::new(), "the sidecar waits for its turn");
+    w.run_for(10_000);
+    assert_eq!(stops_of_proxy(w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
 }
