@@ -31,11 +31,23 @@ struct HandlerM {
     sleep: Option<SleepM>,
 }
 
+/// `exec` (`v1.ExecAction`), of a lifecycle hook and of a probe alike.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct ExecM {
+pub(super) struct ExecM {
     #[serde(default)]
     command: Vec<String>,
+}
+
+impl ExecM {
+    /// The command, which validation requires (`validateExecAction`): the error names the field
+    /// below the handler.
+    pub(super) fn command(&self) -> Result<Vec<String>, (String, String)> {
+        if self.command.is_empty() {
+            return Err((".exec.command".into(), "Required value".into()));
+        }
+        Ok(self.command.clone())
+    }
 }
 
 /// `httpGet` (`httpHeaders` are read and not kept: nothing in podsim answers them).
@@ -153,10 +165,7 @@ impl HandlerM {
             return Err((format!(".{second}"), "may not specify more than 1 handler type".into()));
         }
         if let Some(exec) = self.exec {
-            if exec.command.is_empty() {
-                return Err((".exec.command".into(), "Required value".into()));
-            }
-            return Ok(LifecycleHandler::Exec { command: exec.command });
+            return Ok(LifecycleHandler::Exec { command: exec.command()? });
         }
         if let Some(get) = self.http_get {
             let path = get.path.unwrap_or_default();

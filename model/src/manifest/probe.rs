@@ -8,6 +8,7 @@
 
 use serde::Deserialize;
 
+use super::lifecycle::ExecM;
 use super::{FieldError, ListKind};
 use crate::pod::{
     ExecAction, GrpcAction, HttpGetAction, PortValue, Probe, ProbeHandler, TcpSocketAction,
@@ -38,13 +39,6 @@ pub(super) struct ProbeM {
     failure_threshold: Option<i32>,
     #[serde(default)]
     termination_grace_period_seconds: Option<i64>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ExecM {
-    #[serde(default)]
-    command: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -170,10 +164,7 @@ fn read_handler(p: &ProbeM) -> Result<ProbeHandler, FieldError> {
         _ => return Err((String::new(), "may not specify more than 1 handler type".into())),
     }
     if let Some(e) = &p.exec {
-        if e.command.is_empty() {
-            return Err((".exec.command".into(), "Required value".into()));
-        }
-        return Ok(ProbeHandler::Exec(ExecAction { command: e.command.clone() }));
+        return Ok(ProbeHandler::Exec(ExecAction { command: e.command()? }));
     }
     if let Some(h) = &p.http_get {
         validate_port(&h.port).map_err(|m| (".httpGet.port".into(), m))?;
