@@ -188,10 +188,10 @@ pub fn plan_input(
         .sandboxes
         .into_iter()
         .map(|s| SandboxStatus {
-            id: s.id,
+            id: s.id.into(),
             state: s.state,
             attempt: s.attempt,
-            ip: s.ip.unwrap_or_default(),
+            ip: s.ip.unwrap_or_default().into(),
             host_network: s.host_network,
             created_at: 0,
         })
@@ -211,15 +211,15 @@ pub fn plan_input(
                 )
             })?;
             Ok(ContainerStatus {
-                image: c.image.unwrap_or_else(|| spec_image(&c.name)),
-                id: c.id,
-                name: c.name,
+                image: c.image.unwrap_or_else(|| spec_image(&c.name)).into(),
+                id: c.id.into(),
+                name: c.name.into(),
                 state: c.state,
                 exit_code: c.exit_code,
-                reason: c.reason,
+                reason: c.reason.into(),
                 hash,
                 restart_count: c.restart_count,
-                sandbox_id: c.sandbox_id.unwrap_or_else(|| newest_sandbox.clone()),
+                sandbox_id: c.sandbox_id.unwrap_or_else(|| newest_sandbox.clone()).into(),
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
@@ -318,7 +318,7 @@ pub fn plan(input: &PlanInput) -> PlanOutput {
                     k.kind != ContainerKind::Ephemeral,
                     "ephemeral containers are never killed alone"
                 );
-                KillOutput { name: k.name.clone(), id: k.id.clone(), reason: k.message.clone() }
+                KillOutput { name: k.name.to_string(), id: k.id.to_string(), reason: k.message.clone() }
             })
             .collect(),
         containers_to_update: actions
@@ -328,8 +328,8 @@ pub fn plan(input: &PlanInput) -> PlanOutput {
                 let list = list
                     .iter()
                     .map(|u| UpdateOutput {
-                        name: u.name.clone(),
-                        id: u.id.clone(),
+                        name: u.name.to_string(),
+                        id: u.id.to_string(),
                         desired: u.desired,
                         current: u.current,
                     })
@@ -341,7 +341,7 @@ pub fn plan(input: &PlanInput) -> PlanOutput {
         containers_to_reset: actions
             .containers_to_reset
             .iter()
-            .map(|r| ResetOutput { name: r.name.clone(), id: r.id.clone(), kill: r.kill })
+            .map(|r| ResetOutput { name: r.name.to_string(), id: r.id.to_string(), kill: r.kill })
             .collect(),
     }
 }

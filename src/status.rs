@@ -205,8 +205,12 @@ impl From<&PodStatusReport> for ApiPodStatus {
         ApiPodStatus {
             phase: s.phase.as_str(),
             conditions: s.conditions.iter().map(ApiCondition::from).collect(),
-            pod_ips: if s.pod_ip.is_empty() { Vec::new() } else { vec![ApiPodIp { ip: s.pod_ip.clone() }] },
-            pod_ip: s.pod_ip.clone(),
+            pod_ips: if s.pod_ip.is_empty() {
+                Vec::new()
+            } else {
+                vec![ApiPodIp { ip: s.pod_ip.to_string() }]
+            },
+            pod_ip: s.pod_ip.to_string(),
             init_container_statuses: statuses(&s.init_container_statuses),
             container_statuses: statuses(&s.container_statuses),
             ephemeral_container_statuses: statuses(&s.ephemeral_container_statuses),
@@ -228,13 +232,13 @@ impl From<&PodCondition> for ApiCondition {
 impl From<&ContainerStatusReport> for ApiContainerStatus {
     fn from(c: &ContainerStatusReport) -> ApiContainerStatus {
         ApiContainerStatus {
-            name: c.name.clone(),
+            name: c.name.to_string(),
             state: ApiState::from(Some(&c.state)),
             last_state: ApiState::from(c.last_state.as_ref()),
             ready: c.ready,
             restart_count: c.restart_count,
-            image: c.image.clone(),
-            image_id: c.image_id.clone(),
+            image: c.image.to_string(),
+            image_id: c.image_id.to_string(),
             container_id: container_id(&c.container_id),
             started: c.started,
         }
@@ -246,7 +250,7 @@ impl From<Option<&ContainerStateReport>> for ApiState {
         match state {
             None => ApiState::default(),
             Some(ContainerStateReport::Waiting { reason, message }) => ApiState {
-                waiting: Some(ApiWaiting { reason: reason.clone(), message: message.clone() }),
+                waiting: Some(ApiWaiting { reason: reason.to_string(), message: message.to_string() }),
                 ..ApiState::default()
             },
             Some(ContainerStateReport::Running { started_at }) => ApiState {
@@ -263,8 +267,8 @@ impl From<Option<&ContainerStateReport>> for ApiState {
             }) => ApiState {
                 terminated: Some(ApiTerminated {
                     exit_code: *exit_code,
-                    reason: reason.clone(),
-                    message: message.clone(),
+                    reason: reason.to_string(),
+                    message: message.to_string(),
                     started_at: started_at.map(rfc3339),
                     finished_at: finished_at.map(rfc3339),
                     container_id: container_id(id),

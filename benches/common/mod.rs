@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use podsim_model::shared_str::SharedStr;
 use podsim_model::{
     Container, ContainerState, ContainerStatus, Pod, RestartPolicy, RuntimePodStatus, SandboxState,
     SandboxStatus,
@@ -49,15 +50,15 @@ pub fn large_pod(index: usize) -> Pod {
 
 fn status(pod: &Pod, container: &Container, n: usize, state: ContainerState, hash: u64) -> ContainerStatus {
     ContainerStatus {
-        id: format!("{}-ctr-{n}", pod.uid),
-        name: container.name().to_string(),
+        id: format!("{}-ctr-{n}", pod.uid).into(),
+        name: container.shared_name().clone(),
         state,
         exit_code: 0,
-        reason: if state == ContainerState::Exited { "Completed".to_string() } else { String::new() },
+        reason: if state == ContainerState::Exited { "Completed".into() } else { SharedStr::EMPTY },
         hash,
         restart_count: 0,
-        sandbox_id: format!("{}-sandbox", pod.uid),
-        image: container.image().to_string(),
+        sandbox_id: format!("{}-sandbox", pod.uid).into(),
+        image: container.shared_image().clone(),
         created_at: 1_000,
         started_at: Some(1_100),
         finished_at: if state == ContainerState::Exited { Some(1_200) } else { None },
@@ -70,10 +71,10 @@ fn status(pod: &Pod, container: &Container, n: usize, state: ContainerState, has
 /// second regular container runs from another hash.
 pub fn runtime(pod: &Pod, drift: Drift) -> RuntimePodStatus {
     let sandboxes = vec![SandboxStatus {
-        id: format!("{}-sandbox", pod.uid),
+        id: format!("{}-sandbox", pod.uid).into(),
         state: SandboxState::Ready,
         attempt: 0,
-        ip: "10.0.0.7".to_string(),
+        ip: "10.0.0.7".into(),
         host_network: false,
         created_at: 900,
     }];

@@ -118,7 +118,7 @@ async fn raw_pod(client: &CriClient, name: &str) -> Duration {
     for i in 0..CONTAINERS {
         let config = client.container_config(&ContainerConfig {
             pod: pod.clone(),
-            name: format!("c{i}"),
+            name: format!("c{i}").into(),
             kind: ContainerKind::Regular,
             image: IMAGE.into(),
             command: vec!["workload".into(), "run".into()],

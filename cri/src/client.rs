@@ -150,7 +150,7 @@ impl CriClient {
                     })
                     .await;
                 if reply.is_ok() {
-                    self.cache.lock().expect("cache lock").sandbox_configs.remove(sandbox_id);
+                    self.cache.lock().expect("cache lock").sandbox_configs.remove(sandbox_id.as_str());
                 }
                 reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
             }
@@ -190,7 +190,7 @@ impl CriClient {
                     })
                     .await;
                 if reply.is_ok() {
-                    self.cache.lock().expect("cache lock").containers.remove(container_id);
+                    self.cache.lock().expect("cache lock").containers.remove(container_id.as_str());
                 }
                 reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
             }
@@ -202,7 +202,7 @@ impl CriClient {
                     })
                     .await;
                 // The cached status holds the old values: read the container's status again.
-                self.cache.lock().expect("cache lock").containers.remove(container_id);
+                self.cache.lock().expect("cache lock").containers.remove(container_id.as_str());
                 reply.map_or_else(CriReply::Err, |_| CriReply::Ok)
             }
             CriRequest::ExecSync { container_id, cmd, timeout_seconds } => {

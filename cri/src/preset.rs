@@ -35,7 +35,7 @@ pub async fn create_preset_runtime(
     for s in &setup.sandboxes {
         let config = SandboxConfig { pod: s.pod.clone(), attempt: s.attempt, host_network: false };
         match client.call(&CriRequest::RunPodSandbox { config }).await {
-            CriReply::SandboxCreated { sandbox_id } => ids.insert(s.id.clone(), sandbox_id),
+            CriReply::SandboxCreated { sandbox_id } => ids.insert(s.id.clone(), sandbox_id.to_string()),
             other => return Err(format!("node.runtime sandbox {}: RunPodSandbox: {other:?}", s.id)),
         };
     }
@@ -50,7 +50,7 @@ pub async fn create_preset_runtime(
         if setup.containers.iter().any(|c| runs(&c)) {
             kill_pause(client, sandbox_id).await?;
         } else {
-            let request = CriRequest::StopPodSandbox { sandbox_id: sandbox_id.clone() };
+            let request = CriRequest::StopPodSandbox { sandbox_id: sandbox_id.as_str().into() };
             if let other @ CriReply::Err(_) = client.call(&request).await {
                 return Err(format!("node.runtime sandbox {}: StopPodSandbox: {other:?}", s.id));
             }
@@ -73,9 +73,9 @@ async fn create_container(
     };
     let config = ContainerConfig {
         pod: c.pod.clone(),
-        name: c.name.clone(),
+        name: c.name.as_str().into(),
         kind: c.kind(timeline),
-        image: c.image.clone(),
+        image: c.image.as_str().into(),
         command,
         args,
         hash: c.hash_value(timeline),
@@ -83,13 +83,13 @@ async fn create_container(
         attempt: c.restart_count,
         resources: None,
     };
-    let request = CriRequest::CreateContainer { sandbox_id: sandbox_id.to_string(), config };
+    let request = CriRequest::CreateContainer { sandbox_id: sandbox_id.into(), config };
     let id = match client.call(&request).await {
         CriReply::ContainerCreated { container_id } => container_id,
         other => return Err(format!("node.runtime container {}: CreateContainer: {other:?}", c.id)),
     };
     if c.state == PresetState::Created {
-        return Ok(id);
+        return Ok(id.to_string());
     }
     if let other @ CriReply::Err(_) =
         client.call(&CriRequest::StartContainer { container_id: id.clone() }).await
@@ -99,7 +99,7 @@ async fn create_container(
     if c.state == PresetState::Exited {
         wait_for_exit(client, &c.id, &id).await?;
     }
-    Ok(id)
+    Ok(id.to_string())
 }
 
 async fn wait_for_exit(client: &CriClient, name: &str, id: &str) -> Result<(), String> {

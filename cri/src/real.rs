@@ -397,7 +397,7 @@ impl RealWorld {
         // says it no longer does).
         let was_running: Vec<String> = match &done.request {
             CriRequest::StopContainer { container_id, .. } => {
-                Some(container_id.clone()).into_iter().filter(|id| self.rt.listed.running(id)).collect()
+                Some(container_id.to_string()).into_iter().filter(|id| self.rt.listed.running(id)).collect()
             }
             CriRequest::StopPodSandbox { .. } => self.rt.listed.running_ids(),
             _ => Vec::new(),
@@ -549,7 +549,7 @@ impl Driver for RealRuntime {
 /// A container's pod (`namespace/name`) and name.
 fn names_of(c: &ContainerInfo) -> Option<(String, String)> {
     let pod = c.pod.as_ref()?;
-    Some((format!("{}/{}", pod.namespace, pod.name), c.status.name.clone()))
+    Some((format!("{}/{}", pod.namespace, pod.name), c.status.name.to_string()))
 }
 
 impl RealRuntime {
@@ -588,7 +588,7 @@ impl RealRuntime {
     fn see(&mut self, request: &CriRequest, reply: &CriReply) {
         if let (CriRequest::ListContainers { .. }, CriReply::Containers(list)) = (request, reply) {
             for c in list.iter() {
-                self.seen.insert(c.status.id.clone(), c.clone());
+                self.seen.insert(c.status.id.to_string(), c.clone());
             }
         }
     }
@@ -660,7 +660,8 @@ impl RealRuntime {
                 // The workload in the container makes its own checks fail (`workload fail-checks`).
                 let checks: Vec<_> = probes.iter().map(|p| p.check()).collect();
                 let cmd = podsim_model::workload::exec::Exec::fail_checks_command(&checks, duration);
-                let request = CriRequest::ExecSync { container_id: id.clone(), cmd, timeout_seconds: 10 };
+                let request =
+                    CriRequest::ExecSync { container_id: id.as_str().into(), cmd, timeout_seconds: 10 };
                 match self.client.call(&request).await {
                     CriReply::Exec(r) if r.exit_code == 0 && !r.timed_out => {}
                     other => self.notes.push(format!("probeFailure: fail-checks in {id}: {other:?}")),
@@ -703,7 +704,7 @@ impl RealRuntime {
             .filter(|c| c.status.state == ContainerState::Running)
             .filter(|c| container.is_none_or(|n| c.status.name == n))
             .min_by(|a, b| a.status.id.cmp(&b.status.id))
-            .map(|c| c.status.id.clone())
+            .map(|c| c.status.id.to_string())
     }
 
     /// The newest ready sandbox of this run, of the pod `uid` if given.
@@ -712,7 +713,9 @@ impl RealRuntime {
         else {
             return None;
         };
-        list.iter().find(|s| s.status.state == podsim_model::SandboxState::Ready).map(|s| s.status.id.clone())
+        list.iter()
+            .find(|s| s.status.state == podsim_model::SandboxState::Ready)
+            .map(|s| s.status.id.to_string())
     }
 
     async fn kill_container(&mut self, id: &str) {
@@ -870,7 +873,7 @@ fn run_kubelet_on_containerd(
                 .iter()
                 .filter(|i| {
                     let present =
-                        tokio.block_on(client.call(&CriRequest::ImageStatus { image: i.to_string() }));
+                        tokio.block_on(client.call(&CriRequest::ImageStatus { image: i.as_str().into() }));
                     present == CriReply::ImagePresent(false)
                 })
                 .cloned()

@@ -218,7 +218,7 @@ fn pick_container(
         .filter(|c| c.status.state == ContainerState::Running)
         .filter(|c| is_named_pod(c.pod.as_ref(), pod))
         .filter(|c| container.is_none_or(|name| c.status.name == name))
-        .map(|c| c.status.id.clone())
+        .map(|c| c.status.id.to_string())
         .collect();
     pick(candidates, pod.is_some() || container.is_some(), rng)
 }
@@ -229,7 +229,7 @@ fn pick_sandbox(containerd: &Containerd, pod: Option<&str>, rng: &mut SimRng) ->
         .sandboxes()
         .filter(|s| s.status.state == SandboxState::Ready)
         .filter(|s| is_named_pod(s.pod.as_ref(), pod))
-        .map(|s| s.status.id.clone())
+        .map(|s| s.status.id.to_string())
         .collect();
     pick(candidates, pod.is_some(), rng)
 }
@@ -297,7 +297,7 @@ mod tests {
             other => panic!("{other:?}"),
         };
         c.handle(0, CriRequest::StartContainer { container_id: id.clone() }, &mut timers);
-        id
+        id.to_string()
     }
 
     #[test]

@@ -525,12 +525,12 @@ impl State {
 
     /// The CRI view of a sandbox, with what it was created with.
     fn cri_sandbox(&self, status: &SandboxStatus) -> cri::PodSandbox {
-        cri_sandbox(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
+        cri_sandbox(status, self.sandboxes.get(status.id.as_str()), self.origin_unix_nanos)
     }
 
     /// `PodSandboxStatus` of a sandbox.
     fn cri_sandbox_status(&self, status: &SandboxStatus) -> cri::PodSandboxStatus {
-        cri_sandbox_status(status, self.sandboxes.get(&status.id), self.origin_unix_nanos)
+        cri_sandbox_status(status, self.sandboxes.get(status.id.as_str()), self.origin_unix_nanos)
     }
 
     /// The CRI view of a container, with what it was created with; its image ref is the image's
@@ -558,7 +558,7 @@ impl State {
                 reported.image_ref = digest.clone();
             }
         }
-        if let Some(extras) = self.container_extras.get(&status.id) {
+        if let Some(extras) = self.container_extras.get(status.id.as_str()) {
             reported.log_path =
                 extras.log.path().map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
             reported.mounts = extras.mounts.clone();
@@ -568,7 +568,7 @@ impl State {
 
     /// What a container was created with (for one the server did not create: its name alone).
     fn container_meta(&self, status: &ContainerStatus) -> ContainerMeta {
-        self.containers.get(&status.id).cloned().unwrap_or_else(|| ContainerMeta::of_status(status))
+        self.containers.get(status.id.as_str()).cloned().unwrap_or_else(|| ContainerMeta::of_status(status))
     }
 
     /// The pod a container created in `sandbox_id` belongs to: its pod labels if it has them all,
@@ -618,9 +618,9 @@ impl RuntimeService for SimRuntimeService {
         let (config, meta) = sandbox_config_of(sent)?;
         let answer = self.cri.call(CriRequest::RunPodSandbox { config }, |state, reply| match reply {
             CriReply::SandboxCreated { sandbox_id } => {
-                state.sandbox_log_dirs.insert(sandbox_id.clone(), log_directory);
-                state.sandboxes.insert(sandbox_id.clone(), meta);
-                Ok(call::run_pod_sandbox_response(sandbox_id))
+                state.sandbox_log_dirs.insert(sandbox_id.to_string(), log_directory);
+                state.sandboxes.insert(sandbox_id.to_string(), meta);
+                Ok(call::run_pod_sandbox_response(sandbox_id.to_string()))
             }
             other => Err(unexpected(other)),
         });
@@ -696,15 +696,15 @@ impl RuntimeService for SimRuntimeService {
         let sandbox_id = request.pod_sandbox_id;
         let answer =
             self.cri.call_with_pod(&sandbox_id, &config.labels, |state, pod| CriRequest::CreateContainer {
-                sandbox_id: sandbox_id.clone(),
-                config: ContainerConfig { pod, image: state.image_name(&model.image), ..model },
+                sandbox_id: sandbox_id.as_str().into(),
+                config: ContainerConfig { pod, image: state.image_name(&model.image).into(), ..model },
             });
         let answer = answer.then(|state, reply| match reply {
             CriReply::ContainerCreated { container_id } => {
                 let image = state.image_name(&image_of_spec(config.image.clone()));
                 state.keep_container_extras(&container_id, &sandbox_id, &config, &image);
-                state.containers.insert(container_id.clone(), meta);
-                Ok(call::create_container_response(container_id))
+                state.containers.insert(container_id.to_string(), meta);
+                Ok(call::create_container_response(container_id.to_string()))
             }
             other => Err(unexpected(other)),
         });
@@ -1015,7 +1015,7 @@ impl ImageService for SimImageService {
                 Some(id) => store.names(id).first().cloned().unwrap_or_default(),
                 None => sim_images::normalize(&reference).unwrap_or(reference),
             };
-            let outcome = state.handle(CriRequest::ImageStatus { image: asked });
+            let outcome = state.handle(CriRequest::ImageStatus { image: asked.into() });
             let result = match outcome.reply {
                 CriReply::Err(error) => Err(grpc_status(error)),
                 CriReply::ImagePresent(present) => Ok(cri::ImageStatusResponse {
@@ -1043,7 +1043,7 @@ impl ImageService for SimImageService {
             }
         };
         let image_ref = sim_images::facts(&name).id;
-        let answer = self.cri.call(CriRequest::PullImage { image: name }, |_, reply| {
+        let answer = self.cri.call(CriRequest::PullImage { image: name.into() }, |_, reply| {
             expect_ok(reply).map(|()| cri::PullImageResponse { image_ref })
         });
         answer.send().await

@@ -34,7 +34,7 @@ pub fn container_stats(
     let value = |value: u64| Some(cri::UInt64Value { value });
     cri::ContainerStats {
         attributes: Some(cri::ContainerAttributes {
-            id: status.id.clone(),
+            id: status.id.to_string(),
             metadata: Some(meta.metadata.clone()),
             labels: meta.labels.clone(),
             annotations: meta.annotations.clone(),
@@ -83,7 +83,7 @@ mod tests {
             name: "app".into(),
             state,
             exit_code: 0,
-            reason: String::new(),
+            reason: podsim_model::SharedStr::EMPTY,
             hash: 0,
             restart_count: 0,
             sandbox_id: "sandbox-1".into(),

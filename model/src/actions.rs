@@ -7,6 +7,7 @@
 //! containers are all restarting is reset ([`restart_all`]). `SidecarContainers=false` takes the
 //! legacy init path ([`legacy`]). Each helper is named after the kubelet function it mirrors.
 
+use crate::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -48,9 +49,9 @@ pub enum KillReason {
 #[serde(rename_all = "camelCase")]
 pub struct ContainerToKill {
     /// The runtime container id.
-    pub id: String,
+    pub id: SharedStr,
     /// The container's name.
-    pub name: String,
+    pub name: SharedStr,
     /// Which list of the spec it is in.
     pub kind: ContainerKind,
     /// Its index in that list.
@@ -798,10 +799,10 @@ mod tests {
 
     fn sandbox(id: &str, state: SandboxState, attempt: u32) -> SandboxStatus {
         SandboxStatus {
-            id: id.to_string(),
+            id: id.into(),
             state,
             attempt,
-            ip: "10.0.0.1".to_string(),
+            ip: "10.0.0.1".into(),
             host_network: false,
             created_at: 0,
         }
@@ -841,7 +842,7 @@ mod tests {
         assert_eq!(pod_sandbox_changed(&host, &kept), (true, 2, String::new()));
         // No IP.
         let mut no_ip = kept.clone();
-        no_ip.sandboxes[0].ip.clear();
+        no_ip.sandboxes[0].ip = SharedStr::EMPTY;
         assert_eq!(pod_sandbox_changed(&pod, &no_ip), (true, 2, "new".to_string()));
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::shared_str::SharedStr;
+
 use crate::linux_resources::LinuxContainerResources;
 use crate::pod::{ContainerKind, Pod};
 use crate::runtime::{ContainerStatus, Millis, SandboxStatus};
@@ -181,11 +183,11 @@ pub struct ContainerConfig {
     /// Its pod (labels).
     pub pod: PodRef,
     /// The container's name (label `io.kubernetes.container.name`).
-    pub name: String,
+    pub name: SharedStr,
     /// Which list of the spec it comes from.
     pub kind: ContainerKind,
     /// The image.
-    pub image: String,
+    pub image: SharedStr,
     /// `command`: the workload.
     pub command: Vec<String>,
     /// `args`.
@@ -223,52 +225,52 @@ pub enum CriRequest {
     /// `StopPodSandbox`: stops the pause process and tears down the network.
     StopPodSandbox {
         /// The sandbox.
-        sandbox_id: String,
+        sandbox_id: SharedStr,
     },
     /// `RemovePodSandbox`.
     RemovePodSandbox {
         /// The sandbox.
-        sandbox_id: String,
+        sandbox_id: SharedStr,
     },
     /// `ImageStatus`: is the image on the node?
     ImageStatus {
         /// The image reference.
-        image: String,
+        image: SharedStr,
     },
     /// `PullImage`.
     PullImage {
         /// The image reference.
-        image: String,
+        image: SharedStr,
     },
     /// `CreateContainer`.
     CreateContainer {
         /// The sandbox it goes in.
-        sandbox_id: String,
+        sandbox_id: SharedStr,
         /// The config.
         config: ContainerConfig,
     },
     /// `StartContainer`.
     StartContainer {
         /// The container.
-        container_id: String,
+        container_id: SharedStr,
     },
     /// `StopContainer`: SIGTERM, then SIGKILL after `timeout_seconds`.
     StopContainer {
         /// The container.
-        container_id: String,
+        container_id: SharedStr,
         /// The grace period.
         timeout_seconds: i64,
     },
     /// `RemoveContainer`.
     RemoveContainer {
         /// The container.
-        container_id: String,
+        container_id: SharedStr,
     },
     /// `UpdateContainerResources`: set a running container's cgroup values (in-place resize,
     /// `doPodResizeAction`).
     UpdateContainerResources {
         /// The container.
-        container_id: String,
+        container_id: SharedStr,
         /// The values to set.
         resources: LinuxContainerResources,
     },
@@ -277,7 +279,7 @@ pub enum CriRequest {
     /// `RuntimeService.ExecSync`).
     ExecSync {
         /// The container.
-        container_id: String,
+        container_id: SharedStr,
         /// The command and its arguments.
         cmd: Vec<String>,
         /// The timeout.
@@ -355,12 +357,12 @@ pub enum CriReply {
     /// `RunPodSandbox` made this sandbox.
     SandboxCreated {
         /// Its id.
-        sandbox_id: String,
+        sandbox_id: SharedStr,
     },
     /// `CreateContainer` made this container.
     ContainerCreated {
         /// Its id.
-        container_id: String,
+        container_id: SharedStr,
     },
     /// `ImageStatus`: whether the image is present.
     ImagePresent(bool),

@@ -35,6 +35,7 @@ pub mod manifest;
 pub mod pod;
 pub mod pod_status_manifest;
 pub mod runtime;
+pub mod shared_str;
 pub mod status;
 pub mod workload;
 
@@ -47,4 +48,5 @@ pub use runtime::{
     ContainerProbes, ContainerState, ContainerStatus, Millis, ProbeResult, ProbeResults, RuntimePodStatus,
     SandboxState, SandboxStatus,
 };
+pub use shared_str::SharedStr;
 pub use status::{ContainerStateReport, ContainerStatusReport, PodPhase, PodStatusReport};

@@ -5,6 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::shared_str::SharedStr;
+
 use crate::hash::hash_container;
 
 mod lifecycle;
@@ -140,8 +142,8 @@ impl PullPolicy {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", from = "ContainerFields", into = "ContainerFields")]
 pub struct Container {
-    name: String,
-    image: String,
+    name: SharedStr,
+    image: SharedStr,
     hash: u64,
     /// `imagePullPolicy`, already defaulted.
     pub image_pull_policy: PullPolicy,
@@ -174,7 +176,7 @@ pub struct Container {
 
 impl Container {
     /// A container with the given name and image, the defaulted pull policy and nothing else set.
-    pub fn new(name: impl Into<String>, image: impl Into<String>) -> Container {
+    pub fn new(name: impl Into<SharedStr>, image: impl Into<SharedStr>) -> Container {
         let name = name.into();
         let image = image.into();
         Container {
@@ -207,13 +209,23 @@ impl Container {
         &self.image
     }
 
+    /// `name`, shared: a copy for a record or a status costs a reference count.
+    pub fn shared_name(&self) -> &SharedStr {
+        &self.name
+    }
+
+    /// `image`, shared as [`Container::shared_name`] is.
+    pub fn shared_image(&self) -> &SharedStr {
+        &self.image
+    }
+
     /// The kubelet's `HashContainer` of this container (cached).
     pub fn hash(&self) -> u64 {
         self.hash
     }
 
     /// Replaces the image and recomputes the hash; the pull policy is left as it was.
-    pub fn set_image(&mut self, image: impl Into<String>) {
+    pub fn set_image(&mut self, image: impl Into<SharedStr>) {
         self.image = image.into();
         self.hash = hash_container(&self.name, &self.image);
     }
@@ -305,8 +317,8 @@ impl From<ContainerFields> for Container {
 impl From<Container> for ContainerFields {
     fn from(c: Container) -> ContainerFields {
         ContainerFields {
-            name: c.name,
-            image: c.image,
+            name: c.name.into(),
+            image: c.image.into(),
             image_pull_policy: Some(c.image_pull_policy),
             command: c.command,
             args: c.args,

@@ -172,11 +172,11 @@ impl TryFrom<StateS> for ApiState {
             (_, Some(_), _) => Some(ContainerStateReport::Running { started_at: 0 }),
             (_, _, Some(t)) => Some(ContainerStateReport::Terminated {
                 exit_code: t.exit_code,
-                reason: t.reason.unwrap_or_default(),
-                message: t.message.unwrap_or_default(),
+                reason: t.reason.unwrap_or_default().into(),
+                message: t.message.unwrap_or_default().into(),
                 started_at: None,
                 finished_at: None,
-                container_id: t.container_id.unwrap_or_default(),
+                container_id: t.container_id.unwrap_or_default().into(),
             }),
             (None, None, None) => None,
         };

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::shared_str::SharedStr;
+
 use crate::pod::ActualResources;
 
 /// Milliseconds of (virtual or wall) time; the model never reads a clock, it is handed `now`.
@@ -44,14 +46,14 @@ pub enum ContainerState {
 #[serde(rename_all = "camelCase")]
 pub struct SandboxStatus {
     /// The runtime's id.
-    pub id: String,
+    pub id: SharedStr,
     /// Ready or not.
     pub state: SandboxState,
     /// `metadata.attempt`: how many sandboxes the kubelet made for this pod before this one.
     pub attempt: u32,
     /// The pod IP ("" for none).
     #[serde(default)]
-    pub ip: String,
+    pub ip: SharedStr,
     /// Whether the sandbox runs in the node's network namespace (`NamespaceMode_NODE`).
     #[serde(default)]
     pub host_network: bool,
@@ -66,9 +68,9 @@ pub struct SandboxStatus {
 #[serde(rename_all = "camelCase")]
 pub struct ContainerStatus {
     /// The runtime's id.
-    pub id: String,
+    pub id: SharedStr,
     /// The container's name in the pod spec (label `io.kubernetes.container.name`).
-    pub name: String,
+    pub name: SharedStr,
     /// Its state.
     pub state: ContainerState,
     /// The exit code, once exited.
@@ -76,7 +78,7 @@ pub struct ContainerStatus {
     pub exit_code: i32,
     /// The runtime's reason, such as `OOMKilled`, once exited.
     #[serde(default)]
-    pub reason: String,
+    pub reason: SharedStr,
     /// The spec hash it was created from (annotation `io.kubernetes.container.hash`).
     pub hash: u64,
     /// The restart count the kubelet gave it (annotation `io.kubernetes.container.restartCount`).
@@ -84,10 +86,10 @@ pub struct ContainerStatus {
     pub restart_count: u32,
     /// The sandbox it runs in.
     #[serde(default)]
-    pub sandbox_id: String,
+    pub sandbox_id: SharedStr,
     /// The image it runs.
     #[serde(default)]
-    pub image: String,
+    pub image: SharedStr,
     /// When it was created.
     #[serde(default)]
     pub created_at: Millis,

@@ -20,6 +20,7 @@
 //! snake case; `stoppedState` is `Terminated{}` (exit code 0, as Go's zero value).
 
 use podsim_model::gates::FeatureGates;
+use podsim_model::shared_str::SharedStr;
 use podsim_model::status::phase::{
     get_phase, ExitCodeOperator, ExitCodesRule, PhaseContainer, PhaseOptions, PhaseSpec, PhaseStatus,
     RestartRule, RestartRuleAction,
@@ -32,7 +33,7 @@ use PodPhase::{Failed, Pending, Running, Succeeded};
 // ---- the Go status helpers ----
 
 fn status(name: &str, state: ContainerStateReport) -> ContainerStatusReport {
-    ContainerStatusReport { name: name.to_string(), state, ..ContainerStatusReport::default() }
+    ContainerStatusReport { name: name.into(), state, ..ContainerStatusReport::default() }
 }
 
 fn waiting_state(name: &str) -> ContainerStatusReport {
@@ -61,7 +62,7 @@ fn waiting_state_with_restarting_all_containers(name: &str) -> ContainerStatusRe
         message: RESTART_ALL_MESSAGE.into(),
         started_at: None,
         finished_at: None,
-        container_id: String::new(),
+        container_id: SharedStr::EMPTY,
     };
     with_last(
         status(name, ContainerStateReport::waiting(RESTARTING_ALL_CONTAINERS, RESTART_ALL_MESSAGE)),

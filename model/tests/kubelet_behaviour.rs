@@ -27,7 +27,7 @@ fn exiting(name: &str, image: &str, code: i32) -> Container {
 
 fn waiting_reason(w: &World, uid: &str, name: &str) -> Option<String> {
     match &w.api.statuses.get(uid)?.container(name)?.state {
-        ContainerStateReport::Waiting { reason, .. } => Some(reason.clone()),
+        ContainerStateReport::Waiting { reason, .. } => Some(reason.to_string()),
         _ => None,
     }
 }
@@ -239,10 +239,10 @@ fn a_restarted_kubelet_keeps_containers_whose_hash_matches() {
     let mut w = World::new();
     w.create_pod(pod("web", &[("app", "web:1"), ("b", "b:1")]));
     w.run_for(5_000);
-    let before: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.clone()).collect();
+    let before: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.to_string()).collect();
     w.restart_kubelet();
     w.run_for(70_000);
-    let after: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.clone()).collect();
+    let after: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.to_string()).collect();
     assert_eq!(before, after, "nothing was restarted or added");
     assert!(w.rt.containers.iter().all(|(_, c, _)| c.state == ContainerState::Running));
 }

@@ -5,6 +5,7 @@
 use podsim_model::actions::{compute_pod_actions_opts, PlanOptions, PodActions};
 use podsim_model::kubelet::{KubeletBug, KubeletBugs};
 use podsim_model::runtime::{ContainerState, ContainerStatus, RuntimePodStatus, SandboxState, SandboxStatus};
+use podsim_model::shared_str::SharedStr;
 use podsim_model::{Container, Pod, ProbeResults, RestartPolicy};
 
 fn pod(policy: RestartPolicy, inits: &[&str], regular: &[&str]) -> Pod {
@@ -23,11 +24,11 @@ fn sandbox(id: &str, state: SandboxState, attempt: u32) -> SandboxStatus {
 fn container(pod: &Pod, name: &str, state: ContainerState, code: i32, sandbox: &str) -> ContainerStatus {
     let (_, spec) = pod.all_containers().find(|(_, c)| c.name() == name).expect("a container of the pod");
     ContainerStatus {
-        id: format!("{name}-{sandbox}"),
+        id: format!("{name}-{sandbox}").into(),
         name: name.into(),
         state,
         exit_code: code,
-        reason: String::new(),
+        reason: SharedStr::EMPTY,
         hash: spec.hash(),
         restart_count: 0,
         sandbox_id: sandbox.into(),

@@ -62,6 +62,7 @@
 mod kubelet_cases_fixtures;
 
 use kubelet_cases_fixtures::*;
+use podsim_model::shared_str::SharedStr;
 use podsim_model::{
     Container, ContainerState, ContainerStatus, KillReason, Pod, PodActions, ProbeResult, ProbeResults,
     RestartPolicy, SandboxState,
@@ -226,7 +227,7 @@ mod compute_pod_actions {
     #[test]
     fn kill_pod_and_recreate_all_containers_if_the_podsandbox_does_not_have_an_ip() {
         let (pod, mut status) = base_pod_and_status();
-        status.sandboxes[0].ip = String::new();
+        status.sandboxes[0].ip = SharedStr::EMPTY;
         check_under(
             GATES,
             &pod,

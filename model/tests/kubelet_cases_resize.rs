@@ -122,8 +122,8 @@ fn update(
     current: ContainerResources,
 ) -> ContainerToUpdate {
     ContainerToUpdate {
-        id: format!("id{}", i + 1),
-        name: pod.spec.containers[i].name().to_string(),
+        id: format!("id{}", i + 1).into(),
+        name: pod.spec.containers[i].name().to_string().into(),
         kind: ContainerKind::Regular,
         index: i,
         desired,

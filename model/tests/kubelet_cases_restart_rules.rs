@@ -58,7 +58,7 @@ fn restart_all_on_1() -> Vec<ContainerRestartRule> {
 
 /// One expected `containerToRemoveInfo`.
 fn reset(name: &str, id: &str, kind: ContainerKind, index: usize, kill: bool) -> ContainerToReset {
-    ContainerToReset { id: id.to_string(), name: name.to_string(), kind, index, kill }
+    ContainerToReset { id: id.to_string().into(), name: name.to_string().into(), kind, index, kill }
 }
 
 /// `TestComputePodActionsWithContainerRestartRules` (see the header for the source).
@@ -292,7 +292,7 @@ mod for_restart_all_containers {
         for (i, name) in ["foo1", "foo2", "foo3"].into_iter().enumerate() {
             let mut past =
                 status_of(&format!("id{}-past", i + 1), &pod.spec.containers[i], ContainerState::Exited);
-            past.name = name.to_string();
+            past.name = name.to_string().into();
             past.exit_code = 99;
             past.created_at = t0;
             status.containers.push(past);

@@ -22,6 +22,7 @@
 //!
 //! `Kubelet::has_released` -> true survived because nothing called it: it is removed.
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 mod common;
@@ -222,7 +223,7 @@ fn a_forgotten_init_container_keeps_its_old_terminated_status() {
     let old_state = ContainerStateReport::Terminated {
         exit_code: 0,
         reason: reason::COMPLETED.into(),
-        message: String::new(),
+        message: SharedStr::EMPTY,
         started_at: Some(1),
         finished_at: Some(2),
         container_id: "init-1-id".into(),
@@ -250,15 +251,15 @@ fn a_forgotten_init_container_keeps_its_old_terminated_status() {
 /// A runtime instance of a container, in sandbox "s1".
 fn instance(name: &str, state: ContainerState, exit_code: i32) -> ContainerStatus {
     ContainerStatus {
-        id: format!("{name}-1"),
+        id: format!("{name}-1").into(),
         name: name.into(),
         state,
         exit_code,
-        reason: String::new(),
+        reason: SharedStr::EMPTY,
         hash: 0,
         restart_count: 0,
         sandbox_id: "s1".into(),
-        image: String::new(),
+        image: SharedStr::EMPTY,
         created_at: 0,
         started_at: None,
         finished_at: None,
@@ -853,10 +854,10 @@ fn an_old_sandbox_is_removed_once_it_holds_no_container() {
         w.rt.containers
             .iter()
             .filter(|(_, c, _)| c.sandbox_id == old)
-            .map(|(_, c, _)| c.id.clone())
+            .map(|(_, c, _)| c.id.to_string())
             .collect();
     w.run_for(180_000);
-    let sandboxes: Vec<String> = w.sandboxes_of("uid-web").iter().map(|s| s.id.clone()).collect();
+    let sandboxes: Vec<String> = w.sandboxes_of("uid-web").iter().map(|s| s.id.to_string()).collect();
     assert_eq!(sandboxes.len(), 1, "the old sandbox is removed: {sandboxes:?}");
     assert_ne!(sandboxes[0], old);
     // evictSandboxes keeps a sandbox that still holds a container: the old sandbox's container is

@@ -46,7 +46,7 @@ fn world(kind: ProbeKind, change: impl FnOnce(&mut Probe)) -> World {
 
 /// The newest instance of `app`.
 fn container_id(w: &World) -> String {
-    w.instances(UID, "app")[0].id.clone()
+    w.instances(UID, "app")[0].id.to_string()
 }
 
 fn result(w: &World, kind: ProbeKind) -> Option<ProbeResult> {

@@ -15,6 +15,7 @@
 
 mod common;
 
+use podsim_model::SharedStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use proptest::collection::vec;
@@ -343,7 +344,7 @@ fn running_matching(world: &World) -> Vec<(String, String, String)> {
         for c in forever {
             if let Some(newest) = world.instances(&pod.uid, c.name()).first() {
                 if newest.state == ContainerState::Running && newest.hash == c.hash() {
-                    found.push((pod.uid.clone(), c.name().to_string(), newest.id.clone()));
+                    found.push((pod.uid.clone(), c.name().to_string(), newest.id.to_string()));
                 }
             }
         }
@@ -746,7 +747,7 @@ impl StartChecker {
         let mut made = 0;
         let mut running: BTreeMap<(&str, &str), &str> = BTreeMap::new();
         for (pod, c, _) in &w.rt.containers {
-            let new = self.containers_seen.insert(c.id.clone());
+            let new = self.containers_seen.insert(c.id.to_string());
             if new {
                 made += 1;
             }
@@ -930,14 +931,14 @@ proptest! {
     fn a_kubelet_restart_restarts_no_matching_container(case in case_strategy(true)) {
         let mut run = drive(&case, 3 * MINUTE, None)?;
         let w = &mut run.world;
-        let running = |w: &World| -> BTreeSet<String> {
+        let running = |w: &World| -> BTreeSet<SharedStr> {
             w.rt.containers
                 .iter()
                 .filter(|(_, c, _)| c.state == ContainerState::Running)
                 .map(|(_, c, _)| c.id.clone())
                 .collect()
         };
-        let sandboxes = |w: &World| -> Vec<(String, SandboxState)> {
+        let sandboxes = |w: &World| -> Vec<(SharedStr, SandboxState)> {
             w.rt.sandboxes.iter().map(|(_, s)| (s.id.clone(), s.state)).collect()
         };
         let (before, sandboxes_before, calls_before) = (running(w), sandboxes(w), w.rt.calls.len());
@@ -960,7 +961,7 @@ proptest! {
                 if run.touched.get(uid).is_some_and(|&t| t > seq) {
                     continue;
                 }
-                let newest = run.world.instances(uid, name).first().map(|c| (c.id.clone(), c.state));
+                let newest = run.world.instances(uid, name).first().map(|c| (c.id.to_string(), c.state));
                 prop_assert_eq!(
                     newest,
                     Some((id.clone(), ContainerState::Running)),

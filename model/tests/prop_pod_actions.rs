@@ -12,6 +12,7 @@
 //! containers) and then lets the world make progress (plain init containers run to completion, the
 //! prober reports success).
 
+use podsim_model::SharedStr;
 use std::collections::BTreeSet;
 
 use proptest::collection::vec;
@@ -143,10 +144,10 @@ fn build_case(
     {
         let ready = if i == 0 { ready_if_newest } else { ready_if_older };
         status.sandboxes.push(SandboxStatus {
-            id: format!("sandbox-{i}"),
+            id: format!("sandbox-{i}").into(),
             state: if ready { SandboxState::Ready } else { SandboxState::NotReady },
             attempt,
-            ip: if has_ip { format!("10.0.0.{}", i + 1) } else { String::new() },
+            ip: if has_ip { format!("10.0.0.{}", i + 1).into() } else { String::new().into() },
             host_network: if same_network { pod.spec.host_network } else { !pod.spec.host_network },
             created_at: 1000 * (count - i as u64),
         });
@@ -163,15 +164,15 @@ fn build_case(
             probes.0.insert(id.clone(), ContainerProbes { liveness, startup, readiness: None });
         }
         status.containers.push(ContainerStatus {
-            id,
-            name: spec.name().to_string(),
+            id: id.into(),
+            name: spec.name().to_string().into(),
             state,
             exit_code,
-            reason: if oom { "OOMKilled".to_string() } else { String::new() },
+            reason: if oom { "OOMKilled".to_string().into() } else { String::new().into() },
             hash: if old_spec { spec.hash() ^ 0x5a5a } else { spec.hash() },
             restart_count: 0,
             sandbox_id: status.sandboxes.get(sandbox).map(|s| s.id.clone()).unwrap_or_default(),
-            image: spec.image().to_string(),
+            image: spec.image().to_string().into(),
             created_at: 1000 * (count - i as u64),
             started_at: None,
             finished_at: None,
@@ -212,10 +213,10 @@ fn stable_case_strategy() -> impl Strategy<Value = Case> {
 fn make_sandbox_usable(case: &mut Case) {
     if case.status.sandboxes.is_empty() {
         case.status.sandboxes.push(SandboxStatus {
-            id: "sandbox-0".to_string(),
+            id: "sandbox-0".to_string().into(),
             state: SandboxState::Ready,
             attempt: 0,
-            ip: String::new(),
+            ip: String::new().into(),
             host_network: false,
             created_at: 1000,
         });
@@ -227,7 +228,7 @@ fn make_sandbox_usable(case: &mut Case) {
     newest.state = SandboxState::Ready;
     newest.host_network = case.pod.spec.host_network;
     if newest.ip.is_empty() {
-        newest.ip = "10.0.0.100".to_string();
+        newest.ip = "10.0.0.100".to_string().into();
     }
 }
 
@@ -266,7 +267,7 @@ fn initialising_case_strategy() -> impl Strategy<Value = Case> {
         let regular: BTreeSet<String> =
             case.pod.spec.containers.iter().map(|c| c.name().to_string()).collect();
         for c in &mut case.status.containers {
-            if regular.contains(&c.name)
+            if regular.contains(c.name.as_str())
                 && matches!(c.state, ContainerState::Created | ContainerState::Running)
             {
                 c.state = ContainerState::Exited;
@@ -289,15 +290,15 @@ fn initialising_case_strategy() -> impl Strategy<Value = Case> {
             case.status.containers.insert(
                 0,
                 ContainerStatus {
-                    id: "container-init".to_string(),
-                    name: spec.name().to_string(),
+                    id: "container-init".to_string().into(),
+                    name: spec.name().to_string().into(),
                     state,
                     exit_code,
-                    reason: if oom { "OOMKilled".to_string() } else { String::new() },
+                    reason: if oom { "OOMKilled".to_string().into() } else { String::new().into() },
                     hash: spec.hash(),
                     restart_count: 0,
                     sandbox_id: newest.id.clone(),
-                    image: spec.image().to_string(),
+                    image: spec.image().to_string().into(),
                     created_at: 1_000_000,
                     started_at: None,
                     finished_at: None,
@@ -381,7 +382,7 @@ impl Runtime {
             c.exit_code = 137;
         }
         c.state = ContainerState::Exited;
-        probes.0.remove(&c.id);
+        probes.0.remove(c.id.as_str());
     }
 
     /// Carries out a plan in the order of the kubelet's `SyncPod`.
@@ -403,7 +404,7 @@ impl Runtime {
                 self.status.containers.retain(|c| {
                     let keep = !inits.contains(c.name.as_str());
                     if !keep {
-                        probes.0.remove(&c.id);
+                        probes.0.remove(c.id.as_str());
                     }
                     keep
                 });
@@ -413,7 +414,7 @@ impl Runtime {
                 if let Some(c) = self.status.containers.iter_mut().find(|c| c.id == kill.id) {
                     Self::stop(&mut self.probes, c);
                     c.exit_code = 137;
-                    c.reason = String::new();
+                    c.reason = String::new().into();
                 }
             }
         }
@@ -424,10 +425,10 @@ impl Runtime {
             self.status.sandboxes.insert(
                 0,
                 SandboxStatus {
-                    id: id.clone(),
+                    id: id.clone().into(),
                     state: SandboxState::Ready,
                     attempt: actions.attempt,
-                    ip,
+                    ip: ip.into(),
                     host_network: pod.spec.host_network,
                     created_at: 0,
                 },
@@ -465,15 +466,15 @@ impl Runtime {
         self.status.containers.insert(
             0,
             ContainerStatus {
-                id,
-                name: spec.name().to_string(),
+                id: id.into(),
+                name: spec.name().to_string().into(),
                 state,
                 exit_code: 0,
-                reason: String::new(),
+                reason: String::new().into(),
                 hash: spec.hash(),
                 restart_count,
-                sandbox_id: sandbox_id.to_string(),
-                image: spec.image().to_string(),
+                sandbox_id: sandbox_id.to_string().into(),
+                image: spec.image().to_string().into(),
                 created_at: 0,
                 started_at: None,
                 finished_at: None,
@@ -493,10 +494,10 @@ impl Runtime {
             if kind == ContainerKind::Init && !spec.is_restartable_init_container() {
                 c.state = ContainerState::Exited;
                 c.exit_code = 0;
-                c.reason = String::new();
+                c.reason = String::new().into();
                 continue;
             }
-            let probes = self.probes.0.entry(c.id.clone()).or_default();
+            let probes = self.probes.0.entry(c.id.to_string()).or_default();
             if spec.has_startup_probe() && probes.startup != Some(ProbeResult::Failure) {
                 probes.startup = Some(ProbeResult::Success);
             }
@@ -1055,7 +1056,7 @@ proptest! {
         let pod = &case.pod;
         let mut runtime = Runtime::new(&case);
         runtime.purge_init_containers = true;
-        let mut sandbox: Option<String> = None;
+        let mut sandbox: Option<SharedStr> = None;
         for _ in 0..ROUNDS {
             let plan = compute_pod_actions(pod, &runtime.status, &runtime.probes);
             if plan.is_noop() {

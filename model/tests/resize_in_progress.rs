@@ -65,15 +65,15 @@ fn in_progress(containers: &[C]) -> bool {
         if !c.unstarted {
             let state = if c.running { ContainerState::Running } else { ContainerState::Exited };
             runtime.containers.push(ContainerStatus {
-                id: format!("id{i}"),
-                name: spec.name().to_string(),
+                id: format!("id{i}").into(),
+                name: spec.name().to_string().into(),
                 state,
                 exit_code: 0,
-                reason: String::new(),
+                reason: String::new().into(),
                 hash: spec.hash(),
                 restart_count: 0,
-                sandbox_id: String::new(),
-                image: String::new(),
+                sandbox_id: String::new().into(),
+                image: String::new().into(),
                 created_at: 0,
                 started_at: None,
                 finished_at: None,

@@ -13,6 +13,7 @@ mod common;
 
 use common::{World, NODE};
 use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
+use podsim_model::shared_str::SharedStr;
 use podsim_model::status::conditions::ConditionStatus;
 use podsim_model::status::reason::RESTARTING_ALL_CONTAINERS;
 use podsim_model::status::restart_all::{
@@ -45,15 +46,15 @@ fn default_pod() -> Pod {
 
 fn instance(name: &str, state: ContainerState, exit_code: i32) -> ContainerStatus {
     ContainerStatus {
-        id: format!("id-{name}"),
+        id: format!("id-{name}").into(),
         name: name.into(),
         state,
         exit_code,
-        reason: String::new(),
+        reason: SharedStr::EMPTY,
         hash: 0,
         restart_count: 0,
         sandbox_id: "s1".into(),
-        image: String::new(),
+        image: SharedStr::EMPTY,
         created_at: 0,
         started_at: None,
         finished_at: None,

@@ -42,7 +42,7 @@ fn preset_sandbox(w: &mut World, pod: PodRef, id: &str, attempt: u32, ready: boo
         id: id.into(),
         state,
         attempt,
-        ip: format!("10.1.0.{attempt}"),
+        ip: format!("10.1.0.{attempt}").into(),
         host_network: false,
         created_at: 0,
     };
@@ -70,7 +70,7 @@ fn preset_container(
         name: name.into(),
         state,
         exit_code,
-        reason: String::new(),
+        reason: String::new().into(),
         hash,
         restart_count,
         sandbox_id: sandbox.into(),

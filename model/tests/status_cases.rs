@@ -25,6 +25,7 @@
 //! image-volume and pod-IP-sorting tests, and the insecure-ID conditions.
 //! (TestGenerateAllContainersRestartingCondition is ported in restart_all_containers.rs.)
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use podsim_model::actions::pod_sandbox_changed;
@@ -85,11 +86,11 @@ fn instance(id: &str, name: &str, state: ContainerState, exit_code: i32) -> Cont
         name: name.into(),
         state,
         exit_code,
-        reason: String::new(),
+        reason: SharedStr::EMPTY,
         hash: 0,
         restart_count: 0,
         sandbox_id: "s1".into(),
-        image: String::new(),
+        image: SharedStr::EMPTY,
         created_at: 0,
         started_at: None,
         finished_at: None,
@@ -166,7 +167,7 @@ fn assert_last(actual: &Option<ContainerStateReport>, expected: Option<&Containe
 /// model's GC removes only duplicate exited instances). Newest first.
 fn failed_restarts(failed_starts: u32, first_exit: (i32, &str)) -> RuntimePodStatus {
     let mut exited = instance("c-1", "app", ContainerState::Exited, first_exit.0);
-    exited.reason = first_exit.1.to_string();
+    exited.reason = first_exit.1.into();
     exited.started_at = Some(1_000);
     exited.finished_at = Some(2_000);
     let mut containers: Vec<ContainerStatus> = (1..=failed_starts)
@@ -362,7 +363,7 @@ fn reason_cache_cases() -> Vec<ReasonCacheCase> {
                     message: UNKNOWN_WHILE_RUNNING.into(),
                     started_at: None,
                     finished_at: None,
-                    container_id: String::new(),
+                    container_id: SharedStr::EMPTY,
                 },
             )],
             expected_init_state: None,
@@ -487,7 +488,7 @@ fn waiting_with_last_termination_unknown(name: &str, restart_count: u32) -> Cont
             message: VANISHED_WHILE_RUNNING.into(),
             started_at: None,
             finished_at: None,
-            container_id: String::new(),
+            container_id: SharedStr::EMPTY,
         }),
         restart_count,
         ..Default::default()
@@ -505,7 +506,7 @@ fn removed_for_restart(name: &str, restart_count: u32) -> ContainerStatusReport 
             message: REMOVED_FOR_RESTART_MESSAGE.into(),
             started_at: None,
             finished_at: None,
-            container_id: String::new(),
+            container_id: SharedStr::EMPTY,
         }),
         restart_count,
         ..Default::default()
@@ -719,7 +720,7 @@ fn test_convert_to_api_container_statuses() {
             message: INIT_CONTAINER_FORGOTTEN.into(),
             started_at: None,
             finished_at: None,
-            container_id: String::new(),
+            container_id: SharedStr::EMPTY,
         },
         ..Default::default()
     };
@@ -1123,8 +1124,9 @@ fn test_generate_pod_ready_to_start_containers_condition() {
     let plain = Pod::new("p", "u", "n");
     let mut host_network = plain.clone();
     host_network.spec_mut().host_network = true;
-    let not_ready = SandboxStatus { state: SandboxState::NotReady, ip: String::new(), ..ready_sandbox("s0") };
-    let no_ip = SandboxStatus { ip: String::new(), ..ready_sandbox("s0") };
+    let not_ready =
+        SandboxStatus { state: SandboxState::NotReady, ip: SharedStr::EMPTY, ..ready_sandbox("s0") };
+    let no_ip = SandboxStatus { ip: SharedStr::EMPTY, ..ready_sandbox("s0") };
     let second = SandboxStatus { attempt: 1, ip: "10.0.0.10".into(), ..ready_sandbox("s1") };
     let first = SandboxStatus { ip: "10.0.0.11".into(), ..ready_sandbox("s0") };
     let cases: Vec<(&str, &Pod, Vec<SandboxStatus>, Option<SandboxNotReady>)> = vec![

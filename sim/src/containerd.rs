@@ -21,6 +21,7 @@
 //!   `Unknown` (containerd's `unknownExitCode`/`unknownExitReason` on recovery); created containers
 //!   stay created, images stay on disk, sandboxes are not ready.
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
@@ -256,7 +257,7 @@ impl ContainerRecord {
         assert!(self.is_running(), "only a running container's process can exit ({})", self.status.id);
         self.status.state = ContainerState::Exited;
         self.status.exit_code = exit_code;
-        self.status.reason = reason.to_string();
+        self.status.reason = reason.into();
         self.status.finished_at = Some(now);
         self.kill_at = None;
         self.generation += 1;
@@ -280,7 +281,7 @@ impl ContainerRecord {
 
     fn process_exit(&self, exit_code: i32, reason: &str) -> RuntimeTimer {
         RuntimeTimer::ProcessExit {
-            container_id: self.status.id.clone(),
+            container_id: self.status.id.to_string(),
             generation: self.generation,
             exit_code,
             reason: reason.to_string(),
@@ -385,7 +386,7 @@ impl Containerd {
             CriRequest::ImageStatus { image } => {
                 CriOutcome::at_once(CriReply::ImagePresent(self.image_present(now, &image)))
             }
-            CriRequest::PullImage { image } => self.pull_image(now, image, timers),
+            CriRequest::PullImage { image } => self.pull_image(now, image.to_string(), timers),
             CriRequest::CreateContainer { sandbox_id, config } => {
                 self.create_container(now, &sandbox_id, config)
             }
@@ -463,16 +464,16 @@ impl Containerd {
         self.records.push_sandbox(SandboxRecord {
             pod: Some(config.pod),
             status: SandboxStatus {
-                id: id.clone(),
+                id: id.as_str().into(),
                 state: SandboxState::Ready,
                 attempt: config.attempt,
-                ip,
+                ip: ip.into(),
                 host_network: config.host_network,
                 created_at: now,
             },
             pause_alive: true,
         });
-        CriOutcome::at_once(CriReply::SandboxCreated { sandbox_id: id })
+        CriOutcome::at_once(CriReply::SandboxCreated { sandbox_id: id.into() })
     }
 
     /// `StopPodSandbox`: SIGKILLs every container of the sandbox still running (containerd stops them
@@ -572,7 +573,7 @@ impl Containerd {
                 holder.status.id
             ));
         }
-        let (workload, health) = match self.registry.get(&config.image).and_then(|i| i.workload) {
+        let (workload, health) = match self.registry.get(config.image.as_str()).and_then(|i| i.workload) {
             Some(workload) => (workload, Health::default()),
             None => Workload::from_command_with_health(&config.command, &config.args),
         };
@@ -580,14 +581,14 @@ impl Containerd {
         self.records.push_container(ContainerRecord {
             pod: Some(config.pod),
             status: ContainerStatus {
-                id: id.clone(),
+                id: id.as_str().into(),
                 name: config.name,
                 state: ContainerState::Created,
                 exit_code: 0,
-                reason: String::new(),
+                reason: SharedStr::EMPTY,
                 hash: config.hash,
                 restart_count: config.restart_count,
-                sandbox_id: sandbox_id.to_string(),
+                sandbox_id: sandbox_id.into(),
                 image: config.image,
                 created_at: now,
                 started_at: None,
@@ -602,7 +603,7 @@ impl Containerd {
             attempt: config.attempt,
             kill_at: None,
         });
-        CriOutcome::at_once(CriReply::ContainerCreated { container_id: id })
+        CriOutcome::at_once(CriReply::ContainerCreated { container_id: id.into() })
     }
 
     /// `UpdateContainerResources`: a created or running container takes the new cgroup values, which
@@ -649,7 +650,7 @@ impl Containerd {
         if !sandbox_ready {
             c.status.state = ContainerState::Exited;
             c.status.exit_code = START_ERROR_EXIT_CODE;
-            c.status.reason = START_ERROR_REASON.to_string();
+            c.status.reason = SharedStr::from_static(START_ERROR_REASON);
             c.status.finished_at = Some(now);
             c.generation += 1;
             return CriOutcome::failed(format!("sandbox container {sandbox_id:?} is not running"));
@@ -868,15 +869,15 @@ impl Containerd {
         self.records.push_container(ContainerRecord {
             pod: None,
             status: ContainerStatus {
-                id: id.clone(),
-                name: name.to_string(),
+                id: id.as_str().into(),
+                name: name.into(),
                 state: ContainerState::Running,
                 exit_code: 0,
-                reason: String::new(),
+                reason: SharedStr::EMPTY,
                 hash: 0,
                 restart_count: 0,
-                sandbox_id: String::new(),
-                image: FOREIGN_IMAGE.to_string(),
+                sandbox_id: SharedStr::EMPTY,
+                image: SharedStr::from_static(FOREIGN_IMAGE),
                 created_at: now,
                 started_at: Some(now),
                 finished_at: None,
@@ -898,8 +899,14 @@ impl Containerd {
     pub fn add_preset_sandbox(&mut self, now: Millis, id: &str, pod: PodRef, attempt: u32, ready: bool) {
         let ip = self.next_ip();
         let state = if ready { SandboxState::Ready } else { SandboxState::NotReady };
-        let status =
-            SandboxStatus { id: id.to_string(), state, attempt, ip, host_network: false, created_at: now };
+        let status = SandboxStatus {
+            id: id.into(),
+            state,
+            attempt,
+            ip: ip.into(),
+            host_network: false,
+            created_at: now,
+        };
         self.records.push_sandbox(SandboxRecord { pod: Some(pod), status, pause_alive: ready });
     }
 
@@ -917,15 +924,15 @@ impl Containerd {
         let record = ContainerRecord {
             pod: Some(preset.pod),
             status: ContainerStatus {
-                id: preset.id,
-                name: preset.name,
+                id: preset.id.into(),
+                name: preset.name.into(),
                 state: preset.state,
                 exit_code: if exited { preset.exit_code } else { 0 },
-                reason: String::new(),
+                reason: SharedStr::EMPTY,
                 hash: preset.hash,
                 restart_count: preset.restart_count,
-                sandbox_id: preset.sandbox_id,
-                image: preset.image,
+                sandbox_id: preset.sandbox_id.into(),
+                image: preset.image.into(),
                 created_at: now,
                 started_at: (running || exited).then_some(now),
                 finished_at: exited.then_some(now),
@@ -1076,7 +1083,7 @@ fn sandbox_info(s: &SandboxRecord) -> SandboxInfo {
 /// A container as `ListContainers` shows it, with the reason the CRI plugin reports.
 fn container_info(c: &ContainerRecord) -> ContainerInfo {
     let mut status = c.status.clone();
-    status.reason = cri_reason(&c.status);
+    status.reason = cri_reason(&c.status).into();
     ContainerInfo { pod: c.pod.clone(), status }
 }
 
@@ -1086,7 +1093,7 @@ fn cri_reason(status: &ContainerStatus) -> String {
     match (status.state, status.reason.is_empty()) {
         (ContainerState::Exited, true) if status.exit_code == 0 => COMPLETED_REASON.to_string(),
         (ContainerState::Exited, true) => ERROR_REASON.to_string(),
-        _ => status.reason.clone(),
+        _ => status.reason.to_string(),
     }
 }
 
@@ -1126,9 +1133,9 @@ mod tests {
     fn config(pod: &PodRef, name: &str, image: &str, command: &[&str], attempt: u32) -> ContainerConfig {
         ContainerConfig {
             pod: pod.clone(),
-            name: name.to_string(),
+            name: name.into(),
             kind: ContainerKind::Regular,
-            image: image.to_string(),
+            image: image.into(),
             command: words(command),
             args: Vec::new(),
             hash: 42,
@@ -1141,22 +1148,18 @@ mod tests {
     fn run_sandbox(c: &mut Containerd, now: Millis, pod: &PodRef, host_network: bool) -> String {
         let config = SandboxConfig { pod: pod.clone(), attempt: 0, host_network };
         match c.handle(now, CriRequest::RunPodSandbox { config }, &mut Vec::new()).reply {
-            CriReply::SandboxCreated { sandbox_id } => sandbox_id,
+            CriReply::SandboxCreated { sandbox_id } => sandbox_id.to_string(),
             other => panic!("RunPodSandbox: {other:?}"),
         }
     }
 
     fn create(c: &mut Containerd, now: Millis, sandbox_id: &str, config: ContainerConfig) -> CriOutcome {
-        c.handle(
-            now,
-            CriRequest::CreateContainer { sandbox_id: sandbox_id.to_string(), config },
-            &mut Vec::new(),
-        )
+        c.handle(now, CriRequest::CreateContainer { sandbox_id: sandbox_id.into(), config }, &mut Vec::new())
     }
 
     fn created_id(outcome: CriOutcome) -> String {
         match outcome.reply {
-            CriReply::ContainerCreated { container_id } => container_id,
+            CriReply::ContainerCreated { container_id } => container_id.to_string(),
             other => panic!("CreateContainer: {other:?}"),
         }
     }
@@ -1171,7 +1174,7 @@ mod tests {
     ) -> (String, String) {
         let sandbox = run_sandbox(c, now, pod, false);
         let id = created_id(create(c, now, &sandbox, config(pod, "main", APP, command, 0)));
-        let start = c.handle(now, CriRequest::StartContainer { container_id: id.clone() }, timers);
+        let start = c.handle(now, CriRequest::StartContainer { container_id: id.as_str().into() }, timers);
         assert_eq!(start, CriOutcome::at_once(CriReply::Ok));
         (sandbox, id)
     }
@@ -1187,7 +1190,7 @@ mod tests {
         timeout_seconds: i64,
         timers: &mut Timers,
     ) -> CriOutcome {
-        c.handle(now, CriRequest::StopContainer { container_id: id.to_string(), timeout_seconds }, timers)
+        c.handle(now, CriRequest::StopContainer { container_id: id.into(), timeout_seconds }, timers)
     }
 
     /// Delivers every timer due by `until`, in time order, as the world would.
@@ -1238,17 +1241,18 @@ mod tests {
         assert_eq!((s.sandbox_id.as_str(), s.image.as_str(), s.created_at), (sandbox.as_str(), APP, 10));
         assert_eq!(c.container(&id).unwrap().kind, Some(ContainerKind::Regular));
         let mut timers = Vec::new();
-        let start = c.handle(20, CriRequest::StartContainer { container_id: id.clone() }, &mut timers);
+        let start =
+            c.handle(20, CriRequest::StartContainer { container_id: id.as_str().into() }, &mut timers);
         assert_eq!(start, CriOutcome::at_once(CriReply::Ok));
         let s = status(&c, &id);
         assert_eq!((s.state, s.started_at, s.finished_at), (ContainerState::Running, Some(20), None));
         assert!(timers.is_empty(), "a `run` workload never exits by itself");
-        let again = c.handle(21, CriRequest::StartContainer { container_id: id }, &mut timers);
+        let again = c.handle(21, CriRequest::StartContainer { container_id: id.into() }, &mut timers);
         assert!(matches!(again.reply, CriReply::Err(CriError::Failed(_))), "only a created container starts");
     }
 
     fn exec(c: &mut Containerd, now: Millis, id: &str, cmd: &[&str], timeout_seconds: i64) -> CriOutcome {
-        let request = CriRequest::ExecSync { container_id: id.to_string(), cmd: words(cmd), timeout_seconds };
+        let request = CriRequest::ExecSync { container_id: id.into(), cmd: words(cmd), timeout_seconds };
         c.handle(now, request, &mut Vec::new())
     }
 
@@ -1340,7 +1344,7 @@ mod tests {
         let id = created_id(create(&mut c, 0, &sandbox, cfg));
         assert_eq!(c.container(&id).unwrap().workload, Workload::Run);
         let mut timers = Vec::new();
-        c.handle(0, CriRequest::StartContainer { container_id: id }, &mut timers);
+        c.handle(0, CriRequest::StartContainer { container_id: id.into() }, &mut timers);
         assert!(timers.is_empty());
     }
 
@@ -1356,7 +1360,8 @@ mod tests {
         // An exit for a removed container is ignored too.
         let stale = c.container(&id).unwrap().process_exit(9, "");
         assert_eq!(
-            c.handle(11_000, CriRequest::RemoveContainer { container_id: id.clone() }, &mut timers).reply,
+            c.handle(11_000, CriRequest::RemoveContainer { container_id: id.as_str().into() }, &mut timers)
+                .reply,
             CriReply::Ok
         );
         c.on_timer(12_000, stale, &mut timers);
@@ -1412,7 +1417,7 @@ mod tests {
         let p = pod("a");
         let (sandbox, id) = running(&mut c, 0, &p, &["workload", "ignore-sigterm"], &mut timers);
         let (_, other) = running(&mut c, 0, &pod("b"), &["workload", "run"], &mut timers);
-        let req = || CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() };
+        let req = || CriRequest::StopPodSandbox { sandbox_id: sandbox.as_str().into() };
         assert_eq!(c.handle(50, req(), &mut timers), CriOutcome::at_once(CriReply::Ok));
         let s = status(&c, &id);
         assert_eq!((s.state, s.exit_code, s.reason.as_str()), (ContainerState::Exited, 137, ""));
@@ -1429,7 +1434,7 @@ mod tests {
         let mut c = containerd();
         let mut timers = Vec::new();
         let (sandbox, id) = running(&mut c, 0, &pod("a"), &["workload", "run"], &mut timers);
-        let req = || CriRequest::RemovePodSandbox { sandbox_id: sandbox.clone() };
+        let req = || CriRequest::RemovePodSandbox { sandbox_id: sandbox.as_str().into() };
         assert_eq!(c.handle(10, req(), &mut timers).reply, CriReply::Ok);
         assert!(c.sandbox(&sandbox).is_none());
         assert!(c.container(&id).is_none());
@@ -1443,13 +1448,13 @@ mod tests {
         let mut c = containerd();
         let mut timers = Vec::new();
         let (_, id) = running(&mut c, 0, &pod("a"), &["workload", "ignore-sigterm"], &mut timers);
-        let req = || CriRequest::RemoveContainer { container_id: id.clone() };
+        let req = || CriRequest::RemoveContainer { container_id: id.as_str().into() };
         assert_eq!(c.handle(1, req(), &mut timers), CriOutcome::at_once(CriReply::Ok));
         assert!(c.container(&id).is_none());
         assert_eq!(c.handle(4, req(), &mut timers).reply, CriReply::Ok, "idempotent");
         let (_, stopped) = running(&mut c, 5, &pod("b"), &["workload", "run"], &mut timers);
         stop(&mut c, 6, &stopped, 10, &mut timers);
-        let remove = CriRequest::RemoveContainer { container_id: stopped.clone() };
+        let remove = CriRequest::RemoveContainer { container_id: stopped.as_str().into() };
         assert_eq!(c.handle(7, remove, &mut timers).reply, CriReply::Ok);
         assert!(c.container(&stopped).is_none());
     }
@@ -1463,7 +1468,7 @@ mod tests {
         let id = created_id(create(&mut c, 0, &sandbox, config(&p, "main", APP, &["echo", "hi"], 0)));
         let echo = Workload::ExitAfter { after: 0, code: 0 };
         assert!(c.set_workload(&id, echo));
-        c.handle(1, CriRequest::StartContainer { container_id: id.clone() }, &mut timers);
+        c.handle(1, CriRequest::StartContainer { container_id: id.as_str().into() }, &mut timers);
         assert_eq!(
             timers,
             vec![(
@@ -1528,7 +1533,7 @@ mod tests {
         );
         assert!(matches!(twice.reply, CriReply::Err(CriError::Failed(_))));
         // Removing the container frees its name.
-        c.handle(4, CriRequest::RemoveContainer { container_id: first }, &mut vec![]);
+        c.handle(4, CriRequest::RemoveContainer { container_id: first.into() }, &mut vec![]);
         created_id(create(&mut c, 5, &sandbox, config(&p, "main", APP, &[], 0)));
     }
 
@@ -1539,7 +1544,8 @@ mod tests {
         let sandbox = run_sandbox(&mut c, 0, &p, false);
         let id = created_id(create(&mut c, 0, &sandbox, config(&p, "main", APP, &[], 0)));
         assert!(c.kill_pause(5, &sandbox));
-        let start = c.handle(10, CriRequest::StartContainer { container_id: id.clone() }, &mut vec![]);
+        let start =
+            c.handle(10, CriRequest::StartContainer { container_id: id.as_str().into() }, &mut vec![]);
         assert!(matches!(start.reply, CriReply::Err(CriError::Failed(_))));
         let s = status(&c, &id);
         assert_eq!(
@@ -1696,7 +1702,7 @@ mod tests {
         assert!(!c.kill_pause(200, &sandbox), "already dead");
         assert!(!c.kill_pause(200, "sandbox-99"));
         // Stopping the sandbox still kills what runs in it.
-        c.handle(300, CriRequest::StopPodSandbox { sandbox_id: sandbox }, &mut timers);
+        c.handle(300, CriRequest::StopPodSandbox { sandbox_id: sandbox.into() }, &mut timers);
         assert_eq!(status(&c, &id).exit_code, 137);
     }
 

@@ -108,7 +108,7 @@ impl History {
         let mut present: BTreeMap<String, ()> = BTreeMap::new();
         for s in containerd.sandboxes() {
             let Some(pod) = &s.pod else { continue };
-            present.insert(s.status.id.clone(), ());
+            present.insert(s.status.id.to_string(), ());
             let state = if s.status.state == SandboxState::Ready { "ready" } else { "notready" };
             let detail = format!("sandbox {} attempt {}", s.status.id, s.status.attempt);
             self.note(
@@ -123,7 +123,7 @@ impl History {
         }
         for c in containerd.containers() {
             let Some(pod) = &c.pod else { continue };
-            present.insert(c.status.id.clone(), ());
+            present.insert(c.status.id.to_string(), ());
             let state = container_state(c.status.state);
             let mut detail = format!("{} restart {}", c.status.id, c.status.restart_count);
             if c.status.state == ContainerState::Exited {

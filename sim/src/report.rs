@@ -66,13 +66,15 @@ pub fn pod_outcomes_with(api: &ApiServer, sandboxes_of: impl Fn(&str) -> usize) 
                     .map(|c| {
                         let (state, reason, exit_code) = match &c.state {
                             ContainerStateReport::Running { .. } => ("running", String::new(), None),
-                            ContainerStateReport::Waiting { reason, .. } => ("waiting", reason.clone(), None),
+                            ContainerStateReport::Waiting { reason, .. } => {
+                                ("waiting", reason.to_string(), None)
+                            }
                             ContainerStateReport::Terminated { exit_code, reason, .. } => {
-                                ("terminated", reason.clone(), Some(*exit_code))
+                                ("terminated", reason.to_string(), Some(*exit_code))
                             }
                         };
                         ContainerOutcome {
-                            name: c.name.clone(),
+                            name: c.name.to_string(),
                             state: state.to_string(),
                             reason,
                             exit_code,
@@ -124,10 +126,10 @@ impl StartLog {
                 self.starts.push(StartRecord { t, pod: full(&config.pod), what: "sandbox".into() })
             }
             (CriRequest::CreateContainer { config, .. }, CriReply::ContainerCreated { container_id }) => {
-                self.created.insert(container_id.clone(), (full(&config.pod), config.name.clone()));
+                self.created.insert(container_id.to_string(), (full(&config.pod), config.name.to_string()));
             }
             (CriRequest::StartContainer { container_id }, CriReply::Ok) => {
-                if let Some((pod, name)) = self.created.get(container_id) {
+                if let Some((pod, name)) = self.created.get(container_id.as_str()) {
                     self.starts.push(StartRecord { t, pod: pod.clone(), what: name.clone() });
                 }
             }

@@ -523,7 +523,7 @@ impl SimRuntime {
         self.containerd
             .containers()
             .filter(|c| c.status.state == podsim_model::ContainerState::Running)
-            .map(|c| c.status.id.clone())
+            .map(|c| c.status.id.to_string())
             .collect()
     }
 
@@ -556,9 +556,10 @@ impl SimRuntime {
 
     fn container_names(&self, id: &str) -> (Option<String>, Option<String>) {
         match self.containerd.container(id) {
-            Some(c) => {
-                (c.pod.as_ref().map(|p| format!("{}/{}", p.namespace, p.name)), Some(c.status.name.clone()))
-            }
+            Some(c) => (
+                c.pod.as_ref().map(|p| format!("{}/{}", p.namespace, p.name)),
+                Some(c.status.name.to_string()),
+            ),
             None => (None, None),
         }
     }
@@ -577,7 +578,7 @@ impl SimRuntime {
             .sandboxes()
             .filter(|s| s.status.state == SandboxState::Ready)
             .filter(|s| s.pod.as_ref().is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
-            .map(|s| s.status.id.clone())
+            .map(|s| s.status.id.to_string())
             .collect();
         h.pick_target(&candidates, pod.is_some())
     }

@@ -4,6 +4,7 @@
 //! when the kubelet breaks it (`reports_...`) and that nothing is reported when it behaves
 //! (`accepts_...`), so that every rule is shown to be both enforced and precise.
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use podsim_model::backoff::Backoff;
@@ -222,7 +223,7 @@ impl Bench {
     fn run_sandbox(&mut self, pod: &Pod, attempt: u32) -> String {
         let config = SandboxConfig { pod: PodRef::of(pod), attempt, host_network: false };
         match self.cri(CriRequest::RunPodSandbox { config }) {
-            CriReply::SandboxCreated { sandbox_id } => sandbox_id,
+            CriReply::SandboxCreated { sandbox_id } => sandbox_id.to_string(),
             other => panic!("no sandbox for {}: {other:?}", pod.name),
         }
     }
@@ -230,20 +231,20 @@ impl Bench {
     /// `CreateContainer` of the pod's container `name` (of any kind), as the kubelet configures it.
     fn create(&mut self, sandbox_id: &str, pod: &Pod, name: &str, restart_count: u32) -> CriReply {
         let config = config_of(pod, name, restart_count);
-        self.cri(CriRequest::CreateContainer { sandbox_id: sandbox_id.to_string(), config })
+        self.cri(CriRequest::CreateContainer { sandbox_id: sandbox_id.into(), config })
     }
 
     /// `CreateContainer` that must succeed; the container's id.
     fn created(&mut self, sandbox_id: &str, pod: &Pod, name: &str, restart_count: u32) -> String {
         match self.create(sandbox_id, pod, name, restart_count) {
-            CriReply::ContainerCreated { container_id } => container_id,
+            CriReply::ContainerCreated { container_id } => container_id.to_string(),
             other => panic!("{}/{name} not created: {other:?}", pod.name),
         }
     }
 
     /// `StartContainer`.
     fn start(&mut self, container_id: &str) -> CriReply {
-        self.cri(CriRequest::StartContainer { container_id: container_id.to_string() })
+        self.cri(CriRequest::StartContainer { container_id: container_id.into() })
     }
 
     /// `CreateContainer` then `StartContainer`, both succeeding; the container's id.
@@ -255,7 +256,7 @@ impl Bench {
 
     /// `StopContainer` with a grace period.
     fn stop(&mut self, container_id: &str, timeout_seconds: i64) -> CriReply {
-        self.cri(CriRequest::StopContainer { container_id: container_id.to_string(), timeout_seconds })
+        self.cri(CriRequest::StopContainer { container_id: container_id.into(), timeout_seconds })
     }
 
     // ---- time and the world's faults ----------------------------------------------------------------
@@ -392,9 +393,9 @@ fn config_of(pod: &Pod, name: &str, restart_count: u32) -> ContainerConfig {
         pod.find_container(name).unwrap_or_else(|| panic!("{} has no container {name}", pod.name));
     ContainerConfig {
         pod: PodRef::of(pod),
-        name: name.to_string(),
+        name: name.into(),
         kind,
-        image: c.image().to_string(),
+        image: c.shared_image().clone(),
         command: c.command.clone(),
         args: c.args.clone(),
         hash: c.hash(),
@@ -414,11 +415,11 @@ fn running_status(pod: &Pod) -> PodStatusReport {
             .containers
             .iter()
             .map(|c| ContainerStatusReport {
-                name: c.name().to_string(),
+                name: c.shared_name().clone(),
                 state: ContainerStateReport::Running { started_at: 0 },
                 last_state: None,
                 restart_count: 0,
-                container_id: String::new(),
+                container_id: SharedStr::EMPTY,
                 ..Default::default()
             })
             .collect(),
@@ -463,7 +464,7 @@ fn reports_a_container_a_runtime_made_in_a_sandbox_that_is_not_ready() {
     let (mut b, sandbox) = bench_with_sandbox(&p);
     assert!(b.containerd.kill_pause(b.now, &sandbox));
     let request =
-        CriRequest::CreateContainer { sandbox_id: sandbox.clone(), config: config_of(&p, "app", 0) };
+        CriRequest::CreateContainer { sandbox_id: sandbox.as_str().into(), config: config_of(&p, "app", 0) };
     let made = CriReply::ContainerCreated { container_id: "container-99".into() };
     b.judge_call(&request, &made);
     b.assert_reported(Rule::ContainerInOwnReadySandbox, &["default/web/app", &sandbox, "not ready"]);
@@ -614,7 +615,7 @@ fn accepts_a_container_stopped_after_its_sandbox_died() {
     b.advance(5_000);
     assert!(b.containerd.kill_pause(b.now, &sandbox));
     b.stop(&id, 30);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     let sandbox = b.run_sandbox(&p, 1);
     b.run(&sandbox, &p, "app", 1);
     b.assert_clean();
@@ -772,8 +773,8 @@ fn restart_all_after_exit(p: &Pod, exit_code: i32) -> Bench {
     b.advance(2_000);
     b.crash(&trigger, exit_code);
     b.stop(&worker, 2);
-    b.cri(CriRequest::RemoveContainer { container_id: worker });
-    b.cri(CriRequest::RemoveContainer { container_id: trigger });
+    b.cri(CriRequest::RemoveContainer { container_id: worker.into() });
+    b.cri(CriRequest::RemoveContainer { container_id: trigger.into() });
     b.run(&sandbox, p, "trigger", 1);
     b.run(&sandbox, p, "worker", 1);
     b
@@ -810,8 +811,8 @@ fn accepts_a_container_created_after_the_trigger_exited_and_stopped_by_the_reset
     b.advance(3_000);
     b.stop(&worker, 2);
     b.assert_clean();
-    b.cri(CriRequest::RemoveContainer { container_id: worker });
-    b.cri(CriRequest::RemoveContainer { container_id: trigger });
+    b.cri(CriRequest::RemoveContainer { container_id: worker.into() });
+    b.cri(CriRequest::RemoveContainer { container_id: trigger.into() });
     let worker = b.run(&sandbox, &p, "worker", 1);
     b.run(&sandbox, &p, "trigger", 1);
     b.advance(10_000);
@@ -1039,7 +1040,7 @@ fn reports_the_sandbox_of_a_deleted_pod_stopped_while_its_container_runs() {
     b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
     b.delete_pod(&p, None);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.assert_reported(Rule::ContainersStopBeforeSandbox, &["default/web", "[\"app\"] still run"]);
     b.assert_only(Rule::ContainersStopBeforeSandbox);
     b.assert_pod(Rule::ContainersStopBeforeSandbox, Some("default/web"));
@@ -1053,7 +1054,7 @@ fn accepts_a_deleted_pods_containers_stopped_before_its_sandbox() {
     b.advance(5_000);
     b.delete_pod(&p, None);
     b.stop(&id, 30);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.assert_clean();
 }
 
@@ -1065,7 +1066,7 @@ fn accepts_the_dead_sandbox_of_a_live_pod_stopped_with_its_container() {
     b.run(&sandbox, &p, "app", 0);
     b.advance(5_000);
     assert!(b.containerd.kill_pause(b.now, &sandbox));
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.assert_clean();
 }
 
@@ -1173,7 +1174,7 @@ fn judges_a_kill_planned_before_the_deletion_from_when_it_was_planned() {
         b.plan_kill(&p, false, if done { &["app"][..] } else { &["other"][..] });
         if done {
             b.cri(CriRequest::CreateContainer {
-                sandbox_id: sandbox.clone(),
+                sandbox_id: sandbox.as_str().into(),
                 config: config_of(&p, "app", 1),
             });
         }
@@ -1209,7 +1210,7 @@ fn accepts_a_container_of_a_deleted_pod_stopped_with_its_full_grace_period() {
     assert_eq!(b.stop(&id, 20), CriReply::Ok);
     b.advance(25_000);
     assert!(!b.running(&id), "the SIGKILL landed");
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.assert_clean();
 }
 
@@ -1241,7 +1242,7 @@ fn deleted_pod_with_volume() -> (Bench, Pod, String, String) {
     b.advance(5_000);
     b.delete_pod(&p, None);
     b.stop(&id, 30);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.as_str().into() });
     (b, p, sandbox, id)
 }
 
@@ -1257,7 +1258,7 @@ fn reports_a_pod_released_while_its_sandbox_and_container_remain() {
 #[test]
 fn reports_a_pod_released_with_a_volume_mounted_and_its_data_directory() {
     let (mut b, p, sandbox, _) = deleted_pod_with_volume();
-    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox.into() });
     assert_eq!(b.release(&p), ApiReply::Ok);
     b.assert_reported(Rule::NothingLeftBehind, &["uid-web", "mount data", "data directory"]);
     b.assert_only(Rule::NothingLeftBehind);
@@ -1267,8 +1268,8 @@ fn reports_a_pod_released_with_a_volume_mounted_and_its_data_directory() {
 #[test]
 fn accepts_a_pod_released_after_everything_of_it_was_removed() {
     let (mut b, p, sandbox, id) = deleted_pod_with_volume();
-    b.cri(CriRequest::RemoveContainer { container_id: id });
-    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::RemoveContainer { container_id: id.into() });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox.into() });
     b.node_op(NodeRequest::UnmountVolume { pod_uid: p.uid.clone(), volume: "data".into() });
     assert_eq!(b.node_op(NodeRequest::RemoveDataDir { pod_uid: p.uid.clone() }), NodeReply::Ok);
     assert_eq!(b.release(&p), ApiReply::Ok);
@@ -1338,7 +1339,7 @@ fn reports_a_foreign_container_removed() {
     let mut b = Bench::new();
     let foreign = b.containerd.add_foreign_container(0, "monitoring-agent");
     assert!(b.containerd.crash_container(0, &foreign, 1));
-    assert_eq!(b.cri(CriRequest::RemoveContainer { container_id: foreign.clone() }), CriReply::Ok);
+    assert_eq!(b.cri(CriRequest::RemoveContainer { container_id: foreign.as_str().into() }), CriReply::Ok);
     b.assert_reported(Rule::OwnObjectsOnly, &["removed foreign container", &foreign]);
     b.assert_only(Rule::OwnObjectsOnly);
     b.assert_pod(Rule::OwnObjectsOnly, None);
@@ -1366,9 +1367,9 @@ fn accepts_own_objects_stopped_and_removed_next_to_a_foreign_container() {
     b.cri(CriRequest::ListContainers { pod_uid: None });
     b.cri(CriRequest::ListPodSandbox { pod_uid: None });
     b.stop(&id, 30);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() });
-    b.cri(CriRequest::RemoveContainer { container_id: id });
-    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.as_str().into() });
+    b.cri(CriRequest::RemoveContainer { container_id: id.into() });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox.into() });
     assert!(b.running(&foreign), "the foreign container was left alone");
     b.assert_clean();
 }
@@ -1412,8 +1413,8 @@ fn accepts_a_node_cleaned_of_a_pod_the_api_server_does_not_have() {
     let gone = pod("gone");
     let sandbox = b.run_sandbox(&gone, 0);
     b.node.preset_mount(&gone.uid, "data");
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.clone() });
-    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.as_str().into() });
+    b.cri(CriRequest::RemovePodSandbox { sandbox_id: sandbox.into() });
     b.node_op(NodeRequest::UnmountVolume { pod_uid: gone.uid.clone(), volume: "data".into() });
     assert_eq!(b.node_op(NodeRequest::RemoveDataDir { pod_uid: gone.uid.clone() }), NodeReply::Ok);
     b.advance(400_000);
@@ -1525,7 +1526,7 @@ fn pod_whose_container_exited(policy: RestartPolicy, exit_code: i32) -> (Bench, 
 #[test]
 fn accepts_a_pod_that_completed_and_a_pod_of_another_node() {
     let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::Never, 0);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.report_status(&p, status_with_phase(&p, PodPhase::Succeeded));
     b.create_pod(pod_on("elsewhere", "node-2"));
     b.advance(400_000);
@@ -1538,7 +1539,7 @@ fn accepts_a_pod_that_completed_and_a_pod_of_another_node() {
 #[test]
 fn accepts_a_pod_failed_under_never_with_its_sandbox_stopped() {
     let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::Never, 137);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.report_status(&p, status_with_phase(&p, PodPhase::Failed));
     b.advance(400_000);
     b.judge_convergence(10_000);
@@ -1549,7 +1550,7 @@ fn accepts_a_pod_failed_under_never_with_its_sandbox_stopped() {
 #[test]
 fn accepts_a_pod_succeeded_under_on_failure_with_its_sandbox_stopped() {
     let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::OnFailure, 0);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.report_status(&p, status_with_phase(&p, PodPhase::Succeeded));
     b.advance(400_000);
     b.judge_convergence(10_000);
@@ -1570,7 +1571,7 @@ fn reports_a_done_pod_whose_sandbox_is_still_ready() {
 #[test]
 fn reports_a_done_pod_whose_status_says_running() {
     let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::Never, 1);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.report_status(&p, running_status(&p));
     b.advance(400_000);
     b.judge_convergence(10_000);
@@ -1583,7 +1584,7 @@ fn reports_a_done_pod_whose_status_says_running() {
 #[test]
 fn reports_a_pod_failed_under_on_failure_left_without_a_sandbox() {
     let (mut b, p, sandbox) = pod_whose_container_exited(RestartPolicy::OnFailure, 1);
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     b.report_status(&p, status_with_phase(&p, PodPhase::Failed));
     b.advance(400_000);
     b.judge_convergence(10_000);
@@ -1834,7 +1835,7 @@ fn reports_a_restart_in_a_new_sandbox_before_the_backoff_of_the_last_crash_ended
     b.crash(&second, 1);
     b.advance(4_500);
     assert!(b.containerd.kill_pause(b.now, &sandbox));
-    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox });
+    b.cri(CriRequest::StopPodSandbox { sandbox_id: sandbox.into() });
     let sandbox = b.run_sandbox(&p, 1);
     b.advance(5_000);
     b.run(&sandbox, &p, "app", 2);
@@ -1858,7 +1859,7 @@ impl Listed {
             id: id.into(),
             state: SandboxState::Ready,
             attempt: 0,
-            ip: String::new(),
+            ip: SharedStr::EMPTY,
             host_network: false,
             created_at: 0,
         };
@@ -1873,7 +1874,7 @@ impl Listed {
             name: name.into(),
             state: ContainerState::Running,
             exit_code: 0,
-            reason: String::new(),
+            reason: SharedStr::EMPTY,
             hash: 0,
             restart_count: 0,
             sandbox_id: sandbox_id.into(),

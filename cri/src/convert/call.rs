@@ -15,7 +15,7 @@ pub fn stop_pod_sandbox(sandbox_id: &str) -> cri::StopPodSandboxRequest {
 
 /// CRI -> model: `StopPodSandbox`.
 pub fn stop_pod_sandbox_of(request: cri::StopPodSandboxRequest) -> CriRequest {
-    CriRequest::StopPodSandbox { sandbox_id: request.pod_sandbox_id }
+    CriRequest::StopPodSandbox { sandbox_id: request.pod_sandbox_id.into() }
 }
 
 /// model -> CRI: `RemovePodSandbox`.
@@ -25,7 +25,7 @@ pub fn remove_pod_sandbox(sandbox_id: &str) -> cri::RemovePodSandboxRequest {
 
 /// CRI -> model: `RemovePodSandbox`.
 pub fn remove_pod_sandbox_of(request: cri::RemovePodSandboxRequest) -> CriRequest {
-    CriRequest::RemovePodSandbox { sandbox_id: request.pod_sandbox_id }
+    CriRequest::RemovePodSandbox { sandbox_id: request.pod_sandbox_id.into() }
 }
 
 /// model -> CRI: `StartContainer`.
@@ -35,7 +35,7 @@ pub fn start_container(container_id: &str) -> cri::StartContainerRequest {
 
 /// CRI -> model: `StartContainer`.
 pub fn start_container_of(request: cri::StartContainerRequest) -> CriRequest {
-    CriRequest::StartContainer { container_id: request.container_id }
+    CriRequest::StartContainer { container_id: request.container_id.into() }
 }
 
 /// model -> CRI: `StopContainer` with its grace period in seconds.
@@ -45,7 +45,7 @@ pub fn stop_container(container_id: &str, timeout_seconds: i64) -> cri::StopCont
 
 /// CRI -> model: `StopContainer`.
 pub fn stop_container_of(request: cri::StopContainerRequest) -> CriRequest {
-    CriRequest::StopContainer { container_id: request.container_id, timeout_seconds: request.timeout }
+    CriRequest::StopContainer { container_id: request.container_id.into(), timeout_seconds: request.timeout }
 }
 
 /// model -> CRI: `RemoveContainer`.
@@ -55,7 +55,7 @@ pub fn remove_container(container_id: &str) -> cri::RemoveContainerRequest {
 
 /// CRI -> model: `RemoveContainer`.
 pub fn remove_container_of(request: cri::RemoveContainerRequest) -> CriRequest {
-    CriRequest::RemoveContainer { container_id: request.container_id }
+    CriRequest::RemoveContainer { container_id: request.container_id.into() }
 }
 
 /// model -> CRI: `ExecSync` of `cmd` with its timeout in seconds.
@@ -70,7 +70,7 @@ pub fn exec_sync(container_id: &str, cmd: &[String], timeout_seconds: i64) -> cr
 /// CRI -> model: `ExecSync`.
 pub fn exec_sync_of(request: cri::ExecSyncRequest) -> CriRequest {
     CriRequest::ExecSync {
-        container_id: request.container_id,
+        container_id: request.container_id.into(),
         cmd: request.cmd,
         timeout_seconds: request.timeout,
     }
@@ -109,7 +109,7 @@ pub fn pull_image(image: &str) -> cri::PullImageRequest {
 
 /// CRI -> model: `PullImage`.
 pub fn pull_image_of(request: cri::PullImageRequest) -> CriRequest {
-    CriRequest::PullImage { image: image_of_spec(request.image) }
+    CriRequest::PullImage { image: image_of_spec(request.image).into() }
 }
 
 /// model -> CRI: `ListPodSandbox` of the run's sandboxes (of one pod's when `pod_uid` is given), as a
@@ -130,7 +130,7 @@ pub fn list_containers(run_id: &str, pod_uid: Option<&str>) -> cri::ListContaine
 
 /// CRI -> model: the model's reply to `RunPodSandbox`.
 pub fn sandbox_created(response: cri::RunPodSandboxResponse) -> CriReply {
-    CriReply::SandboxCreated { sandbox_id: response.pod_sandbox_id }
+    CriReply::SandboxCreated { sandbox_id: response.pod_sandbox_id.into() }
 }
 
 /// model -> CRI: `RunPodSandbox`'s answer.
@@ -140,7 +140,7 @@ pub fn run_pod_sandbox_response(sandbox_id: String) -> cri::RunPodSandboxRespons
 
 /// CRI -> model: the model's reply to `CreateContainer`.
 pub fn container_created(response: cri::CreateContainerResponse) -> CriReply {
-    CriReply::ContainerCreated { container_id: response.container_id }
+    CriReply::ContainerCreated { container_id: response.container_id.into() }
 }
 
 /// model -> CRI: `CreateContainer`'s answer.
@@ -251,7 +251,7 @@ mod tests {
             }
             // A server resolves the reference (a name or an id) before it asks the runtime.
             CriRequest::ImageStatus { image } => {
-                CriRequest::ImageStatus { image: image_of_spec(image_status(image).image) }
+                CriRequest::ImageStatus { image: image_of_spec(image_status(image).image).into() }
             }
             CriRequest::PullImage { image } => pull_image_of(pull_image(image)),
             CriRequest::StartContainer { container_id } => start_container_of(start_container(container_id)),

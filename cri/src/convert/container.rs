@@ -41,7 +41,7 @@ impl ContainerMeta {
     /// What a container not created through the CRI is reported with: its name alone.
     pub fn of_status(status: &ContainerStatus) -> ContainerMeta {
         ContainerMeta {
-            metadata: cri::ContainerMetadata { name: status.name.clone(), attempt: 0 },
+            metadata: cri::ContainerMetadata { name: status.name.to_string(), attempt: 0 },
             image: image_spec(&status.image),
             labels: HashMap::new(),
             annotations: HashMap::new(),
@@ -55,14 +55,14 @@ impl ContainerMeta {
 pub fn cri_container_config(config: &ContainerConfig, run_id: &str) -> cri::ContainerConfig {
     let mut labels = pod_labels(&config.pod);
     labels.insert(labels::RUN_ID.into(), run_id.to_string());
-    labels.insert(labels::CONTAINER_NAME.into(), config.name.clone());
+    labels.insert(labels::CONTAINER_NAME.into(), config.name.to_string());
     let annotations = HashMap::from([
         (labels::CONTAINER_HASH.to_string(), podsim_model::format_hash(config.hash)),
         (labels::CONTAINER_RESTART_COUNT.to_string(), config.restart_count.to_string()),
         (labels::CONTAINER_KIND.to_string(), kind_annotation(config.kind).to_string()),
     ]);
     cri::ContainerConfig {
-        metadata: Some(cri::ContainerMetadata { name: config.name.clone(), attempt: config.attempt }),
+        metadata: Some(cri::ContainerMetadata { name: config.name.to_string(), attempt: config.attempt }),
         image: Some(image_spec(&config.image)),
         command: config.command.clone(),
         args: config.args.clone(),
@@ -93,9 +93,9 @@ pub fn container_config_of(
     let image = config.image.clone().unwrap_or_default();
     let model = ContainerConfig {
         pod,
-        name: metadata.name.clone(),
+        name: metadata.name.as_str().into(),
         kind: container_kind(&config.annotations)?,
-        image: image_of_spec(Some(image.clone())),
+        image: image_of_spec(Some(image.clone())).into(),
         command: config.command.clone(),
         args: config.args.clone(),
         hash: annotation_hash(&config.annotations),
@@ -119,8 +119,8 @@ pub fn cri_container(
     origin_unix_nanos: i64,
 ) -> cri::Container {
     cri::Container {
-        id: status.id.clone(),
-        pod_sandbox_id: status.sandbox_id.clone(),
+        id: status.id.to_string(),
+        pod_sandbox_id: status.sandbox_id.to_string(),
         metadata: Some(meta.metadata.clone()),
         image: Some(meta.image.clone()),
         image_ref: image_id(&status.image),
@@ -140,7 +140,7 @@ pub fn cri_container_status(
     origin_unix_nanos: i64,
 ) -> cri::ContainerStatus {
     cri::ContainerStatus {
-        id: status.id.clone(),
+        id: status.id.to_string(),
         metadata: Some(meta.metadata.clone()),
         state: cri_container_state(status.state) as i32,
         created_at: cri_nanos(status.created_at, origin_unix_nanos),
@@ -162,7 +162,7 @@ fn exit_reason(status: &ContainerStatus) -> String {
     match (status.state, status.reason.is_empty()) {
         (ContainerState::Exited, true) if status.exit_code == 0 => COMPLETED_REASON.to_string(),
         (ContainerState::Exited, true) => ERROR_REASON.to_string(),
-        _ => status.reason.clone(),
+        _ => status.reason.to_string(),
     }
 }
 
@@ -181,15 +181,15 @@ pub fn container_status_of(
         .or_else(|| container.metadata.as_ref().map(|m| m.name.clone()))
         .unwrap_or_default();
     ContainerStatus {
-        id: container.id.clone(),
-        name,
+        id: container.id.as_str().into(),
+        name: name.into(),
         state: container_state(status.state),
         exit_code: status.exit_code,
-        reason: status.reason.clone(),
+        reason: status.reason.as_str().into(),
         hash: annotation_hash(&container.annotations),
         restart_count: annotation_restart_count(&container.annotations),
-        sandbox_id: container.pod_sandbox_id.clone(),
-        image: image_of_spec(container.image.clone()),
+        sandbox_id: container.pod_sandbox_id.as_str().into(),
+        image: image_of_spec(container.image.clone()).into(),
         created_at: model_millis(status.created_at, origin_unix_nanos),
         started_at: model_millis_if_set(status.started_at, origin_unix_nanos),
         finished_at: model_millis_if_set(status.finished_at, origin_unix_nanos),

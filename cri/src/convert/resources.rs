@@ -43,7 +43,7 @@ pub fn update_container_resources(
 /// CRI -> model: `UpdateContainerResources` (a request without Linux values sets nothing: all zero).
 pub fn update_container_resources_of(request: cri::UpdateContainerResourcesRequest) -> CriRequest {
     CriRequest::UpdateContainerResources {
-        container_id: request.container_id,
+        container_id: request.container_id.into(),
         resources: request.linux.as_ref().map(linux_resources_of).unwrap_or_default(),
     }
 }

@@ -6,6 +6,7 @@
 //! [`HOST_NETWORK_ANNOTATION`] and read back from it, and a pod-network sandbox is reported with
 //! [`STAND_IN_POD_IP`].
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::HashMap;
 
 use k8s_cri::v1 as cri;
@@ -113,7 +114,7 @@ pub fn cri_sandbox(
     origin_unix_nanos: i64,
 ) -> cri::PodSandbox {
     cri::PodSandbox {
-        id: status.id.clone(),
+        id: status.id.to_string(),
         metadata: meta.map(|m| m.metadata.clone()),
         state: cri_sandbox_state(status.state) as i32,
         created_at: cri_nanos(status.created_at, origin_unix_nanos),
@@ -137,7 +138,7 @@ pub fn cri_sandbox_status(
         metadata: sandbox.metadata,
         state: sandbox.state,
         created_at: sandbox.created_at,
-        network: Some(cri::PodSandboxNetworkStatus { ip: status.ip.clone(), additional_ips: Vec::new() }),
+        network: Some(cri::PodSandboxNetworkStatus { ip: status.ip.to_string(), additional_ips: Vec::new() }),
         linux: Some(cri::LinuxPodSandboxStatus {
             namespaces: Some(cri::Namespace { options: Some(options) }),
         }),
@@ -156,10 +157,10 @@ pub fn sandbox_info(sandbox: &cri::PodSandbox, origin_unix_nanos: i64) -> Sandbo
     SandboxInfo {
         pod: pod_of_labels(&sandbox.labels),
         status: SandboxStatus {
-            id: sandbox.id.clone(),
+            id: sandbox.id.as_str().into(),
             state: sandbox_state(sandbox.state),
             attempt: meta.attempt,
-            ip: if host_network { String::new() } else { STAND_IN_POD_IP.to_string() },
+            ip: if host_network { SharedStr::EMPTY } else { SharedStr::from_static(STAND_IN_POD_IP) },
             host_network,
             created_at: model_millis(sandbox.created_at, origin_unix_nanos),
         },
@@ -183,7 +184,7 @@ mod tests {
             id: "sandbox-1".into(),
             state,
             attempt: 2,
-            ip: if host_network { String::new() } else { STAND_IN_POD_IP.into() },
+            ip: if host_network { SharedStr::EMPTY } else { STAND_IN_POD_IP.into() },
             host_network,
             created_at: 1_234,
         }

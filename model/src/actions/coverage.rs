@@ -165,6 +165,7 @@ mod tests {
     use crate::actions::compute_pod_actions_opts;
     use crate::pod::RestartPolicy;
     use crate::runtime::{ContainerProbes, ProbeResult, ProbeResults, SandboxState, SandboxStatus};
+    use crate::SharedStr;
 
     fn ready_sandbox() -> SandboxStatus {
         SandboxStatus {
@@ -180,11 +181,11 @@ mod tests {
     fn status(pod: &Pod, name: &str, state: ContainerState, exit_code: i32) -> ContainerStatus {
         let container = pod.spec.containers.iter().find(|c| c.name() == name).expect("a container");
         ContainerStatus {
-            id: format!("c-{name}"),
+            id: format!("c-{name}").into(),
             name: name.into(),
             state,
             exit_code,
-            reason: String::new(),
+            reason: SharedStr::EMPTY,
             hash: container.hash(),
             restart_count: 0,
             sandbox_id: "s1".into(),

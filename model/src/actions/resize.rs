@@ -23,6 +23,7 @@
 //! `InPlacePodLevelResourcesVerticalScaling`, which podsim's pods do not have), swap and the
 //! CPU/memory managers' exclusive CPUs.
 
+use crate::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -60,9 +61,9 @@ pub struct ContainerResources {
 #[serde(rename_all = "camelCase")]
 pub struct ContainerToUpdate {
     /// The runtime container id (`kubeContainerID`).
-    pub id: String,
+    pub id: SharedStr,
     /// The container's name.
-    pub name: String,
+    pub name: SharedStr,
     /// Which list of the spec it is in (regular, or init for a sidecar).
     pub kind: ContainerKind,
     /// Its index in that list.
@@ -120,7 +121,7 @@ pub fn compute_pod_resize_action(target: Target<'_>, gates: &FeatureGates, actio
     }
     let update = ContainerToUpdate {
         id: target.status.id.clone(),
-        name: target.container.name().to_string(),
+        name: target.container.shared_name().clone(),
         kind: target.kind,
         index: target.index,
         desired,

@@ -4,6 +4,7 @@
 //! killing and removing every init and regular container from the runtime. Once none is left the
 //! condition clears and the pod starts over in its sandbox, from the first init container.
 
+use crate::shared_str::SharedStr;
 use serde::{Deserialize, Serialize};
 
 use crate::pod::{find_matching_container_restart_rule, Container, ContainerKind, Pod, RestartRuleAction};
@@ -17,9 +18,9 @@ use super::PodActions;
 #[serde(rename_all = "camelCase")]
 pub struct ContainerToReset {
     /// The runtime container id.
-    pub id: String,
+    pub id: SharedStr,
     /// The container's name.
-    pub name: String,
+    pub name: SharedStr,
     /// Which list of the spec it is in.
     pub kind: ContainerKind,
     /// Its index in that list.

@@ -8,6 +8,7 @@
 //! the newest sandbox. A terminated pod's containers and sandboxes are all removed by its worker
 //! (podsim's stand-in for the GC of a pod that is gone, see [`super::housekeeping`]).
 
+use crate::shared_str::SharedStr;
 use std::collections::BTreeSet;
 
 use super::sync_run::Step;
@@ -36,7 +37,7 @@ pub(super) fn collect_garbage(runtime: &RuntimePodStatus, probes: &mut Probes) -
 /// `evictContainers` with `MaxPerPodContainer` = 1: every exited instance of a container but the
 /// newest. (Running instances are not counted: the newest dead one stays beside a running one, so
 /// that lastState is still known.)
-fn evictable_containers(runtime: &RuntimePodStatus) -> Vec<String> {
+fn evictable_containers(runtime: &RuntimePodStatus) -> Vec<SharedStr> {
     let mut names = BTreeSet::new();
     runtime
         .containers
@@ -47,7 +48,7 @@ fn evictable_containers(runtime: &RuntimePodStatus) -> Vec<String> {
 }
 
 /// `evictSandboxes`: a sandbox that is not ready, not the newest, and holds no container any more.
-fn evictable_sandboxes(runtime: &RuntimePodStatus) -> Vec<String> {
+fn evictable_sandboxes(runtime: &RuntimePodStatus) -> Vec<SharedStr> {
     runtime
         .sandboxes
         .iter()
@@ -65,7 +66,7 @@ pub(super) fn purge_init_containers(
     runtime: &RuntimePodStatus,
     probes: &mut Probes,
 ) -> Option<Step> {
-    let init_ids: Vec<String> = runtime
+    let init_ids: Vec<SharedStr> = runtime
         .containers
         .iter()
         .filter(|c| pod.spec.init_containers.iter().any(|i| i.name() == c.name))
@@ -88,14 +89,14 @@ impl Kubelet {
     }
 
     /// `RemoveContainer` of each.
-    pub(super) fn remove_containers(&mut self, uid: &str, ids: Vec<String>, out: &mut Vec<Output>) {
+    pub(super) fn remove_containers(&mut self, uid: &str, ids: Vec<SharedStr>, out: &mut Vec<Output>) {
         for container_id in ids {
             self.cri(uid, out, CriRequest::RemoveContainer { container_id });
         }
     }
 
     /// `RemovePodSandbox` of each.
-    pub(super) fn remove_sandboxes(&mut self, uid: &str, ids: Vec<String>, out: &mut Vec<Output>) {
+    pub(super) fn remove_sandboxes(&mut self, uid: &str, ids: Vec<SharedStr>, out: &mut Vec<Output>) {
         for sandbox_id in ids {
             self.cri(uid, out, CriRequest::RemovePodSandbox { sandbox_id });
         }

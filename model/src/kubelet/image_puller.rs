@@ -190,7 +190,7 @@ impl Kubelet {
                 continue;
             }
             let PullRequest { call, image, .. } = request;
-            out.push(Output::Cri { call, request: CriRequest::PullImage { image } });
+            out.push(Output::Cri { call, request: CriRequest::PullImage { image: image.into() } });
             if self.puller.in_flight() > 1 {
                 self.hit(Probe::PullerParallel);
             }

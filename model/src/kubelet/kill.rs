@@ -17,6 +17,7 @@
 //! died still tears down its network. A container or sandbox already gone counts as stopped. The
 //! failed kills of a terminating pod are reported as one `FailedKillPod` event.
 
+use crate::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -40,8 +41,8 @@ pub const MINIMUM_GRACE_PERIOD_SECONDS: i64 = 2;
 /// container <name>`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct StopContainer {
-    pub(super) id: String,
-    pub(super) name: String,
+    pub(super) id: SharedStr,
+    pub(super) name: SharedStr,
     pub(super) grace_seconds: i64,
     pub(super) message: String,
 }
@@ -168,7 +169,7 @@ impl Kubelet {
                 message: String::new(),
             })
             .collect();
-        let sandboxes: Vec<String> = run.runtime.sandboxes.iter().map(|s| s.id.clone()).collect();
+        let sandboxes: Vec<SharedStr> = run.runtime.sandboxes.iter().map(|s| s.id.clone()).collect();
         let terminating = run.kind == WorkerState::Terminating;
         let killing_running = terminating && !stops.is_empty();
         // Containers stop before their sandbox.
@@ -246,7 +247,7 @@ impl Kubelet {
     fn run_pre_stop_execs(
         &mut self,
         uid: &str,
-        execs: Vec<(usize, String, Vec<String>)>,
+        execs: Vec<(usize, SharedStr, Vec<String>)>,
         out: &mut Vec<Output>,
     ) -> BTreeMap<CallId, usize> {
         let mut calls = BTreeMap::new();
@@ -362,7 +363,7 @@ impl Kubelet {
     }
 
     /// `StopPodSandbox` of each.
-    pub(super) fn stop_sandboxes(&mut self, uid: &str, ids: Vec<String>, out: &mut Vec<Output>) {
+    pub(super) fn stop_sandboxes(&mut self, uid: &str, ids: Vec<SharedStr>, out: &mut Vec<Output>) {
         for sandbox_id in ids {
             self.cri(uid, out, CriRequest::StopPodSandbox { sandbox_id });
         }

@@ -25,6 +25,7 @@
 //!   (`UpdatePodStatus`'s `manualTriggerCh`: the next probe comes on the period), probe events
 //!   (`Unhealthy`), and the probe's own `terminationGracePeriodSeconds` on the kill it causes.
 
+use crate::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -56,7 +57,7 @@ struct ProbeWorker {
     /// The result a new container starts with.
     initial_value: ProbeResult,
     /// The last container id seen ("" none).
-    container_id: String,
+    container_id: SharedStr,
     last_result: Option<ProbeResult>,
     /// How many times in a row the probe gave `last_result`.
     result_run: i32,
@@ -146,7 +147,7 @@ impl Kubelet {
         let worker = ProbeWorker {
             initial_value: initial_value(key.kind),
             spec,
-            container_id: String::new(),
+            container_id: SharedStr::EMPTY,
             last_result: None,
             result_run: 0,
             on_hold: false,

@@ -18,6 +18,7 @@ use crate::linux_resources::{
     milli_cpu_to_quota, milli_cpu_to_shares, LinuxContainerResources, QUOTA_PERIOD,
 };
 use crate::pod::ResourceName;
+use crate::shared_str::SharedStr;
 
 /// The values `updatePodContainerResources` sets for one container when `name` is resized.
 pub fn resources_for_update(update: &ContainerToUpdate, name: ResourceName) -> ContainerResources {
@@ -66,7 +67,7 @@ impl Kubelet {
     pub(super) fn update_container_resources(
         &mut self,
         uid: &str,
-        container_id: String,
+        container_id: SharedStr,
         resources: LinuxContainerResources,
         out: &mut Vec<Output>,
     ) {

@@ -15,6 +15,7 @@
 //! reason cache (the container's waiting reason in the status), and a plain init container that
 //! fails to start stops every start after it.
 
+use crate::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
 use super::hooks::PostStartRun;
@@ -118,7 +119,7 @@ impl Kubelet {
 
     /// `ImageStatus` of the container's image.
     pub(super) fn image_status(&mut self, uid: &str, (kind, index): Slot, out: &mut Vec<Output>) {
-        let image = container_of(self.pod_of(uid), kind, index).image().to_string();
+        let image = container_of(self.pod_of(uid), kind, index).shared_image().clone();
         self.cri(uid, out, CriRequest::ImageStatus { image });
     }
 
@@ -251,9 +252,9 @@ impl Kubelet {
         );
         let config = ContainerConfig {
             pod: PodRef::of(&w.pod),
-            name: container.name().to_string(),
+            name: container.shared_name().clone(),
             kind: slot.0,
-            image: container.image().to_string(),
+            image: container.shared_image().clone(),
             command: container.command.clone(),
             args: container.args.clone(),
             hash: container.hash(),
@@ -310,7 +311,7 @@ impl Kubelet {
     // ---- 5. StartContainer -------------------------------------------------------------------------
 
     /// `StartContainer` of the created container.
-    pub(super) fn start_created(&mut self, uid: &str, container_id: String, out: &mut Vec<Output>) {
+    pub(super) fn start_created(&mut self, uid: &str, container_id: SharedStr, out: &mut Vec<Output>) {
         self.cri(uid, out, CriRequest::StartContainer { container_id });
     }
 
@@ -361,7 +362,7 @@ impl Kubelet {
         let Some(handler) = container.lifecycle.post_start.clone() else { return };
         let name = container.name().to_string();
         let run = w.sync.as_ref().expect("a start runs within a sync");
-        let pod_ip = run.runtime.sandboxes.first().map_or(String::new(), |s| s.ip.clone());
+        let pod_ip = run.runtime.sandboxes.first().map_or(SharedStr::EMPTY, |s| s.ip.clone());
         match super::hooks::post_start_run(&handler, &w.pod, &name, &pod_ip, now) {
             PostStartRun::Until(until) => {
                 self.hit(Probe::StartPostStartSleep);
@@ -375,7 +376,7 @@ impl Kubelet {
             }
             PostStartRun::Exec(_) => {
                 if let Some(run) = self.sync_mut(uid) {
-                    run.queue.push_front(Step::PostStartExec(slot.0, slot.1, container_id.to_string()));
+                    run.queue.push_front(Step::PostStartExec(slot.0, slot.1, container_id.into()));
                 }
             }
             PostStartRun::Failed(message) => {
@@ -396,11 +397,11 @@ impl Kubelet {
         out: &mut Vec<Output>,
     ) {
         self.hit(Probe::StartPostStartFailed);
-        let name = container_of(self.pod_of(uid), slot.0, slot.1).name().to_string();
+        let name = container_of(self.pod_of(uid), slot.0, slot.1).shared_name().clone();
         self.event_post_start_hook_failed(uid, &name, now, out);
         let grace = self.pod_of(uid).grace_period_seconds();
         let stop = StopContainer {
-            id: container_id.to_string(),
+            id: container_id.into(),
             name,
             grace_seconds: grace,
             message: "FailedPostStartHook".to_string(),
@@ -417,7 +418,7 @@ impl Kubelet {
         &mut self,
         uid: &str,
         slot: Slot,
-        container_id: String,
+        container_id: SharedStr,
         out: &mut Vec<Output>,
     ) {
         let container = container_of(self.pod_of(uid), slot.0, slot.1);

@@ -93,7 +93,7 @@ impl Kubelet {
         }
         for volume in to_mount {
             let request = NodeRequest::MountVolume { pod_uid: uid.to_string(), volume: volume.clone() };
-            self.call_about(uid, volume, out, |call| Output::Node { call, request });
+            self.call_about(uid, volume.into(), out, |call| Output::Node { call, request });
         }
     }
 
@@ -117,7 +117,7 @@ impl Kubelet {
                 self.event_mount_failed(uid, &volume, &e, now, out);
             }
             NodeReply::Ok | NodeReply::PodDirs(_) => {
-                w.mounted.insert(volume);
+                w.mounted.insert(volume.into());
             }
         }
     }
@@ -189,7 +189,7 @@ impl Kubelet {
             }));
         }
         let steps = runtime_steps(&allocated_pod, &run.runtime, &actions, &mut self.probes_hit);
-        run.sandbox_id = actions.sandbox_id.clone();
+        run.sandbox_id = actions.sandbox_id.as_str().into();
         run.attempt = actions.attempt;
         run.push_next(steps.into_iter());
         if actions.create_sandbox && !actions.sandbox_id.is_empty() {

@@ -4,6 +4,7 @@
 //! to the file of the kubelet code it mirrors, and each reply back to the step that asked (see the
 //! index in [`super`]).
 
+use crate::shared_str::SharedStr;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -38,11 +39,11 @@ pub(super) enum Step {
     /// `killContainersWithSyncResult`: `killContainer` of each, all at once, with the sidecar
     /// termination ordering if the pod has sidecars.
     KillPodContainers(Vec<StopContainer>),
-    StopSandboxes(Vec<String>),
-    RemoveContainers(Vec<String>),
+    StopSandboxes(Vec<SharedStr>),
+    RemoveContainers(Vec<SharedStr>),
     /// Remove every container, then every sandbox, of the runtime state just read.
     RemoveAll,
-    RemoveSandboxes(Vec<String>),
+    RemoveSandboxes(Vec<SharedStr>),
     RunSandbox {
         attempt: u32,
     },
@@ -51,12 +52,12 @@ pub(super) enum Step {
     ImageStatus(ContainerKind, usize),
     PullImage(ContainerKind, usize),
     CreateContainer(ContainerKind, usize),
-    StartContainer(ContainerKind, usize, String),
+    StartContainer(ContainerKind, usize, SharedStr),
     /// `startContainer` step 4 for an exec postStart hook: its `ExecSync`, waited for.
-    PostStartExec(ContainerKind, usize, String),
+    PostStartExec(ContainerKind, usize, SharedStr),
     /// Step 7: `UpdateContainerResources` of one container (in-place resize).
     UpdateContainerResources {
-        container_id: String,
+        container_id: SharedStr,
         resources: crate::linux_resources::LinuxContainerResources,
     },
     /// The in-place restart of every container removed the pod's containers: sync again at once
@@ -105,11 +106,11 @@ pub(super) struct SyncRun {
     pub(super) read_sandboxes: Option<SandboxList>,
     pub(super) read_containers: Option<ContainerList>,
     /// The sandbox containers start in.
-    pub(super) sandbox_id: String,
+    pub(super) sandbox_id: SharedStr,
     /// The attempt of that sandbox.
     pub(super) attempt: u32,
     /// What each outstanding call of the step is about (a volume's name).
-    pub(super) subjects: BTreeMap<CallId, String>,
+    pub(super) subjects: BTreeMap<CallId, SharedStr>,
     /// The time of the input being handled.
     pub(super) now: Millis,
     /// Why the sync failed, if it did (the rest of the queue is dropped).
@@ -139,7 +140,7 @@ impl SyncRun {
             runtime: RuntimePodStatus::default(),
             read_sandboxes: None,
             read_containers: None,
-            sandbox_id: String::new(),
+            sandbox_id: SharedStr::EMPTY,
             attempt: 0,
             subjects: BTreeMap::new(),
             now: 0,
@@ -221,7 +222,7 @@ impl Kubelet {
     pub(super) fn call_about(
         &mut self,
         uid: &str,
-        subject: String,
+        subject: SharedStr,
         out: &mut Vec<Output>,
         make: impl FnOnce(CallId) -> Output,
     ) {

@@ -57,7 +57,7 @@ impl Kubelet {
         volumes.extend(w.pod.spec.volumes.iter().map(|v| v.name.clone()));
         for volume in volumes {
             let request = NodeRequest::UnmountVolume { pod_uid: uid.to_string(), volume: volume.clone() };
-            self.call_about(uid, volume, out, |call| Output::Node { call, request });
+            self.call_about(uid, volume.into(), out, |call| Output::Node { call, request });
         }
     }
 
@@ -70,7 +70,7 @@ impl Kubelet {
         match reply {
             NodeReply::Err(e) => self.fail(uid, format!("UnmountVolume failed for volume {volume:?}: {e}")),
             NodeReply::Ok | NodeReply::PodDirs(_) => {
-                w.mounted.remove(&volume);
+                w.mounted.remove(volume.as_str());
             }
         }
     }

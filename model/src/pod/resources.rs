@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::shared_str::SharedStr;
+
 /// The largest decimal exponent a quantity may carry (`1e30` and beyond are refused): far above any
 /// real cpu or memory amount, and small enough that nano-units never overflow.
 const MAX_EXPONENT: i32 = 27;
@@ -11,7 +13,7 @@ const MAX_EXPONENT: i32 = 27;
 /// `resource.Quantity` keeps it (precision below a nano-unit rounds up, as `resource.MustParse` does).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Quantity {
-    text: String,
+    text: SharedStr,
     nanos: i128,
 }
 
@@ -21,7 +23,7 @@ impl Quantity {
     /// (`e3`, `E-2`).
     pub fn parse(text: &str) -> Result<Quantity, String> {
         let nanos = parse_nanos(text).ok_or_else(|| format!("{text:?} is not a valid quantity"))?;
-        Ok(Quantity { text: text.to_string(), nanos })
+        Ok(Quantity { text: text.into(), nanos })
     }
 
     /// The quantity as written.

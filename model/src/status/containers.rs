@@ -15,6 +15,7 @@ use crate::actions::should_container_be_restarted_with;
 use crate::gates::FeatureGates;
 use crate::pod::{Container, Pod};
 use crate::runtime::{ContainerState, ContainerStatus, RuntimePodStatus};
+use crate::shared_str::SharedStr;
 
 /// The message of a last state the kubelet makes up for a container that was running and vanished.
 pub const VANISHED_WHILE_RUNNING: &str =
@@ -139,9 +140,12 @@ fn default_status(
     match old {
         Some(old) if old.state.is_terminated() => old.clone(),
         _ => ContainerStatusReport {
-            name: container.name().to_string(),
-            image: container.image().to_string(),
-            state: ContainerStateReport::waiting(default_waiting_reason(options), ""),
+            name: container.shared_name().clone(),
+            image: container.shared_image().clone(),
+            state: ContainerStateReport::waiting(
+                SharedStr::from_static(default_waiting_reason(options)),
+                SharedStr::EMPTY,
+            ),
             restart_count: old.map_or(0, |o| o.restart_count),
             last_state: old.and_then(|o| o.last_state.clone()),
             ..ContainerStatusReport::default()
@@ -169,11 +173,11 @@ fn infer_vanished(
     }
     status.last_state = Some(ContainerStateReport::Terminated {
         exit_code: 137,
-        reason: reason::CONTAINER_STATUS_UNKNOWN.to_string(),
-        message: VANISHED_WHILE_RUNNING.to_string(),
+        reason: SharedStr::from_static(reason::CONTAINER_STATUS_UNKNOWN),
+        message: SharedStr::from_static(VANISHED_WHILE_RUNNING),
         started_at: None,
         finished_at: None,
-        container_id: String::new(),
+        container_id: SharedStr::EMPTY,
     });
     if pod.deletion_timestamp.is_none() {
         status.restart_count += 1;
@@ -237,7 +241,7 @@ fn convert_container_status(
         ContainerState::Exited => ContainerStateReport::Terminated {
             exit_code: instance.exit_code,
             reason: instance.reason.clone(),
-            message: String::new(),
+            message: SharedStr::EMPTY,
             started_at: instance.started_at,
             finished_at: instance.finished_at,
             container_id: instance.id.clone(),
@@ -247,11 +251,11 @@ fn convert_container_status(
                 status.restart_count = old.restart_count + 1;
                 ContainerStateReport::Terminated {
                     exit_code: 137,
-                    reason: reason::CONTAINER_STATUS_UNKNOWN.to_string(),
-                    message: UNKNOWN_WHILE_RUNNING.to_string(),
+                    reason: SharedStr::from_static(reason::CONTAINER_STATUS_UNKNOWN),
+                    message: SharedStr::from_static(UNKNOWN_WHILE_RUNNING),
                     started_at: None,
                     finished_at: None,
-                    container_id: String::new(),
+                    container_id: SharedStr::EMPTY,
                 }
             }
             // Any other unknown state collapses to waiting.
@@ -329,11 +333,11 @@ fn init_container_settled(
     if forgotten {
         status.state = ContainerStateReport::Terminated {
             exit_code: 0,
-            reason: reason::COMPLETED.to_string(),
-            message: INIT_CONTAINER_FORGOTTEN.to_string(),
+            reason: SharedStr::from_static(reason::COMPLETED),
+            message: SharedStr::from_static(INIT_CONTAINER_FORGOTTEN),
             started_at: None,
             finished_at: None,
-            container_id: String::new(),
+            container_id: SharedStr::EMPTY,
         };
     }
     forgotten

@@ -30,6 +30,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::shared_str::SharedStr;
+
 use crate::gates::FeatureGates;
 use crate::pod::Pod;
 use crate::runtime::{Millis, ProbeResults, RuntimePodStatus, SandboxState};
@@ -113,10 +115,10 @@ pub enum ContainerStateReport {
     /// Not running; `reason` says why ("" for a container created but not started).
     Waiting {
         /// One of [`reason`], or "".
-        reason: String,
+        reason: SharedStr,
         /// The reason cache's message ("" if none).
         #[serde(default)]
-        message: String,
+        message: SharedStr,
     },
     /// Running since `started_at`.
     Running {
@@ -128,10 +130,10 @@ pub enum ContainerStateReport {
         /// The exit code.
         exit_code: i32,
         /// Completed, Error, OOMKilled, ContainerStatusUnknown, StartError, ...
-        reason: String,
+        reason: SharedStr,
         /// The runtime's (or the kubelet's) message.
         #[serde(default)]
-        message: String,
+        message: SharedStr,
         /// When it started, if known.
         #[serde(default)]
         started_at: Option<Millis>,
@@ -140,32 +142,32 @@ pub enum ContainerStateReport {
         finished_at: Option<Millis>,
         /// The runtime container id ("" if the kubelet made this state up).
         #[serde(default)]
-        container_id: String,
+        container_id: SharedStr,
     },
 }
 
 /// An empty waiting state: what the API shows as `waiting: {}`.
 impl Default for ContainerStateReport {
     fn default() -> ContainerStateReport {
-        ContainerStateReport::waiting("", "")
+        ContainerStateReport::waiting(SharedStr::EMPTY, SharedStr::EMPTY)
     }
 }
 
 impl ContainerStateReport {
     /// `waiting: {reason, message}`.
-    pub fn waiting(reason: &str, message: &str) -> ContainerStateReport {
-        ContainerStateReport::Waiting { reason: reason.to_string(), message: message.to_string() }
+    pub fn waiting(reason: impl Into<SharedStr>, message: impl Into<SharedStr>) -> ContainerStateReport {
+        ContainerStateReport::Waiting { reason: reason.into(), message: message.into() }
     }
 
     /// `terminated: {exitCode, reason}` with nothing else known.
-    pub fn terminated(exit_code: i32, reason: &str) -> ContainerStateReport {
+    pub fn terminated(exit_code: i32, reason: impl Into<SharedStr>) -> ContainerStateReport {
         ContainerStateReport::Terminated {
             exit_code,
-            reason: reason.to_string(),
-            message: String::new(),
+            reason: reason.into(),
+            message: SharedStr::EMPTY,
             started_at: None,
             finished_at: None,
-            container_id: String::new(),
+            container_id: SharedStr::EMPTY,
         }
     }
 
@@ -207,7 +209,7 @@ impl ContainerStateReport {
 #[serde(rename_all = "camelCase")]
 pub struct ContainerStatusReport {
     /// The container's name.
-    pub name: String,
+    pub name: SharedStr,
     /// Its state now.
     pub state: ContainerStateReport,
     /// `lastState`: the state of its previous instance (whatever it was), if known.
@@ -221,13 +223,13 @@ pub struct ContainerStatusReport {
     /// How often it was restarted.
     pub restart_count: u32,
     /// The runtime container id ("" if none).
-    pub container_id: String,
+    pub container_id: SharedStr,
     /// The image: the runtime's for a container it knows, else the spec's.
     #[serde(default)]
-    pub image: String,
+    pub image: SharedStr,
     /// The image's digest (`imageID`; podsim's runtime records carry none, so "").
     #[serde(default)]
-    pub image_id: String,
+    pub image_id: SharedStr,
 }
 
 impl ContainerStatusReport {
@@ -253,7 +255,7 @@ pub struct PodStatusReport {
     #[serde(default)]
     pub conditions: Vec<PodCondition>,
     /// The pod IP ("" if none).
-    pub pod_ip: String,
+    pub pod_ip: SharedStr,
     /// Init containers, in spec order.
     pub init_container_statuses: Vec<ContainerStatusReport>,
     /// Regular containers, sorted by name (`kubetypes.SortedContainerStatuses`).
@@ -367,10 +369,10 @@ pub fn generate_api_pod_status(
 }
 
 /// `podStatus.IPs[0]`: the IP of the newest sandbox, if it is ready (kuberuntime `GetPodStatus`).
-fn pod_ip(runtime: &RuntimePodStatus) -> String {
+fn pod_ip(runtime: &RuntimePodStatus) -> SharedStr {
     runtime
         .sandboxes
         .first()
         .filter(|s| s.state == SandboxState::Ready)
-        .map_or(String::new(), |s| s.ip.clone())
+        .map_or(SharedStr::EMPTY, |s| s.ip.clone())
 }

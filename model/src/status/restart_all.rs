@@ -20,6 +20,7 @@ use crate::actions::restart_all::{all_containers_restart_cleaned_up, should_all_
 use crate::gates::FeatureGates;
 use crate::pod::{find_matching_container_restart_rule, Pod, RestartRuleAction};
 use crate::runtime::RuntimePodStatus;
+use crate::shared_str::SharedStr;
 
 /// `v1.AllContainersRestarting`.
 pub const ALL_CONTAINERS_RESTARTING: &str = "AllContainersRestarting";
@@ -130,15 +131,17 @@ pub(crate) fn removed_for_restart(
     old: Option<&ContainerStatusReport>,
 ) -> bool {
     let Some(old) = old.filter(|o| !o.state.is_waiting()) else { return false };
-    status.state =
-        ContainerStateReport::waiting(reason::RESTARTING_ALL_CONTAINERS, REMOVED_FOR_RESTART_MESSAGE);
+    status.state = ContainerStateReport::waiting(
+        SharedStr::from_static(reason::RESTARTING_ALL_CONTAINERS),
+        SharedStr::from_static(REMOVED_FOR_RESTART_MESSAGE),
+    );
     status.last_state = Some(ContainerStateReport::Terminated {
         exit_code: 137,
-        reason: reason::RESTARTING_ALL_CONTAINERS.to_string(),
-        message: REMOVED_FOR_RESTART_MESSAGE.to_string(),
+        reason: SharedStr::from_static(reason::RESTARTING_ALL_CONTAINERS),
+        message: SharedStr::from_static(REMOVED_FOR_RESTART_MESSAGE),
         started_at: None,
         finished_at: None,
-        container_id: String::new(),
+        container_id: SharedStr::EMPTY,
     });
     status.restart_count = old.restart_count + 1;
     true

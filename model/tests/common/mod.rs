@@ -13,6 +13,7 @@
 
 #![allow(dead_code)]
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::{BTreeMap, BTreeSet};
 
 use podsim_model::linux_resources::{to_kube_container_resources, LinuxContainerResources};
@@ -317,8 +318,8 @@ impl World {
                 self.rt.calls.push(describe(&request));
                 let mut latency = 1;
                 if let CriRequest::PullImage { image } = &request {
-                    self.rt.pulls.push((self.now, image.clone()));
-                    latency = self.rt.pull_latency.get(image).copied().unwrap_or(1);
+                    self.rt.pulls.push((self.now, image.to_string()));
+                    latency = self.rt.pull_latency.get(image.as_str()).copied().unwrap_or(1);
                 }
                 let reply = self.serve_cri(request);
                 self.schedule(self.now + latency, Event::ToKubelet(Input::Cri { call, reply }));
@@ -493,15 +494,15 @@ impl World {
                 let ip =
                     if config.host_network { String::new() } else { format!("10.0.0.{}", self.rt.next_id) };
                 let status = SandboxStatus {
-                    id: id.clone(),
+                    id: id.as_str().into(),
                     state: SandboxState::Ready,
                     attempt: config.attempt,
-                    ip,
+                    ip: ip.into(),
                     host_network: config.host_network,
                     created_at: now,
                 };
                 self.rt.sandboxes.insert(0, (config.pod, status));
-                CriReply::SandboxCreated { sandbox_id: id }
+                CriReply::SandboxCreated { sandbox_id: id.into() }
             }
             CriRequest::StopPodSandbox { sandbox_id } => {
                 let running: Vec<String> = self
@@ -509,7 +510,7 @@ impl World {
                     .containers
                     .iter()
                     .filter(|(_, c, _)| c.sandbox_id == sandbox_id && c.state == ContainerState::Running)
-                    .map(|(_, c, _)| c.id.clone())
+                    .map(|(_, c, _)| c.id.to_string())
                     .collect();
                 for id in running {
                     self.exit(&id, 137, "");
@@ -537,18 +538,20 @@ impl World {
                 let Some(name) = running else {
                     return CriReply::Err(CriError::Failed("container is not running".into()));
                 };
-                self.rt.execs.push((now, name.clone()));
-                match self.rt.exec_exit.get(&name).copied().unwrap_or(Some(0)) {
+                self.rt.execs.push((now, name.to_string()));
+                match self.rt.exec_exit.get(name.as_str()).copied().unwrap_or(Some(0)) {
                     Some(code) => CriReply::Exec(podsim_model::io::ExecResult::exited(code)),
                     None => CriReply::Err(CriError::Failed("exec failed".into())),
                 }
             }
-            CriRequest::ImageStatus { image } => CriReply::ImagePresent(self.rt.images.contains(&image)),
+            CriRequest::ImageStatus { image } => {
+                CriReply::ImagePresent(self.rt.images.contains(image.as_str()))
+            }
             CriRequest::PullImage { image } => {
-                if self.rt.broken_images.contains(&image) {
+                if self.rt.broken_images.contains(image.as_str()) {
                     CriReply::Err(CriError::Failed("pull failed".into()))
                 } else {
-                    self.rt.images.insert(image);
+                    self.rt.images.insert(image.to_string());
                     CriReply::Ok
                 }
             }
@@ -562,16 +565,16 @@ impl World {
                     return CriReply::Err(CriError::Failed(format!("sandbox {sandbox_id:?} is not ready")));
                 }
                 assert!(
-                    self.rt.images.contains(&config.image),
+                    self.rt.images.contains(config.image.as_str()),
                     "a container is created only from a present image"
                 );
                 let id = self.new_id("c");
                 let status = ContainerStatus {
-                    id: id.clone(),
+                    id: id.as_str().into(),
                     name: config.name.clone(),
                     state: ContainerState::Created,
                     exit_code: 0,
-                    reason: String::new(),
+                    reason: SharedStr::EMPTY,
                     hash: config.hash,
                     restart_count: config.restart_count,
                     sandbox_id,
@@ -582,7 +585,7 @@ impl World {
                     resources: config.resources.as_ref().map(to_kube_container_resources),
                 };
                 self.rt.containers.insert(0, (config.pod, status, config.command));
-                CriReply::ContainerCreated { container_id: id }
+                CriReply::ContainerCreated { container_id: id.into() }
             }
             CriRequest::StartContainer { container_id } => {
                 let Some((pod, c, command)) =
@@ -590,13 +593,13 @@ impl World {
                 else {
                     return CriReply::Err(CriError::NotFound);
                 };
-                self.rt.started.push((now, pod.uid.clone(), c.name.clone()));
+                self.rt.started.push((now, pod.uid.clone(), c.name.to_string()));
                 c.state = ContainerState::Running;
                 c.started_at = Some(now);
                 if command.first().map(String::as_str) == Some("exit") {
                     let code = command.get(1).and_then(|c| c.parse().ok()).unwrap_or(0);
                     let after = command.get(2).and_then(|c| c.parse().ok()).unwrap_or(1);
-                    self.schedule(now + after, Event::Exit { container_id, code });
+                    self.schedule(now + after, Event::Exit { container_id: container_id.to_string(), code });
                 }
                 CriReply::Ok
             }
@@ -617,7 +620,7 @@ impl World {
                     return CriReply::Err(CriError::NotFound);
                 };
                 c.resources = Some(to_kube_container_resources(&resources));
-                self.rt.resource_updates.push((now, container_id, resources));
+                self.rt.resource_updates.push((now, container_id.to_string(), resources));
                 CriReply::Ok
             }
         }
@@ -629,7 +632,7 @@ impl World {
             if c.state == ContainerState::Running {
                 c.state = ContainerState::Exited;
                 c.exit_code = code;
-                c.reason = reason.to_string();
+                c.reason = reason.into();
                 c.finished_at = Some(now);
             }
         }

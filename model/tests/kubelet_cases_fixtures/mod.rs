@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use podsim_model::actions::{compute_pod_actions_opts, PlanOptions};
+use podsim_model::shared_str::SharedStr;
 use podsim_model::{
     Container, ContainerKind, ContainerState, ContainerStatus, ContainerToKill, FeatureGates, KillReason,
     Pod, PodActions, ProbeResult, ProbeResults, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
@@ -16,15 +17,15 @@ pub const SANDBOX_ID: &str = "sandboxID";
 /// A `kubecontainer.Status` as the Go fixtures write it: id, name, state and the hash of the container.
 pub fn status_of(id: &str, container: &Container, state: ContainerState) -> ContainerStatus {
     ContainerStatus {
-        id: id.to_string(),
-        name: container.name().to_string(),
+        id: id.into(),
+        name: container.shared_name().clone(),
         state,
         exit_code: 0,
-        reason: String::new(),
+        reason: SharedStr::EMPTY,
         hash: container.hash(),
         restart_count: 0,
-        sandbox_id: String::new(),
-        image: String::new(),
+        sandbox_id: SharedStr::EMPTY,
+        image: SharedStr::EMPTY,
         created_at: 0,
         started_at: None,
         finished_at: None,
@@ -45,10 +46,10 @@ pub fn base_pod_and_status() -> (Pod, RuntimePodStatus) {
     ];
     let status = RuntimePodStatus {
         sandboxes: vec![SandboxStatus {
-            id: SANDBOX_ID.to_string(),
+            id: SharedStr::from_static(SANDBOX_ID),
             state: SandboxState::Ready,
             attempt: 0,
-            ip: "10.0.0.1".to_string(),
+            ip: "10.0.0.1".into(),
             host_network: false,
             created_at: 0,
         }],
@@ -173,7 +174,7 @@ pub fn kill_regular(
 ) -> ContainerToKill {
     ContainerToKill {
         id: base_status.containers[i].id.clone(),
-        name: base_pod.spec.containers[i].name().to_string(),
+        name: base_pod.spec.containers[i].shared_name().clone(),
         kind: ContainerKind::Regular,
         index: i,
         reason,
@@ -191,7 +192,7 @@ pub fn kill_init(
 ) -> ContainerToKill {
     ContainerToKill {
         id: base_status.containers[i].id.clone(),
-        name: base_pod.spec.init_containers[i].name().to_string(),
+        name: base_pod.spec.init_containers[i].shared_name().clone(),
         kind: ContainerKind::Init,
         index: i,
         reason,

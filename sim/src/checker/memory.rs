@@ -134,7 +134,7 @@ impl Memory {
             }
             Observation::Reboot { view } => {
                 let running = view.containerd.containers().filter(|c| c.runs());
-                self.stop_requested.extend(running.map(|c| c.status.id.clone()));
+                self.stop_requested.extend(running.map(|c| c.status.id.to_string()));
             }
             Observation::Exit { container_id, view } => self.learn_exit(container_id, view),
             Observation::BeforeCri { request, view } => {
@@ -186,7 +186,7 @@ impl Memory {
     /// name), or for the whole pod a new sandbox.
     fn learn_kill_done(&mut self, request: &CriRequest) {
         let key = match request {
-            CriRequest::CreateContainer { config, .. } => (config.pod.uid.clone(), config.name.clone()),
+            CriRequest::CreateContainer { config, .. } => (config.pod.uid.clone(), config.name.to_string()),
             CriRequest::RunPodSandbox { config } => (config.pod.uid.clone(), String::new()),
             _ => return,
         };
@@ -221,11 +221,11 @@ impl Memory {
         let Some(pod) = c.pod else { return };
         let by_itself = !self.stop_requested.contains(container_id);
         if by_itself && restart_all::triggers(view, &pod.uid, &c.status.name, c.status.exit_code) {
-            self.restart_all_pending.insert(pod.uid.clone(), c.status.name.clone());
+            self.restart_all_pending.insert(pod.uid.clone(), c.status.name.to_string());
         }
         let ended =
-            Ended { by_itself, exit_code: c.status.exit_code, sandbox_id: c.status.sandbox_id.clone() };
-        self.last_end.insert((pod.uid.clone(), c.status.name.clone()), ended);
+            Ended { by_itself, exit_code: c.status.exit_code, sandbox_id: c.status.sandbox_id.to_string() };
+        self.last_end.insert((pod.uid.clone(), c.status.name.to_string()), ended);
     }
 
     /// The container that triggered an in-place restart is created again: the restart is over, and
@@ -233,7 +233,7 @@ impl Memory {
     fn learn_restart_all_done(&mut self, request: &CriRequest) {
         let CriRequest::CreateContainer { config, .. } = request else { return };
         let uid = &config.pod.uid;
-        if self.restart_all_pending.get(uid) == Some(&config.name) {
+        if self.restart_all_pending.get(uid).is_some_and(|name| *name == config.name) {
             self.restart_all_pending.remove(uid);
             self.last_end.retain(|(pod_uid, _), _| pod_uid != uid);
         }
@@ -246,14 +246,14 @@ impl Memory {
             CriRequest::StopContainer { container_id, .. }
                 if runtime.container(container_id).is_some_and(|c| c.runs()) =>
             {
-                self.stop_requested.insert(container_id.clone());
+                self.stop_requested.insert(container_id.to_string());
             }
             CriRequest::StopContainer { container_id, .. } => {
-                self.stopped_after_exit.insert(container_id.clone());
+                self.stopped_after_exit.insert(container_id.to_string());
             }
             CriRequest::StopPodSandbox { sandbox_id } => {
                 let running = runtime.containers().filter(|c| c.status.sandbox_id == *sandbox_id && c.runs());
-                self.stop_requested.extend(running.map(|c| c.status.id.clone()));
+                self.stop_requested.extend(running.map(|c| c.status.id.to_string()));
             }
             _ => {}
         }
@@ -262,7 +262,7 @@ impl Memory {
     /// A SIGTERM-obeying process ended at its stop: remembered as stopped, not self-ended.
     fn learn_stopped(&mut self, request: &CriRequest, reply: &CriReply, runtime: &dyn RuntimeFacts) {
         let (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) = (request, reply) else { return };
-        if !self.stop_requested.contains(container_id) {
+        if !self.stop_requested.contains(container_id.as_str()) {
             return;
         }
         let Some(c) = runtime.container(container_id) else { return };
@@ -272,8 +272,8 @@ impl Memory {
         let ended = Ended {
             by_itself: false,
             exit_code: c.status.exit_code,
-            sandbox_id: c.status.sandbox_id.clone(),
+            sandbox_id: c.status.sandbox_id.to_string(),
         };
-        self.last_end.insert((pod.uid.clone(), c.status.name.clone()), ended);
+        self.last_end.insert((pod.uid.clone(), c.status.name.to_string()), ended);
     }
 }

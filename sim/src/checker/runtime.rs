@@ -3,6 +3,7 @@
 //! `ListPodSandbox` and `ListContainers` (and their statuses) return, which carry the same pod
 //! labels and kubelet annotations ([`SandboxInfo`], [`ContainerInfo`]).
 
+use podsim_model::shared_str::SharedStr;
 use std::cmp::Reverse;
 use std::collections::BTreeSet;
 
@@ -159,7 +160,7 @@ impl CriListing {
             .iter()
             .filter(|c| c.status.state != ContainerState::Running)
             .filter(|c| self.container(&c.status.id).is_some_and(|was| was.runs()))
-            .map(|c| (c.status.id.clone(), c.status.exit_code))
+            .map(|c| (c.status.id.to_string(), c.status.exit_code))
             .collect();
         self.containers.retain(|c| pod_uid.is_some_and(|uid| !is_of(c.pod.as_ref(), uid)));
         self.containers.extend(listed.iter().cloned());
@@ -242,7 +243,7 @@ impl CriListing {
         {
             c.status.state = ContainerState::Exited;
             c.status.finished_at = Some(now);
-            stopped.push((c.status.id.clone(), c.status.exit_code));
+            stopped.push((c.status.id.to_string(), c.status.exit_code));
         }
         stopped
     }
@@ -260,10 +261,10 @@ impl CriListing {
 /// The sandbox `RunPodSandbox` just made: ready.
 fn new_sandbox(now: Millis, config: &SandboxConfig, id: &str) -> SandboxInfo {
     let status = SandboxStatus {
-        id: id.to_string(),
+        id: id.into(),
         state: SandboxState::Ready,
         attempt: config.attempt,
-        ip: String::new(),
+        ip: SharedStr::EMPTY,
         host_network: config.host_network,
         created_at: now,
     };
@@ -273,14 +274,14 @@ fn new_sandbox(now: Millis, config: &SandboxConfig, id: &str) -> SandboxInfo {
 /// The container `CreateContainer` just made: created, with the kubelet's annotations.
 fn new_container(now: Millis, sandbox_id: &str, config: &ContainerConfig, id: &str) -> ContainerInfo {
     let status = ContainerStatus {
-        id: id.to_string(),
+        id: id.into(),
         name: config.name.clone(),
         state: ContainerState::Created,
         exit_code: 0,
-        reason: String::new(),
+        reason: SharedStr::EMPTY,
         hash: config.hash,
         restart_count: config.restart_count,
-        sandbox_id: sandbox_id.to_string(),
+        sandbox_id: sandbox_id.into(),
         image: config.image.clone(),
         created_at: now,
         started_at: None,
@@ -318,7 +319,7 @@ mod tests {
             id: id.into(),
             state: SandboxState::Ready,
             attempt,
-            ip: String::new(),
+            ip: SharedStr::EMPTY,
             host_network: false,
             created_at,
         };
@@ -344,7 +345,7 @@ mod tests {
             name: "app".into(),
             state,
             exit_code,
-            reason: String::new(),
+            reason: SharedStr::EMPTY,
             hash: 0,
             restart_count: 0,
             sandbox_id: "s".into(),

@@ -50,14 +50,14 @@ impl Index {
     }
 
     fn add_sandbox(&mut self, at: usize, s: &SandboxRecord) {
-        self.sandbox_by_id.insert(s.status.id.clone(), at);
+        self.sandbox_by_id.insert(s.status.id.to_string(), at);
         if let Some(pod) = &s.pod {
             self.by_pod.entry(pod.uid.clone()).or_default().0.push(at);
         }
     }
 
     fn add_container(&mut self, at: usize, c: &ContainerRecord) {
-        self.container_by_id.insert(c.status.id.clone(), at);
+        self.container_by_id.insert(c.status.id.to_string(), at);
         if let Some(pod) = &c.pod {
             self.by_pod.entry(pod.uid.clone()).or_default().1.push(at);
         }

@@ -866,13 +866,13 @@ impl HappeningLog {
             CriRequest::ListPodSandbox { .. } | CriRequest::ListContainers { .. } => (None, None, None),
             CriRequest::RunPodSandbox { config } => (pod_of(&config.pod), None, None),
             CriRequest::StopPodSandbox { sandbox_id } | CriRequest::RemovePodSandbox { sandbox_id } => {
-                (self.sandboxes.get(sandbox_id).and_then(pod_of), None, None)
+                (self.sandboxes.get(sandbox_id.as_str()).and_then(pod_of), None, None)
             }
             CriRequest::ImageStatus { image } | CriRequest::PullImage { image } => {
-                (None, None, Some(image.clone()))
+                (None, None, Some(image.to_string()))
             }
             CriRequest::CreateContainer { config, .. } => {
-                (pod_of(&config.pod), Some(config.name.clone()), None)
+                (pod_of(&config.pod), Some(config.name.to_string()), None)
             }
             CriRequest::StartContainer { container_id }
             | CriRequest::StopContainer { container_id, .. }
@@ -940,28 +940,29 @@ impl HappeningLog {
     ) {
         match (request, reply) {
             (CriRequest::RunPodSandbox { config }, CriReply::SandboxCreated { sandbox_id }) => {
-                self.sandboxes.insert(sandbox_id.clone(), config.pod.clone());
+                self.sandboxes.insert(sandbox_id.to_string(), config.pod.clone());
                 self.pods.insert(config.pod.uid.clone(), config.pod.clone());
                 self.of_pod(replied, Kind::Sandbox, pod_of(&config.pod), None, None);
             }
             (CriRequest::CreateContainer { config, .. }, CriReply::ContainerCreated { container_id }) => {
-                self.containers.insert(container_id.clone(), (config.pod.clone(), config.name.clone()));
+                self.containers
+                    .insert(container_id.to_string(), (config.pod.clone(), config.name.to_string()));
             }
             (CriRequest::StartContainer { container_id }, CriReply::Ok) => {
                 let (p, c) = self.container(container_id);
                 self.of_pod(replied, Kind::Start, p, c, None);
             }
             (CriRequest::PullImage { image }, _) => {
-                self.of_object(t, Kind::Pull, image.clone());
+                self.of_object(t, Kind::Pull, image.to_string());
                 let kind = if ok { Kind::Pulled } else { Kind::PullFailed };
-                self.of_object(replied, kind, image.clone());
+                self.of_object(replied, kind, image.to_string());
             }
             (CriRequest::StopContainer { container_id, timeout_seconds }, _) if running(container_id) => {
                 let (p, c) = self.container(container_id);
                 let signal = if *timeout_seconds > 0 { "SIGTERM" } else { "SIGKILL" };
                 self.of_pod(t, Kind::Kill, p, c, Some(signal.into()));
                 if *timeout_seconds > 0 {
-                    self.stopping.insert(container_id.clone());
+                    self.stopping.insert(container_id.to_string());
                 }
             }
             (CriRequest::StopPodSandbox { sandbox_id }, _) => {
@@ -969,7 +970,9 @@ impl HappeningLog {
                     .containers
                     .iter()
                     .filter(|(id, _)| running(id))
-                    .filter(|(_, (p, _))| self.sandboxes.get(sandbox_id).is_some_and(|s| s.uid == p.uid))
+                    .filter(|(_, (p, _))| {
+                        self.sandboxes.get(sandbox_id.as_str()).is_some_and(|s| s.uid == p.uid)
+                    })
                     .map(|(id, _)| id.clone())
                     .collect();
                 self.stopping.extend(inside);

@@ -37,7 +37,7 @@ impl ListedRuntime {
         let mut exits = Vec::new();
         match (request, reply) {
             (CriRequest::ListPodSandbox { pod_uid: None }, CriReply::Sandboxes(list)) => {
-                self.sandboxes = list.iter().map(|s| (s.status.id.clone(), s.clone())).collect();
+                self.sandboxes = list.iter().map(|s| (s.status.id.to_string(), s.clone())).collect();
             }
             (CriRequest::ListContainers { pod_uid }, CriReply::Containers(list)) => {
                 for c in list.iter() {
@@ -46,9 +46,9 @@ impl ListedRuntime {
                     } else {
                         Process::Ended
                     };
-                    let was = self.containers.insert(c.status.id.clone(), now);
+                    let was = self.containers.insert(c.status.id.to_string(), now);
                     if matches!(was, Some(Process::Running | Process::Stopped)) && now == Process::Ended {
-                        exits.push((c.status.id.clone(), c.status.exit_code));
+                        exits.push((c.status.id.to_string(), c.status.exit_code));
                     }
                 }
                 if pod_uid.is_none() {
@@ -57,20 +57,20 @@ impl ListedRuntime {
                 }
             }
             (CriRequest::StartContainer { container_id }, CriReply::Ok) => {
-                self.containers.insert(container_id.clone(), Process::Running);
+                self.containers.insert(container_id.to_string(), Process::Running);
             }
             (CriRequest::StopContainer { container_id, .. }, CriReply::Ok) => {
-                if let Some(p @ Process::Running) = self.containers.get_mut(container_id) {
+                if let Some(p @ Process::Running) = self.containers.get_mut(container_id.as_str()) {
                     *p = Process::Stopped;
                 }
             }
             (CriRequest::StopPodSandbox { sandbox_id }, CriReply::Ok) => {
-                if let Some(s) = self.sandboxes.get_mut(sandbox_id) {
+                if let Some(s) = self.sandboxes.get_mut(sandbox_id.as_str()) {
                     s.status.state = SandboxState::NotReady;
                 }
             }
             (CriRequest::RemovePodSandbox { sandbox_id }, CriReply::Ok) => {
-                self.sandboxes.remove(sandbox_id);
+                self.sandboxes.remove(sandbox_id.as_str());
             }
             _ => {}
         }
@@ -127,7 +127,7 @@ mod tests {
             name: "app".into(),
             state,
             exit_code,
-            reason: String::new(),
+            reason: podsim_model::SharedStr::EMPTY,
             hash: 0,
             restart_count: 0,
             sandbox_id: "s".into(),

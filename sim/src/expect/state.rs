@@ -394,7 +394,7 @@ impl SandboxFact {
         found
             .into_iter()
             .map(|s| SandboxFact {
-                id: s.id.clone(),
+                id: s.id.to_string(),
                 attempt: s.attempt,
                 ready: s.state == podsim_model::SandboxState::Ready,
             })

@@ -189,8 +189,8 @@ pub fn short_cri_reply(r: &CriReply) -> String {
     match r {
         CriReply::Sandboxes(s) => format!("{} sandboxes", s.len()),
         CriReply::Containers(c) => format!("{} containers", c.len()),
-        CriReply::SandboxCreated { sandbox_id } => sandbox_id.clone(),
-        CriReply::ContainerCreated { container_id } => container_id.clone(),
+        CriReply::SandboxCreated { sandbox_id } => sandbox_id.to_string(),
+        CriReply::ContainerCreated { container_id } => container_id.to_string(),
         CriReply::ImagePresent(p) => format!("present {p}"),
         CriReply::Exec(r) if r.timed_out => "timed out".into(),
         CriReply::Exec(r) => format!("exit {}", r.exit_code),

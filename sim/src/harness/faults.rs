@@ -359,7 +359,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         let candidates: Vec<String> = running
             .filter(|(p, _)| p.is_some_and(|p| uid.as_ref().is_none_or(|u| *u == p.uid)))
             .filter(|(_, c)| container.is_none_or(|n| n == c.name))
-            .map(|(_, c)| c.id.clone())
+            .map(|(_, c)| c.id.to_string())
             .collect();
         self.pick_target(&candidates, pod.is_some() || container.is_some())
     }

@@ -86,18 +86,18 @@ impl StepLog {
                 config.pod.uid.clone(),
                 format!("CreateContainer {} restart {}", config.name, config.restart_count),
             ),
-            CriRequest::StartContainer { container_id } => match self.containers.get(container_id) {
+            CriRequest::StartContainer { container_id } => match self.containers.get(container_id.as_str()) {
                 Some((pod, name)) => (pod.clone(), format!("StartContainer {name}")),
                 None => return,
             },
             CriRequest::StopContainer { container_id, timeout_seconds } => match self
                 .containers
-                .get(container_id)
+                .get(container_id.as_str())
             {
                 Some((pod, name)) => (pod.clone(), format!("StopContainer {name} grace {timeout_seconds}s")),
                 None => return,
             },
-            CriRequest::StopPodSandbox { sandbox_id } => match self.sandboxes.get(sandbox_id) {
+            CriRequest::StopPodSandbox { sandbox_id } => match self.sandboxes.get(sandbox_id.as_str()) {
                 Some((pod, attempt)) => (pod.clone(), format!("StopPodSandbox attempt {attempt}")),
                 None => return,
             },
@@ -110,18 +110,19 @@ impl StepLog {
     pub fn on_cri_reply(&mut self, request: &CriRequest, reply: &CriReply) {
         match (request, reply) {
             (CriRequest::RunPodSandbox { config }, CriReply::SandboxCreated { sandbox_id }) => {
-                self.sandboxes.insert(sandbox_id.clone(), (config.pod.uid.clone(), config.attempt));
+                self.sandboxes.insert(sandbox_id.to_string(), (config.pod.uid.clone(), config.attempt));
             }
             (CriRequest::CreateContainer { config, .. }, CriReply::ContainerCreated { container_id }) => {
-                self.containers.insert(container_id.clone(), (config.pod.uid.clone(), config.name.clone()));
+                self.containers
+                    .insert(container_id.to_string(), (config.pod.uid.clone(), config.name.to_string()));
             }
             (_, CriReply::Containers(list)) => {
                 for c in list.iter() {
                     if let Some(p) = &c.pod {
-                        let known = self.containers.get(&c.status.id);
+                        let known = self.containers.get(c.status.id.as_str());
                         if known.is_none_or(|(uid, name)| *uid != p.uid || *name != c.status.name) {
                             self.containers
-                                .insert(c.status.id.clone(), (p.uid.clone(), c.status.name.clone()));
+                                .insert(c.status.id.to_string(), (p.uid.clone(), c.status.name.to_string()));
                         }
                     }
                 }
@@ -129,9 +130,9 @@ impl StepLog {
             (_, CriReply::Sandboxes(list)) => {
                 for s in list.iter() {
                     if let Some(p) = &s.pod {
-                        let known = self.sandboxes.get(&s.status.id);
+                        let known = self.sandboxes.get(s.status.id.as_str());
                         if known.is_none_or(|(uid, attempt)| *uid != p.uid || *attempt != s.status.attempt) {
-                            self.sandboxes.insert(s.status.id.clone(), (p.uid.clone(), s.status.attempt));
+                            self.sandboxes.insert(s.status.id.to_string(), (p.uid.clone(), s.status.attempt));
                         }
                     }
                 }

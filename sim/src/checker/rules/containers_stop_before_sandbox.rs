@@ -40,7 +40,7 @@ impl Check for ContainersStopBeforeSandbox {
             .containerd
             .containers()
             .filter(|c| c.status.sandbox_id == *sandbox_id && c.runs())
-            .map(|c| c.status.name.clone())
+            .map(|c| c.status.name.to_string())
             .collect();
         if running.is_empty() {
             return Vec::new();
