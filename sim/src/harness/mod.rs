@@ -17,11 +17,11 @@ pub mod describe;
 mod faults;
 pub mod injected;
 mod link;
+mod queue;
 pub mod steps;
 mod timeline;
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 use podsim_model::coverage::Probes;
 use podsim_model::io::{
@@ -155,42 +155,6 @@ pub enum Event<E> {
     Compact,
 }
 
-/// An event in the queue: due at `at`, the `seq`-th scheduled. The queue pops the earliest first, and
-/// of events due at the same time the one scheduled first (a heap keeps its capacity, so a quiet
-/// run schedules without allocating).
-struct Due<E> {
-    at: Millis,
-    seq: u64,
-    event: Event<E>,
-}
-
-impl<E> Due<E> {
-    /// The max-heap's order: the earliest (at, seq) is the greatest.
-    fn key(&self) -> Reverse<(Millis, u64)> {
-        Reverse((self.at, self.seq))
-    }
-}
-
-impl<E> PartialEq for Due<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl<E> Eq for Due<E> {}
-
-impl<E> PartialOrd for Due<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<E> Ord for Due<E> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
 /// How the harness of a run is set up.
 pub struct HarnessOptions {
     /// The run's seed (the kubelet's jitter, random faults and targets are drawn from `rng`).
@@ -224,8 +188,8 @@ pub struct CriAnswer<'a> {
 pub struct Harness<E> {
     /// Now (virtual or wall-clock milliseconds since the run began); the driver sets it.
     pub now: Millis,
-    seq: u64,
-    queue: BinaryHeap<Due<E>>,
+    /// The events to come, earliest first.
+    queue: queue::EventQueue<Event<E>>,
     /// The run's one rng: the kubelet's jitter, random faults and their targets.
     pub rng: SimRng,
     /// The seed.
@@ -311,8 +275,7 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
                 || scenario.images.values().any(|i| i.failure == crate::scenario::PullFailureSpec::Permanent);
         let mut h = Harness {
             now: 0,
-            seq: 0,
-            queue: BinaryHeap::new(),
+            queue: queue::EventQueue::new(),
             rng: options.rng,
             seed: options.seed,
             scenario: scenario.clone(),
@@ -367,21 +330,17 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
 
     /// Queues `event` at `at` (not before now); ties keep the order they were queued in.
     pub fn schedule(&mut self, at: Millis, event: Event<E>) {
-        self.seq += 1;
-        self.queue.push(Due { at: at.max(self.now), seq: self.seq, event });
+        self.queue.push(at.max(self.now), event);
     }
 
     /// When the next event is due.
     pub fn next_at(&self) -> Option<Millis> {
-        self.queue.peek().map(|due| due.at)
+        self.queue.next_at()
     }
 
     /// Takes the next event if it is due by `until`.
     pub fn pop_due(&mut self, until: Millis) -> Option<(Millis, Event<E>)> {
-        if self.queue.peek()?.at > until {
-            return None;
-        }
-        self.queue.pop().map(|due| (due.at, due.event))
+        self.queue.pop_due(until)
     }
 
     /// Counts an event; false (with a violation) past [`MAX_EVENTS`].
@@ -629,12 +588,14 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         }
         if let Decision::Planned { pod_uid, actions } = d {
             if actions.kill_pod || !actions.containers_to_kill.is_empty() {
-                let names: Vec<String> = actions.containers_to_kill.iter().map(|k| k.name.clone()).collect();
+                let names: Vec<String> =
+                    actions.containers_to_kill.iter().map(|k| k.name.to_string()).collect();
                 self.checker.on_kill_planned(self.now, pod_uid, actions.kill_pod, &names, None);
             }
             if !actions.containers_to_reset.is_empty() {
                 // RestartAllContainers' reset kills with no grace period beyond the kubelet's floor.
-                let names: Vec<String> = actions.containers_to_reset.iter().map(|r| r.name.clone()).collect();
+                let names: Vec<String> =
+                    actions.containers_to_reset.iter().map(|r| r.name.to_string()).collect();
                 let floor = Some(podsim_model::kubelet::MINIMUM_GRACE_PERIOD_SECONDS);
                 self.checker.on_kill_planned(self.now, pod_uid, false, &names, floor);
             }
