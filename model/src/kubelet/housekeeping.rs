@@ -33,11 +33,14 @@ use super::Kubelet;
 impl Kubelet {
     /// `HandlePodCleanups`, the part about pods the kubelet does not know: terminate the runtime pods
     /// no worker knows, then clean the orphaned pod directories. Waits for the pod source's first
-    /// list and for the runtime cache (a completed relist).
+    /// list and for the runtime cache (a completed relist). A pass whose inputs (workers, released
+    /// UIDs, runtime pods, unclaimed directories) are as the last pass left them would find nothing,
+    /// since the last pass gave every pod it found a worker, so it is skipped.
     pub(super) fn handle_pod_cleanups(&mut self, now: Millis, out: &mut Vec<Output>) {
-        if !self.reflector.has_synced() || !self.pleg.relisted {
+        if !self.reflector.has_synced() || !self.pleg.relisted || !self.housekeeping_due {
             return;
         }
+        self.housekeeping_due = false;
         let unknown: Vec<PodRef> = self
             .pleg
             .pods
@@ -94,12 +97,14 @@ impl Kubelet {
         let mut worker = PodWorker::new(stub, false, state);
         worker.mounted = self.claim_reconstructed_mounts(&uid);
         self.workers.insert(uid, worker);
+        self.housekeeping_due = true;
     }
 
     /// The volumes the disk showed mounted for a pod, handed to its new worker (the volume manager's
     /// actual state of the world); the directory is the worker's from now on.
     pub(super) fn claim_reconstructed_mounts(&mut self, uid: &str) -> BTreeSet<String> {
         let mounts = self.disk.as_mut().and_then(|d| d.remove(uid)).unwrap_or_default();
+        self.housekeeping_due = true;
         if !mounts.is_empty() {
             self.hit(Probe::StartupMountsReconstructed);
         }
@@ -112,6 +117,7 @@ impl Kubelet {
         let NodeReply::PodDirs(dirs) = reply else {
             // Nothing could be read: nothing is reconstructed (the kubelet logs and goes on).
             self.disk = Some(BTreeMap::new());
+            self.housekeeping_due = true;
             return;
         };
         let mut disk: BTreeMap<String, BTreeSet<String>> =
@@ -125,6 +131,7 @@ impl Kubelet {
             }
         }
         self.disk = Some(disk);
+        self.housekeeping_due = true;
         self.handle_pod_cleanups(now, out);
     }
 }

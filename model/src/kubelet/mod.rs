@@ -132,6 +132,11 @@ enum CallOwner {
     PreStopHook(String),
 }
 
+/// A new kubelet's housekeeping has everything to look at.
+fn housekeeping_due_at_start() -> bool {
+    true
+}
+
 /// The kubelet of one node.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Kubelet {
@@ -163,6 +168,10 @@ pub struct Kubelet {
     /// The pod directories found on disk at start-up (with their mounted volumes) that no worker has
     /// claimed yet: the volume manager's reconstruction (`None` until the node answered).
     disk: Option<BTreeMap<String, BTreeSet<String>>>,
+    /// Whether what the housekeeping reads (the workers, the released UIDs, the runtime pods, the
+    /// unclaimed pod directories) changed since it last ran: if not, it would find nothing new.
+    #[serde(default = "housekeeping_due_at_start")]
+    housekeeping_due: bool,
     /// The decisions reached (rule coverage; the recorder keeps its own).
     probes_hit: Probes,
     /// The allocation manager of in-place resize.
@@ -202,6 +211,7 @@ impl Kubelet {
             next_generation: 0,
             recorder: Recorder::new(&config.node_name),
             disk: None,
+            housekeeping_due: housekeeping_due_at_start(),
             probes_hit: Probes::new(),
             allocation: allocation::Allocation::default(),
             started_at: 0,

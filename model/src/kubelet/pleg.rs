@@ -265,6 +265,7 @@ impl Kubelet {
 
     /// Keeps the labels of each pod with runtime objects ([`Pleg::pods`]), changing only what changed.
     fn record_pods(&mut self, objects: &[PodObject<'_>], seen: &BTreeSet<&str>) {
+        self.housekeeping_due = true;
         self.pleg.pods.retain(|uid, _| seen.contains(uid.as_str()));
         for group in objects.chunk_by(|a, b| a.pod.uid == b.pod.uid) {
             let pod = labels_of(group);

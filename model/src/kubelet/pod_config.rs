@@ -98,6 +98,7 @@ impl Kubelet {
                 let mut worker = PodWorker::new(pod, true, WorkerState::Syncing);
                 worker.mounted = self.claim_reconstructed_mounts(&uid);
                 self.workers.insert(uid.clone(), worker);
+                self.housekeeping_due = true;
             }
         }
         self.register_secrets(&uid, now, out);

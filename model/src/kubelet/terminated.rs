@@ -104,6 +104,7 @@ impl Kubelet {
         match reply {
             ApiReply::Ok | ApiReply::Err(ApiError::NotFound) => {
                 self.released.insert(uid.to_string());
+                self.housekeeping_due = true;
                 self.hit(Probe::TerminateReleased);
                 if let Some(w) = self.workers.get_mut(uid) {
                     w.in_api = false;
@@ -119,6 +120,7 @@ impl Kubelet {
     /// Everything of the pod is gone and so is its API object: forget its worker and its backoffs.
     pub(super) fn forget(&mut self, uid: &str) {
         self.workers.remove(uid);
+        self.housekeeping_due = true;
         self.hit(Probe::TerminateForgotten);
         self.restart_backoff.reset_prefix(&format!("{uid}/"));
         self.image_backoff.reset_prefix(&format!("{uid}/"));
