@@ -10,7 +10,6 @@ use std::fmt::Write as _;
 
 use serde::{Deserialize, Serialize};
 
-use super::phase::{has_any_regular_container_started, PhaseSpec, PhaseStatus};
 use super::{ContainerStatusReport, PodPhase, PodStatusReport};
 use crate::pod::Pod;
 use crate::runtime::{RuntimePodStatus, SandboxState};
@@ -109,7 +108,9 @@ pub(crate) fn kubelet_conditions(
 ) -> Vec<PodCondition> {
     let all: Vec<&ContainerStatusReport> =
         status.init_container_statuses.iter().chain(&status.container_statuses).collect();
-    let mut conditions = vec![generate_pod_ready_to_start_containers_condition(pod, runtime)];
+    // Five conditions: one allocation, not one per growth.
+    let mut conditions = Vec::with_capacity(5);
+    conditions.push(generate_pod_ready_to_start_containers_condition(pod, runtime));
     conditions.push(generate_pod_initialized_condition(pod, Some(&all), status.phase));
     let ready = generate_pod_ready_condition(pod, &[], &conditions, Some(&all), status.phase);
     conditions.push(ready);
@@ -262,10 +263,14 @@ pub fn generate_pod_initialized_condition(
     }
 }
 
-/// `kubecontainer.HasAnyRegularContainerStarted` over the API statuses.
+/// `kubecontainer.HasAnyRegularContainerStarted` over the API statuses: a regular container's status
+/// is running or terminated (as [`super::phase::has_any_regular_container_started`] asks of the
+/// phase's views).
 fn any_regular_container_started(pod: &Pod, statuses: &[&ContainerStatusReport]) -> bool {
-    let views: Vec<PhaseStatus<'_>> = statuses.iter().map(|s| PhaseStatus::from(*s)).collect();
-    has_any_regular_container_started(&PhaseSpec::of(pod), &views)
+    statuses.iter().any(|s| {
+        pod.spec.containers.iter().any(|c| c.name() == s.name)
+            && (s.state.is_running() || s.state.is_terminated())
+    })
 }
 
 /// Why `PodSandboxChanged` asks for a new sandbox, as the kubelet's condition message says it.

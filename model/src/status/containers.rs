@@ -184,30 +184,43 @@ fn infer_vanished(
     }
 }
 
-/// The runtime's instances, newest first (`SortContainerStatusesByCreationTime`, reversed): the newest
-/// of each container gives its status, the one before it its `lastState`; older ones are ignored.
+/// The runtime's instances, newest first (`SortContainerStatusesByCreationTime`, reversed, a stable
+/// sort): the newest of each container gives its status, the one before it its `lastState`; older
+/// ones are ignored. Each status looks for its two newest instances itself (equal creation times
+/// keep the runtime's order, as the stable sort does), so nothing is sorted into a new list.
 fn apply_runtime_instances(
     statuses: &mut [ContainerStatusReport],
     runtime: &RuntimePodStatus,
     previous: &[ContainerStatusReport],
     options: &ConvertOptions,
 ) {
-    let mut order: Vec<&ContainerStatus> = runtime.containers.iter().collect();
-    order.sort_by_key(|c| std::cmp::Reverse(c.created_at));
-    let mut seen = vec![0u8; statuses.len()];
-    for instance in order {
-        let Some(index) = statuses.iter().position(|s| s.name == instance.name) else { continue };
-        if seen[index] >= 2 {
-            continue;
+    for status in statuses.iter_mut() {
+        let (newest, before) = two_newest(runtime, &status.name);
+        let Some(newest) = newest else { continue };
+        let old = old_status(previous, &newest.name);
+        *status = convert_container_status(newest, old, options);
+        if let Some(before) = before {
+            status.last_state = Some(convert_container_status(before, old, options).state);
         }
-        let converted = convert_container_status(instance, old_status(previous, &instance.name), options);
-        if seen[index] == 0 {
-            statuses[index] = converted;
-        } else {
-            statuses[index].last_state = Some(converted.state);
-        }
-        seen[index] += 1;
     }
+}
+
+/// The newest and the second newest instance of the container `name`, in the order of a stable sort
+/// by creation time, newest first.
+fn two_newest<'r>(
+    runtime: &'r RuntimePodStatus,
+    name: &str,
+) -> (Option<&'r ContainerStatus>, Option<&'r ContainerStatus>) {
+    let (mut first, mut second): (Option<&ContainerStatus>, Option<&ContainerStatus>) = (None, None);
+    for instance in runtime.containers.iter().filter(|c| c.name == name) {
+        if first.is_none_or(|f| instance.created_at > f.created_at) {
+            second = first;
+            first = Some(instance);
+        } else if second.is_none_or(|s| instance.created_at > s.created_at) {
+            second = Some(instance);
+        }
+    }
+    (first, second)
 }
 
 /// `convertContainerStatus`: one runtime instance as an API status.
