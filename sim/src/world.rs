@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use podsim_model::coverage::Probes;
 use podsim_model::io::PodRef;
 use podsim_model::io::{CallId, CriRequest, Input};
-use podsim_model::{ContainerStatus, Millis, SandboxState};
+use podsim_model::{ContainerStatus, Millis, SandboxState, SharedStr};
 
 use crate::apiserver::ApiServer;
 use crate::checker::View;
@@ -350,21 +350,18 @@ impl Driver for SimRuntime {
     /// kubelet after the delay it takes.
     fn cri_call(&mut self, h: &mut Harness<RuntimeTimer>, call: CallId, request: CriRequest) {
         let now = h.now;
-        let stopping =
-            matches!(request, CriRequest::StopContainer { .. } | CriRequest::StopPodSandbox { .. });
-        let running_before: Vec<String> = if stopping { self.running_ids() } else { Vec::new() };
+        let running_before = self.running_ids_a_stop_may_end(&request);
         let outcome = self.containerd.handle(now, request.clone(), &mut self.timers);
         self.flush_timers(h);
         // Processes a stop ended at once (SIGKILL of a zero grace period or of a stopped sandbox).
-        // Looked up in sets: a node of N pods runs O(N) containers, and a stop must not cost O(N^2)
-        // (scenarios/scale/).
-        let running_after = if stopping { self.running_id_set() } else { BTreeSet::new() };
+        // Only the containers the stop names can end: a node of N pods runs O(N) containers, and a
+        // stop must not cost O(N) lookups, let alone copies of every id (scenarios/scale/).
         let exits: Vec<(String, i32)> = running_before
             .iter()
-            .filter(|id| !running_after.contains(id.as_str()))
-            .map(|id| (id.clone(), self.exit_code(id)))
+            .filter(|id| !self.container_running(id))
+            .map(|id| (id.to_string(), self.exit_code(id)))
             .collect();
-        let before: BTreeSet<&str> = running_before.iter().map(String::as_str).collect();
+        let before: BTreeSet<&str> = running_before.iter().map(SharedStr::as_str).collect();
         let was_running = |id: &str| before.contains(id);
         let answer = CriAnswer {
             asked: now,
@@ -527,19 +524,41 @@ impl SimRuntime {
             .collect()
     }
 
-    /// The ids of the running containers, to look up in O(log n).
-    fn running_id_set(&self) -> BTreeSet<&str> {
-        self.containerd
-            .containers()
-            .filter(|c| c.status.state == podsim_model::ContainerState::Running)
-            .map(|c| c.status.id.as_str())
-            .collect()
+    /// The running containers a CRI call can end at once, and whose state before the call the
+    /// happening log asks about: the one a `StopContainer` names; for a `StopPodSandbox`, those of the
+    /// sandbox's pod (containerd SIGKILLs the sandbox's; the log asks about all of the pod's). No other
+    /// call ends a process, so every other container's state before the call is its state after it.
+    fn running_ids_a_stop_may_end(&self, request: &CriRequest) -> Vec<SharedStr> {
+        let running = |c: &&ContainerRecord| c.status.state == podsim_model::ContainerState::Running;
+        match request {
+            CriRequest::StopContainer { container_id, .. } => self
+                .containerd
+                .container(container_id)
+                .filter(running)
+                .map(|c| c.status.id.clone())
+                .into_iter()
+                .collect(),
+            CriRequest::StopPodSandbox { sandbox_id } => {
+                // A sandbox no kubelet made (no pod label): its own containers.
+                let uid = self.containerd.sandbox(sandbox_id).and_then(|s| s.pod.as_ref()).map(|p| &p.uid);
+                let affected = |c: &ContainerRecord| match uid {
+                    Some(uid) => c.pod.as_ref().is_some_and(|p| p.uid == *uid),
+                    None => c.status.sandbox_id == *sandbox_id,
+                };
+                self.containerd
+                    .containers()
+                    .filter(|c| affected(c))
+                    .filter(running)
+                    .map(|c| c.status.id.clone())
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
     }
 
+    /// Whether the container with this id runs (found through the runtime's index).
     fn container_running(&self, id: &str) -> bool {
-        self.containerd
-            .containers()
-            .any(|c| c.status.id == id && c.status.state == podsim_model::ContainerState::Running)
+        self.containerd.container(id).is_some_and(|c| c.status.state == podsim_model::ContainerState::Running)
     }
 
     /// A container's exit code as the runtime has it.

@@ -966,13 +966,16 @@ impl HappeningLog {
                 }
             }
             (CriRequest::StopPodSandbox { sandbox_id }, _) => {
+                // The sandbox's pod is looked up once, and a container's pod is compared before its
+                // process is asked about.
+                let Some(uid) = self.sandboxes.get(sandbox_id.as_str()).map(|s| s.uid.as_str()) else {
+                    return;
+                };
                 let inside: Vec<String> = self
                     .containers
                     .iter()
+                    .filter(|(_, (p, _))| p.uid == uid)
                     .filter(|(id, _)| running(id))
-                    .filter(|(_, (p, _))| {
-                        self.sandboxes.get(sandbox_id.as_str()).is_some_and(|s| s.uid == p.uid)
-                    })
                     .map(|(id, _)| id.clone())
                     .collect();
                 self.stopping.extend(inside);
