@@ -99,7 +99,7 @@ fn main() {
 
 /// One pod through the raw CRI, as the kubelet would start it: the sum of the calls' own times.
 async fn raw_pod(client: &CriClient, name: &str) -> Duration {
-    let pod = PodRef { uid: format!("uid-{name}"), name: name.to_string(), namespace: "default".into() };
+    let pod = PodRef { uid: format!("uid-{name}").into(), name: name.into(), namespace: "default".into() };
     let mut rt = client.runtime_service();
     let sandbox = client.sandbox_config(&SandboxConfig { pod: pod.clone(), attempt: 0, host_network: true });
     let _ = std::fs::create_dir_all(&sandbox.log_directory);

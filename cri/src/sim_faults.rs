@@ -262,7 +262,7 @@ mod tests {
     const IMAGE: &str = "docker.io/library/app:1";
 
     fn pod(name: &str) -> PodRef {
-        PodRef { uid: format!("uid-{name}"), name: name.into(), namespace: "default".into() }
+        PodRef { uid: format!("uid-{name}").into(), name: name.into(), namespace: "default".into() }
     }
 
     fn containerd() -> Containerd {

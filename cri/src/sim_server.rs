@@ -12,6 +12,7 @@
 //! it per sandbox and container id, and reads it back verbatim in lists and statuses, filtering on it.
 //! Requests and answers are converted in [`crate::convert`].
 
+use podsim_model::shared_str::SharedStr;
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::net::SocketAddr;
@@ -1127,7 +1128,7 @@ impl PendingCall<'_> {
 
 /// The pod of a container whose labels and sandbox name none.
 fn no_pod() -> PodRef {
-    PodRef { uid: String::new(), name: String::new(), namespace: String::new() }
+    PodRef { uid: SharedStr::EMPTY, name: SharedStr::EMPTY, namespace: SharedStr::EMPTY }
 }
 
 /// The Unix time now, in nanoseconds (the wall-clock server's origin).

@@ -43,7 +43,7 @@ async fn foreign_pod(client: &CriClient, name: &str, labels: HashMap<String, Str
     let mut rt = client.runtime_service();
     let mut sandbox = client.sandbox_config(&podsim_model::io::SandboxConfig {
         pod: podsim_model::io::PodRef {
-            uid: format!("uid-{name}"),
+            uid: format!("uid-{name}").into(),
             name: name.into(),
             namespace: "other".into(),
         },

@@ -23,17 +23,22 @@ pub struct CallId(pub u64);
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct PodRef {
     /// `metadata.uid`.
-    pub uid: String,
+    pub uid: SharedStr,
     /// `metadata.name`.
-    pub name: String,
+    pub name: SharedStr,
     /// `metadata.namespace`.
-    pub namespace: String,
+    pub namespace: SharedStr,
 }
 
 impl PodRef {
-    /// The reference of a pod.
+    /// The reference of a pod (its labels are copied once; every record, listing and call that
+    /// carries them after shares them).
     pub fn of(pod: &Pod) -> PodRef {
-        PodRef { uid: pod.uid.clone(), name: pod.name.clone(), namespace: pod.namespace.clone() }
+        PodRef {
+            uid: pod.uid.as_str().into(),
+            name: pod.name.as_str().into(),
+            namespace: pod.namespace.as_str().into(),
+        }
     }
 }
 

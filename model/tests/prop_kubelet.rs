@@ -781,15 +781,15 @@ impl StartChecker {
                 );
             }
             prop_assert!(
-                w.node.data_dirs.contains(&pod.uid),
+                w.node.data_dirs.contains(pod.uid.as_str()),
                 "at {} ms: container {id} of {} is {what} only while the pod's data directory exists",
                 w.now,
                 pod.uid
             );
-            if let Some(spec) = w.api.pods.get(&pod.uid) {
+            if let Some(spec) = w.api.pods.get(pod.uid.as_str()) {
                 for v in &spec.spec.volumes {
                     prop_assert!(
-                        w.node.mounts.contains(&(pod.uid.clone(), v.name.clone())),
+                        w.node.mounts.contains(&(pod.uid.to_string(), v.name.clone())),
                         "at {} ms: container {id} of {} is {what} only while every volume of the pod is \
                          mounted ({} is not)",
                         w.now,

@@ -1123,7 +1123,11 @@ mod tests {
     }
 
     fn pod(uid: &str) -> PodRef {
-        PodRef { uid: uid.to_string(), name: format!("pod-{uid}"), namespace: "default".to_string() }
+        PodRef {
+            uid: uid.to_string().into(),
+            name: format!("pod-{uid}").into(),
+            namespace: "default".to_string().into(),
+        }
     }
 
     fn words(w: &[&str]) -> Vec<String> {

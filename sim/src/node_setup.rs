@@ -10,6 +10,7 @@
 //! the whole file declares (its pods, its sandboxes) at hand, so that a dangling reference or a name
 //! containerd would refuse is reported at its own line and column.
 
+use podsim_model::shared_str::SharedStr;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -189,8 +190,8 @@ impl NodeMapFile {
         let setup = NodeSetup {
             sandboxes: self.runtime.sandboxes.into_iter().map(|s| s.0).collect(),
             containers: self.runtime.containers.into_iter().map(|c| c.0).collect(),
-            data_dirs: self.data_dirs.into_iter().map(|p| p.0.uid).collect(),
-            mounts: self.mounts.into_iter().map(|m| (m.0 .0 .0.uid, m.0 .1)).collect(),
+            data_dirs: self.data_dirs.into_iter().map(|p| p.0.uid.to_string()).collect(),
+            mounts: self.mounts.into_iter().map(|m| (m.0 .0 .0.uid.to_string(), m.0 .1)).collect(),
         };
         NodeFile { name: self.name, setup }
     }
@@ -262,7 +263,11 @@ impl<'de> Deserialize<'de> for PodRefFile {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<PodRefFile, A::Error> {
                 let m = PodRefMap::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-                Ok(PodRefFile(PodRef { uid: m.uid, name: m.name, namespace: m.namespace }))
+                Ok(PodRefFile(PodRef {
+                    uid: m.uid.into(),
+                    name: m.name.into(),
+                    namespace: m.namespace.into(),
+                }))
             }
         }
         d.deserialize_any(Visitor)
@@ -407,7 +412,8 @@ impl<'de> Deserialize<'de> for SandboxRef {
                 Some(pod) => Ok(Some(pod.clone())),
                 None => Err(format!("no sandbox {id:?} in node.runtime.sandboxes")),
             })?;
-            let unchecked = || PodRef { uid: String::new(), name: String::new(), namespace: String::new() };
+            let unchecked =
+                || PodRef { uid: SharedStr::EMPTY, name: SharedStr::EMPTY, namespace: SharedStr::EMPTY };
             Ok(SandboxRef(id.to_string(), pod.unwrap_or_else(unchecked)))
         })
     }
@@ -542,12 +548,12 @@ fn resolve_name(text: &str) -> Result<PodRef, String> {
         }
     })?;
     // In the first reading nothing resolves: the UID is filled in by the second.
-    Ok(PodRef { uid: resolved.unwrap_or_default(), name, namespace })
+    Ok(PodRef { uid: resolved.unwrap_or_default().into(), name: name.into(), namespace: namespace.into() })
 }
 
 impl Check {
     fn check_sandbox(&mut self, s: &PresetSandbox) -> Result<(), String> {
-        if !self.seen.sandbox_names.insert((s.pod.uid.clone(), s.attempt)) {
+        if !self.seen.sandbox_names.insert((s.pod.uid.to_string(), s.attempt)) {
             let name = format!("k8s_POD_{}_{}_{}_{}", s.pod.name, s.pod.namespace, s.pod.uid, s.attempt);
             return Err(format!(
                 "a second sandbox of pod {} with attempt {}: containerd reserves the name {name:?} for one",
@@ -571,7 +577,7 @@ impl Check {
             }
             _ => {}
         }
-        if !self.seen.container_names.insert((c.pod.uid.clone(), c.name.clone(), c.restart_count)) {
+        if !self.seen.container_names.insert((c.pod.uid.to_string(), c.name.clone(), c.restart_count)) {
             return Err(format!(
                 "a second container {:?} of pod {} with restartCount {}: containerd reserves the name {:?} for one",
                 c.name,
@@ -609,7 +615,7 @@ pub(crate) fn check_references(
     let mut named: BTreeMap<(String, String), BTreeSet<String>> = BTreeMap::new();
     let given = first.sandboxes.iter().map(|s| &s.pod).filter(|p| !p.uid.is_empty());
     for p in given {
-        named.entry((p.namespace.clone(), p.name.clone())).or_default().insert(p.uid.clone());
+        named.entry((p.namespace.to_string(), p.name.to_string())).or_default().insert(p.uid.to_string());
     }
     let sandboxes: BTreeMap<String, PodRef> =
         first.sandboxes.iter().map(|s| (s.id.clone(), resolve_first(&s.pod, &pods, &named))).collect();
@@ -630,14 +636,14 @@ fn resolve_first(
     if !pod.uid.is_empty() {
         return pod.clone();
     }
-    let key = (pod.namespace.clone(), pod.name.clone());
+    let key = (pod.namespace.to_string(), pod.name.to_string());
     let uid = pods
         .0
         .get(&key)
         .map(|p| p.uid.clone())
         .or_else(|| named.get(&key).and_then(|u| u.iter().next().cloned()))
         .unwrap_or_default();
-    PodRef { uid, ..pod.clone() }
+    PodRef { uid: uid.into(), ..pod.clone() }
 }
 
 // ---- resolution for a run ------------------------------------------------------------------------

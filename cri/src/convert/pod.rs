@@ -11,9 +11,9 @@ use crate::labels;
 /// model -> CRI: the kubelet's labels of a pod (uid, name, namespace).
 pub fn pod_labels(pod: &PodRef) -> HashMap<String, String> {
     HashMap::from([
-        (labels::POD_UID.to_string(), pod.uid.clone()),
-        (labels::POD_NAME.to_string(), pod.name.clone()),
-        (labels::POD_NAMESPACE.to_string(), pod.namespace.clone()),
+        (labels::POD_UID.to_string(), pod.uid.to_string()),
+        (labels::POD_NAME.to_string(), pod.name.to_string()),
+        (labels::POD_NAMESPACE.to_string(), pod.namespace.to_string()),
     ])
 }
 
@@ -21,25 +21,29 @@ pub fn pod_labels(pod: &PodRef) -> HashMap<String, String> {
 /// without them was not made by a kubelet).
 pub fn pod_of_labels(labels: &HashMap<String, String>) -> Option<PodRef> {
     Some(PodRef {
-        uid: labels.get(labels::POD_UID)?.clone(),
-        name: labels.get(labels::POD_NAME)?.clone(),
-        namespace: labels.get(labels::POD_NAMESPACE)?.clone(),
+        uid: labels.get(labels::POD_UID)?.as_str().into(),
+        name: labels.get(labels::POD_NAME)?.as_str().into(),
+        namespace: labels.get(labels::POD_NAMESPACE)?.as_str().into(),
     })
 }
 
 /// model -> CRI: a sandbox's metadata (its pod, and how many sandboxes the pod had before it).
 pub fn sandbox_metadata(pod: &PodRef, attempt: u32) -> cri::PodSandboxMetadata {
     cri::PodSandboxMetadata {
-        name: pod.name.clone(),
-        uid: pod.uid.clone(),
-        namespace: pod.namespace.clone(),
+        name: pod.name.to_string(),
+        uid: pod.uid.to_string(),
+        namespace: pod.namespace.to_string(),
         attempt,
     }
 }
 
 /// CRI -> model: the pod named by a sandbox's metadata.
 pub fn pod_of_metadata(metadata: &cri::PodSandboxMetadata) -> PodRef {
-    PodRef { uid: metadata.uid.clone(), name: metadata.name.clone(), namespace: metadata.namespace.clone() }
+    PodRef {
+        uid: metadata.uid.as_str().into(),
+        name: metadata.name.as_str().into(),
+        namespace: metadata.namespace.as_str().into(),
+    }
 }
 
 /// model -> CRI: the label selector of a run's objects, of one pod's when `pod_uid` is given (what the

@@ -64,7 +64,7 @@ impl Kubelet {
     fn terminate_runtime_pod(&mut self, pod_ref: PodRef, now: Millis, out: &mut Vec<Output>) {
         let uid = pod_ref.uid.clone();
         let mut stub = Pod::new(pod_ref.name, uid.clone(), self.config.node_name.clone());
-        stub.namespace = pod_ref.namespace;
+        stub.namespace = pod_ref.namespace.to_string();
         std::sync::Arc::make_mut(&mut stub.spec).termination_grace_period_seconds = 0;
         self.hit(Probe::CleanupOrphanRuntimePod);
         self.add_stub_worker(stub, WorkerState::Terminating, out);

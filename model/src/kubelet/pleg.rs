@@ -167,7 +167,7 @@ impl Kubelet {
             .iter()
             .find(|c| c.status.id == container_id)
             .and_then(|c| c.pod.as_ref())
-            .map(|p| p.uid.clone())
+            .map(|p| p.uid.to_string())
     }
 
     /// Whether one of the relist's lists is still out.
@@ -240,16 +240,16 @@ impl Kubelet {
         for group in objects.chunk_by(|a, b| a.pod.uid == b.pod.uid) {
             let pod = group[0].pod;
             seen.insert(&pod.uid);
-            let unchanged = self.pleg.last.get(&pod.uid).is_some_and(|last| {
+            let unchanged = self.pleg.last.get(pod.uid.as_str()).is_some_and(|last| {
                 last.len() == group.len() && last.iter().zip(group).all(|(l, o)| *l == (o.hash, o.state))
             });
             if unchanged {
                 continue;
             }
-            let record = self.pleg.last.entry(pod.uid.clone()).or_default();
+            let record = self.pleg.last.entry(pod.uid.to_string()).or_default();
             let new: PlegRecord = group.iter().map(|o| (o.hash, o.state)).collect();
             if sync_worthy(record, &new) {
-                changed.push(pod.uid.clone());
+                changed.push(pod.uid.to_string());
             }
             *record = new;
         }
@@ -269,8 +269,8 @@ impl Kubelet {
         self.pleg.pods.retain(|uid, _| seen.contains(uid.as_str()));
         for group in objects.chunk_by(|a, b| a.pod.uid == b.pod.uid) {
             let pod = labels_of(group);
-            if self.pleg.pods.get(&pod.uid) != Some(pod) {
-                self.pleg.pods.insert(pod.uid.clone(), pod.clone());
+            if self.pleg.pods.get(pod.uid.as_str()) != Some(pod) {
+                self.pleg.pods.insert(pod.uid.to_string(), pod.clone());
             }
         }
     }

@@ -143,7 +143,7 @@ impl Recorder {
         self.seq += 1;
         Event {
             name: event_name(&e.pod.name, now, self.seq),
-            namespace: e.pod.namespace.clone(),
+            namespace: e.pod.namespace.to_string(),
             involved_object: e.pod,
             field_path: e.field_path,
             event_type: e.event_type,

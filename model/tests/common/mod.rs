@@ -368,8 +368,8 @@ impl World {
                 ApiReply::Watching
             }
             ApiRequest::UpdatePodStatus { pod, status } => {
-                if self.api.pods.contains_key(&pod.uid) {
-                    self.api.statuses.insert(pod.uid.clone(), status);
+                if self.api.pods.contains_key(pod.uid.as_str()) {
+                    self.api.statuses.insert(pod.uid.to_string(), status);
                     if self.api.echo_status {
                         // A status write is a write: a new resource version, sent on the watch.
                         self.update_pod(&pod.uid, |_| {});
@@ -393,9 +393,9 @@ impl World {
                 }
                 None => ApiReply::Err(ApiError::NotFound),
             },
-            ApiRequest::DeletePod { pod } => match self.api.pods.remove(&pod.uid) {
+            ApiRequest::DeletePod { pod } => match self.api.pods.remove(pod.uid.as_str()) {
                 Some(p) => {
-                    self.api.released.insert(pod.uid.clone());
+                    self.api.released.insert(pod.uid.to_string());
                     self.api.rv += 1;
                     self.notify(WatchEvent::Deleted(p));
                     ApiReply::Ok
@@ -593,7 +593,7 @@ impl World {
                 else {
                     return CriReply::Err(CriError::NotFound);
                 };
-                self.rt.started.push((now, pod.uid.clone(), c.name.to_string()));
+                self.rt.started.push((now, pod.uid.to_string(), c.name.to_string()));
                 c.state = ContainerState::Running;
                 c.started_at = Some(now);
                 if command.first().map(String::as_str) == Some("exit") {

@@ -186,8 +186,10 @@ impl Memory {
     /// name), or for the whole pod a new sandbox.
     fn learn_kill_done(&mut self, request: &CriRequest) {
         let key = match request {
-            CriRequest::CreateContainer { config, .. } => (config.pod.uid.clone(), config.name.to_string()),
-            CriRequest::RunPodSandbox { config } => (config.pod.uid.clone(), String::new()),
+            CriRequest::CreateContainer { config, .. } => {
+                (config.pod.uid.to_string(), config.name.to_string())
+            }
+            CriRequest::RunPodSandbox { config } => (config.pod.uid.to_string(), String::new()),
             _ => return,
         };
         self.kill_planned.remove(&key);
@@ -221,11 +223,11 @@ impl Memory {
         let Some(pod) = c.pod else { return };
         let by_itself = !self.stop_requested.contains(container_id);
         if by_itself && restart_all::triggers(view, &pod.uid, &c.status.name, c.status.exit_code) {
-            self.restart_all_pending.insert(pod.uid.clone(), c.status.name.to_string());
+            self.restart_all_pending.insert(pod.uid.to_string(), c.status.name.to_string());
         }
         let ended =
             Ended { by_itself, exit_code: c.status.exit_code, sandbox_id: c.status.sandbox_id.to_string() };
-        self.last_end.insert((pod.uid.clone(), c.status.name.to_string()), ended);
+        self.last_end.insert((pod.uid.to_string(), c.status.name.to_string()), ended);
     }
 
     /// The container that triggered an in-place restart is created again: the restart is over, and
@@ -233,8 +235,8 @@ impl Memory {
     fn learn_restart_all_done(&mut self, request: &CriRequest) {
         let CriRequest::CreateContainer { config, .. } = request else { return };
         let uid = &config.pod.uid;
-        if self.restart_all_pending.get(uid).is_some_and(|name| *name == config.name) {
-            self.restart_all_pending.remove(uid);
+        if self.restart_all_pending.get(uid.as_str()).is_some_and(|name| *name == config.name) {
+            self.restart_all_pending.remove(uid.as_str());
             self.last_end.retain(|(pod_uid, _), _| pod_uid != uid);
         }
     }
@@ -274,6 +276,6 @@ impl Memory {
             exit_code: c.status.exit_code,
             sandbox_id: c.status.sandbox_id.to_string(),
         };
-        self.last_end.insert((pod.uid.clone(), c.status.name.to_string()), ended);
+        self.last_end.insert((pod.uid.to_string(), c.status.name.to_string()), ended);
     }
 }

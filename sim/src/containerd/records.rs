@@ -52,14 +52,14 @@ impl Index {
     fn add_sandbox(&mut self, at: usize, s: &SandboxRecord) {
         self.sandbox_by_id.insert(s.status.id.to_string(), at);
         if let Some(pod) = &s.pod {
-            self.by_pod.entry(pod.uid.clone()).or_default().0.push(at);
+            self.by_pod.entry(pod.uid.to_string()).or_default().0.push(at);
         }
     }
 
     fn add_container(&mut self, at: usize, c: &ContainerRecord) {
         self.container_by_id.insert(c.status.id.to_string(), at);
         if let Some(pod) = &c.pod {
-            self.by_pod.entry(pod.uid.clone()).or_default().1.push(at);
+            self.by_pod.entry(pod.uid.to_string()).or_default().1.push(at);
         }
     }
 }

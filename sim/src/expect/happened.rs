@@ -763,7 +763,7 @@ fn is_same_listing<T>(last: &Option<Arc<[T]>>, list: &Arc<[T]>) -> bool {
 }
 
 fn pod_of(p: &PodRef) -> Option<(String, String)> {
-    Some((p.namespace.clone(), p.name.clone()))
+    Some((p.namespace.to_string(), p.name.to_string()))
 }
 
 impl HappeningLog {
@@ -826,7 +826,7 @@ impl HappeningLog {
 
     /// Notes a pod the world knows (so that its UID can be named).
     pub fn know_pod(&mut self, pod: PodRef) {
-        self.pods.insert(pod.uid.clone(), pod);
+        self.pods.insert(pod.uid.to_string(), pod);
     }
 
     /// Notes a runtime object the kubelet listed (left by an earlier kubelet, say).
@@ -941,7 +941,7 @@ impl HappeningLog {
         match (request, reply) {
             (CriRequest::RunPodSandbox { config }, CriReply::SandboxCreated { sandbox_id }) => {
                 self.sandboxes.insert(sandbox_id.to_string(), config.pod.clone());
-                self.pods.insert(config.pod.uid.clone(), config.pod.clone());
+                self.pods.insert(config.pod.uid.to_string(), config.pod.clone());
                 self.of_pod(replied, Kind::Sandbox, pod_of(&config.pod), None, None);
             }
             (CriRequest::CreateContainer { config, .. }, CriReply::ContainerCreated { container_id }) => {

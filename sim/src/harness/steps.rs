@@ -80,10 +80,10 @@ impl StepLog {
     pub fn on_cri_call(&mut self, t: Millis, request: &CriRequest) {
         let (pod, what) = match request {
             CriRequest::RunPodSandbox { config } => {
-                (config.pod.uid.clone(), format!("RunPodSandbox attempt {}", config.attempt))
+                (config.pod.uid.to_string(), format!("RunPodSandbox attempt {}", config.attempt))
             }
             CriRequest::CreateContainer { config, .. } => (
-                config.pod.uid.clone(),
+                config.pod.uid.to_string(),
                 format!("CreateContainer {} restart {}", config.name, config.restart_count),
             ),
             CriRequest::StartContainer { container_id } => match self.containers.get(container_id.as_str()) {
@@ -110,19 +110,21 @@ impl StepLog {
     pub fn on_cri_reply(&mut self, request: &CriRequest, reply: &CriReply) {
         match (request, reply) {
             (CriRequest::RunPodSandbox { config }, CriReply::SandboxCreated { sandbox_id }) => {
-                self.sandboxes.insert(sandbox_id.to_string(), (config.pod.uid.clone(), config.attempt));
+                self.sandboxes.insert(sandbox_id.to_string(), (config.pod.uid.to_string(), config.attempt));
             }
             (CriRequest::CreateContainer { config, .. }, CriReply::ContainerCreated { container_id }) => {
                 self.containers
-                    .insert(container_id.to_string(), (config.pod.uid.clone(), config.name.to_string()));
+                    .insert(container_id.to_string(), (config.pod.uid.to_string(), config.name.to_string()));
             }
             (_, CriReply::Containers(list)) => {
                 for c in list.iter() {
                     if let Some(p) = &c.pod {
                         let known = self.containers.get(c.status.id.as_str());
                         if known.is_none_or(|(uid, name)| *uid != p.uid || *name != c.status.name) {
-                            self.containers
-                                .insert(c.status.id.to_string(), (p.uid.clone(), c.status.name.to_string()));
+                            self.containers.insert(
+                                c.status.id.to_string(),
+                                (p.uid.to_string(), c.status.name.to_string()),
+                            );
                         }
                     }
                 }
@@ -132,7 +134,8 @@ impl StepLog {
                     if let Some(p) = &s.pod {
                         let known = self.sandboxes.get(s.status.id.as_str());
                         if known.is_none_or(|(uid, attempt)| *uid != p.uid || *attempt != s.status.attempt) {
-                            self.sandboxes.insert(s.status.id.to_string(), (p.uid.clone(), s.status.attempt));
+                            self.sandboxes
+                                .insert(s.status.id.to_string(), (p.uid.to_string(), s.status.attempt));
                         }
                     }
                 }
