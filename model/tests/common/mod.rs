@@ -46,6 +46,9 @@ pub struct Runtime {
     pub broken_images: BTreeSet<String>,
     /// Calls of these CRI methods (`StopContainer`, `ImageStatus`, ...) fail with `injected failure`.
     pub failing_methods: BTreeSet<String>,
+    /// The message a failing method's error has instead, `{id}` replaced by the call's first argument
+    /// (the container's or sandbox's id), as a real runtime's errors name what failed.
+    pub failure_messages: BTreeMap<String, String>,
     /// Pulls of these images are answered this long after they are asked (others after 1 ms).
     pub pull_latency: BTreeMap<String, Millis>,
     /// Every `PullImage` asked: when, and the image.
@@ -158,6 +161,14 @@ impl World {
         for name in std::mem::take(&mut self.api.secret_watches) {
             let input = Input::SecretWatchClosed { namespace: "default".into(), name, gone: false };
             self.schedule(at, Event::ToKubelet(input));
+        }
+    }
+
+    /// The API server ends the open pod watch (`gone`: with 410 Gone, the version it watched from
+    /// compacted); the kubelet hears of it 1 ms later.
+    pub fn end_pod_watch(&mut self, gone: bool) {
+        if std::mem::take(&mut self.api.watching) {
+            self.schedule(self.now + 1, Event::ToKubelet(Input::WatchClosed { gone }));
         }
     }
 
@@ -462,9 +473,12 @@ impl World {
 
     fn serve_cri(&mut self, request: CriRequest) -> CriReply {
         let now = self.now;
-        let method = describe(&request).split(' ').next().unwrap_or_default().to_string();
+        let described = describe(&request);
+        let method = described.split(' ').next().unwrap_or_default().to_string();
         if self.rt.failing_methods.contains(&method) {
-            return CriReply::Err(CriError::Failed("injected failure".into()));
+            let target = described.split(' ').nth(1).unwrap_or_default();
+            let message = self.rt.failure_messages.get(&method).map(|m| m.replace("{id}", target));
+            return CriReply::Err(CriError::Failed(message.unwrap_or_else(|| "injected failure".into())));
         }
         match request {
             CriRequest::ListPodSandbox { pod_uid } => {
