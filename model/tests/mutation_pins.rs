@@ -1487,3 +1487,233 @@ fn a_workload_ended_by_sigterm_exits_with_143() {
     assert_eq!(SIGTERM_EXIT_CODE, 128 + 15);
     assert!(!parse("workload ignore-sigterm").stops_on_sigterm());
 }
+
+// ---- Survivors of sample G (`--shard 20/32` at c5037d5) --------------------------------------------
+//
+// Three of its ten survivors cannot be observed (BENCHMARKS.md): `prober.rs:307:34` (the guard
+// `r.timed_out` of `on_probe_reply`) and `recorder.rs:334:19` (`Lru::get`'s tick) are sample E's
+// equivalent mutants again, and `sync_run.rs:78:9` (`Step::is_start -> false`) only empties
+// `SyncRun::abort_starts`, equivalent as the header says.
+
+/// Mutant `model/src/actions.rs:293:5: replace should_container_be_restarted -> bool with false`:
+/// the kubelet's `TestShouldContainerBeRestarted` (pkg/kubelet/container/helpers_test.go, read_file id
+/// 76302740, Kubernetes 1.33-1.35), ported case for case: five containers (no history, running,
+/// succeeded, failed, unknown) under each pod restart policy (Never, OnFailure, Always), then the
+/// same pod deleted ("test deleted pod"), where nothing restarts.
+#[test]
+fn should_container_be_restarted_as_the_kubelets_table_says() {
+    use podsim_model::actions::should_container_be_restarted;
+    let names = ["no-history", "alive", "succeed", "failed", "unknown"];
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.namespace = "new".into();
+    for name in names {
+        pod.spec_mut().containers.push(Container::new(name, "img"));
+    }
+    // The runtime's statuses, newest first, as the Go test lists them.
+    let status = RuntimePodStatus {
+        sandboxes: vec![],
+        containers: vec![
+            instance("alive", ContainerState::Running, 0),
+            instance("succeed", ContainerState::Exited, 0),
+            instance("failed", ContainerState::Exited, 1),
+            instance("alive", ContainerState::Exited, 2),
+            instance("unknown", ContainerState::Unknown, 0),
+            instance("failed", ContainerState::Exited, 3),
+        ],
+    };
+    let policies = [RestartPolicy::Never, RestartPolicy::OnFailure, RestartPolicy::Always];
+    // "test policies": per container, the expectation under Never, OnFailure, Always.
+    let expected: [(&str, [bool; 3]); 5] = [
+        ("no-history", [true, true, true]),
+        ("alive", [false, false, false]),
+        ("succeed", [false, false, true]),
+        ("failed", [false, true, true]),
+        ("unknown", [true, true, true]),
+    ];
+    let check = |pod: &mut Pod, expected: &[(&str, [bool; 3])]| {
+        for (name, want) in expected {
+            for (policy, want) in policies.iter().zip(want) {
+                pod.spec_mut().restart_policy = *policy;
+                let c = pod.spec.containers.iter().find(|c| c.name() == *name).unwrap();
+                let got = should_container_be_restarted(c, pod, &status);
+                assert_eq!(got, *want, "Restart for container {name:?} with restart policy {policy:?}");
+            }
+        }
+    };
+    check(&mut pod, &expected);
+    // "test deleted pod"
+    pod.deletion_timestamp = Some(1);
+    check(&mut pod, &names.map(|n| (n, [false; 3])));
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:240:26: replace || with && in
+/// Kubelet::retry_pending_resizes`: a deferred resize tried again (here when another pod's API object
+/// is gone, `HandlePodRemoves`) whose resize conditions change syncs the pod, though its allocation
+/// does not change, so that its status shows the new condition (`RetryPendingResizes`: a changed
+/// resize status triggers a pod sync; `TestHandlePodResourcesResize`'s Deferred cases expect
+/// `pod-sync-triggered`). On the 4-cpu node with pods of 2 and 1 cpus, a 1-cpu pod asking 3 cpus is
+/// Deferred with 3 cpus used; once the 1-cpu pod is gone, still Deferred, with 2 cpus used, at once
+/// (not at the pod's next periodic sync, a minute later).
+#[test]
+fn a_deferred_resize_tried_again_shows_its_new_condition_at_once() {
+    let mut w = World::new();
+    for (name, cpu) in [("big", "2"), ("small", "1")] {
+        let mut p = pod_asking_cpu(cpu);
+        p.name = name.into();
+        p.uid = format!("uid-{name}");
+        w.create_pod(p);
+    }
+    w.create_pod(pod_asking_cpu("1"));
+    w.run_for(30_000);
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec_mut().containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("3").unwrap());
+        r.limits.cpu = Some(Quantity::parse("3").unwrap());
+    });
+    w.run_for(10_000);
+    let message = |w: &World| {
+        let c = w.api.statuses["uid-web"].condition("PodResizePending").cloned().expect("a pending resize");
+        (c.reason.to_string(), c.message.to_string())
+    };
+    let deferred = |used: &str| {
+        let m =
+            format!("Node didn't have enough resource: cpu, requested: 3000, used: {used}, capacity: 4000");
+        ("Deferred".to_string(), m)
+    };
+    assert_eq!(message(&w), deferred("3000"));
+    w.delete_pod("uid-small");
+    w.run_for(5_000);
+    assert!(!w.api.pods.contains_key("uid-small"), "the small pod is gone");
+    assert_eq!(message(&w), deferred("2000"), "shown within 5 s");
+    assert_eq!(w.rt.resource_updates, vec![], "nothing resized");
+}
+
+/// Mutant `model/src/kubelet/event_sites.rs:440:9: replace Kubelet::event_data_dir_failed with ()`:
+/// a pod whose data directories cannot be made gets the kubelet's Warning `Failed` Event "error
+/// making pod data directories: ..." (Kubelet.SyncPod, `events.FailedToMakePodDataDirectories`),
+/// about the pod, not a container; nothing of it starts until the node lets it make them.
+#[test]
+fn a_data_directory_that_cannot_be_made_is_a_warning_event_of_the_pod() {
+    let mut w = World::new();
+    w.node.broken_data_dirs.insert("uid-web".into());
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(5_000);
+    let failed: Vec<_> = w.recorded_of("uid-web").into_iter().filter(|e| e.3 == "Failed").collect();
+    let message = "error making pod data directories: permission denied: injected";
+    assert!(!failed.is_empty(), "recorded: {:?}", w.recorded_of("uid-web"));
+    for (_, container, kind, _, m) in &failed {
+        assert_eq!((container.as_str(), *kind, m.as_str()), ("", "Warning", message));
+    }
+    assert!(w.instances("uid-web", "app").is_empty(), "nothing started");
+    w.node.broken_data_dirs.clear();
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"), "runs once the directories can be made");
+}
+
+/// Mutant `model/src/kubelet/kill.rs:311:53: replace < with == in Kubelet::progress_kills`: a preStop
+/// hook that ends within the grace period is not abandoned (`executePreStopHook` leaves behind only
+/// a hook still running when the grace period ends), so the coverage report does not count
+/// `kill.pre_stop.abandoned` for it, and the stop has the grace period less the hook's whole
+/// seconds; an exec hook longer than the grace period is abandoned, and the container stopped with
+/// the minimum grace period of 2 s.
+#[test]
+fn only_a_pre_stop_hook_outlasting_the_grace_period_is_abandoned() {
+    use podsim_model::pod::LifecycleHandler;
+    let abandoned_and_stop = |hook_millis: u64| {
+        let mut w = World::new();
+        let mut p = Pod::new("web", "uid-web", NODE);
+        let mut c = Container::new("app", "app:1");
+        c.lifecycle.pre_stop = Some(LifecycleHandler::Exec { command: vec!["drain".into()] });
+        p.spec_mut().containers.push(c);
+        w.rt.exec_latency.insert("app".into(), hook_millis);
+        w.create_pod(p);
+        w.run_for(30_000);
+        let id = w.instances("uid-web", "app")[0].id.clone();
+        w.delete_pod("uid-web");
+        w.run_for(60_000);
+        let stop = w.rt.calls.iter().find_map(|c| c.strip_prefix(&format!("StopContainer {id} ")));
+        (w.kubelet.probes().count(Probe::KillPreStopAbandoned), stop.unwrap_or_default().to_string())
+    };
+    // (the probe's count, the grace period of the StopContainer)
+    assert_eq!(abandoned_and_stop(5_000), (0, "25s".to_string()), "30 s less the hook's 5 s");
+    assert_eq!(abandoned_and_stop(45_000), (1, "2s".to_string()), "abandoned at 30 s, then the minimum");
+}
+
+/// Mutant `model/src/pod/lifecycle.rs:28:35: replace && with || in Lifecycle::is_empty`: a container
+/// with only one of its two hooks keeps it through JSON (the form of traces and replays); only a
+/// container without hooks leaves `lifecycle` out.
+#[test]
+fn a_container_with_one_hook_keeps_it_through_json() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut pre_stop = Container::new("app", "app:1");
+    pre_stop.lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 3 });
+    let mut post_start = Container::new("app", "app:1");
+    post_start.lifecycle.post_start = Some(LifecycleHandler::Exec { command: vec!["true".into()] });
+    for c in [pre_stop, post_start] {
+        let json = serde_json::to_value(&c).unwrap();
+        assert!(json.get("lifecycle").is_some(), "{json}");
+        assert_eq!(serde_json::from_value::<Container>(json).unwrap(), c);
+    }
+    let none = serde_json::to_value(Container::new("app", "app:1")).unwrap();
+    assert!(none.get("lifecycle").is_none(), "{none}");
+}
+
+/// Mutant `model/src/status/phase.rs:241:99: replace += with *= in count_regular_init_container`:
+/// `getPhase` counts a RUNNING plain init container as initialization still pending, whatever the
+/// regular containers' statuses say: a pod whose init container runs again (its sandbox was
+/// re-created) while the regular containers' last instances are terminated is Pending, not Running,
+/// with the ContainerRestartRules gate on and off.
+#[test]
+fn a_running_init_container_keeps_the_pod_pending_whatever_its_regular_containers_say() {
+    use podsim_model::gates::FeatureGates;
+    let spec = PhaseSpec {
+        restart_policy: RestartPolicy::Always,
+        init_containers: vec![PhaseContainer::named("init")],
+        containers: vec![PhaseContainer::named("app")],
+        is_static_pod: false,
+    };
+    let status = |name: &str, state| ContainerStatusReport { name: name.into(), state, ..Default::default() };
+    let statuses = [
+        status("app", ContainerStateReport::terminated(0, "")),
+        status("init", ContainerStateReport::Running { started_at: 0 }),
+    ];
+    let views: Vec<PhaseStatus<'_>> = statuses.iter().map(PhaseStatus::from).collect();
+    for gates in [FeatureGates::default(), FeatureGates::parse("ContainerRestartRules=false").unwrap()] {
+        let options = PhaseOptions { pod_is_terminal: false, pod_has_initialized: true, gates };
+        let (phase, counts) = get_phase_with_counts(&spec, &views, &options);
+        assert_eq!(phase, PodPhase::Pending, "{counts:?}");
+    }
+}
+
+/// Mutant `model/src/status/phase.rs:387:69: replace == with != in
+/// has_any_active_regular_container_started`: `getPhase`'s `podHasInitialized` is
+/// `HasAnyActiveRegularContainerStarted`, a regular container in the CURRENT sandbox (the newest,
+/// when it is ready: the mutant takes only a sandbox that is not ready). A pod whose
+/// regular container runs in it stays Running while its sidecar restarts and is not yet started (its
+/// startup probe not yet passed): a pending sidecar sends only a pod that has not initialized back to
+/// Pending.
+#[test]
+fn a_sidecar_restarting_after_initialization_keeps_the_pod_running() {
+    use podsim_model::pod::{ExecAction, Probe as ContainerProbe, ProbeHandler};
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut sidecar = exiting("proxy", "proxy:1", 1);
+    sidecar.command.push("40000".into());
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    let mut startup = ContainerProbe::new(ProbeHandler::Exec(ExecAction { command: vec!["check".into()] }));
+    startup.initial_delay_seconds = 20;
+    sidecar.startup_probe = Some(startup);
+    p.spec_mut().init_containers.push(sidecar);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(35_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, PodPhase::Running);
+    w.run_for(10_000);
+    assert_eq!(w.instances("uid-web", "proxy").len(), 2, "the sidecar exited and was restarted");
+    let status = &w.api.statuses["uid-web"];
+    let proxy = status.init_container_statuses.iter().find(|s| s.name == "proxy").unwrap();
+    assert_eq!(proxy.started, Some(false), "its startup probe has not passed yet");
+    assert_eq!(status.phase, PodPhase::Running);
+}

@@ -65,6 +65,9 @@ pub struct Runtime {
     /// What an `ExecSync` in a running container of this name exits with (default 0); `None`: the
     /// call fails with a runtime error.
     pub exec_exit: BTreeMap<String, Option<i32>>,
+    /// An `ExecSync` in a container of this name is answered this long after it is asked (others
+    /// after 1 ms).
+    pub exec_latency: BTreeMap<String, Millis>,
     /// Every `ExecSync`: when, and the container's name.
     pub execs: Vec<(Millis, String)>,
 }
@@ -103,6 +106,8 @@ pub struct Node {
     pub broken_volumes: BTreeSet<String>,
     /// Removals of these pods' data directories fail (the node answers an error).
     pub stuck_data_dirs: BTreeSet<String>,
+    /// Makings of these pods' data directories fail (the node answers an error).
+    pub broken_data_dirs: BTreeSet<String>,
 }
 
 pub struct World {
@@ -331,6 +336,11 @@ impl World {
                     self.rt.pulls.push((self.now, image.clone()));
                     latency = self.rt.pull_latency.get(image).copied().unwrap_or(1);
                 }
+                if let CriRequest::ExecSync { container_id, .. } = &request {
+                    let name = self.rt.containers.iter().find(|(_, c, _)| c.id == *container_id);
+                    let delay = name.and_then(|(_, c, _)| self.rt.exec_latency.get(&c.name));
+                    latency = delay.copied().unwrap_or(1);
+                }
                 let reply = self.serve_cri(request);
                 self.schedule(self.now + latency, Event::ToKubelet(Input::Cri { call, reply }));
             }
@@ -417,6 +427,9 @@ impl World {
 
     fn serve_node(&mut self, request: NodeRequest) -> NodeReply {
         match request {
+            NodeRequest::MakeDataDir { pod_uid } if self.node.broken_data_dirs.contains(&pod_uid) => {
+                NodeReply::Err("permission denied: injected".into())
+            }
             NodeRequest::MakeDataDir { pod_uid } => {
                 self.node.data_dirs.insert(pod_uid);
                 NodeReply::Ok
