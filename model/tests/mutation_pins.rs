@@ -1717,3 +1717,175 @@ fn a_sidecar_restarting_after_initialization_keeps_the_pod_running() {
     assert_eq!(proxy.started, Some(false), "its startup probe has not passed yet");
     assert_eq!(status.phase, PodPhase::Running);
 }
+
+// ---- Survivors of sample F's completion (its 26 mutants not run before, run at c5037d5) ------------
+//
+// Two of its nine survivors cannot be observed (BENCHMARKS.md): `sync_run.rs:166:9`
+// (`SyncRun::step_done -> ()`) and `status/prober.rs:22:44` (`&&` -> `||` in `update_pod_status`).
+
+/// Mutant `model/src/kubelet/start.rs:39:5: replace restart_key -> String with "xyzzy".into()`: each
+/// container has its own restart back-off (`GetStableKey`: pod, container name and hash). A container
+/// that exits for the first time is restarted at once, while another container of the same pod is
+/// deep in CrashLoopBackOff.
+#[test]
+fn each_container_backs_off_on_its_own() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(exiting("crasher", "c:1", 1));
+    let mut late = exiting("late", "l:1", 1);
+    late.command.push("60000".into());
+    p.spec_mut().containers.push(late);
+    w.create_pod(p);
+    w.run_for(70_000);
+    assert!(w.start_times("uid-web", "crasher").len() >= 3, "the crasher backs off");
+    let first_exit = w.instances("uid-web", "late").last().and_then(|c| c.finished_at).expect("late exited");
+    let starts = w.start_times("uid-web", "late");
+    assert_eq!(starts.len(), 2, "late was restarted");
+    assert!(starts[1] - first_exit <= 2_000, "at once: exited at {first_exit}, started at {}", starts[1]);
+}
+
+/// Mutant `model/src/kubelet/secret_manager.rs:246:9: replace SecretManager::on_watch_reply ->
+/// Option<Ask> with None`: a Secret's reflector whose watch request fails backs off and lists again
+/// (client-go's `ListAndWatch` returns the error, `BackoffUntil` waits), so a Secret created later
+/// is seen, and the container that waits for it starts.
+#[test]
+fn a_secret_whose_watch_fails_is_listed_again() {
+    let mut w = World::new();
+    w.api.failing_requests.insert("WatchSecret");
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    p.spec_mut().containers.push(c);
+    w.create_pod(p);
+    w.run_for(10_000);
+    let lists = |w: &World| w.api.requests.iter().filter(|(_, k)| *k == "ListSecret").count();
+    assert!(lists(&w) >= 3, "listed again after each failed watch: {}", lists(&w));
+    assert!(!w.running("uid-web", "app"));
+    w.api.failing_requests.clear();
+    w.run_for(20_000);
+    w.create_secret("db");
+    w.run_for(15_000);
+    assert!(w.running("uid-web", "app"), "the Secret was seen");
+}
+
+/// Mutant `model/src/pod/qos.rs:24:9: replace QosClass::as_str -> &'static str with "xyzzy"`: the QoS
+/// classes have the API's names (`v1.PodQOSGuaranteed`, `...Burstable`, `...BestEffort`), as the
+/// simulated API server's resize validation quotes them.
+#[test]
+fn qos_classes_have_the_apis_names() {
+    use podsim_model::pod::{get_pod_qos, QosClass};
+    assert_eq!(
+        [QosClass::Guaranteed, QosClass::Burstable, QosClass::BestEffort].map(QosClass::as_str),
+        ["Guaranteed", "Burstable", "BestEffort"]
+    );
+    let mut guaranteed = pod_asking_cpu("1");
+    let r = &mut guaranteed.spec_mut().containers[0].resources;
+    (r.requests.memory, r.limits.memory) = (Quantity::parse("1Gi").ok(), Quantity::parse("1Gi").ok());
+    let mut best_effort = Pod::new("idle", "uid-idle", NODE);
+    best_effort.spec_mut().containers.push(Container::new("app", "app:1"));
+    assert_eq!(
+        [&guaranteed, &pod_asking_cpu("1"), &best_effort].map(|p| get_pod_qos(p).as_str()),
+        ["Guaranteed", "Burstable", "BestEffort"],
+        "cpu and memory limits equal to the requests; cpu only; nothing"
+    );
+}
+
+/// Mutant `model/src/pod/resources.rs:119:9: delete match arm "T" in suffix_scale`: the decimal
+/// suffixes, ported from apimachinery's `TestQuantityString` (quantity_test.go, read_file id
+/// 32563121): its rows whose value fits an i64 and whose strings use a decimal suffix or exponent,
+/// each canonical string and its alternate parsing to the row's value.
+#[test]
+fn decimal_suffixes_parse_as_apimachinery_says() {
+    // (value, expect, alternate)
+    let rows: [(i64, &str, &str); 9] = [
+        (1_000_000_000, "1G", "1000M"),
+        (1_000_000_000, "1G", "0.001T"),
+        (300_000_000, "300M", ""),
+        (1_000_000_000_000, "1T", ""),
+        (1_234_567_000_000, "1234567M", ""),
+        (3_000, "3k", ""),
+        (1_000_000_000, "1e9", ".001e12"),
+        (1_000_000_000_000, "1e12", ""),
+        (1 << 40, "1Ti", "1024Gi"),
+    ];
+    for (value, expect, alternate) in rows {
+        for text in [expect, alternate].into_iter().filter(|t| !t.is_empty()) {
+            let q = Quantity::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(q.value(), value, "{text}");
+        }
+    }
+}
+
+/// Mutant `model/src/status/containers.rs:247:58: replace + with * in convert_container_status`: a
+/// container that was running and whose status the runtime now reports as unknown is shown
+/// terminated (ContainerStatusUnknown, 137) with its restart count one more than the old status's
+/// (kubelet_pods.go `convertContainerStatus`, read_file id 3281083: "we need to manually increment
+/// the restart count to be accurate").
+#[test]
+fn a_running_container_whose_status_is_unknown_counts_one_more_restart() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let mut unknown = instance("app", ContainerState::Unknown, 0);
+    unknown.restart_count = 2;
+    let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![unknown] };
+    let old = ContainerStatusReport {
+        name: "app".into(),
+        state: ContainerStateReport::Running { started_at: 0 },
+        restart_count: 2,
+        ..Default::default()
+    };
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+        pod_restarting: false,
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    let statuses =
+        convert_to_api_container_statuses(&pod, &runtime, &[old], &pod.spec.containers, &reasons, &options);
+    assert_eq!(statuses[0].state.reason(), reason::CONTAINER_STATUS_UNKNOWN);
+    assert_eq!(statuses[0].state.exit_code(), Some(137));
+    assert_eq!(statuses[0].restart_count, 3);
+}
+
+/// Mutant `model/src/status/restart_all.rs:115:41: replace == with != in keep_initialized`: with
+/// RestartAllContainersOnContainerExits, "once a pod is initialized, it cannot be uninitialized":
+/// while an in-place restart of every container runs the init container again, the pod's
+/// `Initialized` condition stays True (it never reads False once it was True).
+#[test]
+fn a_restart_of_every_container_keeps_the_pod_initialized() {
+    use podsim_model::status::conditions::ConditionStatus;
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut setup = Container::new("setup", "i:1");
+    setup.command = vec!["exit".into(), "0".into(), "2000".into()];
+    p.spec_mut().init_containers.push(setup);
+    let mut trigger = exiting("trigger", "t:1", 42);
+    trigger.command.push("8000".into());
+    trigger.restart_policy = Some(RestartPolicy::Never);
+    trigger.restart_policy_rules = vec![ContainerRestartRule {
+        action: RestartRuleAction::RestartAllContainers,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    }];
+    p.spec_mut().containers.push(trigger);
+    p.spec_mut().containers.push(Container::new("worker", "w:1"));
+    w.create_pod(p);
+    let initialized = |w: &World| {
+        let status = w.api.statuses.get("uid-job")?;
+        status.condition("Initialized").map(|c| c.status)
+    };
+    let mut history: Vec<Option<ConditionStatus>> = vec![initialized(&w)];
+    while w.now < 20_000 {
+        w.run_for(10);
+        if history.last() != Some(&initialized(&w)) {
+            history.push(initialized(&w));
+        }
+    }
+    let setups = w.rt.calls.iter().filter(|c| *c == "CreateContainer job/setup").count();
+    assert_eq!(setups, 2, "the init container ran again");
+    assert_eq!(history, vec![None, Some(ConditionStatus::False), Some(ConditionStatus::True)]);
+}

@@ -93,6 +93,8 @@ pub struct Api {
     pub echo_status: bool,
     /// The Events written, by name (the last write of each).
     pub events: BTreeMap<String, ApiEvent>,
+    /// Requests of these kinds (`WatchSecret`, `ListPods`, ...) are answered Unavailable.
+    pub failing_requests: BTreeSet<&'static str>,
 }
 
 /// How long the kubelet's API client waits for a reply.
@@ -322,7 +324,11 @@ impl World {
                     self.schedule(self.now + API_TIMEOUT, Event::ToKubelet(Input::Api { call, reply }));
                     return;
                 }
-                let reply = self.serve_api(request);
+                let reply = if self.api.failing_requests.contains(request_kind(&request)) {
+                    ApiReply::Err(ApiError::Unavailable)
+                } else {
+                    self.serve_api(request)
+                };
                 self.reply_later(Input::Api { call, reply });
             }
             Output::Node { call, request } => {
