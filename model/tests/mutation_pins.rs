@@ -52,7 +52,8 @@ use podsim_model::status::phase::{
 use podsim_model::status::{pod_status_report, reason};
 use podsim_model::{
     Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, FeatureGates,
-    KubeletConfig, Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
+    KubeletConfig, Millis, Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState,
+    SandboxStatus,
 };
 
 fn exiting(name: &str, image: &str, code: i32) -> Container {
@@ -1621,7 +1622,7 @@ fn a_data_directory_that_cannot_be_made_is_a_warning_event_of_the_pod() {
 #[test]
 fn only_a_pre_stop_hook_outlasting_the_grace_period_is_abandoned() {
     use podsim_model::pod::LifecycleHandler;
-    let abandoned_and_stop = |hook_millis: u64| {
+    let abandoned_and_stop = |hook_millis: Millis| {
         let mut w = World::new();
         let mut p = Pod::new("web", "uid-web", NODE);
         let mut c = Container::new("app", "app:1");
@@ -1888,4 +1889,55 @@ fn a_restart_of_every_container_keeps_the_pod_initialized() {
     let setups = w.rt.calls.iter().filter(|c| *c == "CreateContainer job/setup").count();
     assert_eq!(setups, 2, "the init container ran again");
     assert_eq!(history, vec![None, Some(ConditionStatus::False), Some(ConditionStatus::True)]);
+}
+
+/// A pod named `name` whose container `app` reads the Secret `db` at its start (an env var from it)
+/// and runs on.
+fn pod_reading_db(name: &str) -> Pod {
+    let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+    let mut c = Container::new("app", "app:1");
+    c.env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    p.spec_mut().containers.push(c);
+    p
+}
+
+/// Mutant `model/src/kubelet/secret_manager.rs:161:58: replace + with - in
+/// SecretManager::idle_stopped_by`: the Secret manager's recycler (`startRecycleIdleWatch`, every
+/// minute from the kubelet's start) stops a reflector whose item was last read MORE than `maxIdleTime`
+/// (5 min) before (`stopIfIdle`: `now.After(lastAccessTime.Add(maxIdleTime))`), and the next read
+/// starts it again: the Secret is listed again. Pods `a`, `b` and `c` read the same Secret when
+/// their containers start (at about 1 s, 2 min and 7 min 10 s); the run at 7 min stops the item
+/// only if `b` read it before the 2-minute mark, so `c`'s read lists the Secret again only then. `b`
+/// is created at each of 40 milliseconds around the mark, so that its read falls on both sides of
+/// the boundary and on it. (`a` reads first because an item filled but never read is stopped by any
+/// run, as `stopIfIdle`'s zero `lastAccessTime` is.)
+#[test]
+fn a_secret_read_exactly_max_idle_before_a_recycler_run_is_kept() {
+    let (mut kept, mut stopped) = (0, 0);
+    for lead in 0..40 {
+        let mut w = World::new();
+        w.create_secret("db");
+        w.run_until(1_000);
+        w.create_pod(pod_reading_db("a"));
+        w.run_until(120_020 - lead);
+        w.create_pod(pod_reading_db("b"));
+        w.run_until(430_000);
+        w.create_pod(pod_reading_db("c"));
+        w.run_until(440_000);
+        let lists = w.api.requests.iter().filter(|(_, k)| *k == "ListSecret").count();
+        let b = w.start_times("uid-b", "app");
+        // The read is the start less the obedient world's 1 ms answer to CreateContainer.
+        let read = b[0] - 1;
+        if read + 5 * 60_000 < 420_000 {
+            assert_eq!(lists, 2, "lead {lead}: read at {read}, stopped at 7 min, listed again");
+            stopped += 1;
+        } else {
+            assert_eq!(lists, 1, "lead {lead}: read at {read}, kept at 7 min, listed once");
+            kept += 1;
+        }
+    }
+    assert!(kept > 1 && stopped > 1, "both sides of the boundary: {kept} kept, {stopped} stopped");
 }
