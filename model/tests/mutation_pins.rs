@@ -1941,3 +1941,188 @@ fn a_secret_read_exactly_max_idle_before_a_recycler_run_is_kept() {
     }
     assert!(kept > 1 && stopped > 1, "both sides of the boundary: {kept} kept, {stopped} stopped");
 }
+
+// ---- Survivors of sample H (`--shard 28/32` at c5037d5) --------------------------------------------
+//
+// Five of its ten survivors are also survivors of sample F's completion, pinned above
+// (`reflector.rs:252`, `secret_manager.rs:161` and `:246`, `start.rs:39`) or equivalent
+// (`sync_run.rs:166`); the other five follow.
+
+/// The message of the `PostStartHookError` that `uid-web`'s container `app`, whose postStart hook is
+/// `hook`, waits with after its first start (`startContainer` returns the runner's message with
+/// `ErrPostStartHook`; the FailedPostStartHook event says only "PostStartHook failed", "so that
+/// secrets won't leak from the server").
+fn post_start_error(w: &mut World, hook: podsim_model::pod::LifecycleHandler) -> String {
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.lifecycle.post_start = Some(hook);
+    p.spec_mut().containers.push(c);
+    w.create_pod(p);
+    w.run_for(5_000);
+    let events: Vec<String> =
+        w.recorded_of("uid-web").into_iter().filter(|e| e.3 == "FailedPostStartHook").map(|e| e.4).collect();
+    assert_eq!(events.first().map(String::as_str), Some("PostStartHook failed"));
+    let app = w.api.statuses["uid-web"].container("app").cloned().expect("a status of app");
+    match app.state {
+        ContainerStateReport::Waiting { reason, message } if reason == "PostStartHookError" => message,
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Mutant `model/src/kubelet/hooks.rs:95:5: replace failure_message -> String with "xyzzy".into()`: a
+/// postStart hook that fails at once fails the start with `HandlerRunner.Run`'s message: an httpGet
+/// to the pod's IP that nothing answers ("HTTP lifecycle hook (PATH) for Container ... failed -
+/// error: Get ...: connect: connection refused"), a tcpSocket, which the handler runner does not
+/// support ("Cannot run handler: invalid handler: ...").
+#[test]
+fn a_post_start_hook_that_fails_at_once_fails_the_start_with_the_runners_message() {
+    use podsim_model::pod::LifecycleHandler;
+    let http = LifecycleHandler::HttpGet {
+        path: "/hook".into(),
+        port: "8080".into(),
+        host: String::new(),
+        scheme: "HTTP".into(),
+    };
+    let m = post_start_error(&mut World::new(), http);
+    let prefix = "HTTP lifecycle hook (/hook) for Container \"app\" in Pod \"web_default(uid-web)\" failed - error: Get \"http://10.0.0.";
+    assert!(m.starts_with(prefix) && m.ends_with(":8080: connect: connection refused"), "{m}");
+    let tcp = post_start_error(&mut World::new(), LifecycleHandler::TcpSocket { port: "8080".into() });
+    assert_eq!(
+        tcp,
+        "Cannot run handler: invalid handler: &LifecycleHandler{Exec:nil,HTTPGet:nil,TCPSocket:&TCPSocketAction{Port:{0 8080 },Host:,},Sleep:nil,}"
+    );
+}
+
+/// Mutant `model/src/pod/lifecycle.rs:108:5: replace exec_hook_failed_message -> String with
+/// "xyzzy".into()`: the exec hook failure message of handlers_test.go's `TestRunHandlerExecFailure`
+/// (read_file id 52349694872: the runner's error and output "invalid command"), and the one an exec
+/// postStart hook that exits 1 fails the start with (the CRI client's `CodeExitError`, no output) is
+/// the same function's.
+#[test]
+fn an_exec_hook_failure_message_is_the_runners() {
+    use podsim_model::pod::{exec_hook_failed_message, LifecycleHandler};
+    let command = vec!["ls".to_string(), "--a".to_string()];
+    assert_eq!(
+        exec_hook_failed_message(&command, "containerFoo", "podFoo_nsFoo(uid-foo)", "invalid command", "invalid command"),
+        "Exec lifecycle hook ([ls --a]) for Container \"containerFoo\" in Pod \"podFoo_nsFoo(uid-foo)\" failed - error: invalid command, message: \"invalid command\""
+    );
+    let hook = vec!["warm-up".to_string()];
+    let mut w = World::new();
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    let message = post_start_error(&mut w, LifecycleHandler::Exec { command: hook.clone() });
+    let error = "command 'warm-up' exited with 1: ";
+    assert_eq!(message, exec_hook_failed_message(&hook, "app", "web_default(uid-web)", error, ""));
+}
+
+/// Mutant `model/src/kubelet/image_puller.rs:194:40: replace > with < in Kubelet::start_pulls`: the
+/// coverage report counts `puller.parallel` when a second pull goes out while one is out
+/// (serializeImagePulls false), and not when the pulls are serialised (the kubelet's default).
+#[test]
+fn parallel_pulls_are_counted_only_when_two_are_out() {
+    let parallel_count = |serialize: bool| {
+        let mut config = KubeletConfig::new(NODE);
+        config.serialize_image_pulls = serialize;
+        let mut w = World::with_config(config);
+        for name in ["big", "small"] {
+            w.rt.pull_latency.insert(format!("{name}:1"), 10_000);
+            let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+            p.spec_mut().containers.push(Container::new("app", format!("{name}:1")));
+            w.create_pod(p);
+        }
+        w.run_for(30_000);
+        assert!(w.running("uid-big", "app") && w.running("uid-small", "app"));
+        w.kubelet.probes().count(Probe::PullerParallel)
+    };
+    assert_eq!(parallel_count(true), 0, "one at a time");
+    assert_eq!(parallel_count(false), 1, "the second pull goes out while the first is out");
+}
+
+/// Mutant `model/src/status/containers.rs:246:26: replace match guard old.state.is_running() with true
+/// in convert_container_status`: a container the runtime reports in an unknown state is shown
+/// terminated (ContainerStatusUnknown, one more restart) only if its old status was running; any
+/// other unknown state collapses to waiting, with the runtime's restart count
+/// (`convertContainerStatus`'s default case).
+#[test]
+fn an_unknown_container_that_was_not_running_is_waiting() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let mut unknown = instance("app", ContainerState::Unknown, 0);
+    unknown.restart_count = 2;
+    let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![unknown] };
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+        pod_restarting: false,
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    for old_state in
+        [ContainerStateReport::waiting("CrashLoopBackOff", ""), ContainerStateReport::terminated(1, "")]
+    {
+        let old = ContainerStatusReport {
+            name: "app".into(),
+            state: old_state.clone(),
+            restart_count: 2,
+            ..Default::default()
+        };
+        let statuses = convert_to_api_container_statuses(
+            &pod,
+            &runtime,
+            &[old],
+            &pod.spec.containers,
+            &reasons,
+            &options,
+        );
+        assert!(
+            matches!(statuses[0].state, ContainerStateReport::Waiting { .. }),
+            "{old_state:?}: {:?}",
+            statuses[0]
+        );
+        assert_eq!(statuses[0].restart_count, 2, "{old_state:?}");
+    }
+}
+
+/// Mutant `model/src/actions/coverage.rs:76:53: replace && with || in record_sandbox_change`: a plan
+/// that declines a new sandbox because every container of an OnFailure pod succeeded is counted as
+/// `plan.sandbox.not_recreated_done`, not as the restartPolicy Never branch. The plan is
+/// `TestComputePodActions`' case "Verify we do not create a pod sandbox if no ready sandbox for pod
+/// with RestartPolicy=OnFailure and all containers succeeded" (kuberuntime_manager_test.go, read_file
+/// id 79542686): sandbox attempt 1 not ready, every container exited 0.
+#[test]
+fn an_on_failure_pod_whose_containers_all_succeeded_is_counted_as_not_recreated_done() {
+    use podsim_model::actions::compute_pod_actions;
+    use podsim_model::ProbeResults;
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
+    let names = ["foo1", "foo2", "foo3"];
+    for name in names {
+        pod.spec_mut().containers.push(Container::new(name, "busybox"));
+    }
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::NotReady,
+        attempt: 1,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let mut containers: Vec<ContainerStatus> =
+        names.iter().map(|n| instance(n, ContainerState::Exited, 0)).collect();
+    for c in &mut containers {
+        c.hash = pod.spec.containers.iter().find(|s| s.name() == c.name).unwrap().hash();
+    }
+    let runtime = RuntimePodStatus { sandboxes: vec![sandbox], containers };
+    let actions = compute_pod_actions(&pod, &runtime, &ProbeResults::none());
+    assert!(!actions.create_sandbox && actions.kill_pod, "{actions:?}");
+    assert_eq!((actions.attempt, actions.sandbox_id.as_str()), (2, "s1"));
+    let options = PlanOptions {
+        gates: FeatureGates::default(),
+        restart_all_containers: false,
+        bugs: Default::default(),
+        actuated: None,
+    };
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 1);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 0);
+}
