@@ -7,10 +7,14 @@
 //! D" and "... E" at the end hold one test per tier-1 survivor of two more samples (`--shard 24/32` and
 //! `--shard 4/32` at 0e24b85), each doc comment naming its mutant as cargo-mutants names it; each was
 //! checked by applying the mutation by hand and seeing the test fail (D's first nine also by
-//! cargo-mutants). The sections on sample F (`--shard 12/32` at 0e24b85) and G (`--shard 20/32` at
-//! c5037d5) follow the same way; ported there: two cases of the kubelet's
+//! cargo-mutants). The sections on samples F (`--shard 12/32` at 0e24b85, completed at c5037d5), G
+//! (`--shard 20/32` at c5037d5) and H (`--shard 28/32` at c5037d5) follow the same way, and were also
+//! re-run through cargo-mutants on this branch (every one caught). Ported there: two cases of
 //! `TestHandlePodResourcesResize` (allocation_manager_test.go, read_file id 2378305132, Kubernetes
-//! 1.34/1.35). Ported Go cases: apimachinery's `TestIsValidPortName` (validation_test.go, read_file
+//! 1.34/1.35), `TestShouldContainerBeRestarted` (pkg/kubelet/container/helpers_test.go, id
+//! 76302740), one case of `TestComputePodActions` (kuberuntime_manager_test.go, id 79542686),
+//! `TestRunHandlerExecFailure`'s message (handlers_test.go, id 52349694872), and apimachinery's
+//! `TestQuantityString` decimal rows (quantity_test.go, id 32563121). Ported Go cases: apimachinery's `TestIsValidPortName` (validation_test.go, read_file
 //! id 152336943) and one case of `TestComputePodQOS` (qos_test.go, id 3889081767, with pod-level
 //! resources: Kubernetes 1.32 and later).
 //!
