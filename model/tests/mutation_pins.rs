@@ -1968,7 +1968,9 @@ fn post_start_error(w: &mut World, hook: podsim_model::pod::LifecycleHandler) ->
     assert_eq!(events.first().map(String::as_str), Some("PostStartHook failed"));
     let app = w.api.statuses["uid-web"].container("app").cloned().expect("a status of app");
     match app.state {
-        ContainerStateReport::Waiting { reason, message } if reason == "PostStartHookError" => message,
+        ContainerStateReport::Waiting { reason, message } if reason == "PostStartHookError" => {
+            message.to_string()
+        }
         other => panic!("{other:?}"),
     }
 }

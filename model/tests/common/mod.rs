@@ -344,7 +344,7 @@ impl World {
                 }
                 if let CriRequest::ExecSync { container_id, .. } = &request {
                     let name = self.rt.containers.iter().find(|(_, c, _)| c.id == *container_id);
-                    let delay = name.and_then(|(_, c, _)| self.rt.exec_latency.get(&c.name));
+                    let delay = name.and_then(|(_, c, _)| self.rt.exec_latency.get(c.name.as_str()));
                     latency = delay.copied().unwrap_or(1);
                 }
                 let reply = self.serve_cri(request);
