@@ -7,7 +7,14 @@
 //! D" and "... E" at the end hold one test per tier-1 survivor of two more samples (`--shard 24/32` and
 //! `--shard 4/32` at 0e24b85), each doc comment naming its mutant as cargo-mutants names it; each was
 //! checked by applying the mutation by hand and seeing the test fail (D's first nine also by
-//! cargo-mutants). Ported Go cases: apimachinery's `TestIsValidPortName` (validation_test.go, read_file
+//! cargo-mutants). The sections on samples F (`--shard 12/32` at 0e24b85, completed at c5037d5), G
+//! (`--shard 20/32` at c5037d5) and H (`--shard 28/32` at c5037d5) follow the same way, and were also
+//! re-run through cargo-mutants on this branch (every one caught). Ported there: two cases of
+//! `TestHandlePodResourcesResize` (allocation_manager_test.go, read_file id 2378305132, Kubernetes
+//! 1.34/1.35), `TestShouldContainerBeRestarted` (pkg/kubelet/container/helpers_test.go, id
+//! 76302740), one case of `TestComputePodActions` (kuberuntime_manager_test.go, id 79542686),
+//! `TestRunHandlerExecFailure`'s message (handlers_test.go, id 52349694872), and apimachinery's
+//! `TestQuantityString` decimal rows (quantity_test.go, id 32563121). Ported Go cases: apimachinery's `TestIsValidPortName` (validation_test.go, read_file
 //! id 152336943) and one case of `TestComputePodQOS` (qos_test.go, id 3889081767, with pod-level
 //! resources: Kubernetes 1.32 and later).
 //!
@@ -50,7 +57,8 @@ use podsim_model::status::phase::{
 use podsim_model::status::{pod_status_report, reason};
 use podsim_model::{
     Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, FeatureGates,
-    KubeletConfig, Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
+    KubeletConfig, Millis, Pod, PodActions, PodPhase, RestartPolicy, RuntimePodStatus, SandboxState,
+    SandboxStatus,
 };
 
 fn exiting(name: &str, image: &str, code: i32) -> Container {
@@ -1266,4 +1274,862 @@ fn assert_sidecar_stopped_when_its_turn_never_comes(w: &mut World) {
     assert_eq!(stops_of_proxy(w), Vec::<String>::new(), "the sidecar waits for its turn");
     w.run_for(10_000);
     assert_eq!(stops_of_proxy(w).first().map(String::as_str), Some(&*format!("StopContainer {proxy} 2s")));
+}
+
+// ---- Survivors of sample F, the rest (looked at after its run) ---------------------------------------
+//
+// Two of them are caught by tests written after F's run (at 0e24b85) for sample E's survivors: the
+// mutants `kill.rs:106:5 whole_seconds -> -1` and `kill.rs:325:29 -= -> += in progress_kills` make
+// the two "sidecar whose turn never comes" tests above fail (stopped with 31 s or 60 s, not the 2 s
+// floor). `workload.rs:401:77 > -> >= in parse_duration` cannot be observed (BENCHMARKS.md).
+
+/// A node of 4 cpus whose allocatable memory is 4Gi (the capacity less the 100Mi hard eviction
+/// threshold), the node of the kubelet's `TestHandlePodResourcesResize`.
+fn config_of_a_4_cpu_4gi_node() -> KubeletConfig {
+    let mut config = KubeletConfig::new(NODE);
+    config.node_capacity.cpu = Some(Quantity::parse("4").unwrap());
+    config.node_capacity.memory = Some(Quantity::parse(&format!("{}", (4_i64 << 30) + (100 << 20))).unwrap());
+    config
+}
+
+/// `pod1` of `TestHandlePodResourcesResize` (one container `c1` asking 1 cpu and 1Gi), or, with
+/// `sidecar`, `pod2` (the same asked by a sidecar `c1-init`; podsim's pods need a regular container
+/// too, here one that asks nothing).
+fn resize_test_pod(sidecar: bool) -> Pod {
+    let mut p = Pod::new("pod1", "uid-pod1", NODE);
+    let mut c = Container::new(if sidecar { "c1-init" } else { "c1" }, "i1");
+    c.resources.requests.cpu = Some(Quantity::parse("1").unwrap());
+    c.resources.requests.memory = Some(Quantity::parse("1Gi").unwrap());
+    if sidecar {
+        c.restart_policy = Some(RestartPolicy::Always);
+        p.spec_mut().init_containers.push(c);
+        p.spec_mut().containers.push(Container::new("app", "app:1"));
+    } else {
+        p.spec_mut().containers.push(c);
+    }
+    p
+}
+
+/// The resized container of [`resize_test_pod`].
+fn resized_container(p: &mut Pod, sidecar: bool) -> &mut Container {
+    let spec = p.spec_mut();
+    if sidecar {
+        &mut spec.init_containers[0]
+    } else {
+        &mut spec.containers[0]
+    }
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:206:12: delete ! in Kubelet::allocate_new_pod` (line 214
+/// at c5037d5): `AddPod`
+/// allocates a new pod its spec's resources, so that a later resize is weighed against the node
+/// (`handlePodResourcesResize`) instead of being taken as the allocation that never was. Ported from
+/// the kubelet's `TestHandlePodResourcesResize` (allocation_manager_test.go, read_file id 2378305132,
+/// Kubernetes 1.34/1.35), its two Infeasible cases, each for a regular container and for a sidecar
+/// (the Go test's `sidecar=false/true`): the allocation keeps the old requests (the container is not
+/// resized), the pod gets `PodResizePending` Infeasible with the kubelet's message, and is synced.
+#[test]
+fn a_resize_beyond_the_node_capacity_is_infeasible() {
+    // (Go case name, new cpu request, new memory request, the message)
+    let cases = [
+        (
+            "Request memory increase beyond node capacity - expect Infeasible",
+            "1",
+            "4500Mi",
+            "Node didn't have enough capacity: memory, requested: 4718592000, capacity: 4294967296",
+        ),
+        (
+            "Request CPU increase beyond node capacity - expect Infeasible",
+            "5000m",
+            "1Gi",
+            "Node didn't have enough capacity: cpu, requested: 5000, capacity: 4000",
+        ),
+    ];
+    for (name, cpu, memory, message) in cases {
+        for sidecar in [false, true] {
+            let case = format!("{name}/sidecar={sidecar}");
+            let mut w = World::with_config(config_of_a_4_cpu_4gi_node());
+            w.create_pod(resize_test_pod(sidecar));
+            w.run_for(30_000);
+            let syncs_before = w.syncs_of("uid-pod1").len();
+            w.update_pod("uid-pod1", |p| {
+                let r = &mut resized_container(p, sidecar).resources.requests;
+                r.cpu = Some(Quantity::parse(cpu).unwrap());
+                r.memory = Some(Quantity::parse(memory).unwrap());
+            });
+            w.run_for(30_000);
+            let status = &w.api.statuses["uid-pod1"];
+            let pending =
+                status.condition("PodResizePending").unwrap_or_else(|| panic!("{case}: {status:?}"));
+            assert_eq!((&*pending.reason, &*pending.message), ("Infeasible", message), "{case}");
+            assert!(status.condition("PodResizeInProgress").is_none(), "{case}");
+            assert!(w.syncs_of("uid-pod1").len() > syncs_before, "{case}: the pod is synced");
+            assert_eq!(w.rt.resource_updates, vec![], "{case}: the allocation keeps the old requests");
+            let name = if sidecar { "c1-init" } else { "c1" };
+            assert_eq!(w.instances("uid-pod1", name).len(), 1, "{case}: and not restarted");
+        }
+    }
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:114:9: replace Allocation::allocated_resources ->
+/// Option<&ResourceRequirements> with None` (sample E; line 122 at c5037d5): a container created while a resize is
+/// pending (Infeasible) is created with its ALLOCATED resources, not the spec's (the kubelet's
+/// `SyncPod` works from `UpdatePodFromAllocation`'s pod). Here the 1-cpu container exits 40 s after
+/// it starts, after the pod asked for 5 cpus on the 4-cpu node, and its restart runs with 1 cpu at
+/// once: no `UpdateContainerResources` follows. (Sample E's first test looked only at the restarted
+/// container's resources some time later: with the mutant the restart is created with 5 cpus, and the
+/// next sync's in-place resize (`computePodResizeAction`, allocation against the runtime) brings it
+/// back to the allocated 1 cpu, so the end state was the same; what differs is the creation and the
+/// update that repairs it.)
+#[test]
+fn a_container_restarted_while_a_resize_is_infeasible_runs_with_its_allocation() {
+    let mut w = World::with_config(config_of_a_4_cpu_4gi_node());
+    let mut p = resize_test_pod(false);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "0".into(), "40000".into()];
+    w.create_pod(p);
+    w.run_for(30_000);
+    let first = w.instances("uid-pod1", "c1")[0].resources.clone();
+    w.update_pod("uid-pod1", |p| {
+        p.spec_mut().containers[0].resources.requests.cpu = Some(Quantity::parse("5").unwrap())
+    });
+    w.run_for(30_000);
+    let pending = w.api.statuses["uid-pod1"].condition("PodResizePending").map(|c| c.reason.to_string());
+    assert_eq!(pending.as_deref(), Some("Infeasible"));
+    let instances = w.instances("uid-pod1", "c1");
+    assert_eq!(instances.len(), 2, "the container exited and was restarted");
+    assert_eq!(instances[0].state, ContainerState::Running);
+    assert_eq!(instances[0].resources, first, "the restart runs with the allocated 1 cpu");
+    assert_eq!(w.rt.resource_updates, vec![], "at once: nothing is resized afterwards");
+}
+
+/// Mutant `model/src/kubelet/event_sites.rs:343:9: replace Kubelet::event_runtime_failed with ()`:
+/// a container whose `CreateContainer` or `StartContainer` fails is recorded as a Warning `Failed`
+/// with `Error: <the runtime's message>` (kuberuntime `startContainer`: `FailedToCreateContainer`,
+/// `FailedToStartContainer`), the container's id in the message replaced by its name
+/// (`recordContainerEvent`), so that each retry's event is the same and the API server holds one
+/// Event, counted.
+#[test]
+fn a_failed_create_or_start_of_a_container_records_failed() {
+    let message_of = |method: &str| {
+        let mut w = World::new();
+        w.rt.failing_methods.insert(method.into());
+        let error = format!("failed to {method} \"{{id}}\": exec format error");
+        w.rt.failure_messages.insert(method.into(), error);
+        let mut p = Pod::new("web", "uid-web", NODE);
+        p.spec_mut().containers.push(Container::new("app", "app:1"));
+        w.create_pod(p);
+        // (Fewer attempts than the correlator's spam filter lets through: a burst of 25.)
+        w.run_for(15_000);
+        let failed: Vec<String> = w
+            .recorded_of("uid-web")
+            .into_iter()
+            .filter(|(_, c, t, r, m)| {
+                c == "app" && *t == "Warning" && r == "Failed" && m.contains("exec format")
+            })
+            .map(|(.., m)| m)
+            .collect();
+        assert!(failed.len() > 1, "each attempt records it: {failed:?}");
+        let events: Vec<_> =
+            w.api_events_of("uid-web").into_iter().filter(|e| e.reason == "Failed").collect();
+        assert_eq!(events.len(), 1, "one Event, counted: {events:?}");
+        assert_eq!(events[0].count as usize, failed.len());
+        failed[0].clone()
+    };
+    assert_eq!(
+        message_of("CreateContainer"),
+        "Error: failed to CreateContainer \"web/app\": exec format error"
+    );
+    assert_eq!(message_of("StartContainer"), "Error: failed to StartContainer \"app\": exec format error");
+}
+
+/// Mutant `model/src/kubelet/reflector.rs:252:30: replace match guard gone with false in
+/// Kubelet::on_pod_watch_closed`: a pod watch the API server ends with 410 Gone (its resource version
+/// compacted) is an error for client-go's reflector (`watchHandler` returns it, `ListAndWatch` ends,
+/// `BackoffUntil` waits, then the reflector lists again), and the coverage report names it as such
+/// (`reflector.watch_gone`), not as a watch that ended too soon (`reflector.short_watch`, which this
+/// one, open for a minute with events, is not); a watch that ends normally is opened again at once.
+#[test]
+fn a_pod_watch_ended_with_gone_lists_again_after_a_back_off() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(60_000);
+    let count = |w: &World, kind: &str| w.api.requests.iter().filter(|(_, k)| *k == kind).count();
+    let (lists, watches) = (count(&w, "ListPods"), count(&w, "WatchPods"));
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (lists, watches + 1), "reopened at once");
+    assert_eq!(w.kubelet.probes().count(Probe::ReflectorWatchReopened), 1);
+    w.run_for(60_000);
+    w.touch_status("uid-web");
+    w.run_for(1_000);
+    w.end_pod_watch(true);
+    w.run_for(10);
+    assert_eq!(count(&w, "ListPods"), lists, "not at once");
+    w.run_for(5_000);
+    assert_eq!(count(&w, "ListPods"), lists + 1, "listed again after the back-off");
+    let probes = w.kubelet.probes();
+    assert_eq!((probes.count(Probe::ReflectorWatchGone), probes.count(Probe::ReflectorShortWatch)), (1, 0));
+}
+
+/// Mutant `model/src/workload.rs:244:9: replace Workload::exit_code_on_sigterm -> i32 with -1`: a
+/// workload that SIGTERM ends reports 143 (128 + SIGTERM's 15, what a runtime reports for a process a
+/// signal ended, and what the `workload` binary's handler exits with), whatever its verb; one that
+/// ignores SIGTERM is not ended by it. (The workspace's snapshots also show the 143 of the simulated
+/// containerd's stops.)
+#[test]
+fn a_workload_ended_by_sigterm_exits_with_143() {
+    use podsim_model::workload::{Workload, SIGTERM_EXIT_CODE};
+    let parse = |words: &str| {
+        let command: Vec<String> = words.split(' ').map(String::from).collect();
+        Workload::parse(&command, &[]).unwrap()
+    };
+    for words in ["workload run", "workload exit-after 5s 3", "workload run --ready-after 1s"] {
+        let w = parse(words);
+        assert!(w.stops_on_sigterm(), "{words}");
+        assert_eq!(w.exit_code_on_sigterm(), 128 + 15, "{words}");
+    }
+    assert_eq!(SIGTERM_EXIT_CODE, 128 + 15);
+    assert!(!parse("workload ignore-sigterm").stops_on_sigterm());
+}
+
+// ---- Survivors of sample G (`--shard 20/32` at c5037d5) --------------------------------------------
+//
+// Three of its ten survivors cannot be observed (BENCHMARKS.md): `prober.rs:307:34` (the guard
+// `r.timed_out` of `on_probe_reply`) and `recorder.rs:334:19` (`Lru::get`'s tick) are sample E's
+// equivalent mutants again, and `sync_run.rs:78:9` (`Step::is_start -> false`) only empties
+// `SyncRun::abort_starts`, equivalent as the header says.
+
+/// Mutant `model/src/actions.rs:293:5: replace should_container_be_restarted -> bool with false`:
+/// the kubelet's `TestShouldContainerBeRestarted` (pkg/kubelet/container/helpers_test.go, read_file id
+/// 76302740, Kubernetes 1.33-1.35), ported case for case: five containers (no history, running,
+/// succeeded, failed, unknown) under each pod restart policy (Never, OnFailure, Always), then the
+/// same pod deleted ("test deleted pod"), where nothing restarts.
+#[test]
+fn should_container_be_restarted_as_the_kubelets_table_says() {
+    use podsim_model::actions::should_container_be_restarted;
+    let names = ["no-history", "alive", "succeed", "failed", "unknown"];
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.namespace = "new".into();
+    for name in names {
+        pod.spec_mut().containers.push(Container::new(name, "img"));
+    }
+    // The runtime's statuses, newest first, as the Go test lists them.
+    let status = RuntimePodStatus {
+        sandboxes: vec![],
+        containers: vec![
+            instance("alive", ContainerState::Running, 0),
+            instance("succeed", ContainerState::Exited, 0),
+            instance("failed", ContainerState::Exited, 1),
+            instance("alive", ContainerState::Exited, 2),
+            instance("unknown", ContainerState::Unknown, 0),
+            instance("failed", ContainerState::Exited, 3),
+        ],
+    };
+    let policies = [RestartPolicy::Never, RestartPolicy::OnFailure, RestartPolicy::Always];
+    // "test policies": per container, the expectation under Never, OnFailure, Always.
+    let expected: [(&str, [bool; 3]); 5] = [
+        ("no-history", [true, true, true]),
+        ("alive", [false, false, false]),
+        ("succeed", [false, false, true]),
+        ("failed", [false, true, true]),
+        ("unknown", [true, true, true]),
+    ];
+    let check = |pod: &mut Pod, expected: &[(&str, [bool; 3])]| {
+        for (name, want) in expected {
+            for (policy, want) in policies.iter().zip(want) {
+                pod.spec_mut().restart_policy = *policy;
+                let c = pod.spec.containers.iter().find(|c| c.name() == *name).unwrap();
+                let got = should_container_be_restarted(c, pod, &status);
+                assert_eq!(got, *want, "Restart for container {name:?} with restart policy {policy:?}");
+            }
+        }
+    };
+    check(&mut pod, &expected);
+    // "test deleted pod"
+    pod.deletion_timestamp = Some(1);
+    check(&mut pod, &names.map(|n| (n, [false; 3])));
+}
+
+/// Mutant `model/src/kubelet/allocation.rs:240:26: replace || with && in
+/// Kubelet::retry_pending_resizes`: a deferred resize tried again (here when another pod's API object
+/// is gone, `HandlePodRemoves`) whose resize conditions change syncs the pod, though its allocation
+/// does not change, so that its status shows the new condition (`RetryPendingResizes`: a changed
+/// resize status triggers a pod sync; `TestHandlePodResourcesResize`'s Deferred cases expect
+/// `pod-sync-triggered`). On the 4-cpu node with pods of 2 and 1 cpus, a 1-cpu pod asking 3 cpus is
+/// Deferred with 3 cpus used; once the 1-cpu pod is gone, still Deferred, with 2 cpus used, at once
+/// (not at the pod's next periodic sync, a minute later).
+#[test]
+fn a_deferred_resize_tried_again_shows_its_new_condition_at_once() {
+    let mut w = World::new();
+    for (name, cpu) in [("big", "2"), ("small", "1")] {
+        let mut p = pod_asking_cpu(cpu);
+        p.name = name.into();
+        p.uid = format!("uid-{name}");
+        w.create_pod(p);
+    }
+    w.create_pod(pod_asking_cpu("1"));
+    w.run_for(30_000);
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec_mut().containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("3").unwrap());
+        r.limits.cpu = Some(Quantity::parse("3").unwrap());
+    });
+    w.run_for(10_000);
+    let message = |w: &World| {
+        let c = w.api.statuses["uid-web"].condition("PodResizePending").cloned().expect("a pending resize");
+        (c.reason.to_string(), c.message.to_string())
+    };
+    let deferred = |used: &str| {
+        let m =
+            format!("Node didn't have enough resource: cpu, requested: 3000, used: {used}, capacity: 4000");
+        ("Deferred".to_string(), m)
+    };
+    assert_eq!(message(&w), deferred("3000"));
+    w.delete_pod("uid-small");
+    w.run_for(5_000);
+    assert!(!w.api.pods.contains_key("uid-small"), "the small pod is gone");
+    assert_eq!(message(&w), deferred("2000"), "shown within 5 s");
+    assert_eq!(w.rt.resource_updates, vec![], "nothing resized");
+}
+
+/// Mutant `model/src/kubelet/event_sites.rs:440:9: replace Kubelet::event_data_dir_failed with ()`:
+/// a pod whose data directories cannot be made gets the kubelet's Warning `Failed` Event "error
+/// making pod data directories: ..." (Kubelet.SyncPod, `events.FailedToMakePodDataDirectories`),
+/// about the pod, not a container; nothing of it starts until the node lets it make them.
+#[test]
+fn a_data_directory_that_cannot_be_made_is_a_warning_event_of_the_pod() {
+    let mut w = World::new();
+    w.node.broken_data_dirs.insert("uid-web".into());
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(5_000);
+    let failed: Vec<_> = w.recorded_of("uid-web").into_iter().filter(|e| e.3 == "Failed").collect();
+    let message = "error making pod data directories: permission denied: injected";
+    assert!(!failed.is_empty(), "recorded: {:?}", w.recorded_of("uid-web"));
+    for (_, container, kind, _, m) in &failed {
+        assert_eq!((container.as_str(), *kind, m.as_str()), ("", "Warning", message));
+    }
+    assert!(w.instances("uid-web", "app").is_empty(), "nothing started");
+    w.node.broken_data_dirs.clear();
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"), "runs once the directories can be made");
+}
+
+/// Mutant `model/src/kubelet/kill.rs:311:53: replace < with == in Kubelet::progress_kills`: a preStop
+/// hook that ends within the grace period is not abandoned (`executePreStopHook` leaves behind only
+/// a hook still running when the grace period ends), so the coverage report does not count
+/// `kill.pre_stop.abandoned` for it, and the stop has the grace period less the hook's whole
+/// seconds; an exec hook longer than the grace period is abandoned, and the container stopped with
+/// the minimum grace period of 2 s.
+#[test]
+fn only_a_pre_stop_hook_outlasting_the_grace_period_is_abandoned() {
+    use podsim_model::pod::LifecycleHandler;
+    let abandoned_and_stop = |hook_millis: Millis| {
+        let mut w = World::new();
+        let mut p = Pod::new("web", "uid-web", NODE);
+        let mut c = Container::new("app", "app:1");
+        c.lifecycle.pre_stop = Some(LifecycleHandler::Exec { command: vec!["drain".into()] });
+        p.spec_mut().containers.push(c);
+        w.rt.exec_latency.insert("app".into(), hook_millis);
+        w.create_pod(p);
+        w.run_for(30_000);
+        let id = w.instances("uid-web", "app")[0].id.clone();
+        w.delete_pod("uid-web");
+        w.run_for(60_000);
+        let stop = w.rt.calls.iter().find_map(|c| c.strip_prefix(&format!("StopContainer {id} ")));
+        (w.kubelet.probes().count(Probe::KillPreStopAbandoned), stop.unwrap_or_default().to_string())
+    };
+    // (the probe's count, the grace period of the StopContainer)
+    assert_eq!(abandoned_and_stop(5_000), (0, "25s".to_string()), "30 s less the hook's 5 s");
+    assert_eq!(abandoned_and_stop(45_000), (1, "2s".to_string()), "abandoned at 30 s, then the minimum");
+}
+
+/// Mutant `model/src/pod/lifecycle.rs:28:35: replace && with || in Lifecycle::is_empty`: a container
+/// with only one of its two hooks keeps it through JSON (the form of traces and replays); only a
+/// container without hooks leaves `lifecycle` out.
+#[test]
+fn a_container_with_one_hook_keeps_it_through_json() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut pre_stop = Container::new("app", "app:1");
+    pre_stop.lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 3 });
+    let mut post_start = Container::new("app", "app:1");
+    post_start.lifecycle.post_start = Some(LifecycleHandler::Exec { command: vec!["true".into()] });
+    for c in [pre_stop, post_start] {
+        let json = serde_json::to_value(&c).unwrap();
+        assert!(json.get("lifecycle").is_some(), "{json}");
+        assert_eq!(serde_json::from_value::<Container>(json).unwrap(), c);
+    }
+    let none = serde_json::to_value(Container::new("app", "app:1")).unwrap();
+    assert!(none.get("lifecycle").is_none(), "{none}");
+}
+
+/// Mutant `model/src/status/phase.rs:241:99: replace += with *= in count_regular_init_container`:
+/// `getPhase` counts a RUNNING plain init container as initialization still pending, whatever the
+/// regular containers' statuses say: a pod whose init container runs again (its sandbox was
+/// re-created) while the regular containers' last instances are terminated is Pending, not Running,
+/// with the ContainerRestartRules gate on and off.
+#[test]
+fn a_running_init_container_keeps_the_pod_pending_whatever_its_regular_containers_say() {
+    use podsim_model::gates::FeatureGates;
+    let spec = PhaseSpec {
+        restart_policy: RestartPolicy::Always,
+        init_containers: vec![PhaseContainer::named("init")],
+        containers: vec![PhaseContainer::named("app")],
+        is_static_pod: false,
+    };
+    let status = |name: &str, state| ContainerStatusReport { name: name.into(), state, ..Default::default() };
+    let statuses = [
+        status("app", ContainerStateReport::terminated(0, "")),
+        status("init", ContainerStateReport::Running { started_at: 0 }),
+    ];
+    let views: Vec<PhaseStatus<'_>> = statuses.iter().map(PhaseStatus::from).collect();
+    for gates in [FeatureGates::default(), FeatureGates::parse("ContainerRestartRules=false").unwrap()] {
+        let options = PhaseOptions { pod_is_terminal: false, pod_has_initialized: true, gates };
+        let (phase, counts) = get_phase_with_counts(&spec, &views, &options);
+        assert_eq!(phase, PodPhase::Pending, "{counts:?}");
+    }
+}
+
+/// Mutant `model/src/status/phase.rs:387:69: replace == with != in
+/// has_any_active_regular_container_started`: `getPhase`'s `podHasInitialized` is
+/// `HasAnyActiveRegularContainerStarted`, a regular container in the CURRENT sandbox (the newest,
+/// when it is ready: the mutant takes only a sandbox that is not ready). A pod whose
+/// regular container runs in it stays Running while its sidecar restarts and is not yet started (its
+/// startup probe not yet passed): a pending sidecar sends only a pod that has not initialized back to
+/// Pending.
+#[test]
+fn a_sidecar_restarting_after_initialization_keeps_the_pod_running() {
+    use podsim_model::pod::{ExecAction, Probe as ContainerProbe, ProbeHandler};
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut sidecar = exiting("proxy", "proxy:1", 1);
+    sidecar.command.push("40000".into());
+    sidecar.restart_policy = Some(RestartPolicy::Always);
+    let mut startup = ContainerProbe::new(ProbeHandler::Exec(ExecAction { command: vec!["check".into()] }));
+    startup.initial_delay_seconds = 20;
+    sidecar.startup_probe = Some(startup);
+    p.spec_mut().init_containers.push(sidecar);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(35_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, PodPhase::Running);
+    w.run_for(10_000);
+    assert_eq!(w.instances("uid-web", "proxy").len(), 2, "the sidecar exited and was restarted");
+    let status = &w.api.statuses["uid-web"];
+    let proxy = status.init_container_statuses.iter().find(|s| s.name == "proxy").unwrap();
+    assert_eq!(proxy.started, Some(false), "its startup probe has not passed yet");
+    assert_eq!(status.phase, PodPhase::Running);
+}
+
+// ---- Survivors of sample F's completion (its 26 mutants not run before, run at c5037d5) ------------
+//
+// Two of its nine survivors cannot be observed (BENCHMARKS.md): `sync_run.rs:166:9`
+// (`SyncRun::step_done -> ()`) and `status/prober.rs:22:44` (`&&` -> `||` in `update_pod_status`).
+
+/// Mutant `model/src/kubelet/start.rs:39:5: replace restart_key -> String with "xyzzy".into()`: each
+/// container has its own restart back-off (`GetStableKey`: pod, container name and hash). A container
+/// that exits for the first time is restarted at once, while another container of the same pod is
+/// deep in CrashLoopBackOff.
+#[test]
+fn each_container_backs_off_on_its_own() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(exiting("crasher", "c:1", 1));
+    let mut late = exiting("late", "l:1", 1);
+    late.command.push("60000".into());
+    p.spec_mut().containers.push(late);
+    w.create_pod(p);
+    w.run_for(70_000);
+    assert!(w.start_times("uid-web", "crasher").len() >= 3, "the crasher backs off");
+    let first_exit = w.instances("uid-web", "late").last().and_then(|c| c.finished_at).expect("late exited");
+    let starts = w.start_times("uid-web", "late");
+    assert_eq!(starts.len(), 2, "late was restarted");
+    assert!(starts[1] - first_exit <= 2_000, "at once: exited at {first_exit}, started at {}", starts[1]);
+}
+
+/// Mutant `model/src/kubelet/secret_manager.rs:246:9: replace SecretManager::on_watch_reply ->
+/// Option<Ask> with None`: a Secret's reflector whose watch request fails backs off and lists again
+/// (client-go's `ListAndWatch` returns the error, `BackoffUntil` waits), so a Secret created later
+/// is seen, and the container that waits for it starts.
+#[test]
+fn a_secret_whose_watch_fails_is_listed_again() {
+    let mut w = World::new();
+    w.api.failing_requests.insert("WatchSecret");
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    p.spec_mut().containers.push(c);
+    w.create_pod(p);
+    w.run_for(10_000);
+    let lists = |w: &World| w.api.requests.iter().filter(|(_, k)| *k == "ListSecret").count();
+    assert!(lists(&w) >= 3, "listed again after each failed watch: {}", lists(&w));
+    assert!(!w.running("uid-web", "app"));
+    w.api.failing_requests.clear();
+    w.run_for(20_000);
+    w.create_secret("db");
+    w.run_for(15_000);
+    assert!(w.running("uid-web", "app"), "the Secret was seen");
+}
+
+/// Mutant `model/src/pod/qos.rs:24:9: replace QosClass::as_str -> &'static str with "xyzzy"`: the QoS
+/// classes have the API's names (`v1.PodQOSGuaranteed`, `...Burstable`, `...BestEffort`), as the
+/// simulated API server's resize validation quotes them.
+#[test]
+fn qos_classes_have_the_apis_names() {
+    use podsim_model::pod::{get_pod_qos, QosClass};
+    assert_eq!(
+        [QosClass::Guaranteed, QosClass::Burstable, QosClass::BestEffort].map(QosClass::as_str),
+        ["Guaranteed", "Burstable", "BestEffort"]
+    );
+    let mut guaranteed = pod_asking_cpu("1");
+    let r = &mut guaranteed.spec_mut().containers[0].resources;
+    (r.requests.memory, r.limits.memory) = (Quantity::parse("1Gi").ok(), Quantity::parse("1Gi").ok());
+    let mut best_effort = Pod::new("idle", "uid-idle", NODE);
+    best_effort.spec_mut().containers.push(Container::new("app", "app:1"));
+    assert_eq!(
+        [&guaranteed, &pod_asking_cpu("1"), &best_effort].map(|p| get_pod_qos(p).as_str()),
+        ["Guaranteed", "Burstable", "BestEffort"],
+        "cpu and memory limits equal to the requests; cpu only; nothing"
+    );
+}
+
+/// Mutant `model/src/pod/resources.rs:119:9: delete match arm "T" in suffix_scale`: the decimal
+/// suffixes, ported from apimachinery's `TestQuantityString` (quantity_test.go, read_file id
+/// 32563121): its rows whose value fits an i64 and whose strings use a decimal suffix or exponent,
+/// each canonical string and its alternate parsing to the row's value.
+#[test]
+fn decimal_suffixes_parse_as_apimachinery_says() {
+    // (value, expect, alternate)
+    let rows: [(i64, &str, &str); 9] = [
+        (1_000_000_000, "1G", "1000M"),
+        (1_000_000_000, "1G", "0.001T"),
+        (300_000_000, "300M", ""),
+        (1_000_000_000_000, "1T", ""),
+        (1_234_567_000_000, "1234567M", ""),
+        (3_000, "3k", ""),
+        (1_000_000_000, "1e9", ".001e12"),
+        (1_000_000_000_000, "1e12", ""),
+        (1 << 40, "1Ti", "1024Gi"),
+    ];
+    for (value, expect, alternate) in rows {
+        for text in [expect, alternate].into_iter().filter(|t| !t.is_empty()) {
+            let q = Quantity::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(q.value(), value, "{text}");
+        }
+    }
+}
+
+/// Mutant `model/src/status/containers.rs:247:58: replace + with * in convert_container_status`: a
+/// container that was running and whose status the runtime now reports as unknown is shown
+/// terminated (ContainerStatusUnknown, 137) with its restart count one more than the old status's
+/// (kubelet_pods.go `convertContainerStatus`, read_file id 3281083: "we need to manually increment
+/// the restart count to be accurate").
+#[test]
+fn a_running_container_whose_status_is_unknown_counts_one_more_restart() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let mut unknown = instance("app", ContainerState::Unknown, 0);
+    unknown.restart_count = 2;
+    let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![unknown] };
+    let old = ContainerStatusReport {
+        name: "app".into(),
+        state: ContainerStateReport::Running { started_at: 0 },
+        restart_count: 2,
+        ..Default::default()
+    };
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+        pod_restarting: false,
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    let statuses =
+        convert_to_api_container_statuses(&pod, &runtime, &[old], &pod.spec.containers, &reasons, &options);
+    assert_eq!(statuses[0].state.reason(), reason::CONTAINER_STATUS_UNKNOWN);
+    assert_eq!(statuses[0].state.exit_code(), Some(137));
+    assert_eq!(statuses[0].restart_count, 3);
+}
+
+/// Mutant `model/src/status/restart_all.rs:115:41: replace == with != in keep_initialized`: with
+/// RestartAllContainersOnContainerExits, "once a pod is initialized, it cannot be uninitialized":
+/// while an in-place restart of every container runs the init container again, the pod's
+/// `Initialized` condition stays True (it never reads False once it was True).
+#[test]
+fn a_restart_of_every_container_keeps_the_pod_initialized() {
+    use podsim_model::status::conditions::ConditionStatus;
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut setup = Container::new("setup", "i:1");
+    setup.command = vec!["exit".into(), "0".into(), "2000".into()];
+    p.spec_mut().init_containers.push(setup);
+    let mut trigger = exiting("trigger", "t:1", 42);
+    trigger.command.push("8000".into());
+    trigger.restart_policy = Some(RestartPolicy::Never);
+    trigger.restart_policy_rules = vec![ContainerRestartRule {
+        action: RestartRuleAction::RestartAllContainers,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    }];
+    p.spec_mut().containers.push(trigger);
+    p.spec_mut().containers.push(Container::new("worker", "w:1"));
+    w.create_pod(p);
+    let initialized = |w: &World| {
+        let status = w.api.statuses.get("uid-job")?;
+        status.condition("Initialized").map(|c| c.status)
+    };
+    let mut history: Vec<Option<ConditionStatus>> = vec![initialized(&w)];
+    while w.now < 20_000 {
+        w.run_for(10);
+        if history.last() != Some(&initialized(&w)) {
+            history.push(initialized(&w));
+        }
+    }
+    let setups = w.rt.calls.iter().filter(|c| *c == "CreateContainer job/setup").count();
+    assert_eq!(setups, 2, "the init container ran again");
+    assert_eq!(history, vec![None, Some(ConditionStatus::False), Some(ConditionStatus::True)]);
+}
+
+/// A pod named `name` whose container `app` reads the Secret `db` at its start (an env var from it)
+/// and runs on.
+fn pod_reading_db(name: &str) -> Pod {
+    let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+    let mut c = Container::new("app", "app:1");
+    c.env.push(EnvVar {
+        name: "PASSWORD".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "pw".into(), optional: false },
+    });
+    p.spec_mut().containers.push(c);
+    p
+}
+
+/// Mutant `model/src/kubelet/secret_manager.rs:161:58: replace + with - in
+/// SecretManager::idle_stopped_by`: the Secret manager's recycler (`startRecycleIdleWatch`, every
+/// minute from the kubelet's start) stops a reflector whose item was last read MORE than `maxIdleTime`
+/// (5 min) before (`stopIfIdle`: `now.After(lastAccessTime.Add(maxIdleTime))`), and the next read
+/// starts it again: the Secret is listed again. Pods `a`, `b` and `c` read the same Secret when
+/// their containers start (at about 1 s, 2 min and 7 min 10 s); the run at 7 min stops the item
+/// only if `b` read it before the 2-minute mark, so `c`'s read lists the Secret again only then. `b`
+/// is created at each of 40 milliseconds around the mark, so that its read falls on both sides of
+/// the boundary and on it. (`a` reads first because an item filled but never read is stopped by any
+/// run, as `stopIfIdle`'s zero `lastAccessTime` is.)
+#[test]
+fn a_secret_read_exactly_max_idle_before_a_recycler_run_is_kept() {
+    let (mut kept, mut stopped) = (0, 0);
+    for lead in 0..40 {
+        let mut w = World::new();
+        w.create_secret("db");
+        w.run_until(1_000);
+        w.create_pod(pod_reading_db("a"));
+        w.run_until(120_020 - lead);
+        w.create_pod(pod_reading_db("b"));
+        w.run_until(430_000);
+        w.create_pod(pod_reading_db("c"));
+        w.run_until(440_000);
+        let lists = w.api.requests.iter().filter(|(_, k)| *k == "ListSecret").count();
+        let b = w.start_times("uid-b", "app");
+        // The read is the start less the obedient world's 1 ms answer to CreateContainer.
+        let read = b[0] - 1;
+        if read + 5 * 60_000 < 420_000 {
+            assert_eq!(lists, 2, "lead {lead}: read at {read}, stopped at 7 min, listed again");
+            stopped += 1;
+        } else {
+            assert_eq!(lists, 1, "lead {lead}: read at {read}, kept at 7 min, listed once");
+            kept += 1;
+        }
+    }
+    assert!(kept > 1 && stopped > 1, "both sides of the boundary: {kept} kept, {stopped} stopped");
+}
+
+// ---- Survivors of sample H (`--shard 28/32` at c5037d5) --------------------------------------------
+//
+// Five of its ten survivors are also survivors of sample F's completion, pinned above
+// (`reflector.rs:252`, `secret_manager.rs:161` and `:246`, `start.rs:39`) or equivalent
+// (`sync_run.rs:166`); the other five follow.
+
+/// The message of the `PostStartHookError` that `uid-web`'s container `app`, whose postStart hook is
+/// `hook`, waits with after its first start (`startContainer` returns the runner's message with
+/// `ErrPostStartHook`; the FailedPostStartHook event says only "PostStartHook failed", "so that
+/// secrets won't leak from the server").
+fn post_start_error(w: &mut World, hook: podsim_model::pod::LifecycleHandler) -> String {
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.lifecycle.post_start = Some(hook);
+    p.spec_mut().containers.push(c);
+    w.create_pod(p);
+    w.run_for(5_000);
+    let events: Vec<String> =
+        w.recorded_of("uid-web").into_iter().filter(|e| e.3 == "FailedPostStartHook").map(|e| e.4).collect();
+    assert_eq!(events.first().map(String::as_str), Some("PostStartHook failed"));
+    let app = w.api.statuses["uid-web"].container("app").cloned().expect("a status of app");
+    match app.state {
+        ContainerStateReport::Waiting { reason, message } if reason == "PostStartHookError" => {
+            message.to_string()
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Mutant `model/src/kubelet/hooks.rs:95:5: replace failure_message -> String with "xyzzy".into()`: a
+/// postStart hook that fails at once fails the start with `HandlerRunner.Run`'s message: an httpGet
+/// to the pod's IP that nothing answers ("HTTP lifecycle hook (PATH) for Container ... failed -
+/// error: Get ...: connect: connection refused"), a tcpSocket, which the handler runner does not
+/// support ("Cannot run handler: invalid handler: ...").
+#[test]
+fn a_post_start_hook_that_fails_at_once_fails_the_start_with_the_runners_message() {
+    use podsim_model::pod::LifecycleHandler;
+    let http = LifecycleHandler::HttpGet {
+        path: "/hook".into(),
+        port: "8080".into(),
+        host: String::new(),
+        scheme: "HTTP".into(),
+    };
+    let m = post_start_error(&mut World::new(), http);
+    let prefix = "HTTP lifecycle hook (/hook) for Container \"app\" in Pod \"web_default(uid-web)\" failed - error: Get \"http://10.0.0.";
+    assert!(m.starts_with(prefix) && m.ends_with(":8080: connect: connection refused"), "{m}");
+    let tcp = post_start_error(&mut World::new(), LifecycleHandler::TcpSocket { port: "8080".into() });
+    assert_eq!(
+        tcp,
+        "Cannot run handler: invalid handler: &LifecycleHandler{Exec:nil,HTTPGet:nil,TCPSocket:&TCPSocketAction{Port:{0 8080 },Host:,},Sleep:nil,}"
+    );
+}
+
+/// Mutant `model/src/pod/lifecycle.rs:108:5: replace exec_hook_failed_message -> String with
+/// "xyzzy".into()`: the exec hook failure message of handlers_test.go's `TestRunHandlerExecFailure`
+/// (read_file id 52349694872: the runner's error and output "invalid command"), and the one an exec
+/// postStart hook that exits 1 fails the start with (the CRI client's `CodeExitError`, no output) is
+/// the same function's.
+#[test]
+fn an_exec_hook_failure_message_is_the_runners() {
+    use podsim_model::pod::{exec_hook_failed_message, LifecycleHandler};
+    let command = vec!["ls".to_string(), "--a".to_string()];
+    assert_eq!(
+        exec_hook_failed_message(&command, "containerFoo", "podFoo_nsFoo(uid-foo)", "invalid command", "invalid command"),
+        "Exec lifecycle hook ([ls --a]) for Container \"containerFoo\" in Pod \"podFoo_nsFoo(uid-foo)\" failed - error: invalid command, message: \"invalid command\""
+    );
+    let hook = vec!["warm-up".to_string()];
+    let mut w = World::new();
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    let message = post_start_error(&mut w, LifecycleHandler::Exec { command: hook.clone() });
+    let error = "command 'warm-up' exited with 1: ";
+    assert_eq!(message, exec_hook_failed_message(&hook, "app", "web_default(uid-web)", error, ""));
+}
+
+/// Mutant `model/src/kubelet/image_puller.rs:194:40: replace > with < in Kubelet::start_pulls`: the
+/// coverage report counts `puller.parallel` when a second pull goes out while one is out
+/// (serializeImagePulls false), and not when the pulls are serialised (the kubelet's default).
+#[test]
+fn parallel_pulls_are_counted_only_when_two_are_out() {
+    let parallel_count = |serialize: bool| {
+        let mut config = KubeletConfig::new(NODE);
+        config.serialize_image_pulls = serialize;
+        let mut w = World::with_config(config);
+        for name in ["big", "small"] {
+            w.rt.pull_latency.insert(format!("{name}:1"), 10_000);
+            let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+            p.spec_mut().containers.push(Container::new("app", format!("{name}:1")));
+            w.create_pod(p);
+        }
+        w.run_for(30_000);
+        assert!(w.running("uid-big", "app") && w.running("uid-small", "app"));
+        w.kubelet.probes().count(Probe::PullerParallel)
+    };
+    assert_eq!(parallel_count(true), 0, "one at a time");
+    assert_eq!(parallel_count(false), 1, "the second pull goes out while the first is out");
+}
+
+/// Mutant `model/src/status/containers.rs:246:26: replace match guard old.state.is_running() with true
+/// in convert_container_status`: a container the runtime reports in an unknown state is shown
+/// terminated (ContainerStatusUnknown, one more restart) only if its old status was running; any
+/// other unknown state collapses to waiting, with the runtime's restart count
+/// (`convertContainerStatus`'s default case).
+#[test]
+fn an_unknown_container_that_was_not_running_is_waiting() {
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let mut unknown = instance("app", ContainerState::Unknown, 0);
+    unknown.restart_count = 2;
+    let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![unknown] };
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+        pod_restarting: false,
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    for old_state in
+        [ContainerStateReport::waiting("CrashLoopBackOff", ""), ContainerStateReport::terminated(1, "")]
+    {
+        let old = ContainerStatusReport {
+            name: "app".into(),
+            state: old_state.clone(),
+            restart_count: 2,
+            ..Default::default()
+        };
+        let statuses = convert_to_api_container_statuses(
+            &pod,
+            &runtime,
+            &[old],
+            &pod.spec.containers,
+            &reasons,
+            &options,
+        );
+        assert!(
+            matches!(statuses[0].state, ContainerStateReport::Waiting { .. }),
+            "{old_state:?}: {:?}",
+            statuses[0]
+        );
+        assert_eq!(statuses[0].restart_count, 2, "{old_state:?}");
+    }
+}
+
+/// Mutant `model/src/actions/coverage.rs:76:53: replace && with || in record_sandbox_change`: a plan
+/// that declines a new sandbox because every container of an OnFailure pod succeeded is counted as
+/// `plan.sandbox.not_recreated_done`, not as the restartPolicy Never branch. The plan is
+/// `TestComputePodActions`' case "Verify we do not create a pod sandbox if no ready sandbox for pod
+/// with RestartPolicy=OnFailure and all containers succeeded" (kuberuntime_manager_test.go, read_file
+/// id 79542686): sandbox attempt 1 not ready, every container exited 0.
+#[test]
+fn an_on_failure_pod_whose_containers_all_succeeded_is_counted_as_not_recreated_done() {
+    use podsim_model::actions::compute_pod_actions;
+    use podsim_model::ProbeResults;
+    let mut pod = Pod::new("foo", "12345678", NODE);
+    pod.spec_mut().restart_policy = RestartPolicy::OnFailure;
+    let names = ["foo1", "foo2", "foo3"];
+    for name in names {
+        pod.spec_mut().containers.push(Container::new(name, "busybox"));
+    }
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::NotReady,
+        attempt: 1,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    };
+    let mut containers: Vec<ContainerStatus> =
+        names.iter().map(|n| instance(n, ContainerState::Exited, 0)).collect();
+    for c in &mut containers {
+        c.hash = pod.spec.containers.iter().find(|s| s.name() == c.name).unwrap().hash();
+    }
+    let runtime = RuntimePodStatus { sandboxes: vec![sandbox], containers };
+    let actions = compute_pod_actions(&pod, &runtime, &ProbeResults::none());
+    assert!(!actions.create_sandbox && actions.kill_pod, "{actions:?}");
+    assert_eq!((actions.attempt, actions.sandbox_id.as_str()), (2, "s1"));
+    let options = PlanOptions {
+        gates: FeatureGates::default(),
+        restart_all_containers: false,
+        bugs: Default::default(),
+        actuated: None,
+    };
+    let mut probes = Probes::new();
+    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 1);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 0);
 }

@@ -47,6 +47,9 @@ pub struct Runtime {
     pub broken_images: BTreeSet<String>,
     /// Calls of these CRI methods (`StopContainer`, `ImageStatus`, ...) fail with `injected failure`.
     pub failing_methods: BTreeSet<String>,
+    /// The message a failing method's error has instead, `{id}` replaced by the call's first argument
+    /// (the container's or sandbox's id), as a real runtime's errors name what failed.
+    pub failure_messages: BTreeMap<String, String>,
     /// Pulls of these images are answered this long after they are asked (others after 1 ms).
     pub pull_latency: BTreeMap<String, Millis>,
     /// Every `PullImage` asked: when, and the image.
@@ -63,6 +66,9 @@ pub struct Runtime {
     /// What an `ExecSync` in a running container of this name exits with (default 0); `None`: the
     /// call fails with a runtime error.
     pub exec_exit: BTreeMap<String, Option<i32>>,
+    /// An `ExecSync` in a container of this name is answered this long after it is asked (others
+    /// after 1 ms).
+    pub exec_latency: BTreeMap<String, Millis>,
     /// Every `ExecSync`: when, and the container's name.
     pub execs: Vec<(Millis, String)>,
 }
@@ -88,6 +94,8 @@ pub struct Api {
     pub echo_status: bool,
     /// The Events written, by name (the last write of each).
     pub events: BTreeMap<String, ApiEvent>,
+    /// Requests of these kinds (`WatchSecret`, `ListPods`, ...) are answered Unavailable.
+    pub failing_requests: BTreeSet<&'static str>,
 }
 
 /// How long the kubelet's API client waits for a reply.
@@ -101,6 +109,8 @@ pub struct Node {
     pub broken_volumes: BTreeSet<String>,
     /// Removals of these pods' data directories fail (the node answers an error).
     pub stuck_data_dirs: BTreeSet<String>,
+    /// Makings of these pods' data directories fail (the node answers an error).
+    pub broken_data_dirs: BTreeSet<String>,
 }
 
 pub struct World {
@@ -159,6 +169,14 @@ impl World {
         for name in std::mem::take(&mut self.api.secret_watches) {
             let input = Input::SecretWatchClosed { namespace: "default".into(), name, gone: false };
             self.schedule(at, Event::ToKubelet(input));
+        }
+    }
+
+    /// The API server ends the open pod watch (`gone`: with 410 Gone, the version it watched from
+    /// compacted); the kubelet hears of it 1 ms later.
+    pub fn end_pod_watch(&mut self, gone: bool) {
+        if std::mem::take(&mut self.api.watching) {
+            self.schedule(self.now + 1, Event::ToKubelet(Input::WatchClosed { gone }));
         }
     }
 
@@ -307,7 +325,11 @@ impl World {
                     self.schedule(self.now + API_TIMEOUT, Event::ToKubelet(Input::Api { call, reply }));
                     return;
                 }
-                let reply = self.serve_api(request);
+                let reply = if self.api.failing_requests.contains(request_kind(&request)) {
+                    ApiReply::Err(ApiError::Unavailable)
+                } else {
+                    self.serve_api(request)
+                };
                 self.reply_later(Input::Api { call, reply });
             }
             Output::Node { call, request } => {
@@ -320,6 +342,11 @@ impl World {
                 if let CriRequest::PullImage { image } = &request {
                     self.rt.pulls.push((self.now, image.to_string()));
                     latency = self.rt.pull_latency.get(image.as_str()).copied().unwrap_or(1);
+                }
+                if let CriRequest::ExecSync { container_id, .. } = &request {
+                    let name = self.rt.containers.iter().find(|(_, c, _)| c.id == *container_id);
+                    let delay = name.and_then(|(_, c, _)| self.rt.exec_latency.get(c.name.as_str()));
+                    latency = delay.copied().unwrap_or(1);
                 }
                 let reply = self.serve_cri(request);
                 self.schedule(self.now + latency, Event::ToKubelet(Input::Cri { call, reply }));
@@ -407,6 +434,9 @@ impl World {
 
     fn serve_node(&mut self, request: NodeRequest) -> NodeReply {
         match request {
+            NodeRequest::MakeDataDir { pod_uid } if self.node.broken_data_dirs.contains(&pod_uid) => {
+                NodeReply::Err("permission denied: injected".into())
+            }
             NodeRequest::MakeDataDir { pod_uid } => {
                 self.node.data_dirs.insert(pod_uid);
                 NodeReply::Ok
@@ -463,9 +493,12 @@ impl World {
 
     fn serve_cri(&mut self, request: CriRequest) -> CriReply {
         let now = self.now;
-        let method = describe(&request).split(' ').next().unwrap_or_default().to_string();
+        let described = describe(&request);
+        let method = described.split(' ').next().unwrap_or_default().to_string();
         if self.rt.failing_methods.contains(&method) {
-            return CriReply::Err(CriError::Failed("injected failure".into()));
+            let target = described.split(' ').nth(1).unwrap_or_default();
+            let message = self.rt.failure_messages.get(&method).map(|m| m.replace("{id}", target));
+            return CriReply::Err(CriError::Failed(message.unwrap_or_else(|| "injected failure".into())));
         }
         match request {
             CriRequest::ListPodSandbox { pod_uid } => {
