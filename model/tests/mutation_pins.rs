@@ -302,21 +302,13 @@ fn a_pod_killed_after_its_init_container_completed_counts_as_done() {
     ];
     let runtime = RuntimePodStatus { sandboxes: vec![sandbox], containers };
     let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), ..PodActions::default() };
-    let options = PlanOptions {
-        gates: FeatureGates::default(),
-        restart_all_containers: false,
-        bugs: Default::default(),
-        actuated: None,
-    };
-    let mut probes = Probes::new();
-    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    let probes = plan_probes(&pod, &runtime, &actions);
     assert_eq!(probes.count(Probe::PlanKillPodDone), 1);
     assert_eq!(probes.count(Probe::PlanKillPodInitFailed), 0);
     // The same pod whose plain init container failed: init_failed.
     let mut failed = runtime.clone();
     failed.containers[0].exit_code = 1;
-    let mut probes = Probes::new();
-    record_plan_probes(&pod, &failed, &options, &actions, &mut probes);
+    let probes = plan_probes(&pod, &failed, &actions);
     assert_eq!(probes.count(Probe::PlanKillPodInitFailed), 1);
 }
 
@@ -433,15 +425,7 @@ fn container_statuses_carry_the_old_restart_count_and_the_instance_image() {
         restart_count: 3,
         ..Default::default()
     };
-    let options = ConvertOptions {
-        has_init_containers: false,
-        is_init_container: false,
-        gates: FeatureGates::default(),
-        pod_restarting: false,
-    };
-    let reasons = BTreeMap::<String, String>::new();
-    let statuses =
-        convert_to_api_container_statuses(&pod, &runtime, &[old], &pod.spec.containers, &reasons, &options);
+    let statuses = convert_regular(&pod, &runtime, old);
     let by_name = |n: &str| statuses.iter().find(|s| s.name == n).unwrap();
     assert_eq!(by_name("gone").restart_count, 3, "the old restart count carries over");
     assert_eq!(by_name("app").image, "registry/app:1", "the instance's image");
@@ -689,14 +673,7 @@ fn a_never_pod_whose_sandbox_died_is_counted_as_not_recreated_never() {
         containers: vec![instance("app", ContainerState::Exited, 0)],
     };
     let actions = PodActions { kill_pod: true, sandbox_id: "s1".into(), attempt: 2, ..PodActions::default() };
-    let options = PlanOptions {
-        gates: FeatureGates::default(),
-        restart_all_containers: false,
-        bugs: Default::default(),
-        actuated: None,
-    };
-    let mut probes = Probes::new();
-    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
+    let probes = plan_probes(&pod, &runtime, &actions);
     assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 1);
     assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 0);
 }
@@ -826,11 +803,7 @@ fn a_resize_is_weighed_against_the_other_pods_only() {
     w.create_pod(pod_asking_cpu("3"));
     w.run_for(30_000);
     assert!(w.running("uid-web", "app"));
-    w.update_pod("uid-web", |p| {
-        let r = &mut p.spec_mut().containers[0].resources;
-        r.requests.cpu = Some(Quantity::parse("3500m").unwrap());
-        r.limits.cpu = Some(Quantity::parse("3500m").unwrap());
-    });
+    resize_web_cpu(&mut w, "3500m");
     w.run_for(30_000);
     let status = &w.api.statuses["uid-web"];
     assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
@@ -1067,11 +1040,7 @@ fn a_resize_that_fills_the_node_exactly_fits() {
     w.create_pod(other);
     w.create_pod(pod_asking_cpu("1"));
     w.run_for(30_000);
-    w.update_pod("uid-web", |p| {
-        let r = &mut p.spec_mut().containers[0].resources;
-        r.requests.cpu = Some(Quantity::parse("3").unwrap());
-        r.limits.cpu = Some(Quantity::parse("3").unwrap());
-    });
+    resize_web_cpu(&mut w, "3");
     w.run_for(30_000);
     let status = &w.api.statuses["uid-web"];
     assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
@@ -1571,11 +1540,7 @@ fn a_deferred_resize_tried_again_shows_its_new_condition_at_once() {
     }
     w.create_pod(pod_asking_cpu("1"));
     w.run_for(30_000);
-    w.update_pod("uid-web", |p| {
-        let r = &mut p.spec_mut().containers[0].resources;
-        r.requests.cpu = Some(Quantity::parse("3").unwrap());
-        r.limits.cpu = Some(Quantity::parse("3").unwrap());
-    });
+    resize_web_cpu(&mut w, "3");
     w.run_for(10_000);
     let message = |w: &World| {
         let c = w.api.statuses["uid-web"].condition("PodResizePending").cloned().expect("a pending resize");
@@ -1843,15 +1808,7 @@ fn a_running_container_whose_status_is_unknown_counts_one_more_restart() {
         restart_count: 2,
         ..Default::default()
     };
-    let options = ConvertOptions {
-        has_init_containers: false,
-        is_init_container: false,
-        gates: FeatureGates::default(),
-        pod_restarting: false,
-    };
-    let reasons = BTreeMap::<String, String>::new();
-    let statuses =
-        convert_to_api_container_statuses(&pod, &runtime, &[old], &pod.spec.containers, &reasons, &options);
+    let statuses = convert_regular(&pod, &runtime, old);
     assert_eq!(statuses[0].state.reason(), reason::CONTAINER_STATUS_UNKNOWN);
     assert_eq!(statuses[0].state.exit_code(), Some(137));
     assert_eq!(statuses[0].restart_count, 3);
@@ -2056,13 +2013,6 @@ fn an_unknown_container_that_was_not_running_is_waiting() {
     let mut unknown = instance("app", ContainerState::Unknown, 0);
     unknown.restart_count = 2;
     let runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: vec![unknown] };
-    let options = ConvertOptions {
-        has_init_containers: false,
-        is_init_container: false,
-        gates: FeatureGates::default(),
-        pod_restarting: false,
-    };
-    let reasons = BTreeMap::<String, String>::new();
     for old_state in
         [ContainerStateReport::waiting("CrashLoopBackOff", ""), ContainerStateReport::terminated(1, "")]
     {
@@ -2072,14 +2022,7 @@ fn an_unknown_container_that_was_not_running_is_waiting() {
             restart_count: 2,
             ..Default::default()
         };
-        let statuses = convert_to_api_container_statuses(
-            &pod,
-            &runtime,
-            &[old],
-            &pod.spec.containers,
-            &reasons,
-            &options,
-        );
+        let statuses = convert_regular(&pod, &runtime, old);
         assert!(
             matches!(statuses[0].state, ContainerStateReport::Waiting { .. }),
             "{old_state:?}: {:?}",
@@ -2122,6 +2065,39 @@ fn an_on_failure_pod_whose_containers_all_succeeded_is_counted_as_not_recreated_
     let actions = compute_pod_actions(&pod, &runtime, &ProbeResults::none());
     assert!(!actions.create_sandbox && actions.kill_pod, "{actions:?}");
     assert_eq!((actions.attempt, actions.sandbox_id.as_str()), (2, "s1"));
+    let probes = plan_probes(&pod, &runtime, &actions);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 1);
+    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 0);
+}
+
+/// `convertToAPIContainerStatuses` of a pod's regular containers (no init containers, default gates,
+/// no reason cached) against one old status.
+fn convert_regular(
+    pod: &Pod,
+    runtime: &RuntimePodStatus,
+    old: ContainerStatusReport,
+) -> Vec<ContainerStatusReport> {
+    let options = ConvertOptions {
+        has_init_containers: false,
+        is_init_container: false,
+        gates: FeatureGates::default(),
+        pod_restarting: false,
+    };
+    let reasons = BTreeMap::<String, String>::new();
+    convert_to_api_container_statuses(pod, runtime, &[old], &pod.spec.containers, &reasons, &options)
+}
+
+/// An update of the pod `uid-web` that resizes its first container's cpu request and limit.
+fn resize_web_cpu(w: &mut World, cpu: &str) {
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec_mut().containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+        r.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    });
+}
+
+/// The plan probes `record_plan_probes` counts for a plan, with the default gates and options.
+fn plan_probes(pod: &Pod, runtime: &RuntimePodStatus, actions: &PodActions) -> Probes {
     let options = PlanOptions {
         gates: FeatureGates::default(),
         restart_all_containers: false,
@@ -2129,7 +2105,6 @@ fn an_on_failure_pod_whose_containers_all_succeeded_is_counted_as_not_recreated_
         actuated: None,
     };
     let mut probes = Probes::new();
-    record_plan_probes(&pod, &runtime, &options, &actions, &mut probes);
-    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedDone), 1);
-    assert_eq!(probes.count(Probe::PlanSandboxNotRecreatedNever), 0);
+    record_plan_probes(pod, runtime, &options, actions, &mut probes);
+    probes
 }
