@@ -2286,3 +2286,46 @@ fn a_failed_pre_stop_hook_is_recorded_as_an_event() {
     assert_eq!(failed, vec![("app".to_string(), "Warning", "PreStopHook failed".to_string())]);
     assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new());
 }
+
+/// Mutant `model/src/kubelet/sync_pod.rs:284:99: replace == with != in adopts_running`: a kubelet
+/// restarted under a running container whose spec changed meanwhile (a new image: the hash differs,
+/// `computePodActions` kills it) replaces it, and its first sync does not count
+/// `startup.adopted_running`: the only running container is among the kills.
+#[test]
+fn a_restarted_kubelet_that_replaces_the_running_container_adopts_nothing() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    let old = w.instances("uid-web", "app")[0].id.clone();
+    w.restart_kubelet();
+    w.update_pod("uid-web", |p| p.spec_mut().containers[0].set_image("app:2"));
+    w.run_for(30_000);
+    assert!(w.rt.calls.iter().any(|c| c.starts_with(&format!("StopContainer {old} "))), "{:?}", w.rt.calls);
+    assert!(w.running("uid-web", "app"), "restarted with the new image");
+    assert_eq!(w.kubelet.probes().count(Probe::StartupAdoptedRunning), 0);
+}
+
+/// Mutant `model/src/kubelet/secret_manager.rs:392:9: replace Kubelet::secret_synced with ()`: a sync
+/// that waits for a Secret's cache (the Secret manager's `Get`, `wait.PollImmediate` up to a second)
+/// goes on as soon as the cache fills, not at the end of the second. The Secret's first list fails,
+/// so the sync reaches the Secret before its cache filled; the list tried again after the
+/// reflector's back-off fills it, and the container starts at once.
+#[test]
+fn a_sync_waiting_for_a_secret_goes_on_when_its_cache_fills() {
+    let mut w = World::new();
+    w.create_secret("db");
+    w.api.failing_requests.insert("ListSecret");
+    w.create_pod(pod_reading_db("web"));
+    w.run_for(50);
+    w.api.failing_requests.clear();
+    w.run_for(10_000);
+    let lists: Vec<Millis> =
+        w.api.requests.iter().filter(|(_, k)| *k == "ListSecret").map(|(t, _)| *t).collect();
+    assert_eq!(lists.len(), 2, "{lists:?}");
+    let start = w.start_times("uid-web", "app");
+    assert_eq!(start.len(), 1);
+    // The list's answer, then CreateContainer's: 1 ms each in the obedient world.
+    assert!(start[0] <= lists[1] + 5, "started at {}, the Secret listed at {}", start[0], lists[1]);
+}
