@@ -2329,3 +2329,23 @@ fn a_sync_waiting_for_a_secret_goes_on_when_its_cache_fills() {
     // The list's answer, then CreateContainer's: 1 ms each in the obedient world.
     assert!(start[0] <= lists[1] + 5, "started at {}, the Secret listed at {}", start[0], lists[1]);
 }
+
+/// Mutant `model/src/kubelet/prober.rs:311:13: delete match arm CriReply::Err(CriError::DeadlineExceeded)
+/// in Kubelet::on_probe_reply`: an exec probe whose `ExecSync` times out (the runtime answers
+/// `DeadlineExceeded`) fails (the exec prober: a timeout is `probe.Failure`, "command timed out"),
+/// it is not an error tried again and thrown away: a liveness probe that always times out restarts
+/// the container after its failure threshold.
+#[test]
+fn an_exec_probe_that_times_out_fails() {
+    use podsim_model::pod::Probe as ProbeSpec;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut c = Container::new("app", "app:1");
+    c.liveness_probe = Some(ProbeSpec::exec(&["workload", "check", "live"]));
+    p.spec_mut().containers.push(c);
+    w.rt.timing_out_methods.insert("ExecSync".into());
+    w.create_pod(p);
+    w.run_for(90_000);
+    assert!(w.rt.calls.iter().any(|c| c.starts_with("ExecSync ")), "probed");
+    assert!(w.start_times("uid-web", "app").len() >= 2, "restarted: {:?}", w.rt.calls);
+}

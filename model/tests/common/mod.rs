@@ -47,6 +47,9 @@ pub struct Runtime {
     pub broken_images: BTreeSet<String>,
     /// Calls of these CRI methods (`StopContainer`, `ImageStatus`, ...) fail with `injected failure`.
     pub failing_methods: BTreeSet<String>,
+    /// Calls of these methods (`ExecSync`, ...) time out: answered with `DeadlineExceeded` (as the
+    /// simulator's injected timeouts are), without doing anything.
+    pub timing_out_methods: BTreeSet<String>,
     /// The message a failing method's error has instead, `{id}` replaced by the call's first argument
     /// (the container's or sandbox's id), as a real runtime's errors name what failed.
     pub failure_messages: BTreeMap<String, String>,
@@ -499,6 +502,9 @@ impl World {
             let target = described.split(' ').nth(1).unwrap_or_default();
             let message = self.rt.failure_messages.get(&method).map(|m| m.replace("{id}", target));
             return CriReply::Err(CriError::Failed(message.unwrap_or_else(|| "injected failure".into())));
+        }
+        if self.rt.timing_out_methods.contains(&method) {
+            return CriReply::Err(CriError::DeadlineExceeded);
         }
         match request {
             CriRequest::ListPodSandbox { pod_uid } => {
