@@ -2349,3 +2349,29 @@ fn an_exec_probe_that_times_out_fails() {
     assert!(w.rt.calls.iter().any(|c| c.starts_with("ExecSync ")), "probed");
     assert!(w.start_times("uid-web", "app").len() >= 2, "restarted: {:?}", w.rt.calls);
 }
+
+/// Mutant `model/src/kubelet/terminated.rs:66:9: replace Kubelet::on_volume_unmounted with ()`: a
+/// deleted pod whose volume the node fails to unmount is not released: the sync fails with the
+/// unmount's error before it removes the pod's directory (the node refuses, and the obedient world
+/// panics on, a removal while a volume is mounted in it), and is tried again; once the unmount
+/// succeeds the pod is released and nothing of it is left.
+#[test]
+fn a_pod_whose_volume_cannot_be_unmounted_is_released_only_once_it_is() {
+    use podsim_model::pod::{Volume, VolumeSource};
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    p.spec_mut().volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.node.mounts.contains(&("uid-web".to_string(), "cache".to_string())));
+    w.node.stuck_volumes.insert("cache".into());
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(!w.api.released.contains("uid-web"), "not released while its volume stays mounted");
+    assert!(w.node.data_dirs.contains("uid-web"), "its directory is kept");
+    w.node.stuck_volumes.clear();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "released once the volume is unmounted");
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new());
+}

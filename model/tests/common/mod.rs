@@ -112,6 +112,8 @@ pub struct Node {
     pub broken_volumes: BTreeSet<String>,
     /// Removals of these pods' data directories fail (the node answers an error).
     pub stuck_data_dirs: BTreeSet<String>,
+    /// Unmounts of volumes of these names fail (the node answers an error; the volume stays mounted).
+    pub stuck_volumes: BTreeSet<String>,
     /// Makings of these pods' data directories fail (the node answers an error).
     pub broken_data_dirs: BTreeSet<String>,
 }
@@ -454,6 +456,9 @@ impl World {
                 );
                 self.node.mounts.insert((pod_uid, volume));
                 NodeReply::Ok
+            }
+            NodeRequest::UnmountVolume { volume, .. } if self.node.stuck_volumes.contains(&volume) => {
+                NodeReply::Err("device or resource busy: injected".into())
             }
             NodeRequest::UnmountVolume { pod_uid, volume } => {
                 self.node.mounts.remove(&(pod_uid, volume));
