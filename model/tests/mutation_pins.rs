@@ -9,7 +9,9 @@
 //! checked by applying the mutation by hand and seeing the test fail (D's first nine also by
 //! cargo-mutants). The sections on samples F (`--shard 12/32` at 0e24b85, completed at c5037d5), G
 //! (`--shard 20/32` at c5037d5) and H (`--shard 28/32` at c5037d5) follow the same way, and were also
-//! re-run through cargo-mutants on this branch (every one caught). Ported there: two cases of
+//! re-run through cargo-mutants on this branch (every one caught); so was the section on sample I
+//! (`--shard 2/32` at c1bfb79), which ports apimachinery's `TestIsHTTPHeaderName` (validation_test.go,
+//! read_file id 152336943) but for the bad values podsim accepts. Ported there: two cases of
 //! `TestHandlePodResourcesResize` (allocation_manager_test.go, read_file id 2378305132, Kubernetes
 //! 1.34/1.35), `TestShouldContainerBeRestarted` (pkg/kubelet/container/helpers_test.go, id
 //! 76302740), one case of `TestComputePodActions` (kuberuntime_manager_test.go, id 79542686),
