@@ -50,7 +50,7 @@ impl ExecM {
     }
 }
 
-/// `httpGet` (`httpHeaders` are read and not kept: nothing in podsim answers them).
+/// `httpGet` (`httpHeaders` are validated and not kept: nothing in podsim answers them).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct HttpGetM {
@@ -68,7 +68,6 @@ struct HttpGetM {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct HeaderM {
-    #[allow(dead_code)]
     name: String,
     #[allow(dead_code)]
     value: String,
@@ -177,7 +176,12 @@ impl HandlerM {
                 SchemeM::Http => "HTTP",
                 SchemeM::Https => "HTTPS",
             };
-            let _ = get.http_headers;
+            if let Some(bad) = get.http_headers.iter().find(|h| !super::probe::is_http_header_name(&h.name)) {
+                return Err((
+                    ".httpGet.httpHeaders".into(),
+                    format!("{:?}: not a valid HTTP header name", bad.name),
+                ));
+            }
             return Ok(LifecycleHandler::HttpGet {
                 path,
                 port,
@@ -271,6 +275,11 @@ mod tests {
                 "preStop.sleep: must be non-negative and less than terminationGracePeriodSeconds (30)",
             ),
             (r#"{"preStop":{"sleep":{"seconds":-1}}}"#, "preStop.sleep: must be non-negative"),
+            // validateHTTPGetAction's IsHTTPHeaderName, as for a probe.
+            (
+                r#"{"postStart":{"httpGet":{"path":"/","port":80,"httpHeaders":[{"name":"a_b","value":"v"}]}}}"#,
+                "postStart.httpGet.httpHeaders: \"a_b\": not a valid HTTP header name",
+            ),
         ];
         for (lifecycle, want) in cases {
             let err = pod(lifecycle, 30).unwrap_err();
@@ -278,6 +287,8 @@ mod tests {
         }
         // Zero seconds is allowed (PodLifecycleSleepActionAllowZero, on since 1.33).
         assert!(pod(r#"{"preStop":{"sleep":{"seconds":0}}}"#, 30).is_ok());
+        let header = r#"{"postStart":{"httpGet":{"path":"/","port":80,"httpHeaders":[{"name":"X-Probe-1","value":"v"}]}}}"#;
+        assert!(pod(header, 30).is_ok(), "a header name of letters, digits and '-' is valid");
     }
 
     #[test]

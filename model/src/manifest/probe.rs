@@ -218,9 +218,11 @@ fn is_port_name(name: &str) -> bool {
         && !name.contains("--")
 }
 
-/// `IsHTTPHeaderName`: an RFC 7230 token.
-fn is_http_header_name(name: &str) -> bool {
-    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+/// apimachinery's `IsHTTPHeaderName` (validation.go, `httpHeaderNameFmt` = `[-A-Za-z0-9]+`, "the Go
+/// HTTP library's definition of a valid header field name, a stricter subset than RFC7230"), as
+/// `validateHTTPGetAction` applies it to a probe's and a lifecycle hook's `httpHeaders`.
+pub(crate) fn is_http_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
 #[cfg(test)]
