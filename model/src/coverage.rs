@@ -12,7 +12,7 @@
 //! reports no container resources and never an unknown state, and `hostNetwork` is immutable; the
 //! kubelet ends a pod whose phase is terminal before it plans): their probes are marked
 //! [`Reach::OutsideWorld`], with the reason, and the model's unit and ported table tests
-//! (model/tests/) reach them instead.
+//! (model/tests/cases/) reach them instead.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 

@@ -13,7 +13,7 @@
 //! worker exists only for a pod the kubelet syncs, and a deleted pod's liveness and startup workers
 //! are stopped by `StopLivenessAndStartup` before they probe again.
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::io::ProbeKind;

@@ -27,7 +27,7 @@
 //!
 //! Every case runs with the gates on, as the Go tests set them (podsim's defaults).
 
-mod kubelet_cases_fixtures;
+use crate::kubelet_cases_fixtures;
 
 use kubelet_cases_fixtures::*;
 use podsim_model::actions::{ContainerToReset, PlanOptions};

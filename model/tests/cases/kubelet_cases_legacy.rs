@@ -19,7 +19,7 @@
 //! as the 1.28-1.32 kubelet with `SidecarContainers=false`, which takes it for every pod; for these
 //! pods the two select the same code, so every case runs under `SidecarContainers=false`.
 
-mod kubelet_cases_fixtures;
+use crate::kubelet_cases_fixtures;
 
 use kubelet_cases_fixtures::*;
 use podsim_model::{

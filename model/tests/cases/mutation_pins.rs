@@ -34,7 +34,7 @@
 use podsim_model::shared_str::SharedStr;
 use std::collections::BTreeMap;
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::actions::resize::{compute_pod_resize_action, Target};

@@ -9,7 +9,7 @@
 //!   sync, one behaviour a test (the kubelet has no unit test of this path that the search index
 //!   holds; kubelet.go's requeue is read_file id 54300650048).
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};

@@ -1,7 +1,7 @@
 //! The `Kubelet` state machine against an obedient world (tests/common): each test states one
 //! behaviour of the kubelet's pod management and checks it on the runtime, the node and the API.
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::io::Timer;

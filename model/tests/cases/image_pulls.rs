@@ -5,7 +5,7 @@
 //! Each pod here has its own image, so that no pull finds another's image already present; an
 //! image's pull takes the latency the test gives it.
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::{Container, KubeletConfig, Millis, Pod};

@@ -1,4 +1,4 @@
-//! Property-based tests of the `Kubelet` state machine against the obedient world of tests/common.
+//! Property-based tests of the `Kubelet` state machine against the obedient world of tests/cases/common.
 //!
 //! Each `proptest!` below guards one rule of the kubelet's pod management, named after it, with the
 //! rule in words in its doc comment. A generated [`Case`] is 1-6 pods bound to [`NODE`] (0-2 init
@@ -13,7 +13,7 @@
 //! history of a container is read from the world's records (`rt.started`, the CRI call log), not from
 //! the instances left at the end. `PROPTEST_CASES=1000` searches harder than the default 64 cases.
 
-mod common;
+use crate::common;
 
 use podsim_model::SharedStr;
 use std::collections::{BTreeMap, BTreeSet};

@@ -36,7 +36,7 @@
 //! only). The module `podsim_extras` holds podsim's own checks of the same function, not from the Go
 //! tables, marked as such.
 
-mod kubelet_cases_fixtures;
+use crate::kubelet_cases_fixtures;
 
 use std::collections::BTreeMap;
 

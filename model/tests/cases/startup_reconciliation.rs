@@ -16,7 +16,7 @@
 //! Ported from Kubernetes 1.3x sources (the read_file ids above); the Go functions have no table tests
 //! of start-up as such, so each behaviour is one test here.
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::io::PodRef;

@@ -59,7 +59,7 @@
 //!   reason; we check that a message is present, and the reason the kubelet would give on that path
 //!   (`DefinitionChanged` where the kubelet leaves the reason empty).
 
-mod kubelet_cases_fixtures;
+use crate::kubelet_cases_fixtures;
 
 use kubelet_cases_fixtures::*;
 use podsim_model::shared_str::SharedStr;

@@ -6,7 +6,7 @@
 //! and `EventCorrelator` (index ids 56666535, 3292221909). The correlator's own table tests
 //! (`TestEventCorrelator`) are ported in model/src/kubelet/recorder.rs.
 
-mod common;
+use crate::common;
 
 use common::{World, NODE};
 use podsim_model::kubelet::recorder::{MAX_TRIES, SLEEP};
