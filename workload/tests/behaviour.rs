@@ -18,18 +18,43 @@ fn start(program: &str, args: &[&str]) -> Child {
         .expect("the binary starts")
 }
 
-/// A state folder of this test process's own (the main process and its checks share it, as they
-/// share `/tmp` in a container), so that tests never see each other's records.
+/// A state folder of this test's own (the main process and its checks share it, as they share
+/// `/tmp` in a container), so that tests never see each other's records. It is removed when the
+/// test's thread ends: the tests leave nothing behind in the temporary folder.
 fn state_dir() -> std::path::PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(0);
-    thread_local!(static DIR: std::path::PathBuf = {
+    thread_local!(static DIR: StateDir = {
         let n = NEXT.fetch_add(1, Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("podsim-workload-test-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("state folder");
-        dir
+        StateDir(dir)
     });
-    DIR.with(|d| d.clone())
+    DIR.with(|d| d.0.clone())
+}
+
+/// A test's state folder, removed with everything in it when its thread ends.
+struct StateDir(std::path::PathBuf);
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        // A folder already gone is no failure: cleanup must not panic during unwinding.
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The state folder of a test whose thread has ended is gone, with the records in it.
+#[test]
+fn a_test_leaves_no_state_folder_behind() {
+    let dir = std::thread::spawn(|| {
+        let dir = state_dir();
+        std::fs::write(dir.join("podsim-workload-health"), "record").expect("a record");
+        assert!(dir.exists(), "the folder exists while its test runs");
+        dir
+    })
+    .join()
+    .expect("the thread ends");
+    assert!(!dir.exists(), "{} is left behind", dir.display());
 }
 
 fn workload(args: &[&str]) -> Child {
