@@ -8,7 +8,8 @@
 #   With --iterate, cargo-mutants skips the mutants OUT_DIR/mutants.out already records as caught or
 #   unviable and tests the rest (the untested, and the earlier survivors against today's tests); the
 #   caught accumulate in previously_caught.txt. A run stopped part-way resumes this way.
-#   Progress and survivors, per file: scripts/mutants-status.py OUT_DIR [FILE_PREFIX...]
+#   Progress and survivors, per file: scripts/mutants-status.py OUT_DIR [--also DIR]... [FILE_PREFIX...]
+#   (--also: later runs of some of the same mutants, e.g. a re-run of survivors after new tests).
 set -euo pipefail
 out=${1:?usage: scripts/mutants-full.sh OUT_DIR [--iterate]}
 shift
