@@ -1,0 +1,213 @@
+//! Pins of the survivors of the full tier-1 `cargo mutants` run of model/ (issue 13; all 2,368 mutants
+//! at d7d1bfd) in the planning files: model/src/actions.rs, backoff.rs, coverage.rs, events.rs,
+//! gates.rs, hash.rs, io.rs and kubelet/mod.rs. Each test's doc comment names the mutants it catches
+//! as cargo-mutants names them, and the kubelet function whose behaviour it asserts; each was checked
+//! to fail on its mutant by applying the mutation by hand, and again by re-running cargo-mutants on the
+//! pinned list (/work/mutants/full/pinned-pins_plan.txt). The survivors that no test can observe are
+//! argued in /work/mutants/full/reasons-pins_plan.md.
+//!
+//! Kubelet sources read: `computePodActions` of pkg/kubelet/kuberuntime/kuberuntime_manager.go after
+//! kubernetes#134631 (the running container's restart reads the container's own restartPolicy only
+//! with ContainerRestartRules; a 1.35 diff of it is read_file id 55775960992), and its kill messages
+//! for containers in the unknown state (`"Container is in %q state, try killing it before restart"`,
+//! `"Init container is in %q state, ..."`; kuberuntime_manager.go of 1.33+, read_file id 41926215).
+
+use podsim_model::actions::{
+    compute_pod_actions_into, compute_pod_actions_with, ContainerToKill, KillReason, PodActions,
+};
+use podsim_model::runtime::{ContainerProbes, ProbeResult, ProbeResults};
+use podsim_model::shared_str::SharedStr;
+use podsim_model::{
+    compute_pod_actions, Container, ContainerKind, ContainerState, ContainerStatus, FeatureGates, Pod,
+    RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
+};
+
+const NODE: &str = "node-1";
+
+/// A pod `web` with these init and regular containers (image `img`) under the pod's `policy`.
+fn pod(policy: RestartPolicy, inits: Vec<Container>, regular: Vec<Container>) -> Pod {
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec_mut().restart_policy = policy;
+    pod.spec_mut().init_containers = inits;
+    pod.spec_mut().containers = regular;
+    pod
+}
+
+/// A container `name` with its own `restartPolicy`, if any.
+fn container(name: &str, own_policy: Option<RestartPolicy>) -> Container {
+    let mut c = Container::new(name, "img");
+    c.restart_policy = own_policy;
+    c
+}
+
+/// The pod's sandbox `s1` (attempt 0) in `state`, with an IP.
+fn sandbox(state: SandboxState) -> SandboxStatus {
+    SandboxStatus {
+        id: "s1".into(),
+        state,
+        attempt: 0,
+        ip: "10.0.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    }
+}
+
+/// The runtime's instance `<name>-1` of the pod's container `name` in `state` (exit code `code`),
+/// made from its current spec (same hash).
+fn instance(pod: &Pod, name: &str, state: ContainerState, code: i32) -> ContainerStatus {
+    let (_, spec) = pod.all_containers().find(|(_, c)| c.name() == name).expect("a container of the pod");
+    ContainerStatus {
+        id: format!("{name}-1").into(),
+        name: name.into(),
+        state,
+        exit_code: code,
+        reason: SharedStr::EMPTY,
+        hash: spec.hash(),
+        restart_count: 0,
+        sandbox_id: "s1".into(),
+        image: "img".into(),
+        created_at: 0,
+        started_at: None,
+        finished_at: None,
+        resources: None,
+    }
+}
+
+fn runtime(sandbox_state: SandboxState, containers: Vec<ContainerStatus>) -> RuntimePodStatus {
+    RuntimePodStatus { sandboxes: vec![sandbox(sandbox_state)], containers }
+}
+
+fn gates_without_restart_rules() -> FeatureGates {
+    FeatureGates { container_restart_rules: false, ..FeatureGates::default() }
+}
+
+/// The one kill of a plan.
+fn only_kill(plan: &PodActions) -> &ContainerToKill {
+    assert_eq!(plan.containers_to_kill.len(), 1, "{plan:?}");
+    &plan.containers_to_kill[0]
+}
+
+/// Survivor: `model/src/actions.rs:257:25: replace match guard gates.container_restart_rules with true
+/// in restart_running_container`.
+///
+/// `computePodActions` (kuberuntime_manager.go): a running container killed for a failed liveness
+/// probe is restarted after `shouldRestartOnFailure(pod)`; only with ContainerRestartRules on does
+/// the container's own `restartPolicy` replace the pod's (kubernetes#134631). A kubelet with the gate
+/// off (its API server may have it on and keep the field) restarts an `Always` pod's container whose
+/// own policy says Never; with the gate on it does not.
+#[test]
+fn without_container_restart_rules_a_probe_kill_restarts_after_the_pods_policy() {
+    let p = pod(RestartPolicy::Always, vec![], vec![container("app", Some(RestartPolicy::Never))]);
+    let status = runtime(SandboxState::Ready, vec![instance(&p, "app", ContainerState::Running, 0)]);
+    let failed = ContainerProbes { liveness: Some(ProbeResult::Failure), ..ContainerProbes::default() };
+    let probes = ProbeResults([("app-1".to_string(), failed)].into_iter().collect());
+
+    let off = compute_pod_actions_with(&p, &status, &probes, &gates_without_restart_rules());
+    assert_eq!(off.containers_to_start, vec![0], "gate off: the pod's Always restarts it");
+    let kill = only_kill(&off);
+    assert_eq!(kill.reason, KillReason::LivenessProbe);
+    assert_eq!(kill.message, "Container app failed liveness probe, will be restarted");
+
+    let on = compute_pod_actions_with(&p, &status, &probes, &FeatureGates::default());
+    assert_eq!(on.containers_to_start, Vec::<usize>::new(), "gate on: its own Never keeps it down");
+    assert_eq!(only_kill(&on).message, "Container app failed liveness probe");
+}
+
+/// Survivor: `model/src/actions.rs:463:29: replace match guard gates.container_restart_rules with true
+/// in new_sandbox_actions`.
+///
+/// The `createPodSandbox` branch of `computePodActions`: with ContainerRestartRules off, a container
+/// that succeeded is left out of the new sandbox only when the POD's policy is OnFailure; its own
+/// `restartPolicy: OnFailure` is not read. An `Always` pod whose sandbox died after its container
+/// exited 0 gets a new sandbox and starts the container again.
+#[test]
+fn without_container_restart_rules_a_new_sandbox_starts_a_succeeded_container_of_an_always_pod() {
+    let p = pod(RestartPolicy::Always, vec![], vec![container("app", Some(RestartPolicy::OnFailure))]);
+    let status = runtime(SandboxState::NotReady, vec![instance(&p, "app", ContainerState::Exited, 0)]);
+
+    let off = compute_pod_actions_with(&p, &status, &ProbeResults::none(), &gates_without_restart_rules());
+    assert!(off.kill_pod && off.create_sandbox, "gate off: a new sandbox: {off:?}");
+    assert_eq!(off.containers_to_start, vec![0]);
+
+    // With the gate on its own OnFailure is read: it succeeded, nothing is left to run, no sandbox.
+    let on = compute_pod_actions_with(&p, &status, &ProbeResults::none(), &FeatureGates::default());
+    assert!(on.kill_pod && !on.create_sandbox, "gate on: killed, not recreated: {on:?}");
+    assert_eq!(on.containers_to_start, Vec::<usize>::new());
+}
+
+/// Survivors: `model/src/actions.rs:331:5: replace quoted_state -> &'static str with ""` and `... with
+/// "xyzzy"`.
+///
+/// `computePodActions` kills a container in the unknown state before it restarts it, with the message
+/// `Container is in "unknown" state, try killing it before restart` (`%q` of the state); for an init
+/// container (`computeInitContainerActions`) `Init container is in "unknown" state, ...`. The message
+/// is the one the kubelet's Killing event carries.
+#[test]
+fn a_container_in_the_unknown_state_is_killed_with_the_quoted_state_in_its_message() {
+    let p = pod(RestartPolicy::Always, vec![], vec![container("app", None)]);
+    let status = runtime(SandboxState::Ready, vec![instance(&p, "app", ContainerState::Unknown, 0)]);
+    let plan = compute_pod_actions(&p, &status, &ProbeResults::none());
+    assert_eq!(plan.containers_to_start, vec![0]);
+    let kill = only_kill(&plan);
+    assert_eq!((kill.kind, kill.reason), (ContainerKind::Regular, KillReason::Unknown));
+    assert_eq!(kill.message, "Container is in \"unknown\" state, try killing it before restart");
+
+    let p = pod(RestartPolicy::Always, vec![container("init", None)], vec![container("app", None)]);
+    let status = runtime(SandboxState::Ready, vec![instance(&p, "init", ContainerState::Unknown, 0)]);
+    let plan = compute_pod_actions(&p, &status, &ProbeResults::none());
+    assert_eq!(plan.init_containers_to_start, vec![0]);
+    let kill = only_kill(&plan);
+    assert_eq!((kill.kind, kill.reason), (ContainerKind::Init, KillReason::Unknown));
+    assert_eq!(kill.message, "Init container is in \"unknown\" state, try killing it before restart");
+}
+
+/// Survivor: `model/src/actions.rs:353:5: replace compute_pod_actions_into with ()`.
+///
+/// `computePodActions` planned into a reused `PodActions` (the resync hot path) gives the same plan as
+/// a fresh one: whatever the buffer held from another pod's sync is replaced. A pod whose sandbox is
+/// gone gets a new one after a stable pod's no-op plan, and the stable pod's no-op after that.
+#[test]
+fn planning_into_a_reused_plan_gives_the_fresh_plan() {
+    let p = pod(RestartPolicy::Always, vec![], vec![container("app", None)]);
+    let stable = runtime(SandboxState::Ready, vec![instance(&p, "app", ContainerState::Running, 0)]);
+    let gone = RuntimePodStatus::default();
+    let probes = ProbeResults::none();
+
+    let mut plan = PodActions::default();
+    compute_pod_actions_into(&p, &gone, &probes, &mut plan);
+    assert_eq!(plan, compute_pod_actions(&p, &gone, &probes));
+    assert!(plan.create_sandbox && plan.containers_to_start == vec![0], "{plan:?}");
+
+    compute_pod_actions_into(&p, &stable, &probes, &mut plan);
+    assert_eq!(plan, compute_pod_actions(&p, &stable, &probes));
+    assert!(plan.is_noop(), "{plan:?}");
+}
+
+/// Survivor: `model/src/actions.rs:518:68: replace && with || in runs_init_containers_in_new_sandbox`.
+///
+/// The bug variant `InitContainersSkippedInNewSandbox` (kubernetes#47599: the 1.5-1.7 kubelet read
+/// the init containers that COMPLETED in the old sandbox as done, `findNextInitContainerToRun`'s
+/// `done`, and started the regular containers of a recreated sandbox at once): an init container
+/// that exited non-zero, or still runs, has not completed, so even that kubelet runs the init
+/// containers again in the new sandbox.
+#[test]
+fn with_the_skipped_init_bug_a_failed_or_running_init_container_still_runs_in_a_new_sandbox() {
+    use podsim_model::actions::{compute_pod_actions_opts, PlanOptions};
+    use podsim_model::kubelet::{KubeletBug, KubeletBugs};
+    let options = PlanOptions {
+        bugs: KubeletBugs::NONE.with(KubeletBug::InitContainersSkippedInNewSandbox),
+        ..PlanOptions::default()
+    };
+    let p = pod(RestartPolicy::Always, vec![container("init", None)], vec![container("app", None)]);
+    for (state, code) in [(ContainerState::Exited, 1), (ContainerState::Running, 0)] {
+        let status = runtime(SandboxState::NotReady, vec![instance(&p, "init", state, code)]);
+        let plan = compute_pod_actions_opts(&p, &status, &ProbeResults::none(), &options);
+        assert!(plan.create_sandbox, "{state:?} {code}: {plan:?}");
+        assert_eq!(plan.init_containers_to_start, vec![0], "{state:?} {code}: {plan:?}");
+        assert_eq!(plan.containers_to_start, Vec::<usize>::new(), "{state:?} {code}: {plan:?}");
+    }
+    // The init container that completed is skipped (the bug itself).
+    let done = runtime(SandboxState::NotReady, vec![instance(&p, "init", ContainerState::Exited, 0)]);
+    let plan = compute_pod_actions_opts(&p, &done, &ProbeResults::none(), &options);
+    assert_eq!((plan.init_containers_to_start, plan.containers_to_start), (vec![], vec![0]));
+}
