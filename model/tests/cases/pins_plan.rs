@@ -211,3 +211,148 @@ fn with_the_skipped_init_bug_a_failed_or_running_init_container_still_runs_in_a_
     let plan = compute_pod_actions_opts(&p, &done, &ProbeResults::none(), &options);
     assert_eq!((plan.init_containers_to_start, plan.containers_to_start), (vec![], vec![0]));
 }
+
+/// Survivor: `model/src/actions.rs:591:5: replace sort_kills with ()`.
+///
+/// `computePodActions` collects `ContainersToKill` in a map, which `SyncPod` step 3 kills one by one in
+/// the map's order; podsim's plan fixes that order to the spec's (init containers, then regular, each
+/// by index) so that a trace does not depend on how the plan was walked. `computeInitContainerActions`
+/// walks the init containers backwards: two sidecars that failed their liveness probe are still
+/// killed first to last, before the regular container that failed its own.
+#[test]
+fn containers_to_kill_are_in_spec_order() {
+    use podsim_model::pod::Probe as ProbeSpec;
+    let probed = |name: &str, own_policy: Option<RestartPolicy>| {
+        let mut c = container(name, own_policy);
+        c.liveness_probe = Some(ProbeSpec::exec(&["workload", "check", "live"]));
+        c
+    };
+    let always = Some(RestartPolicy::Always);
+    let p = pod(
+        RestartPolicy::Always,
+        vec![probed("sidecar-a", always), probed("sidecar-b", always)],
+        vec![probed("app", None)],
+    );
+    let names = ["sidecar-a", "sidecar-b", "app"];
+    let status = runtime(
+        SandboxState::Ready,
+        names.iter().map(|n| instance(&p, n, ContainerState::Running, 0)).collect(),
+    );
+    let failed = ContainerProbes { liveness: Some(ProbeResult::Failure), ..ContainerProbes::default() };
+    let probes = ProbeResults(names.iter().map(|n| (format!("{n}-1"), failed)).collect());
+    let plan = compute_pod_actions(&p, &status, &probes);
+    let kills: Vec<(ContainerKind, usize, &str)> =
+        plan.containers_to_kill.iter().map(|k| (k.kind, k.index, k.name.as_str())).collect();
+    assert_eq!(
+        kills,
+        vec![
+            (ContainerKind::Init, 0, "sidecar-a"),
+            (ContainerKind::Init, 1, "sidecar-b"),
+            (ContainerKind::Regular, 0, "app")
+        ]
+    );
+    assert_eq!((plan.init_containers_to_start, plan.containers_to_start), (vec![0, 1], vec![0]));
+}
+
+/// Survivor: `model/src/actions.rs:720:38: replace && with || in restart_failed_init_container`.
+///
+/// `computeInitContainerActions`: a plain init container that failed is restarted after
+/// `shouldRestartOnFailure(pod)`; only with ContainerRestartRules on is its own `restartPolicy` read
+/// (`podutil.ContainerShouldRestart`). A kubelet with the gate off restarts the failed init container
+/// of an `Always` pod though its own policy says Never; with the gate on the pod is killed.
+#[test]
+fn without_container_restart_rules_a_failed_init_container_restarts_after_the_pods_policy() {
+    let p = pod(
+        RestartPolicy::Always,
+        vec![container("init", Some(RestartPolicy::Never))],
+        vec![container("app", None)],
+    );
+    let status = runtime(SandboxState::Ready, vec![instance(&p, "init", ContainerState::Exited, 1)]);
+
+    let off = compute_pod_actions_with(&p, &status, &ProbeResults::none(), &gates_without_restart_rules());
+    assert!(!off.kill_pod, "gate off: {off:?}");
+    assert_eq!(off.init_containers_to_start, vec![0], "gate off: the pod's Always restarts it");
+
+    let on = compute_pod_actions_with(&p, &status, &ProbeResults::none(), &FeatureGates::default());
+    assert!(on.kill_pod, "gate on: its own Never ends the pod: {on:?}");
+    assert_eq!(on.init_containers_to_start, Vec::<usize>::new());
+}
+
+/// client-go's `TestIsInBackOffSinceUpdate` (util/flowcontrol/backoff_test.go; the same table as
+/// kubernetes' pkg/util/backoff_test.go, read_file id 171869300): a backoff of 1 s to 10 s, asked at
+/// each tick whether it is still backing off since its last update, bumped (`Next`) whenever it is
+/// not.
+///
+/// Survivor: `model/src/backoff.rs:132:58: replace < with <= in Backoff::is_in_backoff_since_update`:
+/// at exactly its duration after the last update (ticks 1, 3, 7, ...) the entry is no longer backing
+/// off.
+///
+/// Survivor: `model/src/backoff.rs:131:24: replace match guard self.expired(e, now) with false in
+/// Backoff::is_in_backoff_since_update`. With the default reset period (twice the maximum) an expired
+/// entry is also past its duration, so the table alone cannot tell; flowcontrol's `hasExpired` is
+/// checked first all the same, and an entry whose reset period (`HasExpiredFunc`, here
+/// [`Backoff::with_reset_after`]) is shorter than its duration is stale, not backing off, once that
+/// period has passed.
+#[test]
+fn is_in_backoff_since_update() {
+    use podsim_model::backoff::Backoff;
+    let mut b = Backoff::new(1_000, 10_000);
+    // (tick in seconds, in backoff, the backoff in seconds while in it)
+    let cases: [(u64, bool, u64); 38] = [
+        (0, false, 0),
+        (1, false, 1),
+        (2, true, 2),
+        (3, false, 2),
+        (4, true, 4),
+        (5, true, 4),
+        (6, true, 4),
+        (7, false, 4),
+        (8, true, 8),
+        (9, true, 8),
+        (10, true, 8),
+        (11, true, 8),
+        (12, true, 8),
+        (13, true, 8),
+        (14, true, 8),
+        (15, false, 8),
+        (16, true, 10),
+        (17, true, 10),
+        (18, true, 10),
+        (19, true, 10),
+        (20, true, 10),
+        (21, true, 10),
+        (22, true, 10),
+        (23, true, 10),
+        (24, true, 10),
+        (25, false, 10),
+        (26, true, 10),
+        (27, true, 10),
+        (28, true, 10),
+        (29, true, 10),
+        (30, true, 10),
+        (31, true, 10),
+        (32, true, 10),
+        (33, true, 10),
+        (34, true, 10),
+        (35, false, 10),
+        (56, false, 0),
+        (57, false, 1),
+    ];
+    for (tick, in_backoff, value) in cases {
+        let now = tick * 1_000;
+        assert_eq!(b.is_in_backoff_since_update("id", now), in_backoff, "tick {tick}");
+        if in_backoff {
+            assert_eq!(b.get("id"), value * 1_000, "tick {tick}");
+            assert_eq!(b.backoff_end_since_update("id", now).is_some(), in_backoff, "tick {tick}");
+        } else {
+            b.next("id", now, now);
+        }
+    }
+
+    // A reset period shorter than the backoff: stale after it, though the 10 s have not passed.
+    let mut short = Backoff::new(10_000, 300_000).with_reset_after(5_000);
+    short.next("id", 0, 0);
+    assert!(short.is_in_backoff_since_update("id", 5_000), "within the reset period");
+    assert!(!short.is_in_backoff_since_update("id", 5_001), "past the reset period: stale");
+    assert_eq!(short.backoff_end_since_update("id", 5_001), None);
+}
