@@ -287,6 +287,10 @@ fn without_container_restart_rules_a_failed_init_container_restarts_after_the_po
 /// at exactly its duration after the last update (ticks 1, 3, 7, ...) the entry is no longer backing
 /// off.
 ///
+/// Survivor: `model/src/backoff.rs:144:75: replace + with * in Backoff::backoff_end_since_update`:
+/// while it backs off, the backoff ends its duration after the last update (what ImagePullBackOff's
+/// retry waits for).
+///
 /// Survivor: `model/src/backoff.rs:131:24: replace match guard self.expired(e, now) with false in
 /// Backoff::is_in_backoff_since_update`. With the default reset period (twice the maximum) an expired
 /// entry is also past its duration, so the table alone cannot tell; flowcontrol's `hasExpired` is
@@ -338,14 +342,18 @@ fn is_in_backoff_since_update() {
         (56, false, 0),
         (57, false, 1),
     ];
+    let mut last_update = 0;
     for (tick, in_backoff, value) in cases {
         let now = tick * 1_000;
         assert_eq!(b.is_in_backoff_since_update("id", now), in_backoff, "tick {tick}");
         if in_backoff {
             assert_eq!(b.get("id"), value * 1_000, "tick {tick}");
-            assert_eq!(b.backoff_end_since_update("id", now).is_some(), in_backoff, "tick {tick}");
+            let end = last_update + value * 1_000;
+            assert_eq!(b.backoff_end_since_update("id", now), Some(end), "tick {tick}");
         } else {
+            assert_eq!(b.backoff_end_since_update("id", now), None, "tick {tick}");
             b.next("id", now, now);
+            last_update = now;
         }
     }
 
@@ -355,4 +363,30 @@ fn is_in_backoff_since_update() {
     assert!(short.is_in_backoff_since_update("id", 5_000), "within the reset period");
     assert!(!short.is_in_backoff_since_update("id", 5_001), "past the reset period: stale");
     assert_eq!(short.backoff_end_since_update("id", 5_001), None);
+}
+
+/// client-go's `TestSlowBackoff` (util/flowcontrol/backoff_test.go, read_file id 23386776295; the
+/// same table as kubernetes' older pkg/util one, id 171869300): 1 s doubling to 50 s, read
+/// before each bump a second apart; then `Reset` clears the key's backoff.
+///
+/// Survivors: `model/src/backoff.rs:166:9: replace Backoff::reset with ()` and
+/// `model/src/backoff.rs:184:9: replace Backoff::len -> usize with 1`: `Reset(id)` forgets that key
+/// only, and the backoff holds one entry per key bumped.
+#[test]
+fn slow_backoff_then_reset() {
+    use podsim_model::backoff::Backoff;
+    let mut b = Backoff::new(1_000, 50_000);
+    let mut now = 0;
+    for (ix, want) in [0, 1, 2, 4, 8, 16, 32, 50, 50, 50].into_iter().enumerate() {
+        now += 1_000;
+        assert_eq!(b.get("_idSlow"), want * 1_000, "input: {ix}");
+        b.next("_idSlow", now, now);
+    }
+    b.next("_idSlow", now, now);
+    b.next("other", now, now);
+    assert_eq!(b.len(), 2, "one entry per key");
+    b.reset("_idSlow");
+    assert_eq!(b.get("_idSlow"), 0, "Reset clears the backoff");
+    assert!(!b.is_in_backoff_since_update("_idSlow", now));
+    assert_eq!((b.len(), b.get("other")), (1, 1_000), "the other key is kept");
 }
