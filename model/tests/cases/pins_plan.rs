@@ -390,3 +390,69 @@ fn slow_backoff_then_reset() {
     assert!(!b.is_in_backoff_since_update("_idSlow", now));
     assert_eq!((b.len(), b.get("other")), (1, 1_000), "the other key is kept");
 }
+
+/// The kubelet's container hash (`HashContainer`: FNV-1a 32 over go-spew's `%#v` of the JSON of
+/// `{"image": ..., "name": ...}`) computed from the JSON text Go's `json.Marshal` writes, given here
+/// as text: the bytes in decimal as `([]uint8)[123 34 ...]`.
+fn kubelet_hash_of_json(json: &str) -> u64 {
+    let bytes: Vec<String> = json.bytes().map(|b| b.to_string()).collect();
+    let spew = format!("([]uint8)[{}]", bytes.join(" "));
+    let mut h: u32 = 0x811c_9dc5;
+    for b in spew.bytes() {
+        h ^= u32::from(b);
+        h = h.wrapping_mul(0x0100_0193);
+    }
+    u64::from(h)
+}
+
+/// Go's `encodeStringTests` (encoding/json encode_test.go of Go 1.22+, read_file id 42483131: since
+/// Go 1.22 `\b` and `\f` have short escapes), plus U+2028 and U+2029, which `appendString` escapes
+/// unconditionally (encode.go, id 7125425303), and the HTML characters `json.Marshal` escapes: an
+/// image whose name holds the character hashes as the kubelet's `HashContainer` of the JSON that Go
+/// writes for it (the `io.kubernetes.container.hash` annotation). The reference hash is checked
+/// against the kubelet's own vector first (`TestHashContainer`: 8e45cbd0).
+///
+/// Survivors: `model/src/hash.rs:70:17: delete match arm '\r' in SpewBytes::json_string`,
+/// `model/src/hash.rs:72:17: delete match arm '\u{8}' in SpewBytes::json_string`,
+/// `model/src/hash.rs:73:17: delete match arm '\u{c}' in SpewBytes::json_string` and
+/// `model/src/hash.rs:81:17: delete match arm '\u{2029}' in SpewBytes::json_string`.
+#[test]
+fn the_container_hash_escapes_the_image_as_go_json_marshal_does() {
+    let vector = kubelet_hash_of_json(r#"{"image":"foo/image:v1","name":"test_container"}"#);
+    assert_eq!(podsim_model::format_hash(vector), "8e45cbd0", "the reference hash is the kubelet's");
+
+    let mut cases: Vec<(String, String)> = (0u8..0x20)
+        .map(|b| {
+            let out = match b {
+                0x08 => r"\b".to_string(),
+                0x09 => r"\t".to_string(),
+                0x0a => r"\n".to_string(),
+                0x0c => r"\f".to_string(),
+                0x0d => r"\r".to_string(),
+                _ => format!(r"\u{b:04x}"),
+            };
+            (char::from(b).to_string(), out)
+        })
+        .collect();
+    for (input, out) in [
+        ("\u{2028}", r"\u2028"),
+        ("\u{2029}", r"\u2029"),
+        ("<", r"\u003c"),
+        (">", r"\u003e"),
+        ("&", r"\u0026"),
+        ("\"", r#"\""#),
+        ("\\", r"\\"),
+        ("✭", "✭"),
+    ] {
+        cases.push((input.to_string(), out.to_string()));
+    }
+    for (input, out) in cases {
+        let image = format!("reg/img{input}x:1");
+        let json = format!(r#"{{"image":"reg/img{out}x:1","name":"app"}}"#);
+        assert_eq!(
+            podsim_model::hash_container("app", &image),
+            kubelet_hash_of_json(&json),
+            "{input:?} -> {out}"
+        );
+    }
+}
