@@ -456,3 +456,33 @@ fn the_container_hash_escapes_the_image_as_go_json_marshal_does() {
         );
     }
 }
+
+/// Survivors: `model/src/kubelet/mod.rs:440:9: replace Kubelet::on_active_deadline with ()` and
+/// `model/src/kubelet/mod.rs:441:21: replace == with != in Kubelet::on_active_deadline`.
+///
+/// The active deadline handler's `ShouldSync` (pkg/kubelet/active_deadline.go): once a running pod's
+/// `activeDeadlineSeconds` have passed, the sync loop's one-second tick dispatches its sync at once,
+/// and `generateAPIPodStatus` (`ShouldEvict`) turns it Failed with reason DeadlineExceeded and stops
+/// its container; it does not wait for the periodic resync (a minute).
+#[test]
+fn a_pod_past_its_active_deadline_fails_within_the_next_second() {
+    use podsim_model::kubelet::{DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE};
+    use podsim_model::PodPhase;
+    let mut w = crate::common::World::new();
+    let mut p = Pod::new("job", "uid-job", crate::common::NODE);
+    p.spec_mut().active_deadline_seconds = Some(5);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(4_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Running, "before its deadline");
+    assert!(w.running("uid-job", "app"));
+
+    w.run_for(3_000);
+    let status = &w.api.statuses["uid-job"];
+    assert_eq!(status.phase, PodPhase::Failed, "within a second past its deadline: {status:?}");
+    assert_eq!(
+        (status.reason.as_str(), status.message.as_str()),
+        (DEADLINE_EXCEEDED, DEADLINE_EXCEEDED_MESSAGE)
+    );
+    assert!(!w.running("uid-job", "app"), "its container is stopped");
+}
