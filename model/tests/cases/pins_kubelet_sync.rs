@@ -1,0 +1,241 @@
+//! Pins of the survivors of the full tier-1 `cargo mutants` run of model/ (issue 13, at d7d1bfd) in
+//! the kubelet's sync-side files: model/src/actions/{coverage,legacy,resize,restart_all}.rs and
+//! model/src/kubelet/{active_deadline,allocation,bugs,config,event_sites,gc,hooks,housekeeping,
+//! image_puller,kill,pleg}.rs. Each test's doc comment names the mutant(s) it catches as
+//! cargo-mutants names them, and the kubelet function whose behaviour it pins; each was checked to
+//! fail on its mutant (the mutation applied by hand) and re-run through cargo-mutants by name. The
+//! survivors no test can observe are argued in /work/mutants/full/reasons-pins_kubelet_sync.md.
+
+use crate::common;
+
+use common::{World, NODE};
+use podsim_model::coverage::Probe;
+use podsim_model::{Container, Millis, Pod, RestartPolicy};
+
+/// A sidecar (a restartable init container) of this name and image that runs until stopped.
+fn sidecar(name: &str, image: &str) -> Container {
+    let mut c = Container::new(name, image);
+    c.restart_policy = Some(RestartPolicy::Always);
+    c
+}
+
+/// When the newest instance of `uid`'s container `name` finished (its StopContainer was served).
+fn finished_at(w: &World, uid: &str, name: &str) -> Option<Millis> {
+    w.instances(uid, name).into_iter().find_map(|c| c.finished_at)
+}
+
+/// Mutant `model/src/kubelet/kill.rs:199:33: replace && with || in Kubelet::stop_containers`: the
+/// sidecar termination ordering applies only to a pod killed whole (`killContainersWithSyncResult`
+/// makes a `terminationOrdering` for a pod with restartable init containers); `SyncPod`'s step 3
+/// kills its containers to kill with no ordering (`killContainer(..., nil, nil)`,
+/// kuberuntime_manager.go). Two sidecars whose images changed are stopped at once, the first not
+/// waiting for the second to exit (and `kill.sidecar_ordering` is not counted for them); a pod
+/// without sidecars killed whole has no ordering to count.
+#[test]
+fn sync_pod_kills_changed_sidecars_at_once_without_the_termination_ordering() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().init_containers = vec![sidecar("a", "a:1"), sidecar("b", "b:1")];
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "a") && w.running("uid-web", "b") && w.running("uid-web", "app"));
+    let ordered_kills = w.kubelet.probes().count(Probe::KillSidecarOrdering);
+    w.update_pod("uid-web", |p| {
+        p.spec_mut().init_containers[0].set_image("a:2");
+        p.spec_mut().init_containers[1].set_image("b:2");
+    });
+    w.run_for(30_000);
+    let (a, b) = (finished_at(&w, "uid-web", "a"), finished_at(&w, "uid-web", "b"));
+    assert!(a.is_some(), "the old sidecar a was stopped");
+    assert_eq!(a, b, "both old sidecars are stopped at the same instant");
+    let ordered = w.kubelet.probes().count(Probe::KillSidecarOrdering);
+    assert_eq!(ordered, ordered_kills, "no kill of the whole pod since it ran");
+    // A pod without sidecars deleted: killed whole, with nothing to order.
+    let mut plain = World::new();
+    plain.create_pod(Pod::new("job", "uid-job", NODE));
+    plain.update_pod("uid-job", |p| p.spec_mut().containers.push(Container::new("app", "app:1")));
+    plain.run_for(30_000);
+    plain.delete_pod("uid-job");
+    plain.run_for(30_000);
+    assert!(plain.api.released.contains("uid-job"));
+    assert_eq!(plain.kubelet.probes().count(Probe::KillSidecarOrdering), 0);
+}
+
+/// Mutant `model/src/kubelet/kill.rs:210:53: replace > with >= in Kubelet::stop_containers`:
+/// `killContainer` runs the preStop hook only "if there is enough time to run it" (`gracePeriod >
+/// 0`). A container whose postStart hook failed is killed with the pod's grace period
+/// (`setTerminationGracePeriod`), here `terminationGracePeriodSeconds: 0`: its preStop exec hook is
+/// not run (no `ExecSync` of it), and it is stopped with the minimum grace period of 2 s.
+#[test]
+fn a_container_killed_with_no_grace_period_does_not_run_its_pre_stop_hook() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().termination_grace_period_seconds = 0;
+    let mut c = Container::new("app", "app:1");
+    c.lifecycle.post_start = Some(LifecycleHandler::TcpSocket { port: "8080".into() });
+    c.lifecycle.pre_stop = Some(LifecycleHandler::Exec { command: vec!["drain".into()] });
+    p.spec_mut().containers.push(c);
+    w.create_pod(p);
+    w.run_for(5_000);
+    let first = w.instances("uid-web", "app").last().map(|c| c.id.to_string()).expect("it started");
+    let stop = format!("StopContainer {first} 2s");
+    assert!(w.rt.calls.contains(&stop), "killed after its postStart hook failed: {:?}", w.rt.calls);
+    assert_eq!(w.rt.execs, vec![], "its preStop hook did not run");
+    assert_eq!(w.kubelet.probes().count(Probe::KillPreStopExec), 0);
+}
+
+/// The id of the newest instance of `uid`'s container `name`.
+fn id_of(w: &World, uid: &str, name: &str) -> String {
+    w.instances(uid, name).first().map(|c| c.id.to_string()).expect("the container ran")
+}
+
+/// The grace period of the first `StopContainer` of the container instance `id` ("" if none).
+fn stop_grace(w: &World, id: &str) -> String {
+    let prefix = format!("StopContainer {id} ");
+    w.rt.calls.iter().find_map(|c| c.strip_prefix(prefix.as_str())).unwrap_or_default().to_string()
+}
+
+/// When the container instance `id` finished, as the runtime recorded it.
+fn finished(w: &World, id: &str) -> Option<Millis> {
+    w.rt.containers.iter().find(|(_, c, _)| c.id == id).and_then(|(_, c, _)| c.finished_at)
+}
+
+/// A container instance's id, and when it finished (if it did).
+type Stopped = (String, Option<Millis>);
+
+/// A running pod `uid-web` with the regular container `app` (with this preStop hook) and the
+/// sidecar `proxy`, deleted at 30 s and followed millisecond by millisecond for 10 s: the world
+/// then, and when `app` and `proxy` finished (before their removal).
+fn delete_pod_with_sidecar(
+    app_pre_stop: Option<podsim_model::pod::LifecycleHandler>,
+) -> (World, Stopped, Stopped) {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().init_containers.push(sidecar("proxy", "proxy:1"));
+    let mut app = Container::new("app", "app:1");
+    app.lifecycle.pre_stop = app_pre_stop;
+    p.spec_mut().containers.push(app);
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "proxy") && w.running("uid-web", "app"));
+    let (app, proxy) = (id_of(&w, "uid-web", "app"), id_of(&w, "uid-web", "proxy"));
+    let (mut app_at, mut proxy_at) = (None, None);
+    w.delete_pod("uid-web");
+    for _ in 0..10_000 {
+        w.run_for(1);
+        app_at = app_at.or_else(|| finished(&w, &app));
+        proxy_at = proxy_at.or_else(|| finished(&w, &proxy));
+    }
+    (w, (app, app_at), (proxy, proxy_at))
+}
+
+/// Mutants `model/src/kubelet/kill.rs:325:39: replace > with >= in Kubelet::progress_kills`,
+/// `model/src/kubelet/kill.rs:325:28: replace |= with &= in Kubelet::progress_kills` and
+/// `model/src/kubelet/kill.rs:326:29: replace -= with /= in Kubelet::progress_kills`:
+/// `killContainer` with a termination ordering takes the whole seconds a sidecar waited for its
+/// turn (`waitForTurn`, truncated) off its grace period. The app's preStop sleep of 5 s holds its
+/// stop back 5 s (grace 30 - 5 = 25 s); the sidecar waits for the app's stop, 5 s, and is stopped
+/// with 25 s too; the coverage report counts `kill.turn_waited`. Without a hook the app stops at
+/// once, the sidecar's turn comes within a second (0 whole seconds): stopped with the full 30 s,
+/// and no wait is counted.
+#[test]
+fn a_sidecar_that_waited_for_its_turn_loses_the_whole_seconds_it_waited() {
+    use podsim_model::pod::LifecycleHandler;
+    let (w, (app, app_at), (proxy, proxy_at)) =
+        delete_pod_with_sidecar(Some(LifecycleHandler::Sleep { seconds: 5 }));
+    let app_at = app_at.expect("the app stopped");
+    assert!((35_000..35_100).contains(&app_at), "the app stops after its 5 s hook, at {app_at}");
+    assert_eq!(stop_grace(&w, &app), "25s", "30 s less the hook's 5 s");
+    assert!(proxy_at > Some(app_at), "the sidecar stops after the app");
+    assert_eq!(stop_grace(&w, &proxy), "25s", "the sidecar waited 5 whole seconds");
+    assert_eq!(w.kubelet.probes().count(Probe::KillTurnWaited), 1);
+
+    let (w, (app, app_at), (proxy, proxy_at)) = delete_pod_with_sidecar(None);
+    let app_at = app_at.expect("the app stopped");
+    assert!((30_000..30_100).contains(&app_at), "the app stops at once, at {app_at}");
+    assert_eq!(stop_grace(&w, &app), "30s");
+    assert!(proxy_at > Some(app_at), "the sidecar stops after the app");
+    assert_eq!(stop_grace(&w, &proxy), "30s", "the sidecar's turn came within the second");
+    assert_eq!(w.kubelet.probes().count(Probe::KillTurnWaited), 0, "no whole second was waited");
+    assert!(w.api.released.contains("uid-web"));
+}
+
+/// Mutants `model/src/kubelet/kill.rs:328:36: replace < with <= in Kubelet::progress_kills`,
+/// `model/src/kubelet/kill.rs:328:36: replace < with == in Kubelet::progress_kills` and
+/// `model/src/kubelet/kill.rs:328:25: replace |= with &= in Kubelet::progress_kills`: `killContainer`
+/// raises a grace period below `minimumGracePeriodInSeconds` (2 s) to it ("always give containers a
+/// minimal shutdown window"); the coverage report counts `kill.minimum_grace` only for a grace period
+/// that was below it. A pod deleted with a grace period of 1 s is stopped with 2 s (floored); one
+/// deleted with 2 s is stopped with 2 s as it is.
+#[test]
+fn only_a_grace_period_below_two_seconds_is_raised_to_the_minimum() {
+    let floored = |grace: i64| {
+        let mut w = World::new();
+        let mut p = Pod::new("web", "uid-web", NODE);
+        p.spec_mut().termination_grace_period_seconds = grace;
+        p.spec_mut().containers.push(Container::new("app", "app:1"));
+        w.create_pod(p);
+        w.run_for(30_000);
+        let app = id_of(&w, "uid-web", "app");
+        w.delete_pod("uid-web");
+        w.run_for(30_000);
+        assert!(w.api.released.contains("uid-web"));
+        (stop_grace(&w, &app), w.kubelet.probes().count(Probe::KillMinimumGrace))
+    };
+    assert_eq!(floored(1), ("2s".to_string(), 1), "1 s is raised to 2 s");
+    assert_eq!(floored(2), ("2s".to_string(), 0), "2 s is the minimum itself");
+    assert_eq!(floored(3), ("3s".to_string(), 0));
+}
+
+/// Mutant `model/src/kubelet/kill.rs:410:57: replace && with || in Kubelet::on_stopped`: only the
+/// kill of a terminating pod the API server knows is reported as a `FailedKillPod` event (kubelet.go
+/// `SyncTerminatingPod`: "error killing pod: ..."); a container `SyncPod` fails to kill (its image
+/// changed, step 3) fails the sync, retried, without that event.
+#[test]
+fn a_failed_kill_of_a_changed_container_is_no_failed_kill_pod_event() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    let old = id_of(&w, "uid-web", "app");
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.update_pod("uid-web", |p| p.spec_mut().containers[0].set_image("app:2"));
+    w.run_for(30_000);
+    assert_eq!(stop_grace(&w, &old), "30s", "the kill was tried");
+    assert!(w.running("uid-web", "app"), "and failed");
+    let reasons: Vec<String> = w.recorded_of("uid-web").into_iter().map(|e| e.3).collect();
+    assert!(reasons.contains(&"Killing".to_string()), "{reasons:?}");
+    assert!(!reasons.contains(&"FailedKillPod".to_string()), "{reasons:?}");
+    // Once the kills succeed, the new image runs.
+    w.rt.failing_methods.clear();
+    w.run_for(60_000);
+    assert_eq!(w.instances("uid-web", "app")[0].image.as_str(), "app:2");
+    assert!(w.running("uid-web", "app"));
+}
+
+/// Mutants `model/src/kubelet/hooks.rs:54:72: replace + with - in post_start_run`,
+/// `model/src/kubelet/hooks.rs:54:72: replace + with * in post_start_run`,
+/// `model/src/kubelet/hooks.rs:54:102: replace * with + in post_start_run` and
+/// `model/src/kubelet/hooks.rs:54:102: replace * with / in post_start_run`: a postStart sleep hook
+/// runs for its seconds (`runSleepHandler`), and `startContainer` waits for it before the sync
+/// starts the next container. The first container's 5 s hook holds the second one back 5 s.
+#[test]
+fn a_post_start_sleep_holds_the_next_container_back_for_its_seconds() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut first = Container::new("first", "first:1");
+    first.lifecycle.post_start = Some(LifecycleHandler::Sleep { seconds: 5 });
+    p.spec_mut().containers = vec![first, Container::new("second", "second:1")];
+    w.create_pod(p);
+    w.run_for(30_000);
+    let first = w.start_times("uid-web", "first");
+    let second = w.start_times("uid-web", "second");
+    assert_eq!((first.len(), second.len()), (1, 1), "each started once");
+    let held = second[0] - first[0];
+    assert!((5_000..5_100).contains(&held), "the second started {held} ms after the first");
+    assert!(w.running("uid-web", "first") && w.running("uid-web", "second"));
+}
