@@ -239,3 +239,68 @@ fn a_post_start_sleep_holds_the_next_container_back_for_its_seconds() {
     assert!((5_000..5_100).contains(&held), "the second started {held} ms after the first");
     assert!(w.running("uid-web", "first") && w.running("uid-web", "second"));
 }
+
+/// What `KubeletConfig::validate` says about the default settings changed by `change`.
+fn validate_with(change: impl FnOnce(&mut podsim_model::KubeletConfig)) -> Result<(), String> {
+    let mut config = podsim_model::KubeletConfig::new(NODE);
+    change(&mut config);
+    config.validate()
+}
+
+/// Mutants `model/src/kubelet/config.rs:177:16: delete ! in KubeletConfig::validate` and
+/// `model/src/kubelet/config.rs:182:16: delete ! in KubeletConfig::validate`: the kubelet's
+/// validation (pkg/kubelet/apis/config/validation/validation.go `ValidateKubeletConfiguration`) of
+/// `crashLoopBackOff.maxContainerRestartPeriod`: it must not be set without the
+/// `KubeletCrashLoopBackOffMax` gate, and with it lies within 1 s to 300 s (both ends allowed).
+#[test]
+fn the_maximum_restart_period_needs_its_gate_and_lies_within_one_to_three_hundred_seconds() {
+    let with_max = |max: Millis, gate: bool| {
+        validate_with(|c| {
+            c.crash_loop_back_off.max = Some(max);
+            c.feature_gates.kubelet_crash_loop_back_off_max = gate;
+        })
+    };
+    for max in [1_000, 30_000, 300_000] {
+        assert_eq!(with_max(max, true), Ok(()), "{max} ms");
+    }
+    for (max, seconds) in [(999, "0.999"), (300_001, "300.001"), (0, "0")] {
+        let e = with_max(max, true).unwrap_err();
+        let want =
+            format!("MaxContainerRestartPeriod (got: {seconds} seconds) must be set between 1s and 300s");
+        assert!(e.contains(&want), "{max} ms: {e}");
+    }
+    let e = with_max(30_000, false).unwrap_err();
+    assert!(e.contains("FeatureGate KubeletCrashLoopBackOffMax not enabled"), "{e}");
+    assert_eq!(validate_with(|c| c.feature_gates.kubelet_crash_loop_back_off_max = false), Ok(()));
+}
+
+/// Mutants `model/src/kubelet/config.rs:200:45: replace > with >= in KubeletConfig::validate`,
+/// `model/src/kubelet/config.rs:200:45: replace > with == in KubeletConfig::validate` and
+/// `model/src/kubelet/config.rs:197:67: replace == with != in KubeletConfig::validate`: an image pull
+/// backoff may start at its maximum (a constant delay), not above it; every period must be more than
+/// 0 (podsim's own settings: the kubelet has none for the initial delays, see config.rs).
+#[test]
+fn the_image_pull_backoff_may_start_at_its_maximum_but_not_above_it() {
+    let bounds = |initial: Millis, max: Millis| {
+        validate_with(|c| c.image_pull_back_off = podsim_model::kubelet::BackoffBounds { initial, max })
+    };
+    assert_eq!(bounds(10_000, 300_000), Ok(()));
+    assert_eq!(bounds(20_000, 20_000), Ok(()), "a constant delay");
+    assert_eq!(bounds(20_001, 20_000), Err("imagePullBackOff: initial must not be more than max".into()));
+    assert_eq!(validate_with(|c| c.sync_frequency = 0), Err("syncFrequency: must be more than 0".into()));
+    assert_eq!(validate_with(|c| c.relist_period = 0), Err("relistPeriod: must be more than 0".into()));
+}
+
+/// Mutant `model/src/kubelet/bugs.rs:144:28: replace | with ^ in KubeletBugs::with`: the bugs a
+/// kubelet carries are a set: a bug named twice in `kubelet.bugs` is on (adding it again does not
+/// take it away).
+#[test]
+fn a_kubelet_bug_named_twice_is_on() {
+    use podsim_model::kubelet::{KubeletBug, KubeletBugs};
+    let twice: KubeletBugs =
+        serde_json::from_str(r#"["release-before-cleanup", "release-before-cleanup"]"#).unwrap();
+    assert!(twice.has(KubeletBug::ReleaseBeforeCleanup));
+    assert_eq!(twice.iter().collect::<Vec<_>>(), [KubeletBug::ReleaseBeforeCleanup]);
+    let set = KubeletBugs::NONE.with(KubeletBug::TerminalPhaseRegression);
+    assert_eq!(set.with(KubeletBug::TerminalPhaseRegression), set);
+}
