@@ -304,3 +304,242 @@ fn a_kubelet_bug_named_twice_is_on() {
     let set = KubeletBugs::NONE.with(KubeletBug::TerminalPhaseRegression);
     assert_eq!(set.with(KubeletBug::TerminalPhaseRegression), set);
 }
+
+// ---- record_plan_probes: which branch of computePodActions a plan took ---------------------------
+
+/// A runtime instance of `c` (its spec hash, so not a changed definition) in the sandbox `s1`.
+fn instance_of(
+    c: &Container,
+    state: podsim_model::ContainerState,
+    exit_code: i32,
+) -> podsim_model::ContainerStatus {
+    podsim_model::ContainerStatus {
+        id: format!("c-{}", c.name()).into(),
+        name: c.name().into(),
+        state,
+        exit_code,
+        reason: podsim_model::SharedStr::EMPTY,
+        hash: c.hash(),
+        restart_count: 0,
+        sandbox_id: "s1".into(),
+        image: c.image().into(),
+        created_at: 0,
+        started_at: None,
+        finished_at: None,
+        resources: None,
+    }
+}
+
+/// The sandbox `s1`, ready or not, of attempt 0.
+fn sandbox_s1(ready: bool) -> podsim_model::SandboxStatus {
+    let state = if ready { podsim_model::SandboxState::Ready } else { podsim_model::SandboxState::NotReady };
+    podsim_model::SandboxStatus {
+        id: "s1".into(),
+        state,
+        attempt: 0,
+        ip: "10.0.0.1".into(),
+        host_network: false,
+        created_at: 0,
+    }
+}
+
+/// The names of the probes `record_plan_probes` counts for the plan `computePodActions` makes.
+fn plan_probe_names(
+    pod: &Pod,
+    runtime: &podsim_model::RuntimePodStatus,
+    options: &podsim_model::actions::PlanOptions,
+) -> Vec<&'static str> {
+    use podsim_model::actions::{compute_pod_actions_opts, record_plan_probes};
+    let actions = compute_pod_actions_opts(pod, runtime, &podsim_model::ProbeResults::none(), options);
+    let mut probes = podsim_model::coverage::Probes::new();
+    record_plan_probes(pod, runtime, options, &actions, &mut probes);
+    probes.iter().filter(|(_, n)| *n > 0).map(|(p, _)| p.name()).collect()
+}
+
+/// Mutants of `record_plan_probes`' sandbox branch (`createPodSandbox`), among them
+/// `model/src/actions/coverage.rs:70:12: delete ! in record_sandbox_change`,
+/// `model/src/actions/coverage.rs:76:21: delete ! in record_sandbox_change`,
+/// `model/src/actions/coverage.rs:76:72: replace != with == in record_sandbox_change`,
+/// `model/src/actions/coverage.rs:76:77: replace && with || in record_sandbox_change` and
+/// `model/src/actions/coverage.rs:76:80: delete ! in record_sandbox_change`: the coverage report
+/// names the branch `computePodActions` took for a pod whose sandbox is missing or dead: the first
+/// sandbox (not a re-creation); a new one after a pause death; none under restartPolicy Never once
+/// containers ran; none for a pod with nothing left to run (OnFailure, its container succeeded:
+/// the fix of kubernetes#92614).
+#[test]
+fn the_coverage_report_names_the_sandbox_branch_of_each_plan() {
+    use podsim_model::actions::PlanOptions;
+    use podsim_model::{ContainerState, RuntimePodStatus};
+    let app = Container::new("app", "app:1");
+    let pod_with = |policy| {
+        let mut p = Pod::new("web", "uid-web", NODE);
+        p.spec_mut().restart_policy = policy;
+        p.spec_mut().containers.push(app.clone());
+        p
+    };
+    let options = PlanOptions::default();
+    let dead_sandbox_after = |exit_code| RuntimePodStatus {
+        sandboxes: vec![sandbox_s1(false)],
+        containers: vec![instance_of(&app, ContainerState::Exited, exit_code)],
+    };
+    let cases: [(&str, RestartPolicy, RuntimePodStatus, &[&str]); 4] = [
+        ("no sandbox", RestartPolicy::Always, RuntimePodStatus::default(), &["plan.sandbox.first"]),
+        (
+            "pause died, Always",
+            RestartPolicy::Always,
+            dead_sandbox_after(1),
+            &["plan.sandbox.not_ready", "plan.sandbox.recreated"],
+        ),
+        (
+            "pause died, Never, the container ran",
+            RestartPolicy::Never,
+            dead_sandbox_after(0),
+            &["plan.sandbox.not_ready", "plan.sandbox.not_recreated_never"],
+        ),
+        (
+            "pause died, OnFailure, the container succeeded",
+            RestartPolicy::OnFailure,
+            dead_sandbox_after(0),
+            &["plan.sandbox.not_ready", "plan.sandbox.not_recreated_done"],
+        ),
+    ];
+    for (name, policy, runtime, want) in cases {
+        assert_eq!(plan_probe_names(&pod_with(policy), &runtime, &options), want, "{name}");
+    }
+}
+
+/// Mutants of `init_start_probe`: `model/src/actions/coverage.rs:98:5: replace init_start_probe ->
+/// Option<Probe> with None`, `model/src/actions/coverage.rs:102:35: replace match guard
+/// container.is_restartable_init_container() with true in init_start_probe`, `... with false ...`,
+/// `model/src/actions/coverage.rs:105:35: replace match guard is_init_container_failed(st) with
+/// false in init_start_probe`: the coverage report names why `computeInitContainerActions` starts an
+/// init container: the first start, a failed plain init container's retry, an exited sidecar's
+/// restart, a container left `created` by a failed start.
+#[test]
+fn the_coverage_report_names_why_each_init_container_starts() {
+    use podsim_model::actions::PlanOptions;
+    use podsim_model::{ContainerState, RuntimePodStatus};
+    let setup = Container::new("setup", "setup:1");
+    let proxy = sidecar("proxy", "proxy:1");
+    let mut pod = Pod::new("web", "uid-web", NODE);
+    pod.spec_mut().init_containers = vec![setup.clone(), proxy.clone()];
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let runtime = |containers| RuntimePodStatus { sandboxes: vec![sandbox_s1(true)], containers };
+    let cases: [(&str, RuntimePodStatus, &[&str]); 4] = [
+        ("nothing ran", runtime(vec![]), &["plan.init.start"]),
+        (
+            "setup failed",
+            runtime(vec![instance_of(&setup, ContainerState::Exited, 1)]),
+            &["plan.init.retry_failed"],
+        ),
+        (
+            "setup completed, the sidecar exited",
+            runtime(vec![
+                instance_of(&setup, ContainerState::Exited, 0),
+                instance_of(&proxy, ContainerState::Exited, 1),
+            ]),
+            &["plan.init.sidecar_restart"],
+        ),
+        (
+            "setup was created, not started",
+            runtime(vec![instance_of(&setup, ContainerState::Created, 0)]),
+            &["plan.restart.created"],
+        ),
+    ];
+    for (name, runtime, want) in cases {
+        assert_eq!(plan_probe_names(&pod, &runtime, &PlanOptions::default()), want, "{name}");
+    }
+}
+
+/// Mutants of the regular containers' probes: `model/src/actions/coverage.rs:120:5: replace
+/// record_regular_containers with ()`, `model/src/actions/coverage.rs:126:50: replace == with != in
+/// record_regular_containers`, `model/src/actions/coverage.rs:127:13: replace && with || in
+/// record_regular_containers`, `model/src/actions/coverage.rs:127:16: delete ! in
+/// record_regular_containers`, `model/src/actions/coverage.rs:140:5: replace start_probe ->
+/// Option<Probe> with None`, `model/src/actions/coverage.rs:151:8: delete ! in restart_probe`,
+/// `model/src/actions/coverage.rs:151:47: replace || with && in restart_probe` and
+/// `model/src/actions/coverage.rs:155:38: replace == with != in restart_probe`: the coverage report
+/// names why a regular container starts (`ShouldContainerBeRestarted`, and with ContainerRestartRules
+/// `podutil.ContainerShouldRestart`: a matching Restart rule, else the container's own policy, else
+/// the pod's) or stays exited (a pod with nothing left to run is killed, `plan.kill_pod.done`); a
+/// running container kept counts nothing.
+#[test]
+fn the_coverage_report_names_why_each_regular_container_starts_or_stays_exited() {
+    use podsim_model::actions::PlanOptions;
+    use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
+    use podsim_model::{ContainerState, RuntimePodStatus};
+    let mut ruled = Container::new("ruled", "ruled:1");
+    ruled.restart_policy = Some(RestartPolicy::Never);
+    ruled.restart_policy_rules.push(ContainerRestartRule {
+        action: RestartRuleAction::Restart,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    });
+    let mut always = Container::new("always", "always:1");
+    always.restart_policy = Some(RestartPolicy::Always);
+    let plain = Container::new("plain", "plain:1");
+    let pod_of = |policy, c: &Container| {
+        let mut p = Pod::new("web", "uid-web", NODE);
+        p.spec_mut().restart_policy = policy;
+        p.spec_mut().containers.push(c.clone());
+        p
+    };
+    let runtime = |containers| RuntimePodStatus { sandboxes: vec![sandbox_s1(true)], containers };
+    let options = PlanOptions::default();
+    assert!(options.gates.container_restart_rules, "ContainerRestartRules is on by default");
+    let exited = |c: &Container, code| runtime(vec![instance_of(c, ContainerState::Exited, code)]);
+    let cases: [(&str, Pod, RuntimePodStatus, &[&str]); 8] = [
+        ("never ran", pod_of(RestartPolicy::Always, &plain), runtime(vec![]), &["plan.start.first"]),
+        (
+            "created, not started",
+            pod_of(RestartPolicy::Always, &plain),
+            runtime(vec![instance_of(&plain, ContainerState::Created, 0)]),
+            &["plan.restart.created"],
+        ),
+        (
+            "running",
+            pod_of(RestartPolicy::Never, &plain),
+            runtime(vec![instance_of(&plain, ContainerState::Running, 0)]),
+            &[],
+        ),
+        (
+            "exited 1 under Always",
+            pod_of(RestartPolicy::Always, &plain),
+            exited(&plain, 1),
+            &["plan.restart.pod_policy"],
+        ),
+        (
+            "exited 0 under OnFailure",
+            pod_of(RestartPolicy::OnFailure, &plain),
+            exited(&plain, 0),
+            &["plan.kill_pod.done", "plan.restart.not_restarted"],
+        ),
+        (
+            "a Restart rule matches",
+            pod_of(RestartPolicy::Never, &ruled),
+            exited(&ruled, 42),
+            &["plan.restart.rule"],
+        ),
+        (
+            "no rule matches, its policy Never",
+            pod_of(RestartPolicy::Always, &ruled),
+            exited(&ruled, 1),
+            &["plan.kill_pod.done", "plan.restart.not_restarted"],
+        ),
+        (
+            "its own policy Always",
+            pod_of(RestartPolicy::Never, &always),
+            exited(&always, 0),
+            &["plan.restart.container_policy"],
+        ),
+    ];
+    for (name, pod, runtime, want) in cases {
+        assert_eq!(plan_probe_names(&pod, &runtime, &options), want, "{name}");
+    }
+    // Without the gate, the container's own policy and rules are not read.
+    let off = PlanOptions {
+        gates: podsim_model::FeatureGates { container_restart_rules: false, ..Default::default() },
+        ..PlanOptions::default()
+    };
+    let pod = pod_of(RestartPolicy::Always, &ruled);
+    assert_eq!(plan_probe_names(&pod, &exited(&ruled, 42), &off), ["plan.restart.pod_policy"]);
+}
