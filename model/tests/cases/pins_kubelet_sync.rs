@@ -543,3 +543,107 @@ fn the_coverage_report_names_why_each_regular_container_starts_or_stays_exited()
     let pod = pod_of(RestartPolicy::Always, &ruled);
     assert_eq!(plan_probe_names(&pod, &exited(&ruled, 42), &off), ["plan.restart.pod_policy"]);
 }
+
+// ---- garbage collection (gc.rs) -------------------------------------------------------------------
+
+/// Mutants `model/src/kubelet/gc.rs:23:5: replace collect_garbage -> Vec<Step> with vec![]`,
+/// `model/src/kubelet/gc.rs:25:8: delete ! in collect_garbage`,
+/// `model/src/kubelet/gc.rs:41:5: replace evictable_containers -> Vec<SharedStr> with vec![]`,
+/// `model/src/kubelet/gc.rs:45:29: replace == with != in evictable_containers`,
+/// `model/src/kubelet/gc.rs:45:55: replace && with || in evictable_containers` and
+/// `model/src/kubelet/gc.rs:45:58: delete ! in evictable_containers`: the container GC
+/// (kuberuntime_gc.go `evictContainers`, podsim's `MaxPerPodContainer` = 1) keeps, beside the
+/// running instance, only the NEWEST exited instance of a container (the one whose exit the
+/// status's lastState shows), and removes the older ones; a pod that never had a dead container
+/// collects nothing.
+#[test]
+fn the_container_gc_keeps_only_the_newest_dead_instance() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut crasher = Container::new("crasher", "crasher:1");
+    crasher.command = vec!["exit".into(), "1".into(), "2000".into()];
+    p.spec_mut().containers = vec![crasher, Container::new("steady", "steady:1")];
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert_eq!(w.kubelet.probes().count(Probe::GcDeadContainers), 0, "nothing dead yet");
+    w.run_for(120_000);
+    let instances = w.instances("uid-web", "crasher");
+    assert!(w.start_times("uid-web", "crasher").len() >= 4, "it crashed and restarted several times");
+    let exited: Vec<_> =
+        instances.iter().filter(|c| c.state == podsim_model::ContainerState::Exited).collect();
+    assert!(instances.len() <= 2 && exited.len() == 1, "one dead instance is kept: {instances:?}");
+    let newest = instances.iter().map(|c| c.restart_count).max().unwrap();
+    let dead = exited[0].restart_count;
+    let running = instances.iter().any(|c| c.state == podsim_model::ContainerState::Running);
+    assert_eq!(dead, if running { newest - 1 } else { newest }, "the newest dead instance is the one kept");
+    assert_eq!(w.instances("uid-web", "steady").len(), 1, "the running container is not touched");
+    assert!(w.kubelet.probes().count(Probe::GcDeadContainers) >= 1);
+}
+
+/// The pause process of `uid`'s only sandbox dies: the sandbox is not ready, its containers exit.
+fn kill_pause(w: &mut World, uid: &str) {
+    let now = w.now;
+    let sandbox = w.sandboxes_of(uid)[0].id.clone();
+    for (_, s) in w.rt.sandboxes.iter_mut().filter(|(p, _)| p.uid == uid) {
+        s.state = podsim_model::SandboxState::NotReady;
+    }
+    for (_, c, _) in w.rt.containers.iter_mut().filter(|(_, c, _)| c.sandbox_id == sandbox) {
+        if c.state == podsim_model::ContainerState::Running {
+            c.state = podsim_model::ContainerState::Exited;
+            c.exit_code = 137;
+            c.finished_at = Some(now);
+        }
+    }
+}
+
+/// Mutants `model/src/kubelet/gc.rs:69:5: replace purge_init_containers -> Option<Step> with None`
+/// and `model/src/kubelet/gc.rs:72:70: replace == with != in purge_init_containers`: when the
+/// sandbox is made again, `SyncPod` purges every instance of the init containers
+/// (`purgeInitContainers`: "a new sandbox starts initialisation over") before the new sandbox's
+/// init container is created; the regular container's dead instance stays (its restart count and
+/// last state live on).
+#[test]
+fn a_new_sandbox_purges_the_old_init_container_instances_only() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut setup = Container::new("setup", "setup:1");
+    setup.command = vec!["exit".into(), "0".into()];
+    p.spec_mut().init_containers.push(setup);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(10_000);
+    assert!(w.running("uid-web", "app"));
+    let (old_setup, old_app) = (id_of(&w, "uid-web", "setup"), id_of(&w, "uid-web", "app"));
+    kill_pause(&mut w, "uid-web");
+    w.run_for(10_000);
+    assert!(w.running("uid-web", "app"), "the pod runs again in a new sandbox");
+    let calls = &w.rt.calls;
+    let removed = calls.iter().position(|c| *c == format!("RemoveContainer {old_setup}"));
+    let created = calls.iter().rposition(|c| c == "CreateContainer web/setup");
+    assert!(removed.is_some() && removed < created, "the old init instance goes first: {calls:?}");
+    assert!(!calls.contains(&format!("RemoveContainer {old_app}")), "{calls:?}");
+    assert_eq!(w.instances("uid-web", "app").len(), 2, "the old app instance is kept beside the new");
+    assert_eq!(w.kubelet.probes().count(Probe::GcInitPurged), 1);
+}
+
+/// Mutant `model/src/kubelet/gc.rs:107:9: replace Kubelet::on_removed with ()`: a container that
+/// cannot be removed fails the terminated pod's sync (it is retried), so the pod's API object is
+/// released only once nothing of it is left (`SyncTerminatedPod`; status_manager.go
+/// `canBeDeleted`).
+#[test]
+fn a_deleted_pod_whose_container_cannot_be_removed_is_not_released() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(10_000);
+    w.rt.failing_methods.insert("RemoveContainer".into());
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(!w.api.released.contains("uid-web"), "not released while its container is left");
+    assert!(w.kubelet.probes().count(Probe::SyncFailRemove) > 0);
+    w.rt.failing_methods.clear();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"));
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new());
+}
