@@ -647,3 +647,25 @@ fn a_deleted_pod_whose_container_cannot_be_removed_is_not_released() {
     assert!(w.api.released.contains("uid-web"));
     assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new());
 }
+
+/// Mutant `model/src/kubelet/kill.rs:367:9: replace Kubelet::stop_sandboxes with ()`:
+/// `killPodWithSyncResult` stops the pod's sandboxes after its containers: a pod that finished
+/// (restartPolicy Never, its container exited 0) and stays on the API server keeps its sandbox,
+/// stopped (its network torn down), until the pod is deleted.
+#[test]
+fn a_finished_pod_keeps_its_sandbox_stopped() {
+    let mut w = World::new();
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut c = Container::new("app", "app:1");
+    c.command = vec!["exit".into(), "0".into()];
+    p.spec_mut().containers.push(c);
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, podsim_model::PodPhase::Succeeded);
+    let sandboxes = w.sandboxes_of("uid-job");
+    assert_eq!(sandboxes.len(), 1, "the sandbox is kept");
+    assert_eq!(sandboxes[0].state, podsim_model::SandboxState::NotReady, "and stopped");
+    let stop = format!("StopPodSandbox {}", sandboxes[0].id);
+    assert!(w.rt.calls.contains(&stop), "{:?}", w.rt.calls);
+}
