@@ -1,10 +1,21 @@
 //! Pins of the survivors of the full tier-1 `cargo mutants` run of model/ (issue 13, at d7d1bfd) in
 //! the kubelet's sync-side files: model/src/actions/{coverage,legacy,resize,restart_all}.rs and
 //! model/src/kubelet/{active_deadline,allocation,bugs,config,event_sites,gc,hooks,housekeeping,
-//! image_puller,kill,pleg}.rs. Each test's doc comment names the mutant(s) it catches as
-//! cargo-mutants names them, and the kubelet function whose behaviour it pins; each was checked to
-//! fail on its mutant (the mutation applied by hand) and re-run through cargo-mutants by name. The
-//! survivors no test can observe are argued in /work/mutants/full/reasons-pins_kubelet_sync.md.
+//! image_puller,kill,pleg}.rs. The full run had not reached these files in time, so their mutants
+//! were screened against d7d1bfd's own tests (the cases, and the lib's unit tests for files that
+//! have them); each test's doc comment names the survivor(s) it catches as cargo-mutants names
+//! them, and the kubelet function whose behaviour it pins. Each was checked to fail on its mutant
+//! (applied by hand) and re-run through cargo-mutants by name (/work/mutants/check-pins_kubelet_sync:
+//! 24 caught of 24). The survivors no test can observe are argued in
+//! /work/mutants/full/reasons-pins_kubelet_sync.md.
+//!
+//! Kubelet sources read (search index ids): kuberuntime_container.go `killContainer`,
+//! `killContainersWithSyncResult`, `purgeInitContainers`, `computeInitContainerActions` (id
+//! 41926215, a 1.3x version with the termination ordering and `ctx`); kuberuntime_manager.go
+//! `SyncPod` step 3 (`killContainer(..., nil, nil)`) and `computePodActions` (id 79542686);
+//! lifecycle/handlers.go `runSleepHandler` (as cited in model/src/kubelet/hooks.rs); the kubelet
+//! configuration's validation.go rules for `crashLoopBackOff.maxContainerRestartPeriod` (as cited
+//! in model/src/kubelet/config.rs, Kubernetes 1.35).
 
 use crate::common;
 
