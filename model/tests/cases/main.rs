@@ -21,6 +21,7 @@ mod kubelet_cases_restart_rules;
 mod kubelet_events;
 mod mutation_pins;
 mod pins_plan;
+mod pins_kubelet_sync;
 mod prober_worker_cases;
 mod resize_in_progress;
 mod restart_all_containers;
