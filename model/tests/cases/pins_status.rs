@@ -1,0 +1,400 @@
+//! Pins of the survivors of the full tier-1 `cargo mutants` run of model/ (issue 13, at d7d1bfd) in
+//! the status, pod and workload files: model/src/status/{phase,containers,conditions,prober,
+//! restart_all}.rs, model/src/pod/{resources,qos,lifecycle,probe,restart_rules}.rs,
+//! model/src/manifest/{probe,lifecycle}.rs and model/src/workload/{exec,health}.rs. Each test's doc
+//! comment names the mutants it catches as cargo-mutants names them, and the kubelet (or apimachinery)
+//! function whose behaviour it asserts; each was checked to fail on its mutant (applied by hand) and
+//! re-run through cargo-mutants by name (/work/mutants/check-pins_status). Survivors no test can
+//! observe are argued in /work/mutants/full/reasons-pins_status.md.
+//!
+//! Ported Go tables:
+//! - apimachinery's `TestQuantityParse` (pkg/api/resource/quantity_test.go, read_file id 32563121,
+//!   Kubernetes 1.3x), every row but the three above int64 (`9Ei`, `9223372036854775807Ki`, `12E`),
+//!   which resource.Quantity caps or keeps and podsim refuses as out of range (its documented limit).
+
+use podsim_model::manifest::PodManifest;
+use podsim_model::pod::{LifecycleHandler, Quantity};
+use podsim_model::Pod;
+
+fn quantity(text: &str) -> Quantity {
+    Quantity::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
+}
+
+/// The rows of `TestQuantityParse`'s table: the input, and its value in nano-units (the Go
+/// `decQuantity(d, scale)` times 10^9).
+const QUANTITY_PARSE_ROWS: &[(&str, i128)] = &[
+    ("0", 0),
+    ("0n", 0),
+    ("0u", 0),
+    ("0m", 0),
+    ("0Ki", 0),
+    ("0k", 0),
+    ("0Mi", 0),
+    ("0M", 0),
+    ("0Gi", 0),
+    ("0G", 0),
+    ("0Ti", 0),
+    ("0T", 0),
+    // Quantity less numbers are allowed
+    ("1", 1_000_000_000),
+    // Binary suffixes
+    ("1Ki", 1024 * 1_000_000_000),
+    ("8Ki", 8 * 1024 * 1_000_000_000),
+    ("7Mi", 7 * (1 << 20) * 1_000_000_000),
+    ("6Gi", 6 * (1 << 30) * 1_000_000_000),
+    ("5Ti", 5 * (1 << 40) * 1_000_000_000),
+    ("4Pi", 4 * (1 << 50) * 1_000_000_000),
+    ("3Ei", 3 * (1 << 60) * 1_000_000_000),
+    ("10Ti", 10 * (1 << 40) * 1_000_000_000),
+    ("100Ti", 100 * (1 << 40) * 1_000_000_000),
+    // Decimal suffixes
+    ("5n", 5),
+    ("4u", 4_000),
+    ("3m", 3_000_000),
+    ("9", 9_000_000_000),
+    ("8k", 8 * 10i128.pow(12)),
+    ("50k", 5 * 10i128.pow(13)),
+    ("7M", 7 * 10i128.pow(15)),
+    ("6G", 6 * 10i128.pow(18)),
+    ("5T", 5 * 10i128.pow(21)),
+    ("40T", 4 * 10i128.pow(22)),
+    ("300T", 3 * 10i128.pow(23)),
+    ("2P", 2 * 10i128.pow(24)),
+    ("1E", 10i128.pow(27)),
+    // Decimal exponents
+    ("1E-3", 1_000_000),
+    ("1e3", 10i128.pow(12)),
+    ("1E6", 10i128.pow(15)),
+    ("1e9", 10i128.pow(18)),
+    ("1E12", 10i128.pow(21)),
+    ("1e15", 10i128.pow(24)),
+    ("1E18", 10i128.pow(27)),
+    // Nonstandard but still parsable
+    ("1e14", 10i128.pow(23)),
+    ("1e13", 10i128.pow(22)),
+    ("1e3", 10i128.pow(12)),
+    ("100.035k", 100_035 * 1_000_000_000),
+    // Things that look like floating point
+    ("0.001", 1_000_000),
+    ("0.0005k", 500_000_000),
+    ("0.005", 5_000_000),
+    ("0.05", 50_000_000),
+    ("0.5", 500_000_000),
+    ("0.00050k", 500_000_000),
+    ("0.00500", 5_000_000),
+    ("0.05000", 50_000_000),
+    ("0.50000", 500_000_000),
+    ("0.5e0", 500_000_000),
+    ("0.5e-1", 50_000_000),
+    ("0.5e-2", 5_000_000),
+    ("0.5e0", 500_000_000),
+    ("10.035M", 10_035 * 10i128.pow(12)),
+    ("1.2e3", 12 * 10i128.pow(11)),
+    ("1.3E+6", 13 * 10i128.pow(14)),
+    ("1.40e9", 14 * 10i128.pow(17)),
+    ("1.53E12", 153 * 10i128.pow(19)),
+    ("1.6e15", 16 * 10i128.pow(23)),
+    ("1.7E18", 17 * 10i128.pow(26)),
+    ("9.01", 9_010_000_000),
+    ("8.1k", 81 * 10i128.pow(11)),
+    ("7.123456M", 7_123_456 * 1_000_000_000),
+    ("6.987654321G", 6_987_654_321 * 1_000_000_000),
+    ("5.444T", 5_444 * 10i128.pow(18)),
+    ("40.1T", 401 * 10i128.pow(20)),
+    ("300.2T", 3_002 * 10i128.pow(20)),
+    ("2.5P", 25 * 10i128.pow(23)),
+    ("1.01E", 101 * 10i128.pow(25)),
+    // Things that saturate/round
+    ("3.001n", 4),
+    ("1.1E-9", 2),
+    ("0.0000000001", 1),
+    ("0.0000000005", 1),
+    ("0.00000000050", 1),
+    ("0.5e-9", 1),
+    ("0.9n", 1),
+    ("0.00000012345", 124),
+    ("0.00000012354", 124),
+    // We'll accept fractional binary stuff, too.
+    ("100.035Ki", 10_243_584 * 10i128.pow(7)),
+    ("0.5Mi", 524_288 * 1_000_000_000),
+    ("0.05Gi", 536_870_912 * 10i128.pow(8)),
+    ("0.025Ti", 274_877_906_944 * 10i128.pow(8)),
+    // Things written by trolls
+    ("0.000000000001Ki", 2), // rounds up, changes format
+    (".001", 1_000_000),
+    (".0001k", 100_000_000),
+    ("1.", 1_000_000_000),
+    ("1.G", 10i128.pow(18)),
+];
+
+/// The value of nano-units as a quantity (`<n>n` is read exactly).
+fn nanos(n: i128) -> Quantity {
+    quantity(&format!("{n}n"))
+}
+
+/// Survivors in `model/src/pod/resources.rs` (`parse_nanos`, `suffix_scale`, `div_ceil`): apimachinery's
+/// `TestQuantityParse` (quantity_test.go), row for row, with the sign (`-` and `+`) the Go test also
+/// tries; a quantity's amount is compared at nano precision, and `Value()`/`MilliValue()` (rounded
+/// up) are checked.
+#[test]
+fn test_quantity_parse() {
+    assert!(Quantity::parse("").is_err(), "expected empty string to return error");
+    for &(input, expected) in QUANTITY_PARSE_ROWS {
+        let got = quantity(input);
+        assert_eq!(got.amount_cmp(&nanos(expected)), std::cmp::Ordering::Equal, "{input}");
+        assert!(!got.is_negative(), "{input}");
+        let ceil = |d: i128| i64::try_from((expected + d - 1) / d).unwrap_or(i64::MAX);
+        assert_eq!(got.value(), ceil(1_000_000_000), "{input}: Value");
+        assert_eq!(got.milli_value(), ceil(1_000_000), "{input}: MilliValue");
+        assert_eq!(got.as_str(), input);
+        // Try everything with an explicit +
+        let plus = quantity(&format!("+{input}"));
+        assert_eq!(plus.amount_cmp(&got), std::cmp::Ordering::Equal, "+{input}");
+        // Try the negative version of everything
+        let minus = quantity(&format!("-{input}"));
+        assert_eq!(minus.amount_cmp(&nanos(-expected)), std::cmp::Ordering::Equal, "-{input}");
+        assert_eq!(minus.is_negative(), expected != 0, "-{input}");
+    }
+    let invalid = [
+        "1.1.M", "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-",
+        // trailing whitespace is forbidden
+        " 1", "1 ",
+    ];
+    for input in invalid {
+        assert!(Quantity::parse(input).is_err(), "{input} parsed unexpectedly");
+    }
+}
+
+// ---- model/src/manifest/lifecycle.rs and model/src/manifest/probe.rs: validation ----------------
+
+/// A pod read from JSON as the API server would admit it, or the error naming the field.
+fn read_manifest(json: serde_json::Value) -> Result<Pod, String> {
+    let manifest: PodManifest = serde_json::from_value(json).map_err(|e| e.to_string())?;
+    manifest.into_pod().map_err(|e| e.to_string())
+}
+
+/// A pod whose container `app` has this `lifecycle`, with a grace period of 30 s.
+fn with_lifecycle(lifecycle: serde_json::Value) -> Result<Pod, String> {
+    read_manifest(serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"terminationGracePeriodSeconds": 30, "containers": [{
+            "name": "app", "image": "app:1", "lifecycle": lifecycle
+        }]}
+    }))
+}
+
+/// Survivors in `model/src/manifest/lifecycle.rs` (`is_iana_svc_name`, `PortM::validate`):
+/// apimachinery's `TestIsValidPortName` (validation_test.go, read_file id 152336943), every good and
+/// bad value, as the port of a preStop hook's `tcpSocket` and `httpGet` (`validateTCPSocketAction`
+/// and `validateHTTPGetAction` call `ValidatePortNumOrName`); and the port numbers 1 and 65535 are
+/// valid, 0 and 65536 are not. A valid port is kept as written.
+#[test]
+fn a_lifecycle_hook_port_is_a_number_or_an_iana_service_name() {
+    let tcp = |port: serde_json::Value| {
+        with_lifecycle(serde_json::json!({"preStop": {"tcpSocket": {"port": port}}}))
+    };
+    let http = |port: serde_json::Value| {
+        with_lifecycle(serde_json::json!({"preStop": {"httpGet": {"path": "/quit", "port": port}}}))
+    };
+    let sixteen = "a".repeat(16);
+    let good = ["telnet", "re-mail-ck", "pop3", "a", "a-1", "1-a", "a-1-b-2-c", "1-a-2-b-3"];
+    let bad = [
+        "longerthan15characters",
+        "",
+        &sixteen,
+        "12345",
+        "1-2-3-4",
+        "-begin",
+        "end-",
+        "two--hyphens",
+        "whois++",
+    ];
+    for name in good {
+        let pod = tcp(name.into()).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert_eq!(
+            pod.spec.containers[0].lifecycle.pre_stop,
+            Some(LifecycleHandler::TcpSocket { port: name.into() })
+        );
+        let pod = http(name.into()).unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        let Some(LifecycleHandler::HttpGet { port, .. }) = &pod.spec.containers[0].lifecycle.pre_stop else {
+            panic!("{name:?}: an httpGet hook")
+        };
+        assert_eq!(port, name);
+    }
+    for name in bad {
+        let err = tcp(name.into()).expect_err(name);
+        assert!(
+            err.contains("preStop.tcpSocket.port: must be a valid port name (IANA_SVC_NAME)"),
+            "{name:?}: {err}"
+        );
+        let err = http(name.into()).expect_err(name);
+        assert!(err.contains("preStop.httpGet.port: must be a valid port name"), "{name:?}: {err}");
+    }
+    for number in [1, 80, 65535] {
+        let pod = tcp(number.into()).unwrap_or_else(|e| panic!("{number}: {e}"));
+        let want = LifecycleHandler::TcpSocket { port: number.to_string() };
+        assert_eq!(pod.spec.containers[0].lifecycle.pre_stop, Some(want));
+    }
+    for number in [0, -1, 65536] {
+        let err = tcp(number.into()).expect_err("out of range");
+        assert!(
+            err.contains("preStop.tcpSocket.port: must be between 1 and 65535, inclusive"),
+            "{number}: {err}"
+        );
+    }
+}
+
+/// Survivors in `model/src/manifest/lifecycle.rs` (`HandlerM::into_handler`, the sleep check):
+/// `validateSleepAction` with PodLifecycleSleepActionAllowZero: a sleep of 0 up to the grace period
+/// itself is valid, one second more or a negative one is not; and an exec hook keeps its command.
+#[test]
+fn a_sleep_hook_may_last_up_to_the_grace_period() {
+    let sleep =
+        |seconds: i64| with_lifecycle(serde_json::json!({"preStop": {"sleep": {"seconds": seconds}}}));
+    for seconds in [0, 1, 29, 30] {
+        let pod = sleep(seconds).unwrap_or_else(|e| panic!("{seconds}: {e}"));
+        assert_eq!(pod.spec.containers[0].lifecycle.pre_stop, Some(LifecycleHandler::Sleep { seconds }));
+    }
+    for seconds in [-1, 31] {
+        let err = sleep(seconds).expect_err("out of range");
+        assert!(
+            err.contains(
+                "preStop.sleep: must be non-negative and less than terminationGracePeriodSeconds (30)"
+            ),
+            "{seconds}: {err}"
+        );
+    }
+    let pod =
+        with_lifecycle(serde_json::json!({"postStart": {"exec": {"command": ["warm", "up"]}}})).unwrap();
+    let want = LifecycleHandler::Exec { command: vec!["warm".into(), "up".into()] };
+    assert_eq!(pod.spec.containers[0].lifecycle.post_start, Some(want));
+    assert!(pod.spec.containers[0].lifecycle.pre_stop.is_none());
+}
+
+/// A pod whose container `app` has this probe in `field`.
+fn with_probe(field: &str, probe: serde_json::Value) -> Result<Pod, String> {
+    read_manifest(serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"containers": [{"name": "app", "image": "app:1", field: probe}]}
+    }))
+}
+
+/// Survivors in `model/src/manifest/probe.rs` (`read_handler`, `read_probe`): `validateHTTPGetAction`
+/// takes the schemes HTTP and HTTPS, keeps the path written (defaulting only an empty one to `/`,
+/// `SetDefaults_HTTPGetAction`) and the host; `validateProbe` takes zero for every number (which the
+/// defaults then replace, but for `initialDelaySeconds`) and a positive
+/// `terminationGracePeriodSeconds` on a liveness or startup probe.
+#[test]
+fn a_probe_keeps_what_the_api_server_accepts() {
+    use podsim_model::pod::{HttpGetAction, PortValue, ProbeHandler};
+    for scheme in ["HTTP", "HTTPS"] {
+        let probe = serde_json::json!({"httpGet": {"path": "/healthz", "port": 8080, "host": "10.0.0.1", "scheme": scheme}});
+        let pod = with_probe("readinessProbe", probe).unwrap_or_else(|e| panic!("{scheme}: {e}"));
+        let handler = &pod.spec.containers[0].readiness_probe.as_ref().unwrap().handler;
+        let want = HttpGetAction {
+            path: "/healthz".into(),
+            port: PortValue::Number(8080),
+            host: "10.0.0.1".into(),
+            scheme: scheme.into(),
+        };
+        assert_eq!(handler, &ProbeHandler::HttpGet(want));
+    }
+    let pod = with_probe("readinessProbe", serde_json::json!({"httpGet": {"path": "", "port": 80}})).unwrap();
+    let ProbeHandler::HttpGet(h) = &pod.spec.containers[0].readiness_probe.as_ref().unwrap().handler else {
+        panic!("httpGet")
+    };
+    assert_eq!(h.path, "/", "an empty path is defaulted");
+    let zeros = serde_json::json!({
+        "exec": {"command": ["check"]}, "initialDelaySeconds": 0, "timeoutSeconds": 0, "periodSeconds": 0,
+        "successThreshold": 0, "failureThreshold": 0, "terminationGracePeriodSeconds": 1
+    });
+    for field in ["livenessProbe", "startupProbe"] {
+        let pod = with_probe(field, zeros.clone()).unwrap_or_else(|e| panic!("{field}: {e}"));
+        let c = &pod.spec.containers[0];
+        let probe = if field == "livenessProbe" { &c.liveness_probe } else { &c.startup_probe };
+        let p = probe.as_ref().unwrap();
+        assert_eq!(
+            (
+                p.initial_delay_seconds,
+                p.timeout_seconds,
+                p.period_seconds,
+                p.success_threshold,
+                p.failure_threshold
+            ),
+            (0, 1, 10, 1, 3),
+            "{field}: zero is defaulted"
+        );
+        assert_eq!(p.termination_grace_period_seconds, Some(1));
+    }
+    let set = serde_json::json!({
+        "exec": {"command": ["check"]}, "initialDelaySeconds": 5, "timeoutSeconds": 2, "periodSeconds": 3,
+        "failureThreshold": 4
+    });
+    let pod = with_probe("livenessProbe", set).unwrap();
+    let p = pod.spec.containers[0].liveness_probe.as_ref().unwrap();
+    assert_eq!(
+        (p.initial_delay_seconds, p.timeout_seconds, p.period_seconds, p.failure_threshold),
+        (5, 2, 3, 4)
+    );
+    for field in ["initialDelaySeconds", "timeoutSeconds", "successThreshold", "failureThreshold"] {
+        let mut probe = serde_json::json!({"exec": {"command": ["check"]}});
+        probe[field] = serde_json::json!(-1);
+        let err = with_probe("readinessProbe", probe).expect_err(field);
+        assert!(
+            err.contains(&format!("readinessProbe.{field}: must be greater than or equal to 0")),
+            "{err}"
+        );
+    }
+    let ephemeral = read_manifest(serde_json::json!({
+        "metadata": {"name": "web", "uid": "uid-web"},
+        "spec": {"containers": [{"name": "app", "image": "app:1"}],
+                 "ephemeralContainers": [{"name": "debug", "image": "d:1",
+                     "readinessProbe": {"exec": {"command": ["check"]}}}]}
+    }));
+    let err = ephemeral.expect_err("no probe on an ephemeral container");
+    assert!(err.contains("readinessProbe: may not be set for ephemeral containers"), "{err}");
+}
+
+// ---- model/src/workload/health.rs and model/src/workload/exec.rs: the word at fault ---------------
+
+fn words(w: &[&str]) -> Vec<String> {
+    w.iter().map(|s| s.to_string()).collect()
+}
+
+/// Survivor `model/src/workload/health.rs:109:31: replace + with - in parse_options`: a health option
+/// given twice is blamed on its second occurrence, word `first + i` of the command: with the options
+/// in the container's `args` (after `command: [workload, run]`), the error names
+/// `spec.containers[0].args`, not the command (`check_pod_commands`, `WorkloadError::field`).
+#[test]
+fn a_repeated_health_option_in_the_args_is_blamed_on_the_args() {
+    let mut p = Pod::new("web", "uid-web", "node-1");
+    let mut c = podsim_model::Container::new("app", "app:1");
+    c.command = words(&["workload", "run"]);
+    c.args = words(&["--ready-after", "1s", "--ready-after", "2s"]);
+    p.spec_mut().containers.push(c);
+    let err = podsim_model::workload::check_pod_commands(&p).expect_err("a repeated option");
+    assert_eq!(err.error.word, 4, "the second --ready-after is word 4 of the command");
+    assert_eq!(err.to_string(), "spec.containers[0].args: workload: --ready-after given twice");
+    let (workload, health) = podsim_model::workload::Workload::parse_with_health(
+        &words(&["workload", "run"]),
+        &words(&["--started-after", "2s", "--unhealthy-after", "1m"]),
+    )
+    .expect("valid options");
+    assert_eq!(workload, podsim_model::workload::Workload::Run);
+    assert_eq!(
+        (health.ready_after, health.started_after, health.unhealthy_after),
+        (None, Some(2_000), Some(60_000))
+    );
+}
+
+/// Survivors `model/src/workload/exec.rs:92:30: replace + with - in fail_checks` and `... with *`:
+/// an exec's `fail-checks CHECKS DURATION` whose duration does not read is refused at word 3 of its
+/// command (the DURATION; `WorkloadError::word`, the program being word 0).
+#[test]
+fn a_bad_fail_checks_duration_is_word_three() {
+    use podsim_model::workload::exec::Exec;
+    let err = Exec::parse(&words(&["workload", "fail-checks", "live", "soon"])).expect_err("not a duration");
+    assert_eq!(err.word, 3);
+    let err = Exec::parse(&words(&["workload", "check", "healthy"])).expect_err("not a check");
+    assert_eq!(err.word, 2);
+}
