@@ -12,9 +12,21 @@
 //!   Kubernetes 1.3x), every row but the three above int64 (`9Ei`, `9223372036854775807Ki`, `12E`),
 //!   which resource.Quantity caps or keeps and podsim refuses as out of range (its documented limit).
 
+use podsim_model::gates::FeatureGates;
 use podsim_model::manifest::PodManifest;
+use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
 use podsim_model::pod::{LifecycleHandler, Quantity};
+use podsim_model::shared_str::SharedStr;
+use podsim_model::status::phase::{
+    get_phase_with_counts, PhaseContainer, PhaseCounts, PhaseOptions, PhaseSpec, PhaseStatus,
+};
+use podsim_model::status::{generate_api_pod_status, PodStatusReport, StatusContext};
 use podsim_model::Pod;
+use podsim_model::{
+    Container, ContainerState, ContainerStateReport, ContainerStatus, PodPhase, ProbeResults, RestartPolicy,
+    RuntimePodStatus, SandboxState, SandboxStatus,
+};
+use std::collections::BTreeMap;
 
 fn quantity(text: &str) -> Quantity {
     Quantity::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -397,4 +409,266 @@ fn a_bad_fail_checks_duration_is_word_three() {
     assert_eq!(err.word, 3);
     let err = Exec::parse(&words(&["workload", "check", "healthy"])).expect_err("not a check");
     assert_eq!(err.word, 2);
+}
+
+// ---- model/src/status/phase.rs: getPhase ---------------------------------------------------------
+
+/// `getPhase` of these statuses (views, so that a status may have an empty state, as a Pod read by
+/// `podsim phase` may), with these gates and `podHasInitialized`; the pod is not terminal.
+fn get_phase_of(
+    spec: &PhaseSpec<'_>,
+    statuses: &[PhaseStatus<'_>],
+    pod_has_initialized: bool,
+    gates: FeatureGates,
+) -> (PodPhase, PhaseCounts) {
+    let options = PhaseOptions { pod_is_terminal: false, pod_has_initialized, gates };
+    get_phase_with_counts(spec, statuses, &options)
+}
+
+fn phase_spec<'a>(
+    policy: RestartPolicy,
+    init: Vec<PhaseContainer<'a>>,
+    containers: Vec<PhaseContainer<'a>>,
+) -> PhaseSpec<'a> {
+    PhaseSpec { restart_policy: policy, init_containers: init, containers, is_static_pod: false }
+}
+
+fn view<'a>(name: &'a str, state: Option<&'a ContainerStateReport>) -> PhaseStatus<'a> {
+    PhaseStatus { name, state, last_state: None, started: None }
+}
+
+fn gates_of(list: &str) -> FeatureGates {
+    FeatureGates::parse(list).expect("known gates")
+}
+
+/// The gates of the legacy path and of the default one.
+fn both_gate_settings() -> [FeatureGates; 2] {
+    [FeatureGates::default(), gates_of("ContainerRestartRules=false")]
+}
+
+/// Survivor `model/src/status/phase.rs:170:9: delete match arm Some(RestartRuleAction::Restart) in
+/// container_should_restart`: `podutil.ContainerShouldRestart` reads the container's rules first: a
+/// container whose own policy is Never, exited with a code its `Restart` rule lists, is restarted, so
+/// the pod (policy Never) stays Running (getPhase: `stopped != stoppedNotRestartable`); exited with
+/// another code, it is not, and the pod fails.
+#[test]
+fn a_restart_rule_that_matches_keeps_the_pod_running() {
+    let rules = [ContainerRestartRule {
+        action: RestartRuleAction::Restart,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    }];
+    let c = PhaseContainer {
+        name: "app",
+        restart_policy: Some(RestartPolicy::Never),
+        restart_policy_rules: &rules,
+    };
+    let spec = phase_spec(RestartPolicy::Never, vec![], vec![c]);
+    let gates = gates_of("ContainerRestartRules=true");
+    let exited_42 = ContainerStateReport::terminated(42, "Error");
+    let (phase, counts) = get_phase_of(&spec, &[view("app", Some(&exited_42))], true, gates);
+    assert_eq!((phase, counts.stopped, counts.stopped_not_restartable), (PodPhase::Running, 1, 0));
+    let exited_1 = ContainerStateReport::terminated(1, "Error");
+    let (phase, counts) = get_phase_of(&spec, &[view("app", Some(&exited_1))], true, gates);
+    assert_eq!((phase, counts.stopped, counts.stopped_not_restartable), (PodPhase::Failed, 1, 1));
+}
+
+/// Survivor `model/src/status/phase.rs:171:58: replace match guard
+/// gates.restart_all_containers_on_container_exits with true in container_should_restart`: a
+/// `RestartAllContainers` rule restarts nothing while RestartAllContainersOnContainerExits is off
+/// (`ContainerShouldRestart` falls through to the container's policy, Never): the pod fails; with the
+/// gate on it keeps running (TestPodPhaseWithRestartAllContainers, "regular container triggers
+/// RestartAllContainers").
+#[test]
+fn a_restart_all_containers_rule_restarts_nothing_with_its_gate_off() {
+    let rules = [ContainerRestartRule {
+        action: RestartRuleAction::RestartAllContainers,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    }];
+    let c = PhaseContainer {
+        name: "app",
+        restart_policy: Some(RestartPolicy::Never),
+        restart_policy_rules: &rules,
+    };
+    let spec = phase_spec(RestartPolicy::Never, vec![], vec![c]);
+    let exited_42 = ContainerStateReport::terminated(42, "Error");
+    let statuses = [view("app", Some(&exited_42))];
+    let off = gates_of("ContainerRestartRules=true,RestartAllContainersOnContainerExits=false");
+    assert_eq!(get_phase_of(&spec, &statuses, true, off).0, PodPhase::Failed);
+    let on = gates_of("ContainerRestartRules=true,RestartAllContainersOnContainerExits=true");
+    assert_eq!(get_phase_of(&spec, &statuses, true, on).0, PodPhase::Running);
+}
+
+/// Survivors `model/src/status/phase.rs:237:48: replace += with *= in count_regular_init_container`
+/// and `model/src/status/phase.rs:261:52: replace += with *= in count_regular_init_container`:
+/// `getPhase` counts a plain init container without a status, waiting without a past run, or with
+/// an empty state, as initialization still pending: the pod is Pending even while its regular
+/// container's status says running (as after its init container's record was lost), gate on or off.
+#[test]
+fn a_plain_init_container_not_done_keeps_the_pod_pending() {
+    let spec = phase_spec(
+        RestartPolicy::Always,
+        vec![PhaseContainer::named("init")],
+        vec![PhaseContainer::named("app")],
+    );
+    let running = ContainerStateReport::Running { started_at: 0 };
+    let waiting = ContainerStateReport::waiting("PodInitializing", "");
+    for gates in both_gate_settings() {
+        let cases: [(&str, Vec<PhaseStatus<'_>>); 3] = [
+            ("no status", vec![view("app", Some(&running))]),
+            ("waiting", vec![view("app", Some(&running)), view("init", Some(&waiting))]),
+            ("empty state", vec![view("app", Some(&running)), view("init", None)]),
+        ];
+        for (what, statuses) in cases {
+            let (phase, counts) = get_phase_of(&spec, &statuses, true, gates);
+            assert_eq!((phase, counts.pending_regular_init_containers), (PodPhase::Pending, 1), "{what}");
+        }
+    }
+}
+
+/// Survivors `model/src/status/phase.rs:283:56: replace += with *= in count_sidecar` and
+/// `model/src/status/phase.rs:284:28: replace += with *= in count_sidecar`: a sidecar waiting for its
+/// first run counts both as a pending restartable init container and as waiting (the counters
+/// `podsim phase` prints), so the pod is Pending even once it has initialized (`waiting > 0`).
+#[test]
+fn a_sidecar_waiting_for_its_first_run_keeps_the_pod_pending() {
+    let sidecar =
+        PhaseContainer { restart_policy: Some(RestartPolicy::Always), ..PhaseContainer::named("proxy") };
+    let spec = phase_spec(RestartPolicy::Always, vec![sidecar], vec![PhaseContainer::named("app")]);
+    let running = ContainerStateReport::Running { started_at: 0 };
+    let waiting = ContainerStateReport::waiting("ContainerCreating", "");
+    let statuses = [view("app", Some(&running)), view("proxy", Some(&waiting))];
+    for gates in both_gate_settings() {
+        let (phase, counts) = get_phase_of(&spec, &statuses, true, gates);
+        assert_eq!(phase, PodPhase::Pending);
+        assert_eq!((counts.pending_restartable_init_containers, counts.waiting, counts.running), (1, 1, 1));
+    }
+}
+
+/// Survivors `model/src/status/phase.rs:287:56: replace += with -= in count_sidecar`, `... with *=`,
+/// `model/src/status/phase.rs:288:28: replace += with -= in count_sidecar` and `... with *=`: a sidecar
+/// whose status has an empty state (none of waiting, running, terminated: getPhase's `default`
+/// case) counts as pending and unknown, so the pod is Pending even once it has initialized
+/// (`running > 0 && unknown == 0` does not hold).
+#[test]
+fn a_sidecar_with_an_empty_state_keeps_the_pod_pending() {
+    let sidecar =
+        PhaseContainer { restart_policy: Some(RestartPolicy::Always), ..PhaseContainer::named("proxy") };
+    let spec = phase_spec(RestartPolicy::Always, vec![sidecar], vec![PhaseContainer::named("app")]);
+    let running = ContainerStateReport::Running { started_at: 0 };
+    let statuses = [view("app", Some(&running)), view("proxy", None)];
+    for gates in both_gate_settings() {
+        let (phase, counts) = get_phase_of(&spec, &statuses, true, gates);
+        assert_eq!(phase, PodPhase::Pending);
+        assert_eq!((counts.pending_restartable_init_containers, counts.unknown, counts.running), (1, 1, 1));
+    }
+}
+
+/// A runtime instance of container `name` in sandbox `sandbox`, created at `created_at`.
+fn instance(id: &str, name: &str, sandbox: &str, state: ContainerState, created_at: u64) -> ContainerStatus {
+    ContainerStatus {
+        id: id.into(),
+        name: name.into(),
+        state,
+        exit_code: 0,
+        reason: SharedStr::EMPTY,
+        hash: 0,
+        restart_count: 0,
+        sandbox_id: sandbox.into(),
+        image: SharedStr::EMPTY,
+        created_at,
+        started_at: Some(created_at),
+        finished_at: None,
+        resources: None,
+    }
+}
+
+fn sandbox(id: &str, state: SandboxState, created_at: u64) -> SandboxStatus {
+    SandboxStatus { id: id.into(), state, attempt: 0, ip: "10.0.0.7".into(), host_network: false, created_at }
+}
+
+/// `generateAPIPodStatus` with no old status, no failed start, no probe result, default gates.
+fn generate(pod: &Pod, runtime: &RuntimePodStatus) -> PodStatusReport {
+    let reasons = BTreeMap::<String, String>::new();
+    let probes = ProbeResults::none();
+    let context = StatusContext {
+        reasons: &reasons,
+        old_status: None,
+        probes: &probes,
+        gates: FeatureGates::default(),
+        pod_is_terminal: false,
+    };
+    generate_api_pod_status(pod, runtime, &context)
+}
+
+/// Survivors `model/src/status/phase.rs:387:5: replace has_any_active_regular_container_started ->
+/// bool with true` and `model/src/status/phase.rs:394:68: replace == with != in
+/// has_any_active_regular_container_started`: `podHasInitialized` is
+/// `HasAnyActiveRegularContainerStarted`, a REGULAR container in the current sandbox. After the
+/// sandbox was re-created, only the sidecar runs in the new one, not started yet (its startup probe
+/// has not passed); the regular container's last instance is in the old sandbox. The pod has not
+/// initialized again: Pending (a pending sidecar keeps an uninitialized pod Pending), not Running.
+#[test]
+fn a_pod_whose_new_sandbox_runs_only_its_unstarted_sidecar_is_pending() {
+    use podsim_model::pod::Probe as ContainerProbe;
+    let mut pod = Pod::new("web", "uid-web", "node-1");
+    let mut proxy = Container::new("proxy", "proxy:1");
+    proxy.restart_policy = Some(RestartPolicy::Always);
+    proxy.startup_probe = Some(ContainerProbe::exec(&["check"]));
+    pod.spec_mut().init_containers.push(proxy);
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let mut app = instance("app-1", "app", "sb-1", ContainerState::Exited, 1_000);
+    app.finished_at = Some(5_000);
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![
+            sandbox("sb-2", SandboxState::Ready, 6_000),
+            sandbox("sb-1", SandboxState::NotReady, 0),
+        ],
+        containers: vec![instance("proxy-2", "proxy", "sb-2", ContainerState::Running, 7_000), app],
+    };
+    let status = generate(&pod, &runtime);
+    let proxy = &status.init_container_statuses[0];
+    assert!(proxy.state.is_running() && proxy.started == Some(false), "{proxy:?}");
+    assert!(status.container_statuses[0].state.is_terminated());
+    assert_eq!(status.phase, PodPhase::Pending);
+    // Once the regular container runs in the new sandbox, the pod has initialized again.
+    let mut again = runtime.clone();
+    again.containers.insert(0, instance("app-2", "app", "sb-2", ContainerState::Running, 8_000));
+    assert_eq!(generate(&pod, &again).phase, PodPhase::Running);
+}
+
+/// Survivors in `model/src/status/phase.rs` `has_any_regular_container_started` (`-> true`, `-> false`,
+/// and its `==`, `&&`, `||`): `kubecontainer.HasAnyRegularContainerStarted` over the API statuses
+/// (`podsim phase`'s `podHasInitialized`): only a REGULAR container whose state is running or
+/// terminated counts; a waiting one, an init container, or an empty state does not.
+#[test]
+fn has_any_regular_container_started_reads_regular_containers_that_ran() {
+    use podsim_model::status::phase::has_any_regular_container_started;
+    let spec = phase_spec(
+        RestartPolicy::Always,
+        vec![PhaseContainer::named("init")],
+        vec![PhaseContainer::named("app")],
+    );
+    let running = ContainerStateReport::Running { started_at: 0 };
+    let exited = ContainerStateReport::terminated(0, "Completed");
+    let waiting = ContainerStateReport::waiting("PodInitializing", "");
+    let cases: [(&str, Vec<PhaseStatus<'_>>, bool); 7] = [
+        ("nothing", vec![], false),
+        (
+            "the regular container waits",
+            vec![view("init", Some(&exited)), view("app", Some(&waiting))],
+            false,
+        ),
+        ("the init container runs", vec![view("init", Some(&running))], false),
+        ("an empty state", vec![view("app", None)], false),
+        ("the regular container runs", vec![view("app", Some(&running))], true),
+        ("the regular container exited", vec![view("init", Some(&exited)), view("app", Some(&exited))], true),
+        (
+            "after an init container's status",
+            vec![view("init", Some(&running)), view("app", Some(&running))],
+            true,
+        ),
+    ];
+    for (what, statuses, want) in cases {
+        assert_eq!(has_any_regular_container_started(&spec, &statuses), want, "{what}");
+    }
 }
