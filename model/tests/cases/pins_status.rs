@@ -17,14 +17,15 @@ use podsim_model::manifest::PodManifest;
 use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
 use podsim_model::pod::{LifecycleHandler, Quantity};
 use podsim_model::shared_str::SharedStr;
+use podsim_model::status::containers::VANISHED_WHILE_RUNNING;
 use podsim_model::status::phase::{
     get_phase_with_counts, PhaseContainer, PhaseCounts, PhaseOptions, PhaseSpec, PhaseStatus,
 };
-use podsim_model::status::{generate_api_pod_status, PodStatusReport, StatusContext};
+use podsim_model::status::{generate_api_pod_status, reason, PodStatusReport, StatusContext};
 use podsim_model::Pod;
 use podsim_model::{
-    Container, ContainerState, ContainerStateReport, ContainerStatus, PodPhase, ProbeResults, RestartPolicy,
-    RuntimePodStatus, SandboxState, SandboxStatus,
+    Container, ContainerState, ContainerStateReport, ContainerStatus, ContainerStatusReport, PodPhase,
+    ProbeResults, RestartPolicy, RuntimePodStatus, SandboxState, SandboxStatus,
 };
 use std::collections::BTreeMap;
 
@@ -588,15 +589,21 @@ fn sandbox(id: &str, state: SandboxState, created_at: u64) -> SandboxStatus {
 
 /// `generateAPIPodStatus` with no old status, no failed start, no probe result, default gates.
 fn generate(pod: &Pod, runtime: &RuntimePodStatus) -> PodStatusReport {
+    generate_with(pod, runtime, None, FeatureGates::default())
+}
+
+/// `generateAPIPodStatus` with this old status (the status manager's) and gates, no failed start, no
+/// probe result.
+fn generate_with(
+    pod: &Pod,
+    runtime: &RuntimePodStatus,
+    old: Option<&PodStatusReport>,
+    gates: FeatureGates,
+) -> PodStatusReport {
     let reasons = BTreeMap::<String, String>::new();
     let probes = ProbeResults::none();
-    let context = StatusContext {
-        reasons: &reasons,
-        old_status: None,
-        probes: &probes,
-        gates: FeatureGates::default(),
-        pod_is_terminal: false,
-    };
+    let context =
+        StatusContext { reasons: &reasons, old_status: old, probes: &probes, gates, pod_is_terminal: false };
     generate_api_pod_status(pod, runtime, &context)
 }
 
@@ -670,5 +677,59 @@ fn has_any_regular_container_started_reads_regular_containers_that_ran() {
     ];
     for (what, statuses, want) in cases {
         assert_eq!(has_any_regular_container_started(&spec, &statuses), want, "{what}");
+    }
+}
+
+// ---- model/src/status/containers.rs: convertToAPIContainerStatuses -------------------------------
+
+/// A pod `web` with one container `app`.
+fn web_pod() -> Pod {
+    let mut pod = Pod::new("web", "uid-web", "node-1");
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    pod
+}
+
+/// The status manager's status of `web_pod` with `app` running (restarted twice before).
+fn old_status_running() -> PodStatusReport {
+    PodStatusReport {
+        phase: PodPhase::Running,
+        container_statuses: vec![ContainerStatusReport {
+            name: "app".into(),
+            state: ContainerStateReport::Running { started_at: 1_000 },
+            restart_count: 2,
+            container_id: "app-3".into(),
+            ..ContainerStatusReport::default()
+        }],
+        ..PodStatusReport::default()
+    }
+}
+
+/// Survivor `model/src/status/containers.rs:51:9: replace && with || in
+/// convert_status_to_api_status`: `podRestarting` is `ShouldAllContainersRestart`, asked only with
+/// RestartAllContainersOnContainerExits on; the gate alone does not make a pod restart all its
+/// containers. A running container of a pod without a RestartAllContainers rule that vanished from
+/// the runtime is inferred terminated (`ContainerStatusUnknown`, exit 137, one more restart) and
+/// waits as ContainerCreating, with the gate on as with it off; it is not reported "removed because
+/// RestartAllContainers in place".
+#[test]
+fn a_vanished_container_of_a_pod_that_does_not_restart_all_is_inferred_terminated() {
+    let pod = web_pod();
+    let runtime =
+        RuntimePodStatus { sandboxes: vec![sandbox("sb-1", SandboxState::Ready, 0)], containers: vec![] };
+    let old = old_status_running();
+    for gates in [FeatureGates::default(), gates_of("RestartAllContainersOnContainerExits=false")] {
+        let status = generate_with(&pod, &runtime, Some(&old), gates);
+        let app = &status.container_statuses[0];
+        assert_eq!(app.state, ContainerStateReport::waiting(reason::CONTAINER_CREATING, ""), "{gates:?}");
+        let Some(ContainerStateReport::Terminated { exit_code, reason: why, message, .. }) = &app.last_state
+        else {
+            panic!("a last termination: {app:?}")
+        };
+        assert_eq!(
+            (*exit_code, why.as_str(), message.as_str()),
+            (137, reason::CONTAINER_STATUS_UNKNOWN, VANISHED_WHILE_RUNNING)
+        );
+        assert_eq!(app.restart_count, 3);
+        assert_eq!(status.phase, PodPhase::Running, "a stopped container of an Always pod restarts");
     }
 }
