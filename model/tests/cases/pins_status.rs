@@ -733,3 +733,83 @@ fn a_vanished_container_of_a_pod_that_does_not_restart_all_is_inferred_terminate
         assert_eq!(status.phase, PodPhase::Running, "a stopped container of an Always pod restarts");
     }
 }
+
+/// Survivor `model/src/status/containers.rs:112:8: delete ! in convert_to_api_container_statuses`:
+/// the regular and ephemeral container statuses are sorted by name (`kubetypes.SortedContainerStatuses`
+/// in `convertToAPIContainerStatuses`), the init container statuses keep the spec's order (they run
+/// in that order). The spec lists each out of name order here.
+#[test]
+fn regular_statuses_are_sorted_by_name_and_init_statuses_keep_the_spec_order() {
+    let mut pod = Pod::new("web", "uid-web", "node-1");
+    for name in ["zeta-init", "alpha-init"] {
+        pod.spec_mut().init_containers.push(Container::new(name, "init:1"));
+    }
+    for name in ["web", "cache", "metrics"] {
+        pod.spec_mut().containers.push(Container::new(name, "app:1"));
+    }
+    for name in ["debug-b", "debug-a"] {
+        pod.spec_mut().ephemeral_containers.push(Container::new(name, "busybox"));
+    }
+    let runtime =
+        RuntimePodStatus { sandboxes: vec![sandbox("sb-1", SandboxState::Ready, 0)], containers: vec![] };
+    let status = generate(&pod, &runtime);
+    let names = |list: &[ContainerStatusReport]| list.iter().map(|s| s.name.to_string()).collect::<Vec<_>>();
+    assert_eq!(names(&status.init_container_statuses), ["zeta-init", "alpha-init"]);
+    assert_eq!(names(&status.container_statuses), ["cache", "metrics", "web"]);
+    assert_eq!(names(&status.ephemeral_container_statuses), ["debug-a", "debug-b"]);
+}
+
+/// Survivor `model/src/status/containers.rs:171:28: replace || with && in infer_vanished`: a running
+/// container that vanished from the runtime but whose status already holds a last termination (it
+/// had exited before, and its old status carried it over) keeps that termination and its restart
+/// count: `convertToAPIContainerStatuses` infers a termination only when there is none ("if we already
+/// have a termination state, nothing to do").
+#[test]
+fn a_vanished_container_keeps_the_last_termination_it_had() {
+    let pod = web_pod();
+    let runtime =
+        RuntimePodStatus { sandboxes: vec![sandbox("sb-1", SandboxState::Ready, 0)], containers: vec![] };
+    let mut old = old_status_running();
+    let before = ContainerStateReport::terminated(1, "Error");
+    old.container_statuses[0].last_state = Some(before.clone());
+    let status = generate_with(&pod, &runtime, Some(&old), FeatureGates::default());
+    let app = &status.container_statuses[0];
+    assert_eq!(app.state, ContainerStateReport::waiting(reason::CONTAINER_CREATING, ""));
+    assert_eq!(app.last_state, Some(before), "the termination it had");
+    assert_eq!(app.restart_count, 2, "no restart is inferred");
+}
+
+/// An exited instance of `app` created at `created_at`, with this exit code.
+fn exited(id: &str, created_at: u64, exit_code: i32) -> ContainerStatus {
+    let mut c = instance(id, "app", "sb-1", ContainerState::Exited, created_at);
+    c.exit_code = exit_code;
+    c.finished_at = Some(created_at + 10);
+    c
+}
+
+/// Survivors `model/src/status/containers.rs:219:61: replace > with == in two_newest` and `... with
+/// >=`: the last state is the second newest instance by creation time
+/// (`SortContainerStatusesByCreationTime`, newest first), whatever the runtime's order; of two
+/// instances created at the same time, the one the runtime lists first (Go's sort of so few
+/// statuses is an insertion sort, which keeps equal ones in order).
+#[test]
+fn the_last_state_is_the_second_newest_instance() {
+    let pod = web_pod();
+    let exit_code_of_last = |containers: Vec<ContainerStatus>| {
+        let runtime =
+            RuntimePodStatus { sandboxes: vec![sandbox("sb-1", SandboxState::Ready, 0)], containers };
+        let status = generate(&pod, &runtime);
+        let app = &status.container_statuses[0];
+        assert!(app.state.is_running(), "the newest instance runs: {app:?}");
+        app.last_state.as_ref().and_then(|s| s.exit_code())
+    };
+    let newest = || instance("app-3", "app", "sb-1", ContainerState::Running, 3_000);
+    assert_eq!(
+        exit_code_of_last(vec![exited("app-1", 1_000, 1), newest(), exited("app-2", 2_000, 2)]),
+        Some(2)
+    );
+    assert_eq!(
+        exit_code_of_last(vec![newest(), exited("app-2a", 2_000, 2), exited("app-2b", 2_000, 5)]),
+        Some(2)
+    );
+}
