@@ -813,3 +813,28 @@ fn the_last_state_is_the_second_newest_instance() {
         Some(2)
     );
 }
+
+/// Survivors `model/src/status/containers.rs:278:23: replace == with != in convert_container_status`
+/// and `model/src/status/containers.rs:298:5: replace keep_old_started with ()`: a running container
+/// whose startup probe has no result yet in the prober's cache (as after a kubelet restart) keeps
+/// the `started: true` of its old status (ChangeContainerStatusOnKubeletRestart off, its default), and
+/// so is ready (it has no readiness probe); one whose old status did not say it started is neither.
+#[test]
+fn a_running_container_keeps_the_started_of_its_old_status() {
+    use podsim_model::pod::Probe as ContainerProbe;
+    let mut pod = web_pod();
+    pod.spec_mut().containers[0].startup_probe = Some(ContainerProbe::exec(&["check"]));
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![sandbox("sb-1", SandboxState::Ready, 0)],
+        containers: vec![instance("app-3", "app", "sb-1", ContainerState::Running, 1_000)],
+    };
+    let mut old = old_status_running();
+    old.container_statuses[0].started = Some(true);
+    let status = generate_with(&pod, &runtime, Some(&old), FeatureGates::default());
+    let app = &status.container_statuses[0];
+    assert_eq!((app.started, app.ready), (Some(true), true), "{app:?}");
+    old.container_statuses[0].started = Some(false);
+    let status = generate_with(&pod, &runtime, Some(&old), FeatureGates::default());
+    let app = &status.container_statuses[0];
+    assert_eq!((app.started, app.ready), (Some(false), false), "{app:?}");
+}
