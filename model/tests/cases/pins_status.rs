@@ -838,3 +838,66 @@ fn a_running_container_keeps_the_started_of_its_old_status() {
     let app = &status.container_statuses[0];
     assert_eq!((app.started, app.ready), (Some(false), false), "{app:?}");
 }
+
+// ---- model/src/status/conditions.rs: the kubelet-owned conditions ---------------------------------
+
+/// Survivor `model/src/status/conditions.rs:181:9: delete match arm PodPhase::Failed in
+/// terminal_condition`: in a Failed pod, ContainersReady and Ready are False with reason PodFailed
+/// (`generateContainersReadyConditionForTerminalPhase`); in a Succeeded one, PodCompleted.
+#[test]
+fn a_terminal_pod_is_not_ready_with_the_reason_of_its_phase() {
+    use podsim_model::status::conditions::{
+        condition_reason, generate_containers_ready_condition, generate_pod_ready_condition, ConditionStatus,
+    };
+    let pod = web_pod();
+    let app = ContainerStatusReport {
+        name: "app".into(),
+        state: ContainerStateReport::terminated(1, "Error"),
+        ..ContainerStatusReport::default()
+    };
+    let statuses = [&app];
+    for (phase, why) in [
+        (PodPhase::Failed, condition_reason::POD_FAILED),
+        (PodPhase::Succeeded, condition_reason::POD_COMPLETED),
+    ] {
+        let containers_ready = generate_containers_ready_condition(&pod, Some(&statuses), phase);
+        assert_eq!(
+            (
+                containers_ready.condition_type.as_ref(),
+                containers_ready.status,
+                containers_ready.reason.as_ref()
+            ),
+            ("ContainersReady", ConditionStatus::False, why)
+        );
+        let ready = generate_pod_ready_condition(&pod, &[], &[], Some(&statuses), phase);
+        assert_eq!(
+            (ready.condition_type.as_ref(), ready.status, ready.reason.as_ref()),
+            ("Ready", ConditionStatus::False, why)
+        );
+    }
+}
+
+/// Survivor `model/src/status/conditions.rs:239:17: replace match guard
+/// pod.spec.init_containers.is_empty() with false in generate_pod_initialized_condition`: a pod
+/// without init containers is Initialized even when the container statuses are unknown (nil):
+/// `GeneratePodInitializedCondition` reports UnknownContainerStatuses only for a pod that has init
+/// containers.
+#[test]
+fn a_pod_without_init_containers_is_initialized_whatever_its_statuses() {
+    use podsim_model::status::conditions::{
+        condition_reason, generate_pod_initialized_condition, ConditionStatus,
+    };
+    let pod = web_pod();
+    let c = generate_pod_initialized_condition(&pod, None, PodPhase::Pending);
+    assert_eq!(
+        (c.condition_type.as_ref(), c.status, c.reason.as_ref()),
+        ("Initialized", ConditionStatus::True, "")
+    );
+    let mut with_init = web_pod();
+    with_init.spec_mut().init_containers.push(Container::new("setup", "setup:1"));
+    let c = generate_pod_initialized_condition(&with_init, None, PodPhase::Pending);
+    assert_eq!(
+        (c.status, c.reason.as_ref()),
+        (ConditionStatus::False, condition_reason::UNKNOWN_CONTAINER_STATUSES)
+    );
+}
