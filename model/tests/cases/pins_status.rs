@@ -145,7 +145,8 @@ fn nanos(n: i128) -> Quantity {
     quantity(&format!("{n}n"))
 }
 
-/// Survivors in `model/src/pod/resources.rs` (`parse_nanos`, `suffix_scale`, `div_ceil`): apimachinery's
+/// Survivors in `model/src/pod/resources.rs` (`parse_nanos`, `suffix_scale`, `div_ceil`, `saturate`,
+/// `Quantity::is_negative`, named in the pinned list): apimachinery's
 /// `TestQuantityParse` (quantity_test.go), row for row, with the sign (`-` and `+`) the Go test also
 /// tries; a quantity's amount is compared at nano precision, and `Value()`/`MilliValue()` (rounded
 /// up) are checked.
@@ -168,6 +169,10 @@ fn test_quantity_parse() {
         assert_eq!(minus.amount_cmp(&nanos(-expected)), std::cmp::Ordering::Equal, "-{input}");
         assert_eq!(minus.is_negative(), expected != 0, "-{input}");
     }
+    // Beyond an int64 the thousandths saturate, at either end (`saturate`).
+    assert_eq!(quantity("1E").milli_value(), i64::MAX);
+    assert_eq!(quantity("-1E").milli_value(), i64::MIN);
+    assert_eq!(quantity("-1E").value(), -1_000_000_000_000_000_000);
     let invalid = [
         "1.1.M", "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-",
         // trailing whitespace is forbidden
