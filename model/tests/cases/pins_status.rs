@@ -792,8 +792,8 @@ fn exited(id: &str, created_at: u64, exit_code: i32) -> ContainerStatus {
     c
 }
 
-/// Survivors `model/src/status/containers.rs:219:61: replace > with == in two_newest` and `... with
-/// >=`: the last state is the second newest instance by creation time
+/// Survivors `model/src/status/containers.rs:219:61: replace > with == in two_newest` and
+/// `model/src/status/containers.rs:219:61: replace > with >= in two_newest`: the last state is the second newest instance by creation time
 /// (`SortContainerStatusesByCreationTime`, newest first), whatever the runtime's order; of two
 /// instances created at the same time, the one the runtime lists first (Go's sort of so few
 /// statuses is an insertion sort, which keeps equal ones in order).
