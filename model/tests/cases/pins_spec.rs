@@ -11,9 +11,11 @@
 //! read from a Pod with its status as `kubectl get pod -o json` prints it (`podsim phase`'s input).
 
 use podsim_model::gates::FeatureGates;
+use podsim_model::manifest::PodManifest;
 use podsim_model::pod_status_manifest::{ApiPod, PodWithStatusManifest};
 use podsim_model::status::phase::{get_phase_with_counts, PhaseOptions};
-use podsim_model::{ContainerStateReport, PodPhase, RestartPolicy};
+use podsim_model::workload::check_pod_commands;
+use podsim_model::{Container, ContainerStateReport, Pod, PodPhase, RestartPolicy};
 
 // ---- pod_status_manifest.rs: a Pod with its status, as `podsim phase` reads it -------------------
 
@@ -173,4 +175,255 @@ fn get_phase_of_a_pod_read_with_its_status() {
     );
     assert_eq!(pod.statuses[0].state, Some(ContainerStateReport::waiting("ContainerCreating", "")));
     assert_eq!(pod.statuses[0].last_state, None, "`lastState: {{}}`, as kubectl prints a first instance's");
+}
+
+// ---- workload.rs: the `workload` vocabulary a scenario's containers speak ---------------------------
+
+fn words(text: &str) -> Vec<String> {
+    text.split(' ').filter(|w| !w.is_empty()).map(String::from).collect()
+}
+
+/// A pod of one container with this `command` and `args`.
+fn pod_running(command: &str, args: &str) -> Pod {
+    let mut c = Container::new("app", "podsim/workload:1");
+    c.command = words(command);
+    c.args = words(args);
+    let mut pod = Pod::new("web", "uid-web", "node-1");
+    pod.spec_mut().containers.push(c);
+    pod
+}
+
+/// Survivors: `model/src/workload.rs:265:64: replace + with - in parse_verb` and
+/// `model/src/workload.rs:265:64: replace + with * in parse_verb`. A bad health option is blamed on
+/// the word it is, counted after the verb's arguments: in `args` when the option was written there,
+/// whether the verb takes no arguments (`run`) or two (`exit-after DURATION CODE`), so that `podsim`
+/// names the container field at fault (`spec.containers[0].args`).
+#[test]
+fn a_bad_health_option_is_blamed_on_the_field_that_holds_it() {
+    let field = |command: &str, args: &str| check_pod_commands(&pod_running(command, args)).unwrap_err();
+    let e = field("workload run", "--ready-after soon");
+    assert_eq!((e.error.word, e.field.as_str()), (3, "spec.containers[0].args"));
+    let e = field("workload exit-after 2s 3", "--unhealthy-after later");
+    assert_eq!((e.error.word, e.field.as_str()), (5, "spec.containers[0].args"));
+    assert_eq!(
+        e.to_string(),
+        "spec.containers[0].args: workload: --unhealthy-after: \"later\" is not a duration (like 500ms, 2s, 1m)"
+    );
+    let e = field("workload exit-after 2s 3 --started-after", "");
+    assert_eq!((e.error.word, e.field.as_str()), (4, "spec.containers[0].command"), "its value is missing");
+    let e = field("workload exit-after 2s", "3 --readyafter 1s");
+    assert_eq!((e.error.word, e.field.as_str()), (4, "spec.containers[0].args"));
+}
+
+/// Survivor: `model/src/workload.rs:381:5: replace check_exec_hooks -> Result<(), (&'static str,
+/// WorkloadError)> with Ok(())`. An exec lifecycle hook's command is read as an exec probe's is
+/// (`workload check ...`), so a bad one is refused at load, naming the hook's field, instead of
+/// failing in the container as `FailedPostStartHook` / `FailedPreStopHook` at run time.
+#[test]
+fn a_bad_exec_hook_command_is_refused_with_its_field() {
+    use podsim_model::pod::LifecycleHandler;
+    let exec = |command: &str| Some(LifecycleHandler::Exec { command: words(command) });
+    let mut pod = pod_running("workload run", "");
+    pod.spec_mut().containers[0].lifecycle.pre_stop = exec("workload check live");
+    pod.spec_mut().containers[0].lifecycle.post_start = exec("workload check ready");
+    assert_eq!(check_pod_commands(&pod), Ok(()));
+    pod.spec_mut().containers[0].lifecycle.pre_stop = exec("workload check alive");
+    assert_eq!(
+        check_pod_commands(&pod).unwrap_err().to_string(),
+        "spec.containers[0].lifecycle.preStop.exec.command: workload: \"alive\" is not a check (known: live, ready, started)"
+    );
+    pod.spec_mut().containers[0].lifecycle.pre_stop = None;
+    pod.spec_mut().containers[0].lifecycle.post_start = exec("workload");
+    assert_eq!(
+        check_pod_commands(&pod).unwrap_err().field,
+        "spec.containers[0].lifecycle.postStart.exec.command"
+    );
+}
+
+/// Survivor: `model/src/workload.rs:220:9: replace Workload::to_command_with_health -> Vec<String>
+/// with vec![]` (and its `vec![String::new()]`, `vec!["xyzzy".into()]`). The command the simulator's
+/// scenarios write for a workload with health options reads back as that workload with those options,
+/// and a container running it answers its checks as they say.
+#[test]
+fn a_workload_with_health_options_round_trips_through_its_command() {
+    use podsim_model::workload::{Check, Health, Workload};
+    let health = Health { ready_after: Some(5_000), started_after: None, unhealthy_after: Some(60_000) };
+    for workload in [Workload::Run, Workload::IgnoreSigterm, Workload::ExitAfter { after: 90_000, code: 4 }] {
+        let command = workload.to_command_with_health(health);
+        assert_eq!(command[0], "workload");
+        assert_eq!(Workload::parse_with_health(&command, &[]), Ok((workload, health)), "{command:?}");
+        let (_, read) = Workload::from_command_with_health(&command, &[]);
+        assert!(!read.passes(Check::Ready, 4_999) && read.passes(Check::Ready, 5_000));
+        assert!(read.passes(Check::Live, 59_999) && !read.passes(Check::Live, 60_000));
+    }
+    assert_eq!(
+        Workload::Run.to_command_with_health(Health::default()),
+        ["workload", "run"],
+        "no option for a default health"
+    );
+}
+
+// ---- manifest.rs: a v1 Pod read as the API server would store it ----------------------------------
+
+/// A Pod manifest, read and validated under these gates.
+fn pod_with_gates(json: serde_json::Value, gates: &FeatureGates) -> Result<Pod, String> {
+    serde_json::from_value::<PodManifest>(json)
+        .map_err(|e| e.to_string())?
+        .into_pod_with(gates)
+        .map_err(|e| e.to_string())
+}
+
+/// Survivors: `model/src/manifest.rs:261:21: replace != with == in PodManifest::into_pod_with` and
+/// `model/src/manifest.rs:266:18: replace != with == in PodManifest::into_pod_with`. A manifest of
+/// `apiVersion: v1, kind: Pod` is read; another kind or version is refused, naming the field.
+#[test]
+fn a_pod_manifest_must_be_a_v1_pod() {
+    let read = |api_version: &str, kind: &str| {
+        pod_with_gates(
+            serde_json::json!({
+                "apiVersion": api_version, "kind": kind,
+                "metadata": {"name": "web"},
+                "spec": {"containers": [{"name": "app", "image": "app:1"}]}
+            }),
+            &FeatureGates::default(),
+        )
+    };
+    assert_eq!(read("v1", "Pod").unwrap().spec.containers[0].name(), "app");
+    assert_eq!(read("v1", "Deployment").unwrap_err(), "kind: expected Pod, found \"Deployment\"");
+    assert_eq!(read("apps/v1", "Pod").unwrap_err(), "apiVersion: expected v1, found \"apps/v1\"");
+}
+
+/// `restartPolicyRules: [{action: Restart, exitCodes: {operator: In, values: VALUES}}]`.
+fn rules_with(values: Vec<i32>) -> serde_json::Value {
+    serde_json::json!([{"action": "Restart", "exitCodes": {"operator": "In", "values": values}}])
+}
+
+/// Survivors: `model/src/manifest.rs:489:41: replace > with >= in validate_restart_policy` and
+/// `model/src/manifest.rs:489:41: replace > with == in validate_restart_policy`. The API server's
+/// `validateContainerRestartPolicy` refuses a rule with more than 255 exit codes
+/// (`field.TooMany(..., 255)`): 255 are valid, 256 are not.
+#[test]
+fn a_restart_rule_may_list_255_exit_codes_and_no_more() {
+    let read = |count: i32| {
+        pod_with_gates(
+            serde_json::json!({
+                "metadata": {"name": "web"},
+                "spec": {"containers": [{
+                    "name": "app", "image": "app:1", "restartPolicy": "Never",
+                    "restartPolicyRules": rules_with((1..=count).collect())
+                }]}
+            }),
+            &FeatureGates::default(),
+        )
+    };
+    assert_eq!(read(255).unwrap().spec.containers[0].restart_policy_rules[0].exit_codes.values.len(), 255);
+    assert_eq!(
+        read(256).unwrap_err(),
+        "spec.containers[0].restartPolicyRules[0].exitCodes.values: may hold at most 255 values"
+    );
+    assert!(read(1).is_ok());
+}
+
+/// A pod with a sidecar (`proxy`, a cpu resize policy), a plain init container whose own policy is
+/// Never with a `Restart` rule (`setup`), and a regular container whose own policy is OnFailure with
+/// a `Restart` rule and a memory resize policy (`app`), read under the default gates.
+fn pod_with_every_gated_field() -> Pod {
+    let resize =
+        |resource: &str| serde_json::json!([{"resourceName": resource, "restartPolicy": "NotRequired"}]);
+    pod_with_gates(
+        serde_json::json!({
+            "metadata": {"name": "web"},
+            "spec": {
+                "initContainers": [
+                    {"name": "proxy", "image": "p:1", "restartPolicy": "Always", "resizePolicy": resize("cpu")},
+                    {"name": "setup", "image": "s:1", "restartPolicy": "Never", "restartPolicyRules": rules_with(vec![42])}
+                ],
+                "containers": [{
+                    "name": "app", "image": "app:1", "restartPolicy": "OnFailure",
+                    "restartPolicyRules": rules_with(vec![3]), "resizePolicy": resize("memory")
+                }]
+            }
+        }),
+        &FeatureGates::default(),
+    )
+    .unwrap()
+}
+
+/// Survivors: `model/src/manifest.rs:394:8: delete ! in apply_gates_to_pod`, `model/src/manifest.rs:
+/// 399:8: delete ! in apply_gates_to_pod`, `model/src/manifest.rs:401:33: replace != with == in
+/// apply_gates_to_pod` and `model/src/manifest.rs:411:8: delete ! in apply_gates_to_pod`. A scenario's
+/// or `--feature-gates`' gates reach a pod read under the defaults as the API server's
+/// `dropDisabledFields` (pkg/api/pod/util.go) would have on create: SidecarContainers off drops the
+/// init containers' restartPolicy; ContainerRestartRules off (`dropContainerRestartRules`) drops the
+/// container-level policies and rules but a sidecar's Always; InPlacePodVerticalScaling off drops the
+/// resize policies. Each gives the pod that reading the manifest under those gates gives.
+#[test]
+fn gates_arriving_later_drop_the_fields_of_disabled_gates() {
+    use podsim_model::manifest::apply_gates_to_pod;
+    let with = |list: &str| {
+        let mut pod = pod_with_every_gated_field();
+        apply_gates_to_pod(&mut pod, &FeatureGates::parse(list).unwrap()).unwrap();
+        pod
+    };
+    let unchanged = with("");
+    assert_eq!(unchanged, pod_with_every_gated_field(), "the default gates drop nothing");
+
+    let no_sidecars = with("SidecarContainers=false");
+    assert!(!no_sidecars.has_restartable_init_container());
+    assert_eq!(no_sidecars.spec.init_containers[1].restart_policy, None);
+    assert_eq!(no_sidecars.spec.containers[0].restart_policy, Some(RestartPolicy::OnFailure));
+
+    let no_rules = with("ContainerRestartRules=false");
+    let [proxy, setup] = &no_rules.spec.init_containers[..] else { panic!("two init containers") };
+    assert_eq!(proxy.restart_policy, Some(RestartPolicy::Always), "a sidecar stays a sidecar");
+    assert_eq!((setup.restart_policy, setup.restart_policy_rules.len()), (None, 0));
+    let app = &no_rules.spec.containers[0];
+    assert_eq!((app.restart_policy, app.restart_policy_rules.len()), (None, 0));
+    assert_eq!(app.resize_policy.len(), 1, "resize policies are another gate's");
+
+    let no_resize = with("InPlacePodVerticalScaling=false");
+    assert!(no_resize.spec.init_containers[0].resize_policy.is_empty());
+    assert!(no_resize.spec.containers[0].resize_policy.is_empty());
+    assert_eq!(no_resize.spec.containers[0].restart_policy_rules.len(), 1);
+}
+
+/// Survivors: `model/src/manifest.rs:393:5: replace apply_gates_to_pod -> Result<(), InvalidPod> with
+/// Ok(())`, `model/src/manifest.rs:422:21: replace == with != in apply_gates_to_pod`,
+/// `model/src/manifest.rs:423:17: replace && with || in apply_gates_to_pod`, `model/src/manifest.rs:
+/// 424:17: replace && with || in apply_gates_to_pod`, `model/src/manifest.rs:424:20: delete ! in
+/// apply_gates_to_pod` and `model/src/manifest.rs:434:40: replace == with != in apply_gates_to_pod`.
+/// With RestartAllContainersOnContainerExits off, validation (`validateContainerRestartPolicy` with
+/// `AllowRestartAllContainers` false) refuses a sidecar's rules and a `RestartAllContainers` action,
+/// and nothing else: `Restart` rules of plain init and regular containers, and a sidecar without
+/// rules, stay valid. With the gate on, both are valid.
+#[test]
+fn gates_arriving_later_refuse_what_restart_all_containers_off_does_not_allow() {
+    use podsim_model::manifest::apply_gates_to_pod;
+    use podsim_model::pod::{ContainerRestartRule, RestartRuleAction};
+    let off = FeatureGates::parse("RestartAllContainersOnContainerExits=false").unwrap();
+    let mut pod = pod_with_every_gated_field();
+    assert_eq!(apply_gates_to_pod(&mut pod, &off), Ok(()));
+    assert_eq!(pod, pod_with_every_gated_field(), "nothing of another gate is dropped");
+
+    let rule = |action: RestartRuleAction| -> ContainerRestartRule {
+        let mut r = pod_with_every_gated_field().spec.containers[0].restart_policy_rules[0].clone();
+        r.action = action;
+        r
+    };
+    let mut sidecar_with_rules = pod_with_every_gated_field();
+    sidecar_with_rules.spec_mut().init_containers[0].restart_policy_rules =
+        vec![rule(RestartRuleAction::Restart)];
+    assert_eq!(apply_gates_to_pod(&mut sidecar_with_rules.clone(), &FeatureGates::default()), Ok(()));
+    let e = apply_gates_to_pod(&mut sidecar_with_rules, &off).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "spec.initContainers[0].restartPolicyRules: may not be set for a restartable init container"
+    );
+
+    let mut restart_all = pod_with_every_gated_field();
+    restart_all.spec_mut().containers[0].restart_policy_rules =
+        vec![rule(RestartRuleAction::Restart), rule(RestartRuleAction::RestartAllContainers)];
+    assert_eq!(apply_gates_to_pod(&mut restart_all.clone(), &FeatureGates::default()), Ok(()));
+    let e = apply_gates_to_pod(&mut restart_all, &off).unwrap_err();
+    assert_eq!(e.path, "spec.containers[0].restartPolicyRules[1].action");
 }
