@@ -10,6 +10,7 @@
 //! a fork of kubernetes master after v1.35; read_file id 60756631880, as `get_phase_cases.rs`), here
 //! read from a Pod with its status as `kubectl get pod -o json` prints it (`podsim phase`'s input).
 
+use crate::common;
 use podsim_model::gates::FeatureGates;
 use podsim_model::manifest::PodManifest;
 use podsim_model::pod_status_manifest::{ApiPod, PodWithStatusManifest};
@@ -426,4 +427,168 @@ fn gates_arriving_later_refuse_what_restart_all_containers_off_does_not_allow() 
     assert_eq!(apply_gates_to_pod(&mut restart_all.clone(), &FeatureGates::default()), Ok(()));
     let e = apply_gates_to_pod(&mut restart_all, &off).unwrap_err();
     assert_eq!(e.path, "spec.containers[0].restartPolicyRules[1].action");
+}
+
+// ---- runtime.rs: the probe results managers ---------------------------------------------------------
+
+/// Survivor: `model/src/runtime.rs:163:9: replace ContainerProbes::is_empty -> bool with false`. When
+/// a liveness probe fails and the container is restarted, the probe worker sees the new container
+/// and removes the old one's result (worker.go: `w.resultsManager.Remove(w.containerID)`, which
+/// deletes the id from the manager's cache): the results then hold the new container alone, though
+/// the old one is still in the runtime (exited).
+#[test]
+fn a_restarted_containers_old_probe_results_are_removed() {
+    use common::World;
+    use podsim_model::pod::Probe;
+    use podsim_model::ContainerState;
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", common::NODE);
+    let mut c = Container::new("app", "app:1");
+    c.liveness_probe = Some(Probe::exec(&["workload", "check", "live"]));
+    p.spec_mut().containers.push(c);
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    w.create_pod(p);
+    w.run_for(60_000);
+    let instances: Vec<_> = w.instances("uid-web", "app").into_iter().cloned().collect();
+    assert!(instances.len() >= 2, "the liveness failures restarted it: {instances:?}");
+    let (new, old) = (&instances[0], &instances[1]);
+    assert_eq!(old.state, ContainerState::Exited, "the old instance is still in the runtime");
+    let ids: Vec<&String> = w.kubelet.probe_results().0.keys().collect();
+    assert_eq!(ids, [&new.id.to_string()], "only the running container has results");
+}
+
+// ---- status/mod.rs: the pod status the kubelet writes ----------------------------------------------
+
+/// Survivor: `model/src/status/mod.rs:64:9: replace PodPhase::as_str -> &'static str with ""` (and
+/// `with "xyzzy"`). A phase is spelled as the API spells `status.phase` (v1.PodPhase), as it is
+/// serialized into the status the kubelet writes.
+#[test]
+fn a_phase_is_spelled_as_the_api_spells_it() {
+    for (phase, word) in [
+        (PodPhase::Pending, "Pending"),
+        (PodPhase::Running, "Running"),
+        (PodPhase::Succeeded, "Succeeded"),
+        (PodPhase::Failed, "Failed"),
+    ] {
+        assert_eq!(phase.as_str(), word);
+        assert_eq!(serde_json::to_value(phase).unwrap(), word);
+    }
+}
+
+// ---- linux_resources.rs: the cgroup values the runtime reports back ---------------------------------
+
+/// Survivor: `model/src/linux_resources.rs:102:93: replace > with >= in to_kube_container_resources`.
+/// kuberuntime_container_linux.go `toKubeContainerResources` (read_file id 79477855) reads a cpu
+/// request from the reported shares only when `sharesToMilliCPU` gives more than 0: a runtime that
+/// reports 1 share (below `cm.MinShares`) reports no cpu request, and 2 shares read as 2m.
+#[test]
+fn shares_below_the_minimum_read_back_as_no_cpu_request() {
+    use podsim_model::linux_resources::{to_kube_container_resources, LinuxContainerResources};
+    let read = |cpu_shares: i64| {
+        to_kube_container_resources(&LinuxContainerResources {
+            cpu_period: 100_000,
+            cpu_quota: 50_000,
+            cpu_shares,
+            memory_limit_in_bytes: 64 << 20,
+        })
+    };
+    let one = read(1);
+    assert_eq!(one.cpu_request, None);
+    assert_eq!(one.cpu_limit.map(|q| q.milli_value()), Some(500), "the limit is read all the same");
+    assert_eq!(one.memory_limit.map(|q| q.value()), Some(64 << 20));
+    assert_eq!(read(0).cpu_request, None);
+    assert_eq!(read(2).cpu_request.map(|q| q.milli_value()), Some(2));
+}
+
+/// A pod `web` of one container `app` under `policy`, and the runtime's record of it: a ready
+/// sandbox, and `app` in `state` (exited with `exit_code`).
+fn one_container_pod(
+    policy: RestartPolicy,
+    state: podsim_model::ContainerState,
+    exit_code: i32,
+) -> (Pod, podsim_model::RuntimePodStatus) {
+    use podsim_model::{ContainerStatus, RuntimePodStatus, SandboxState, SandboxStatus};
+    let mut pod = Pod::new("web", "uid-web", common::NODE);
+    pod.spec_mut().restart_policy = policy;
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    let exited = state == podsim_model::ContainerState::Exited;
+    let app = ContainerStatus {
+        id: "app-1".into(),
+        name: "app".into(),
+        state,
+        exit_code,
+        reason: (if exited { "Error" } else { "" }).into(),
+        hash: pod.spec.containers[0].hash(),
+        restart_count: 0,
+        sandbox_id: "s1".into(),
+        image: "app:1".into(),
+        created_at: 1_000,
+        started_at: Some(1_000),
+        finished_at: exited.then_some(5_000),
+        resources: None,
+    };
+    let sandbox = SandboxStatus {
+        id: "s1".into(),
+        state: SandboxState::Ready,
+        attempt: 0,
+        ip: "10.1.0.1".into(),
+        host_network: false,
+        created_at: 500,
+    };
+    (pod, RuntimePodStatus { sandboxes: vec![sandbox], containers: vec![app] })
+}
+
+/// `generateAPIPodStatus` of the pod with the status manager holding `old`.
+fn status_with_old(
+    pod: &Pod,
+    runtime: &podsim_model::RuntimePodStatus,
+    old: &podsim_model::PodStatusReport,
+) -> podsim_model::PodStatusReport {
+    use podsim_model::status::{generate_api_pod_status, StatusContext};
+    let reasons = std::collections::BTreeMap::<String, String>::new();
+    let probes = podsim_model::ProbeResults::none();
+    let context = StatusContext {
+        reasons: &reasons,
+        old_status: Some(old),
+        probes: &probes,
+        gates: FeatureGates::default(),
+        pod_is_terminal: false,
+    };
+    generate_api_pod_status(pod, runtime, &context)
+}
+
+/// Survivors: `model/src/status/mod.rs:352:22: replace match guard old.is_terminal() &&
+/// !phase.is_terminal() with false in generate_api_pod_status`, `model/src/status/mod.rs:352:43:
+/// delete ! in generate_api_pod_status` and `model/src/status/mod.rs:356:66: replace == with != in
+/// generate_api_pod_status`. kubelet_pods.go `generateAPIPodStatus`' three-way merge: a phase that
+/// `getPhase` computes as not terminal gives way to a terminal phase the status manager holds (a pod
+/// never leaves Succeeded or Failed), but a terminal phase computed is kept as computed; the reason
+/// and message go with the phase (kept from the old status while the phase is the old one).
+#[test]
+fn a_terminal_phase_the_status_manager_holds_is_kept_and_its_reason_with_it() {
+    use podsim_model::{ContainerState, PodStatusReport};
+    let old = |phase: PodPhase, reason: &str| PodStatusReport {
+        phase,
+        reason: reason.into(),
+        message: format!("{reason} message"),
+        ..PodStatusReport::default()
+    };
+    // Running by its containers, Succeeded by the status manager: Succeeded.
+    let (pod, runtime) = one_container_pod(RestartPolicy::Always, ContainerState::Running, 0);
+    let status = status_with_old(&pod, &runtime, &old(PodPhase::Succeeded, ""));
+    assert_eq!(status.phase, PodPhase::Succeeded);
+    // The same pod with a Running status before: Running, the old reason kept with its phase.
+    let status = status_with_old(&pod, &runtime, &old(PodPhase::Running, "Resizing"));
+    assert_eq!((status.phase, status.reason.as_str()), (PodPhase::Running, "Resizing"));
+    assert_eq!(status.message, "Resizing message");
+    // A Never pod whose container failed: Failed as computed, whatever terminal phase was held.
+    let (pod, runtime) = one_container_pod(RestartPolicy::Never, ContainerState::Exited, 1);
+    let status = status_with_old(&pod, &runtime, &old(PodPhase::Succeeded, "Done"));
+    assert_eq!((status.phase, status.reason.as_str(), status.message.as_str()), (PodPhase::Failed, "", ""));
+    // Failed as before (DeadlineExceeded): the reason and message stay.
+    let status = status_with_old(&pod, &runtime, &old(PodPhase::Failed, "DeadlineExceeded"));
+    assert_eq!((status.phase, status.reason.as_str()), (PodPhase::Failed, "DeadlineExceeded"));
+    // Pending before, Failed now: the Pending phase's reason does not come along.
+    let status = status_with_old(&pod, &runtime, &old(PodPhase::Pending, "Waiting"));
+    assert_eq!((status.phase, status.reason.as_str()), (PodPhase::Failed, ""));
 }
