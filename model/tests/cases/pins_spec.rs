@@ -592,3 +592,82 @@ fn a_terminal_phase_the_status_manager_holds_is_kept_and_its_reason_with_it() {
     let status = status_with_old(&pod, &runtime, &old(PodPhase::Pending, "Waiting"));
     assert_eq!((status.phase, status.reason.as_str()), (PodPhase::Failed, ""));
 }
+
+// ---- shared_str.rs: names, ids and reasons shared by many records ---------------------------------
+
+/// Survivors (the ones of these the model's own tests did not reach): `model/src/shared_str.rs:68:9:
+/// replace <impl AsRef<str> for SharedStr>::as_ref -> &str with ""` (and `"xyzzy"`),
+/// `model/src/shared_str.rs:74:9: replace <impl Borrow<str> for SharedStr>::borrow -> &str with ""`
+/// (and `"xyzzy"`), `model/src/shared_str.rs:98:9: replace <impl From<&String> for SharedStr>::from ->
+/// SharedStr with Default::default()`, `model/src/shared_str.rs:104:9: replace <impl From<SharedStr>
+/// for String>::from -> String with String::new()` (and `"xyzzy".into()`), the `-> bool with true`,
+/// `-> bool with false` and `== with !=` mutants of the `PartialEq` impls between `SharedStr` and
+/// `str`, `&str` and `String` (both ways), and `model/src/shared_str.rs:166:9: replace <impl
+/// std::hash::Hash for SharedStr>::hash with ()`. A name held as a `SharedStr` reads, converts,
+/// compares and hashes as its text in every form the kubelet's records meet it: a container name
+/// looked up by `&str` in a map keyed by names (ordered or hashed: `Borrow` requires the hash of the
+/// text), compared with the spec's `String`s and `&str`s from either side.
+#[test]
+fn a_shared_name_reads_compares_and_hashes_as_its_text() {
+    use podsim_model::shared_str::SharedStr;
+    use std::collections::{BTreeMap, HashSet};
+    use std::hash::{BuildHasher, RandomState};
+    let owned = String::from("app");
+    let name = SharedStr::from(&owned);
+    assert_eq!(name.as_str(), "app");
+    fn text_of(s: impl AsRef<str>) -> String {
+        s.as_ref().to_string()
+    }
+    assert_eq!(text_of(name.clone()), "app");
+    assert_eq!(String::from(name.clone()), "app");
+    assert_eq!(String::from(SharedStr::from_static("sidecar")), "sidecar");
+
+    let by_name: BTreeMap<SharedStr, u32> = [(name.clone(), 1), (SharedStr::from("init"), 2)].into();
+    assert_eq!((by_name.get("app"), by_name.get("init"), by_name.get("other")), (Some(&1), Some(&2), None));
+    let hashed: HashSet<SharedStr> = [name.clone(), SharedStr::from("init")].into();
+    assert!(hashed.contains("app") && hashed.contains("init") && !hashed.contains("other"));
+    let state = RandomState::new();
+    assert_eq!(state.hash_one(&name), state.hash_one("app"), "hashes as its text");
+
+    let other = String::from("other");
+    // SharedStr == str, &str, String
+    assert!(name == *"app" && name != *"other");
+    assert!(name == "app" && name != "other");
+    assert!(name == owned && name != other);
+    // str, &str, String == SharedStr
+    assert!(*"app" == name && *"other" != name);
+    assert!("app" == name && "other" != name);
+    assert!(owned == name && other != name);
+}
+
+// ---- pod.rs: the pod the kubelet manages ------------------------------------------------------------
+
+/// Survivors: `model/src/pod.rs:102:9: replace RestartPolicy::as_str -> &'static str with ""` (and
+/// `with "xyzzy"`). A restart policy is spelled as the API spells `restartPolicy` (v1.RestartPolicy)
+/// and as a manifest is read: what `podsim` writes back into a manifest reads as the same policy.
+#[test]
+fn a_restart_policy_is_spelled_as_the_api_spells_it() {
+    for (policy, word) in [
+        (RestartPolicy::Always, "Always"),
+        (RestartPolicy::OnFailure, "OnFailure"),
+        (RestartPolicy::Never, "Never"),
+    ] {
+        assert_eq!(policy.as_str(), word);
+        let json = serde_json::json!({
+            "metadata": {"name": "web"},
+            "spec": {"restartPolicy": policy.as_str(), "containers": [{"name": "app", "image": "app:1"}]}
+        });
+        assert_eq!(pod_with_gates(json, &FeatureGates::default()).unwrap().spec.restart_policy, policy);
+    }
+}
+
+/// Survivors: `model/src/pod.rs:459:9: replace Pod::full_name -> String with String::new()` (and
+/// `with "xyzzy".into()`). The kubelet names a pod `namespace/name` in its logs and messages
+/// (`format.Pod`, `klog.KObj`).
+#[test]
+fn a_pod_is_named_by_namespace_and_name() {
+    let mut pod = Pod::new("web", "uid-web", common::NODE);
+    assert_eq!(pod.full_name(), "default/web");
+    pod.namespace = "shop".into();
+    assert_eq!(pod.full_name(), "shop/web");
+}
