@@ -671,3 +671,40 @@ fn a_pod_is_named_by_namespace_and_name() {
     pod.namespace = "shop".into();
     assert_eq!(pod.full_name(), "shop/web");
 }
+
+/// Survivor: `model/src/pod.rs:245:9: replace Container::has_readiness_probe -> bool with false`. The
+/// prober manager's `UpdatePodStatus`: a running, started container with a readiness probe is ready
+/// only once the probe succeeded (its worker's initial result is Failure); one without a readiness
+/// probe is ready as soon as it runs. The pod's Ready condition follows.
+#[test]
+fn a_running_container_with_a_readiness_probe_is_not_ready_before_it_succeeds() {
+    use podsim_model::pod::Probe;
+    use podsim_model::status::pod_status_report;
+    use podsim_model::ContainerState;
+    let (pod, runtime) = one_container_pod(RestartPolicy::Always, ContainerState::Running, 0);
+    let status = pod_status_report(&pod, &runtime, &Default::default());
+    assert!(status.container("app").unwrap().ready, "no readiness probe: ready once running");
+    let mut probed = pod.clone();
+    probed.spec_mut().containers[0].readiness_probe = Some(Probe::exec(&["workload", "check", "ready"]));
+    let status = pod_status_report(&probed, &runtime, &Default::default());
+    let app = status.container("app").unwrap();
+    assert_eq!((app.state.is_running(), app.ready), (true, false));
+    assert_eq!(status.condition("Ready").map(|c| c.status.as_str()), Some("False"));
+}
+
+/// Survivor: `model/src/pod.rs:479:9: replace Pod::find_container -> Option<(ContainerKind,
+/// &Container)> with None`. A container of any kind is found by its name, with its kind
+/// (`podutil.GetContainerSpec` over init, regular and ephemeral containers); an unknown name is not.
+#[test]
+fn a_container_of_any_kind_is_found_by_name() {
+    use podsim_model::pod::ContainerKind;
+    let mut pod = Pod::new("web", "uid-web", common::NODE);
+    pod.spec_mut().init_containers.push(Container::new("setup", "s:1"));
+    pod.spec_mut().containers.push(Container::new("app", "app:1"));
+    pod.spec_mut().ephemeral_containers.push(Container::new("debug", "busybox:1"));
+    let found = |name: &str| pod.find_container(name).map(|(kind, c)| (kind, c.image().to_string()));
+    assert_eq!(found("setup"), Some((ContainerKind::Init, "s:1".into())));
+    assert_eq!(found("app"), Some((ContainerKind::Regular, "app:1".into())));
+    assert_eq!(found("debug"), Some((ContainerKind::Ephemeral, "busybox:1".into())));
+    assert_eq!(found("sidecar"), None);
+}
