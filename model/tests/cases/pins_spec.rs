@@ -3,8 +3,10 @@
 //! `pod.rs`, `pod_status_manifest.rs`, `runtime.rs`, `shared_str.rs`, `status/mod.rs`, `workload.rs`.
 //! Each test's doc comment names the mutants it catches, as cargo-mutants names them, and the kubelet
 //! (or API server) function whose behaviour it pins; each was checked to fail on its mutants (the
-//! mutation applied by hand) and re-run through cargo-mutants by name. The survivors no test can
-//! observe are listed, with why, in /work/mutants/full/reasons-pins_spec.md.
+//! mutation applied by hand) and re-run through cargo-mutants by name. The full run reached only the
+//! first of these files before this work ended; the survivors of the others were found by applying
+//! each suspect mutant by hand and running the model's unit and `cases` tests. The survivors no test
+//! can observe are listed, with why, in /work/mutants/full/reasons-pins_spec.md.
 //!
 //! Ported Go cases: `getPhase` rows of pkg/kubelet/kubelet_pods_test.go (OchukoWH/kubernetes@3669de28,
 //! a fork of kubernetes master after v1.35; read_file id 60756631880, as `get_phase_cases.rs`), here
@@ -557,10 +559,10 @@ fn status_with_old(
     generate_api_pod_status(pod, runtime, &context)
 }
 
-/// Survivors: `model/src/status/mod.rs:352:22: replace match guard old.is_terminal() &&
-/// !phase.is_terminal() with false in generate_api_pod_status`, `model/src/status/mod.rs:352:43:
-/// delete ! in generate_api_pod_status` and `model/src/status/mod.rs:356:66: replace == with != in
-/// generate_api_pod_status`. kubelet_pods.go `generateAPIPodStatus`' three-way merge: a phase that
+/// Survivor: `model/src/status/mod.rs:356:66: replace == with != in generate_api_pod_status` (the test
+/// also catches `model/src/status/mod.rs:352:22: replace match guard old.is_terminal() &&
+/// !phase.is_terminal() with false in generate_api_pod_status` and `model/src/status/mod.rs:352:43:
+/// delete ! in generate_api_pod_status`, which earlier tests catch too). kubelet_pods.go `generateAPIPodStatus`' three-way merge: a phase that
 /// `getPhase` computes as not terminal gives way to a terminal phase the status manager holds (a pod
 /// never leaves Succeeded or Failed), but a terminal phase computed is kept as computed; the reason
 /// and message go with the phase (kept from the old status while the phase is the old one).
