@@ -597,14 +597,13 @@ fn a_terminal_phase_the_status_manager_holds_is_kept_and_its_reason_with_it() {
 
 // ---- shared_str.rs: names, ids and reasons shared by many records ---------------------------------
 
-/// Survivors (the ones of these the model's own tests did not reach): `model/src/shared_str.rs:68:9:
-/// replace <impl AsRef<str> for SharedStr>::as_ref -> &str with ""` (and `"xyzzy"`),
-/// `model/src/shared_str.rs:74:9: replace <impl Borrow<str> for SharedStr>::borrow -> &str with ""`
-/// (and `"xyzzy"`), `model/src/shared_str.rs:98:9: replace <impl From<&String> for SharedStr>::from ->
-/// SharedStr with Default::default()`, `model/src/shared_str.rs:104:9: replace <impl From<SharedStr>
-/// for String>::from -> String with String::new()` (and `"xyzzy".into()`), the `-> bool with true`,
-/// `-> bool with false` and `== with !=` mutants of the `PartialEq` impls between `SharedStr` and
-/// `str`, `&str` and `String` (both ways), and `model/src/shared_str.rs:166:9: replace <impl
+/// Survivors: `model/src/shared_str.rs:68:9: replace <impl AsRef<str> for SharedStr>::as_ref -> &str
+/// with ""` (and `"xyzzy"`), `model/src/shared_str.rs:74:9: replace <impl Borrow<str> for
+/// SharedStr>::borrow -> &str with ""` (and `"xyzzy"`), `model/src/shared_str.rs:98:9: replace <impl
+/// From<&String> for SharedStr>::from -> SharedStr with Default::default()`, the `-> bool with true`
+/// mutants of `<impl PartialEq<str> for SharedStr>::eq` (118:9), `<impl PartialEq<String> for
+/// SharedStr>::eq` (130:9), `<impl PartialEq<SharedStr> for str>::eq` (136:9) and `<impl
+/// PartialEq<SharedStr> for &str>::eq` (142:9), and `model/src/shared_str.rs:166:9: replace <impl
 /// std::hash::Hash for SharedStr>::hash with ()`. A name held as a `SharedStr` reads, converts,
 /// compares and hashes as its text in every form the kubelet's records meet it: a container name
 /// looked up by `&str` in a map keyed by names (ordered or hashed: `Borrow` requires the hash of the
