@@ -22,6 +22,7 @@ mod kubelet_events;
 mod mutation_pins;
 mod pins_kubelet_sync;
 mod pins_plan;
+mod pins_spec;
 mod pins_status;
 mod prober_worker_cases;
 mod resize_in_progress;
