@@ -7,7 +7,7 @@ OUT_DIR's mutants.json is the list of mutants. Each --also DIR is a later run of
 same source (a run stopped part-way and continued elsewhere, or a re-run of survivors by name after
 new tests): a mutant any run caught counts as caught, since the tests only grow. Prints, per file,
 how many of its mutants are done and the survivors (missed and timeout) with the path of each diff;
-a file is complete when done == total. The last line is the whole count.
+a file is complete when done == total. The last line is the count over the files shown.
 """
 import argparse
 import collections
@@ -21,7 +21,7 @@ parser.add_argument('out_dir')
 parser.add_argument('--also', action='append', default=[])
 parser.add_argument('--summary', action='store_true', help='only the per-file lines and the total')
 parser.add_argument('prefixes', nargs='*', default=['model/'])
-args = parser.parse_args()
+args = parser.parse_intermixed_args()
 
 mutants = json.load(open(os.path.join(args.out_dir, 'mutants.out', 'mutants.json')))
 order = list(dict.fromkeys(m['file'] for m in mutants))
@@ -65,9 +65,10 @@ for f in order:
         for summary, name, diff in sorted(survivors[f], key=lambda s: s[1]):
             print(f'  {summary}: {name}\n    diff: {diff}')
 
-counts = collections.Counter(summary for _, summary, _ in best.values())
+selected = [f for f in order if any(f.startswith(p) for p in args.prefixes)]
+counts = collections.Counter(summary for file, summary, _ in best.values() if file in selected)
 caught, missed, timeout = counts['CaughtMutant'], counts['MissedMutant'], counts['Timeout']
 viable = caught + missed + timeout
 share = f'{100 * caught / viable:.1f}%' if viable else '-'
 print(f'caught {caught}, missed {missed}, timeout {timeout}, unviable {counts["Unviable"]}, '
-      f'untested {len(mutants) - len(best)}: {caught}/{viable} viable caught ({share})')
+      f'untested {sum(total[f] - done[f] for f in selected)}: {caught}/{viable} viable caught ({share})')
