@@ -532,10 +532,12 @@ impl Runtime {
     }
 }
 
-/// 256 cases each (the default); no failure persistence, as a regressions file next to this one is not
-/// wanted: a failure prints its minimal input, which belongs in a unit test.
+/// 256 cases each (the default), from a fixed seed unless `PROPTEST_RNG_SEED` is set (`crate::seed`);
+/// no failure persistence, as a regressions file next to this one is not wanted: a failure prints its
+/// minimal input, which belongs in a unit test.
 fn config() -> ProptestConfig {
-    ProptestConfig { failure_persistence: None, ..ProptestConfig::default() }
+    let defaults = ProptestConfig::default();
+    ProptestConfig { rng_seed: crate::seed(&defaults), failure_persistence: None, ..defaults }
 }
 
 proptest! {
