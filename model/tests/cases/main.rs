@@ -20,6 +20,7 @@ mod kubelet_cases_resize;
 mod kubelet_cases_restart_rules;
 mod kubelet_events;
 mod mutation_pins;
+mod pins_kubelet_runtime;
 mod prober_worker_cases;
 mod resize_in_progress;
 mod restart_all_containers;

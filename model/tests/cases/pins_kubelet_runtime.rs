@@ -1,0 +1,242 @@
+//! Pins of the survivors of the full tier-1 `cargo mutants` run of model/ (issue 13; run at d7d1bfd,
+//! /work/mutants/full) in the kubelet's runtime files: pod_config, pod_workers, prober, recorder,
+//! reflector, resize, restart_all, secret_manager, start, status_manager, sync_pod, sync_run,
+//! terminated and termination_order (model/src/kubelet/). Each test's doc comment names the mutants
+//! it catches exactly as cargo-mutants names them, and the kubelet function whose behaviour it
+//! asserts; each was checked to fail on its mutants by applying them by hand. The survivors no test
+//! can observe are argued in /work/mutants/full/reasons-pins_kubelet_runtime.md.
+
+#![allow(unused_imports)]
+
+use crate::common;
+
+use common::{World, NODE};
+use podsim_model::io::WorkerState;
+use podsim_model::pod::{EnvSource, EnvVar, Quantity};
+use podsim_model::{Container, Pod, RestartPolicy};
+
+fn running_pod(uid: &str, containers: &[(&str, &str)]) -> Pod {
+    let mut p = Pod::new(uid.trim_start_matches("uid-"), uid, NODE);
+    for (name, image) in containers {
+        p.spec_mut().containers.push(Container::new(*name, *image));
+    }
+    p
+}
+
+// ---- pod_workers.rs --------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/pod_workers.rs:263:49: replace == with != in Kubelet::advance`.
+///
+/// A deletion that arrives while `SyncPod` runs ends that sync once its current step (here an image
+/// pull) is done: pod_workers.go `UpdatePod` cancels the running sync's context when termination is
+/// requested (`status.cancelFn()`), so the containers after the pull are neither created nor started;
+/// the worker goes on to `SyncTerminatingPod`.
+#[test]
+fn a_deletion_during_a_pull_ends_the_sync_before_any_container_is_created() {
+    let mut w = World::new();
+    w.rt.pull_latency.insert("app:1".into(), 5_000);
+    w.create_pod(running_pod("uid-web", &[("app", "app:1"), ("side", "side:1")]));
+    w.run_for(2_000);
+    assert_eq!(w.rt.pulls.len(), 1, "the first container's image is being pulled");
+    w.delete_pod("uid-web");
+    w.run_for(30_000);
+    let creates: Vec<&String> = w.rt.calls.iter().filter(|c| c.starts_with("CreateContainer")).collect();
+    assert_eq!(creates, Vec::<&String>::new(), "no container is created after the deletion");
+    assert!(w.rt.started.is_empty(), "nothing started");
+    assert!(w.api.released.contains("uid-web"), "the pod is torn down and released");
+}
+
+/// A pod whose one container `app` asks (and is limited to) `cpu`, and runs until stopped.
+fn pod_asking_cpu(name: &str, cpu: &str) -> Pod {
+    let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+    c.resources.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    p.spec_mut().containers.push(c);
+    p
+}
+
+/// An update of the pod `uid` that resizes its first container's cpu request and limit.
+fn resize_cpu(w: &mut World, uid: &str, cpu: &str) {
+    w.update_pod(uid, |p| {
+        let r = &mut p.spec_mut().containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+        r.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    });
+}
+
+/// Survivors: `model/src/kubelet/pod_workers.rs:147:9: replace PodWorker::is_deleted -> bool with
+/// false` and `model/src/kubelet/pod_workers.rs:147:22: replace || with && in PodWorker::is_deleted`
+/// (their effect on the resize admission; in the sync's Plan step they cannot be observed, see the
+/// reasons file).
+///
+/// A deleted pod whose termination is done no longer counts against the node when another pod is
+/// resized: `handlePodResourcesResize` weighs the resize against `GetActivePods`, whose
+/// `filterOutInactivePods` leaves out a pod the pod workers know terminated
+/// (`IsPodKnownTerminated`). Here the deleted pod's directory cannot be removed, so its API object
+/// is not released yet; its 2 cpus are free all the same, and a 1-cpu pod grows to 3 cpus on the
+/// 4-cpu node.
+#[test]
+fn a_deleted_pod_whose_termination_is_done_leaves_room_for_a_resize() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("other", "2"));
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_for(30_000);
+    assert!(w.running("uid-other", "app") && w.running("uid-web", "app"));
+    w.node.stuck_data_dirs.insert("uid-other".into());
+    w.delete_pod("uid-other");
+    w.run_for(60_000);
+    assert!(!w.running("uid-other", "app"), "the deleted pod's container is stopped");
+    let terminated = w.kubelet.workers().any(|(u, s)| u == "uid-other" && s == WorkerState::Terminated);
+    assert!(terminated, "its worker is terminated");
+    assert!(!w.api.released.contains("uid-other"), "its directory is stuck, so it is not released");
+    resize_cpu(&mut w, "uid-web", "3");
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
+
+/// Survivors: `model/src/kubelet/pod_workers.rs:293:74: delete ! in Kubelet::finish_sync` and
+/// `model/src/kubelet/pod_workers.rs:293:94: delete ! in Kubelet::finish_sync`.
+///
+/// Once a deleted pod is cleaned up and its API object released, its pod worker is forgotten:
+/// pod_workers.go `SyncKnownPods` (from `HandlePodCleanups`) removes the worker of a pod that has
+/// finished terminating and is no longer known (`removeTerminatedWorker`). A pod that is only
+/// terminal (Succeeded, not deleted) keeps its worker.
+#[test]
+fn a_released_pods_worker_is_forgotten_and_a_terminal_pods_is_kept() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    let mut job = Pod::new("job", "uid-job", NODE);
+    job.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut c = Container::new("app", "app:1");
+    c.command = vec!["exit".into(), "0".into()];
+    job.spec_mut().containers.push(c);
+    w.create_pod(job);
+    w.run_for(30_000);
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "released");
+    let workers: Vec<(String, WorkerState)> = w.kubelet.workers().map(|(u, s)| (u.to_string(), s)).collect();
+    assert_eq!(
+        workers,
+        vec![("uid-job".to_string(), WorkerState::Terminated)],
+        "only the job's worker is left"
+    );
+}
+
+// ---- sync_run.rs -------------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/sync_run.rs:79:9: replace Step::is_start -> bool with true`, which
+/// showed a disagreement with the kubelet, fixed: when a plain init container fails to start, the
+/// runtime's `SyncPod` returns ("Failed to initialize the pod, as the init container failed to start,
+/// aborting", kuberuntime_manager.go step 6), so step 7, the in-place resize of a running sidecar
+/// planned in the same sync (`doPodResizeAction`), is not carried out; podsim carried it out. Here
+/// the sidecar `proxy` runs, the plain init container `setup` cannot start (its Secret is missing),
+/// and `proxy` is resized: no `UpdateContainerResources` goes out while `setup` keeps failing.
+#[test]
+fn a_plain_init_container_that_fails_to_start_stops_the_resize_of_a_sidecar() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut proxy = Container::new("proxy", "proxy:1");
+    proxy.restart_policy = Some(RestartPolicy::Always);
+    proxy.resources.requests.cpu = Some(Quantity::parse("500m").unwrap());
+    proxy.resources.limits.cpu = Some(Quantity::parse("500m").unwrap());
+    p.spec_mut().init_containers.push(proxy);
+    let mut setup = Container::new("setup", "setup:1");
+    setup.command = vec!["exit".into(), "0".into()];
+    setup.env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    p.spec_mut().init_containers.push(setup);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "proxy"), "the sidecar runs");
+    assert!(w.instances("uid-web", "setup").is_empty(), "the plain init container cannot start");
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec_mut().init_containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("1").unwrap());
+        r.limits.cpu = Some(Quantity::parse("1").unwrap());
+    });
+    w.run_for(60_000);
+    assert!(w.instances("uid-web", "setup").is_empty(), "still failing");
+    assert_eq!(w.rt.resource_updates.len(), 0, "SyncPod returned before step 7: no resize");
+}
+
+// ---- pod_config.rs -----------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/pod_config.rs:61:56: replace || with && in Kubelet::upsert_pod`.
+///
+/// The kubelet's pod source takes only the pods bound to its node (config/apiserver.go
+/// `NewSourceApiserver` watches with the field selector `spec.nodeName=<node>`): a pod bound to
+/// another node that reaches the kubelet on its open watch is not run.
+#[test]
+fn a_pod_of_another_node_seen_on_the_watch_is_not_run() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"), "the watch is open and the node's own pod runs");
+    let mut elsewhere = running_pod("uid-elsewhere", &[("app", "app:1")]);
+    elsewhere.spec_mut().node_name = "node-2".into();
+    w.create_pod(elsewhere);
+    w.run_for(30_000);
+    assert_eq!(w.anything_left_of("uid-elsewhere"), Vec::<String>::new(), "nothing of it on this node");
+    assert!(w.kubelet.workers().all(|(u, _)| u != "uid-elsewhere"), "no pod worker for it");
+}
+
+/// Survivor: `model/src/kubelet/pod_config.rs:105:18: replace && with || in Kubelet::upsert_pod`.
+///
+/// A pod the kubelet first sees already deleted is not probed: the probe manager's `AddPod` comes
+/// with the pod's first sync (`SyncPod`: "Ensure the pod is being probed"), and a pod first seen with a
+/// deletion timestamp goes straight to `SyncTerminatingPod` (pod_workers.go `UpdatePod`). Here the
+/// kubelet restarts while its pod is being deleted: the new kubelet starts no probe worker for it.
+#[test]
+fn a_pod_first_seen_deleted_gets_no_probe_worker() {
+    use podsim_model::io::Timer;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 300;
+    p.spec_mut().containers[0].readiness_probe = Some(probe.clone());
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+    let probe_timers =
+        |w: &World| w.timers.iter().filter(|(_, t, _, _)| matches!(t, Timer::Probe { .. })).count();
+    assert_eq!(probe_timers(&w), 2, "the first kubelet started a readiness and a liveness worker");
+    w.restart_kubelet();
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "the new kubelet tore the pod down");
+    assert_eq!(probe_timers(&w), 2, "and started no probe worker for it");
+}
+
+// ---- prober.rs ---------------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/prober.rs:160:50: replace < with <= in Kubelet::start_probe_worker`.
+///
+/// worker.go `run`: a probe worker sleeps a random part of its period before its first probe only
+/// while the prober manager started less than a period ago (`probeTickerPeriod >
+/// time.Since(w.probeManager.start)`). A worker that starts exactly one period after the kubelet does
+/// not wait: its first probe is not a random timer.
+#[test]
+fn a_probe_worker_started_exactly_one_period_after_the_kubelet_does_not_wait_at_random() {
+    use podsim_model::io::Timer;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 10;
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    // The watch delivers the pod 1 ms after its creation: at 10 s, one period after the start at 0.
+    w.run_until(9_999);
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"));
+    assert!(!w.rt.execs.is_empty(), "the liveness worker probes");
+    let random = w.timers.iter().filter(|(_, t, _, _)| matches!(t, Timer::Probe { .. })).count();
+    assert_eq!(random, 0, "its first probe is not delayed at random");
+}
