@@ -240,3 +240,65 @@ fn a_probe_worker_started_exactly_one_period_after_the_kubelet_does_not_wait_at_
     let random = w.timers.iter().filter(|(_, t, _, _)| matches!(t, Timer::Probe { .. })).count();
     assert_eq!(random, 0, "its first probe is not delayed at random");
 }
+
+/// Survivor: `model/src/kubelet/prober.rs:240:57: replace != with == in Kubelet::do_probe`.
+///
+/// worker.go `doProbe`, "Graceful shutdown of the pod": once the pod is deleted, only the liveness
+/// and startup workers report a last result and stop; the readiness worker keeps probing while the
+/// containers stop. Here a readiness probe that fails keeps the container not ready through its
+/// preStop hook's 10 s sleep, and is probed meanwhile.
+#[test]
+fn a_deleted_pods_readiness_probe_keeps_probing_while_its_container_stops() {
+    use podsim_model::pod::LifecycleHandler;
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    p.spec_mut().containers[0].lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 10 });
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    w.create_pod(p);
+    w.run_for(10_000);
+    let id = w.instances("uid-web", "app")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&id), Some(ProbeResult::Failure));
+    w.delete_pod("uid-web");
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"), "the preStop hook still sleeps");
+    let execs_before = w.rt.execs.len();
+    w.run_for(3_000);
+    assert!(w.rt.execs.len() > execs_before, "the readiness worker still probes");
+    assert_eq!(w.kubelet.probe_results().readiness(&id), Some(ProbeResult::Failure), "still not ready");
+}
+
+/// Survivor: `model/src/kubelet/pod_config.rs:69:24: replace match guard w.in_api with true in
+/// Kubelet::upsert_pod`.
+///
+/// A pod the kubelet first knew only from the runtime (its housekeeping kills the runtime pods the
+/// API server's list lacks: `HandlePodCleanups`) that then shows up in the API server, being
+/// deleted, is a pod of the API from then on: once its containers are gone, the kubelet makes its
+/// final delete (the status manager's `canBeDeleted` with the deletion timestamp set), so it does not
+/// stay Terminating. Here the restarted kubelet's list lacks the pod (as a list served from a
+/// lagging watch cache may), and the pod's directory cannot be removed at first, so its worker is
+/// still there when the pod arrives on the watch.
+#[test]
+fn a_runtime_pod_that_shows_up_in_the_api_deleted_is_released() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-x", &[("app", "app:1")]));
+    w.run_for(5_000);
+    assert!(w.running("uid-x", "app"));
+    let pod = w.api.pods.remove("uid-x").expect("created");
+    w.node.stuck_data_dirs.insert("uid-x".into());
+    w.restart_kubelet();
+    w.run_for(10_000);
+    assert!(!w.running("uid-x", "app"), "the runtime pod the list lacks is killed");
+    let mut late = pod;
+    late.deletion_timestamp = Some(w.now);
+    late.deletion_grace_period_seconds = Some(30);
+    w.create_pod(late);
+    w.run_for(5_000);
+    w.node.stuck_data_dirs.remove("uid-x");
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-x"), "the deleted pod's API object is released");
+    assert_eq!(w.anything_left_of("uid-x"), Vec::<String>::new());
+}
