@@ -302,3 +302,24 @@ fn a_runtime_pod_that_shows_up_in_the_api_deleted_is_released() {
     assert!(w.api.released.contains("uid-x"), "the deleted pod's API object is released");
     assert_eq!(w.anything_left_of("uid-x"), Vec::<String>::new());
 }
+
+// ---- resize.rs ---------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/resize.rs:81:13: delete match arm CriReply::Err(e) in
+/// Kubelet::on_resources_updated` and `model/src/kubelet/resize.rs:79:9: replace
+/// Kubelet::on_resources_updated with ()`.
+///
+/// An `UpdateContainerResources` that fails fails the sync (`doPodResizeAction`'s result is an error,
+/// so `SyncPod` returns it), and the pod worker tries again after its back-off period of 10 s
+/// (`completeWork`): neither at once, in a loop, nor only at the next periodic resync (a minute).
+#[test]
+fn a_failed_in_place_resize_is_tried_again_after_the_back_off_period() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_for(30_000);
+    w.rt.failing_methods.insert("UpdateContainerResources".into());
+    resize_cpu(&mut w, "uid-web", "2");
+    w.run_for(25_000);
+    let updates = w.rt.calls.iter().filter(|c| c.starts_with("UpdateContainerResources")).count();
+    assert!((3..=4).contains(&updates), "{updates} updates in 25 s");
+}
