@@ -97,8 +97,9 @@ fn a_deleted_pod_whose_termination_is_done_leaves_room_for_a_resize() {
     assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
 }
 
-/// Survivors: `model/src/kubelet/pod_workers.rs:293:74: delete ! in Kubelet::finish_sync` and
-/// `model/src/kubelet/pod_workers.rs:293:94: delete ! in Kubelet::finish_sync`.
+/// Survivors: `model/src/kubelet/pod_workers.rs:293:74: delete ! in Kubelet::finish_sync`,
+/// `model/src/kubelet/pod_workers.rs:293:94: delete ! in Kubelet::finish_sync` and
+/// `model/src/kubelet/terminated.rs:122:9: replace Kubelet::forget with ()`.
 ///
 /// Once a deleted pod is cleaned up and its API object released, its pod worker is forgotten:
 /// pod_workers.go `SyncKnownPods` (from `HandlePodCleanups`) removes the worker of a pod that has
@@ -322,4 +323,52 @@ fn a_failed_in_place_resize_is_tried_again_after_the_back_off_period() {
     w.run_for(25_000);
     let updates = w.rt.calls.iter().filter(|c| c.starts_with("UpdateContainerResources")).count();
     assert!((3..=4).contains(&updates), "{updates} updates in 25 s");
+}
+
+// ---- terminated.rs -----------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/terminated.rs:104:9: replace Kubelet::on_released with ()`.
+///
+/// Once the kubelet's final delete of a pod succeeded, the pod is done with for good: a stale version
+/// of it that still reaches the kubelet afterwards (here the test world sends the pod's last version
+/// again, as a replayed watch event would) is not run again (pod_workers.go `UpdatePod` on a finished
+/// pod: "Pod is finished processing, no further updates"), and the release is counted once
+/// (`terminate.released`).
+#[test]
+fn a_released_pod_is_not_run_again_by_a_stale_event() {
+    use podsim_model::coverage::Probe;
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(30_000);
+    w.delete_pod("uid-web");
+    let last = w.api.pods["uid-web"].clone();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"));
+    assert_eq!(w.kubelet.probes().count(Probe::TerminateReleased), 1);
+    let mut stale = last;
+    stale.deletion_timestamp = None;
+    stale.deletion_grace_period_seconds = None;
+    w.create_pod(stale);
+    w.run_for(30_000);
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new(), "the released pod is not run again");
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:387:45: replace && with || in container_status`.
+///
+/// worker.go `doProbe` finds its own container's status by name (`podutil.GetContainerStatus`):
+/// the readiness worker of the second container probes that container, not the first one.
+#[test]
+fn a_probe_worker_probes_its_own_container() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1"), ("side", "side:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[1].readiness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(10_000);
+    assert!(!w.rt.execs.is_empty(), "the readiness worker probes");
+    assert!(w.rt.execs.iter().all(|(_, name)| name == "side"), "{:?}", w.rt.execs);
+    let side = w.instances("uid-web", "side")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&side), Some(ProbeResult::Success));
 }
