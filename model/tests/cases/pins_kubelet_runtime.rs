@@ -372,3 +372,113 @@ fn a_probe_worker_probes_its_own_container() {
     let side = w.instances("uid-web", "side")[0].id.to_string();
     assert_eq!(w.kubelet.probe_results().readiness(&side), Some(ProbeResult::Success));
 }
+
+/// Survivor: `model/src/kubelet/prober.rs:396:5: replace will_run_again -> bool with true`.
+///
+/// worker.go `doProbe`: a probe worker whose container is not running and will not run again (it
+/// exited and its restart policy does not restart it) stops, and its result is removed with it
+/// (`run`'s deferred `resultsManager.Remove`); the pod's other container runs on.
+#[test]
+fn the_probe_worker_of_a_container_that_will_not_run_again_stops() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1"), ("keep", "keep:1")]);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    p.spec_mut().containers[0].command = vec!["exit".into(), "0".into(), "5000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(4_000);
+    let app = w.instances("uid-web", "app")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&app), Some(ProbeResult::Success));
+    w.run_for(10_000);
+    assert!(!w.running("uid-web", "app") && w.running("uid-web", "keep"));
+    assert_eq!(w.kubelet.probe_results().readiness(&app), None, "the worker stopped, its result is gone");
+}
+
+/// Survivors: `model/src/kubelet/prober.rs:396:5: replace will_run_again -> bool with false` and
+/// `model/src/kubelet/prober.rs:397:100: replace == with != in will_run_again`.
+///
+/// worker.go `doProbe`: the probe worker of a container that exited but will run again keeps going
+/// (`podutil.ContainerShouldRestart`; a sidecar always restarts, whatever the pod's restart policy),
+/// and probes the new instance. Here a sidecar of a `Never` pod exits and is restarted: its readiness
+/// worker probes the new instance, which turns ready.
+#[test]
+fn the_probe_worker_of_a_sidecar_that_exited_probes_its_next_instance() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut proxy = Container::new("proxy", "proxy:1");
+    proxy.restart_policy = Some(RestartPolicy::Always);
+    proxy.command = vec!["exit".into(), "1".into(), "3000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    proxy.readiness_probe = Some(probe);
+    p.spec_mut().init_containers.push(proxy);
+    w.create_pod(p);
+    // It exits 3 s after each start; its first restart comes at once (no back-off yet), at 4 s.
+    w.run_for(6_500);
+    assert_eq!(w.start_times("uid-web", "proxy").len(), 2, "the sidecar was restarted");
+    assert!(w.running("uid-web", "proxy"));
+    let newest = w.instances("uid-web", "proxy")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(ProbeResult::Success));
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:399:43: replace || with && in will_run_again`.
+///
+/// The same for a regular container of an `Always` pod (`podutil.ContainerShouldRestart`): its
+/// readiness worker goes on through the container's exit and probes the restarted instance.
+#[test]
+fn the_probe_worker_of_a_regular_container_that_exited_probes_its_next_instance() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "3000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(6_500);
+    assert_eq!(w.start_times("uid-web", "app").len(), 2, "the container was restarted");
+    assert!(w.running("uid-web", "app"));
+    let newest = w.instances("uid-web", "app")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(ProbeResult::Success));
+}
+
+// ---- restart_all.rs ----------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/restart_all.rs:85:5: replace restart_all_cleared -> bool with true`,
+/// `... with false`, `model/src/kubelet/restart_all.rs:85:36: replace && with || in
+/// restart_all_cleared` and `model/src/kubelet/restart_all.rs:85:39: delete ! in restart_all_cleared`.
+///
+/// An in-place restart of every container (KEP-5532) ends when the status the kubelet generates no
+/// longer holds `AllContainersRestarting=True` after one that did (`generateAPIPodStatus`: the
+/// condition turns False once no container is left, `AllContainersRestartCleanedUp`); podsim counts
+/// that end once per restart (`status.restart_all_cleared`), and never for a pod that does not
+/// restart its containers.
+#[test]
+fn the_end_of_an_in_place_restart_of_every_container_is_counted_once() {
+    use podsim_model::coverage::Probe;
+    use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut trigger = Container::new("trigger", "t:1");
+    trigger.command = vec!["exit".into(), "42".into(), "8000".into()];
+    trigger.restart_policy = Some(RestartPolicy::Never);
+    trigger.restart_policy_rules = vec![ContainerRestartRule {
+        action: RestartRuleAction::RestartAllContainers,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    }];
+    p.spec_mut().containers.push(trigger);
+    p.spec_mut().containers.push(Container::new("worker", "w:1"));
+    w.create_pod(p);
+    w.run_for(7_000);
+    assert_eq!(w.kubelet.probes().count(Probe::StatusRestartAllCleared), 0, "nothing restarted yet");
+    w.run_for(7_000);
+    assert_eq!(w.start_times("uid-job", "worker").len(), 2, "every container was restarted once");
+    assert_eq!(w.kubelet.probes().count(Probe::StatusRestartAllCleared), 1);
+}
