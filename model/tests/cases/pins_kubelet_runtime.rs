@@ -482,3 +482,49 @@ fn the_end_of_an_in_place_restart_of_every_container_is_counted_once() {
     assert_eq!(w.start_times("uid-job", "worker").len(), 2, "every container was restarted once");
     assert_eq!(w.kubelet.probes().count(Probe::StatusRestartAllCleared), 1);
 }
+
+// ---- status_manager.rs ---------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/status_manager.rs:77:85: replace > with == in Kubelet::report_status`
+/// and `model/src/kubelet/status_manager.rs:77:85: replace > with < in Kubelet::report_status`.
+///
+/// active_deadline.go `ShouldSync`: the sync loop's one-second tick dispatches a sync of a pod once
+/// its `activeDeadlineSeconds` have passed, so the pod is Failed (`DeadlineExceeded`) within about a
+/// second of its deadline, not at its next periodic resync.
+#[test]
+fn a_pod_is_failed_within_a_second_or_two_of_its_active_deadline() {
+    use podsim_model::PodPhase;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().active_deadline_seconds = Some(5);
+    w.create_pod(p);
+    w.run_for(4_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, PodPhase::Running);
+    w.run_for(3_000);
+    let status = &w.api.statuses["uid-web"];
+    assert_eq!((status.phase, status.reason.as_str()), (PodPhase::Failed, "DeadlineExceeded"));
+}
+
+/// Survivor: `model/src/kubelet/status_manager.rs:141:49: replace + with - in
+/// Kubelet::on_status_reply`.
+///
+/// A status write that fails is sent again by the status manager's periodic sync (`syncBatch`, every
+/// 10 s: `syncPeriod`), not at once: while the API server refuses the writes, the kubelet asks about
+/// once per 10 s, and the status lands once it accepts them.
+#[test]
+fn a_failed_status_write_is_sent_again_by_the_next_periodic_sync() {
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "3".into(), "30000".into()];
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    w.create_pod(p);
+    w.run_for(20_000);
+    w.api.failing_requests.insert("UpdatePodStatus");
+    let before = w.api.requests.len();
+    w.run_for(25_000);
+    let writes = w.api.requests[before..].iter().filter(|(_, kind)| *kind == "UpdatePodStatus").count();
+    assert!((1..=4).contains(&writes), "{writes} status writes in 25 s");
+    w.api.failing_requests.clear();
+    w.run_for(15_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, podsim_model::PodPhase::Failed, "the exit's status lands");
+}
