@@ -99,12 +99,14 @@ fn a_deleted_pod_whose_termination_is_done_leaves_room_for_a_resize() {
 
 /// Survivors: `model/src/kubelet/pod_workers.rs:293:74: delete ! in Kubelet::finish_sync`,
 /// `model/src/kubelet/pod_workers.rs:293:94: delete ! in Kubelet::finish_sync` and
-/// `model/src/kubelet/terminated.rs:122:9: replace Kubelet::forget with ()`.
+/// `model/src/kubelet/terminated.rs:122:9: replace Kubelet::forget with ()`, and
+/// `model/src/kubelet/sync_pod.rs:163:33: delete ! in Kubelet::plan`.
 ///
 /// Once a deleted pod is cleaned up and its API object released, its pod worker is forgotten:
 /// pod_workers.go `SyncKnownPods` (from `HandlePodCleanups`) removes the worker of a pod that has
 /// finished terminating and is no longer known (`removeTerminatedWorker`). A pod that is only
-/// terminal (Succeeded, not deleted) keeps its worker.
+/// terminal (Succeeded, not deleted) keeps its worker, which is terminated: `SyncPod` reports the
+/// pod terminal, and the pod worker goes on to `SyncTerminatingPod` and `SyncTerminatedPod`.
 #[test]
 fn a_released_pods_worker_is_forgotten_and_a_terminal_pods_is_kept() {
     let mut w = World::new();
@@ -527,4 +529,92 @@ fn a_failed_status_write_is_sent_again_by_the_next_periodic_sync() {
     w.api.failing_requests.clear();
     w.run_for(15_000);
     assert_eq!(w.api.statuses["uid-web"].phase, podsim_model::PodPhase::Failed, "the exit's status lands");
+}
+
+// ---- sync_pod.rs -------------------------------------------------------------------------------------
+
+/// Drives a kubelet by hand through its first sync of `pod`: the API server lists it, the node and
+/// the runtime answer every request at once with nothing in them. Returns every output.
+fn first_sync_outputs(pod: Pod) -> Vec<podsim_model::io::Output> {
+    use podsim_model::io::{ApiReply, ApiRequest, CriReply, CriRequest, Input, NodeReply, Output};
+    use podsim_model::{Kubelet, KubeletConfig};
+    let mut kubelet = Kubelet::new(KubeletConfig::new(NODE));
+    let mut all = Vec::new();
+    let mut inputs = vec![Input::Start];
+    let mut now = 0;
+    while let Some(input) = inputs.pop() {
+        now += 1;
+        assert!(now < 1_000, "the first sync ends");
+        for output in kubelet.handle(now, input) {
+            match &output {
+                Output::Api { call, request: ApiRequest::ListPods { .. } } => inputs.push(Input::Api {
+                    call: *call,
+                    reply: ApiReply::PodList { pods: vec![pod.clone()], resource_version: 1 },
+                }),
+                Output::Node { call, request } => {
+                    let reply = match request {
+                        podsim_model::io::NodeRequest::ListPodDirs => NodeReply::PodDirs(Vec::new()),
+                        _ => NodeReply::Ok,
+                    };
+                    inputs.push(Input::Node { call: *call, reply });
+                }
+                Output::Cri { call, request: CriRequest::ListPodSandbox { .. } } => {
+                    inputs.push(Input::Cri { call: *call, reply: CriReply::Sandboxes(Vec::new().into()) })
+                }
+                Output::Cri { call, request: CriRequest::ListContainers { .. } } => {
+                    inputs.push(Input::Cri { call: *call, reply: CriReply::Containers(Vec::new().into()) })
+                }
+                _ => {}
+            }
+            all.push(output);
+        }
+    }
+    all
+}
+
+/// Survivor: `model/src/kubelet/sync_pod.rs:185:12: delete ! in Kubelet::plan`.
+///
+/// The first sync of a new pod plans its sandbox and its container (`computePodActions`:
+/// `CreateSandbox`, `ContainersToStart`), and podsim's trace shows that plan as a `Planned` decision
+/// (a plan that does nothing is not shown).
+#[test]
+fn the_first_sync_of_a_pod_shows_its_plan() {
+    use podsim_model::io::{Decision, Output};
+    let outputs = first_sync_outputs(running_pod("uid-web", &[("app", "app:1")]));
+    let plans: Vec<&podsim_model::PodActions> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Decision(Decision::Planned { pod_uid, actions }) if pod_uid == "uid-web" => Some(actions),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(plans.len(), 1, "{outputs:?}");
+    assert!(plans[0].create_sandbox, "{:?}", plans[0]);
+    assert_eq!(plans[0].containers_to_start, vec![0]);
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:342:17: replace || with && in Kubelet::take_probe_result`.
+///
+/// worker.go `doProbe`: a liveness failure puts the worker on hold ("Stop probing until we see a new
+/// container ID", to keep exec away from a container being stopped): while the failed container's
+/// preStop hook sleeps 10 s before it is stopped, it is not probed again.
+#[test]
+fn a_liveness_failure_stops_the_probes_of_that_container() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 1;
+    probe.failure_threshold = 1;
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    p.spec_mut().containers[0].lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 10 });
+    w.create_pod(p);
+    w.run_for(5_000);
+    let first = w.instances("uid-web", "app")[0].id.to_string();
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    let before = w.rt.execs.len();
+    w.run_for(6_000);
+    assert!(w.running("uid-web", "app"), "the failed container's preStop hook still sleeps");
+    assert_eq!(w.instances("uid-web", "app")[0].id.as_str(), first);
+    assert_eq!(w.rt.execs.len(), before + 1, "one failed probe, then none while it is stopped");
 }
