@@ -618,3 +618,43 @@ fn a_liveness_failure_stops_the_probes_of_that_container() {
     assert_eq!(w.instances("uid-web", "app")[0].id.as_str(), first);
     assert_eq!(w.rt.execs.len(), before + 1, "one failed probe, then none while it is stopped");
 }
+
+// ---- secret_manager.rs -------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/secret_manager.rs:198:9: replace SecretManager::is_registered -> bool
+/// with true`.
+///
+/// The watch-based Secret manager's `Get` of a Secret no registered pod references fails at once
+/// ("object not registered"), without waiting for a cache. With the bug variant
+/// `secret-released-on-pod-update` (kubernetes#52044) an update of the pod releases its Secret, so
+/// when its container is restarted afterwards, its config fails (`CreateContainerConfigError`) in the
+/// same instant the start is tried, not a second later.
+#[test]
+fn a_get_of_a_secret_no_pod_registers_fails_at_once() {
+    use podsim_model::kubelet::bugs::KubeletBug;
+    use podsim_model::KubeletConfig;
+    let mut config = KubeletConfig::new(NODE);
+    config.bugs = config.bugs.with(KubeletBug::SecretReleasedOnPodUpdate);
+    let mut w = World::with_config(config);
+    w.create_secret("db");
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "20000".into()];
+    p.spec_mut().containers[0].env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+    w.update_pod("uid-web", |p| p.spec_mut().active_deadline_seconds = Some(3_600));
+    w.run_for(30_000);
+    let failed: Vec<u64> = w
+        .recorded_of("uid-web")
+        .into_iter()
+        .filter(|(_, _, _, reason, _)| reason == "Failed")
+        .map(|(t, _, _, _, _)| t)
+        .collect();
+    assert!(!failed.is_empty(), "the restart's config fails: {:?}", w.recorded_of("uid-web"));
+    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t <= failed[0]).max().unwrap();
+    assert!(failed[0] - sync < 100, "the Get failed at {} ms, in the sync of {sync} ms", failed[0]);
+}
