@@ -658,3 +658,46 @@ fn a_get_of_a_secret_no_pod_registers_fails_at_once() {
     let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t <= failed[0]).max().unwrap();
     assert!(failed[0] - sync < 100, "the Get failed at {} ms, in the sync of {sync} ms", failed[0]);
 }
+
+/// Survivor: `model/src/kubelet/secret_manager.rs:151:9: replace SecretManager::new_generation -> u64
+/// with 1`.
+///
+/// A Secret's cache item that no pod references any more is stopped and forgotten
+/// (`DeleteReference`), its reflector with it: a backoff timer of that old reflector that fires after
+/// another pod registered the same Secret does not drive the new reflector, whose lists follow its
+/// own backoff (800 ms, doubling: client-go's reflector backoff manager). Here every watch of the
+/// Secret fails, so each reflector lists, backs off and lists again.
+#[test]
+fn a_forgotten_secret_reflectors_timer_does_not_drive_the_next_one() {
+    let mut w = World::new();
+    w.create_secret("db");
+    w.api.failing_requests.insert("WatchSecret");
+    let reading = |name: &str| {
+        let mut p = running_pod(&format!("uid-{name}"), &[("app", "app:1")]);
+        p.spec_mut().containers[0].env.push(EnvVar {
+            name: "TOKEN".into(),
+            source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+        });
+        p
+    };
+    w.create_pod(reading("a"));
+    w.run_for(20_000);
+    assert!(w.running("uid-a", "app"));
+    w.delete_pod("uid-a");
+    w.run_for(300);
+    assert!(w.api.released.contains("uid-a"));
+    let registered_at = w.now;
+    w.create_pod(reading("b"));
+    w.run_for(10_000);
+    let lists: Vec<u64> = w
+        .api
+        .requests
+        .iter()
+        .filter(|(t, kind)| *kind == "ListSecret" && *t > registered_at)
+        .map(|(t, _)| t - registered_at)
+        .collect();
+    assert!(w.running("uid-b", "app"));
+    // The new reflector lists at once, then 800 ms, 1.6 s and 3.2 s after each failed watch (each
+    // list and watch takes 1 ms); no list comes at the old reflector's times.
+    assert_eq!(lists, vec![1, 803, 2_405, 5_607]);
+}
