@@ -701,3 +701,41 @@ fn a_forgotten_secret_reflectors_timer_does_not_drive_the_next_one() {
     // list and watch takes 1 ms); no list comes at the old reflector's times.
     assert_eq!(lists, vec![1, 803, 2_405, 5_607]);
 }
+
+/// Survivors: `model/src/kubelet/prober.rs:90:9: replace Prober::generation -> u64 with 0`,
+/// `model/src/kubelet/prober.rs:90:9: replace Prober::generation -> u64 with 1`,
+/// `model/src/kubelet/prober.rs:90:30: replace += with *= in Prober::generation` and
+/// `model/src/kubelet/prober.rs:200:39: replace || with && in Kubelet::on_probe_timer`.
+///
+/// A probe worker that was stopped takes its ticks with it (worker.go `run` returns): when a relist
+/// lacked a pod (as one served from a lagging watch cache may) and the pod then comes back on the
+/// watch, the liveness worker made again for it probes once per period, not also on the old
+/// worker's ticks. Here the pod's container is kept running by its preStop hook meanwhile.
+#[test]
+fn a_probe_worker_made_again_probes_once_per_period() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    p.spec_mut().containers[0].lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 30 });
+    w.create_pod(p);
+    w.run_for(10_500);
+    let pod = w.api.pods.remove("uid-web").expect("created");
+    w.end_pod_watch(true);
+    let terminating =
+        |w: &World| w.kubelet.workers().any(|(u, s)| u == "uid-web" && s == WorkerState::Terminating);
+    let limit = w.now + 5_000;
+    while !terminating(&w) {
+        assert!(w.now < limit, "the relist without the pod terminates it");
+        w.run_for(1);
+    }
+    w.create_pod(pod);
+    w.run_for(500);
+    let before = w.rt.execs.len();
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"), "its preStop hook keeps it running");
+    let execs = w.rt.execs.len() - before;
+    assert!((4..=6).contains(&execs), "{execs} probes in 5 s");
+}
