@@ -739,3 +739,32 @@ fn a_probe_worker_made_again_probes_once_per_period() {
     let execs = w.rt.execs.len() - before;
     assert!((4..=6).contains(&execs), "{execs} probes in 5 s");
 }
+
+// ---- reflector.rs ------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/reflector.rs:122:21: replace += with *= in ListWatch::on_event` and
+/// `model/src/kubelet/reflector.rs:132:33: replace && with || in ListWatch::on_closed`.
+///
+/// client-go's reflector (`handleAnyWatch`) takes a watch that ends as an error ("very short watch")
+/// only when it lasted less than a second AND delivered no event; any other watch that ends normally
+/// is opened again at once, from the last resource version, without a list. Here a watch that
+/// delivered nothing for a minute, then one that delivered a pod within its first half second, both
+/// end normally: each is reopened at once, and the kubelet lists its pods only once, at its start.
+#[test]
+fn a_watch_that_lasted_or_delivered_an_event_is_reopened_without_a_list() {
+    let mut w = World::new();
+    w.run_for(60_000);
+    let count = |w: &World, kind: &str| w.api.requests.iter().filter(|(_, k)| *k == kind).count();
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 1));
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 2), "a quiet minute-long watch");
+    w.run_for(90);
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(400);
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 3), "a short watch with an event");
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+}
