@@ -5,6 +5,15 @@
 //! it catches exactly as cargo-mutants names them, and the kubelet function whose behaviour it
 //! asserts; each was checked to fail on its mutants by applying them by hand. The survivors no test
 //! can observe are argued in /work/mutants/full/reasons-pins_kubelet_runtime.md.
+//!
+//! Kubelet sources read (search index ids): allocation_manager.go with `handlePodResourcesResize`,
+//! `canResizePod` and `getAllocatedPods(m.getActivePods())` (read_file id 672050693, the Kubernetes
+//! 1.34/1.35 line); kuberuntime_manager.go `SyncPod` step 6 ("Failed to initialize the pod, as the init
+//! container failed to start, aborting" then `return`, before step 7's `doPodResizeAction`), as found
+//! by find_string in ids 14701678 and 31030900308 (1.27+ with SidecarContainers); kubelet.go
+//! `SyncPod`'s `probeManager.AddPod` (id 27459845215); worker.go `doProbe` and `run` through the port
+//! in prober_worker_cases.rs (ids 6705783, 264648198). No Go table test matched these survivors
+//! case for case; each test states the kubelet function whose behaviour it asserts.
 
 #![allow(unused_imports)]
 
@@ -767,4 +776,24 @@ fn a_watch_that_lasted_or_delivered_an_event_is_reopened_without_a_list() {
     assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 3), "a short watch with an event");
     w.run_for(5_000);
     assert!(w.running("uid-web", "app"));
+}
+
+/// Survivor: `model/src/kubelet/reflector.rs:132:66: replace < with <= in ListWatch::on_closed`.
+///
+/// `handleAnyWatch`'s "very short watch" is one that lasted LESS than a second (`watchDuration <
+/// time.Second`): a watch without events that ends exactly a second after it opened is reopened at
+/// once, without a list.
+#[test]
+fn a_watch_that_ends_exactly_a_second_after_it_opened_is_reopened_without_a_list() {
+    let mut w = World::new();
+    w.run_for(5_000);
+    let count = |w: &World, kind: &str| w.api.requests.iter().filter(|(_, k)| *k == kind).count();
+    let asked = w.api.requests.iter().rev().find(|(_, k)| *k == "WatchPods").map(|(t, _)| *t).unwrap();
+    // The watch was established when its reply came, 1 ms after it was asked; it ends 1 s after that
+    // (the kubelet hears of the end 1 ms after the API server ends it).
+    let opened = asked + 1;
+    w.run_until(opened + 999);
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 2));
 }
