@@ -797,3 +797,28 @@ fn a_watch_that_ends_exactly_a_second_after_it_opened_is_reopened_without_a_list
     w.run_for(10);
     assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 2));
 }
+
+/// Survivor: `model/src/kubelet/secret_manager.rs:308:31: replace match guard
+/// self.config.bugs.has(KubeletBug::SecretReleasedOnPodUpdate) with true in Kubelet::register_secrets`.
+///
+/// Without the bug variant, an update of a pod keeps the Secrets its new version still references
+/// registered (`RegisterPod` then `UnregisterPod` of the previous version's Secrets only where they
+/// differ, kubernetes#52044): the pod's container, restarted after the update, gets its Secret and
+/// runs again.
+#[test]
+fn an_updated_pods_secret_stays_registered_for_its_next_start() {
+    let mut w = World::new();
+    w.create_secret("db");
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "20000".into()];
+    p.spec_mut().containers[0].env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_for(5_000);
+    w.update_pod("uid-web", |p| p.spec_mut().active_deadline_seconds = Some(3_600));
+    w.run_for(20_000);
+    assert_eq!(w.start_times("uid-web", "app").len(), 2, "restarted after its exit");
+    assert!(w.running("uid-web", "app"));
+}
