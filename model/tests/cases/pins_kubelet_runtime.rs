@@ -630,8 +630,10 @@ fn a_liveness_failure_stops_the_probes_of_that_container() {
 
 // ---- secret_manager.rs -------------------------------------------------------------------------------
 
-/// Survivor: `model/src/kubelet/secret_manager.rs:198:9: replace SecretManager::is_registered -> bool
-/// with true`.
+/// Survivors: `model/src/kubelet/secret_manager.rs:198:9: replace SecretManager::is_registered -> bool
+/// with true` and `model/src/kubelet/secret_manager.rs:308:31: replace match guard
+/// self.config.bugs.has(KubeletBug::SecretReleasedOnPodUpdate) with false in Kubelet::register_secrets`
+/// (the bug variant must release the Secret).
 ///
 /// The watch-based Secret manager's `Get` of a Secret no registered pod references fails at once
 /// ("object not registered"), without waiting for a cache. With the bug variant
@@ -821,4 +823,25 @@ fn an_updated_pods_secret_stays_registered_for_its_next_start() {
     w.run_for(20_000);
     assert_eq!(w.start_times("uid-web", "app").len(), 2, "restarted after its exit");
     assert!(w.running("uid-web", "app"));
+}
+
+/// Survivor: `model/src/kubelet/reflector.rs:252:30: replace match guard gone with true in
+/// Kubelet::on_pod_watch_closed`.
+///
+/// A very short pod watch (ended within a second, no event) backs off and lists again, and podsim
+/// counts it as such (`reflector.short_watch`), not as a watch the server ended with 410 Gone
+/// (`reflector.watch_gone`).
+#[test]
+fn a_very_short_pod_watch_is_counted_as_short_not_gone() {
+    use podsim_model::coverage::Probe;
+    let mut w = World::new();
+    w.run_for(5_000);
+    w.end_pod_watch(false);
+    w.run_for(2);
+    w.end_pod_watch(false);
+    w.run_for(5_000);
+    let probes = w.kubelet.probes();
+    assert_eq!((probes.count(Probe::ReflectorShortWatch), probes.count(Probe::ReflectorWatchGone)), (1, 0));
+    let lists = w.api.requests.iter().filter(|(_, k)| *k == "ListPods").count();
+    assert_eq!(lists, 2, "the short watch was followed by a list");
 }
