@@ -845,3 +845,39 @@ fn a_very_short_pod_watch_is_counted_as_short_not_gone() {
     let lists = w.api.requests.iter().filter(|(_, k)| *k == "ListPods").count();
     assert_eq!(lists, 2, "the short watch was followed by a list");
 }
+
+/// A pod whose container reads the Secret `db`.
+fn pod_reading_db() -> Pod {
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    p
+}
+
+/// Survivors: `model/src/kubelet/secret_manager.rs:383:9: replace Kubelet::on_secret_watch_closed with
+/// ()` and `model/src/kubelet/secret_manager.rs:368:19: replace == with != in
+/// Kubelet::on_secret_watch_reply`.
+///
+/// A Secret's reflector whose watch broke (here the network to the API server is cut) watches again
+/// (client-go's reflector: `ListAndWatch` returns, and `BackoffUntil` runs it again), so once the
+/// network is back the Secret is watched anew; none of this is a 410 Gone
+/// (`secret.watch_gone` is not counted).
+#[test]
+fn a_secret_watch_that_broke_is_opened_again() {
+    use podsim_model::coverage::Probe;
+    let mut w = World::new();
+    w.create_secret("db");
+    w.create_pod(pod_reading_db());
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+    w.partition();
+    w.run_for(10_000);
+    w.heal();
+    let healed = w.now;
+    w.run_for(60_000);
+    let watches = w.api.requests.iter().filter(|(t, k)| *k == "WatchSecret" && *t > healed).count();
+    assert!(watches >= 1, "the Secret is watched again after the partition");
+    assert_eq!(w.kubelet.probes().count(Probe::SecretWatchGone), 0);
+}
