@@ -881,3 +881,66 @@ fn a_secret_watch_that_broke_is_opened_again() {
     assert!(watches >= 1, "the Secret is watched again after the partition");
     assert_eq!(w.kubelet.probes().count(Probe::SecretWatchGone), 0);
 }
+
+// ---- recorder.rs -------------------------------------------------------------------------------------
+
+fn recorded_event(message: &str) -> podsim_model::events::KubeletEvent {
+    use podsim_model::events::{EventType, KubeletEvent};
+    use podsim_model::io::PodRef;
+    KubeletEvent {
+        pod: PodRef { uid: "u1".into(), name: "web".into(), namespace: "default".into() },
+        field_path: Some("spec.containers{app}".into()),
+        event_type: EventType::Warning,
+        reason: "BackOff".into(),
+        message: message.into(),
+    }
+}
+
+fn event_of(
+    write: Option<podsim_model::kubelet::recorder::SinkWrite>,
+) -> (podsim_model::events::Event, bool) {
+    use podsim_model::kubelet::recorder::SinkWrite;
+    match write.expect("a write") {
+        SinkWrite::Create(e) => (e, false),
+        SinkWrite::Patch(e) => (e, true),
+    }
+}
+
+/// Survivor: `model/src/kubelet/recorder.rs:143:18: replace += with *= in Recorder::make_event`.
+///
+/// `makeEvent` names each event `<pod>.<unix nanoseconds>`; two events the recorder makes in the
+/// same millisecond, queued before the sink takes either, still get different names (podsim counts
+/// the recorder's events as the nanoseconds), so the server does not refuse the second as
+/// AlreadyExists.
+#[test]
+fn two_events_made_in_one_millisecond_have_different_names() {
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    r.record(1_000, recorded_event("first"));
+    r.record(1_000, recorded_event("second"));
+    let (first, _) = event_of(r.next(1_000));
+    r.on_reply(WriteResult::Ok);
+    let (second, _) = event_of(r.next(1_000));
+    assert_ne!(first.name, second.name);
+    assert!(first.name.starts_with("web.") && second.name.starts_with("web."));
+}
+
+/// Survivor: `model/src/kubelet/recorder.rs:166:9: replace Recorder::probes -> &Probes with
+/// Box::leak(Box::new(Default::default()))`.
+///
+/// The recorder reports the decisions it reached (rule coverage): the same event seen again is
+/// counted up and patched (`EventCorrelate`'s `eventObserve`), and the recorder counts that once.
+#[test]
+fn the_recorder_counts_an_event_it_counted_up() {
+    use podsim_model::coverage::Probe;
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    r.record(1_000, recorded_event("same"));
+    let (_, patch) = event_of(r.next(1_000));
+    assert!(!patch);
+    r.on_reply(WriteResult::Ok);
+    r.record(2_000, recorded_event("same"));
+    let (counted, patch) = event_of(r.next(2_000));
+    assert!(patch && counted.count == 2);
+    assert_eq!(r.probes().count(Probe::EventCountedUp), 1);
+}
