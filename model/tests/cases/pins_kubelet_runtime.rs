@@ -944,3 +944,52 @@ fn the_recorder_counts_an_event_it_counted_up() {
     assert!(patch && counted.count == 2);
     assert_eq!(r.probes().count(Probe::EventCountedUp), 1);
 }
+
+/// Survivor: `model/src/kubelet/recorder.rs:176:9: replace Recorder::busy -> bool with false`.
+///
+/// The sink's watcher handles one event at a time (`StartEventWatcher`): while an event's write is
+/// out, the recorder is busy and the next event waits.
+#[test]
+fn the_recorder_is_busy_while_a_write_is_out() {
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    assert!(!r.busy());
+    r.record(1_000, recorded_event("first"));
+    r.record(1_000, recorded_event("second"));
+    assert!(r.next(1_000).is_some());
+    assert!(r.busy(), "the first event's write is out");
+    assert!(r.next(1_000).is_none(), "the second waits");
+    r.on_reply(WriteResult::Ok);
+    assert!(!r.busy());
+}
+
+/// Survivors: `model/src/kubelet/secret_manager.rs:420:28: replace + with * in Kubelet::await_secret`,
+/// `model/src/kubelet/secret_manager.rs:431:9: replace Kubelet::on_secret_sync_timeout with ()` and
+/// `model/src/kubelet/secret_manager.rs:432:80: replace <= with > in Kubelet::on_secret_sync_timeout`.
+///
+/// The Secret manager's `Get` waits for a Secret's cache at most a second
+/// (`wait.PollImmediate(10ms, time.Second, hasSynced)`), then fails "failed to sync secret cache":
+/// while the API server cannot list the Secret, the container's start fails
+/// (`CreateContainerConfigError`) a second after its sync began, and again at each retry.
+#[test]
+fn a_get_gives_up_on_a_secrets_cache_after_a_second() {
+    let mut w = World::new();
+    w.create_secret("db");
+    w.api.failing_requests.insert("ListSecret");
+    w.create_pod(pod_reading_db());
+    w.run_for(30_000);
+    let failed: Vec<(u64, String)> = w
+        .recorded_of("uid-web")
+        .into_iter()
+        .filter(|(_, _, _, reason, _)| reason == "Failed")
+        .map(|(t, _, _, _, message)| (t, message))
+        .collect();
+    assert!(failed.len() >= 2, "{:?}", w.recorded_of("uid-web"));
+    assert!(failed[0].1.contains("failed to sync secret cache"), "{}", failed[0].1);
+    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t <= failed[0].0).max().unwrap();
+    assert!(
+        (1_000..1_100).contains(&(failed[0].0 - sync)),
+        "failed at {} ms, sync at {sync} ms",
+        failed[0].0
+    );
+}
