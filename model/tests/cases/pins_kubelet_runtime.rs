@@ -993,3 +993,23 @@ fn a_get_gives_up_on_a_secrets_cache_after_a_second() {
         failed[0].0
     );
 }
+
+// ---- start.rs ----------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/start.rs:45:5: replace image_key -> String with String::new()` and
+/// `model/src/kubelet/start.rs:45:5: replace image_key -> String with "xyzzy".into()`.
+///
+/// The ImagePullBackOff is kept per pod and image (kuberuntime's `pullImage` backs off by the image
+/// and the pod's UID): an image that fails to pull does not hold back the pull of another pod's
+/// image.
+#[test]
+fn one_images_pull_back_off_does_not_hold_back_another_pods_image() {
+    let mut w = World::new();
+    w.rt.broken_images.insert("broken:1".into());
+    w.create_pod(running_pod("uid-bad", &[("app", "broken:1")]));
+    w.run_for(3_000);
+    assert!(w.rt.pulls.iter().any(|(_, i)| i == "broken:1"), "the broken image was tried");
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(3_000);
+    assert!(w.running("uid-web", "app"), "the other pod's image is pulled and its container runs");
+}
