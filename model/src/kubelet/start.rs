@@ -13,7 +13,7 @@
 //!
 //! Each CRI request sits beside the handling of its reply. A start that fails records why in the
 //! reason cache (the container's waiting reason in the status), and a plain init container that
-//! fails to start stops every start after it.
+//! fails to start ends the runtime's `SyncPod` (no start after it, no in-place resize).
 
 use crate::shared_str::SharedStr;
 use std::collections::BTreeMap;
@@ -457,7 +457,7 @@ impl Kubelet {
     // ---- a start that failed -----------------------------------------------------------------------
 
     /// A container could not be started: remember why (the reason cache), and if it is a plain init
-    /// container, start nothing after it. The runtime sync's result is an error, so the worker retries
+    /// container, end the runtime's `SyncPod` (nothing after it runs). The runtime sync's result is an error, so the worker retries
     /// the sync after its back-off period, or when `backoff_expiry` comes (a CrashLoopBackOff's
     /// `BackoffError`), as the kubelet's release does ([`super::FailedSyncRequeue`]).
     fn start_failed(
@@ -479,7 +479,7 @@ impl Kubelet {
             run.backoff_expiry = Some(run.backoff_expiry.map_or(at, |earliest| earliest.min(at)));
         }
         if plain_init {
-            run.abort_starts();
+            run.abort_runtime_sync();
             self.probes_hit.hit(Probe::SyncInitStartAborted);
         }
         out.push(Output::Decision(Decision::NotStarted {

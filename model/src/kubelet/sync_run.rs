@@ -72,23 +72,6 @@ pub(super) enum Step {
     Release,
 }
 
-impl Step {
-    /// A step of a container's start (`startContainer`, from its backoff to its `StartContainer`),
-    /// or a Secret's `Get` (which only a start's config waits for once the runtime sync runs).
-    fn is_start(&self) -> bool {
-        matches!(
-            self,
-            Step::Start(..)
-                | Step::ImageStatus(..)
-                | Step::PullImage(..)
-                | Step::AwaitSecret(..)
-                | Step::CreateContainer(..)
-                | Step::StartContainer(..)
-                | Step::PostStartExec(..)
-        )
-    }
-}
-
 /// A sync in progress.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct SyncRun {
@@ -177,9 +160,11 @@ impl SyncRun {
         }
     }
 
-    /// Drops the starts still queued: a plain init container could not start, so nothing after it may.
-    pub(super) fn abort_starts(&mut self) {
-        self.queue.retain(|s| !s.is_start());
+    /// The runtime's `SyncPod` returns: a plain init container could not start ("Failed to initialize
+    /// the pod, as the init container failed to start, aborting", kuberuntime_manager.go step 6), so
+    /// nothing queued after it runs: no later start, and no in-place resize (step 7).
+    pub(super) fn abort_runtime_sync(&mut self) {
+        self.queue.clear();
     }
 
     /// Runs `steps` next, before the rest of the queue, in their order.

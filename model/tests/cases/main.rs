@@ -20,6 +20,7 @@ mod kubelet_cases_resize;
 mod kubelet_cases_restart_rules;
 mod kubelet_events;
 mod mutation_pins;
+mod pins_kubelet_runtime;
 mod pins_kubelet_sync;
 mod pins_plan;
 mod pins_spec;

@@ -1,0 +1,1015 @@
+//! Pins of the survivors of the full tier-1 `cargo mutants` run of model/ (issue 13; run at d7d1bfd,
+//! /work/mutants/full) in the kubelet's runtime files: pod_config, pod_workers, prober, recorder,
+//! reflector, resize, restart_all, secret_manager, start, status_manager, sync_pod, sync_run,
+//! terminated and termination_order (model/src/kubelet/). Each test's doc comment names the mutants
+//! it catches exactly as cargo-mutants names them, and the kubelet function whose behaviour it
+//! asserts; each was checked to fail on its mutants by applying them by hand. The survivors no test
+//! can observe are argued in /work/mutants/full/reasons-pins_kubelet_runtime.md.
+//!
+//! Kubelet sources read (search index ids): allocation_manager.go with `handlePodResourcesResize`,
+//! `canResizePod` and `getAllocatedPods(m.getActivePods())` (read_file id 672050693, the Kubernetes
+//! 1.34/1.35 line); kuberuntime_manager.go `SyncPod` step 6 ("Failed to initialize the pod, as the init
+//! container failed to start, aborting" then `return`, before step 7's `doPodResizeAction`), as found
+//! by find_string in ids 14701678 and 31030900308 (1.27+ with SidecarContainers); kubelet.go
+//! `SyncPod`'s `probeManager.AddPod` (id 27459845215); worker.go `doProbe` and `run` through the port
+//! in prober_worker_cases.rs (ids 6705783, 264648198). No Go table test matched these survivors
+//! case for case; each test states the kubelet function whose behaviour it asserts.
+
+#![allow(unused_imports)]
+
+use crate::common;
+
+use common::{World, NODE};
+use podsim_model::io::WorkerState;
+use podsim_model::pod::{EnvSource, EnvVar, Quantity};
+use podsim_model::{Container, Pod, RestartPolicy};
+
+fn running_pod(uid: &str, containers: &[(&str, &str)]) -> Pod {
+    let mut p = Pod::new(uid.trim_start_matches("uid-"), uid, NODE);
+    for (name, image) in containers {
+        p.spec_mut().containers.push(Container::new(*name, *image));
+    }
+    p
+}
+
+// ---- pod_workers.rs --------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/pod_workers.rs:263:49: replace == with != in Kubelet::advance`.
+///
+/// A deletion that arrives while `SyncPod` runs ends that sync once its current step (here an image
+/// pull) is done: pod_workers.go `UpdatePod` cancels the running sync's context when termination is
+/// requested (`status.cancelFn()`), so the containers after the pull are neither created nor started;
+/// the worker goes on to `SyncTerminatingPod`.
+#[test]
+fn a_deletion_during_a_pull_ends_the_sync_before_any_container_is_created() {
+    let mut w = World::new();
+    w.rt.pull_latency.insert("app:1".into(), 5_000);
+    w.create_pod(running_pod("uid-web", &[("app", "app:1"), ("side", "side:1")]));
+    w.run_for(2_000);
+    assert_eq!(w.rt.pulls.len(), 1, "the first container's image is being pulled");
+    w.delete_pod("uid-web");
+    w.run_for(30_000);
+    let creates: Vec<&String> = w.rt.calls.iter().filter(|c| c.starts_with("CreateContainer")).collect();
+    assert_eq!(creates, Vec::<&String>::new(), "no container is created after the deletion");
+    assert!(w.rt.started.is_empty(), "nothing started");
+    assert!(w.api.released.contains("uid-web"), "the pod is torn down and released");
+}
+
+/// A pod whose one container `app` asks (and is limited to) `cpu`, and runs until stopped.
+fn pod_asking_cpu(name: &str, cpu: &str) -> Pod {
+    let mut p = Pod::new(name, format!("uid-{name}"), NODE);
+    let mut c = Container::new("app", "app:1");
+    c.resources.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+    c.resources.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    p.spec_mut().containers.push(c);
+    p
+}
+
+/// An update of the pod `uid` that resizes its first container's cpu request and limit.
+fn resize_cpu(w: &mut World, uid: &str, cpu: &str) {
+    w.update_pod(uid, |p| {
+        let r = &mut p.spec_mut().containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse(cpu).unwrap());
+        r.limits.cpu = Some(Quantity::parse(cpu).unwrap());
+    });
+}
+
+/// Survivors: `model/src/kubelet/pod_workers.rs:147:9: replace PodWorker::is_deleted -> bool with
+/// false` and `model/src/kubelet/pod_workers.rs:147:22: replace || with && in PodWorker::is_deleted`
+/// (their effect on the resize admission; in the sync's Plan step they cannot be observed, see the
+/// reasons file).
+///
+/// A deleted pod whose termination is done no longer counts against the node when another pod is
+/// resized: `handlePodResourcesResize` weighs the resize against `GetActivePods`, whose
+/// `filterOutInactivePods` leaves out a pod the pod workers know terminated
+/// (`IsPodKnownTerminated`). Here the deleted pod's directory cannot be removed, so its API object
+/// is not released yet; its 2 cpus are free all the same, and a 1-cpu pod grows to 3 cpus on the
+/// 4-cpu node.
+#[test]
+fn a_deleted_pod_whose_termination_is_done_leaves_room_for_a_resize() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("other", "2"));
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_for(30_000);
+    assert!(w.running("uid-other", "app") && w.running("uid-web", "app"));
+    w.node.stuck_data_dirs.insert("uid-other".into());
+    w.delete_pod("uid-other");
+    w.run_for(60_000);
+    assert!(!w.running("uid-other", "app"), "the deleted pod's container is stopped");
+    let terminated = w.kubelet.workers().any(|(u, s)| u == "uid-other" && s == WorkerState::Terminated);
+    assert!(terminated, "its worker is terminated");
+    assert!(!w.api.released.contains("uid-other"), "its directory is stuck, so it is not released");
+    resize_cpu(&mut w, "uid-web", "3");
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
+
+/// Survivors: `model/src/kubelet/pod_workers.rs:293:74: delete ! in Kubelet::finish_sync`,
+/// `model/src/kubelet/pod_workers.rs:293:94: delete ! in Kubelet::finish_sync` and
+/// `model/src/kubelet/terminated.rs:122:9: replace Kubelet::forget with ()`, and
+/// `model/src/kubelet/sync_pod.rs:163:33: delete ! in Kubelet::plan`.
+///
+/// Once a deleted pod is cleaned up and its API object released, its pod worker is forgotten:
+/// pod_workers.go `SyncKnownPods` (from `HandlePodCleanups`) removes the worker of a pod that has
+/// finished terminating and is no longer known (`removeTerminatedWorker`). A pod that is only
+/// terminal (Succeeded, not deleted) keeps its worker, which is terminated: `SyncPod` reports the
+/// pod terminal, and the pod worker goes on to `SyncTerminatingPod` and `SyncTerminatedPod`.
+#[test]
+fn a_released_pods_worker_is_forgotten_and_a_terminal_pods_is_kept() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    let mut job = Pod::new("job", "uid-job", NODE);
+    job.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut c = Container::new("app", "app:1");
+    c.command = vec!["exit".into(), "0".into()];
+    job.spec_mut().containers.push(c);
+    w.create_pod(job);
+    w.run_for(30_000);
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "released");
+    let workers: Vec<(String, WorkerState)> = w.kubelet.workers().map(|(u, s)| (u.to_string(), s)).collect();
+    assert_eq!(
+        workers,
+        vec![("uid-job".to_string(), WorkerState::Terminated)],
+        "only the job's worker is left"
+    );
+}
+
+// ---- sync_run.rs -------------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/sync_run.rs:79:9: replace Step::is_start -> bool with true`, which
+/// showed a disagreement with the kubelet, fixed: when a plain init container fails to start, the
+/// runtime's `SyncPod` returns ("Failed to initialize the pod, as the init container failed to start,
+/// aborting", kuberuntime_manager.go step 6), so step 7, the in-place resize of a running sidecar
+/// planned in the same sync (`doPodResizeAction`), is not carried out; podsim carried it out. Here
+/// the sidecar `proxy` runs, the plain init container `setup` cannot start (its Secret is missing),
+/// and `proxy` is resized: no `UpdateContainerResources` goes out while `setup` keeps failing.
+#[test]
+fn a_plain_init_container_that_fails_to_start_stops_the_resize_of_a_sidecar() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    let mut proxy = Container::new("proxy", "proxy:1");
+    proxy.restart_policy = Some(RestartPolicy::Always);
+    proxy.resources.requests.cpu = Some(Quantity::parse("500m").unwrap());
+    proxy.resources.limits.cpu = Some(Quantity::parse("500m").unwrap());
+    p.spec_mut().init_containers.push(proxy);
+    let mut setup = Container::new("setup", "setup:1");
+    setup.command = vec!["exit".into(), "0".into()];
+    setup.env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    p.spec_mut().init_containers.push(setup);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "proxy"), "the sidecar runs");
+    assert!(w.instances("uid-web", "setup").is_empty(), "the plain init container cannot start");
+    w.update_pod("uid-web", |p| {
+        let r = &mut p.spec_mut().init_containers[0].resources;
+        r.requests.cpu = Some(Quantity::parse("1").unwrap());
+        r.limits.cpu = Some(Quantity::parse("1").unwrap());
+    });
+    w.run_for(60_000);
+    assert!(w.instances("uid-web", "setup").is_empty(), "still failing");
+    assert_eq!(w.rt.resource_updates.len(), 0, "SyncPod returned before step 7: no resize");
+}
+
+// ---- pod_config.rs -----------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/pod_config.rs:61:56: replace || with && in Kubelet::upsert_pod`.
+///
+/// The kubelet's pod source takes only the pods bound to its node (config/apiserver.go
+/// `NewSourceApiserver` watches with the field selector `spec.nodeName=<node>`): a pod bound to
+/// another node that reaches the kubelet on its open watch is not run.
+#[test]
+fn a_pod_of_another_node_seen_on_the_watch_is_not_run() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"), "the watch is open and the node's own pod runs");
+    let mut elsewhere = running_pod("uid-elsewhere", &[("app", "app:1")]);
+    elsewhere.spec_mut().node_name = "node-2".into();
+    w.create_pod(elsewhere);
+    w.run_for(30_000);
+    assert_eq!(w.anything_left_of("uid-elsewhere"), Vec::<String>::new(), "nothing of it on this node");
+    assert!(w.kubelet.workers().all(|(u, _)| u != "uid-elsewhere"), "no pod worker for it");
+}
+
+/// Survivor: `model/src/kubelet/pod_config.rs:105:18: replace && with || in Kubelet::upsert_pod`.
+///
+/// A pod the kubelet first sees already deleted is not probed: the probe manager's `AddPod` comes
+/// with the pod's first sync (`SyncPod`: "Ensure the pod is being probed"), and a pod first seen with a
+/// deletion timestamp goes straight to `SyncTerminatingPod` (pod_workers.go `UpdatePod`). Here the
+/// kubelet restarts while its pod is being deleted: the new kubelet starts no probe worker for it.
+#[test]
+fn a_pod_first_seen_deleted_gets_no_probe_worker() {
+    use podsim_model::io::Timer;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 300;
+    p.spec_mut().containers[0].readiness_probe = Some(probe.clone());
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+    let probe_timers =
+        |w: &World| w.timers.iter().filter(|(_, t, _, _)| matches!(t, Timer::Probe { .. })).count();
+    assert_eq!(probe_timers(&w), 2, "the first kubelet started a readiness and a liveness worker");
+    w.restart_kubelet();
+    w.delete_pod("uid-web");
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"), "the new kubelet tore the pod down");
+    assert_eq!(probe_timers(&w), 2, "and started no probe worker for it");
+}
+
+// ---- prober.rs ---------------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/prober.rs:160:50: replace < with <= in Kubelet::start_probe_worker`.
+///
+/// worker.go `run`: a probe worker sleeps a random part of its period before its first probe only
+/// while the prober manager started less than a period ago (`probeTickerPeriod >
+/// time.Since(w.probeManager.start)`). A worker that starts exactly one period after the kubelet does
+/// not wait: its first probe is not a random timer.
+#[test]
+fn a_probe_worker_started_exactly_one_period_after_the_kubelet_does_not_wait_at_random() {
+    use podsim_model::io::Timer;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 10;
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    // The watch delivers the pod 1 ms after its creation: at 10 s, one period after the start at 0.
+    w.run_until(9_999);
+    w.create_pod(p);
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app"));
+    assert!(!w.rt.execs.is_empty(), "the liveness worker probes");
+    let random = w.timers.iter().filter(|(_, t, _, _)| matches!(t, Timer::Probe { .. })).count();
+    assert_eq!(random, 0, "its first probe is not delayed at random");
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:240:57: replace != with == in Kubelet::do_probe`.
+///
+/// worker.go `doProbe`, "Graceful shutdown of the pod": once the pod is deleted, only the liveness
+/// and startup workers report a last result and stop; the readiness worker keeps probing while the
+/// containers stop. Here a readiness probe that fails keeps the container not ready through its
+/// preStop hook's 10 s sleep, and is probed meanwhile.
+#[test]
+fn a_deleted_pods_readiness_probe_keeps_probing_while_its_container_stops() {
+    use podsim_model::pod::LifecycleHandler;
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    p.spec_mut().containers[0].lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 10 });
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    w.create_pod(p);
+    w.run_for(10_000);
+    let id = w.instances("uid-web", "app")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&id), Some(ProbeResult::Failure));
+    w.delete_pod("uid-web");
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"), "the preStop hook still sleeps");
+    let execs_before = w.rt.execs.len();
+    w.run_for(3_000);
+    assert!(w.rt.execs.len() > execs_before, "the readiness worker still probes");
+    assert_eq!(w.kubelet.probe_results().readiness(&id), Some(ProbeResult::Failure), "still not ready");
+}
+
+/// Survivor: `model/src/kubelet/pod_config.rs:69:24: replace match guard w.in_api with true in
+/// Kubelet::upsert_pod`.
+///
+/// A pod the kubelet first knew only from the runtime (its housekeeping kills the runtime pods the
+/// API server's list lacks: `HandlePodCleanups`) that then shows up in the API server, being
+/// deleted, is a pod of the API from then on: once its containers are gone, the kubelet makes its
+/// final delete (the status manager's `canBeDeleted` with the deletion timestamp set), so it does not
+/// stay Terminating. Here the restarted kubelet's list lacks the pod (as a list served from a
+/// lagging watch cache may), and the pod's directory cannot be removed at first, so its worker is
+/// still there when the pod arrives on the watch.
+#[test]
+fn a_runtime_pod_that_shows_up_in_the_api_deleted_is_released() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-x", &[("app", "app:1")]));
+    w.run_for(5_000);
+    assert!(w.running("uid-x", "app"));
+    let pod = w.api.pods.remove("uid-x").expect("created");
+    w.node.stuck_data_dirs.insert("uid-x".into());
+    w.restart_kubelet();
+    w.run_for(10_000);
+    assert!(!w.running("uid-x", "app"), "the runtime pod the list lacks is killed");
+    let mut late = pod;
+    late.deletion_timestamp = Some(w.now);
+    late.deletion_grace_period_seconds = Some(30);
+    w.create_pod(late);
+    w.run_for(5_000);
+    w.node.stuck_data_dirs.remove("uid-x");
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-x"), "the deleted pod's API object is released");
+    assert_eq!(w.anything_left_of("uid-x"), Vec::<String>::new());
+}
+
+// ---- resize.rs ---------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/resize.rs:81:13: delete match arm CriReply::Err(e) in
+/// Kubelet::on_resources_updated` and `model/src/kubelet/resize.rs:79:9: replace
+/// Kubelet::on_resources_updated with ()`.
+///
+/// An `UpdateContainerResources` that fails fails the sync (`doPodResizeAction`'s result is an error,
+/// so `SyncPod` returns it), and the pod worker tries again after its back-off period of 10 s
+/// (`completeWork`): neither at once, in a loop, nor only at the next periodic resync (a minute).
+#[test]
+fn a_failed_in_place_resize_is_tried_again_after_the_back_off_period() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_for(30_000);
+    w.rt.failing_methods.insert("UpdateContainerResources".into());
+    resize_cpu(&mut w, "uid-web", "2");
+    w.run_for(25_000);
+    let updates = w.rt.calls.iter().filter(|c| c.starts_with("UpdateContainerResources")).count();
+    assert!((3..=4).contains(&updates), "{updates} updates in 25 s");
+}
+
+// ---- terminated.rs -----------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/terminated.rs:104:9: replace Kubelet::on_released with ()`.
+///
+/// Once the kubelet's final delete of a pod succeeded, the pod is done with for good: a stale version
+/// of it that still reaches the kubelet afterwards (here the test world sends the pod's last version
+/// again, as a replayed watch event would) is not run again (pod_workers.go `UpdatePod` on a finished
+/// pod: "Pod is finished processing, no further updates"), and the release is counted once
+/// (`terminate.released`).
+#[test]
+fn a_released_pod_is_not_run_again_by_a_stale_event() {
+    use podsim_model::coverage::Probe;
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(30_000);
+    w.delete_pod("uid-web");
+    let last = w.api.pods["uid-web"].clone();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-web"));
+    assert_eq!(w.kubelet.probes().count(Probe::TerminateReleased), 1);
+    let mut stale = last;
+    stale.deletion_timestamp = None;
+    stale.deletion_grace_period_seconds = None;
+    w.create_pod(stale);
+    w.run_for(30_000);
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new(), "the released pod is not run again");
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:387:45: replace && with || in container_status`.
+///
+/// worker.go `doProbe` finds its own container's status by name (`podutil.GetContainerStatus`):
+/// the readiness worker of the second container probes that container, not the first one.
+#[test]
+fn a_probe_worker_probes_its_own_container() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1"), ("side", "side:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[1].readiness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(10_000);
+    assert!(!w.rt.execs.is_empty(), "the readiness worker probes");
+    assert!(w.rt.execs.iter().all(|(_, name)| name == "side"), "{:?}", w.rt.execs);
+    let side = w.instances("uid-web", "side")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&side), Some(ProbeResult::Success));
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:396:5: replace will_run_again -> bool with true`.
+///
+/// worker.go `doProbe`: a probe worker whose container is not running and will not run again (it
+/// exited and its restart policy does not restart it) stops, and its result is removed with it
+/// (`run`'s deferred `resultsManager.Remove`); the pod's other container runs on.
+#[test]
+fn the_probe_worker_of_a_container_that_will_not_run_again_stops() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1"), ("keep", "keep:1")]);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    p.spec_mut().containers[0].command = vec!["exit".into(), "0".into(), "5000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(4_000);
+    let app = w.instances("uid-web", "app")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&app), Some(ProbeResult::Success));
+    w.run_for(10_000);
+    assert!(!w.running("uid-web", "app") && w.running("uid-web", "keep"));
+    assert_eq!(w.kubelet.probe_results().readiness(&app), None, "the worker stopped, its result is gone");
+}
+
+/// Survivors: `model/src/kubelet/prober.rs:396:5: replace will_run_again -> bool with false` and
+/// `model/src/kubelet/prober.rs:397:100: replace == with != in will_run_again`.
+///
+/// worker.go `doProbe`: the probe worker of a container that exited but will run again keeps going
+/// (`podutil.ContainerShouldRestart`; a sidecar always restarts, whatever the pod's restart policy),
+/// and probes the new instance. Here a sidecar of a `Never` pod exits and is restarted: its readiness
+/// worker probes the new instance, which turns ready.
+#[test]
+fn the_probe_worker_of_a_sidecar_that_exited_probes_its_next_instance() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut proxy = Container::new("proxy", "proxy:1");
+    proxy.restart_policy = Some(RestartPolicy::Always);
+    proxy.command = vec!["exit".into(), "1".into(), "3000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    proxy.readiness_probe = Some(probe);
+    p.spec_mut().init_containers.push(proxy);
+    w.create_pod(p);
+    // It exits 3 s after each start; its first restart comes at once (no back-off yet), at 4 s.
+    w.run_for(6_500);
+    assert_eq!(w.start_times("uid-web", "proxy").len(), 2, "the sidecar was restarted");
+    assert!(w.running("uid-web", "proxy"));
+    let newest = w.instances("uid-web", "proxy")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(ProbeResult::Success));
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:399:43: replace || with && in will_run_again`.
+///
+/// The same for a regular container of an `Always` pod (`podutil.ContainerShouldRestart`): its
+/// readiness worker goes on through the container's exit and probes the restarted instance.
+#[test]
+fn the_probe_worker_of_a_regular_container_that_exited_probes_its_next_instance() {
+    use podsim_model::ProbeResult;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "3000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    w.create_pod(p);
+    w.run_for(6_500);
+    assert_eq!(w.start_times("uid-web", "app").len(), 2, "the container was restarted");
+    assert!(w.running("uid-web", "app"));
+    let newest = w.instances("uid-web", "app")[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(ProbeResult::Success));
+}
+
+// ---- restart_all.rs ----------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/restart_all.rs:85:5: replace restart_all_cleared -> bool with true`,
+/// `... with false`, `model/src/kubelet/restart_all.rs:85:36: replace && with || in
+/// restart_all_cleared` and `model/src/kubelet/restart_all.rs:85:39: delete ! in restart_all_cleared`.
+///
+/// An in-place restart of every container (KEP-5532) ends when the status the kubelet generates no
+/// longer holds `AllContainersRestarting=True` after one that did (`generateAPIPodStatus`: the
+/// condition turns False once no container is left, `AllContainersRestartCleanedUp`); podsim counts
+/// that end once per restart (`status.restart_all_cleared`), and never for a pod that does not
+/// restart its containers.
+#[test]
+fn the_end_of_an_in_place_restart_of_every_container_is_counted_once() {
+    use podsim_model::coverage::Probe;
+    use podsim_model::pod::{ContainerRestartRule, ExitCodes, ExitCodesOperator, RestartRuleAction};
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    let mut trigger = Container::new("trigger", "t:1");
+    trigger.command = vec!["exit".into(), "42".into(), "8000".into()];
+    trigger.restart_policy = Some(RestartPolicy::Never);
+    trigger.restart_policy_rules = vec![ContainerRestartRule {
+        action: RestartRuleAction::RestartAllContainers,
+        exit_codes: ExitCodes { operator: ExitCodesOperator::In, values: vec![42] },
+    }];
+    p.spec_mut().containers.push(trigger);
+    p.spec_mut().containers.push(Container::new("worker", "w:1"));
+    w.create_pod(p);
+    w.run_for(7_000);
+    assert_eq!(w.kubelet.probes().count(Probe::StatusRestartAllCleared), 0, "nothing restarted yet");
+    w.run_for(7_000);
+    assert_eq!(w.start_times("uid-job", "worker").len(), 2, "every container was restarted once");
+    assert_eq!(w.kubelet.probes().count(Probe::StatusRestartAllCleared), 1);
+}
+
+// ---- status_manager.rs ---------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/status_manager.rs:77:85: replace > with == in Kubelet::report_status`
+/// and `model/src/kubelet/status_manager.rs:77:85: replace > with < in Kubelet::report_status`.
+///
+/// active_deadline.go `ShouldSync`: the sync loop's one-second tick dispatches a sync of a pod once
+/// its `activeDeadlineSeconds` have passed, so the pod is Failed (`DeadlineExceeded`) within about a
+/// second of its deadline, not at its next periodic resync.
+#[test]
+fn a_pod_is_failed_within_a_second_or_two_of_its_active_deadline() {
+    use podsim_model::PodPhase;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().active_deadline_seconds = Some(5);
+    w.create_pod(p);
+    w.run_for(4_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, PodPhase::Running);
+    w.run_for(3_000);
+    let status = &w.api.statuses["uid-web"];
+    assert_eq!((status.phase, status.reason.as_str()), (PodPhase::Failed, "DeadlineExceeded"));
+}
+
+/// Survivor: `model/src/kubelet/status_manager.rs:141:49: replace + with - in
+/// Kubelet::on_status_reply`.
+///
+/// A status write that fails is sent again by the status manager's periodic sync (`syncBatch`, every
+/// 10 s: `syncPeriod`), not at once: while the API server refuses the writes, the kubelet asks about
+/// once per 10 s, and the status lands once it accepts them.
+#[test]
+fn a_failed_status_write_is_sent_again_by_the_next_periodic_sync() {
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "3".into(), "30000".into()];
+    p.spec_mut().restart_policy = RestartPolicy::Never;
+    w.create_pod(p);
+    w.run_for(20_000);
+    w.api.failing_requests.insert("UpdatePodStatus");
+    let before = w.api.requests.len();
+    w.run_for(25_000);
+    let writes = w.api.requests[before..].iter().filter(|(_, kind)| *kind == "UpdatePodStatus").count();
+    assert!((1..=4).contains(&writes), "{writes} status writes in 25 s");
+    w.api.failing_requests.clear();
+    w.run_for(15_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, podsim_model::PodPhase::Failed, "the exit's status lands");
+}
+
+// ---- sync_pod.rs -------------------------------------------------------------------------------------
+
+/// Drives a kubelet by hand through its first sync of `pod`: the API server lists it, the node and
+/// the runtime answer every request at once with nothing in them. Returns every output.
+fn first_sync_outputs(pod: Pod) -> Vec<podsim_model::io::Output> {
+    use podsim_model::io::{ApiReply, ApiRequest, CriReply, CriRequest, Input, NodeReply, Output};
+    use podsim_model::{Kubelet, KubeletConfig};
+    let mut kubelet = Kubelet::new(KubeletConfig::new(NODE));
+    let mut all = Vec::new();
+    let mut inputs = vec![Input::Start];
+    let mut now = 0;
+    while let Some(input) = inputs.pop() {
+        now += 1;
+        assert!(now < 1_000, "the first sync ends");
+        for output in kubelet.handle(now, input) {
+            match &output {
+                Output::Api { call, request: ApiRequest::ListPods { .. } } => inputs.push(Input::Api {
+                    call: *call,
+                    reply: ApiReply::PodList { pods: vec![pod.clone()], resource_version: 1 },
+                }),
+                Output::Node { call, request } => {
+                    let reply = match request {
+                        podsim_model::io::NodeRequest::ListPodDirs => NodeReply::PodDirs(Vec::new()),
+                        _ => NodeReply::Ok,
+                    };
+                    inputs.push(Input::Node { call: *call, reply });
+                }
+                Output::Cri { call, request: CriRequest::ListPodSandbox { .. } } => {
+                    inputs.push(Input::Cri { call: *call, reply: CriReply::Sandboxes(Vec::new().into()) })
+                }
+                Output::Cri { call, request: CriRequest::ListContainers { .. } } => {
+                    inputs.push(Input::Cri { call: *call, reply: CriReply::Containers(Vec::new().into()) })
+                }
+                _ => {}
+            }
+            all.push(output);
+        }
+    }
+    all
+}
+
+/// Survivor: `model/src/kubelet/sync_pod.rs:185:12: delete ! in Kubelet::plan`.
+///
+/// The first sync of a new pod plans its sandbox and its container (`computePodActions`:
+/// `CreateSandbox`, `ContainersToStart`), and podsim's trace shows that plan as a `Planned` decision
+/// (a plan that does nothing is not shown).
+#[test]
+fn the_first_sync_of_a_pod_shows_its_plan() {
+    use podsim_model::io::{Decision, Output};
+    let outputs = first_sync_outputs(running_pod("uid-web", &[("app", "app:1")]));
+    let plans: Vec<&podsim_model::PodActions> = outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Decision(Decision::Planned { pod_uid, actions }) if pod_uid == "uid-web" => Some(actions),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(plans.len(), 1, "{outputs:?}");
+    assert!(plans[0].create_sandbox, "{:?}", plans[0]);
+    assert_eq!(plans[0].containers_to_start, vec![0]);
+}
+
+/// Survivor: `model/src/kubelet/prober.rs:342:17: replace || with && in Kubelet::take_probe_result`.
+///
+/// worker.go `doProbe`: a liveness failure puts the worker on hold ("Stop probing until we see a new
+/// container ID", to keep exec away from a container being stopped): while the failed container's
+/// preStop hook sleeps 10 s before it is stopped, it is not probed again.
+#[test]
+fn a_liveness_failure_stops_the_probes_of_that_container() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 1;
+    probe.failure_threshold = 1;
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    p.spec_mut().containers[0].lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 10 });
+    w.create_pod(p);
+    w.run_for(5_000);
+    let first = w.instances("uid-web", "app")[0].id.to_string();
+    w.rt.exec_exit.insert("app".into(), Some(1));
+    let before = w.rt.execs.len();
+    w.run_for(6_000);
+    assert!(w.running("uid-web", "app"), "the failed container's preStop hook still sleeps");
+    assert_eq!(w.instances("uid-web", "app")[0].id.as_str(), first);
+    assert_eq!(w.rt.execs.len(), before + 1, "one failed probe, then none while it is stopped");
+}
+
+// ---- secret_manager.rs -------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/secret_manager.rs:198:9: replace SecretManager::is_registered -> bool
+/// with true` and `model/src/kubelet/secret_manager.rs:308:31: replace match guard
+/// self.config.bugs.has(KubeletBug::SecretReleasedOnPodUpdate) with false in Kubelet::register_secrets`
+/// (the bug variant must release the Secret).
+///
+/// The watch-based Secret manager's `Get` of a Secret no registered pod references fails at once
+/// ("object not registered"), without waiting for a cache. With the bug variant
+/// `secret-released-on-pod-update` (kubernetes#52044) an update of the pod releases its Secret, so
+/// when its container is restarted afterwards, its config fails (`CreateContainerConfigError`) in the
+/// same instant the start is tried, not a second later.
+#[test]
+fn a_get_of_a_secret_no_pod_registers_fails_at_once() {
+    use podsim_model::kubelet::bugs::KubeletBug;
+    use podsim_model::KubeletConfig;
+    let mut config = KubeletConfig::new(NODE);
+    config.bugs = config.bugs.with(KubeletBug::SecretReleasedOnPodUpdate);
+    let mut w = World::with_config(config);
+    w.create_secret("db");
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "20000".into()];
+    p.spec_mut().containers[0].env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+    w.update_pod("uid-web", |p| p.spec_mut().active_deadline_seconds = Some(3_600));
+    w.run_for(30_000);
+    let failed: Vec<u64> = w
+        .recorded_of("uid-web")
+        .into_iter()
+        .filter(|(_, _, _, reason, _)| reason == "Failed")
+        .map(|(t, _, _, _, _)| t)
+        .collect();
+    assert!(!failed.is_empty(), "the restart's config fails: {:?}", w.recorded_of("uid-web"));
+    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t <= failed[0]).max().unwrap();
+    assert!(failed[0] - sync < 100, "the Get failed at {} ms, in the sync of {sync} ms", failed[0]);
+}
+
+/// Survivor: `model/src/kubelet/secret_manager.rs:151:9: replace SecretManager::new_generation -> u64
+/// with 1`.
+///
+/// A Secret's cache item that no pod references any more is stopped and forgotten
+/// (`DeleteReference`), its reflector with it: a backoff timer of that old reflector that fires after
+/// another pod registered the same Secret does not drive the new reflector, whose lists follow its
+/// own backoff (800 ms, doubling: client-go's reflector backoff manager). Here every watch of the
+/// Secret fails, so each reflector lists, backs off and lists again.
+#[test]
+fn a_forgotten_secret_reflectors_timer_does_not_drive_the_next_one() {
+    let mut w = World::new();
+    w.create_secret("db");
+    w.api.failing_requests.insert("WatchSecret");
+    let reading = |name: &str| {
+        let mut p = running_pod(&format!("uid-{name}"), &[("app", "app:1")]);
+        p.spec_mut().containers[0].env.push(EnvVar {
+            name: "TOKEN".into(),
+            source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+        });
+        p
+    };
+    w.create_pod(reading("a"));
+    w.run_for(20_000);
+    assert!(w.running("uid-a", "app"));
+    w.delete_pod("uid-a");
+    w.run_for(300);
+    assert!(w.api.released.contains("uid-a"));
+    let registered_at = w.now;
+    w.create_pod(reading("b"));
+    w.run_for(10_000);
+    let lists: Vec<u64> = w
+        .api
+        .requests
+        .iter()
+        .filter(|(t, kind)| *kind == "ListSecret" && *t > registered_at)
+        .map(|(t, _)| t - registered_at)
+        .collect();
+    assert!(w.running("uid-b", "app"));
+    // The new reflector lists at once, then 800 ms, 1.6 s and 3.2 s after each failed watch (each
+    // list and watch takes 1 ms); no list comes at the old reflector's times.
+    assert_eq!(lists, vec![1, 803, 2_405, 5_607]);
+}
+
+/// Survivors: `model/src/kubelet/prober.rs:90:9: replace Prober::generation -> u64 with 0`,
+/// `model/src/kubelet/prober.rs:90:9: replace Prober::generation -> u64 with 1`,
+/// `model/src/kubelet/prober.rs:90:30: replace += with *= in Prober::generation` and
+/// `model/src/kubelet/prober.rs:200:39: replace || with && in Kubelet::on_probe_timer`.
+///
+/// A probe worker that was stopped takes its ticks with it (worker.go `run` returns): when a relist
+/// lacked a pod (as one served from a lagging watch cache may) and the pod then comes back on the
+/// watch, the liveness worker made again for it probes once per period, not also on the old
+/// worker's ticks. Here the pod's container is kept running by its preStop hook meanwhile.
+#[test]
+fn a_probe_worker_made_again_probes_once_per_period() {
+    use podsim_model::pod::LifecycleHandler;
+    let mut w = World::new();
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "live"]);
+    probe.period_seconds = 1;
+    p.spec_mut().containers[0].liveness_probe = Some(probe);
+    p.spec_mut().containers[0].lifecycle.pre_stop = Some(LifecycleHandler::Sleep { seconds: 30 });
+    w.create_pod(p);
+    w.run_for(10_500);
+    let pod = w.api.pods.remove("uid-web").expect("created");
+    w.end_pod_watch(true);
+    let terminating =
+        |w: &World| w.kubelet.workers().any(|(u, s)| u == "uid-web" && s == WorkerState::Terminating);
+    let limit = w.now + 5_000;
+    while !terminating(&w) {
+        assert!(w.now < limit, "the relist without the pod terminates it");
+        w.run_for(1);
+    }
+    w.create_pod(pod);
+    w.run_for(500);
+    let before = w.rt.execs.len();
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"), "its preStop hook keeps it running");
+    let execs = w.rt.execs.len() - before;
+    assert!((4..=6).contains(&execs), "{execs} probes in 5 s");
+}
+
+// ---- reflector.rs ------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/reflector.rs:122:21: replace += with *= in ListWatch::on_event` and
+/// `model/src/kubelet/reflector.rs:132:33: replace && with || in ListWatch::on_closed`.
+///
+/// client-go's reflector (`handleAnyWatch`) takes a watch that ends as an error ("very short watch")
+/// only when it lasted less than a second AND delivered no event; any other watch that ends normally
+/// is opened again at once, from the last resource version, without a list. Here a watch that
+/// delivered nothing for a minute, then one that delivered a pod within its first half second, both
+/// end normally: each is reopened at once, and the kubelet lists its pods only once, at its start.
+#[test]
+fn a_watch_that_lasted_or_delivered_an_event_is_reopened_without_a_list() {
+    let mut w = World::new();
+    w.run_for(60_000);
+    let count = |w: &World, kind: &str| w.api.requests.iter().filter(|(_, k)| *k == kind).count();
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 1));
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 2), "a quiet minute-long watch");
+    w.run_for(90);
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(400);
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 3), "a short watch with an event");
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+}
+
+/// Survivor: `model/src/kubelet/reflector.rs:132:66: replace < with <= in ListWatch::on_closed`.
+///
+/// `handleAnyWatch`'s "very short watch" is one that lasted LESS than a second (`watchDuration <
+/// time.Second`): a watch without events that ends exactly a second after it opened is reopened at
+/// once, without a list.
+#[test]
+fn a_watch_that_ends_exactly_a_second_after_it_opened_is_reopened_without_a_list() {
+    let mut w = World::new();
+    w.run_for(5_000);
+    let count = |w: &World, kind: &str| w.api.requests.iter().filter(|(_, k)| *k == kind).count();
+    let asked = w.api.requests.iter().rev().find(|(_, k)| *k == "WatchPods").map(|(t, _)| *t).unwrap();
+    // The watch was established when its reply came, 1 ms after it was asked; it ends 1 s after that
+    // (the kubelet hears of the end 1 ms after the API server ends it).
+    let opened = asked + 1;
+    w.run_until(opened + 999);
+    w.end_pod_watch(false);
+    w.run_for(10);
+    assert_eq!((count(&w, "ListPods"), count(&w, "WatchPods")), (1, 2));
+}
+
+/// Survivor: `model/src/kubelet/secret_manager.rs:308:31: replace match guard
+/// self.config.bugs.has(KubeletBug::SecretReleasedOnPodUpdate) with true in Kubelet::register_secrets`.
+///
+/// Without the bug variant, an update of a pod keeps the Secrets its new version still references
+/// registered (`RegisterPod` then `UnregisterPod` of the previous version's Secrets only where they
+/// differ, kubernetes#52044): the pod's container, restarted after the update, gets its Secret and
+/// runs again.
+#[test]
+fn an_updated_pods_secret_stays_registered_for_its_next_start() {
+    let mut w = World::new();
+    w.create_secret("db");
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "20000".into()];
+    p.spec_mut().containers[0].env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    w.create_pod(p);
+    w.run_for(5_000);
+    w.update_pod("uid-web", |p| p.spec_mut().active_deadline_seconds = Some(3_600));
+    w.run_for(20_000);
+    assert_eq!(w.start_times("uid-web", "app").len(), 2, "restarted after its exit");
+    assert!(w.running("uid-web", "app"));
+}
+
+/// Survivor: `model/src/kubelet/reflector.rs:252:30: replace match guard gone with true in
+/// Kubelet::on_pod_watch_closed`.
+///
+/// A very short pod watch (ended within a second, no event) backs off and lists again, and podsim
+/// counts it as such (`reflector.short_watch`), not as a watch the server ended with 410 Gone
+/// (`reflector.watch_gone`).
+#[test]
+fn a_very_short_pod_watch_is_counted_as_short_not_gone() {
+    use podsim_model::coverage::Probe;
+    let mut w = World::new();
+    w.run_for(5_000);
+    w.end_pod_watch(false);
+    w.run_for(2);
+    w.end_pod_watch(false);
+    w.run_for(5_000);
+    let probes = w.kubelet.probes();
+    assert_eq!((probes.count(Probe::ReflectorShortWatch), probes.count(Probe::ReflectorWatchGone)), (1, 0));
+    let lists = w.api.requests.iter().filter(|(_, k)| *k == "ListPods").count();
+    assert_eq!(lists, 2, "the short watch was followed by a list");
+}
+
+/// A pod whose container reads the Secret `db`.
+fn pod_reading_db() -> Pod {
+    let mut p = running_pod("uid-web", &[("app", "app:1")]);
+    p.spec_mut().containers[0].env.push(EnvVar {
+        name: "TOKEN".into(),
+        source: EnvSource::SecretKeyRef { name: "db".into(), key: "t".into(), optional: false },
+    });
+    p
+}
+
+/// Survivors: `model/src/kubelet/secret_manager.rs:383:9: replace Kubelet::on_secret_watch_closed with
+/// ()` and `model/src/kubelet/secret_manager.rs:368:19: replace == with != in
+/// Kubelet::on_secret_watch_reply`.
+///
+/// A Secret's reflector whose watch broke (here the network to the API server is cut) watches again
+/// (client-go's reflector: `ListAndWatch` returns, and `BackoffUntil` runs it again), so once the
+/// network is back the Secret is watched anew; none of this is a 410 Gone
+/// (`secret.watch_gone` is not counted).
+#[test]
+fn a_secret_watch_that_broke_is_opened_again() {
+    use podsim_model::coverage::Probe;
+    let mut w = World::new();
+    w.create_secret("db");
+    w.create_pod(pod_reading_db());
+    w.run_for(5_000);
+    assert!(w.running("uid-web", "app"));
+    w.partition();
+    w.run_for(10_000);
+    w.heal();
+    let healed = w.now;
+    w.run_for(60_000);
+    let watches = w.api.requests.iter().filter(|(t, k)| *k == "WatchSecret" && *t > healed).count();
+    assert!(watches >= 1, "the Secret is watched again after the partition");
+    assert_eq!(w.kubelet.probes().count(Probe::SecretWatchGone), 0);
+}
+
+// ---- recorder.rs -------------------------------------------------------------------------------------
+
+fn recorded_event(message: &str) -> podsim_model::events::KubeletEvent {
+    use podsim_model::events::{EventType, KubeletEvent};
+    use podsim_model::io::PodRef;
+    KubeletEvent {
+        pod: PodRef { uid: "u1".into(), name: "web".into(), namespace: "default".into() },
+        field_path: Some("spec.containers{app}".into()),
+        event_type: EventType::Warning,
+        reason: "BackOff".into(),
+        message: message.into(),
+    }
+}
+
+fn event_of(
+    write: Option<podsim_model::kubelet::recorder::SinkWrite>,
+) -> (podsim_model::events::Event, bool) {
+    use podsim_model::kubelet::recorder::SinkWrite;
+    match write.expect("a write") {
+        SinkWrite::Create(e) => (e, false),
+        SinkWrite::Patch(e) => (e, true),
+    }
+}
+
+/// Survivor: `model/src/kubelet/recorder.rs:143:18: replace += with *= in Recorder::make_event`.
+///
+/// `makeEvent` names each event `<pod>.<unix nanoseconds>`; two events the recorder makes in the
+/// same millisecond, queued before the sink takes either, still get different names (podsim counts
+/// the recorder's events as the nanoseconds), so the server does not refuse the second as
+/// AlreadyExists.
+#[test]
+fn two_events_made_in_one_millisecond_have_different_names() {
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    r.record(1_000, recorded_event("first"));
+    r.record(1_000, recorded_event("second"));
+    let (first, _) = event_of(r.next(1_000));
+    r.on_reply(WriteResult::Ok);
+    let (second, _) = event_of(r.next(1_000));
+    assert_ne!(first.name, second.name);
+    assert!(first.name.starts_with("web.") && second.name.starts_with("web."));
+}
+
+/// Survivor: `model/src/kubelet/recorder.rs:166:9: replace Recorder::probes -> &Probes with
+/// Box::leak(Box::new(Default::default()))`.
+///
+/// The recorder reports the decisions it reached (rule coverage): the same event seen again is
+/// counted up and patched (`EventCorrelate`'s `eventObserve`), and the recorder counts that once.
+#[test]
+fn the_recorder_counts_an_event_it_counted_up() {
+    use podsim_model::coverage::Probe;
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    r.record(1_000, recorded_event("same"));
+    let (_, patch) = event_of(r.next(1_000));
+    assert!(!patch);
+    r.on_reply(WriteResult::Ok);
+    r.record(2_000, recorded_event("same"));
+    let (counted, patch) = event_of(r.next(2_000));
+    assert!(patch && counted.count == 2);
+    assert_eq!(r.probes().count(Probe::EventCountedUp), 1);
+}
+
+/// Survivor: `model/src/kubelet/recorder.rs:176:9: replace Recorder::busy -> bool with false`.
+///
+/// The sink's watcher handles one event at a time (`StartEventWatcher`): while an event's write is
+/// out, the recorder is busy and the next event waits.
+#[test]
+fn the_recorder_is_busy_while_a_write_is_out() {
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    assert!(!r.busy());
+    r.record(1_000, recorded_event("first"));
+    r.record(1_000, recorded_event("second"));
+    assert!(r.next(1_000).is_some());
+    assert!(r.busy(), "the first event's write is out");
+    assert!(r.next(1_000).is_none(), "the second waits");
+    r.on_reply(WriteResult::Ok);
+    assert!(!r.busy());
+}
+
+/// Survivors: `model/src/kubelet/secret_manager.rs:420:28: replace + with * in Kubelet::await_secret`,
+/// `model/src/kubelet/secret_manager.rs:431:9: replace Kubelet::on_secret_sync_timeout with ()` and
+/// `model/src/kubelet/secret_manager.rs:432:80: replace <= with > in Kubelet::on_secret_sync_timeout`.
+///
+/// The Secret manager's `Get` waits for a Secret's cache at most a second
+/// (`wait.PollImmediate(10ms, time.Second, hasSynced)`), then fails "failed to sync secret cache":
+/// while the API server cannot list the Secret, the container's start fails
+/// (`CreateContainerConfigError`) a second after its sync began, and again at each retry.
+#[test]
+fn a_get_gives_up_on_a_secrets_cache_after_a_second() {
+    let mut w = World::new();
+    w.create_secret("db");
+    w.api.failing_requests.insert("ListSecret");
+    w.create_pod(pod_reading_db());
+    w.run_for(30_000);
+    let failed: Vec<(u64, String)> = w
+        .recorded_of("uid-web")
+        .into_iter()
+        .filter(|(_, _, _, reason, _)| reason == "Failed")
+        .map(|(t, _, _, _, message)| (t, message))
+        .collect();
+    assert!(failed.len() >= 2, "{:?}", w.recorded_of("uid-web"));
+    assert!(failed[0].1.contains("failed to sync secret cache"), "{}", failed[0].1);
+    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t <= failed[0].0).max().unwrap();
+    assert!(
+        (1_000..1_100).contains(&(failed[0].0 - sync)),
+        "failed at {} ms, sync at {sync} ms",
+        failed[0].0
+    );
+}
+
+// ---- start.rs ----------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/start.rs:45:5: replace image_key -> String with String::new()` and
+/// `model/src/kubelet/start.rs:45:5: replace image_key -> String with "xyzzy".into()`.
+///
+/// The ImagePullBackOff is kept per pod and image (kuberuntime's `pullImage` backs off by the image
+/// and the pod's UID): an image that fails to pull does not hold back the pull of another pod's
+/// image.
+#[test]
+fn one_images_pull_back_off_does_not_hold_back_another_pods_image() {
+    let mut w = World::new();
+    w.rt.broken_images.insert("broken:1".into());
+    w.create_pod(running_pod("uid-bad", &[("app", "broken:1")]));
+    w.run_for(3_000);
+    assert!(w.rt.pulls.iter().any(|(_, i)| i == "broken:1"), "the broken image was tried");
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(3_000);
+    assert!(w.running("uid-web", "app"), "the other pod's image is pulled and its container runs");
+}
