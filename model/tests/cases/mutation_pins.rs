@@ -25,9 +25,11 @@
 //! - `PodWorker::is_deleted` -> false in the sync's "terminal pod" branch: a sync runs on the version of
 //!   the pod it started with, so a deletion seen during it only reaches the worker's next phase, which
 //!   tears the pod down either way (both tests pass with the mutant);
-//! - `SyncRun::abort_starts` -> (): computePodActions never plans a start after a plain init container
-//!   that has not completed (regular containers wait for initialization; one init container starts at
-//!   a time), so nothing is left to abort; it mirrors SyncPod's `return` after a failed init start.
+//! - `SyncRun::abort_starts` -> () was thought equivalent (no start is planned after a plain init
+//!   container that has not completed), but a planned in-place resize of a running sidecar also
+//!   comes after it: the full run's helper found that podsim resized it where the kubelet's SyncPod
+//!   returns at step 6; the function is now `abort_runtime_sync`, which drops everything queued after
+//!   the failed start, and `pins_kubelet_runtime.rs` pins it.
 //!
 //! `Kubelet::has_released` -> true survived because nothing called it: it is removed.
 
@@ -1469,8 +1471,8 @@ fn a_workload_ended_by_sigterm_exits_with_143() {
 //
 // Three of its ten survivors cannot be observed (BENCHMARKS.md): `prober.rs:307:34` (the guard
 // `r.timed_out` of `on_probe_reply`) and `recorder.rs:334:19` (`Lru::get`'s tick) are sample E's
-// equivalent mutants again, and `sync_run.rs:78:9` (`Step::is_start -> false`) only empties
-// `SyncRun::abort_starts`, equivalent as the header says.
+// equivalent mutants again, and `sync_run.rs:78:9` (`Step::is_start -> false`) only emptied
+// `SyncRun::abort_starts` (both since replaced by `abort_runtime_sync`, see the header).
 
 /// Mutant `model/src/actions.rs:293:5: replace should_container_be_restarted -> bool with false`:
 /// the kubelet's `TestShouldContainerBeRestarted` (pkg/kubelet/container/helpers_test.go, read_file id
