@@ -417,24 +417,33 @@ fn the_probe_worker_of_a_container_that_will_not_run_again_stops() {
 /// worker probes the new instance, which turns ready.
 #[test]
 fn the_probe_worker_of_a_sidecar_that_exited_probes_its_next_instance() {
-    use podsim_model::ProbeResult;
     let mut w = World::new();
     let mut p = running_pod("uid-web", &[("app", "app:1")]);
     p.spec_mut().restart_policy = RestartPolicy::Never;
     let mut proxy = Container::new("proxy", "proxy:1");
     proxy.restart_policy = Some(RestartPolicy::Always);
-    proxy.command = vec!["exit".into(), "1".into(), "3000".into()];
-    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
-    probe.period_seconds = 1;
-    proxy.readiness_probe = Some(probe);
+    exit_after_3s_with_a_readiness_probe(&mut proxy);
     p.spec_mut().init_containers.push(proxy);
     w.create_pod(p);
-    // It exits 3 s after each start; its first restart comes at once (no back-off yet), at 4 s.
+    assert_the_restarted_instance_turns_ready(&mut w, "proxy");
+}
+
+/// `c` exits 1 three seconds after each start, and has a readiness probe every second.
+fn exit_after_3s_with_a_readiness_probe(c: &mut Container) {
+    c.command = vec!["exit".into(), "1".into(), "3000".into()];
+    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
+    probe.period_seconds = 1;
+    c.readiness_probe = Some(probe);
+}
+
+/// Runs 6.5 s: `name` of `uid-web` exits at 3 s and is restarted at once (no back-off yet), at 4 s;
+/// its readiness worker went on and finds the new instance ready.
+fn assert_the_restarted_instance_turns_ready(w: &mut World, name: &str) {
     w.run_for(6_500);
-    assert_eq!(w.start_times("uid-web", "proxy").len(), 2, "the sidecar was restarted");
-    assert!(w.running("uid-web", "proxy"));
-    let newest = w.instances("uid-web", "proxy")[0].id.to_string();
-    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(ProbeResult::Success));
+    assert_eq!(w.start_times("uid-web", name).len(), 2, "{name} was restarted");
+    assert!(w.running("uid-web", name));
+    let newest = w.instances("uid-web", name)[0].id.to_string();
+    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(podsim_model::ProbeResult::Success));
 }
 
 /// Survivor: `model/src/kubelet/prober.rs:399:43: replace || with && in will_run_again`.
@@ -443,19 +452,11 @@ fn the_probe_worker_of_a_sidecar_that_exited_probes_its_next_instance() {
 /// readiness worker goes on through the container's exit and probes the restarted instance.
 #[test]
 fn the_probe_worker_of_a_regular_container_that_exited_probes_its_next_instance() {
-    use podsim_model::ProbeResult;
     let mut w = World::new();
     let mut p = running_pod("uid-web", &[("app", "app:1")]);
-    p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "3000".into()];
-    let mut probe = podsim_model::pod::Probe::exec(&["workload", "check", "ready"]);
-    probe.period_seconds = 1;
-    p.spec_mut().containers[0].readiness_probe = Some(probe);
+    exit_after_3s_with_a_readiness_probe(&mut p.spec_mut().containers[0]);
     w.create_pod(p);
-    w.run_for(6_500);
-    assert_eq!(w.start_times("uid-web", "app").len(), 2, "the container was restarted");
-    assert!(w.running("uid-web", "app"));
-    let newest = w.instances("uid-web", "app")[0].id.to_string();
-    assert_eq!(w.kubelet.probe_results().readiness(&newest), Some(ProbeResult::Success));
+    assert_the_restarted_instance_turns_ready(&mut w, "app");
 }
 
 // ---- restart_all.rs ----------------------------------------------------------------------------------
