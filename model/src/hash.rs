@@ -111,9 +111,13 @@ pub fn format_hash(hash: u64) -> String {
     format!("{hash:x}")
 }
 
-/// Reads a hash written by [`format_hash`] (lowercase or uppercase hex, at most 16 digits).
+/// Reads a hash annotation as the kubelet does: `getUint64ValueFromLabel` (kuberuntime/labels.go) calls
+/// `strconv.ParseUint(text, 16, 64)`. So hex digits of either case, any number of leading zeros, and
+/// nothing else: no sign, no `0x`, no underscores, no value above `u64::MAX`. The kubelet reads a hash
+/// it cannot parse as 0; callers choose their own fallback.
 pub fn parse_hash(text: &str) -> Option<u64> {
-    if text.is_empty() || text.len() > 16 {
+    let only_hex_digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_hexdigit());
+    if !only_hex_digits {
         return None;
     }
     u64::from_str_radix(text, 16).ok()
@@ -175,5 +179,36 @@ mod tests {
         assert_eq!(parse_hash(&format_hash(h)), Some(h));
         assert_eq!(parse_hash("xyz"), None);
         assert_eq!(parse_hash(""), None);
+    }
+
+    /// Go's `parseUint64Tests` and the base-16 rows of `parseUint64BaseTests` (strconv/atoi_test.go),
+    /// read in base 16 as `getUint64ValueFromLabel` reads them. `None` is Go's ErrSyntax or ErrRange.
+    #[test]
+    fn parse_hash_agrees_with_go_parse_uint_base_16() {
+        let rows: [(&str, Option<u64>); 20] = [
+            ("", None),
+            ("0", Some(0)),
+            ("1", Some(1)),
+            ("12345", Some(0x12345)),
+            ("012345", Some(0x12345)),
+            ("12345x", None),
+            ("123456789abcdef", Some(0x0123_4567_89ab_cdef)),
+            ("ffffffffffffffff", Some(u64::MAX)),
+            ("FFFFFFFFFFFFFFFF", Some(u64::MAX)),
+            ("10000000000000000", None),
+            ("00000000000000001", Some(1)),
+            ("0000000000000000000ffffffffffffffff", Some(u64::MAX)),
+            ("1_2_3_4_5", None),
+            ("_12345", None),
+            ("12345_", None),
+            ("-0", None),
+            ("-1", None),
+            ("+1", None),
+            ("0x12345", None),
+            ("8e45cbd0 ", None),
+        ];
+        for (text, want) in rows {
+            assert_eq!(parse_hash(text), want, "{text:?}");
+        }
     }
 }

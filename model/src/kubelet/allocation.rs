@@ -344,6 +344,29 @@ mod tests {
         );
     }
 
+    /// `canResizePod` compares with `>`: a pod asking exactly the node's allocatable cpu and memory
+    /// fits; one asking more cpu than there is, and exactly the memory, is Infeasible for its cpu.
+    /// (Survivors of the full mutation run: `allocation.rs:169:12`, `169:35` and `170:27`, `>` to `>=`.)
+    #[test]
+    fn can_resize_pod_fits_exactly_the_allocatable() {
+        let (cpu, mem) = node_allocatable(&capacity());
+        assert_eq!((cpu, mem), (2000, 968_884_224), "1Gi less the 100Mi eviction threshold");
+        let fit = |cpu, mem| can_resize_pod(&pod_requesting("a", cpu, mem), &[], &capacity());
+        assert_eq!(fit("2", "924Mi"), ResizeFit::Fits);
+        assert_eq!(
+            fit("2001m", "924Mi"),
+            ResizeFit::Pending(
+                REASON_INFEASIBLE,
+                "Node didn't have enough capacity: cpu, requested: 2001, capacity: 2000".into()
+            )
+        );
+        let over_memory = ResizeFit::Pending(
+            REASON_INFEASIBLE,
+            "Node didn't have enough capacity: memory, requested: 968884225, capacity: 968884224".into(),
+        );
+        assert_eq!(fit("2", "968884225"), over_memory);
+    }
+
     #[test]
     fn the_allocation_covers_regular_containers_and_sidecars_only() {
         let mut p = pod_requesting("a", "1", "100Mi");

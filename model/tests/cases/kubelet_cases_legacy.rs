@@ -301,3 +301,22 @@ mod with_init_and_ephemeral_containers_with_legacy_sidecar_containers {
         check_under(LEGACY, &pod, &status, &ProbeResults::none(), no_action());
     }
 }
+
+/// Survivor `model/src/actions/legacy.rs:40:80: replace == with != in find_next_init_container_to_run`
+/// (not a ported case). `findNextInitContainerToRun` takes initialisation as done only when a regular
+/// container is RUNNING (`status.State == kubecontainer.ContainerStateRunning`); one that has only
+/// exited (its status kept from an earlier sandbox) does not end it: the next init container starts.
+#[test]
+fn an_exited_regular_container_does_not_end_initialisation() {
+    let (mut pod, mut status) = base_pod_and_status_with_init_containers();
+    pod.spec_mut().restart_policy = RestartPolicy::Always;
+    status.containers.truncate(1);
+    let foo1 = pod.spec.containers[0].clone();
+    status.containers.push(kubelet_cases_fixtures::status_of("id1", &foo1, ContainerState::Exited));
+    check_under(LEGACY, &pod, &status, &ProbeResults::none(), next_init(1));
+
+    // Running, it does: the other regular containers start, no init container does.
+    status.containers[1].state = ContainerState::Running;
+    let expected = PodActions { containers_to_start: vec![1, 2], ..no_action() };
+    check_under(LEGACY, &pod, &status, &ProbeResults::none(), expected);
+}

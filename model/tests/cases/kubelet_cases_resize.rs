@@ -561,6 +561,25 @@ mod podsim_extras {
         check_actuated(&pod, &status, &act, expected);
     }
 
+    /// Survivor `model/src/actions/resize.rs:182:49: replace && with || in from_runtime_status`. The
+    /// 1.33 comparison with the runtime's values takes two cpu limits as equal only when BOTH are at or
+    /// below the smallest quota (10m, `cm.MinQuotaPeriod`): a 5m limit against a running 200m, or 200m
+    /// against a running 5m, is a resize either way.
+    #[test]
+    fn a_tiny_cpu_limit_against_a_large_one_is_a_resize() {
+        let cpu =
+            |m: &str| ContainerResources { cpu_limit: q(m).milli_value(), ..ContainerResources::default() };
+        for (spec, running) in [("5m", "200m"), ("200m", "5m")] {
+            let (mut pod, mut status) = base();
+            set_spec(&mut pod, 1, (None, None), (Some(spec), None));
+            set_actual(&mut status, "foo2", None, Some(running), None);
+            let u = update(&pod, 1, cpu(spec), cpu(running));
+            let expected =
+                PodActions { containers_to_update: updates(vec![(ResourceName::Cpu, u)]), ..no_action() };
+            check_under(RESIZE_ON, &pod, &status, &ProbeResults::none(), expected);
+        }
+    }
+
     /// With `InPlacePodVerticalScaling` off the kubelet never compares resources.
     #[test]
     fn gate_off_never_resizes() {

@@ -336,6 +336,36 @@ fn a_failed_in_place_resize_is_tried_again_after_the_back_off_period() {
     assert!((3..=4).contains(&updates), "{updates} updates in 25 s");
 }
 
+// ---- allocation.rs -----------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/allocation.rs:221:54: replace == with != in
+/// Kubelet::on_pod_updated_for_resize`.
+///
+/// `PushPendingResize` queues a resized pod unless it is queued already; every queued resize is then
+/// tried (`RetryPendingResizes`). A pod's resize that fits is allocated and carried out though another
+/// pod's resize waits, Deferred, in the queue: on the 4-cpu node with pods of 1, 1 and 2 cpus, `b`
+/// asking 3 cpus is Deferred, and `c` going down to 500m is resized at once.
+#[test]
+fn a_resize_that_fits_is_carried_out_beside_a_deferred_one() {
+    let mut w = World::new();
+    for (name, cpu) in [("b", "1"), ("c", "1"), ("d", "2")] {
+        w.create_pod(pod_asking_cpu(name, cpu));
+    }
+    w.run_for(30_000);
+    resize_cpu(&mut w, "uid-b", "3");
+    w.run_for(5_000);
+    let pending = |w: &World, uid: &str| {
+        w.api.statuses[uid].condition("PodResizePending").map(|c| c.reason.to_string())
+    };
+    assert_eq!(pending(&w, "uid-b").as_deref(), Some("Deferred"));
+    resize_cpu(&mut w, "uid-c", "500m");
+    w.run_for(10_000);
+    assert_eq!(pending(&w, "uid-c"), None, "c's resize is not pending");
+    let c = w.instances("uid-c", "app")[0].resources.clone().expect("the runtime reports c's resources");
+    assert_eq!(c.cpu_limit.map(|q| q.milli_value()), Some(500), "c runs with 500m");
+    assert_eq!(pending(&w, "uid-b").as_deref(), Some("Deferred"), "b still waits");
+}
+
 // ---- terminated.rs -----------------------------------------------------------------------------------
 
 /// Survivor: `model/src/kubelet/terminated.rs:104:9: replace Kubelet::on_released with ()`.

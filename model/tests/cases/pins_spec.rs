@@ -331,10 +331,14 @@ fn a_restart_rule_may_list_255_exit_codes_and_no_more() {
 /// Never with a `Restart` rule (`setup`), and a regular container whose own policy is OnFailure with
 /// a `Restart` rule and a memory resize policy (`app`), read under the default gates.
 fn pod_with_every_gated_field() -> Pod {
+    pod_with_gates(every_gated_field(), &FeatureGates::default()).unwrap()
+}
+
+/// The manifest of [`pod_with_every_gated_field`].
+fn every_gated_field() -> serde_json::Value {
     let resize =
         |resource: &str| serde_json::json!([{"resourceName": resource, "restartPolicy": "NotRequired"}]);
-    pod_with_gates(
-        serde_json::json!({
+    serde_json::json!({
             "metadata": {"name": "web"},
             "spec": {
                 "initContainers": [
@@ -346,10 +350,7 @@ fn pod_with_every_gated_field() -> Pod {
                     "restartPolicyRules": rules_with(vec![3]), "resizePolicy": resize("memory")
                 }]
             }
-        }),
-        &FeatureGates::default(),
-    )
-    .unwrap()
+    })
 }
 
 /// Survivors: `model/src/manifest.rs:394:8: delete ! in apply_gates_to_pod`, `model/src/manifest.rs:
@@ -359,7 +360,9 @@ fn pod_with_every_gated_field() -> Pod {
 /// `dropDisabledFields` (pkg/api/pod/util.go) would have on create: SidecarContainers off drops the
 /// init containers' restartPolicy; ContainerRestartRules off (`dropContainerRestartRules`) drops the
 /// container-level policies and rules but a sidecar's Always; InPlacePodVerticalScaling off drops the
-/// resize policies. Each gives the pod that reading the manifest under those gates gives.
+/// resize policies. Each gives the pod that reading the manifest under those gates gives, which pins
+/// the create-time `drop_disabled_fields` too (survivor `model/src/manifest.rs:371:33: replace != with
+/// == in drop_disabled_fields`: a sidecar read with ContainerRestartRules off stays a sidecar).
 #[test]
 fn gates_arriving_later_drop_the_fields_of_disabled_gates() {
     use podsim_model::manifest::apply_gates_to_pod;
@@ -388,6 +391,13 @@ fn gates_arriving_later_drop_the_fields_of_disabled_gates() {
     assert!(no_resize.spec.init_containers[0].resize_policy.is_empty());
     assert!(no_resize.spec.containers[0].resize_policy.is_empty());
     assert_eq!(no_resize.spec.containers[0].restart_policy_rules.len(), 1);
+
+    // (SidecarContainers off is left out: read on create, `setup`'s rules lose their policy first and
+    // validation refuses them; the gate is GA and today's API server no longer drops for it.)
+    for list in ["ContainerRestartRules=false", "InPlacePodVerticalScaling=false"] {
+        let read = pod_with_gates(every_gated_field(), &FeatureGates::parse(list).unwrap());
+        assert_eq!(read.as_ref(), Ok(&with(list)), "read under {list}");
+    }
 }
 
 /// Survivors: `model/src/manifest.rs:393:5: replace apply_gates_to_pod -> Result<(), InvalidPod> with
