@@ -29,6 +29,9 @@ use crate::pod::{
 use probe::{read_probe, ProbeField, ProbeM};
 
 /// Validation's limit on `restartPolicyRules[].exitCodes.values`.
+/// `validateContainerRestartPolicy`: at most 20 `restartPolicyRules` a container (`field.TooMany`).
+const MAX_RESTART_POLICY_RULES: usize = 20;
+
 const MAX_EXIT_CODE_VALUES: usize = 255;
 
 /// A v1 Pod as written in YAML or JSON (`apiVersion` and `kind` may be omitted).
@@ -476,6 +479,12 @@ fn validate_restart_policy(c: &ContainerM, kind: ListKind, gates: &FeatureGates)
     }
     if sidecar && !gates.restart_all_containers_on_container_exits {
         return Err(("restartPolicyRules".into(), "may not be set for a restartable init container".into()));
+    }
+    if c.restart_policy_rules.len() > MAX_RESTART_POLICY_RULES {
+        return Err((
+            "restartPolicyRules".into(),
+            format!("may hold at most {MAX_RESTART_POLICY_RULES} rules"),
+        ));
     }
     for (i, rule) in c.restart_policy_rules.iter().enumerate() {
         if rule.action == RestartRuleAction::RestartAllContainers

@@ -327,6 +327,27 @@ fn a_restart_rule_may_list_255_exit_codes_and_no_more() {
     assert!(read(1).is_ok());
 }
 
+/// `validateContainerRestartPolicy` refuses more than 20 `restartPolicyRules` on a container
+/// (`field.TooMany(fldPath.Child("restartPolicyRules"), len(rules), 20)`): 20 are valid, 21 are not.
+#[test]
+fn a_container_may_have_20_restart_rules_and_no_more() {
+    let read = |count: usize| {
+        let rules: Vec<serde_json::Value> =
+            (0..count).map(|i| rules_with(vec![i as i32 + 1])[0].clone()).collect();
+        pod_with_gates(
+            serde_json::json!({
+                "metadata": {"name": "web"},
+                "spec": {"containers": [{
+                    "name": "app", "image": "app:1", "restartPolicy": "Never", "restartPolicyRules": rules
+                }]}
+            }),
+            &FeatureGates::default(),
+        )
+    };
+    assert_eq!(read(20).unwrap().spec.containers[0].restart_policy_rules.len(), 20);
+    assert_eq!(read(21).unwrap_err(), "spec.containers[0].restartPolicyRules: may hold at most 20 rules");
+}
+
 /// A pod with a sidecar (`proxy`, a cpu resize policy), a plain init container whose own policy is
 /// Never with a `Restart` rule (`setup`), and a regular container whose own policy is OnFailure with
 /// a `Restart` rule and a memory resize policy (`app`), read under the default gates.
