@@ -12,7 +12,9 @@
 //!   above what the other pods' allocations leave → Deferred ("Node didn't have enough resource:
 //!   ..."); else the allocation takes the spec, and `PodResizeInProgress` is set.
 //! - `RetryPendingResizes`: deferred resizes are tried again when a pod is removed and when a resize
-//!   completes (the kubelet also retries every 3 minutes; podsim does not).
+//!   completes (the kubelet also retries every 3 minutes, and since 1.34 sorts the queue,
+//!   `sortPendingResizes`: resizes that ask for no more first, then by priority, QoS class and age;
+//!   podsim does neither: it tries them in the order they arrived).
 //! - `CheckPodResizeInProgress` (from `SyncPod`): in progress while a running resizable container
 //!   runs with other values than allocated (podsim reads what it runs with from the runtime, where the
 //!   1.34+ kubelet keeps an actuated checkpoint; the two agree once an update succeeded).
@@ -25,8 +27,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::pod_workers::PodWorker;
 use super::Kubelet;
-use crate::io::Output;
+use crate::io::{Output, WorkerState};
 use crate::pod::{pod_request, Container, Pod, Quantity, ResourceList, ResourceName, ResourceRequirements};
 use crate::runtime::{ContainerState, Millis, RuntimePodStatus};
 use crate::status::conditions::{ConditionStatus, PodCondition};
@@ -208,6 +211,15 @@ pub fn is_pod_resize_in_progress(allocated_pod: &Pod, runtime: &RuntimePodStatus
     })
 }
 
+/// A pod of `GetActivePods`, which a resize is weighed against: in the pod manager (the API's pods),
+/// and not one the pod workers know terminated (`filterOutInactivePods`: `IsPodKnownTerminated`). A
+/// deleted pod still terminating holds its resources; a deleted or terminal (Succeeded, Failed) one
+/// whose containers are all stopped holds none. (Its other rule, a terminal pod whose termination is
+/// not yet requested, has no window here: the Plan step that reports a pod terminal requests it.)
+fn is_active(w: &PodWorker) -> bool {
+    w.in_api && w.state != WorkerState::Terminated
+}
+
 impl Kubelet {
     /// `AddPod`: a pod the kubelet sees for the first time is allocated its spec's resources.
     pub(super) fn allocate_new_pod(&mut self, pod: &Pod) {
@@ -260,7 +272,7 @@ impl Kubelet {
         let others: Vec<Pod> = self
             .workers
             .iter()
-            .filter(|(u, w)| u.as_str() != uid && w.in_api && !w.is_deleted())
+            .filter(|(u, w)| u.as_str() != uid && is_active(w))
             .map(|(_, w)| self.allocation.update_pod_from_allocation(w.latest()))
             .collect();
         match can_resize_pod(pod, &others, &self.config.node_capacity) {

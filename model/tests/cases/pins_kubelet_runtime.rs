@@ -74,10 +74,10 @@ fn resize_cpu(w: &mut World, uid: &str, cpu: &str) {
     });
 }
 
-/// Survivors: `model/src/kubelet/pod_workers.rs:147:9: replace PodWorker::is_deleted -> bool with
-/// false` and `model/src/kubelet/pod_workers.rs:147:22: replace || with && in PodWorker::is_deleted`
-/// (their effect on the resize admission; in the sync's Plan step they cannot be observed, see the
-/// reasons file).
+/// (Written for the survivors `model/src/kubelet/pod_workers.rs:147:9: replace PodWorker::is_deleted
+/// -> bool with false` and `147:22: replace || with && in PodWorker::is_deleted`, when the resize
+/// admission left out every deleted pod; it now pins `is_active` in allocation.rs, and those two are
+/// again observable nowhere: BENCHMARKS.md.)
 ///
 /// A deleted pod whose termination is done no longer counts against the node when another pod is
 /// resized: `handlePodResourcesResize` weighs the resize against `GetActivePods`, whose
@@ -337,6 +337,61 @@ fn a_failed_in_place_resize_is_tried_again_after_the_back_off_period() {
 }
 
 // ---- allocation.rs -----------------------------------------------------------------------------------
+
+/// `handlePodResourcesResize` weighs a resize against `GetActivePods`, which keeps a deleted pod
+/// until the pod workers know it terminated (`filterOutInactivePods`): a pod whose containers are
+/// still being stopped holds its resources. On the 4-cpu node, `web` (1 cpu) asking 3 cpus while the
+/// deleted 2-cpu `other` cannot be stopped (every `StopContainer` fails) is Deferred; once `other`
+/// is stopped and gone, the resize is allocated and carried out.
+#[test]
+fn a_deleted_pod_still_terminating_holds_its_resources_against_a_resize() {
+    let mut w = World::new();
+    w.create_pod(pod_asking_cpu("other", "2"));
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_for(30_000);
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.delete_pod("uid-other");
+    w.run_for(5_000);
+    resize_cpu(&mut w, "uid-web", "3");
+    w.run_for(30_000);
+    assert!(w.running("uid-other", "app"), "the deleted pod's container still runs");
+    let pending = w.api.statuses["uid-web"].condition("PodResizePending").cloned().expect("pending");
+    assert_eq!(&*pending.reason, "Deferred");
+    assert_eq!(
+        &*pending.message,
+        "Node didn't have enough resource: cpu, requested: 3000, used: 2000, capacity: 4000"
+    );
+    assert_eq!(w.rt.resource_updates, vec![], "nothing resized while it runs");
+
+    w.rt.failing_methods.clear();
+    w.run_for(60_000);
+    assert!(w.api.released.contains("uid-other"), "the deleted pod is stopped and released");
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
+
+/// `GetActivePods` leaves out a pod the pod workers know terminated, deleted or not: a Succeeded pod
+/// (restartPolicy Never, its container exited 0) that stays in the API holds nothing, and `web`
+/// grows from 1 to 3 cpus beside it on the 4-cpu node though the finished pod asked 2.
+#[test]
+fn a_finished_pod_holds_no_resources_against_a_resize() {
+    let mut w = World::new();
+    let mut job = pod_asking_cpu("job", "2");
+    job.spec_mut().restart_policy = RestartPolicy::Never;
+    job.spec_mut().containers[0].command = vec!["exit".into(), "0".into()];
+    w.create_pod(job);
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_for(30_000);
+    let finished = w.kubelet.workers().any(|(u, s)| u == "uid-job" && s == WorkerState::Terminated);
+    assert!(finished, "the job's worker is terminated");
+    assert!(w.api.pods.contains_key("uid-job"), "and its pod stays in the API");
+    resize_cpu(&mut w, "uid-web", "3");
+    w.run_for(30_000);
+    let status = &w.api.statuses["uid-web"];
+    assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
+    assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
 
 /// Survivor: `model/src/kubelet/allocation.rs:221:54: replace == with != in
 /// Kubelet::on_pod_updated_for_resize`.
@@ -1026,6 +1081,43 @@ fn a_get_gives_up_on_a_secrets_cache_after_a_second() {
 }
 
 // ---- start.rs ----------------------------------------------------------------------------------------
+
+/// Survivors: `model/src/kubelet/event_sites.rs:24:5: replace error_text -> String with String::new()`
+/// and `... with "xyzzy".into()`, `model/src/kubelet/event_sites.rs:29:5: replace error_message ->
+/// String with String::new()` and `... with "xyzzy".into()`.
+///
+/// The reason cache keeps the message `startContainer` returns with its error, and the container's
+/// waiting state shows it: for a failed pull `evalCRIPullErr`'s, the pull error's whole text
+/// (`err.Error()`: "rpc error: code = Unknown desc = ..."); for a failed `CreateContainer` or
+/// `StartContainer` the gRPC status's message alone (`s.Message()`).
+#[test]
+fn a_failed_start_shows_the_runtimes_error_in_the_waiting_state() {
+    use podsim_model::ContainerStateReport;
+    let waiting_after_a_failed = |method: &str| {
+        let mut w = World::new();
+        w.rt.failing_methods.insert(method.into());
+        w.rt.failure_messages.insert(method.into(), format!("{method} broke"));
+        w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+        w.run_for(3_000);
+        match &w.api.statuses["uid-web"].container("app").expect("app's status").state {
+            ContainerStateReport::Waiting { reason, message } => (reason.to_string(), message.to_string()),
+            other => panic!("{method}: {other:?}"),
+        }
+    };
+    let expected = |reason: &str, message: &str| (reason.to_string(), message.to_string());
+    assert_eq!(
+        waiting_after_a_failed("PullImage"),
+        expected("ErrImagePull", "rpc error: code = Unknown desc = PullImage broke")
+    );
+    assert_eq!(
+        waiting_after_a_failed("CreateContainer"),
+        expected("CreateContainerError", "CreateContainer broke")
+    );
+    assert_eq!(
+        waiting_after_a_failed("StartContainer"),
+        expected("RunContainerError", "StartContainer broke")
+    );
+}
 
 /// Survivors: `model/src/kubelet/start.rs:45:5: replace image_key -> String with String::new()` and
 /// `model/src/kubelet/start.rs:45:5: replace image_key -> String with "xyzzy".into()`.
