@@ -421,6 +421,91 @@ fn a_resize_that_fits_is_carried_out_beside_a_deferred_one() {
     assert_eq!(pending(&w, "uid-b").as_deref(), Some("Deferred"), "b still waits");
 }
 
+// ---- housekeeping.rs ---------------------------------------------------------------------------------
+
+/// Survivor: `model/src/kubelet/housekeeping.rs:40:41: replace || with && in
+/// Kubelet::handle_pod_cleanups`.
+///
+/// `HandlePodCleanups` waits for the pod sources' first list (`sourcesReady`) as well as for the
+/// runtime's: a kubelet restarted while the API server is out of reach knows no pod yet, and must
+/// not take the pods it finds running for orphans. Here they run on through 30 s of the outage, and
+/// once the list arrives nothing is restarted.
+#[test]
+fn a_kubelet_restarted_during_an_api_outage_kills_nothing() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(5_000);
+    let before: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.to_string()).collect();
+    w.partition();
+    w.restart_kubelet();
+    w.run_for(30_000);
+    let stops = w.rt.calls.iter().filter(|c| c.starts_with("Stop")).count();
+    assert_eq!(stops, 0, "nothing stopped before the pods are listed: {:?}", w.rt.calls);
+    w.heal();
+    w.run_for(30_000);
+    let after: Vec<String> = w.rt.containers.iter().map(|(_, c, _)| c.id.to_string()).collect();
+    assert_eq!(before, after, "nothing was restarted or added");
+    assert!(w.running("uid-web", "app"));
+}
+
+/// Survivor: `model/src/kubelet/housekeeping.rs:40:64: replace || with && in
+/// Kubelet::handle_pod_cleanups`.
+///
+/// `HandlePodCleanups` also waits for the runtime cache (the PLEG's first relist): before it, a pod
+/// directory without an API pod looks orphaned though its containers may still run. Here a pod
+/// force-deleted while the kubelet was down still runs; the restarted kubelet cannot list containers
+/// for 10 s. Once it can, the runtime pod is found and killed (`StopContainer`) before anything of it
+/// is removed, and its directory goes after.
+#[test]
+fn orphans_are_cleaned_up_only_after_the_runtime_is_listed() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-web", &[("app", "app:1")]));
+    w.run_for(5_000);
+    w.api.pods.remove("uid-web");
+    w.rt.failing_methods.insert("ListContainers".into());
+    w.restart_kubelet();
+    w.run_for(10_000);
+    w.rt.failing_methods.clear();
+    w.run_for(20_000);
+    let stop = w.rt.calls.iter().position(|c| c.starts_with("StopContainer"));
+    let remove = w.rt.calls.iter().position(|c| c.starts_with("RemoveContainer"));
+    assert!(stop.is_some() && stop < remove, "stopped, then removed: {:?}", w.rt.calls);
+    assert_eq!(w.anything_left_of("uid-web"), Vec::<String>::new(), "the orphan is gone");
+}
+
+/// Survivors: `model/src/kubelet/housekeeping.rs:108:12: delete ! in
+/// Kubelet::claim_reconstructed_mounts` and `model/src/kubelet/housekeeping.rs:127:20: delete ! in
+/// Kubelet::on_pod_dirs`.
+///
+/// The coverage probe `startup.mounts_reconstructed` counts the pods whose mounted volumes a
+/// restarted kubelet found on disk (the volume manager's reconstruction), wherever the pod's worker
+/// takes them: a pod with an emptyDir volume counts once; a pod without volumes, whose directory holds
+/// none, does not count.
+#[test]
+fn only_a_pod_with_mounted_volumes_counts_as_reconstructed() {
+    use podsim_model::coverage::Probe;
+    use podsim_model::pod::{Volume, VolumeMount, VolumeSource};
+    let reconstructed_after_a_restart = |with_volume: bool| {
+        let mut w = World::new();
+        let mut p = running_pod("uid-web", &[("app", "app:1")]);
+        if with_volume {
+            p.spec_mut().volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+            p.spec_mut().containers[0]
+                .volume_mounts
+                .push(VolumeMount { name: "cache".into(), mount_path: "/cache".into() });
+        }
+        w.create_pod(p);
+        w.run_for(5_000);
+        assert!(w.node.data_dirs.contains("uid-web"), "the pod has its directory");
+        w.restart_kubelet();
+        w.run_for(10_000);
+        assert!(w.running("uid-web", "app"));
+        w.kubelet.probes().count(Probe::StartupMountsReconstructed)
+    };
+    assert_eq!(reconstructed_after_a_restart(true), 1);
+    assert_eq!(reconstructed_after_a_restart(false), 0);
+}
+
 // ---- terminated.rs -----------------------------------------------------------------------------------
 
 /// Survivor: `model/src/kubelet/terminated.rs:104:9: replace Kubelet::on_released with ()`.
