@@ -128,3 +128,24 @@ fn a_kubelet_restart_loses_the_queue() {
     let [Some(small)] = pull_times(&w, &["small"])[..] else { panic!("small was pulled: {:?}", w.rt.pulls) };
     assert!(small < 20_000, "the new kubelet pulls small without waiting for the old pull: {small}");
 }
+
+/// Survivors `model/src/kubelet/image_puller.rs:169:34: replace > with < in Kubelet::queue_pull` and
+/// `... replace > with == in Kubelet::queue_pull`. The coverage probe `image.puller_waited` counts the
+/// pulls queued behind another: a lone pull never waits; with the default serial puller the second
+/// pod's pull waits for the first's once.
+#[test]
+fn only_a_pull_queued_behind_another_counts_as_waiting() {
+    use podsim_model::coverage::Probe;
+    let waited = |names: &[&str]| {
+        let mut w = world(true, None);
+        for name in names {
+            w.rt.pull_latency.insert(format!("{name}:1"), 10_000);
+            w.create_pod(pod(name));
+        }
+        w.run_until(60_000);
+        assert!(names.iter().all(|n| w.running(&format!("uid-{n}"), "app")), "{names:?} run");
+        w.kubelet.probes().count(Probe::PullerWaited)
+    };
+    assert_eq!(waited(&["big"]), 0);
+    assert_eq!(waited(&["big", "small"]), 1);
+}
