@@ -40,7 +40,7 @@ fn a_new_pod_gets_its_sandbox_before_its_containers_and_runs() {
     w.create_pod(p);
     w.run_for(5_000);
     assert!(w.running("uid-web", "app") && w.running("uid-web", "sidecar"), "both containers run");
-    let calls: Vec<&String> = w.rt.calls.iter().filter(|c| *c != "list").collect();
+    let calls: Vec<&String> = w.rt.calls.iter().filter(|c| !c.starts_with("List")).collect();
     let sandbox = calls.iter().position(|c| c.starts_with("RunPodSandbox")).expect("a sandbox was made");
     let first_create =
         calls.iter().position(|c| c.starts_with("CreateContainer")).expect("containers were made");
@@ -609,4 +609,51 @@ fn a_failed_status_write_is_written_again_by_the_status_manager() {
     w.heal();
     w.run_until(30_000 + 10_000 + 5_000);
     assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Succeeded, "written within a status sync period");
+}
+
+/// Survivor `model/src/kubelet/pleg.rs:168:35: replace == with != in Kubelet::pleg_owner_of`. A probe
+/// result is a reason to sync the pod of ITS container (the probe managers' updates channel names
+/// the pod): with two pods on the node, `web`'s failed liveness probe restarts `web`'s container
+/// within seconds, and `db`'s is left alone.
+#[test]
+fn a_failed_liveness_probe_syncs_the_pod_of_its_container() {
+    let mut w = World::new();
+    for name in ["db", "web"] {
+        let mut p = pod(name, &[("app", &format!("{name}:1"))]);
+        p.spec_mut().containers[0].liveness_probe =
+            Some(podsim_model::pod::Probe::exec(&["workload", "check", "live"]));
+        w.create_pod(p);
+    }
+    w.run_for(5_000);
+    let web = w.instances("uid-web", "app")[0].id.clone();
+    let db = w.instances("uid-db", "app")[0].id.clone();
+    w.probe(&web, podsim_model::io::ProbeKind::Liveness, podsim_model::ProbeResult::Failure);
+    w.run_for(3_000);
+    let now_web = w.instances("uid-web", "app")[0];
+    assert_ne!(now_web.id, web, "web's failing container was replaced");
+    assert_eq!((now_web.state, now_web.restart_count), (ContainerState::Running, 1));
+    assert_eq!(w.instances("uid-db", "app")[0].id, db, "db's container was left alone");
+}
+
+/// Survivor `model/src/kubelet/pleg.rs:181:12: delete ! in Kubelet::finish_relist`. A relist whose
+/// container list fails is over once its other list is answered (generic.go `relist` returns on
+/// either error), and the next period relists again: the PLEG is not stuck by one failure. Here the
+/// runtime cannot list containers for 2 s; the app's exit at 20 s is seen within the relist
+/// period and the container restarted at once.
+#[test]
+fn the_pleg_relists_again_after_a_failed_list() {
+    let mut w = World::new();
+    w.create_pod(pod("web", &[("app", "web:1")]));
+    w.update_pod("uid-web", |p| {
+        p.spec_mut().containers[0].command = vec!["exit".into(), "1".into(), "15000".into()]
+    });
+    w.run_for(5_000);
+    w.rt.failing_methods.insert("ListContainers".into());
+    w.run_for(2_000);
+    w.rt.failing_methods.clear();
+    w.run_for(15_000);
+    let starts = w.start_times("uid-web", "app");
+    assert_eq!(starts.len(), 2, "exited once and restarted: {starts:?}");
+    let exited = starts[0] + 15_000;
+    assert!(starts[1] <= exited + 2_000, "restarted within 2 s of its exit at {exited}: {starts:?}");
 }

@@ -740,7 +740,8 @@ fn request_kind(request: &ApiRequest) -> &'static str {
 
 fn describe(request: &CriRequest) -> String {
     match request {
-        CriRequest::ListPodSandbox { .. } | CriRequest::ListContainers { .. } => "list".into(),
+        CriRequest::ListPodSandbox { .. } => "ListPodSandbox".into(),
+        CriRequest::ListContainers { .. } => "ListContainers".into(),
         CriRequest::RunPodSandbox { config } => {
             format!("RunPodSandbox {} attempt {}", config.pod.name, config.attempt)
         }
