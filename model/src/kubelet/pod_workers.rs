@@ -276,8 +276,8 @@ impl Kubelet {
         }
     }
 
-    /// `completeWork`: report a failure, then the next sync: a termination asked for meanwhile, a
-    /// sync asked for meanwhile, or the work queue's entry (none for a pod cleaned up).
+    /// `completeWork`: report a failure, then the next sync: a sync asked for meanwhile, or the work
+    /// queue's entry (none for a pod cleaned up).
     fn finish_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(run) = self.workers.get_mut(uid).and_then(|w| w.sync.take()) else { return };
         if let Some(error) = &run.error {
@@ -294,14 +294,8 @@ impl Kubelet {
             self.forget(uid);
             return;
         }
-        if w.terminate_requested {
-            w.terminate_requested = false;
-            if w.state == WorkerState::Syncing {
-                self.enter(uid, WorkerState::Terminating, out);
-            }
-            self.start_sync(uid, now, out);
-            return;
-        }
+        // A termination asked for during the sync was taken up by `advance` before the last step.
+        debug_assert!(!w.terminate_requested, "a termination request outlived its sync");
         if w.sync_requested {
             self.start_sync(uid, now, out);
             return;

@@ -1096,6 +1096,27 @@ fn two_events_made_in_one_millisecond_have_different_names() {
     assert!(first.name.starts_with("web.") && second.name.starts_with("web."));
 }
 
+/// Survivors: `model/src/kubelet/recorder.rs:186:22: replace += with -= in Recorder::next` and `...
+/// replace += with *= in Recorder::next`.
+///
+/// The recorder's sequence goes on counting when the sink takes an event (an aggregate the
+/// correlator makes is named from it too): an event made after the sink took another, in the same
+/// millisecond, is still named apart from it, so the server does not refuse it as AlreadyExists.
+#[test]
+fn an_event_made_after_the_sink_took_one_is_named_apart() {
+    use podsim_model::kubelet::recorder::{Recorder, WriteResult};
+    let mut r = Recorder::new(NODE);
+    let mut names = Vec::new();
+    for message in ["first", "second", "third"] {
+        r.record(1_000, recorded_event(message));
+        let (event, _) = event_of(r.next(1_000));
+        r.on_reply(WriteResult::Ok);
+        names.push(event.name);
+    }
+    let distinct: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), 3, "{names:?}");
+}
+
 /// Survivor: `model/src/kubelet/recorder.rs:166:9: replace Recorder::probes -> &Probes with
 /// Box::leak(Box::new(Default::default()))`.
 ///
