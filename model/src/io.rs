@@ -478,6 +478,12 @@ pub enum Timer {
         /// The pod.
         pod_uid: String,
     },
+    /// The allocation manager's ticker: try the pending resizes again (`retryPendingResizes` with the
+    /// trigger `periodic_retry`).
+    ResizeRetry {
+        /// Which arming of the ticker this is (each retry resets it; an older one is stale).
+        generation: u64,
+    },
     /// A preStop hook or a container's wait for its turn to stop may have ended (`killContainer`).
     KillProgress {
         /// The pod being killed.

@@ -11,10 +11,10 @@
 //!   requests above the node's allocatable → Infeasible ("Node didn't have enough capacity: ...");
 //!   above what the other pods' allocations leave → Deferred ("Node didn't have enough resource:
 //!   ..."); else the allocation takes the spec, and `PodResizeInProgress` is set.
-//! - `RetryPendingResizes`: deferred resizes are tried again when a pod is removed and when a resize
-//!   completes (the kubelet also retries every 3 minutes, and since 1.34 sorts the queue,
-//!   `sortPendingResizes`: resizes that ask for no more first, then by priority, QoS class and age;
-//!   podsim does neither: it tries them in the order they arrived).
+//! - `RetryPendingResizes`: deferred resizes are tried again when a pod is updated or removed, when a
+//!   resize completes, and by the manager's ticker 3 minutes after the last retry (`retryDelay`).
+//!   Since 1.34 the kubelet sorts the queue (`sortPendingResizes`: resizes that ask for no more first,
+//!   then by priority, QoS class and age); podsim tries them in the order they arrived.
 //! - `CheckPodResizeInProgress` (from `SyncPod`): in progress while a running resizable container
 //!   runs with other values than allocated (podsim reads what it runs with from the runtime, where the
 //!   1.34+ kubelet keeps an actuated checkpoint; the two agree once an update succeeded).
@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::pod_workers::PodWorker;
 use super::Kubelet;
-use crate::io::{Output, WorkerState};
+use crate::io::{Output, Timer, WorkerState};
 use crate::pod::{pod_request, Container, Pod, Quantity, ResourceList, ResourceName, ResourceRequirements};
 use crate::runtime::{ContainerState, Millis, RuntimePodStatus};
 use crate::status::conditions::{ConditionStatus, PodCondition};
@@ -42,6 +42,10 @@ pub const POD_RESIZE_IN_PROGRESS: &str = "PodResizeInProgress";
 pub const REASON_DEFERRED: &str = "Deferred";
 /// `v1.PodReasonInfeasible`.
 pub const REASON_INFEASIBLE: &str = "Infeasible";
+
+/// `retryDelay`: the allocation manager's ticker tries the pending resizes again 3 minutes after the
+/// last retry, whatever triggered it (`retryPendingResizes` resets the ticker).
+pub const RESIZE_RETRY_DELAY: Millis = 180_000;
 
 /// The default `evictionHard` `memory.available` (100Mi): held back from the node's allocatable.
 pub const EVICTION_HARD_MEMORY_AVAILABLE: i64 = 100 << 20;
@@ -83,6 +87,8 @@ pub struct Allocation {
     conditions: BTreeMap<String, ResizeConditions>,
     /// Pods whose resize waits (`podsWithPendingResizes`), in order.
     pending: Vec<String>,
+    /// The arming of the retry ticker whose tick counts (`ticker.Reset` at each retry).
+    retry_generation: u64,
 }
 
 /// Whether the allocation manager keeps a container's resources (`IsResizableContainer`): regular
@@ -254,6 +260,20 @@ impl Kubelet {
             }
         }
         self.allocation.pending = still;
+        // `ticker.Reset(retryDelay)`: the next periodic retry is 3 minutes from now (with nothing
+        // pending a tick would find nothing, so none is set).
+        self.allocation.retry_generation += 1;
+        if !self.allocation.pending.is_empty() {
+            let timer = Timer::ResizeRetry { generation: self.allocation.retry_generation };
+            out.push(Output::SetTimer { at: now + RESIZE_RETRY_DELAY, timer });
+        }
+    }
+
+    /// The retry ticker: the pending resizes are tried again, unless a retry since reset it.
+    pub(super) fn on_resize_retry_timer(&mut self, generation: u64, now: Millis, out: &mut Vec<Output>) {
+        if generation == self.allocation.retry_generation {
+            self.retry_pending_resizes(now, out);
+        }
     }
 
     /// `handlePodResourcesResize`: whether the allocation took the pod's spec.

@@ -401,6 +401,7 @@ impl Kubelet {
             Timer::KillProgress { pod_uid } => self.on_kill_timer(&pod_uid, now, out),
             Timer::ActiveDeadline { pod_uid } => self.on_active_deadline(&pod_uid, now, out),
             Timer::PostStartDone { pod_uid } => self.on_post_start_timer(&pod_uid, now, out),
+            Timer::ResizeRetry { generation } => self.on_resize_retry_timer(generation, now, out),
             Timer::EventRetry => {
                 if let Some(write) = self.recorder.on_retry_timer() {
                     self.write_event(write, out);

@@ -22,7 +22,7 @@ use crate::common;
 use common::{World, NODE};
 use podsim_model::io::WorkerState;
 use podsim_model::pod::{EnvSource, EnvVar, Quantity};
-use podsim_model::{Container, Pod, RestartPolicy};
+use podsim_model::{Container, Millis, Pod, RestartPolicy};
 
 fn running_pod(uid: &str, containers: &[(&str, &str)]) -> Pod {
     let mut p = Pod::new(uid.trim_start_matches("uid-"), uid, NODE);
@@ -391,6 +391,75 @@ fn a_finished_pod_holds_no_resources_against_a_resize() {
     let status = &w.api.statuses["uid-web"];
     assert!(status.condition("PodResizePending").is_none(), "{:?}", status.conditions);
     assert_eq!(w.rt.resource_updates.len(), 1, "resized in place");
+}
+
+/// A 2-cpu job (restartPolicy Never) that exits 40 s after it starts, and `web` (1 cpu) asking 3 cpus
+/// at 10 s on the 4-cpu node: Deferred while the job runs.
+fn web_waiting_for_a_job() -> World {
+    let mut w = World::new();
+    let mut job = pod_asking_cpu("job", "2");
+    job.spec_mut().restart_policy = RestartPolicy::Never;
+    job.spec_mut().containers[0].command = vec!["exit".into(), "0".into(), "40000".into()];
+    w.create_pod(job);
+    w.create_pod(pod_asking_cpu("web", "1"));
+    w.run_until(10_000);
+    resize_cpu(&mut w, "uid-web", "3");
+    w.run_until(15_000);
+    assert_eq!(resize_pending(&w, "uid-web").as_deref(), Some("Deferred"));
+    w
+}
+
+/// The reason of a pod's `PodResizePending`, if it has one.
+fn resize_pending(w: &World, uid: &str) -> Option<String> {
+    w.api.statuses[uid].condition("PodResizePending").map(|c| c.reason.to_string())
+}
+
+/// When a pod's container was resized in place (`UpdateContainerResources`).
+fn resized_at(w: &World, uid: &str) -> Vec<Millis> {
+    let id = w.instances(uid, "app")[0].id.clone();
+    w.rt.resource_updates.iter().filter(|(_, c, _)| *c == *id).map(|(t, _, _)| *t).collect()
+}
+
+/// The allocation manager's ticker (`retryDelay`, reset by every retry) tries the pending resizes
+/// again 3 minutes after the last retry: a job that finished frees its cpus without any trigger
+/// (it stays in the API, Succeeded), so `web`'s resize, last tried at 10 s, is admitted at 3 min 10 s.
+#[test]
+fn a_deferred_resize_is_tried_again_three_minutes_after_the_last_retry() {
+    let mut w = web_waiting_for_a_job();
+    w.run_until(189_000);
+    assert!(w.kubelet.workers().any(|(u, s)| u == "uid-job" && s == WorkerState::Terminated));
+    assert_eq!(resize_pending(&w, "uid-web").as_deref(), Some("Deferred"), "not tried again yet");
+    w.run_until(195_000);
+    assert_eq!(resize_pending(&w, "uid-web"), None);
+    let at = resized_at(&w, "uid-web");
+    assert!(at.len() == 1 && (190_000..191_000).contains(&at[0]), "resized at 3 min 10 s: {at:?}");
+}
+
+/// Survivors: `model/src/kubelet/allocation.rs:290:9: replace Kubelet::check_pod_resize_in_progress
+/// with ()`, `292:37: replace && with ||` and `292:40: delete !` (in it).
+///
+/// kubelet.go `SyncPod`: when `CheckPodResizeInProgress` finds a resize completed, the pending
+/// resizes are tried again (`RetryPendingResizes(TriggerReasonPodResized)`), not only at the next
+/// tick. Here `db`'s resize down to 500m is allocated at 20 s but cannot be carried out until 50 s
+/// (`UpdateContainerResources` fails); the job finished meanwhile; once `db`'s resize completes,
+/// `web`'s deferred resize is tried again and admitted, well before the ticker's 3 minutes.
+#[test]
+fn a_completed_resize_tries_the_pending_ones_again() {
+    let mut w = web_waiting_for_a_job();
+    w.create_pod(pod_asking_cpu("db", "1"));
+    w.run_until(19_000);
+    w.rt.failing_methods.insert("UpdateContainerResources".into());
+    resize_cpu(&mut w, "uid-db", "500m");
+    w.run_until(50_000);
+    assert!(w.api.statuses["uid-db"].condition("PodResizeInProgress").is_some());
+    assert_eq!(resize_pending(&w, "uid-web").as_deref(), Some("Deferred"));
+    w.rt.failing_methods.clear();
+    w.run_until(180_000);
+    assert!(w.api.statuses["uid-db"].condition("PodResizeInProgress").is_none(), "db's resize completed");
+    assert_eq!(resize_pending(&w, "uid-web"), None, "web's resize admitted");
+    let at = resized_at(&w, "uid-web");
+    assert_eq!(at.len(), 1, "resized once, before the ticker's retry at 3 min 20 s: {at:?}");
+    assert!(resized_at(&w, "uid-db")[0] <= at[0], "after db's resize");
 }
 
 /// Survivor: `model/src/kubelet/allocation.rs:221:54: replace == with != in
