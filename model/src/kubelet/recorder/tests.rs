@@ -156,3 +156,63 @@ fn names_are_unique_within_a_millisecond() {
     assert_eq!(event_name("web", 1, 1), "web.f4241");
     assert_ne!(event_name("web", 1, 1), event_name("web", 1, 2));
 }
+
+/// Survivors of the full mutation run: `recorder.rs:334:19` and `343:19` (`+=` to `*=` in `Lru::get`
+/// and `Lru::add`), `345:31` (`>` to `>=` and to `==` in `Lru::add`). The correlator's caches are
+/// groupcache LRUs of `maxLruCacheEntries` (4096) entries: they hold exactly that many, and adding
+/// one more forgets the entry used least recently, where a `get` counts as a use.
+#[test]
+fn the_lru_holds_4096_entries_and_forgets_the_least_recently_used() {
+    let mut lru: Lru<u32> = Lru::default();
+    lru.add("x".into(), 0);
+    lru.add("y".into(), 0);
+    let others: Vec<String> = (0..LRU_ENTRIES - 2).map(|i| format!("k{i:04}")).collect();
+    for k in &others {
+        lru.add(k.clone(), 1);
+    }
+    assert_eq!(lru.entries.len(), LRU_ENTRIES, "full, nothing forgotten");
+    // Uses, oldest first: y, x, then every other key.
+    assert_eq!(lru.get("y"), Some(0));
+    assert_eq!(lru.get("x"), Some(0));
+    for k in &others {
+        assert_eq!(lru.get(k), Some(1));
+    }
+    lru.add("new".into(), 2);
+    assert_eq!(lru.entries.len(), LRU_ENTRIES);
+    assert!(!lru.entries.contains_key("y"), "y, used least recently, is forgotten");
+    assert!(lru.entries.contains_key("x") && lru.entries.contains_key("k0000"));
+    lru.add("newer".into(), 3);
+    assert!(!lru.entries.contains_key("x"), "then x");
+    assert_eq!(lru.get("newer"), Some(3));
+
+    // Without any get, the entry added first is the one forgotten (an add is a use too).
+    let mut lru: Lru<u32> = Lru::default();
+    lru.add("z".into(), 0);
+    for k in &others {
+        lru.add(k.clone(), 1);
+    }
+    lru.add("y".into(), 1);
+    lru.add("new".into(), 2);
+    assert!(!lru.entries.contains_key("z") && lru.entries.contains_key("k0000"));
+}
+
+/// Survivor `recorder.rs:422:24` (the match guard `now - r.last <= AGGREGATE_INTERVAL` to `true` in
+/// `Correlator::aggregate`). `EventAggregate` counts the distinct messages of one aggregate key seen
+/// within `maxIntervalInSeconds` (600 s) of the last one: a tenth message 600 s after the ninth is
+/// combined; one 600.001 s after starts the count again, as itself.
+#[test]
+fn a_tenth_message_more_than_ten_minutes_later_is_not_combined() {
+    let tenth_after = |gap: Millis| {
+        let mut r = Recorder::new("node-1");
+        for i in 0..9 {
+            r.record(i, kubelet_event("Failed", &format!("Error: {i}")));
+            written(r.next(i));
+            r.on_reply(WriteResult::Ok);
+        }
+        let at = 8 + gap;
+        r.record(at, kubelet_event("Failed", "Error: 9"));
+        written(r.next(at)).0.message
+    };
+    assert_eq!(tenth_after(AGGREGATE_INTERVAL), format!("{AGGREGATE_PREFIX}Error: 9"));
+    assert_eq!(tenth_after(AGGREGATE_INTERVAL + 1), "Error: 9");
+}
