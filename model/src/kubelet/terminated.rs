@@ -20,20 +20,27 @@ use crate::io::{
 };
 
 /// `SyncTerminatedPod` and the cleanup: the volumes only, for a terminal pod not deleted; else read
-/// the runtime, remove all of it, unmount, remove the directory and, if the API has the pod,
-/// release it.
+/// the runtime, remove all of it, unmount, remove the directory and, if the API has the pod and it
+/// is being deleted, release it.
 pub(super) fn terminated_steps(w: &PodWorker, bugs: KubeletBugs) -> Vec<Step> {
     if w.terminal_only {
         return vec![Step::UnmountVolumes];
     }
     let mut steps = vec![Step::ReadRuntime, Step::RemoveAll, Step::UnmountVolumes, Step::RemoveDataDir];
-    if w.in_api && bugs.has(KubeletBug::ReleaseBeforeCleanup) {
+    if can_be_released(w) && bugs.has(KubeletBug::ReleaseBeforeCleanup) {
         // Before kubernetes#40239: the final delete as soon as the containers stopped.
         steps.insert(0, Step::Release);
-    } else if w.in_api {
+    } else if can_be_released(w) {
         steps.push(Step::Release);
     }
     steps
+}
+
+/// The status manager's `canBeDeleted`, the part before the cleanup: the API has the pod and it has a
+/// deletion timestamp. A pod killed as a runtime orphan whose API object showed up later, not
+/// deleted, is terminated for good and never deleted by the kubelet.
+fn can_be_released(w: &PodWorker) -> bool {
+    w.in_api && w.pod.deletion_timestamp.is_some()
 }
 
 impl Kubelet {

@@ -315,6 +315,31 @@ fn a_runtime_pod_that_shows_up_in_the_api_deleted_is_released() {
     assert_eq!(w.anything_left_of("uid-x"), Vec::<String>::new());
 }
 
+/// The same runtime pod showing up in the API NOT being deleted (the lagging list left it out, the
+/// watch brings it) is never deleted by the kubelet: the status manager makes the final delete only
+/// of a pod with a deletion timestamp (`canBeDeleted`: `pod.DeletionTimestamp == nil` -> false). Its
+/// containers were stopped as an orphan's, and a pod whose worker terminated does not start again
+/// (pod_workers.go: a UID that terminated stays terminated); its object stays in the API.
+#[test]
+fn a_runtime_pod_that_shows_up_in_the_api_not_deleted_is_not_deleted_by_the_kubelet() {
+    let mut w = World::new();
+    w.create_pod(running_pod("uid-x", &[("app", "app:1")]));
+    w.run_for(5_000);
+    let pod = w.api.pods.remove("uid-x").expect("created");
+    w.node.stuck_data_dirs.insert("uid-x".into());
+    w.restart_kubelet();
+    w.run_for(10_000);
+    assert!(!w.running("uid-x", "app"), "the runtime pod the list lacks is killed");
+    w.create_pod(pod);
+    w.run_for(5_000);
+    w.node.stuck_data_dirs.remove("uid-x");
+    w.run_for(60_000);
+    let deletes = w.api.requests.iter().filter(|(_, kind)| *kind == "DeletePod").count();
+    assert_eq!(deletes, 0, "the kubelet never deletes a pod nobody deleted");
+    assert!(w.api.pods.contains_key("uid-x") && !w.api.released.contains("uid-x"));
+    assert!(!w.running("uid-x", "app"), "and does not run it again");
+}
+
 // ---- resize.rs ---------------------------------------------------------------------------------------
 
 /// Survivors: `model/src/kubelet/resize.rs:81:13: delete match arm CriReply::Err(e) in
