@@ -6,7 +6,8 @@
 //! `DeadlineExceeded` and the message below, and records a Normal `DeadlineExceeded` event with the
 //! same message on the pod; `SyncPod` finds the phase terminal and the pod worker terminates the pod
 //! (its containers are killed with the pod's grace period; the object stays, Failed). `ShouldSync`
-//! makes the sync loop's one-second tick (`syncTicker`) dispatch a sync once the deadline passed.
+//! makes the sync loop's one-second tick (`syncTicker`) dispatch a sync once the deadline passed, and
+//! again at every tick while the pod is in the API and its worker unfinished (`Kubelet::on_active_deadline`).
 //!
 //! The start time is the one the status manager gave the pod's first status (`updateStatusInternal`:
 //! the first `SetPodStatus`), kept by the pod's worker. The real status manager falls back on the
@@ -32,11 +33,14 @@ pub fn past_active_deadline(pod: &Pod, start_time: Option<Millis>, now: Millis) 
     active_deadline_at(pod, start_time).is_some_and(|at| now >= at)
 }
 
+/// The period of the kubelet's `syncTicker`: the sync loop looks for pods to sync every second.
+pub const SYNC_TICK: Millis = 1_000;
+
 /// The first tick of the kubelet's one-second `syncTicker` (started with the kubelet) at or after
 /// `at`: when the sync loop sees `ShouldSync` and dispatches the pod's sync.
 pub fn sync_tick_at_or_after(kubelet_started: Millis, at: Millis) -> Millis {
     let since = at.saturating_sub(kubelet_started);
-    kubelet_started + since.div_ceil(1000) * 1000
+    kubelet_started + since.div_ceil(SYNC_TICK) * SYNC_TICK
 }
 
 /// Ported from pkg/kubelet/active_deadline_test.go `TestActiveDeadlineHandler` (read_file id

@@ -435,14 +435,39 @@ impl Kubelet {
         }
     }
 
-    /// The sync loop's tick after a pod's active deadline: a syncing pod past it is synced now
-    /// (`ShouldSync`), and its status turns Failed (active_deadline.rs).
+    /// Arms the sync loop's tick at `at` for the pod's active deadline (one chain of ticks a pod).
+    pub(super) fn arm_deadline_tick(&mut self, uid: &str, at: Millis, out: &mut Vec<Output>) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.deadline_tick != Some(at) {
+            w.deadline_tick = Some(at);
+            out.push(Output::SetTimer { at, timer: Timer::ActiveDeadline { pod_uid: uid.to_string() } });
+        }
+    }
+
+    /// The sync loop's one-second tick for a pod past its active deadline. `getPodsToSync` adds every
+    /// pod of the pod manager whose `ShouldSync` holds at every tick, whatever its worker does, and
+    /// `HandlePodSyncs` gives its worker an update (`UpdatePod`, `SyncPodSync`), ignored once the
+    /// pod is finished. So an idle worker syncs now: a running pod's sync turns its status Failed
+    /// (active_deadline.rs), and a terminating or terminated one that failed runs its
+    /// `SyncTerminatingPod` or cleanup again without waiting out its back-off. A worker busy with a
+    /// sync takes the update when the sync ends (the pending update), but for its cleanup: once that
+    /// succeeds the pod is finished, and if it fails the next tick tries again. Ticks go on while the
+    /// pod is in the API and unfinished.
     fn on_active_deadline(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
-        let due = self.workers.get(uid).is_some_and(|w| {
-            w.state == WorkerState::Syncing
-                && active_deadline::past_active_deadline(w.latest(), w.start_time, now)
-        });
-        if due {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.deadline_tick != Some(now) {
+            // A tick of an earlier chain (the deadline changed).
+            return;
+        }
+        w.deadline_tick = None;
+        let due =
+            w.in_api && !w.finished && active_deadline::past_active_deadline(w.latest(), w.start_time, now);
+        if !due {
+            return;
+        }
+        let cleaning_up = w.sync.is_some() && w.state == WorkerState::Terminated;
+        self.arm_deadline_tick(uid, now + active_deadline::SYNC_TICK, out);
+        if !cleaning_up {
             self.request_sync(uid, now, out);
         }
     }

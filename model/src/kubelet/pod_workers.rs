@@ -118,6 +118,10 @@ pub(super) struct PodWorker {
     pub(super) queued: Option<u64>,
     /// The pod's start time: when the status manager took its first status (active_deadline.rs).
     pub(super) start_time: Option<Millis>,
+    /// The sync loop's tick armed for the pod's active deadline (active_deadline.rs), if any.
+    pub(super) deadline_tick: Option<Millis>,
+    /// Terminated and cleaned up (`IsFinished`): the sync loop's ticks no longer update it.
+    pub(super) finished: bool,
 }
 
 impl PodWorker {
@@ -139,6 +143,8 @@ impl PodWorker {
             terminal_only: false,
             queued: None,
             start_time: None,
+            deadline_tick: None,
+            finished: false,
         }
     }
 
@@ -204,6 +210,7 @@ impl Kubelet {
             // Terminating already, or terminated: clean up (again) if it was only terminal before.
             WorkerState::Terminating | WorkerState::Terminated => {
                 w.terminal_only = false;
+                w.finished = false;
                 self.request_sync(uid, now, out);
             }
         }
@@ -302,6 +309,7 @@ impl Kubelet {
         }
         if run.error.is_none() && w.state == WorkerState::Terminated {
             // Terminated and cleaned up: nothing more until the API object changes.
+            w.finished = true;
             return;
         }
         let entry = requeue(&self.config.requeue_timing(), now, run.end());

@@ -88,8 +88,7 @@ impl Kubelet {
         };
         if let Some(at) = deadline {
             // ShouldSync: the sync loop's tick dispatches a sync once the deadline passed.
-            let at = sync_tick_at_or_after(kubelet_started, at);
-            out.push(Output::SetTimer { at, timer: Timer::ActiveDeadline { pod_uid: uid.to_string() } });
+            self.arm_deadline_tick(uid, sync_tick_at_or_after(kubelet_started, at), out);
         }
         if evict {
             self.probes_hit.hit(Probe::StatusActiveDeadline);

@@ -32,6 +32,65 @@ fn running_pod(uid: &str, containers: &[(&str, &str)]) -> Pod {
     p
 }
 
+// ---- active_deadline.rs (mod.rs `on_active_deadline`) -----------------------------------------------
+
+/// A pod of one container with `activeDeadlineSeconds: 5`, created at 0; every `StopContainer` fails.
+fn deadline_pod_that_cannot_be_stopped() -> World {
+    let mut w = World::new();
+    let mut p = running_pod("uid-job", &[("app", "app:1")]);
+    p.spec_mut().active_deadline_seconds = Some(5);
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.create_pod(p);
+    w
+}
+
+/// StopContainer calls between two instants.
+fn stops_during(w: &World, calls_before: usize) -> usize {
+    w.rt.calls[calls_before..].iter().filter(|c| c.starts_with("StopContainer")).count()
+}
+
+/// kubelet.go `getPodsToSync`: at every one-second tick of the sync loop, every pod of the pod
+/// manager past its active deadline (`ShouldSync`) is handed to its worker (`HandlePodSyncs`), in
+/// any state. A pod Failed by its deadline whose container cannot be stopped runs
+/// `SyncTerminatingPod` again at every tick, not only after the pod worker's back-off (10 s, then
+/// 20 s, ...): about ten tries in ten seconds. (Survivor `model/src/kubelet/mod.rs:442:17`, once left
+/// unpinned as the divergence it showed.)
+#[test]
+fn a_pod_past_its_deadline_is_synced_again_at_every_tick() {
+    let mut w = deadline_pod_that_cannot_be_stopped();
+    w.run_until(7_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, podsim_model::PodPhase::Failed);
+    assert!(w.running("uid-job", "app"), "its container cannot be stopped");
+    let before = w.rt.calls.len();
+    w.run_until(17_000);
+    let stops = stops_during(&w, before);
+    assert!((9..=11).contains(&stops), "a stop a second: {stops} in 10 s");
+
+    // Once the container can be stopped, the pod finishes, and the ticks stop with it.
+    w.rt.failing_methods.clear();
+    w.run_until(20_000);
+    assert!(!w.running("uid-job", "app"));
+    let reads = w.syncs_of("uid-job").len();
+    w.run_until(80_000);
+    assert_eq!(w.syncs_of("uid-job").len(), reads, "a finished pod is not synced again");
+    assert!(w.api.pods.contains_key("uid-job"), "its object stays, Failed");
+}
+
+/// The ticks hand the pod to its worker whatever its state: a pod deleted before its deadline, whose
+/// container cannot be stopped, waits out its worker's back-off only until the deadline passes;
+/// from then on it is tried again every second.
+#[test]
+fn a_deleted_pod_is_tried_again_every_second_once_past_its_deadline() {
+    let mut w = deadline_pod_that_cannot_be_stopped();
+    w.run_until(1_000);
+    w.delete_pod("uid-job");
+    w.run_until(5_000);
+    let before = w.rt.calls.len();
+    w.run_until(15_000);
+    let stops = stops_during(&w, before);
+    assert!((9..=11).contains(&stops), "a stop a second after the deadline: {stops} in 10 s");
+}
+
 // ---- pod_workers.rs --------------------------------------------------------------------------------
 
 /// Survivor: `model/src/kubelet/pod_workers.rs:263:49: replace == with != in Kubelet::advance`.
