@@ -28,7 +28,7 @@ use crate::coverage::Probe;
 use crate::events::{self, EventType};
 use crate::io::{ContainerConfig, CriReply, CriRequest, Decision, Output, PodRef, Timer};
 use crate::linux_resources::calculate_linux_resources;
-use crate::pod::{Container, ContainerKind, EnvSource, LifecycleHandler, Pod, PullPolicy, VolumeSource};
+use crate::pod::{Container, ContainerKind, EnvSource, LifecycleHandler, Pod, PullPolicy};
 use crate::runtime::{ContainerState, Millis};
 use crate::status::reason;
 
@@ -220,7 +220,7 @@ impl Kubelet {
     /// Secret's cache.
     fn queue_create(&mut self, uid: &str, (kind, index): Slot) {
         let Some(w) = self.workers.get_mut(uid) else { return };
-        let keys: Vec<SecretKey> = container_secrets(&w.pod, container_of(&w.pod, kind, index))
+        let keys: Vec<SecretKey> = container_secrets(container_of(&w.pod, kind, index))
             .into_iter()
             .map(|(name, _)| (w.pod.namespace.clone(), name))
             .collect();
@@ -272,13 +272,14 @@ impl Kubelet {
     /// error when marked optional"), or its cache never filled.
     fn config_error(&self, uid: &str, (kind, index): Slot) -> Option<String> {
         let pod = self.pod_of(uid);
-        container_secrets(pod, container_of(pod, kind, index)).into_iter().find_map(|(name, optional)| {
-            match self.secrets.lookup(&(pod.namespace.clone(), name.clone())) {
-                Lookup::Found => None,
-                Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
-                Lookup::NotSynced => {
-                    Some("failed to sync secret cache: timed out waiting for the condition".to_string())
-                }
+        container_secrets(container_of(pod, kind, index)).into_iter().find_map(|(name, optional)| match self
+            .secrets
+            .lookup(&(pod.namespace.clone(), name.clone()))
+        {
+            Lookup::Found => None,
+            Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
+            Lookup::NotSynced => {
+                Some("failed to sync secret cache: timed out waiting for the condition".to_string())
             }
         })
     }
@@ -500,24 +501,14 @@ fn ensure_image_step(pod: &Pod, (kind, index): Slot) -> Step {
 }
 
 /// The Secrets a container's config reads, with whether each is optional: its env's
-/// `secretKeyRef`s (`makeEnvironmentVariables`) and the secret volumes it mounts (podsim checks a
-/// secret volume with the container's config instead of in the volume manager).
-fn container_secrets(pod: &Pod, container: &Container) -> Vec<(String, bool)> {
+/// `secretKeyRef`s (`makeEnvironmentVariables`). (A secret volume's Secret is read when the volume is
+/// set up, before any container: `Kubelet::mount_volumes`.)
+fn container_secrets(container: &Container) -> Vec<(String, bool)> {
     let mut secrets: BTreeMap<String, bool> = BTreeMap::new();
-    let mut add = |name: &str, optional: bool| {
-        let e = secrets.entry(name.to_string()).or_insert(true);
-        *e = *e && optional;
-    };
     for e in &container.env {
         if let EnvSource::SecretKeyRef { name, optional, .. } = &e.source {
-            add(name, *optional);
-        }
-    }
-    for m in &container.volume_mounts {
-        for v in pod.spec.volumes.iter().filter(|v| v.name == m.name) {
-            if let VolumeSource::Secret { secret_name, optional } = &v.source {
-                add(secret_name, *optional);
-            }
+            let all_optional = secrets.entry(name.to_string()).or_insert(true);
+            *all_optional = *all_optional && *optional;
         }
     }
     secrets.into_iter().collect()

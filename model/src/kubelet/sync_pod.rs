@@ -16,27 +16,56 @@
 //! podsim runs the container GC of the pod (kuberuntime_gc.go) at the start of the runtime half
 //! ([`super::gc`]).
 
+use std::collections::BTreeSet;
+
 use super::gc::collect_garbage;
 use super::kill::{stop_containers_to_kill, sync_grace_seconds};
+use super::secret_manager::Lookup;
 use super::sync_run::Step;
 use super::Kubelet;
 use crate::actions::{compute_pod_actions_opts, record_plan_probes, PlanOptions, PodActions};
 use crate::coverage::{Probe, Probes};
 use crate::events::{self, EventType};
 use crate::io::{CriReply, CriRequest, Decision, NodeReply, NodeRequest, Output, PodRef, SandboxConfig};
-use crate::pod::{ContainerKind, Pod, VolumeSource};
+use crate::pod::{ContainerKind, Pod, Volume, VolumeSource};
 use crate::runtime::{ContainerState, Millis, RuntimePodStatus};
 
-/// The steps of `SyncPod` before the runtime's: the data directory, the volumes, a `Get` of each
-/// image pull Secret (a Secret it cannot get is only logged), the runtime's state, then the plan.
+/// The steps of `SyncPod` before the runtime's: the data directory, the volumes (a secret volume's
+/// setup first gets its Secret from the Secret manager), a `Get` of each image pull Secret (a Secret
+/// it cannot get is only logged), the runtime's state, then the plan.
 pub(super) fn sync_pod_steps(pod: &Pod) -> Vec<Step> {
-    let mut steps = vec![Step::MakeDataDir, Step::MountVolumes];
     let namespace = &pod.namespace;
+    let volume_secrets: BTreeSet<&String> = pod.spec.volumes.iter().filter_map(secret_of_volume).collect();
+    let mut steps = vec![Step::MakeDataDir];
+    steps.extend(volume_secrets.into_iter().map(|s| Step::AwaitSecret((namespace.clone(), s.clone()))));
+    steps.push(Step::MountVolumes);
     steps.extend(
         pod.spec.image_pull_secrets.iter().map(|s| Step::AwaitSecret((namespace.clone(), s.clone()))),
     );
     steps.extend([Step::ReadRuntime, Step::Plan]);
     steps
+}
+
+/// The Secret a secret volume holds.
+fn secret_of_volume(volume: &Volume) -> Option<&String> {
+    match &volume.source {
+        VolumeSource::Secret { secret_name, .. } => Some(secret_name),
+        VolumeSource::ConfigMap { .. }
+        | VolumeSource::EmptyDir
+        | VolumeSource::HostPath { .. }
+        | VolumeSource::Other => None,
+    }
+}
+
+/// Why a secret volume cannot be set up, if it cannot (the secret volume plugin's `SetUp`: its
+/// Secret from the Secret manager; a missing one is no error only when the volume is optional, and a
+/// cache that never filled is an error either way).
+fn secret_volume_error(lookup: Lookup, name: &str, optional: bool) -> Option<String> {
+    match lookup {
+        Lookup::Found => None,
+        Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
+        Lookup::NotSynced => Some("failed to sync secret cache: timed out waiting for the condition".into()),
+    }
 }
 
 impl Kubelet {
@@ -65,31 +94,34 @@ impl Kubelet {
         }
     }
 
-    /// `WaitForAttachAndMount`: mount each volume not mounted yet. The volume manager reads the
-    /// Secret of a secret volume from the Secret manager as it sets the volume up (which keeps the
-    /// Secret's cache item from going idle).
+    /// `WaitForAttachAndMount`: mount each volume not mounted yet. A secret volume is set up with its
+    /// Secret, which the steps before got from the Secret manager (`GetSecret`, which also keeps the
+    /// Secret's cache item from going idle): one whose Secret is missing (and the volume not
+    /// optional), or whose cache never filled, fails to mount, and with it the sync, so that no
+    /// container of the pod starts (`MountVolume.SetUp failed for volume "v" : secret "s" not
+    /// found`).
     pub(super) fn mount_volumes(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let w = &self.workers[uid];
         let pod = &w.pod;
-        let secrets: Vec<(String, String)> = pod
-            .spec
-            .volumes
-            .iter()
-            .filter_map(|volume| match &volume.source {
-                VolumeSource::Secret { secret_name, .. } => {
-                    Some((pod.namespace.clone(), secret_name.clone()))
+        let mut to_mount = Vec::new();
+        let mut failed = Vec::new();
+        for volume in pod.spec.volumes.iter().filter(|v| !w.mounted.contains(&v.name)) {
+            let error = match &volume.source {
+                VolumeSource::Secret { secret_name, optional } => {
+                    let lookup = self.secrets.lookup(&(pod.namespace.clone(), secret_name.clone()));
+                    secret_volume_error(lookup, secret_name, *optional)
                 }
-                VolumeSource::ConfigMap { .. }
-                | VolumeSource::EmptyDir
-                | VolumeSource::HostPath { .. }
-                | VolumeSource::Other => None,
-            })
-            .collect();
-        let to_mount: Vec<String> =
-            pod.spec.volumes.iter().map(|v| v.name.clone()).filter(|n| !w.mounted.contains(n)).collect();
-        for key in secrets {
-            let ask = self.secrets.begin_get(&key, now);
-            self.secret_next(ask, out);
+                _ => None,
+            };
+            match error {
+                Some(e) => failed.push((volume.name.clone(), e)),
+                None => to_mount.push(volume.name.clone()),
+            }
+        }
+        for (volume, e) in failed {
+            self.probes_hit.hit(Probe::SyncFailMount);
+            self.fail(uid, format!("MountVolume.SetUp failed for volume {volume:?}: {e}"));
+            self.event_mount_failed(uid, &volume, &e, now, out);
         }
         for volume in to_mount {
             let request = NodeRequest::MountVolume { pod_uid: uid.to_string(), volume: volume.clone() };

@@ -1339,6 +1339,52 @@ fn a_get_gives_up_on_a_secrets_cache_after_a_second() {
     );
 }
 
+// ---- sync_pod.rs: secret volumes ---------------------------------------------------------------------
+
+/// A pod whose `app` mounts an emptyDir and whose `reader` mounts a secret volume of Secret `creds`
+/// (optional or not).
+fn pod_with_a_secret_volume(optional: bool) -> Pod {
+    use podsim_model::pod::{Volume, VolumeMount, VolumeSource};
+    let mut p = running_pod("uid-web", &[("app", "app:1"), ("reader", "reader:1")]);
+    let spec = p.spec_mut();
+    spec.volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    let creds = VolumeSource::Secret { secret_name: "creds".into(), optional };
+    spec.volumes.push(Volume { name: "creds".into(), source: creds });
+    spec.containers[0].volume_mounts.push(VolumeMount { name: "cache".into(), mount_path: "/c".into() });
+    spec.containers[1].volume_mounts.push(VolumeMount { name: "creds".into(), mount_path: "/s".into() });
+    p
+}
+
+/// A secret volume is set up by the volume manager, before any container (`WaitForAttachAndMount`
+/// in `SyncPod`), with its Secret (the secret volume plugin's `SetUp` → `GetSecret`): while the
+/// Secret is missing the volume does not mount, the sync fails with `FailedMount` ("MountVolume.SetUp
+/// failed for volume "creds" : secret "creds" not found"), and NO container of the pod starts, not
+/// even one that does not mount it (survivor `model/src/kubelet/start.rs:517:60: replace == with !=
+/// in container_secrets`, which tested podsim's old per-container check of secret volumes). Once the
+/// Secret exists, the pod runs. An optional secret volume whose Secret is missing mounts empty.
+#[test]
+fn a_missing_secret_of_a_secret_volume_holds_the_whole_pod() {
+    let mut w = World::new();
+    w.create_pod(pod_with_a_secret_volume(false));
+    w.run_for(20_000);
+    assert!(w.rt.started.is_empty(), "nothing starts: {:?}", w.rt.started);
+    assert!(!w.rt.calls.iter().any(|c| c.starts_with("CreateContainer")), "nothing is created");
+    let failed_mount: Vec<String> =
+        w.recorded_of("uid-web").into_iter().filter(|e| e.3 == "FailedMount").map(|e| e.4).collect();
+    assert_eq!(
+        failed_mount.first().map(String::as_str),
+        Some("MountVolume.SetUp failed for volume \"creds\" : secret \"creds\" not found")
+    );
+    w.create_secret("creds");
+    w.run_for(30_000);
+    assert!(w.running("uid-web", "app") && w.running("uid-web", "reader"), "the pod runs once it exists");
+
+    let mut w = World::new();
+    w.create_pod(pod_with_a_secret_volume(true));
+    w.run_for(10_000);
+    assert!(w.running("uid-web", "app") && w.running("uid-web", "reader"), "optional: mounted empty");
+}
+
 // ---- start.rs ----------------------------------------------------------------------------------------
 
 /// Survivors: `model/src/kubelet/event_sites.rs:24:5: replace error_text -> String with String::new()`
