@@ -18,9 +18,10 @@ use crate::io::{ApiReply, ApiRequest, Output, PodRef, Timer};
 use crate::runtime::Millis;
 use crate::status::PodPhase;
 use crate::status::{generate_api_pod_status, PodStatusReport, StatusContext};
+use serde::{Deserialize, Serialize};
 
 /// What the status manager was handed by a sync.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Reported {
     /// The status's phase is Succeeded or Failed.
     pub terminal: bool,

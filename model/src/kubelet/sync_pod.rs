@@ -30,19 +30,22 @@ use crate::io::{CriReply, CriRequest, Decision, NodeReply, NodeRequest, Output, 
 use crate::pod::{ContainerKind, Pod, Volume, VolumeSource};
 use crate::runtime::{ContainerState, Millis, RuntimePodStatus};
 
-/// The steps of `SyncPod` before the runtime's: the data directory, the volumes (a secret volume's
-/// setup first gets its Secret from the Secret manager), a `Get` of each image pull Secret (a Secret
-/// it cannot get is only logged), the runtime's state, then the plan.
+/// The steps of `SyncPod` before the runtime's, in kubelet.go's order: the runtime's state (the pod
+/// worker reads it from the pod cache before `SyncPod`), the status generated from it and handed to
+/// the status manager (a terminal pod's sync ends there), the data directory, the volumes (a secret
+/// volume's setup first gets its Secret from the Secret manager), a `Get` of each image pull Secret
+/// (a Secret it cannot get is only logged), then the plan. So a pod whose volumes cannot be mounted
+/// still reports its status (Pending, its containers ContainerCreating).
 pub(super) fn sync_pod_steps(pod: &Pod) -> Vec<Step> {
     let namespace = &pod.namespace;
     let volume_secrets: BTreeSet<&String> = pod.spec.volumes.iter().filter_map(secret_of_volume).collect();
-    let mut steps = vec![Step::MakeDataDir];
+    let mut steps = vec![Step::ReadRuntime, Step::ReportStatus, Step::MakeDataDir];
     steps.extend(volume_secrets.into_iter().map(|s| Step::AwaitSecret((namespace.clone(), s.clone()))));
     steps.push(Step::MountVolumes);
     steps.extend(
         pod.spec.image_pull_secrets.iter().map(|s| Step::AwaitSecret((namespace.clone(), s.clone()))),
     );
-    steps.extend([Step::ReadRuntime, Step::Plan]);
+    steps.push(Step::Plan);
     steps
 }
 
@@ -180,13 +183,13 @@ impl Kubelet {
         assemble_runtime(run, uid);
     }
 
-    /// The `Plan` step: report the status, then Step 1 of the runtime's `SyncPod`, which queues the
-    /// steps 2-8.
-    pub(super) fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
-        // The sync works from the pod with its allocated resources (`UpdatePodFromAllocation`), and
-        // first notes whether a resize is still being carried out (`CheckPodResizeInProgress`).
-        let allocated_pod = self.allocation.update_pod_from_allocation(self.pod_of(uid));
+    /// The `ReportStatus` step: the sync first notes whether a resize is still being carried out
+    /// (`CheckPodResizeInProgress`, on the pod with its allocated resources), then generates the
+    /// status and hands it to the status manager. A terminal pod (Succeeded or Failed) ends its sync
+    /// here, before its directory and volumes: the pod worker terminates it.
+    pub(super) fn report_sync_status(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         if self.config.feature_gates.in_place_pod_vertical_scaling {
+            let allocated_pod = self.allocation.update_pod_from_allocation(self.pod_of(uid));
             let runtime = self.sync_mut(uid).map(|run| run.runtime.clone()).unwrap_or_default();
             self.check_pod_resize_in_progress(&allocated_pod, &runtime, now, out);
         }
@@ -199,7 +202,18 @@ impl Kubelet {
             w.terminate_requested = true;
             return;
         }
+        if let Some(run) = w.sync.as_mut() {
+            run.reported = Some(reported);
+        }
+    }
+
+    /// The `Plan` step: Step 1 of the runtime's `SyncPod`, which queues the steps 2-8. The sync
+    /// works from the pod with its allocated resources (`UpdatePodFromAllocation`).
+    pub(super) fn plan(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+        let allocated_pod = self.allocation.update_pod_from_allocation(self.pod_of(uid));
+        let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
         let run = w.sync.as_mut().expect("the Plan step runs within a sync");
+        let reported = run.reported.expect("the ReportStatus step runs before the Plan step");
         // Step 1: Compute sandbox and container changes. The kubelet's gates decide the plan, and the
         // status just generated whether every container restarts in place.
         let options = PlanOptions {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::kill::{Kills, StopContainer, Stopped};
 use super::pod_workers::SyncEnd;
 use super::secret_manager::SecretKey;
+use super::status_manager::Reported;
 use super::{CallOwner, Kubelet};
 use crate::io::{
     ApiReply, CallId, ContainerList, CriReply, CriRequest, NodeReply, Output, SandboxList, WorkerState,
@@ -28,7 +29,10 @@ pub(super) enum Step {
     /// the cache holds is read by the step that needs it.)
     AwaitSecret(SecretKey),
     ReadRuntime,
-    /// Report the status and compute the pod's actions; queues the runtime steps.
+    /// `SyncPod`'s start: generate the status from the runtime state just read and hand it to the
+    /// status manager; a terminal pod's sync ends here.
+    ReportStatus,
+    /// Compute the pod's actions (Step 1 of the runtime's `SyncPod`); queues the runtime steps.
     Plan,
     /// Stop every container that may run, then every ready sandbox (the runtime state just read).
     KillPod {
@@ -110,6 +114,8 @@ pub(super) struct SyncRun {
     pub(super) kills: Option<Kills>,
     /// A postStart hook runs until then: `startContainer` waits for it, so the next container too.
     pub(super) post_start_until: Option<Millis>,
+    /// What the sync's `ReportStatus` step handed the status manager.
+    pub(super) reported: Option<Reported>,
 }
 
 impl SyncRun {
@@ -134,6 +140,7 @@ impl SyncRun {
             kill_failures: Vec::new(),
             kills: None,
             post_start_until: None,
+            reported: None,
         }
     }
 
@@ -244,6 +251,7 @@ impl Kubelet {
             Step::MountVolumes => self.mount_volumes(uid, now, out),
             Step::AwaitSecret(key) => self.await_secret(uid, key, now, out),
             Step::ReadRuntime => self.read_runtime(uid, out),
+            Step::ReportStatus => self.report_sync_status(uid, now, out),
             Step::Plan => self.plan(uid, now, out),
             Step::KillPod { grace_seconds } => self.kill_pod(uid, grace_seconds),
             Step::StopContainers(stops) => self.stop_containers(uid, stops, false, now, out),
@@ -362,6 +370,7 @@ impl Kubelet {
             | (Step::Release, Reply::Cri(_) | Reply::Node(_)) => {}
             (
                 Step::AwaitSecret(_)
+                | Step::ReportStatus
                 | Step::Plan
                 | Step::KillPod { .. }
                 | Step::RemoveAll

@@ -1331,7 +1331,8 @@ fn a_get_gives_up_on_a_secrets_cache_after_a_second() {
         .collect();
     assert!(failed.len() >= 2, "{:?}", w.recorded_of("uid-web"));
     assert!(failed[0].1.contains("failed to sync secret cache"), "{}", failed[0].1);
-    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t <= failed[0].0).max().unwrap();
+    // (The sync that failed began before the failure; the next may read the runtime in the same ms.)
+    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t < failed[0].0).max().unwrap();
     assert!(
         (1_000..1_100).contains(&(failed[0].0 - sync)),
         "failed at {} ms, sync at {sync} ms",
