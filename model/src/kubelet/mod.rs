@@ -2,8 +2,9 @@
 //! list/watch and the Secret manager, as one state machine: `Kubelet::handle(now, input) -> outputs`.
 //!
 //! Each pod has a worker (pkg/kubelet/pod_workers.go) in one of three states:
-//! - **syncing** (`SyncPod`): make the data directory; mount the volumes; read the image pull
-//!   Secrets; read the runtime's state of the pod; report the status; then the runtime sync of
+//! - **syncing** (`SyncPod`): read the runtime's state of the pod; report the status (a terminal pod
+//!   stops there); make the data directory; mount the volumes (a secret volume with its Secret); read
+//!   the image pull Secrets; then the runtime sync of
 //!   `computePodActions`: kill the pod or the containers to kill, create the sandbox before any
 //!   container, start ephemeral, init and regular containers (each: restart backoff, image per pull
 //!   policy with its backoff, config with its Secrets, create, start);
@@ -35,7 +36,7 @@
 //! | a pod version: update, reconcile or delete | `pod_config.rs` | config/config.go `checkAndUpdatePod`; kubelet.go `HandlePodAdditions`/`Updates`/`Reconcile`/`Removes` |
 //! | one worker per pod, one sync at a time, requeue | `pod_workers.rs` | pod_workers.go `UpdatePod`, `podWorkerLoop`, `completeWork` |
 //! | a sync as steps, each step's requests and replies | `sync_run.rs` | (podsim's: where a goroutine blocks on a call) |
-//! | SyncPod steps 1-8 (data dir, volumes, runtime state, plan, sandbox) | `sync_pod.rs` | kubelet.go `SyncPod`; kuberuntime_manager.go `SyncPod`, `createPodSandbox` |
+//! | SyncPod steps 1-8 (runtime state, status, data dir, volumes, plan, sandbox) | `sync_pod.rs` | kubelet.go `SyncPod`; kuberuntime_manager.go `SyncPod`, `createPodSandbox` |
 //! | probe workers, results, ExecSync probes | `prober.rs` | prober/prober_manager.go, worker.go, prober.go; prober/results |
 //! | `computePodActions` | `crate::actions` | kuberuntime_manager.go `computePodActions` |
 //! | startContainer: backoff → image → config → create → start | `start.rs` | kuberuntime_container.go `startContainer`, kuberuntime_manager.go `doBackOff`, images/image_manager.go `EnsureImageExists` |
