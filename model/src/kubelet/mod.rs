@@ -451,9 +451,8 @@ impl Kubelet {
     /// pod is finished. So an idle worker syncs now: a running pod's sync turns its status Failed
     /// (active_deadline.rs), and a terminating or terminated one that failed runs its
     /// `SyncTerminatingPod` or cleanup again without waiting out its back-off. A worker busy with a
-    /// sync takes the update when the sync ends (the pending update), but for its cleanup: once that
-    /// succeeds the pod is finished, and if it fails the next tick tries again. Ticks go on while the
-    /// pod is in the API and unfinished.
+    /// sync takes the update when the sync ends (the pending update; dropped if the pod finished).
+    /// Ticks go on while the pod is in the API and unfinished.
     fn on_active_deadline(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
         if w.deadline_tick != Some(now) {
@@ -466,11 +465,8 @@ impl Kubelet {
         if !due {
             return;
         }
-        let cleaning_up = w.sync.is_some() && w.state == WorkerState::Terminated;
         self.arm_deadline_tick(uid, now + active_deadline::SYNC_TICK, out);
-        if !cleaning_up {
-            self.request_sync(uid, now, out);
-        }
+        self.request_sync(uid, now, out);
     }
 
     /// A new call, owned by `owner` until its reply.

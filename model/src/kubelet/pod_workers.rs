@@ -180,9 +180,14 @@ impl PodWorker {
 }
 
 impl Kubelet {
-    /// `UpdatePod` with work for a syncing worker: sync now, or after the sync in progress.
+    /// `UpdatePod` with work for a syncing worker: sync now, or after the sync in progress. A
+    /// finished pod's worker takes no more work ("Pod is finished processing, no further updates");
+    /// only a deletion (`request_termination`) brings its cleanup back.
     pub(super) fn request_sync(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
+        if w.finished {
+            return;
+        }
         if w.sync.is_some() {
             w.sync_requested = true;
         } else {
@@ -303,6 +308,14 @@ impl Kubelet {
         }
         // A termination asked for during the sync was taken up by `advance` before the last step.
         debug_assert!(!w.terminate_requested, "a termination request outlived its sync");
+        if run.kind == WorkerState::Terminated && run.error.is_none() && w.terminal_only {
+            // A terminal pod cleaned up is finished (`completeTerminated`): work asked for meanwhile
+            // (a relist's event, a deadline tick) is dropped, as `UpdatePod` drops it for a finished
+            // pod; a deletion would have cleared `terminal_only`.
+            w.finished = true;
+            w.sync_requested = false;
+            return;
+        }
         if w.sync_requested {
             self.start_sync(uid, now, out);
             return;

@@ -76,6 +76,94 @@ fn a_pod_past_its_deadline_is_synced_again_at_every_tick() {
     assert!(w.api.pods.contains_key("uid-job"), "its object stays, Failed");
 }
 
+/// A pod of `deadline_pod_that_cannot_be_stopped` with an emptyDir volume `cache`, whose containers
+/// can be stopped.
+fn deadline_pod_with_a_volume() -> World {
+    use podsim_model::pod::{Volume, VolumeMount, VolumeSource};
+    let mut w = World::new();
+    let mut p = running_pod("uid-job", &[("app", "app:1")]);
+    p.spec_mut().active_deadline_seconds = Some(5);
+    p.spec_mut().volumes.push(Volume { name: "cache".into(), source: VolumeSource::EmptyDir });
+    p.spec_mut().containers[0]
+        .volume_mounts
+        .push(VolumeMount { name: "cache".into(), mount_path: "/c".into() });
+    w.create_pod(p);
+    w
+}
+
+/// The unmounts of the job's volume asked of the node from `from` on.
+fn unmounts_since(w: &World, from: Millis) -> usize {
+    w.node.requests.iter().filter(|(t, r)| *t >= from && r == "UnmountVolume uid-job/cache").count()
+}
+
+/// Survivors: `model/src/kubelet/mod.rs:465:22` and `465:37` (`&&` to `||` in `on_active_deadline`)
+/// and `469:44` (`&&` to `||`). A pod Failed by its deadline and not deleted keeps its object; once
+/// its worker terminated it and unmounted its volume, it is finished, and the ticks no longer hand it
+/// to the worker (`UpdatePod` ignores a finished pod): its volume is unmounted once. While its
+/// unmount fails, the tick tries the cleanup again every second (not after the back-off).
+#[test]
+fn a_finished_pod_past_its_deadline_is_left_alone_and_a_failed_cleanup_is_retried_each_second() {
+    let mut w = deadline_pod_with_a_volume();
+    w.run_until(20_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, podsim_model::PodPhase::Failed);
+    assert_eq!(unmounts_since(&w, 0), 1, "unmounted once: {:?}", w.node.requests);
+    w.run_until(80_000);
+    assert_eq!(unmounts_since(&w, 0), 1, "and never again");
+
+    let mut w = deadline_pod_with_a_volume();
+    w.node.stuck_volumes.insert("cache".into());
+    w.run_until(10_000);
+    let before = unmounts_since(&w, 0);
+    assert!(before >= 1, "the cleanup tried: {:?}", w.node.requests);
+    w.run_until(20_000);
+    let tries = unmounts_since(&w, 10_000);
+    assert!((9..=11).contains(&tries), "an unmount a second: {tries} in 10 s");
+}
+
+/// Survivors: `model/src/kubelet/mod.rs:465:22` and `465:37` (`&&` to `||` in `on_active_deadline`).
+/// The sync loop's ticks for a pod past its deadline stop once the pod is finished: a world whose pod
+/// was Failed by its deadline handles no more inputs over a minute than one whose pod Succeeded on
+/// its own at about the same time (a tick a second would be 60 more).
+#[test]
+fn the_deadline_ticks_stop_once_the_pod_is_finished() {
+    let inputs_in_the_second_minute = |deadline: bool| {
+        let mut w = World::new();
+        let mut p = running_pod("uid-job", &[("app", "app:1")]);
+        p.spec_mut().restart_policy = RestartPolicy::Never;
+        if deadline {
+            p.spec_mut().active_deadline_seconds = Some(5);
+        } else {
+            p.spec_mut().containers[0].command = vec!["exit".into(), "0".into(), "5000".into()];
+        }
+        w.create_pod(p);
+        w.run_until(60_000);
+        assert!(w.api.statuses["uid-job"].phase.is_terminal());
+        let before = w.inputs;
+        w.run_until(120_000);
+        w.inputs - before
+    };
+    assert_eq!(inputs_in_the_second_minute(true), inputs_in_the_second_minute(false));
+}
+
+/// A deadline that passes while the pod's worker is busy with `SyncPod` (here a pull of 5.5 s) kills
+/// the pod as soon as that sync ends (the tick's update waits as the pending update, as the relist's
+/// event of the new container does), not at a later tick.
+#[test]
+fn a_deadline_tick_during_a_sync_kills_the_pod_when_the_sync_ends() {
+    let mut w = World::new();
+    w.rt.pull_latency.insert("app:1".into(), 5_500);
+    let mut p = running_pod("uid-job", &[("app", "app:1")]);
+    p.spec_mut().active_deadline_seconds = Some(5);
+    w.create_pod(p);
+    w.run_until(7_000);
+    let stop = w.rt.calls.iter().position(|c| c.starts_with("StopContainer"));
+    assert!(stop.is_some(), "{:?}", w.rt.calls);
+    let stopped_at = w.rt.started.first().map(|(t, _, _)| *t).expect("started once");
+    assert!((5_500..5_600).contains(&stopped_at), "started at the pull's end: {stopped_at}");
+    let kill_at = w.recorded_of("uid-job").into_iter().find(|e| e.3 == "Killing").map(|e| e.0);
+    assert!(kill_at.is_some_and(|t| t < 6_000), "killed before the next tick: {kill_at:?}");
+}
+
 /// The ticks hand the pod to its worker whatever its state: a pod deleted before its deadline, whose
 /// container cannot be stopped, waits out its worker's back-off only until the deadline passes;
 /// from then on it is tried again every second.

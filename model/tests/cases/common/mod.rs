@@ -116,6 +116,8 @@ pub struct Node {
     pub stuck_volumes: BTreeSet<String>,
     /// Makings of these pods' data directories fail (the node answers an error).
     pub broken_data_dirs: BTreeSet<String>,
+    /// Every request the kubelet sent the node: when, and what (`UnmountVolume web/cache`, ...).
+    pub requests: Vec<(Millis, String)>,
 }
 
 pub struct World {
@@ -338,6 +340,7 @@ impl World {
                 self.reply_later(Input::Api { call, reply });
             }
             Output::Node { call, request } => {
+                self.node.requests.push((self.now, describe_node(&request)));
                 let reply = self.serve_node(request);
                 self.reply_later(Input::Node { call, reply });
             }
@@ -735,6 +738,16 @@ fn request_kind(request: &ApiRequest) -> &'static str {
         ApiRequest::DeletePod { .. } => "DeletePod",
         ApiRequest::CreateEvent { .. } => "CreateEvent",
         ApiRequest::PatchEvent { .. } => "PatchEvent",
+    }
+}
+
+fn describe_node(request: &NodeRequest) -> String {
+    match request {
+        NodeRequest::MakeDataDir { pod_uid } => format!("MakeDataDir {pod_uid}"),
+        NodeRequest::MountVolume { pod_uid, volume } => format!("MountVolume {pod_uid}/{volume}"),
+        NodeRequest::UnmountVolume { pod_uid, volume } => format!("UnmountVolume {pod_uid}/{volume}"),
+        NodeRequest::RemoveDataDir { pod_uid } => format!("RemoveDataDir {pod_uid}"),
+        NodeRequest::ListPodDirs => "ListPodDirs".into(),
     }
 }
 
