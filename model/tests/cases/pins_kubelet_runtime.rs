@@ -607,6 +607,25 @@ fn a_deferred_resize_is_tried_again_three_minutes_after_the_last_retry() {
     assert!(at.len() == 1 && (190_000..191_000).contains(&at[0]), "resized at 3 min 10 s: {at:?}");
 }
 
+/// Survivor `model/src/kubelet/allocation.rs:265:42: replace += with *= in
+/// Kubelet::retry_pending_resizes`. Every retry resets the ticker (`ticker.Reset(retryDelay)`): the
+/// next periodic retry is 3 minutes after the LAST retry, whatever triggered it. Here `db`'s image
+/// update at 30 s retries the pending resizes (`HandlePodUpdates`), so `web`'s resize, deferred at
+/// 10 s while the job ran, is admitted at 3 min 30 s, not at 3 min 10 s.
+#[test]
+fn every_retry_resets_the_resize_ticker() {
+    let mut w = web_waiting_for_a_job();
+    w.create_pod(pod_asking_cpu("db", "1"));
+    w.run_until(30_000);
+    w.update_pod("uid-db", |p| p.spec_mut().containers[0].set_image("app:2"));
+    w.run_until(209_000);
+    assert!(w.kubelet.workers().any(|(u, s)| u == "uid-job" && s == WorkerState::Terminated));
+    assert_eq!(resize_pending(&w, "uid-web").as_deref(), Some("Deferred"), "not at 3 min 10 s");
+    w.run_until(215_000);
+    let at = resized_at(&w, "uid-web");
+    assert!(at.len() == 1 && (210_000..211_000).contains(&at[0]), "resized at 3 min 30 s: {at:?}");
+}
+
 /// Survivors: `model/src/kubelet/allocation.rs:290:9: replace Kubelet::check_pod_resize_in_progress
 /// with ()`, `292:37: replace && with ||` and `292:40: delete !` (in it).
 ///
