@@ -1463,6 +1463,29 @@ fn pod_with_a_secret_volume(optional: bool) -> Pod {
     p
 }
 
+/// Survivors: `model/src/kubelet/sync_pod.rs:54:5: replace secret_of_volume -> Option<&String> with
+/// None` (and with `Some(...)` of "" or "xyzzy"). The secret volume plugin's `SetUp` gets its Secret
+/// from the Secret manager (`GetSecret`), which waits up to a second for the Secret's cache: while
+/// the API server cannot list it, the volume fails to mount "failed to sync secret cache" a second
+/// after the sync began, not at once.
+#[test]
+fn a_secret_volume_waits_a_second_for_its_secrets_cache() {
+    let mut w = World::new();
+    w.create_secret("creds");
+    w.api.failing_requests.insert("ListSecret");
+    w.create_pod(pod_with_a_secret_volume(false));
+    w.run_for(5_000);
+    let (at, message) = w
+        .recorded_of("uid-web")
+        .into_iter()
+        .find(|e| e.3 == "FailedMount")
+        .map(|e| (e.0, e.4))
+        .expect("a FailedMount");
+    assert!(message.contains("failed to sync secret cache"), "{message}");
+    let sync = w.syncs_of("uid-web").into_iter().filter(|&t| t < at).max().expect("a sync before");
+    assert!((1_000..1_100).contains(&(at - sync)), "failed at {at} ms, the sync began at {sync} ms");
+}
+
 /// A secret volume is set up by the volume manager, before any container (`WaitForAttachAndMount`
 /// in `SyncPod`), with its Secret (the secret volume plugin's `SetUp` → `GetSecret`): while the
 /// Secret is missing the volume does not mount, the sync fails with `FailedMount` ("MountVolume.SetUp
