@@ -134,6 +134,10 @@ mod tests {
             QosClass::Burstable
         );
         assert_eq!(get_pod_qos(&pod_of(vec![guaranteed, Container::new("b", "i")])), QosClass::Burstable);
+        // A request alone, or a limit alone of one resource, is set: Burstable, not BestEffort
+        // (survivor `qos.rs:59:71`, `||` to `&&`).
+        assert_eq!(get_pod_qos(&pod_of(vec![with(Some("100m"), None, None, None)])), QosClass::Burstable);
+        assert_eq!(get_pod_qos(&pod_of(vec![with(None, None, Some("1Gi"), None)])), QosClass::Burstable);
     }
 
     #[test]

@@ -122,9 +122,11 @@ fn suffix_scale(suffix: &str) -> Option<(u32, i32)> {
         "P" => (0, 15),
         "E" => (0, 18),
         _ => {
+            // `interpret`: a decimal exponent is `e` or `E` and what `strconv.ParseInt` reads, with no
+            // limit on its digits ("1e0001" is 10).
             let exp = suffix.strip_prefix(['e', 'E'])?;
             let signless = exp.strip_prefix(['+', '-']).unwrap_or(exp);
-            if signless.is_empty() || !signless.bytes().all(|b| b.is_ascii_digit()) || signless.len() > 3 {
+            if signless.is_empty() || !signless.bytes().all(|b| b.is_ascii_digit()) {
                 return None;
             }
             let value: i32 = exp.parse().ok()?;

@@ -130,6 +130,11 @@ const QUANTITY_PARSE_ROWS: &[(&str, i128)] = &[
     ("0.0000000005", 1),
     ("0.00000000050", 1),
     ("0.5e-9", 1),
+    // (podsim's own rows) an exponent has any number of digits (`strconv.ParseInt`): survivors
+    // `resources.rs:127:85` and `127:103`, and up to 30 significant digits are read (`99:30`).
+    ("1e0001", 10i128.pow(10)),
+    ("1e018", 10i128.pow(27)),
+    ("0.123456789012345678901234567890", 123_456_790),
     ("0.9n", 1),
     ("0.00000012345", 124),
     ("0.00000012354", 124),
@@ -167,6 +172,8 @@ fn test_quantity_parse() {
         assert_eq!(got.value(), ceil(1_000_000_000), "{input}: Value");
         assert_eq!(got.milli_value(), ceil(1_000_000), "{input}: MilliValue");
         assert_eq!(got.as_str(), input);
+        // Printed as written (`String()` of a parsed quantity; survivor `resources.rs:142:9`, `fmt`).
+        assert_eq!(got.to_string(), input);
         // Try everything with an explicit +
         let plus = quantity(&format!("+{input}"));
         assert_eq!(plus.amount_cmp(&got), std::cmp::Ordering::Equal, "+{input}");
