@@ -625,6 +625,56 @@ fn generate_with(
     generate_api_pod_status(pod, runtime, &context)
 }
 
+/// Survivors `model/src/status/prober.rs:46:9: delete match arm Some(ProbeResult::Success) in
+/// is_ready` and `model/src/status/prober.rs:37:44: replace && with || in update_pod_status`. The
+/// prober manager's `UpdatePodStatus`: a started, running container WITH a readiness probe is ready
+/// only when its readiness result is Success, a regular container and a sidecar alike: `app`
+/// (Success) is ready, `proxy` (Failure) is not.
+#[test]
+fn a_probed_container_is_ready_only_on_a_readiness_success() {
+    use podsim_model::pod::Probe as ContainerProbe;
+    use podsim_model::runtime::{ContainerProbes, ProbeResult};
+    let mut pod = Pod::new("web", "uid-web", "node-1");
+    let mut proxy = Container::new("proxy", "proxy:1");
+    proxy.restart_policy = Some(RestartPolicy::Always);
+    proxy.readiness_probe = Some(ContainerProbe::exec(&["workload", "check", "ready"]));
+    let mut app = Container::new("app", "app:1");
+    app.readiness_probe = Some(ContainerProbe::exec(&["workload", "check", "ready"]));
+    pod.spec_mut().init_containers.push(proxy);
+    pod.spec_mut().containers.push(app);
+    let runtime = RuntimePodStatus {
+        sandboxes: vec![sandbox("sb", SandboxState::Ready, 1)],
+        containers: vec![
+            instance("proxy-1", "proxy", "sb", ContainerState::Running, 2),
+            instance("app-1", "app", "sb", ContainerState::Running, 3),
+        ],
+    };
+    let readiness = |r: ProbeResult| ContainerProbes { readiness: Some(r), ..ContainerProbes::default() };
+    let probes = ProbeResults(
+        [
+            ("proxy-1".to_string(), readiness(ProbeResult::Failure)),
+            ("app-1".to_string(), readiness(ProbeResult::Success)),
+        ]
+        .into_iter()
+        .collect(),
+    );
+    let reasons = BTreeMap::<String, String>::new();
+    let context = StatusContext {
+        reasons: &reasons,
+        old_status: None,
+        probes: &probes,
+        gates: FeatureGates::default(),
+        pod_is_terminal: false,
+    };
+    let status = generate_api_pod_status(&pod, &runtime, &context);
+    let ready = |name: &str| {
+        let all = status.container_statuses.iter().chain(&status.init_container_statuses);
+        all.clone().find(|s| s.name == name).map(|s| s.ready).unwrap_or_else(|| panic!("{name}: {status:?}"))
+    };
+    assert!(ready("app"), "Success: ready");
+    assert!(!ready("proxy"), "Failure: not ready");
+}
+
 /// Survivors `model/src/status/phase.rs:387:5: replace has_any_active_regular_container_started ->
 /// bool with true` and `model/src/status/phase.rs:394:68: replace == with != in
 /// has_any_active_regular_container_started`: `podHasInitialized` is
@@ -696,6 +746,35 @@ fn has_any_regular_container_started_reads_regular_containers_that_ran() {
     for (what, statuses, want) in cases {
         assert_eq!(has_any_regular_container_started(&spec, &statuses), want, "{what}");
     }
+}
+
+/// Survivor `model/src/status/restart_all.rs:117:9: replace && with || in keep_initialized`. Only with
+/// RestartAllContainersOnContainerExits on does an Initialized condition that was True stay True
+/// while init containers run again ("once a pod is initialized, it cannot be uninitialized",
+/// `GeneratePodInitializedCondition`); with the gate off it turns False, ContainersNotInitialized.
+#[test]
+fn an_initialized_pod_stays_initialized_only_with_restart_all_containers_on() {
+    use podsim_model::status::conditions::ConditionStatus;
+    let mut pod = web_pod();
+    pod.spec_mut().init_containers.push(Container::new("init", "init:1"));
+    // A new sandbox, nothing started in it yet (a regular container started would make the pod
+    // initialized by itself).
+    let runtime =
+        RuntimePodStatus { sandboxes: vec![sandbox("sb-2", SandboxState::Ready, 10)], containers: vec![] };
+    let mut old = old_status_running();
+    old.conditions = generate_with(&pod, &runtime, None, FeatureGates::default()).conditions;
+    for c in &mut old.conditions {
+        c.status = ConditionStatus::True;
+    }
+    let initialized = |gates: FeatureGates| {
+        let status = generate_with(&pod, &runtime, Some(&old), gates);
+        status.condition("Initialized").map(|c| (c.status, c.reason.to_string())).expect("Initialized")
+    };
+    assert_eq!(initialized(FeatureGates::default()), (ConditionStatus::True, String::new()));
+    assert_eq!(
+        initialized(gates_of("RestartAllContainersOnContainerExits=false")),
+        (ConditionStatus::False, "ContainersNotInitialized".to_string())
+    );
 }
 
 // ---- model/src/status/containers.rs: convertToAPIContainerStatuses -------------------------------
