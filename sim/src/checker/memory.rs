@@ -45,6 +45,11 @@ pub struct Memory {
     /// Kills the kubelet planned within a sync and has not finished: per (pod uid, container name),
     /// or per (pod uid, "") for the whole pod, when it planned the kill (the earliest still open).
     kill_planned: BTreeMap<(String, String), (Millis, Option<i64>)>,
+    /// Containers (pod UID, name) the pod's last plan killed while they ran AND started again: the
+    /// kubelet restarts a container whose spec changed whatever its restart policy
+    /// (`computePodActions`: "Restart regardless of the restart policy because the container spec
+    /// changed"), even if it exits by itself before its stop.
+    restart_planned: BTreeSet<(String, String)>,
     /// Per pod UID: when the kubelet was first shown the pod (no start time of the kubelet's can be
     /// earlier).
     first_seen: BTreeMap<String, Millis>,
@@ -145,6 +150,10 @@ impl Memory {
             Observation::AfterCri { request, reply, view } => {
                 self.learn_stopped(request, reply, view.containerd)
             }
+            Observation::RestartPlanned { pod_uid, containers } => {
+                self.restart_planned.retain(|(uid, _)| uid != pod_uid);
+                self.restart_planned.extend(containers.iter().map(|c| (pod_uid.to_string(), c.clone())));
+            }
             Observation::KillPlanned { pod_uid, whole_pod, containers, grace_seconds } => {
                 self.learn_kill_planned(now, pod_uid, *whole_pod, containers, *grace_seconds)
             }
@@ -193,6 +202,11 @@ impl Memory {
             _ => return,
         };
         self.kill_planned.remove(&key);
+    }
+
+    /// Whether the pod's last plan killed this running container and started it again.
+    pub fn restart_planned(&self, pod_uid: &str, container: &str) -> bool {
+        self.restart_planned.contains(&(pod_uid.to_string(), container.to_string()))
     }
 
     /// When the kubelet planned, within a sync, the kill of this container (or of its whole pod)

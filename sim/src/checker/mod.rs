@@ -210,6 +210,11 @@ impl Checker {
         self.observe(now, &Observation::KillPlanned { pod_uid, whole_pod, containers, grace_seconds });
     }
 
+    /// A plan of the pod killed these running containers and starts them again.
+    pub fn on_restart_planned(&mut self, now: Millis, pod_uid: &str, containers: &[String]) {
+        self.observe(now, &Observation::RestartPlanned { pod_uid, containers });
+    }
+
     /// A new kubelet process: its backoff memory is gone, so the mirror starts over.
     pub fn on_kubelet_start(&mut self) {
         self.observe(0, &Observation::KubeletStart);

@@ -27,6 +27,14 @@ pub enum Observation<'o> {
     },
     /// A new kubelet process started (its memory is gone).
     KubeletStart,
+    /// A plan killed these running containers of the pod and starts them again (a new plan of the
+    /// pod replaces the last one's list).
+    RestartPlanned {
+        /// The pod's UID.
+        pod_uid: &'o str,
+        /// The containers killed and started again.
+        containers: &'o [String],
+    },
     /// The kubelet decided to kill a pod's containers within a sync (`computePodActions`: the whole
     /// pod, or the named containers). A `killContainer` runs on the grace period it began with, even
     /// if a deletion reaches the kubelet while it runs (a preStop hook, a sidecar's wait).
@@ -150,6 +158,7 @@ impl Observation<'_> {
             Observation::KubeletSawSecret { .. } => ObservationKind::KubeletSawSecret,
             Observation::KubeletStart => ObservationKind::KubeletStart,
             Observation::KillPlanned { .. } => ObservationKind::KillPlanned,
+            Observation::RestartPlanned { .. } => ObservationKind::KillPlanned,
             Observation::Reboot { .. } => ObservationKind::Reboot,
             Observation::Exit { .. } => ObservationKind::Exit,
             Observation::BeforeCri { .. } => ObservationKind::BeforeCri,

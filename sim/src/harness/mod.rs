@@ -587,6 +587,17 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
             self.checker.on_kill_planned(self.now, pod_uid, true, &[], None);
         }
         if let Decision::Planned { pod_uid, actions } = d {
+            let restarted: Vec<String> = actions
+                .containers_to_kill
+                .iter()
+                .filter(|k| match k.kind {
+                    podsim_model::ContainerKind::Regular => actions.containers_to_start.contains(&k.index),
+                    podsim_model::ContainerKind::Init => actions.init_containers_to_start.contains(&k.index),
+                    podsim_model::ContainerKind::Ephemeral => false,
+                })
+                .map(|k| k.name.to_string())
+                .collect();
+            self.checker.on_restart_planned(self.now, pod_uid, &restarted);
             if actions.kill_pod || !actions.containers_to_kill.is_empty() {
                 let names: Vec<String> =
                     actions.containers_to_kill.iter().map(|k| k.name.to_string()).collect();

@@ -41,6 +41,11 @@ impl Check for RestartPolicyHonoured {
         if context.memory.restarting_all(&pod.uid) {
             return Vec::new();
         }
+        // The plan that killed it while it ran starts it again (its spec changed): whatever it
+        // exited with meanwhile, before its stop, does not count.
+        if context.memory.restart_planned(&pod.uid, name) {
+            return Vec::new();
+        }
         let Some(end) = context.memory.last_end(&pod.uid, name) else { return Vec::new() };
         let container = pod.spec.containers.iter().find(|c| c.name() == name);
         // A new sandbox starts every regular container again but those that succeeded and run once
