@@ -47,6 +47,21 @@ pub(crate) enum Lookup {
     NotSynced,
 }
 
+impl Lookup {
+    /// Why a Secret that a pod needs cannot be had, if it cannot, in the kubelet's words: a missing
+    /// one is no error only when its reference is optional (`makeEnvironmentVariables`, the secret
+    /// volume plugin's `SetUp`); a cache that never filled is an error either way (`GetSecret`).
+    pub(crate) fn error(self, name: &str, optional: bool) -> Option<String> {
+        match self {
+            Lookup::Found => None,
+            Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
+            Lookup::NotSynced => {
+                Some("failed to sync secret cache: timed out waiting for the condition".into())
+            }
+        }
+    }
+}
+
 /// One Secret's cache item (`objectCacheItem`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Item {

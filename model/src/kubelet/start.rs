@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use super::hooks::PostStartRun;
 use super::kill::StopContainer;
-use super::secret_manager::{Lookup, SecretKey};
+use super::secret_manager::SecretKey;
 use super::sync_run::Step;
 use super::{container_of, event_sites, Kubelet};
 use crate::backoff::Bump;
@@ -272,15 +272,8 @@ impl Kubelet {
     /// error when marked optional"), or its cache never filled.
     fn config_error(&self, uid: &str, (kind, index): Slot) -> Option<String> {
         let pod = self.pod_of(uid);
-        container_secrets(container_of(pod, kind, index)).into_iter().find_map(|(name, optional)| match self
-            .secrets
-            .lookup(&(pod.namespace.clone(), name.clone()))
-        {
-            Lookup::Found => None,
-            Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
-            Lookup::NotSynced => {
-                Some("failed to sync secret cache: timed out waiting for the condition".to_string())
-            }
+        container_secrets(container_of(pod, kind, index)).into_iter().find_map(|(name, optional)| {
+            self.secrets.lookup(&(pod.namespace.clone(), name.clone())).error(&name, optional)
         })
     }
 

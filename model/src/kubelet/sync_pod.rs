@@ -20,7 +20,6 @@ use std::collections::BTreeSet;
 
 use super::gc::collect_garbage;
 use super::kill::{stop_containers_to_kill, sync_grace_seconds};
-use super::secret_manager::Lookup;
 use super::sync_run::Step;
 use super::Kubelet;
 use crate::actions::{compute_pod_actions_opts, record_plan_probes, PlanOptions, PodActions};
@@ -57,17 +56,6 @@ fn secret_of_volume(volume: &Volume) -> Option<&String> {
         | VolumeSource::EmptyDir
         | VolumeSource::HostPath { .. }
         | VolumeSource::Other => None,
-    }
-}
-
-/// Why a secret volume cannot be set up, if it cannot (the secret volume plugin's `SetUp`: its
-/// Secret from the Secret manager; a missing one is no error only when the volume is optional, and a
-/// cache that never filled is an error either way).
-fn secret_volume_error(lookup: Lookup, name: &str, optional: bool) -> Option<String> {
-    match lookup {
-        Lookup::Found => None,
-        Lookup::NotFound => (!optional).then(|| format!("secret {name:?} not found")),
-        Lookup::NotSynced => Some("failed to sync secret cache: timed out waiting for the condition".into()),
     }
 }
 
@@ -112,7 +100,7 @@ impl Kubelet {
             let error = match &volume.source {
                 VolumeSource::Secret { secret_name, optional } => {
                     let lookup = self.secrets.lookup(&(pod.namespace.clone(), secret_name.clone()));
-                    secret_volume_error(lookup, secret_name, *optional)
+                    lookup.error(secret_name, *optional)
                 }
                 _ => None,
             };
