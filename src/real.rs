@@ -171,7 +171,13 @@ pub fn conform(
             .map_err(std::io::Error::from)
             .and_then(|_| writeln!(out))
     } else {
-        writeln!(out, "{agree} of {} scenarios conform", comparisons.len())
+        writeln!(out, "{agree} of {} scenarios conform", comparisons.len()).and_then(|_| {
+            // The differing ones again at the end, where a log's tail shows them.
+            for (loaded, comparison) in scenarios.iter().zip(&comparisons).filter(|(_, c)| !c.agrees()) {
+                writeln!(out, "differs: {} (rerun it: podsim conform {})", comparison.scenario, loaded.path)?;
+            }
+            Ok(())
+        })
     };
     written.map_err(|e| RealError::Failed(e.to_string()))?;
     Ok(agree == comparisons.len())
