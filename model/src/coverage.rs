@@ -195,6 +195,8 @@ probes! {
         "UpdatePod: deletion arrived during a sync, which ends at its current step and terminates"),
     TerminateTerminalPod = ("terminate.terminal_pod", World,
         "SyncPod: the pod is Succeeded or Failed and not deleted: stop it, release its volumes, keep the object"),
+    WorkerStartsTerminated = ("terminate.starts_terminated", World,
+        "UpdatePod: a pod seen for the first time is terminal in the API and nothing of it runs: its worker starts terminated (kubernetes#105523)"),
     TerminateKillRunning = ("terminate.kill_running", World,
         "SyncTerminatingPod: running containers are stopped with the deletion's grace period"),
     StatusActiveDeadline = ("status.active_deadline", World,

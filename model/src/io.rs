@@ -477,6 +477,8 @@ pub enum Timer {
     ActiveDeadline {
         /// The pod.
         pod_uid: String,
+        /// The tick it was armed for (a real clock may deliver it later; an older chain's is stale).
+        tick: Millis,
     },
     /// The allocation manager's ticker: try the pending resizes again (`retryPendingResizes` with the
     /// trigger `periodic_retry`).

@@ -325,6 +325,7 @@ impl PodManifest {
             // The model keeps virtual time; a manifest's wall-clock timestamp only says "deleted".
             deletion_timestamp: m.deletion_timestamp.map(|_| 0),
             deletion_grace_period_seconds: m.deletion_grace_period_seconds,
+            status: None,
             spec: std::sync::Arc::new(PodSpec {
                 node_name: s.node_name.unwrap_or_default(),
                 restart_policy: s.restart_policy.unwrap_or_default(),

@@ -55,6 +55,13 @@ pub struct Pod {
     pub deletion_grace_period_seconds: Option<i64>,
     /// The desired state.
     pub spec: std::sync::Arc<PodSpec>,
+    /// `status`, as the API server holds it: the kubelet's last write, coming back on the list and
+    /// the watch (`None` before the first). The kubelet reads it where its status manager holds no
+    /// status of the pod: after a restart (`generateAPIPodStatus`' old status, the start time of
+    /// `updateStatusInternal`, a pod worker's first sight of a terminal pod). A manifest's status is
+    /// not read: the API server clears it on create.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<std::sync::Arc<crate::status::PodStatusReport>>,
 }
 
 /// `pod.spec`, reduced to what the kubelet's pod management reads.
@@ -439,6 +446,7 @@ impl Pod {
             resource_version: String::new(),
             deletion_timestamp: None,
             deletion_grace_period_seconds: None,
+            status: None,
             spec: std::sync::Arc::new(PodSpec {
                 node_name: node.into(),
                 restart_policy: RestartPolicy::Always,

@@ -60,6 +60,7 @@ fn as_stored_pod(object: &Object) -> &StoredPod {
 fn with_resource_version(stored: &StoredPod, revision: u64) -> StoredPod {
     let mut stored = stored.clone();
     stored.pod.resource_version = revision.to_string();
+    stored.pod.status = stored.status.clone().map(std::sync::Arc::new);
     stored
 }
 
@@ -345,6 +346,7 @@ impl ApiServer {
         pod.resource_version = String::new();
         pod.deletion_timestamp = None;
         pod.deletion_grace_period_seconds = None;
+        pod.status = None;
         let key = pod_key(&pod.namespace, &pod.name);
         let stored = StoredPod { pod, status: None };
         let revision = self.etcd.put(&key, Object::Pod(stored.clone()), Some(0))?;
@@ -431,6 +433,8 @@ impl ApiServer {
         pod.deletion_timestamp = old.deletion_timestamp;
         pod.deletion_grace_period_seconds = old.deletion_grace_period_seconds;
         pod.resource_version = String::new();
+        // The status is kept as stored (beside the pod, never in it).
+        pod.status = None;
         if pod == *old {
             // Nothing changes: nothing is written.
             return Ok(with_resource_version(&current, revision).pod);

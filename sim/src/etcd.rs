@@ -38,7 +38,8 @@ pub enum Object {
 /// A pod as the API server stores it: the object and its `status`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StoredPod {
-    /// The pod (metadata and spec).
+    /// The pod (metadata and spec; its `status` is `None` here, and filled from the field below when
+    /// the API server hands the pod out).
     pub pod: Pod,
     /// `status`, as the kubelet last reported it (`None` before its first report).
     pub status: Option<PodStatusReport>,

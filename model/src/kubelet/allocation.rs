@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::pod_config::is_api_terminal;
 use super::pod_workers::PodWorker;
 use super::Kubelet;
 use crate::io::{Output, Timer, WorkerState};
@@ -217,13 +218,18 @@ pub fn is_pod_resize_in_progress(allocated_pod: &Pod, runtime: &RuntimePodStatus
     })
 }
 
-/// A pod of `GetActivePods`, which a resize is weighed against: in the pod manager (the API's pods),
-/// and not one the pod workers know terminated (`filterOutInactivePods`: `IsPodKnownTerminated`). A
-/// deleted pod still terminating holds its resources; a deleted or terminal (Succeeded, Failed) one
-/// whose containers are all stopped holds none. (Its other rule, a terminal pod whose termination is
-/// not yet requested, has no window here: the Plan step that reports a pod terminal requests it.)
+/// A pod of `GetActivePods`, which a resize is weighed against (`filterOutInactivePods`): in the
+/// pod manager (the API's pods), not one the pod workers know terminated (`IsPodKnownTerminated`),
+/// and not one admitted terminal (Succeeded or Failed in the API server or the status manager,
+/// `isAdmittedPodTerminal`) unless its termination is requested (`IsPodTerminationRequested`: a
+/// terminal pod still stopping holds its resources). A deleted pod still terminating is active.
 fn is_active(w: &PodWorker) -> bool {
-    w.in_api && w.state != WorkerState::Terminated
+    let known_terminated = w.state == WorkerState::Terminated;
+    let termination_requested = w.state != WorkerState::Syncing || w.terminate_requested;
+    let admitted_terminal =
+        is_api_terminal(w.latest()) || w.last_status.as_ref().is_some_and(|s| s.phase.is_terminal());
+    let terminal_not_stopping = admitted_terminal && !termination_requested;
+    w.in_api && !known_terminated && !terminal_not_stopping
 }
 
 impl Kubelet {
@@ -397,6 +403,47 @@ mod tests {
             "Node didn't have enough capacity: memory, requested: 968884225, capacity: 968884224".into(),
         );
         assert_eq!(fit("2", "968884225"), over_memory);
+    }
+
+    /// Ported from pkg/kubelet/kubelet_test.go `TestFilterOutInactivePods` (read_file id 2835627),
+    /// case for case: eight pods, four active. The test's fake pod workers become worker states.
+    #[test]
+    fn filter_out_inactive_pods() {
+        use crate::status::{PodPhase, PodStatusReport};
+        let api = |phase| Some(std::sync::Arc::new(PodStatusReport { phase, ..Default::default() }));
+        let worker = |i: usize, phase: Option<PodPhase>, state| {
+            let mut pod = Pod::new(format!("pod{i}"), format!("uid{i}"), "node-1");
+            pod.status = phase.and_then(api);
+            PodWorker::new(pod, true, state)
+        };
+        let mut pods = [
+            // 0, 1: terminal pods are excluded.
+            worker(0, Some(PodPhase::Failed), WorkerState::Syncing),
+            worker(1, Some(PodPhase::Succeeded), WorkerState::Syncing),
+            // 2: a deleted pod is included unless it is known to be terminated.
+            worker(2, Some(PodPhase::Running), WorkerState::Terminating),
+            // 3, 4: pending and running pods are included.
+            worker(3, Some(PodPhase::Pending), WorkerState::Syncing),
+            worker(4, Some(PodPhase::Running), WorkerState::Syncing),
+            // 5: running in the API, but the status manager holds it Failed (rejected): excluded.
+            worker(5, Some(PodPhase::Running), WorkerState::Syncing),
+            // 6: running in the API, but the pod workers know it terminated: excluded.
+            worker(6, Some(PodPhase::Running), WorkerState::Terminated),
+            // 7: failed, but its termination is requested (still stopping): included.
+            worker(7, Some(PodPhase::Failed), WorkerState::Terminating),
+        ];
+        pods[2].pod.deletion_timestamp = Some(0);
+        pods[5].last_status = Some(PodStatusReport { phase: PodPhase::Failed, ..Default::default() });
+        let active: Vec<&str> = pods.iter().filter(|w| is_active(w)).map(|w| w.pod.name.as_str()).collect();
+        assert_eq!(active, ["pod2", "pod3", "pod4", "pod7"]);
+        // Beyond the table: a pod the API no longer has, and a failed pod whose deletion arrived
+        // during a sync (its termination requested), are what their rules say.
+        let mut gone = worker(8, Some(PodPhase::Running), WorkerState::Syncing);
+        gone.in_api = false;
+        assert!(!is_active(&gone));
+        let mut deleting = worker(9, Some(PodPhase::Failed), WorkerState::Syncing);
+        deleting.terminate_requested = true;
+        assert!(is_active(&deleting));
     }
 
     #[test]

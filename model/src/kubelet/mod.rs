@@ -400,7 +400,7 @@ impl Kubelet {
             Timer::SecretSyncTimeout { pod_uid } => self.on_secret_sync_timeout(&pod_uid, now, out),
             Timer::StatusRetry { pod_uid } => self.retry_status(&pod_uid, out),
             Timer::KillProgress { pod_uid } => self.on_kill_timer(&pod_uid, now, out),
-            Timer::ActiveDeadline { pod_uid } => self.on_active_deadline(&pod_uid, now, out),
+            Timer::ActiveDeadline { pod_uid, tick } => self.on_active_deadline(&pod_uid, tick, now, out),
             Timer::PostStartDone { pod_uid } => self.on_post_start_timer(&pod_uid, now, out),
             Timer::ResizeRetry { generation } => self.on_resize_retry_timer(generation, now, out),
             Timer::EventRetry => {
@@ -441,7 +441,8 @@ impl Kubelet {
         let Some(w) = self.workers.get_mut(uid) else { return };
         if w.deadline_tick != Some(at) {
             w.deadline_tick = Some(at);
-            out.push(Output::SetTimer { at, timer: Timer::ActiveDeadline { pod_uid: uid.to_string() } });
+            let timer = Timer::ActiveDeadline { pod_uid: uid.to_string(), tick: at };
+            out.push(Output::SetTimer { at, timer });
         }
     }
 
@@ -453,19 +454,22 @@ impl Kubelet {
     /// `SyncTerminatingPod` or cleanup again without waiting out its back-off. A worker busy with a
     /// sync takes the update when the sync ends (the pending update; dropped if the pod finished).
     /// Ticks go on while the pod is in the API and unfinished.
-    fn on_active_deadline(&mut self, uid: &str, now: Millis, out: &mut Vec<Output>) {
+    /// The tick is the one the timer was armed for: the simulator delivers it then, a real clock
+    /// (the containerd backend) may deliver it a little later, and the next tick keeps the grid.
+    fn on_active_deadline(&mut self, uid: &str, tick: Millis, now: Millis, out: &mut Vec<Output>) {
         let Some(w) = self.workers.get_mut(uid) else { return };
-        if w.deadline_tick != Some(now) {
+        if w.deadline_tick != Some(tick) {
             // A tick of an earlier chain (the deadline changed).
             return;
         }
         w.deadline_tick = None;
-        let due =
-            w.in_api && !w.finished && active_deadline::past_active_deadline(w.latest(), w.start_time, now);
+        let due = w.in_api
+            && !w.finished
+            && active_deadline::past_active_deadline(w.latest(), w.known_start_time(), now);
         if !due {
             return;
         }
-        self.arm_deadline_tick(uid, now + active_deadline::SYNC_TICK, out);
+        self.arm_deadline_tick(uid, tick + active_deadline::SYNC_TICK, out);
         self.request_sync(uid, now, out);
     }
 

@@ -34,6 +34,22 @@ pub(super) struct Pleg {
     pub(super) relisted: bool,
 }
 
+impl Pleg {
+    /// `isPodStatusCacheTerminal` on the runtime cache the relists fill: none of the pod's containers
+    /// runs and none of its sandboxes is ready (a pod the cache does not hold has neither). Before
+    /// the first relist the cache says nothing: podsim answers false there, where the kubelet's empty
+    /// cache would answer true and its housekeeping would then kill what runs (`HandlePodCleanups`,
+    /// `SyncPodKill`); the pod's first sync reads the runtime itself instead and, its phase held
+    /// terminal, stops what runs.
+    pub(super) fn shows_terminal(&self, uid: &str) -> bool {
+        self.relisted
+            && self
+                .last
+                .get(uid)
+                .is_none_or(|objects| objects.iter().all(|(_, state)| *state != PlegState::Running))
+    }
+}
+
 /// The PLEG's state of a runtime object (generic.go `convertState`; a sandbox counts as a container).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 enum PlegState {

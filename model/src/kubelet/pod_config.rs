@@ -38,6 +38,12 @@ pub(crate) fn pods_differ_semantically(existing: &Pod, new: &Pod) -> bool {
         || existing.deletion_grace_period_seconds != new.deletion_grace_period_seconds
 }
 
+/// Whether the API server holds the pod as Succeeded or Failed (`podutil.IsPodPhaseTerminal` of
+/// `pod.Status.Phase`).
+pub(crate) fn is_api_terminal(pod: &Pod) -> bool {
+    pod.status.as_ref().is_some_and(|s| s.phase.is_terminal())
+}
+
 /// `checkAndUpdatePod`: what `new` is, next to the version the kubelet has. Any other write (here:
 /// a status write) gives the object a new resource version and nothing else.
 pub(crate) fn check_pod(existing: &Pod, new: &Pod) -> PodChange {
@@ -89,20 +95,31 @@ impl Kubelet {
                 w.in_api = true;
             }
             None => {
-                out.push(Output::Decision(Decision::Worker {
-                    pod_uid: uid.clone(),
-                    state: WorkerState::Syncing,
-                }));
-                // `HandlePodAdditions`: the allocation manager's `AddPod`.
-                self.allocate_new_pod(&pod);
-                let mut worker = PodWorker::new(pod, true, WorkerState::Syncing);
+                // `UpdatePod`, a pod seen for the first time: one the API server holds terminal, of
+                // which the runtime cache shows nothing running, went through `SyncTerminatingPod`
+                // before (a kubelet restart): its worker starts terminated, and only
+                // `SyncTerminatedPod` runs (kubernetes#105523).
+                let terminated = is_api_terminal(&pod) && self.pleg.shows_terminal(&uid);
+                if terminated {
+                    self.probes_hit.hit(Probe::WorkerStartsTerminated);
+                }
+                let state = if terminated { WorkerState::Terminated } else { WorkerState::Syncing };
+                out.push(Output::Decision(Decision::Worker { pod_uid: uid.clone(), state }));
+                if !is_api_terminal(&pod) {
+                    // `HandlePodAdditions`: the allocation manager's `AddPod` (a pod already terminal
+                    // is not admitted again).
+                    self.allocate_new_pod(&pod);
+                }
+                let mut worker = PodWorker::new(pod, true, state);
+                worker.terminal_only = terminated;
                 worker.mounted = self.claim_reconstructed_mounts(&uid);
                 self.workers.insert(uid.clone(), worker);
                 self.housekeeping_due = true;
             }
         }
         self.register_secrets(&uid, now, out);
-        if added && !deleted {
+        let terminated = self.workers[&uid].state == WorkerState::Terminated;
+        if added && !deleted && !terminated {
             // HandlePodAdditions: `probeManager.AddPod`.
             self.add_probe_workers(&uid, now, out);
         }

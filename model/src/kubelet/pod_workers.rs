@@ -153,6 +153,12 @@ impl PodWorker {
         !self.in_api || self.pod.deletion_timestamp.is_some()
     }
 
+    /// The pod's start time as the status manager holds it, or else as the API server does (the
+    /// active deadline handler's `pastActiveDeadline`: the status manager's status, else `pod.Status`).
+    pub(super) fn known_start_time(&self) -> Option<Millis> {
+        self.start_time.or_else(|| super::status_manager::api_start_time(self.latest()))
+    }
+
     /// The newest version of the pod the kubelet has (the pod manager's).
     pub(super) fn latest(&self) -> &Pod {
         self.pending_pod.as_ref().unwrap_or(&self.pod)

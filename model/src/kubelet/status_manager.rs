@@ -15,10 +15,16 @@ use super::{restart_all, CallOwner, Kubelet, KubeletBug, STATUS_SYNC_PERIOD};
 use crate::coverage::Probe;
 use crate::events::EventType;
 use crate::io::{ApiReply, ApiRequest, Output, PodRef, Timer};
+use crate::pod::Pod;
 use crate::runtime::Millis;
 use crate::status::PodPhase;
-use crate::status::{generate_api_pod_status, PodStatusReport, StatusContext};
+use crate::status::{generate_api_pod_status, keep_api_terminal_phase, PodStatusReport, StatusContext};
 use serde::{Deserialize, Serialize};
+
+/// `status.startTime` of the pod as the API server holds it, if it has one.
+pub(super) fn api_start_time(pod: &Pod) -> Option<Millis> {
+    pod.status.as_ref()?.start_time
+}
 
 /// What the status manager was handed by a sync.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,21 +56,25 @@ impl Kubelet {
             Vec::new()
         };
         let w = self.workers.get_mut(uid).expect("a sync's step runs for a pod with a worker");
-        // updateStatusInternal: the first status sets the pod's start time, which then never changes.
-        let start_time = *w.start_time.get_or_insert(now);
+        // updateStatusInternal: the pod's start time is the old status's (the status manager's, else
+        // the API server's), or the first status's; it then never changes.
+        let start_time = *w.start_time.get_or_insert(api_start_time(&w.pod).unwrap_or(now));
         let run = w.sync.as_ref().expect("the Plan step runs within a sync");
         let context = StatusContext {
             reasons: &w.start_failures,
-            old_status: w.last_status.as_ref(),
+            // `oldPodStatus`: the status manager's, else the API server's (`pod.Status`).
+            old_status: w.last_status.as_ref().or(w.pod.status.as_deref()),
             probes: &self.probes,
             gates: self.config.feature_gates,
             pod_is_terminal,
         };
         let mut status = generate_api_pod_status(&w.pod, &run.runtime, &context);
         if self.config.bugs.has(KubeletBug::TerminalPhaseRegression) {
-            // Before kubernetes#59767: the phase `getPhase` computed, even after a terminal one.
+            // Before kubernetes#59767: the phase `getPhase` computed, even after a terminal one (the
+            // status manager's or the API server's).
             let unguarded = StatusContext { old_status: None, ..context };
-            status.phase = generate_api_pod_status(&w.pod, &run.runtime, &unguarded).phase;
+            let without_api_status = Pod { status: None, ..w.pod.clone() };
+            status.phase = generate_api_pod_status(&without_api_status, &run.runtime, &unguarded).phase;
         }
         status.conditions.extend(resize_conditions);
         // generateAPIPodStatus asks the pod sync handlers (the active deadline handler's
@@ -74,7 +84,11 @@ impl Kubelet {
             status.phase = PodPhase::Failed;
             status.reason = DEADLINE_EXCEEDED.to_string();
             status.message = DEADLINE_EXCEEDED_MESSAGE.to_string();
+            if !self.config.bugs.has(KubeletBug::TerminalPhaseRegression) {
+                keep_api_terminal_phase(&w.pod, &mut status);
+            }
         }
+        status.start_time = Some(start_time);
         let deadline = active_deadline_at(&w.pod, Some(start_time)).filter(|&at| at > now);
         if restart_all::restart_all_cleared(w.last_status.as_ref(), &status) {
             self.probes_hit.hit(Probe::StatusRestartAllCleared);

@@ -254,6 +254,11 @@ pub struct PodStatusReport {
     /// The kubelet-owned conditions, in the order the kubelet appends them.
     #[serde(default)]
     pub conditions: Vec<PodCondition>,
+    /// `startTime`: when the kubelet first wrote a status of the pod (virtual milliseconds); it never
+    /// changes afterwards (the status manager's `updateStatusInternal`). `None` in a status not yet
+    /// handed to the status manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_time: Option<Millis>,
     /// The pod IP ("" if none).
     pub pod_ip: SharedStr,
     /// Init containers, in spec order.
@@ -336,10 +341,12 @@ pub fn pod_status_report(
     generate_api_pod_status(pod, runtime, &context)
 }
 
-/// `generateAPIPodStatus`: the container statuses, the phase (kept terminal once the status manager
-/// holds a terminal one), `started`/`ready`, and the kubelet-owned conditions. The pod's status as the
-/// API server holds it is not part of the model's pod, so the old status is the status manager's
-/// alone (`oldPodStatus`), and the API-side terminal phase check has nothing to read.
+/// `generateAPIPodStatus`: the container statuses, the phase, `started`/`ready`, and the
+/// kubelet-owned conditions. The old status (`oldPodStatus`) is the status manager's, or else the
+/// API server's (`pod.status`): the caller passes the one it has. A pod never leaves a terminal
+/// phase: a computed phase that is not terminal takes the old status's terminal phase, or else the
+/// API server's (the three-way merge), and a terminal phase in the API server is kept whatever was
+/// computed ([`keep_api_terminal_phase`]). The reason and message go with the phase.
 pub fn generate_api_pod_status(
     pod: &Pod,
     runtime: &RuntimePodStatus,
@@ -347,16 +354,29 @@ pub fn generate_api_pod_status(
 ) -> PodStatusReport {
     let mut status = containers::convert_status_to_api_status(pod, runtime, context);
     let phase = phase::phase_of(pod, runtime, &status, context);
-    status.phase = match context.old_status.map(|old| old.phase) {
-        // A three-way merge: a pod never leaves a terminal phase the status manager holds.
-        Some(old) if old.is_terminal() && !phase.is_terminal() => old,
-        _ => phase,
+    let api = pod.status.as_deref();
+    let terminal = |s: Option<&PodStatusReport>| s.map(|s| s.phase).filter(|p| p.is_terminal());
+    status.phase = match (terminal(context.old_status), terminal(api)) {
+        _ if phase.is_terminal() => phase,
+        (Some(old), _) => old,
+        (None, Some(api)) => api,
+        (None, None) => phase,
     };
-    // The reason and message go with the phase: kept while the phase is the old one.
+    // The reason and message go with the phase: kept while the phase is the old one (the API
+    // server's fill in where the old status has none).
     if let Some(old) = context.old_status.filter(|old| old.phase == status.phase) {
         status.reason = old.reason.clone();
         status.message = old.message.clone();
+        if let Some(api) = api {
+            if status.reason.is_empty() {
+                status.reason = api.reason.clone();
+            }
+            if status.message.is_empty() {
+                status.message = api.message.clone();
+            }
+        }
     }
+    keep_api_terminal_phase(pod, &mut status);
     prober::update_pod_status(pod, &mut status, context.probes);
     status.conditions = conditions::kubelet_conditions(pod, runtime, &status);
     if let Some(initialized) =
@@ -366,6 +386,15 @@ pub fn generate_api_pod_status(
     }
     restart_all::append_condition(pod, runtime, context.old_status, &context.gates, &mut status);
     status
+}
+
+/// "Pods are not allowed to transition out of terminal phases": a pod the API server holds as
+/// Succeeded or Failed keeps that phase, whatever the kubelet computed ("Pod attempted illegal phase
+/// transition"; the kubelet forces it back, after the pod sync handlers had their say).
+pub fn keep_api_terminal_phase(pod: &Pod, status: &mut PodStatusReport) {
+    if let Some(api) = pod.status.as_deref().map(|s| s.phase).filter(|p| p.is_terminal()) {
+        status.phase = api;
+    }
 }
 
 /// `podStatus.IPs[0]`: the IP of the newest sandbox, if it is ready (kuberuntime `GetPodStatus`).

@@ -10,6 +10,7 @@
 mod common;
 mod kubelet_cases_fixtures;
 
+mod api_status;
 mod get_phase_cases;
 mod image_pulls;
 mod kubelet_behaviour;

@@ -1259,3 +1259,109 @@ fn a_terminal_phase_the_status_manager_holds_is_kept() {
     assert_eq!(generate(&pod, &rt, &BTreeMap::new(), Some(&old)).phase, PodPhase::Succeeded);
     assert_eq!(generate(&pod, &rt, &BTreeMap::new(), None).phase, PodPhase::Running);
 }
+
+// ---- kubelet_pods_test.go: Test_generateAPIPodStatus, its phase, reason and message cases ----
+//
+// Ported from pkg/kubelet/kubelet_pods_test.go (kubernetes/kubernetes, read_file id 8817320): the
+// five cases on the three-way merge of the phase (the status manager's `previousStatus`, the API
+// server's `pod.Status`, the runtime's `currentStatus`) and on the reason and message. Their
+// conditions, host IPs and QoS class are not carried by podsim's status; the container statuses are
+// covered by the convert tables above. The Go `previousStatus` with no phase is podsim's default
+// (Pending): in every case below neither is terminal, so the merge reads them alike.
+
+/// A status with this phase, reason and message.
+fn phase_status(phase: PodPhase, reason: &str, message: &str) -> PodStatusReport {
+    PodStatusReport { phase, reason: reason.into(), message: message.into(), ..Default::default() }
+}
+
+/// `desiredState` of the Go test (two containers, restart policy Always, or Never), with the API
+/// server's status.
+fn with_api_status(policy: RestartPolicy, api: PodStatusReport) -> Pod {
+    let mut p = pod(policy, &[], &["containerA", "containerB"]);
+    p.status = Some(std::sync::Arc::new(api));
+    p
+}
+
+fn running_since(id: &str, name: &str, started: u64) -> ContainerStatus {
+    ContainerStatus { started_at: Some(started), ..instance(id, name, ContainerState::Running, 0) }
+}
+
+#[test]
+fn test_generate_api_pod_status_phase_merge() {
+    let no_runtime = RuntimePodStatus { sandboxes: Vec::new(), containers: Vec::new() };
+    let cases: Vec<(&str, Pod, RuntimePodStatus, PodStatusReport, PodStatusReport)> = vec![
+        (
+            "terminal phase cannot be changed (apiserver previous is succeeded)",
+            with_api_status(RestartPolicy::Always, phase_status(PodPhase::Succeeded, "", "")),
+            no_runtime.clone(),
+            phase_status(PodPhase::Pending, "", ""),
+            phase_status(PodPhase::Succeeded, "", ""),
+        ),
+        (
+            "terminal phase from previous status must remain terminal, restartAlways",
+            with_api_status(RestartPolicy::Always, phase_status(PodPhase::Running, "", "")),
+            no_runtime.clone(),
+            phase_status(PodPhase::Succeeded, "Test", "test"),
+            phase_status(PodPhase::Succeeded, "Test", "test"),
+        ),
+        (
+            "terminal phase from previous status must remain terminal, restartNever",
+            with_api_status(RestartPolicy::Never, phase_status(PodPhase::Running, "", "")),
+            no_runtime,
+            phase_status(PodPhase::Succeeded, "Test", "test"),
+            phase_status(PodPhase::Succeeded, "Test", "test"),
+        ),
+        (
+            "running can revert to pending",
+            with_api_status(RestartPolicy::Always, phase_status(PodPhase::Running, "", "")),
+            runtime(Vec::new()),
+            phase_status(PodPhase::Pending, "", ""),
+            phase_status(PodPhase::Pending, "", ""),
+        ),
+        (
+            "reason and message are preserved when phase doesn't change",
+            with_api_status(RestartPolicy::Always, phase_status(PodPhase::Running, "", "")),
+            runtime(vec![running_since("foo", "containerB", 1_000)]),
+            phase_status(PodPhase::Pending, "Test", "test"),
+            phase_status(PodPhase::Pending, "Test", "test"),
+        ),
+        (
+            "reason and message are cleared when phase changes",
+            with_api_status(RestartPolicy::Always, phase_status(PodPhase::Pending, "", "")),
+            runtime(vec![running_since("c1", "containerA", 1_000), running_since("c2", "containerB", 2_000)]),
+            phase_status(PodPhase::Pending, "Test", "test"),
+            phase_status(PodPhase::Running, "", ""),
+        ),
+    ];
+    for (name, pod, rt, previous, expected) in cases {
+        let got = generate(&pod, &rt, &BTreeMap::new(), Some(&previous));
+        let got = (got.phase, got.reason.as_str(), got.message.as_str());
+        assert_eq!(got, (expected.phase, expected.reason.as_str(), expected.message.as_str()), "{name}");
+    }
+}
+
+/// Beyond the table, the same function's other rules on the API server's status: with the status
+/// manager's phase the same as the computed one and no reason of its own, the API server's reason
+/// and message fill in; and a terminal API phase is forced back even over a computed terminal one
+/// ("Pod attempted illegal phase transition").
+#[test]
+fn the_api_servers_status_fills_the_reason_and_holds_its_terminal_phase() {
+    let api = phase_status(PodPhase::Running, "Evicting", "from the API");
+    let pod = with_api_status(RestartPolicy::Always, api);
+    let rt =
+        runtime(vec![running_since("c1", "containerA", 1_000), running_since("c2", "containerB", 2_000)]);
+    let got = generate(&pod, &rt, &BTreeMap::new(), Some(&phase_status(PodPhase::Running, "", "")));
+    assert_eq!(
+        (got.phase, got.reason.as_str(), got.message.as_str()),
+        (PodPhase::Running, "Evicting", "from the API")
+    );
+
+    let pod = with_api_status(RestartPolicy::Never, phase_status(PodPhase::Succeeded, "", ""));
+    let failed = runtime(vec![
+        instance("c1", "containerA", ContainerState::Exited, 1),
+        instance("c2", "containerB", ContainerState::Exited, 0),
+    ]);
+    assert_eq!(generate(&pod, &failed, &BTreeMap::new(), None).phase, PodPhase::Succeeded);
+    let without_api = Pod { status: None, ..pod };
+    assert_eq!(generate(&without_api, &failed, &BTreeMap::new(), None).phase, PodPhase::Failed);
+}

@@ -81,6 +81,8 @@ pub struct Api {
     pub pods: BTreeMap<String, Pod>,
     pub secrets: BTreeSet<String>,
     pub statuses: BTreeMap<String, PodStatusReport>,
+    /// Every status write taken: when, the pod's UID, the phase.
+    pub status_writes: Vec<(Millis, String, podsim_model::PodPhase)>,
     pub released: BTreeSet<String>,
     rv: u64,
     watching: bool,
@@ -136,6 +138,8 @@ pub struct World {
     pub timers: Vec<(Millis, Timer, Millis, Millis)>,
     /// Every event the kubelet recorded (`recorder.Event`), when.
     pub recorded: Vec<(Millis, KubeletEvent)>,
+    /// Fixed timers fire this late, as a real clock may deliver them (0: on time, as the simulator).
+    pub timer_lateness: Millis,
 }
 
 impl World {
@@ -152,6 +156,7 @@ impl World {
             jitter: (0, 1),
             timers: Vec::new(),
             recorded: Vec::new(),
+            timer_lateness: 0,
         };
         w.api.echo_status = true;
         w.schedule(0, Event::ToKubelet(Input::Start));
@@ -309,7 +314,7 @@ impl World {
     fn serve(&mut self, output: Output) {
         match output {
             Output::SetTimer { at, timer } => {
-                self.schedule(at.max(self.now), Event::ToKubelet(Input::Timer(timer)))
+                self.schedule(at.max(self.now) + self.timer_lateness, Event::ToKubelet(Input::Timer(timer)))
             }
             Output::SetJitteredTimer { delay, jitter, timer } => {
                 let (num, den) = self.jitter;
@@ -404,10 +409,14 @@ impl World {
             }
             ApiRequest::UpdatePodStatus { pod, status } => {
                 if self.api.pods.contains_key(pod.uid.as_str()) {
-                    self.api.statuses.insert(pod.uid.to_string(), status);
+                    self.api.status_writes.push((self.now, pod.uid.to_string(), status.phase));
+                    self.api.statuses.insert(pod.uid.to_string(), status.clone());
+                    let status = Some(std::sync::Arc::new(status));
                     if self.api.echo_status {
                         // A status write is a write: a new resource version, sent on the watch.
-                        self.update_pod(&pod.uid, |_| {});
+                        self.update_pod(&pod.uid, |p| p.status = status);
+                    } else if let Some(p) = self.api.pods.get_mut(pod.uid.as_str()) {
+                        p.status = status;
                     }
                     ApiReply::Ok
                 } else {

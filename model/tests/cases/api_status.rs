@@ -1,0 +1,117 @@
+//! What the kubelet reads of the pod's status as the API server holds it (`pod.Status`, delivered
+//! with the pod by the list and the watch), where its own status manager holds none: after a
+//! kubelet restart. And the active deadline's tick delivered late, as a real clock delivers it.
+//!
+//! Kubelet sources read (search index ids): kubelet_pods.go `generateAPIPodStatus` (ids 3281083,
+//! 35086117723: `oldPodStatus` is the status manager's, else `pod.Status`; the three-way merge of
+//! the phase; "pods are not allowed to transition out of terminal phases"); status_manager.go
+//! `updateStatusInternal` (the start time of the old status, else now); active_deadline.go
+//! `pastActiveDeadline` (the status manager's status, else `pod.Status`); pod_workers.go `UpdatePod`
+//! (a pod synced for the first time whose phase is terminal and whose runtime cache is terminal
+//! starts terminated, kubernetes#105523); kubelet.go `HandlePodAdditions` (a terminal pod is not
+//! admitted again).
+
+use crate::common;
+
+use common::{World, NODE};
+use podsim_model::coverage::Probe;
+use podsim_model::io::WorkerState;
+use podsim_model::{Container, Pod, PodPhase};
+
+/// A pod of one container, restart policy Always, with this active deadline and a 1 s grace period.
+fn deadline_pod(seconds: i64) -> Pod {
+    let mut p = Pod::new("job", "uid-job", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    p.spec_mut().active_deadline_seconds = Some(seconds);
+    p.spec_mut().termination_grace_period_seconds = 1;
+    p
+}
+
+fn phases_written_after(w: &World, uid: &str, t: u64) -> Vec<PodPhase> {
+    w.api.status_writes.iter().filter(|(at, u, _)| *at > t && u == uid).map(|(_, _, p)| *p).collect()
+}
+
+fn worker_state(w: &World, uid: &str) -> Option<WorkerState> {
+    w.kubelet.workers().find(|(u, _)| *u == uid).map(|(_, s)| s)
+}
+
+/// A pod Failed by its active deadline, its containers stopped, stays Failed across a kubelet
+/// restart: the new kubelet's pod worker sees a pod terminal in the API and nothing of it running in
+/// its runtime cache, so it starts terminated and no container is created again (`UpdatePod`,
+/// kubernetes#105523). The old model restarted the container (the pod is Always) and wrote Running
+/// over Failed.
+#[test]
+fn a_pod_failed_by_its_deadline_stays_failed_across_a_kubelet_restart() {
+    let mut w = World::new();
+    w.create_pod(deadline_pod(5));
+    w.run_until(10_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed);
+    assert!(!w.running("uid-job", "app"));
+    let starts = w.rt.started.len();
+    // The new kubelet's runtime cache fills before its pod list arrives (the API server is out of
+    // reach for its first seconds).
+    w.partition();
+    w.restart_kubelet();
+    w.run_until(13_000);
+    w.heal();
+    w.run_until(60_000);
+    assert_eq!(w.rt.started.len(), starts, "no container starts again");
+    assert_eq!(worker_state(&w, "uid-job"), Some(WorkerState::Terminated));
+    assert_eq!(w.kubelet.probes().count(Probe::WorkerStartsTerminated), 1, "at first sight");
+    assert!(w.syncs_of("uid-job").iter().all(|t| *t < 10_000), "no SyncPod read the runtime again");
+    assert!(phases_written_after(&w, "uid-job", 10_000).iter().all(|p| *p == PodPhase::Failed));
+    assert_eq!(w.api.statuses["uid-job"].reason, "DeadlineExceeded");
+}
+
+/// The start time survives a kubelet restart: the new kubelet takes the API server's
+/// `status.startTime` (`updateStatusInternal`), so a 30 s deadline passes 30 s after the pod
+/// started, not 30 s after the restart.
+#[test]
+fn a_restarted_kubelet_counts_the_deadline_from_the_api_servers_start_time() {
+    let mut w = World::new();
+    w.create_pod(deadline_pod(30));
+    w.run_until(10_000);
+    let started = w.api.statuses["uid-job"].start_time;
+    assert!(started.is_some_and(|t| t < 100), "the first status sets the start time: {started:?}");
+    w.restart_kubelet();
+    w.run_until(32_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed, "the deadline passed at 30 s");
+    assert_eq!(w.api.statuses["uid-job"].start_time, started, "the start time never changes");
+}
+
+/// A pod whose API status is Failed but whose container still runs (the kubelet went down before it
+/// could stop it): the new kubelet syncs it, keeps the phase Failed whatever the runtime shows (the
+/// three-way merge and the terminal guard of `generateAPIPodStatus`), and stops the container. It
+/// never writes a non-terminal phase.
+#[test]
+fn a_restarted_kubelet_never_turns_a_failed_pod_running_and_stops_it() {
+    let mut w = World::new();
+    w.rt.failing_methods.insert("StopContainer".into());
+    w.create_pod(deadline_pod(5));
+    w.run_until(7_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed);
+    assert!(w.running("uid-job", "app"), "its container could not be stopped");
+    w.rt.failing_methods.clear();
+    let starts = w.rt.started.len();
+    w.restart_kubelet();
+    w.run_until(20_000);
+    assert!(!w.running("uid-job", "app"), "the new kubelet stops it");
+    assert_eq!(w.rt.started.len(), starts, "and starts nothing");
+    let written = phases_written_after(&w, "uid-job", 7_000);
+    assert!(written.iter().all(|p| *p == PodPhase::Failed), "{written:?}");
+}
+
+/// The sync loop's tick for a pod past its deadline, delivered a few milliseconds late (as the
+/// containerd backend's wall clock delivers timers), still syncs the pod: the tick is known by the
+/// time it was armed for, not by the time it arrives. The old model ignored a late tick as stale, so
+/// the pod ran on past its deadline until its next resync (seen on a real containerd in CI:
+/// active-deadline-fails-the-pod stayed Running).
+#[test]
+fn a_late_deadline_tick_still_fails_the_pod() {
+    let mut w = World::new();
+    w.timer_lateness = 3;
+    w.create_pod(deadline_pod(5));
+    w.run_until(9_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed);
+    assert!(!w.running("uid-job", "app"));
+}
