@@ -135,8 +135,11 @@ impl Bench {
 
     /// The kubelet writes the pod's status.
     fn report_status(&mut self, pod: &Pod, status: PodStatusReport) {
+        let phase = status.phase;
         let reply = self.api.handle(self.now, ApiRequest::UpdatePodStatus { pod: PodRef::of(pod), status });
         assert_eq!(reply, ApiReply::Ok, "the status is written");
+        self.checker.on_status_written(self.now, &PodRef::of(pod), phase);
+        self.twin.on_status_written(self.now, &PodRef::of(pod), phase);
     }
 
     /// The kubelet releases the pod's API object; the checker looks once the API server said yes.
@@ -1283,6 +1286,58 @@ fn accepts_a_refused_release_of_a_running_pod() {
     let (mut b, sandbox) = bench_with_sandbox(&p);
     b.run(&sandbox, &p, "app", 0);
     assert!(matches!(b.release(&p), ApiReply::Err(_)));
+    b.assert_clean();
+}
+
+// ---- TerminalPhaseKept -------------------------------------------------------------------------------
+
+fn phase(phase: PodPhase) -> PodStatusReport {
+    PodStatusReport { phase, ..Default::default() }
+}
+
+/// The old model after a kubelet restart: Failed by the active deadline, then Running again.
+#[test]
+fn reports_a_pod_written_running_after_failed() {
+    let p = pod("web");
+    let mut b = Bench::new();
+    let p = b.create_pod(p);
+    b.report_status(&p, phase(PodPhase::Running));
+    b.report_status(&p, phase(PodPhase::Failed));
+    b.assert_clean();
+    b.advance(20_000);
+    b.report_status(&p, phase(PodPhase::Running));
+    b.assert_reported(Rule::TerminalPhaseKept, &["Running after Failed"]);
+    b.assert_only(Rule::TerminalPhaseKept);
+    b.assert_pod(Rule::TerminalPhaseKept, Some("default/web"));
+}
+
+/// kubernetes#58711: Failed, then Succeeded.
+#[test]
+fn reports_a_pod_written_succeeded_after_failed() {
+    let mut b = Bench::new();
+    let p = b.create_pod(pod("job"));
+    b.report_status(&p, phase(PodPhase::Failed));
+    b.report_status(&p, phase(PodPhase::Succeeded));
+    b.assert_reported(Rule::TerminalPhaseKept, &["Succeeded after Failed"]);
+}
+
+/// Pending and Running may come and go ("running can revert to pending"); a terminal phase written
+/// again is no change; a new pod of the same name (a new UID) starts over.
+#[test]
+fn accepts_non_terminal_phases_in_any_order_and_a_terminal_one_kept() {
+    let mut b = Bench::new();
+    let p = b.create_pod(pod("web"));
+    for ph in
+        [PodPhase::Pending, PodPhase::Running, PodPhase::Pending, PodPhase::Succeeded, PodPhase::Succeeded]
+    {
+        b.report_status(&p, phase(ph));
+    }
+    b.assert_clean();
+    b.delete_pod(&p, Some(0));
+    let mut again = pod("web");
+    again.uid = "uid-web-2".into();
+    let again = b.create_pod(again);
+    b.report_status(&again, phase(PodPhase::Running));
     b.assert_clean();
 }
 

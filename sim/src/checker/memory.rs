@@ -159,6 +159,7 @@ impl Memory {
             }
             Observation::KubeletStart => self.kill_planned.clear(),
             Observation::Release { .. }
+            | Observation::StatusWritten { .. }
             | Observation::Settled { .. }
             | Observation::SettledPod { .. }
             | Observation::Livelock { .. }

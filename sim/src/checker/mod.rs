@@ -65,6 +65,8 @@ pub enum Rule {
     OwnNodeOnly,
     /// The kubelet touches only runtime objects it created (with pod labels).
     OwnObjectsOnly,
+    /// A pod's status never leaves Succeeded or Failed once written.
+    TerminalPhaseKept,
     /// Liveness: after the last fault healed, every pod reaches its desired state in time.
     Convergence,
     /// Liveness: the API server's status agrees with the node.
@@ -238,6 +240,16 @@ impl Checker {
     /// Checks what a CRI call did.
     pub fn after_cri(&mut self, now: Millis, request: &CriRequest, reply: &CriReply, view: &View<'_>) {
         self.observe(now, &Observation::AfterCri { request, reply, view });
+    }
+
+    /// The API server took a status write of the kubelet's for `pod`, with this phase.
+    pub fn on_status_written(
+        &mut self,
+        now: Millis,
+        pod: &podsim_model::io::PodRef,
+        phase: podsim_model::PodPhase,
+    ) {
+        self.observe(now, &Observation::StatusWritten { pod, phase });
     }
 
     /// The kubelet released a pod's API object: nothing of it may be left.

@@ -1,8 +1,8 @@
 //! What the checker is told: one observation per thing that happened, handed to every rule that
 //! reacts to its kind, then taken into the checker's shared memory.
 
-use podsim_model::io::{CriReply, CriRequest};
-use podsim_model::{Millis, Pod};
+use podsim_model::io::{CriReply, CriRequest, PodRef};
+use podsim_model::{Millis, Pod, PodPhase};
 
 use super::liveness::Goal;
 use super::View;
@@ -27,6 +27,13 @@ pub enum Observation<'o> {
     },
     /// A new kubelet process started (its memory is gone).
     KubeletStart,
+    /// The API server took a status write of the kubelet's for the pod.
+    StatusWritten {
+        /// The pod.
+        pod: &'o PodRef,
+        /// The phase written.
+        phase: PodPhase,
+    },
     /// A plan killed these running containers of the pod and starts them again (a new plan of the
     /// pod replaces the last one's list).
     RestartPlanned {
@@ -127,6 +134,8 @@ pub enum ObservationKind {
     KubeletSawSecret,
     /// [`Observation::KubeletStart`].
     KubeletStart,
+    /// [`Observation::StatusWritten`].
+    StatusWritten,
     /// [`Observation::KillPlanned`].
     KillPlanned,
     /// [`Observation::Reboot`].
@@ -157,6 +166,7 @@ impl Observation<'_> {
             Observation::KubeletSawPod(_) => ObservationKind::KubeletSawPod,
             Observation::KubeletSawSecret { .. } => ObservationKind::KubeletSawSecret,
             Observation::KubeletStart => ObservationKind::KubeletStart,
+            Observation::StatusWritten { .. } => ObservationKind::StatusWritten,
             Observation::KillPlanned { .. } => ObservationKind::KillPlanned,
             Observation::RestartPlanned { .. } => ObservationKind::KillPlanned,
             Observation::Reboot { .. } => ObservationKind::Reboot,

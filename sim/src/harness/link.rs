@@ -44,7 +44,14 @@ impl<E: Clone + std::fmt::Debug> Harness<E> {
         };
         let short = if self.trace.enabled() { short_api(&request) } else { String::new() };
         let event_name = written_event(&request);
+        let status_written = match &request {
+            ApiRequest::UpdatePodStatus { pod, status } => Some((pod.clone(), status.phase)),
+            _ => None,
+        };
         let reply = self.api.handle(self.now, request);
+        if let (Some((pod, phase)), ApiReply::Ok) = (&status_written, &reply) {
+            self.checker.on_status_written(self.now, pod, *phase);
+        }
         self.trace.record(self.now, TraceKind::Api, || format!("{short} -> {}", short_api_reply(&reply)));
         if let (Some((namespace, name)), ApiReply::Ok) = (event_name, &reply) {
             self.note_event_written(&namespace, &name);

@@ -19,6 +19,7 @@ mod restart_backoff;
 mod restart_policy_honoured;
 mod shared;
 mod status_agrees;
+mod terminal_phase_kept;
 
 use podsim_model::backoff::Backoff;
 use podsim_model::Millis;
@@ -92,6 +93,7 @@ pub fn registry(settings: &Settings) -> Vec<Box<dyn Check>> {
         Box::new(grace_period_honoured::GracePeriodHonoured),
         Box::new(containers_stop_before_sandbox::ContainersStopBeforeSandbox),
         Box::new(nothing_left_behind::NothingLeftBehind),
+        Box::new(terminal_phase_kept::TerminalPhaseKept::default()),
         Box::new(convergence::Convergence),
         Box::new(status_agrees::StatusAgrees),
         Box::new(livelock::Livelock),
