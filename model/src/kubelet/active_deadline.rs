@@ -10,9 +10,9 @@
 //! again at every tick while the pod is in the API and its worker unfinished (`Kubelet::on_active_deadline`).
 //!
 //! The start time is the one the status manager gave the pod's first status (`updateStatusInternal`:
-//! the first `SetPodStatus`), kept by the pod's worker. The real status manager falls back on the
-//! API object's `status.startTime` after a kubelet restart; podsim's pod carries no status, so a
-//! restarted kubelet counts the deadline from its own first sync of the pod.
+//! the first `SetPodStatus`), kept by the pod's worker. After a kubelet restart it is the API
+//! object's `status.startTime`, as the real status manager and `pastActiveDeadline` read it
+//! (`PodWorker::known_start_time`), so a restart does not move the deadline.
 
 use crate::pod::Pod;
 use crate::runtime::Millis;
