@@ -405,6 +405,81 @@ mod tests {
         assert_eq!(fit("2", "968884225"), over_memory);
     }
 
+    /// Ported from pkg/kubelet/allocation/allocation_manager_test.go `TestRetryPendingResizes`
+    /// (kubernetes/kubernetes, read_file id 700456726), the decision of `canResizePod` in each of its
+    /// container-level cases, with the resized container a regular one and a sidecar (`sidecar=`).
+    /// The Go node has 4 cpus and 4Gi allocatable (podsim's capacity here is 4Gi plus the 100Mi it
+    /// holds back); the other active pods are two of 1 cpu and 1Gi. Messages are substrings, as the
+    /// Go test asserts them. Not ported: the pod-level cases (podsim's pods have no pod-level
+    /// resources), the two limit-only cases (`canResizePod` weighs requests, and podsim's resize
+    /// fixtures carry the limits in kubelet_cases_resize.rs), and what each case says of the
+    /// InProgress condition's message (podsim's condition carries none).
+    #[test]
+    fn retry_pending_resizes_decisions() {
+        let capacity =
+            ResourceList { cpu: Quantity::parse("4").ok(), memory: Quantity::parse("4196Mi").ok() };
+        assert_eq!(node_allocatable(&capacity), (4000, 4 << 30));
+        type Case<'a> = (&'a str, &'a str, &'a str, Option<(&'a str, &'a str)>);
+        let cases: [Case; 10] = [
+            ("Request CPU and memory decrease - expect InProgress", "500m", "500Mi", None),
+            ("Request CPU increase, memory decrease - expect InProgress", "1500m", "500Mi", None),
+            ("Request CPU decrease, memory increase - expect InProgress", "500m", "1500Mi", None),
+            (
+                "Request CPU and memory increase beyond current capacity - expect Deferred",
+                "2500m",
+                "2500Mi",
+                Some((REASON_DEFERRED, "Node didn't have enough resource: cpu")),
+            ),
+            (
+                "Request CPU decrease and memory increase beyond current capacity - expect Deferred",
+                "500m",
+                "2500Mi",
+                Some((REASON_DEFERRED, "Node didn't have enough resource: memory")),
+            ),
+            (
+                "Request memory increase beyond node capacity - expect Infeasible",
+                "1",
+                "4500Mi",
+                Some((
+                    REASON_INFEASIBLE,
+                    "Node didn't have enough capacity: memory, requested: 4718592000, capacity: 4294967296",
+                )),
+            ),
+            (
+                "Request CPU increase beyond node capacity - expect Infeasible",
+                "5000m",
+                "1Gi",
+                Some((
+                    REASON_INFEASIBLE,
+                    "Node didn't have enough capacity: cpu, requested: 5000, capacity: 4000",
+                )),
+            ),
+            ("No resize", "1", "1Gi", None),
+            ("Increase CPU from min shares", "1", "", None),
+            ("Decrease CPU to min shares", "2m", "", None),
+        ];
+        let others = [pod_requesting("3333", "1", "1Gi"), pod_requesting("other", "1", "1Gi")];
+        for (name, cpu, memory, expected) in cases {
+            for sidecar in [false, true] {
+                let mut desired = pod_requesting("1111", cpu, memory);
+                if sidecar {
+                    let mut c = desired.spec_mut().containers.remove(0);
+                    c.restart_policy = Some(crate::pod::RestartPolicy::Always);
+                    desired.spec_mut().init_containers.push(c);
+                }
+                let got = can_resize_pod(&desired, &others, &capacity);
+                match (expected, got) {
+                    (None, ResizeFit::Fits) => {}
+                    (Some((reason, message)), ResizeFit::Pending(r, m)) => {
+                        assert_eq!(r, reason, "{name}/sidecar={sidecar}");
+                        assert!(m.contains(message), "{name}/sidecar={sidecar}: {m}");
+                    }
+                    (expected, got) => panic!("{name}/sidecar={sidecar}: expected {expected:?}, got {got:?}"),
+                }
+            }
+        }
+    }
+
     /// Ported from pkg/kubelet/kubelet_test.go `TestFilterOutInactivePods` (read_file id 2835627),
     /// case for case: eight pods, four active. The test's fake pod workers become worker states.
     #[test]
