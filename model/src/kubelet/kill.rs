@@ -130,18 +130,18 @@ pub(super) fn stop_containers_to_kill(actions: &PodActions, grace_seconds: i64) 
 }
 
 /// `SyncTerminatingPod`: read the runtime, kill the pod with the deletion's grace period (at least
-/// 1 s, as pod_workers.go enforces), then the worker is terminated. A pod that finished without
-/// being deleted (`terminal_only`: its object stays) then has its final status written from the
-/// runtime read again ("preserve the original status (but check for deadlines)"); podsim skips that
-/// write for a deleted pod, whose object goes.
-pub(super) fn terminating_steps(pod: &Pod, terminal_only: bool) -> Vec<Step> {
+/// 1 s, as pod_workers.go enforces), read the runtime again and hand the status manager the final
+/// status from it (`generateAPIPodStatus` with `podIsTerminal`: Succeeded or Failed, a deleted pod's
+/// too, which is how its controllers learn how it ended), then the worker is terminated.
+pub(super) fn terminating_steps(pod: &Pod) -> Vec<Step> {
     let grace = pod.grace_period_seconds().max(1);
-    let mut steps = vec![Step::ReadRuntime, Step::KillPod { grace_seconds: grace }];
-    if terminal_only {
-        steps.extend([Step::ReadRuntime, Step::ReportTerminalStatus]);
-    }
-    steps.push(Step::MarkTerminated);
-    steps
+    vec![
+        Step::ReadRuntime,
+        Step::KillPod { grace_seconds: grace },
+        Step::ReadRuntime,
+        Step::ReportTerminalStatus,
+        Step::MarkTerminated,
+    ]
 }
 
 /// Which kind of object a stop was for.

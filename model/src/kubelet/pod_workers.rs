@@ -179,7 +179,7 @@ impl PodWorker {
     fn steps(&self, bugs: KubeletBugs) -> Vec<Step> {
         match self.state {
             WorkerState::Syncing => sync_pod_steps(&self.pod),
-            WorkerState::Terminating => terminating_steps(&self.pod, self.terminal_only),
+            WorkerState::Terminating => terminating_steps(&self.pod),
             WorkerState::Terminated => terminated_steps(self, bugs),
         }
     }

@@ -148,11 +148,18 @@ impl Kubelet {
         let sent = w.status_in_flight.take();
         if let Some(next) = w.status_pending.take() {
             self.send_status(uid, next, out);
-        } else if !ok {
+            return;
+        }
+        if !ok {
             self.probes_hit.hit(Probe::StatusWriteFailed);
             w.status_failed = sent;
             let timer = Timer::StatusRetry { pod_uid: uid.to_string() };
             out.push(Output::SetTimer { at: now + STATUS_SYNC_PERIOD, timer });
+        }
+        // Every write is answered: a release that waited for them goes on.
+        if let Some(run) = w.sync.as_mut().filter(|run| run.awaiting_status) {
+            run.awaiting_status = false;
+            self.advance(uid, now, out);
         }
     }
 

@@ -73,6 +73,10 @@ pub(super) enum Step {
     MarkTerminated,
     UnmountVolumes,
     RemoveDataDir,
+    /// The status manager's write of the pod's status in flight, and the one waiting for it, are
+    /// answered: the final delete comes after the terminal status (status_manager.go `syncPod`
+    /// deletes a pod only after it patched its status, `canBeDeleted`).
+    AwaitStatusWritten,
     Release,
 }
 
@@ -87,6 +91,8 @@ pub(super) struct SyncRun {
     pub(super) waiting: BTreeSet<CallId>,
     /// The Secret whose cache the sync waits for, and until when.
     pub(super) awaiting_secret: Option<(SecretKey, Millis)>,
+    /// The sync waits for the status manager's writes of the pod to be answered.
+    pub(super) awaiting_status: bool,
     /// The runtime's state of the pod, as read by `ReadRuntime`.
     pub(super) runtime: RuntimePodStatus,
     /// Sandboxes and containers read, before they are assembled into `runtime`.
@@ -126,6 +132,7 @@ impl SyncRun {
             current: None,
             waiting: BTreeSet::new(),
             awaiting_secret: None,
+            awaiting_status: false,
             runtime: RuntimePodStatus::default(),
             read_sandboxes: None,
             read_containers: None,
@@ -148,6 +155,7 @@ impl SyncRun {
     pub(super) fn is_waiting(&self) -> bool {
         !self.waiting.is_empty()
             || self.awaiting_secret.is_some()
+            || self.awaiting_status
             || self.kills.as_ref().is_some_and(|k| !k.all_done())
             || self.post_start_until.is_some()
     }
@@ -274,11 +282,16 @@ impl Kubelet {
             }
             Step::RequeueAfterReset => self.requeue_after_reset(uid),
             Step::ReportTerminalStatus => {
-                self.report_status(uid, true, now, out);
+                // A runtime pod (`SyncTerminatingRuntimePod`) has no status to write, nor has a pod
+                // the API server no longer holds (the status manager's write finds it gone).
+                if self.workers.get(uid).is_some_and(|w| w.in_api) {
+                    self.report_status(uid, true, now, out);
+                }
             }
             Step::MarkTerminated => self.mark_terminated(uid, out),
             Step::UnmountVolumes => self.unmount_volumes(uid, out),
             Step::RemoveDataDir => self.remove_data_dir(uid, out),
+            Step::AwaitStatusWritten => self.await_status_written(uid),
             Step::Release => self.release(uid, out),
         }
     }
@@ -377,7 +390,8 @@ impl Kubelet {
                 | Step::Start(..)
                 | Step::RequeueAfterReset
                 | Step::ReportTerminalStatus
-                | Step::MarkTerminated,
+                | Step::MarkTerminated
+                | Step::AwaitStatusWritten,
                 _,
             ) => unreachable!(
                 "step {step:?} issues no call of the worker's, so no reply can be awaited for it"

@@ -29,9 +29,9 @@ pub(super) fn terminated_steps(w: &PodWorker, bugs: KubeletBugs) -> Vec<Step> {
     let mut steps = vec![Step::ReadRuntime, Step::RemoveAll, Step::UnmountVolumes, Step::RemoveDataDir];
     if can_be_released(w) && bugs.has(KubeletBug::ReleaseBeforeCleanup) {
         // Before kubernetes#40239: the final delete as soon as the containers stopped.
-        steps.insert(0, Step::Release);
+        steps.splice(0..0, [Step::AwaitStatusWritten, Step::Release]);
     } else if can_be_released(w) {
-        steps.push(Step::Release);
+        steps.extend([Step::AwaitStatusWritten, Step::Release]);
     }
     steps
 }
@@ -101,6 +101,17 @@ impl Kubelet {
     }
 
     /// Release the pod's API object (the final delete).
+    /// The final delete waits for the pod's status writes in flight (the terminal status of
+    /// `SyncTerminatingPod`): the status manager deletes a pod only after it wrote its status. A
+    /// write that failed is not waited for (its retry may never succeed, as for a pod gone).
+    pub(super) fn await_status_written(&mut self, uid: &str) {
+        let Some(w) = self.workers.get_mut(uid) else { return };
+        let writing = w.status_in_flight.is_some() || w.status_pending.is_some();
+        if let Some(run) = w.sync.as_mut() {
+            run.awaiting_status = writing;
+        }
+    }
+
     pub(super) fn release(&mut self, uid: &str, out: &mut Vec<Output>) {
         let request = ApiRequest::DeletePod { pod: PodRef::of(self.pod_of(uid)) };
         self.call(uid, out, |call| Output::Api { call, request });

@@ -115,3 +115,33 @@ fn a_late_deadline_tick_still_fails_the_pod() {
     assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed);
     assert!(!w.running("uid-job", "app"));
 }
+
+/// `SyncTerminatingPod` hands the status manager the final status of a deleted pod too
+/// (`generateAPIPodStatus` with `podIsTerminal`): its controllers see it Failed (or Succeeded)
+/// before it goes. The status manager deletes the pod only after it wrote that status
+/// (`syncPod`: the status patch, then `canBeDeleted`, then the delete): the final delete is sent
+/// after the status write was answered. The old model released a deleted pod with the phase it ran
+/// with, never writing a terminal one.
+#[test]
+fn a_deleted_pod_is_written_failed_before_it_is_released() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    p.spec_mut().termination_grace_period_seconds = 1;
+    w.create_pod(p);
+    w.run_until(5_000);
+    assert_eq!(w.api.statuses["uid-web"].phase, PodPhase::Running);
+    // Status writes are slow to be answered: the release waits for the terminal one.
+    w.api.status_reply_delay = 3_000;
+    w.delete_pod("uid-web");
+    w.run_until(20_000);
+    assert!(w.api.released.contains("uid-web"), "released");
+    let (written_at, _, phase) =
+        w.api.status_writes.iter().rfind(|(_, u, _)| u == "uid-web").expect("a status");
+    assert_eq!(*phase, PodPhase::Failed, "the last status written is terminal");
+    let deletes: Vec<u64> =
+        w.api.requests.iter().filter(|(_, k)| *k == "DeletePod").map(|(t, _)| *t).collect();
+    assert_eq!(deletes.len(), 1);
+    let answered = written_at + 3_000;
+    assert!(deletes[0] >= answered, "the delete at {} waits for the answer at {answered}", deletes[0]);
+}

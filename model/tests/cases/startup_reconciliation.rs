@@ -163,6 +163,9 @@ fn a_runtime_pod_unknown_to_the_api_server_is_killed_once_the_source_is_ready() 
     assert!(w.api.requests.iter().filter(|(_, k)| *k == "ListPods").count() >= 2, "the first list failed");
     assert_eq!(w.anything_left_of("uid-gone"), Vec::<String>::new(), "{:?}", w.rt.calls);
     assert!(w.rt.calls.contains(&"StopContainer orphan-c 2s".to_string()), "{:?}", w.rt.calls);
+    // `SyncTerminatingRuntimePod` writes no status: the API server has no such pod.
+    let writes = w.api.requests.iter().filter(|(_, k)| *k == "UpdatePodStatus").count();
+    assert_eq!(writes, 0, "no status is written of a runtime pod");
 }
 
 /// cleanupOrphanedPodDirs: a directory of a pod nobody knows is removed, after the volume manager

@@ -95,6 +95,8 @@ pub struct Api {
     pub requests: Vec<(Millis, &'static str)>,
     /// The network to the API server is cut.
     pub partitioned: bool,
+    /// A status write is answered this long after it is taken (others after 1 ms).
+    pub status_reply_delay: Millis,
     /// Status writes come back on the watch (as a real API server's do).
     pub echo_status: bool,
     /// The Events written, by name (the last write of each).
@@ -337,12 +339,14 @@ impl World {
                     self.schedule(self.now + API_TIMEOUT, Event::ToKubelet(Input::Api { call, reply }));
                     return;
                 }
-                let reply = if self.api.failing_requests.contains(request_kind(&request)) {
+                let kind = request_kind(&request);
+                let reply = if self.api.failing_requests.contains(kind) {
                     ApiReply::Err(ApiError::Unavailable)
                 } else {
                     self.serve_api(request)
                 };
-                self.reply_later(Input::Api { call, reply });
+                let delay = if kind == "UpdatePodStatus" { self.api.status_reply_delay.max(1) } else { 1 };
+                self.schedule(self.now + delay, Event::ToKubelet(Input::Api { call, reply }));
             }
             Output::Node { call, request } => {
                 self.node.requests.push((self.now, describe_node(&request)));
