@@ -145,3 +145,33 @@ fn a_deleted_pod_is_written_failed_before_it_is_released() {
     let answered = written_at + 3_000;
     assert!(deletes[0] >= answered, "the delete at {} waits for the answer at {answered}", deletes[0]);
 }
+
+/// After a kubelet restart the old status is the API server's (`generateAPIPodStatus`:
+/// `oldPodStatus = pod.Status` when the status manager has none). A container the API status shows
+/// running, which the runtime no longer knows, vanished while running: its last state is a
+/// termination with exit 137 (`ContainerStatusUnknown`) and its restart is counted
+/// (`convertToAPIContainerStatuses`). Here the runtime lost the pod while the kubelet was down and its
+/// image cannot be pulled again, so the container stays waiting with that last state.
+#[test]
+fn a_restarted_kubelet_takes_the_old_container_statuses_from_the_api_server() {
+    let mut w = World::new();
+    let mut p = Pod::new("web", "uid-web", NODE);
+    p.spec_mut().containers.push(Container::new("app", "app:1"));
+    w.create_pod(p);
+    w.run_until(5_000);
+    assert!(w.running("uid-web", "app"));
+    w.restart_kubelet();
+    w.rt.containers.clear();
+    w.rt.sandboxes.clear();
+    w.rt.images.remove("app:1");
+    w.rt.broken_images.insert("app:1".into());
+    w.run_until(20_000);
+    let status = &w.api.statuses["uid-web"];
+    let app = status.container("app").expect("app's status");
+    let last = app.last_termination().expect("a last termination, from the API server's running status");
+    assert!(
+        matches!(last, podsim_model::ContainerStateReport::Terminated { exit_code: 137, .. }),
+        "{last:?}"
+    );
+    assert_eq!(app.restart_count, 1);
+}
