@@ -175,3 +175,39 @@ fn a_restarted_kubelet_takes_the_old_container_statuses_from_the_api_server() {
     );
     assert_eq!(app.restart_count, 1);
 }
+
+/// A pod's start time is its first status's: a pod created at 10 s with a 5 s deadline runs until
+/// 15 s (the API server's start time is read only where it has one).
+#[test]
+fn a_pod_created_later_counts_its_deadline_from_its_own_first_status() {
+    let mut w = World::new();
+    w.run_until(10_000);
+    w.create_pod(deadline_pod(5));
+    w.run_until(13_000);
+    let status = &w.api.statuses["uid-job"];
+    assert_eq!(status.phase, PodPhase::Running);
+    assert!(status.start_time.is_some_and(|t| t >= 10_000), "{:?}", status.start_time);
+    w.run_until(17_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Failed);
+}
+
+/// "Pods are not allowed to transition out of terminal phases": a pod the API server holds
+/// Succeeded keeps that phase even where the active deadline handler would fail it. Here a Never pod
+/// whose container exited 0 at 1 s (Succeeded), with a 5 s deadline, meets a new kubelet at 10 s
+/// whose pod list comes before its first relist, so the pod is synced (not started terminated) past
+/// its deadline: the status stays Succeeded.
+#[test]
+fn a_succeeded_pod_past_its_deadline_stays_succeeded_across_a_kubelet_restart() {
+    let mut w = World::new();
+    let mut p = deadline_pod(5);
+    p.spec_mut().restart_policy = podsim_model::RestartPolicy::Never;
+    p.spec_mut().containers[0].command = vec!["exit".into(), "0".into(), "1000".into()];
+    w.create_pod(p);
+    w.run_until(10_000);
+    assert_eq!(w.api.statuses["uid-job"].phase, PodPhase::Succeeded);
+    w.restart_kubelet();
+    w.run_until(30_000);
+    let written = phases_written_after(&w, "uid-job", 10_000);
+    assert!(w.syncs_of("uid-job").iter().any(|t| *t >= 10_000), "the new kubelet synced the pod");
+    assert!(written.iter().all(|p| *p == PodPhase::Succeeded), "{written:?}");
+}
