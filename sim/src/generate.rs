@@ -262,7 +262,11 @@ impl<'o> Draft<'o> {
                 };
                 image.as_object_mut().expect("an object").insert("fail".into(), fail);
             }
-            self.extra_convergence += pull_allowance(latency, failures);
+            self.extra_convergence += if self.swarm.fault_rate > 0.0 {
+                pull_allowance_after_faults(latency, failures)
+            } else {
+                pull_allowance(latency, failures)
+            };
             self.image_values.push(image);
             self.images.push((name, preloaded));
         }
@@ -528,6 +532,16 @@ fn add_probes(container: &mut Value, rng: &mut SimRng) {
 fn pull_allowance(latency: Millis, failures: u64) -> Millis {
     let backoffs: Millis = (0..failures).map(|k| (10_000u64 << k).min(300_000) + 15_000).sum();
     (failures + 1) * latency + backoffs
+}
+
+/// [`pull_allowance`] in a world with random faults: its injected pull failures (and image
+/// removals) before the world settles may have raised the image's ImagePullBackOff already, and the
+/// kubelet's backoff doubles on from there, so each of the image's own failures after the world
+/// settled may meet the longest backoff (5 min) and the pod worker's retry after it. (Generated seed
+/// 6714: three injected failures before the last fault healed, then the registry's three, took the
+/// backoff to 80 s, 160 s and 300 s, past the doubling-from-10-s allowance.)
+fn pull_allowance_after_faults(latency: Millis, failures: u64) -> Millis {
+    (failures + 1) * latency + failures * (300_000 + 15_000)
 }
 
 /// A pull latency: mostly short, sometimes up to the bound.
